@@ -1,0 +1,35 @@
+// swift-tools-version:5.9
+// adaptive-kernels: exact and verified theory of infinitely wide feature-learning networks.
+// System dependencies only (GMP, LAPACKE over an optimized BLAS); no Swift package dependencies.
+import PackageDescription
+
+let package = Package(
+    name: "adaptive-kernels",
+    products: [
+        .library(name: "Numerics", targets: ["Numerics"]),
+        .library(name: "LinearTheory", targets: ["LinearTheory"]),
+        .library(name: "Asymptotics", targets: ["Asymptotics"]),
+        .library(name: "Verify", targets: ["Verify"]),
+        .executable(name: "adaptive-kernels", targets: ["adaptive-kernels"]),
+    ],
+    targets: [
+        // Thin shim over <gmp.h>: module map plus inline wrappers for GMP's C macros.
+        .systemLibrary(
+            name: "CGMP",
+            pkgConfig: "gmp",
+            providers: [.apt(["libgmp-dev"])]
+        ),
+        .target(name: "Numerics", dependencies: ["CGMP"]),
+        .target(name: "LinearTheory", dependencies: ["Numerics"]),
+        .target(name: "Asymptotics", dependencies: ["Numerics", "LinearTheory"]),
+        .target(name: "Verify", dependencies: ["Numerics", "LinearTheory"]),
+        .target(
+            name: "AdaptiveKernelsCLI",
+            dependencies: ["Numerics", "LinearTheory", "Asymptotics", "Verify"]
+        ),
+        .executableTarget(name: "adaptive-kernels", dependencies: ["AdaptiveKernelsCLI"]),
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
+        .testTarget(name: "LinearTheoryTests", dependencies: ["LinearTheory", "Numerics", "Verify"]),
+        .testTarget(name: "CLITests", dependencies: ["AdaptiveKernelsCLI", "Numerics"]),
+    ]
+)

@@ -1,0 +1,29 @@
+/// Inputs that the theory does not define, rejected at the boundary with one clear sentence.
+public enum TheoryInputError: Error, Equatable, CustomStringConvertible {
+    case negativeGamma(String)
+    case nonPositiveBeta(String)
+    case depthOutOfRange(Int, maximum: Int)
+    case digitsOutOfRange(Int, maximum: Int)
+
+    public var description: String {
+        switch self {
+        case .negativeGamma(let g): return "gamma must be >= 0 (got \(g))"
+        case .nonPositiveBeta(let b): return "beta must be > 0 or inf (got \(b))"
+        case .depthOutOfRange(let l, let maximum): return "depth L must be an integer in 1...\(maximum) (got \(l))"
+        case .digitsOutOfRange(let d, let maximum): return "digits must be in 1...\(maximum) (got \(d))"
+        }
+    }
+}
+
+/// The exact solver could not certify an answer; it never returns an uncertified one instead.
+public enum SolverError: Error, Equatable, CustomStringConvertible {
+    case degenerate(String)
+    case notConverged(String)
+
+    public var description: String {
+        switch self {
+        case .degenerate(let what): return "degenerate input, no certified answer: \(what)"
+        case .notConverged(let what): return "no convergence: \(what)"
+        }
+    }
+}

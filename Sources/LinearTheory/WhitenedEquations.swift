@@ -1,0 +1,138 @@
+import Foundation
+import Numerics
+
+/// The whitened overlap equation in the variable u = −chi > 0, s = 1 + u, c_l = s^l
+/// (notes/whitened-overlaps.md). Interval forms enclose exact values; the log-space Double forms
+/// have the same signs and only seed the certified refinement.
+struct WhitenedEquations {
+    let depth: Int
+    let gammaSquared: BigRational
+    let ridge: BigRational
+
+    init(_ problem: WhitenedProblem) {
+        depth = problem.depth
+        gammaSquared = problem.gammaSquared
+        ridge = problem.ridge
+    }
+
+    private func g(_ precision: Int) -> Interval { Interval(gammaSquared, precision: precision) }
+    private func b(_ precision: Int) -> Interval { Interval(ridge, precision: precision) }
+
+    /// E(u) = u (b + s^L)^2 − g s^L  (eq. W4); its positive roots are the overlaps' roots.
+    func rootFunction(_ u: Interval) -> Interval {
+        let sL = (u + 1).power(depth)
+        return u * (b(u.precision) + sL).squared - g(u.precision) * sL
+    }
+
+    /// E'(u) = (b + s^L)^2 + 2 L u s^(L−1) (b + s^L) − g L s^(L−1)  (eq. W9).
+    func rootFunctionDerivative(_ u: Interval) -> Interval {
+        let s = u + 1
+        let sLminus1 = s.power(depth - 1)
+        let bPlusSL = b(u.precision) + sLminus1 * s
+        return bPlusSL.squared + (2 * depth) * u * sLminus1 * bPlusSL - g(u.precision) * sLminus1 * depth
+    }
+
+    /// Q(u) = s^L (1 + (L+1) u) + b (1 − (L−1) u)  (eq. W6); h'(u) = Q(u) / (u s (b + s^L)).
+    func criticalFunction(_ u: Interval) -> Interval {
+        let sL = (u + 1).power(depth)
+        let one = Interval(1, precision: u.precision)
+        return sL * (u * (depth + 1) + 1) + b(u.precision) * (one - u * (depth - 1))
+    }
+
+    /// Q'(u) = s^(L−1) ((2L+1) + (L+1)^2 u) − b (L−1)  (eq. W7), increasing in u >= 0.
+    func criticalSlope(_ u: Interval) -> Interval {
+        let sLminus1 = (u + 1).power(depth - 1)
+        return sLminus1 * (u * ((depth + 1) * (depth + 1)) + (2 * depth + 1)) - b(u.precision) * (depth - 1)
+    }
+
+    /// Q''(u) = (L−1) s^(L−2) ((2L+1) + (L+1)^2 u) + (L+1)^2 s^(L−1) > 0  (eq. W7').
+    func criticalCurvature(_ u: Interval) -> Interval {
+        let s = u + 1
+        let sLminus2 = s.power(max(0, depth - 2))
+        let linear = u * ((depth + 1) * (depth + 1)) + (2 * depth + 1)
+        let first = depth >= 2 ? sLminus2 * linear * (depth - 1) : Interval(0, precision: u.precision)
+        let sLminus1 = depth >= 2 ? sLminus2 * s : Interval(1, precision: u.precision)
+        return first + sLminus1 * ((depth + 1) * (depth + 1))
+    }
+
+    /// Q'(0) = 2L + 1 − b (L − 1), exactly.
+    var criticalSlopeAtZero: BigRational {
+        BigRational(2 * depth + 1) - ridge * BigRational(depth - 1)
+    }
+
+    /// S(u) = (L/2)(u − ln(1+u)) + g / (2 (s^L + b))  (eq. W8), the scalar action of THEORY 1b
+    /// with chi = −u. Both terms are >= 0; the first is evaluated with extra bits against cancellation.
+    func action(_ u: Interval) -> Interval {
+        precondition(u.lower.signum > 0)
+        let extra = 2 * max(0, -u.lower.topBit) + 16
+        let wide = u.withPrecision(u.precision + extra)
+        let s = wide + 1
+        let entropic = (wide - Interval.log(s)) * depth / 2
+        let energetic = g(wide.precision) / ((s.power(depth) + b(wide.precision)) * 2)
+        return (entropic + energetic).withPrecision(u.precision)
+    }
+
+    // MARK: log-space Double surrogates (hints only), in tau = ln u
+
+    private var logG: Double { gammaSquared.naturalLogMagnitude }
+    private var logB: Double { ridge.isZero ? -.infinity : ridge.naturalLogMagnitude }
+
+    /// ln(1 + e^t) without overflow.
+    static func softplus(_ t: Double) -> Double { t > 0 ? t + log1p(exp(-t)) : log1p(exp(t)) }
+
+    static func logAddExp(_ a: Double, _ b: Double) -> Double {
+        if a == -.infinity { return b }
+        if b == -.infinity { return a }
+        let m = max(a, b)
+        return m + log1p(exp(-Swift.abs(a - b)))
+    }
+
+    /// h(u) = ln u + 2 ln(b + s^L) − ln g − L ln s  (eq. W5), sign of E(u).
+    func logRootFunction(_ tau: Double) -> Double {
+        let logSL = Double(depth) * WhitenedEquations.softplus(tau)
+        return tau + 2 * WhitenedEquations.logAddExp(logB, logSL) - logG - logSL
+    }
+
+    /// A Double with the sign of Q(u) (eq. W6).
+    func logCriticalFunction(_ tau: Double) -> Double {
+        let u = exp(tau)
+        if ridge.isZero || Double(depth - 1) * u <= 1 { return 1 }
+        let positive = Double(depth) * WhitenedEquations.softplus(tau) + WhitenedEquations.softplus(tau + log(Double(depth + 1)))
+        let negative = logB + log(Double(depth - 1)) + tau + log1p(-1 / (Double(depth - 1) * u))
+        return positive - negative
+    }
+
+    /// A Double with the sign of Q'(u) (eq. W7).
+    func logCriticalSlope(_ tau: Double) -> Double {
+        if ridge.isZero || depth == 1 { return 1 }
+        let l = Double(depth)
+        let positive = (l - 1) * WhitenedEquations.softplus(tau) + log(2 * l + 1)
+            + WhitenedEquations.softplus(tau + 2 * log(l + 1) - log(2 * l + 1))
+        return positive - (logB + log(l - 1))
+    }
+}
+
+/// Bisection on a Double function of tau between points of opposite sign (hints only).
+func bisectDouble(_ f: (Double) -> Double, _ a: Double, _ b: Double) -> Double {
+    var low = a, high = b
+    let lowSign = f(low) < 0
+    for _ in 0..<200 {
+        let mid = 0.5 * (low + high)
+        if mid == low || mid == high { break }
+        if (f(mid) < 0) == lowSign { low = mid } else { high = mid }
+    }
+    return 0.5 * (low + high)
+}
+
+/// Steps from `start` in `direction` (±1) with doubling steps until f's sign is `wanted`; nil if never.
+func expandDouble(_ f: (Double) -> Double, from start: Double, direction: Double, until wanted: Bool) -> Double? {
+    var step = 1.0
+    var t = start
+    for _ in 0..<80 {
+        if (f(t) > 0) == wanted { return t }
+        t += direction * step
+        step *= 2
+        if !t.isFinite || Swift.abs(t) > 1e7 { return nil }
+    }
+    return nil
+}

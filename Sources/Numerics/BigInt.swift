@@ -1,0 +1,156 @@
+import CGMP
+import Foundation
+
+/// Owner of one GMP `mpz_t`. Held only by `BigInt`, never mutated after the operation that
+/// produced it returns, so `BigInt` has value semantics.
+@usableFromInline
+final class MPZBox {
+    @usableFromInline let pointer: UnsafeMutablePointer<__mpz_struct>
+
+    @usableFromInline init() {
+        pointer = .allocate(capacity: 1)
+        __gmpz_init(pointer)
+    }
+
+    deinit {
+        __gmpz_clear(pointer)
+        pointer.deallocate()
+    }
+}
+
+/// An arbitrary-precision integer backed by GMP. Immutable: every operation returns a new value.
+public struct BigInt: @unchecked Sendable {
+    @usableFromInline let box: MPZBox
+
+    @usableFromInline init(box: MPZBox) { self.box = box }
+
+    /// Runs `body` on a fresh mpz and wraps it.
+    @inlinable static func make(_ body: (UnsafeMutablePointer<__mpz_struct>) -> Void) -> BigInt {
+        let box = MPZBox()
+        body(box.pointer)
+        return BigInt(box: box)
+    }
+
+    public init(_ value: Int) {
+        box = MPZBox()
+        __gmpz_set_si(box.pointer, value)
+    }
+
+    /// Parses a base-10 integer (optional leading '-'); nil if malformed.
+    public init?(decimalDigits text: String) {
+        var body = Substring(text)
+        var negative = false
+        if body.first == "-" { negative = true; body = body.dropFirst() } else if body.first == "+" { body = body.dropFirst() }
+        guard !body.isEmpty, body.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        box = MPZBox()
+        let status = __gmpz_set_str(box.pointer, String(body), 10)
+        guard status == 0 else { return nil }
+        if negative { __gmpz_neg(box.pointer, box.pointer) }
+    }
+
+    public static let zero = BigInt(0)
+    public static let one = BigInt(1)
+
+    @inlinable public var signum: Int { Int(ak_mpz_sgn(box.pointer)) }
+    @inlinable public var isZero: Bool { signum == 0 }
+    @inlinable public var isOdd: Bool { ak_mpz_odd_p(box.pointer) != 0 }
+
+    /// Number of bits of |self| (0 for zero).
+    @inlinable public var bitWidth: Int {
+        isZero ? 0 : Int(__gmpz_sizeinbase(box.pointer, 2))
+    }
+
+    /// The value as an Int when it fits.
+    public var intValue: Int? {
+        guard __gmpz_fits_slong_p(box.pointer) != 0 else { return nil }
+        return __gmpz_get_si(box.pointer)
+    }
+
+    /// (mantissa in [0.5, 1), exponent) with self ≈ mantissa · 2^exponent (truncated toward zero).
+    public var doubleAndExponent: (Double, Int) {
+        var exponent = 0
+        let mantissa = __gmpz_get_d_2exp(&exponent, box.pointer)
+        return (mantissa, exponent)
+    }
+
+    public var magnitude: BigInt { BigInt.make { __gmpz_abs($0, box.pointer) } }
+
+    @inlinable public static prefix func - (x: BigInt) -> BigInt { make { __gmpz_neg($0, x.box.pointer) } }
+    @inlinable public static func + (a: BigInt, b: BigInt) -> BigInt { make { __gmpz_add($0, a.box.pointer, b.box.pointer) } }
+    @inlinable public static func - (a: BigInt, b: BigInt) -> BigInt { make { __gmpz_sub($0, a.box.pointer, b.box.pointer) } }
+    @inlinable public static func * (a: BigInt, b: BigInt) -> BigInt { make { __gmpz_mul($0, a.box.pointer, b.box.pointer) } }
+    @inlinable public static func * (a: BigInt, b: Int) -> BigInt { make { __gmpz_mul_si($0, a.box.pointer, b) } }
+
+    /// self · 2^shift for shift >= 0.
+    @inlinable public func shiftedLeft(_ shift: Int) -> BigInt {
+        precondition(shift >= 0)
+        return BigInt.make { __gmpz_mul_2exp($0, box.pointer, mp_bitcnt_t(shift)) }
+    }
+
+    /// floor(self / 2^shift), shift >= 0.
+    @inlinable public func floorShiftedRight(_ shift: Int) -> BigInt {
+        precondition(shift >= 0)
+        return BigInt.make { __gmpz_fdiv_q_2exp($0, box.pointer, mp_bitcnt_t(shift)) }
+    }
+
+    /// ceil(self / 2^shift), shift >= 0.
+    @inlinable public func ceilShiftedRight(_ shift: Int) -> BigInt {
+        precondition(shift >= 0)
+        return BigInt.make { __gmpz_cdiv_q_2exp($0, box.pointer, mp_bitcnt_t(shift)) }
+    }
+
+    /// floor(a / b), b != 0.
+    public static func floorDivide(_ a: BigInt, _ b: BigInt) -> BigInt {
+        precondition(!b.isZero, "division by zero")
+        return make { __gmpz_fdiv_q($0, a.box.pointer, b.box.pointer) }
+    }
+
+    /// ceil(a / b), b != 0.
+    public static func ceilDivide(_ a: BigInt, _ b: BigInt) -> BigInt {
+        precondition(!b.isZero, "division by zero")
+        return make { __gmpz_cdiv_q($0, a.box.pointer, b.box.pointer) }
+    }
+
+    /// a / b for b dividing a exactly.
+    public static func exactDivide(_ a: BigInt, _ b: BigInt) -> BigInt {
+        precondition(!b.isZero, "division by zero")
+        return make { __gmpz_divexact($0, a.box.pointer, b.box.pointer) }
+    }
+
+    public static func gcd(_ a: BigInt, _ b: BigInt) -> BigInt {
+        make { __gmpz_gcd($0, a.box.pointer, b.box.pointer) }
+    }
+
+    /// self^exponent, exponent >= 0.
+    public func power(_ exponent: Int) -> BigInt {
+        precondition(exponent >= 0)
+        return BigInt.make { __gmpz_pow_ui($0, box.pointer, UInt(exponent)) }
+    }
+
+    /// base^exponent for small nonnegative base and exponent.
+    public static func power(base: Int, exponent: Int) -> BigInt {
+        precondition(base >= 0 && exponent >= 0)
+        return make { __gmpz_ui_pow_ui($0, UInt(base), UInt(exponent)) }
+    }
+
+    /// Decimal digits of the value (with '-' when negative).
+    public var decimalString: String {
+        guard let cString = __gmpz_get_str(nil, 10, box.pointer) else { return "?" }
+        defer { free(cString) }
+        return String(cString: cString)
+    }
+}
+
+extension BigInt: Equatable, Comparable, Hashable {
+    public static func == (a: BigInt, b: BigInt) -> Bool { __gmpz_cmp(a.box.pointer, b.box.pointer) == 0 }
+    public static func < (a: BigInt, b: BigInt) -> Bool { __gmpz_cmp(a.box.pointer, b.box.pointer) < 0 }
+    public func hash(into hasher: inout Hasher) { hasher.combine(decimalString) }
+    /// Three-way comparison with a machine integer.
+    public func compare(to value: Int) -> Int { Int(ak_mpz_cmp_si(box.pointer, value)) }
+}
+
+extension BigInt: CustomStringConvertible, ExpressibleByIntegerLiteral {
+    public var description: String { decimalString }
+    public init(integerLiteral value: Int) { self.init(value) }
+}
+

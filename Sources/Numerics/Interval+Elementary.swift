@@ -1,0 +1,61 @@
+/// Certified elementary functions on intervals (notes/numerics-intervals.md, section "Logarithm").
+extension Interval {
+    /// An enclosure of ln(x) for a positive interval x. ln is increasing, so the result is
+    /// [lower bound of ln(x.lower), upper bound of ln(x.upper)].
+    public static func log(_ x: Interval) -> Interval {
+        precondition(x.lower.signum > 0, "log of an interval that is not positive")
+        let bits = x.precision
+        let low = logEnclosure(of: x.lower, precision: bits)
+        let high = x.isPoint ? low : logEnclosure(of: x.upper, precision: bits)
+        return Interval(lower: low.lower, upper: high.upper, precision: bits)
+    }
+
+    /// ln 2 = 2 atanh(1/3), enclosed at `precision` bits.
+    public static func ln2(precision: Int) -> Interval {
+        let third = Interval(1, precision: precision + 16) / 3
+        return (atanhSeries(third) * 2).withPrecision(precision)
+    }
+
+    /// Enclosure of ln(x) for one positive dyadic x, at `precision` bits (+ guard bits inside).
+    /// x = f · 2^k with f in [3/4, 3/2); ln x = k ln 2 + 2 atanh((f − 1)/(f + 1)), |z| <= 1/5.
+    static func logEnclosure(of x: Dyadic, precision: Int) -> Interval {
+        let working = precision + 24
+        var k = x.topBit
+        var f = Dyadic(x.mantissa, exponent: x.exponent - k)        // in [1/2, 1)
+        if f < Dyadic(3, exponent: -2) { f = Dyadic(f.mantissa, exponent: f.exponent + 1); k -= 1 }
+        let fMinusOne = Dyadic.exactSum(f, Dyadic(-1))
+        var result = Interval(0, precision: working)
+        if !fMinusOne.isZero {
+            let numerator = Interval(fMinusOne.magnitude, precision: working)
+            let denominator = Interval(Dyadic.exactSum(f, .one), precision: working)
+            let atanh = atanhSeries(numerator / denominator) * 2
+            result = fMinusOne.signum > 0 ? atanh : -atanh
+        }
+        if k != 0 { result = result + ln2(precision: working) * k }
+        return result.withPrecision(precision)
+    }
+
+    /// atanh(z) = sum z^(2n+1)/(2n+1) for a nonnegative interval z with z.upper <= 1/2, with the
+    /// nonnegative truncation error, at most z^(2N+3) / ((2N+3)(1 − z^2)), added to the upper end.
+    static func atanhSeries(_ z: Interval) -> Interval {
+        precondition(z.lower.signum >= 0 && z.upper <= Dyadic(1, exponent: -1))
+        if z.upper.isZero { return z }
+        let bits = z.precision
+        let zSquared = z * z
+        var power = z                      // z^(2n+1)
+        var sum = z
+        var n = 0
+        // Stop when the next term is below 2^-bits relative to the first.
+        let stopBit = z.lower.isZero ? -bits : z.lower.topBit - bits - 2
+        while true {
+            n += 1
+            power = power * zSquared
+            if power.upper.topBit < stopBit { break }
+            sum = sum + power / (2 * n + 1)
+        }
+        // power = z^(2n+1) is the first omitted term; the tail is bounded by power / ((2n+1)(1 − z^2)).
+        let oneMinusZSquared = Interval(1, precision: bits) - zSquared
+        let tail = Interval(power.upper, precision: bits) / ((2 * n + 1) * Interval(oneMinusZSquared.lower, precision: bits))
+        return sum + Interval(lower: .zero, upper: tail.upper, precision: bits)
+    }
+}
