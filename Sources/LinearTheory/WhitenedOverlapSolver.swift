@@ -15,9 +15,11 @@ public struct WhitenedOverlapSolver: Sendable {
 
     public init() {}
 
-    /// All positive roots with enclosures refined so that c, chi, the action and every layer
-    /// overlap print certified at `digits` significant digits.
-    public func solve(_ problem: WhitenedProblem, digits: Int = WhitenedOverlapSolver.defaultDigits) throws -> WhitenedSolution {
+    /// All positive roots with enclosures refined so that c, chi and the action print certified
+    /// (correctly rounded) at `digits` significant digits; with `layerDecimals`, every layer overlap
+    /// c_1..c_L too, kept in `WhitenedSaddle.layerOverlapDecimals`.
+    public func solve(_ problem: WhitenedProblem, digits: Int = WhitenedOverlapSolver.defaultDigits,
+                      layerDecimals: Bool = false) throws -> WhitenedSolution {
         guard digits >= 1 && digits <= WhitenedOverlapSolver.maximumDigits else {
             throw TheoryInputError.digitsOutOfRange(digits, maximum: WhitenedOverlapSolver.maximumDigits)
         }
@@ -26,8 +28,9 @@ public struct WhitenedOverlapSolver: Sendable {
         if problem.gammaSquared.isZero {
             // Lazy point: u = 0 exactly, every c_l = 1, S = 0 (eq. W4 with g = 0 is u (b + s^L)^2).
             let zero = Interval(0, precision: 64)
-            let root = WhitenedSaddle(problem: problem, negatedChi: zero, overlap: Interval(1, precision: 64),
+            var root = WhitenedSaddle(problem: problem, negatedChi: zero, overlap: Interval(1, precision: 64),
                                       action: zero, stationarity: .minimum, isDominant: true)
+            if layerDecimals { root.layerOverlapDecimals = root.layerOverlaps().map { $0.certifiedDecimal(significantDigits: digits)! } }
             return WhitenedSolution(problem: problem, digits: digits, roots: [root],
                                     isolation: "gamma = 0: c_l = 1 exactly")
         }
@@ -43,13 +46,28 @@ public struct WhitenedOverlapSolver: Sendable {
                 roots.append(saddle(from: bracket, problem: problem, equations: equations,
                                     precision: targetBits + 32 + 2 * depthBits))
             }
-            let printable = roots.allSatisfy { root in
+            var printable = roots.allSatisfy { root in
                 root.overlap.certifiedDecimal(significantDigits: digits) != nil
                     && root.chi.certifiedDecimal(significantDigits: digits) != nil
                     && root.action.certifiedDecimal(significantDigits: digits) != nil
             }
+            if printable && layerDecimals {
+                for index in roots.indices {
+                    var decimals: [DecimalDigits] = []
+                    decimals.reserveCapacity(problem.depth)
+                    for layer in roots[index].layerOverlaps() {
+                        guard let text = layer.certifiedDecimal(significantDigits: digits) else { printable = false; break }
+                        decimals.append(text)
+                    }
+                    if !printable { break }
+                    roots[index].layerOverlapDecimals = decimals
+                }
+            }
             if printable && dominantIndex(roots) != nil { break }
-            if attempt == 5 { break }
+            if attempt == 5 {
+                if !printable { throw SolverError.notConverged("enclosures did not decide \(digits) digits after \(targetBits) bits") }
+                break // dominance undecided: the actions agree to the working precision (reported as a tie)
+            }
             targetBits += 64 << attempt
         }
         if let best = dominantIndex(roots) { roots[best].isDominant = true }

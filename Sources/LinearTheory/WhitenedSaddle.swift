@@ -21,6 +21,8 @@ public struct WhitenedSaddle: Sendable {
     public let stationarity: Stationarity
     /// True for the root of smallest action (the one the posterior concentrates on, eq. W10).
     public internal(set) var isDominant: Bool
+    /// c_1..c_L correctly rounded to the solution's digits, when the solve asked for them.
+    public internal(set) var layerOverlapDecimals: [DecimalDigits]? = nil
 
     /// Enclosure of chi = −g c_L / (b + c_L)^2.
     public var chi: Interval { -negatedChi }

@@ -304,6 +304,21 @@ def main():
               + (f"  (L=1 prediction lambda - gamma sqrt(y^T C y) = {lam - gam * np.sqrt(y @ C @ y):+.6f})" if L == 1
                  else "  (prediction: lambda)"))
 
+    # the four-root two-scale spectrum of section 4 at finite N: Hessian index alternates
+    L, gam, lam = 2, 1.0, float(mp.cbrt(mp.mpf("2.4e-5")))
+    cc = np.array([1.0, 1e-3]); R = np.linalg.qr(rng.standard_normal((2, 2)))[0]
+    X2 = np.sqrt(2.0) * np.diag(np.sqrt(cc)) @ R          # C = X X^T / D = diag(cc)
+    y2 = np.sqrt(np.array([0.5, 0.5]))
+    rts = general_roots(L, gam, lam, list(cc), [0.5, 0.5], n=3000)
+    print(f"   two-scale C = diag(1, 1e-3), L=2, gamma=1, lambda={lam:.6f}: roots a = {[mp.nstr(x, 8) for x in rts]}")
+    for a in rts:
+        th, Dl, C2 = explicit_fixed_point(float(a), X2, y2, L, 4, lam, rng)
+        gr, f = grad_U(th, X2, y2, L, 4, gam, lam)
+        ev = hessian_count(th, X2, y2, L, 4, gam, lam, h=1e-7)
+        tol = 1e-6 * max(1, np.abs(ev).max())
+        print(f"     a={float(a):.6g}: |grad U|/|theta| = {np.linalg.norm(gr) / np.linalg.norm(th):.1e};"
+              f" Hessian negative eigenvalues: {int((ev < -tol).sum())} (most negative {ev.min():+.3e})")
+
     print("\n#### 6. whitened Jacobian spectrum at finite N vs (A20)-(A22)")
     P, D, N = 4, 4, 6
     Q = np.linalg.qr(rng.standard_normal((D, D)))[0]

@@ -1,0 +1,83 @@
+import XCTest
+@testable import Numerics
+
+final class IntervalTests: XCTestCase {
+    /// ln 2 to 100 digits (Abramowitz–Stegun / OEIS A002162).
+    let ln2Digits = "0.6931471805599453094172321214581765680755001343602552541206800094933936219696947156058633269964186875"
+
+    func testDirectedRoundingBracketsOneThird() {
+        let third = Interval(BigRational(1, 3), precision: 64)
+        XCTAssertLessThan(third.lower.rational, BigRational(1, 3))
+        XCTAssertGreaterThan(third.upper.rational, BigRational(1, 3))
+        XCTAssertLessThanOrEqual(third.log2RelativeWidth, -62)
+    }
+
+    func testTinyTermsStillMoveTheBoundsOutward() {
+        let one = Dyadic.one
+        let tiny = Dyadic.powerOfTwo(-100_000)
+        XCTAssertEqual(Dyadic.sum(one, tiny, bits: 53, .down), one)
+        XCTAssertGreaterThan(Dyadic.sum(one, tiny, bits: 53, .up), one)
+        XCTAssertLessThan(Dyadic.sum(one, tiny.negated, bits: 53, .down), one)
+        XCTAssertEqual(Dyadic.sum(one, tiny.negated, bits: 53, .up), one)
+    }
+
+    func testLogTwoEncloseReferenceDigits() throws {
+        let reference = try BigRational(parsing: ln2Digits)
+        let halfUlp = BigRational(BigInt(1), BigInt.power(base: 10, exponent: 100)) / BigRational(2)
+        let enclosure = Interval.log(Interval(2, precision: 300))
+        XCTAssertLessThanOrEqual(enclosure.lower.rational, reference + halfUlp)
+        XCTAssertGreaterThanOrEqual(enclosure.upper.rational, reference - halfUlp)
+        XCTAssertLessThan(enclosure.log2RelativeWidth, -280)
+        // 90 digits, correctly rounded (the 91st digit is 9).
+        XCTAssertEqual(enclosure.certifiedDecimal(significantDigits: 90)?.text,
+                       "0.693147180559945309417232121458176568075500134360255254120680009493393621969694715605863327")
+    }
+
+    func testLogOfTenAndOfNumbersNearOne() throws {
+        // ln 10 = 2.302585092994045684017991454684364207601101488628772976033327900967572609677352...
+        let ln10 = Interval.log(Interval(10, precision: 200))
+        XCTAssertEqual(ln10.certifiedDecimal(significantDigits: 50)?.text, "2.3025850929940456840179914546843642076011014886288")
+        // ln(1 + 2^-200) = 2^-200 - 2^-401 + ...: relative accuracy survives near 1.
+        let u = Dyadic.powerOfTwo(-200)
+        let nearOne = Interval.log(Interval(Dyadic.exactSum(.one, u), precision: 300))
+        XCTAssertEqual(nearOne.certifiedDecimal(significantDigits: 30)?.text,
+                       Interval(u, precision: 300).certifiedDecimal(significantDigits: 30)?.text)
+        XCTAssertLessThan(nearOne.upper, Dyadic.exactSum(u, .zero).rounded(toBits: 300, .up))
+    }
+
+    func testPowerAndDivisionEnclosures() {
+        let three = Interval(3, precision: 80)
+        let cube = (Interval(1, precision: 80) / three).power(3)
+        XCTAssertTrue(cube.lower.rational < BigRational(1, 27) && BigRational(1, 27) < cube.upper.rational)
+        let negative = Interval(lower: Dyadic(-2), upper: Dyadic(3), precision: 64)
+        XCTAssertEqual(negative.squared.lower, .zero)
+        XCTAssertEqual(negative.squared.upper, Dyadic(9))
+        XCTAssertNil(negative.definiteSign)
+        XCTAssertEqual((negative * Interval(-1, precision: 64)).lower, Dyadic(-3))
+    }
+
+    func testDecimalFormatting() {
+        let value = Dyadic(exactly: 1234.5)
+        XCTAssertEqual(value.decimalString(significantDigits: 3, .nearest), "1230")
+        XCTAssertEqual(value.decimalString(significantDigits: 5, .nearest), "1234.5")
+        XCTAssertEqual(value.decimalString(significantDigits: 4, .nearest), "1234")   // tie to even
+        XCTAssertEqual(value.decimalString(significantDigits: 4, .up), "1235")
+        XCTAssertEqual(value.negated.decimalString(significantDigits: 4, .down), "-1235")
+        XCTAssertEqual(Dyadic(exactly: 0.00048828125).decimalString(significantDigits: 3, .nearest), "0.000488")
+        XCTAssertEqual(Dyadic(exactly: 9.9999).decimalString(significantDigits: 3, .nearest), "10.0")
+        XCTAssertEqual(Dyadic.powerOfTwo(-100).decimalString(significantDigits: 6, .nearest), "7.88861e-31")
+        XCTAssertEqual(Dyadic.powerOfTwo(100).decimalString(significantDigits: 6, .down), "1.26765e+30")
+    }
+
+    func testSeededGeneratorIsReproducible() {
+        var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42)
+        let first = (0..<5).map { _ in a.next() }
+        XCTAssertEqual(first, (0..<5).map { _ in b.next() })
+        XCTAssertEqual(Set(first).count, 5)
+        var c = SeededGenerator(seed: 7)
+        for _ in 0..<100 {
+            let r = c.rational(in: 0...5, maxDenominator: 9)
+            XCTAssertTrue(r >= .zero && r <= BigRational(5))
+        }
+    }
+}
