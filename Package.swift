@@ -19,7 +19,13 @@ let package = Package(
             pkgConfig: "gmp",
             providers: [.apt(["libgmp-dev"])]
         ),
-        .target(name: "Numerics", dependencies: ["CGMP"]),
+        // LAPACKE and CBLAS over OpenBLAS (an optimized BLAS).
+        .systemLibrary(
+            name: "CLAPACKE",
+            pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
+        ),
+        .target(name: "Numerics", dependencies: ["CGMP", "CLAPACKE"]),
         .target(name: "LinearTheory", dependencies: ["Numerics"]),
         .target(name: "Asymptotics", dependencies: ["Numerics", "LinearTheory"]),
         .target(name: "Verify", dependencies: ["Numerics", "LinearTheory"]),

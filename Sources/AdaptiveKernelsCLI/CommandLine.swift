@@ -9,20 +9,39 @@ public struct CommandResult: Equatable {
     public var exitCode: Int32
 }
 
-/// Exit status 2: bad input or usage. Exit status 3: the solver could not certify an answer.
+/// One subcommand: its name, a one-line summary for the overview, its usage text and its body,
+/// which returns the complete standard output or throws.
+struct Subcommand {
+    let name: String
+    let summary: String
+    let usage: String
+    let run: ([String]) throws -> String
+}
+
+/// Exit status 2: bad input or usage. Exit status 3: the solver could not certify an answer
+/// (or a verification case failed).
 public enum AdaptiveKernelsCommandLine {
     public static let version = "0.1.0"
 
-    static let overview = """
-    adaptive-kernels \(version): exact overlaps of infinitely wide deep linear networks in the
-    feature-learning (rich, muP / mean-field) regime (Lauditi, Bordelon & Pehlevan 2025).
+    /// Every subcommand, in the order the overview lists them. Add new commands here.
+    static let subcommands: [Subcommand] = [
+        OverlapsCommand.subcommand,
+        SweepCommand.subcommand,
+    ]
 
-    subcommands:
-      overlaps   every positive root of the whitened overlap equation, certified (THEORY 1b)
-      sweep      the overlap table across gamma, beta and depth, in parallel
-      help       this text; 'adaptive-kernels help SUBCOMMAND' for its options
-    With no arguments: the overlap table for gamma = 4, beta = 10, L = 16.
-    """
+    static var overview: String {
+        let entries = subcommands.map { ($0.name, $0.summary) } + [("help", "this text; 'adaptive-kernels help SUBCOMMAND' for its options")]
+        let width = (entries.map(\.0.count).max() ?? 0) + 2
+        let list = entries.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.count) + $0.1 }
+        return """
+        adaptive-kernels \(version): exact overlaps of infinitely wide deep linear networks in the
+        feature-learning (rich, muP / mean-field) regime (Lauditi, Bordelon & Pehlevan 2025).
+
+        subcommands:
+        \(list.joined(separator: "\n"))
+        With no arguments: the overlap table for gamma = 4, beta = 10, L = 16.
+        """
+    }
 
     static let defaultArguments = ["--gamma", "4", "--beta", "10", "--depth", "16"]
 
@@ -32,23 +51,19 @@ public enum AdaptiveKernelsCommandLine {
             switch arguments.first {
             case nil:
                 output = try OverlapsCommand.run(defaultArguments)
-                    + "\n(default gamma = 4, beta = 10, L = 16; see 'adaptive-kernels help' for overlaps, sweep and their options)\n"
-            case "overlaps"?:
-                if arguments.contains("--help") { return help(OverlapsCommand.usage) }
-                output = try OverlapsCommand.run(Array(arguments.dropFirst()))
-            case "sweep"?:
-                if arguments.contains("--help") { return help(SweepCommand.usage) }
-                output = try SweepCommand.run(Array(arguments.dropFirst()))
+                    + "\n(default gamma = 4, beta = 10, L = 16; 'adaptive-kernels help' lists the subcommands and their options)\n"
             case "help"?, "--help"?, "-h"?:
-                switch arguments.dropFirst().first {
-                case "overlaps"?: return help(OverlapsCommand.usage)
-                case "sweep"?: return help(SweepCommand.usage)
-                default: return help(overview)
-                }
+                let topic = arguments.dropFirst().first
+                return help(subcommands.first(where: { $0.name == topic })?.usage ?? overview)
             case "--version"?:
                 output = "adaptive-kernels \(version)\n"
-            case let other?:
-                throw UsageError("unknown subcommand '\(other)' (try 'adaptive-kernels help')")
+            case let name?:
+                guard let command = subcommands.first(where: { $0.name == name }) else {
+                    throw UsageError("unknown subcommand '\(name)' (try 'adaptive-kernels help')")
+                }
+                let rest = Array(arguments.dropFirst())
+                if rest.contains("--help") || rest.contains("-h") { return help(command.usage) }
+                output = try command.run(rest)
             }
             return CommandResult(standardOutput: output, standardError: "", exitCode: 0)
         } catch let error as UsageError {
@@ -57,6 +72,8 @@ public enum AdaptiveKernelsCommandLine {
             return failure(error.description, code: 2)
         } catch let error as SolverError {
             return failure(error.description, code: 3)
+        } catch let error as CommandFailure {
+            return CommandResult(standardOutput: error.standardOutput, standardError: "adaptive-kernels: error: \(error.message)\n", exitCode: 3)
         } catch {
             return failure("\(error)", code: 3)
         }
@@ -69,4 +86,11 @@ public enum AdaptiveKernelsCommandLine {
     static func failure(_ message: String, code: Int32) -> CommandResult {
         CommandResult(standardOutput: "", standardError: "adaptive-kernels: error: \(message)\n", exitCode: code)
     }
+}
+
+/// A command that produced a complete report but must exit non-zero (e.g. a failed verification
+/// case): the report is printed, then the one-line error.
+struct CommandFailure: Error {
+    let message: String
+    let standardOutput: String
 }

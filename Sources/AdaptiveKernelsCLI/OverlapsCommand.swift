@@ -36,6 +36,9 @@ func parseProblem(gamma gammaText: String, beta betaText: String, depth depthTex
 
 /// `adaptive-kernels overlaps --gamma G --beta B --depth L [--digits D] [--format table|csv|json]`
 enum OverlapsCommand {
+    static let subcommand = Subcommand(name: "overlaps", summary: "every positive root of the whitened overlap equation, certified (THEORY 1b)",
+                                       usage: usage, run: run)
+
     static let usage = """
     usage: adaptive-kernels overlaps --gamma G --beta B --depth L [--digits D] [--format table|csv|json]
       Every positive root c of c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L, b = 1/beta (THEORY 1b),

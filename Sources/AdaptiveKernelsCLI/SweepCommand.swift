@@ -45,6 +45,9 @@ enum ParameterList {
 
 /// `adaptive-kernels sweep --gamma LIST --beta LIST --depth LIST [--digits D] [--layers] [--format csv|json]`
 enum SweepCommand {
+    static let subcommand = Subcommand(name: "sweep", summary: "the overlap table across gamma, beta and depth, in parallel",
+                                       usage: usage, run: run)
+
     static let usage = """
     usage: adaptive-kernels sweep --gamma LIST --beta LIST --depth LIST [--digits D] [--layers] [--format csv|json]
       The overlap table across parameters, solved in parallel on all cores. LIST: comma values and

@@ -1,1 +1,144 @@
+import Foundation
 import XCTest
+@testable import AdaptiveKernelsCLI
+
+final class CLITests: XCTestCase {
+    func run(_ arguments: [String]) -> CommandResult { AdaptiveKernelsCommandLine.run(arguments) }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    func testDefaultPrintsTheGammaFourTable() {
+        let result = run([])
+        XCTAssertEqual(result.exitCode, 0)
+        XCTAssertTrue(result.standardOutput.contains("c_L      = 55.7907349152731303453039220700"))
+        XCTAssertTrue(result.standardOutput.contains("adaptive-kernels help"))
+        XCTAssertEqual(result.standardError, "")
+    }
+
+    func testOverlapsJSONHasTheDocumentedShape() throws {
+        let result = run(["overlaps", "--gamma", "1", "--beta", "10", "--depth", "4", "--digits", "40", "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let object = try json(result.standardOutput)
+        XCTAssertEqual(object["gamma"] as? String, "1")
+        XCTAssertEqual(object["beta"] as? String, "10")
+        XCTAssertEqual(object["depth"] as? Int, 4)
+        XCTAssertEqual(object["digits"] as? Int, 40)
+        let roots = try XCTUnwrap(object["roots"] as? [[String: Any]])
+        XCTAssertEqual(roots.count, 1)
+        XCTAssertEqual(roots[0]["c"] as? String, "2.981240152385322362238573573411464724975")
+        XCTAssertEqual(roots[0]["dominant"] as? Bool, true)
+        XCTAssertEqual((roots[0]["overlaps"] as? [String])?.count, 4)
+        XCTAssertEqual((roots[0]["overlaps"] as? [String])?.last, "2.981240152385322362238573573411464724975")
+        let lower = try XCTUnwrap(roots[0]["lower"] as? String), upper = try XCTUnwrap(roots[0]["upper"] as? String)
+        XCTAssertLessThan(lower, upper)
+        XCTAssertTrue(lower.hasPrefix("2.98124015238532236223857357341146472497"))
+        XCTAssertTrue(upper.hasPrefix("2.98124015238532236223857357341146472497"))
+        XCTAssertNotNil(roots[0]["chi"] as? String)
+        XCTAssertNotNil(roots[0]["action"] as? String)
+    }
+
+    func testExactInputForms() throws {
+        // 0.1 is exactly 1/10; beta = inf is b = 0; a fraction gamma.
+        let a = try json(run(["overlaps", "--gamma", "0.1", "--beta", "inf", "--depth", "3", "--format", "json"]).standardOutput)
+        let b = try json(run(["overlaps", "--gamma=1/10", "--beta=INF", "--depth=3", "--format=json"]).standardOutput)
+        XCTAssertEqual(a["gamma"] as? String, "1/10")
+        XCTAssertEqual(a["beta"] as? String, "inf")
+        XCTAssertEqual((a["roots"] as? [[String: Any]])?.first?["c"] as? String, (b["roots"] as? [[String: Any]])?.first?["c"] as? String)
+        let c = try json(run(["overlaps", "--gamma", "2.5e-3", "--beta", "1000", "--depth", "5", "--format", "json", "--digits", "40"]).standardOutput)
+        XCTAssertEqual((c["roots"] as? [[String: Any]])?.first?["c"] as? String, "1.000031187011995470863552036108187672302")
+    }
+
+    func testThreeRootsInJSONAndCSV() throws {
+        let object = try json(run(["overlaps", "--gamma", "316", "--beta", "1/10000", "--depth", "10", "--format", "json"]).standardOutput)
+        let roots = try XCTUnwrap(object["roots"] as? [[String: Any]])
+        XCTAssertEqual(roots.count, 3)
+        XCTAssertEqual(roots.map { $0["dominant"] as? Bool }, [true, false, false])
+        XCTAssertEqual(roots.map { $0["stationarity"] as? String }, ["minimum", "maximum", "minimum"])
+        let csv = run(["overlaps", "--gamma", "316", "--beta", "1/10000", "--depth", "10", "--format", "csv"]).standardOutput
+        let lines = csv.split(separator: "\n")
+        XCTAssertEqual(lines.first.map(String.init), "gamma,beta,depth,root,roots,dominant,stationarity,chi,action,layer,overlap")
+        XCTAssertEqual(lines.count, 1 + 3 * 10)
+    }
+
+    func testSweepAcrossDepths() throws {
+        let result = run(["sweep", "--gamma", "1,4", "--beta", "10", "--depth", "1...8", "--digits", "20"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 1 + 2 * 8)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("4,10,16") } == false)
+        XCTAssertTrue(lines.contains("1,10,4,1,1,true,minimum,-0.31401172494535358192,0.24412608755074195738,4,2.9812401523853223622"))
+        let layered = run(["sweep", "--gamma", "4", "--beta", "10", "--depth", "16", "--layers", "--format", "json"])
+        let object = try json(layered.standardOutput)
+        let results = try XCTUnwrap(object["results"] as? [[String: Any]])
+        let overlaps = try XCTUnwrap((results[0]["roots"] as? [[String: Any]])?[0]["overlaps"] as? [String])
+        XCTAssertEqual(overlaps.count, 16)
+        XCTAssertEqual(overlaps.last, "55.7907349152731303453039220700")
+        let stepped = run(["sweep", "--gamma", "1", "--beta", "inf,10", "--depth", "2...10:4"])
+        XCTAssertEqual(stepped.standardOutput.split(separator: "\n").count, 1 + 2 * 3)
+    }
+
+    func testBadInputGivesOneLineAndNonZeroExit() {
+        let cases: [[String]] = [
+            ["overlaps", "--gamma", "-1", "--beta", "10", "--depth", "2"],
+            ["overlaps", "--gamma", "1", "--beta", "0", "--depth", "2"],
+            ["overlaps", "--gamma", "1", "--beta", "-3", "--depth", "2"],
+            ["overlaps", "--gamma", "1", "--beta", "10", "--depth", "0"],
+            ["overlaps", "--gamma", "1", "--beta", "10", "--depth", "2.5"],
+            ["overlaps", "--gamma", "1x", "--beta", "10", "--depth", "2"],
+            ["overlaps", "--gamma", "nan", "--beta", "10", "--depth", "2"],
+            ["overlaps", "--gamma", "1", "--beta", "10", "--depth", "2", "--digits", "0"],
+            ["overlaps", "--gamma", "1", "--beta", "10", "--depth", "2", "--digits", "100000"],
+            ["overlaps", "--gamma", "1", "--beta", "10", "--depth", "2", "--format", "xml"],
+            ["overlaps", "--gamma", "1", "--beta", "10"],
+            ["overlaps", "--gamma", "1", "--beta", "10", "--depth", "2", "--bogus", "1"],
+            ["overlaps", "--gamma", "1", "--gamma", "2", "--beta", "10", "--depth", "2"],
+            ["overlaps", "--gamma"],
+            ["sweep", "--gamma", "1", "--beta", "10", "--depth", "5...1"],
+            ["sweep", "--gamma", "1", "--beta", "10", "--depth", "1...3", "--format", "table"],
+            ["sweep", "--gamma", "1,,2", "--beta", "10", "--depth", "1"],
+            ["frobnicate"],
+        ]
+        for arguments in cases {
+            let result = run(arguments)
+            XCTAssertEqual(result.exitCode, 2, "\(arguments)")
+            XCTAssertEqual(result.standardOutput, "", "\(arguments)")
+            XCTAssertTrue(result.standardError.hasPrefix("adaptive-kernels: error: "), "\(arguments)")
+            XCTAssertEqual(result.standardError.filter { $0 == "\n" }.count, 1, "\(arguments): \(result.standardError)")
+        }
+    }
+
+    func testHelpAndVersion() {
+        XCTAssertTrue(run(["help"]).standardOutput.contains("overlaps"))
+        XCTAssertTrue(run(["overlaps", "--help"]).standardOutput.contains("--digits"))
+        XCTAssertTrue(run(["help", "sweep"]).standardOutput.contains("--layers"))
+        XCTAssertEqual(run(["--version"]).exitCode, 0)
+    }
+
+    func testArgumentParser() throws {
+        let parsed = try ParsedArguments(["--a", "1", "--b=x", "--flag"], valued: ["a", "b"], switches: ["flag"])
+        XCTAssertEqual(parsed.value("a"), "1")
+        XCTAssertEqual(parsed.value("b"), "x")
+        XCTAssertTrue(parsed.has("flag"))
+        XCTAssertThrowsError(try ParsedArguments(["positional"], valued: [], switches: []))
+        XCTAssertThrowsError(try ParsedArguments(["--flag=1"], valued: [], switches: ["flag"]))
+        XCTAssertThrowsError(try ParsedArguments(["--a"], valued: ["a"], switches: []))
+        XCTAssertThrowsError(try ParsedArguments(["--a="], valued: ["a"], switches: []))
+        XCTAssertEqual(try ParsedArguments(["--n", "7"], valued: ["n"], switches: []).integer("n", default: 1, in: 1...9), 7)
+        XCTAssertThrowsError(try ParsedArguments(["--n", "70"], valued: ["n"], switches: []).integer("n", default: 1, in: 1...9))
+    }
+
+    func testParameterLists() throws {
+        XCTAssertEqual(try ParameterList.rationals("1...4", option: "depth"), ["1", "2", "3", "4"])
+        XCTAssertEqual(try ParameterList.rationals("1/2...2:1/2", option: "gamma"), ["1/2", "1", "3/2", "2"])
+        XCTAssertEqual(try ParameterList.rationals("0.1, 3", option: "gamma"), ["0.1", "3"])
+        XCTAssertThrowsError(try ParameterList.rationals("1...1000001", option: "depth"))
+        XCTAssertThrowsError(try ParameterList.rationals("1...3:0", option: "depth"))
+    }
+
+    func testJSONWriterEscapesAndOrders() {
+        let value = JSONValue.object([("b", .string("q\"\\\n")), ("a", .array([.integer(1), .bool(false), .null]))])
+        XCTAssertEqual(value.serialized(indent: 0), "{\"b\": \"q\\\"\\\\\\n\",\"a\": [1, false, null]}")
+    }
+}

@@ -185,7 +185,7 @@ def main():
     ]
     results = {}
     for (L, gam, lam, N, T, dt) in runs:
-        rep = (0.25, 0.5, 1.0, 2.0, 4.0) if L == 1 and gam > lam else ()
+        rep = ()
         u, f, th, H, trace = gd(X, y, L, N, gam, lam, T, dt, seed=L * 100 + int(gam * 10), report=rep)
         br = whitened_branches(L, gam, lam)
         norms = [np.sum(W ** 2) / N for W in th]
@@ -199,10 +199,12 @@ def main():
         print(f"{L:>2} {gam:>7.4f} {lam:>5.1f} {N:>4} {T:>6.3f} {dt:>6.4f} | {u:>12.8f} {fperp:>9.1e} | "
               f"{', '.join(f'{b:.8f}' for b in br) if br else 'none (collapse only)':>26} | {Epred:>8.5f} "
               f"{' '.join(f'{x:.5f}' for x in norms):>28} | {r1:>7.1e}")
-        if trace:
-            ode = ode_L1(gam, lam, 4.0)
-            print("      L=1 trajectory vs exact infinite-width ODE (A27):",
-                  "  ".join(f"t={t:g}: sim {v:.4f} / ODE {ode[round(t, 6)]:.4f}" for t, v in trace))
+    # L = 1 trajectory vs the exact infinite-width ODE (A27); finite-N deviations are O(1/sqrt N)
+    ode = ode_L1(2.0, 1.0, 2.0)
+    for N in (600, 4000):
+        trs = [gd(X, y, 1, N, 2.0, 1.0, 2.0, 0.002, seed=sd, report=(0.25, 0.5, 1.0, 2.0))[4] for sd in (1, 2)]
+        print(f"   L=1 gamma=2 lam=1 trajectory u(t), N={N} (seeds 1, 2) vs ODE (A27):  " + "  ".join(
+            f"t={t:g}: {a:.4f}/{b:.4f} vs {ode[round(t, 6)]:.4f}" for (t, a), (_, b) in zip(*trs)))
     print(f"   [Part A: {time.time() - t0:.0f} s]")
 
     print("\n#### Part B: lambda-free universal flow Psi_L(tau) and the 1-D end-point ODE (A30)")
@@ -228,6 +230,22 @@ def main():
             print(f"      gamma={gam:.4f} lam={lam:g}: 1-D ODE end u = {f_end:.5f} (tau_end/tau* = {tau_end / ts:.6f}),"
                   f" budget gamma/(lam(L-1)) = {gam / (lam * (L - 1)):.3f}; branches {[round(b, 6) for b in br]};"
                   f" Part A GD: {simu if simu is None else round(simu, 6)}")
+        if L == 2:
+            # dynamic threshold: smallest gamma (at given lambda) whose 1-D ODE run reaches the upper branch,
+            # vs the static saddle node gamma_c(lambda) (A17) and the budget estimate (L-1) tau* lambda (A32)
+            cL = 4 / 3 ** 0.75
+            print("      end-point phase boundary from (A30), L=2:  lambda: gamma_c static (A17) | gamma_dyn (ODE) | (L-1) tau* lambda")
+            for lam in (1.0, 4.0, 8.0, 16.0, 64.0):
+                lo, hi = cL * lam ** 0.75, max(4 * lam, 4 * cL * lam ** 0.75)
+                ok = lambda g: reduced_endpoint(taus, Fs, L, g, lam, T=12.0 / lam, dt=5e-4 / lam)[0] > 0.1
+                if ok(lo * 1.0001):
+                    gdyn = "= static"
+                else:
+                    for _ in range(9):
+                        mid = 0.5 * (lo + hi)
+                        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+                    gdyn = f"{hi:.3f}"
+                print(f"        lambda={lam:5g}: {cL * lam ** 0.75:8.3f} | {gdyn:>8} | {stars[0] * lam:8.3f}")
     print(f"total {time.time() - t0:.0f} s")
 
 
