@@ -9,14 +9,26 @@ struct WhitenedEquations {
     let gammaSquared: BigRational
     let ridge: BigRational
 
-    init(_ problem: WhitenedProblem) {
+    /// g and b enclosed once at `cachedPrecision` bits; requests up to that precision reuse them.
+    private let cachedG: Interval
+    private let cachedB: Interval
+    private let cachedPrecision: Int
+
+    init(_ problem: WhitenedProblem, cachedPrecision: Int = 512) {
         depth = problem.depth
         gammaSquared = problem.gammaSquared
         ridge = problem.ridge
+        self.cachedPrecision = cachedPrecision
+        cachedG = Interval(gammaSquared, precision: cachedPrecision)
+        cachedB = Interval(ridge, precision: cachedPrecision)
     }
 
-    private func g(_ precision: Int) -> Interval { Interval(gammaSquared, precision: precision) }
-    private func b(_ precision: Int) -> Interval { Interval(ridge, precision: precision) }
+    private func g(_ precision: Int) -> Interval {
+        precision <= cachedPrecision ? cachedG.withPrecision(precision) : Interval(gammaSquared, precision: precision)
+    }
+    private func b(_ precision: Int) -> Interval {
+        precision <= cachedPrecision ? cachedB.withPrecision(precision) : Interval(ridge, precision: precision)
+    }
 
     /// E(u) = u (b + s^L)^2 − g s^L  (eq. W4); its positive roots are the overlaps' roots.
     func rootFunction(_ u: Interval) -> Interval {

@@ -23,8 +23,8 @@ public struct WhitenedOverlapSolver: Sendable {
         guard digits >= 1 && digits <= WhitenedOverlapSolver.maximumDigits else {
             throw TheoryInputError.digitsOutOfRange(digits, maximum: WhitenedOverlapSolver.maximumDigits)
         }
-        let equations = WhitenedEquations(problem)
         let depthBits = Int.bitWidth - problem.depth.leadingZeroBitCount
+        let equations = WhitenedEquations(problem, cachedPrecision: Int(Double(digits) * 3.33) + 4 * depthBits + 256)
         if problem.gammaSquared.isZero {
             // Lazy point: u = 0 exactly, every c_l = 1, S = 0 (eq. W4 with g = 0 is u (b + s^L)^2).
             let zero = Interval(0, precision: 64)
@@ -153,6 +153,11 @@ public struct WhitenedOverlapSolver: Sendable {
     /// `signAtLower` (= −1: E < 0 left of the last root). A tighter certified bracket around the hint is used when found.
     private func wideBracket(_ eq: WhitenedEquations, lower: Dyadic, signAtLower: Int, start: Dyadic?,
                              precision: Int) throws -> IsolatedRoot {
+        if let start, start > lower,
+           let tight = finder.bracket(around: start, of: eq.rootFunction, signBelow: signAtLower,
+                                      within: (lower, Dyadic(start.mantissa, exponent: start.exponent + 1)), precision: precision) {
+            return IsolatedRoot(bracket: tight, hint: start)
+        }
         var upper = start.map { Dyadic($0.mantissa, exponent: $0.exponent + 1) } ?? .one
         if upper <= lower { upper = Dyadic.exactSum(Dyadic(lower.mantissa, exponent: lower.exponent + 1), .one) }
         var attempts = 0
@@ -160,11 +165,6 @@ public struct WhitenedOverlapSolver: Sendable {
             upper = Dyadic(upper.mantissa, exponent: upper.exponent + 2)
             attempts += 1
             if attempts > 4000 { throw SolverError.notConverged("no point with E > 0 found above the last root") }
-        }
-        if let start, start > lower, start < upper,
-           let tight = finder.bracket(around: start, of: eq.rootFunction, signBelow: signAtLower,
-                                      within: (lower, upper), precision: precision) {
-            return IsolatedRoot(bracket: tight, hint: start)
         }
         return IsolatedRoot(bracket: SignBracket(lower: lower, upper: upper, signAtLower: signAtLower), hint: start)
     }

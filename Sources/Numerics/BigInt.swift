@@ -99,6 +99,56 @@ public struct BigInt: @unchecked Sendable {
         return BigInt.make { __gmpz_cdiv_q_2exp($0, box.pointer, mp_bitcnt_t(shift)) }
     }
 
+    /// (a · 2^aShift) + (b · 2^bShift) for shifts >= 0, built in one GMP integer.
+    @inlinable public static func shiftedSum(_ a: BigInt, _ aShift: Int, _ b: BigInt, _ bShift: Int) -> BigInt {
+        precondition(aShift >= 0 && bShift >= 0)
+        return make { r in
+            if aShift == 0 && bShift == 0 {
+                __gmpz_add(r, a.box.pointer, b.box.pointer)
+            } else if bShift == 0 {
+                __gmpz_mul_2exp(r, a.box.pointer, mp_bitcnt_t(aShift))
+                __gmpz_add(r, r, b.box.pointer)
+            } else if aShift == 0 {
+                __gmpz_mul_2exp(r, b.box.pointer, mp_bitcnt_t(bShift))
+                __gmpz_add(r, r, a.box.pointer)
+            } else {
+                __gmpz_mul_2exp(r, a.box.pointer, mp_bitcnt_t(aShift))
+                let t = MPZBox()
+                __gmpz_mul_2exp(t.pointer, b.box.pointer, mp_bitcnt_t(bShift))
+                __gmpz_add(r, r, t.pointer)
+            }
+        }
+    }
+
+    /// Three-way comparison of a · 2^aShift with b · 2^bShift (shifts >= 0).
+    @inlinable public static func compareShifted(_ a: BigInt, _ aShift: Int, _ b: BigInt, _ bShift: Int) -> Int {
+        let common = min(aShift, bShift)
+        let (ra, rb) = (aShift - common, bShift - common)
+        if ra == 0 && rb == 0 { return Int(__gmpz_cmp(a.box.pointer, b.box.pointer).signum()) }
+        let t = MPZBox()
+        if ra > 0 {
+            __gmpz_mul_2exp(t.pointer, a.box.pointer, mp_bitcnt_t(ra))
+            return Int(__gmpz_cmp(t.pointer, b.box.pointer).signum())
+        }
+        __gmpz_mul_2exp(t.pointer, b.box.pointer, mp_bitcnt_t(rb))
+        return Int(__gmpz_cmp(a.box.pointer, t.pointer).signum())
+    }
+
+    /// a · b with the low bits beyond `bits` significant bits dropped toward −∞ (.down) or +∞
+    /// (.up), in one GMP integer; returns the result and the number of bits dropped.
+    @inlinable public static func roundedProduct(_ a: BigInt, _ b: BigInt, bits: Int, roundUp: Bool) -> (BigInt, Int) {
+        var dropped = 0
+        let value = make { r in
+            __gmpz_mul(r, a.box.pointer, b.box.pointer)
+            let width = ak_mpz_sgn(r) == 0 ? 0 : Int(__gmpz_sizeinbase(r, 2))
+            if width > bits {
+                dropped = width - bits
+                if roundUp { __gmpz_cdiv_q_2exp(r, r, mp_bitcnt_t(dropped)) } else { __gmpz_fdiv_q_2exp(r, r, mp_bitcnt_t(dropped)) }
+            }
+        }
+        return (value, dropped)
+    }
+
     /// floor(a / b), b != 0.
     public static func floorDivide(_ a: BigInt, _ b: BigInt) -> BigInt {
         precondition(!b.isZero, "division by zero")

@@ -102,7 +102,8 @@ public struct CertifiedRootFinder: Sendable {
             case .some: high = x
             case .none: break
             }
-            let slope = f.derivative(point)
+            // The slope only needs the accuracy of the current step: evaluate it at <= 192 bits.
+            let slope = f.derivative(precision > 192 ? Interval(x, precision: 192) : point)
             var next: Dyadic? = nil
             if let s = slope.definiteSign, s != 0 {
                 let step = Dyadic.quotient(value.midpoint, slope.midpoint, bits: precision, .down)

@@ -61,7 +61,7 @@ public struct Dyadic: Sendable {
         if a.isZero { return b }
         if b.isZero { return a }
         let low = min(a.exponent, b.exponent)
-        return Dyadic(a.mantissa.shiftedLeft(a.exponent - low) + b.mantissa.shiftedLeft(b.exponent - low), exponent: low)
+        return Dyadic(BigInt.shiftedSum(a.mantissa, a.exponent - low, b.mantissa, b.exponent - low), exponent: low)
     }
 
     /// a + b rounded to `bits` bits in `direction`. A term far below the other's last bit is
@@ -82,7 +82,8 @@ public struct Dyadic: Sendable {
 
     /// a · b rounded to `bits` bits in `direction`.
     public static func product(_ a: Dyadic, _ b: Dyadic, bits: Int, _ direction: RoundingDirection) -> Dyadic {
-        Dyadic(a.mantissa * b.mantissa, exponent: a.exponent + b.exponent).rounded(toBits: bits, direction)
+        let (mantissa, dropped) = BigInt.roundedProduct(a.mantissa, b.mantissa, bits: bits, roundUp: direction == .up)
+        return Dyadic(mantissa, exponent: a.exponent + b.exponent + dropped)
     }
 
     /// a / b (b ≠ 0) rounded to `bits` bits in `direction`.
@@ -144,7 +145,8 @@ extension Dyadic: Comparable, Equatable {
             let largerMagnitude = a.topBit > b.topBit ? 1 : -1
             return a.signum > 0 ? largerMagnitude : -largerMagnitude
         }
-        return exactSum(a, b.negated).signum
+        let low = min(a.exponent, b.exponent)
+        return BigInt.compareShifted(a.mantissa, a.exponent - low, b.mantissa, b.exponent - low)
     }
 }
 

@@ -6,7 +6,13 @@ extension Interval {
         precondition(x.lower.signum > 0, "log of an interval that is not positive")
         let bits = x.precision
         let low = logEnclosure(of: x.lower, precision: bits)
-        let high = x.isPoint ? low : logEnclosure(of: x.upper, precision: bits)
+        if x.isPoint { return low }
+        if x.log2RelativeWidth < -16 {
+            // Narrow: ln(upper) <= ln(lower) + (upper − lower)/lower saves the second series.
+            let slopeBound = Dyadic.quotient(x.width, x.lower, bits: 32, .up)
+            return Interval(lower: low.lower, upper: Dyadic.sum(low.upper, slopeBound, bits: bits, .up), precision: bits)
+        }
+        let high = logEnclosure(of: x.upper, precision: bits)
         return Interval(lower: low.lower, upper: high.upper, precision: bits)
     }
 

@@ -10,6 +10,12 @@ public struct Interval: Sendable {
     public init(lower: Dyadic, upper: Dyadic, precision: Int) {
         precondition(lower <= upper, "empty interval")
         precondition(precision >= 8)
+        self.init(unchecked: lower, upper, precision)
+    }
+
+    /// For operations whose endpoints are ordered by construction (outward-rounded bounds).
+    @usableFromInline init(unchecked lower: Dyadic, _ upper: Dyadic, _ precision: Int) {
+        assert(lower <= upper, "empty interval")
         self.lower = lower
         self.upper = upper
         self.precision = precision
@@ -65,13 +71,13 @@ public struct Interval: Sendable {
     }
 
     public static prefix func - (x: Interval) -> Interval {
-        Interval(lower: x.upper.negated, upper: x.lower.negated, precision: x.precision)
+        Interval(unchecked: x.upper.negated, x.lower.negated, x.precision)
     }
 
     public static func + (a: Interval, b: Interval) -> Interval {
         let bits = max(a.precision, b.precision)
-        return Interval(lower: .sum(a.lower, b.lower, bits: bits, .down),
-                        upper: .sum(a.upper, b.upper, bits: bits, .up), precision: bits)
+        return Interval(unchecked: .sum(a.lower, b.lower, bits: bits, .down),
+                        .sum(a.upper, b.upper, bits: bits, .up), bits)
     }
 
     public static func - (a: Interval, b: Interval) -> Interval { a + (-b) }
@@ -79,30 +85,41 @@ public struct Interval: Sendable {
     public static func * (a: Interval, b: Interval) -> Interval {
         let bits = max(a.precision, b.precision)
         if a.lower.signum >= 0 && b.lower.signum >= 0 {
-            return Interval(lower: .product(a.lower, b.lower, bits: bits, .down),
-                            upper: .product(a.upper, b.upper, bits: bits, .up), precision: bits)
+            return Interval(unchecked: .product(a.lower, b.lower, bits: bits, .down),
+                            .product(a.upper, b.upper, bits: bits, .up), bits)
         }
         let pairs = [(a.lower, b.lower), (a.lower, b.upper), (a.upper, b.lower), (a.upper, b.upper)]
         let lows = pairs.map { Dyadic.product($0.0, $0.1, bits: bits, .down) }
         let highs = pairs.map { Dyadic.product($0.0, $0.1, bits: bits, .up) }
-        return Interval(lower: lows.min()!, upper: highs.max()!, precision: bits)
+        return Interval(unchecked: lows.min()!, highs.max()!, bits)
     }
 
     /// a / b for b not containing 0.
     public static func / (a: Interval, b: Interval) -> Interval {
         precondition(b.definiteSign != nil && b.definiteSign != 0, "interval division by an interval containing 0")
         let bits = max(a.precision, b.precision)
+        if a.lower.signum >= 0 && b.lower.signum > 0 {
+            return Interval(unchecked: .quotient(a.lower, b.upper, bits: bits, .down),
+                            .quotient(a.upper, b.lower, bits: bits, .up), bits)
+        }
         let pairs = [(a.lower, b.lower), (a.lower, b.upper), (a.upper, b.lower), (a.upper, b.upper)]
         let lows = pairs.map { Dyadic.quotient($0.0, $0.1, bits: bits, .down) }
         let highs = pairs.map { Dyadic.quotient($0.0, $0.1, bits: bits, .up) }
-        return Interval(lower: lows.min()!, upper: highs.max()!, precision: bits)
+        return Interval(unchecked: lows.min()!, highs.max()!, bits)
     }
 
     public static func + (a: Interval, b: Int) -> Interval { a + Interval(b, precision: a.precision) }
     public static func - (a: Interval, b: Int) -> Interval { a + Interval(-b, precision: a.precision) }
     public static func * (a: Interval, b: Int) -> Interval { a * Interval(b, precision: a.precision) }
     public static func * (a: Int, b: Interval) -> Interval { Interval(a, precision: b.precision) * b }
-    public static func / (a: Interval, b: Int) -> Interval { a / Interval(b, precision: a.precision) }
+    public static func / (a: Interval, b: Int) -> Interval {
+        if b > 0 && a.lower.signum >= 0 {
+            let divisor = Dyadic(b)
+            return Interval(unchecked: .quotient(a.lower, divisor, bits: a.precision, .down),
+                            .quotient(a.upper, divisor, bits: a.precision, .up), a.precision)
+        }
+        return a / Interval(b, precision: a.precision)
+    }
 
     /// self^n for n >= 0 and a nonnegative interval (binary powering, endpoints rounded outward).
     public func power(_ n: Int) -> Interval {
@@ -124,7 +141,7 @@ public struct Interval: Sendable {
         if lower.signum >= 0 { return self * self }
         if upper.signum <= 0 { return (-self) * (-self) }
         let m = max(lower.magnitude, upper.magnitude)
-        return Interval(lower: .zero, upper: .product(m, m, bits: precision, .up), precision: precision)
+        return Interval(unchecked: .zero, .product(m, m, bits: precision, .up), precision)
     }
 
     /// The convex hull of two intervals.
