@@ -37,5 +37,6 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "LinearTheoryTests", dependencies: ["LinearTheory", "Numerics", "Verify"]),
         .testTarget(name: "CLITests", dependencies: ["AdaptiveKernelsCLI", "Numerics"]),
+        .testTarget(name: "AsymptoticsTests", dependencies: ["Asymptotics", "LinearTheory", "Numerics"]),
     ]
 )
