@@ -84,9 +84,17 @@ def whitened_report(L, gam, lam):
         else:
             chk = abs(k * s - 1)
         rows.append(u)
+        alpha = mp.sqrt(E)                                # (A14a) trinomial root
+        tri = alpha ** (2 * L) - g * alpha ** (L - 1) + l
+        mu_tri = -alpha * (2 * L * alpha ** (2 * L - 1) - (L - 1) * g * alpha ** (L - 2)) if L >= 2 else -alpha * 2 * alpha
         print(f"   u=f.y = {s_(u)}   a = {s_(a)}")
+        print(f"          alpha = sqrt(E) = {s_(alpha)}   trinomial residual {mp.nstr(tri, 3)}"
+              f"   u - alpha^(L+1)/gamma = {mp.nstr(u - alpha ** (L + 1) / g, 3)}   -alpha p'(alpha) - mu_bal = {mp.nstr(mu_tri - mu_bal, 3)}")
         print(f"          E = {s_(E)}   mu_bal = {mp.nstr(mu_bal, 12)}   mu_perp = {mp.nstr(mu_perp, 12)}"
               f"   {'STABLE' if stable else 'unstable'}   (brief-form residual {mp.nstr(chk, 3)})")
+    tri_c = [mp.mpf(1)] + [mp.mpf(0)] * (L) + [-g] + [mp.mpf(0)] * (L - 2) + [l] if L >= 2 else [mp.mpf(1), 0, l - g]
+    tr = [z for z in mp.polyroots(tri_c, maxsteps=300, extraprec=300) if abs(mp.im(z)) < 1e-30 and mp.re(z) > 0]
+    print(f"   trinomial alpha^(2L) - gamma alpha^(L-1) + lambda: positive roots {[mp.nstr(mp.re(z), 20) for z in tr]}")
     print("   collapse u = 0: always a fixed point;",
           "stable (Hessian = lambda I)" if L >= 2 else
           ("stable" if g < l else "unstable (lambda - gamma < 0)"))
@@ -292,6 +300,23 @@ def main():
             th, Dl, _ = explicit_fixed_point(float(a), X, y, L, N, lam, rng)
             gr, f = grad_U(th, X, y, L, N, gam, lam)
             ev = hessian_count(th, X, y, L, N, gam, lam)
+            # kernels (A6): Phi^l = (E^l/s) C Delta Delta^T C (l>=1), G^l = E^{L+1-l} 11^T, and (A7)
+            W0, Ws, w = unpack(th, L, N, D)
+            Hh = [W0 @ X.T / np.sqrt(D)]
+            for W in Ws:
+                Hh.append(W @ Hh[-1] / np.sqrt(N))
+            gg = [w]
+            for W in reversed(Ws):
+                gg.insert(0, W.T @ gg[0] / np.sqrt(N))
+            E = (lam * float(a)) ** (1.0 / L); v = C @ Dl; sv = Dl @ v
+            errPhi = max(np.abs(Hh[l].T @ Hh[l] / N - E ** (l + 1) / sv * np.outer(v, v)).max() for l in range(L))
+            errG = max(abs(gg[l] @ gg[l] / N - E ** (L - l)) for l in range(L))
+            K = (gg[0] @ gg[0] / N) * C + sum((gg[l] @ gg[l] / N if l < L else 1.0) * Hh[l - 1].T @ Hh[l - 1] / N
+                                               for l in range(1, L + 1))
+            errK = np.abs(f - K @ Dl / (lam * (L + 1))).max()
+            print(f"     kernels: max|Phi^l - (E^l/s) v v^T| = {errPhi:.1e}, max|G^l - E^(L+1-l)| = {errG:.1e},"
+                  f" max|f - K Delta/(lam(L+1))| = {errK:.1e}, |K - E^L (C + L v v^T/s)| = "
+                  f"{np.abs(K - E ** L * (C + L * np.outer(v, v) / sv)).max():.1e}")
             tol = 1e-5 * max(1, np.abs(ev).max())
             neg, zer = int((ev < -tol).sum()), int((np.abs(ev) <= tol).sum())
             print(f"     a={float(a):.10f}: |grad U|/|theta| = {np.linalg.norm(gr) / np.linalg.norm(th):.2e};"
@@ -331,7 +356,8 @@ def main():
             ev = -hessian_count(th, X, y, L, N, gam, lam)   # Jacobian of the flow = -Hessian(U)
             vals, cnts = np.unique(np.round(ev, 5), return_counts=True)
             print(f"   L={L} gamma={gam} u={u:.6f}: predicted mu_bal={lam * ((L - 1) - 2 * L * u) / (1 - u):+.5f},"
-                  f" mu_perp={-lam / (1 - u):+.5f} (x{P - 1}), imbalance {-2 * lam:+.1f} (x{L})")
+                  f" mu_perp={-lam / (1 - u):+.5f} (x{P - 1}), -2 lam (x{L * N}), 0 (x{L * (N - 1)}),"
+                  f" -lam (x{sum(th.shape) - 1 - (P - 1) - L * N - L * (N - 1)})")
             print("      Jacobian eigenvalues (value x multiplicity):",
                   ", ".join(f"{v:+.5f}x{c}" for v, c in zip(vals, cnts)))
 
