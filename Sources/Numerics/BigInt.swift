@@ -149,6 +149,75 @@ public struct BigInt: @unchecked Sendable {
         return (value, dropped)
     }
 
+    /// base^n for base >= 0, n >= 0, every intermediate cut to `bits` significant bits toward −∞
+    /// (roundUp false) or +∞ (true), computed in three reused GMP integers. Returns the mantissa and
+    /// the total number of bits dropped (the result is mantissa · 2^dropped times the exact scale).
+    public static func roundedPower(_ base: BigInt, _ n: Int, bits: Int, roundUp: Bool) -> (BigInt, Int) {
+        precondition(n >= 0 && base.signum >= 0)
+        let result = MPZBox(), square = MPZBox(), scratch = MPZBox()
+        __gmpz_set_ui(result.pointer, 1)
+        __gmpz_set(square.pointer, base.box.pointer)
+        var resultShift = 0, squareShift = 0
+        func cut(_ z: UnsafeMutablePointer<__mpz_struct>) -> Int {
+            let width = ak_mpz_sgn(z) == 0 ? 0 : Int(__gmpz_sizeinbase(z, 2))
+            guard width > bits else { return 0 }
+            let drop = width - bits
+            if roundUp { __gmpz_cdiv_q_2exp(z, z, mp_bitcnt_t(drop)) } else { __gmpz_fdiv_q_2exp(z, z, mp_bitcnt_t(drop)) }
+            return drop
+        }
+        squareShift = cut(square.pointer)
+        var remaining = n
+        while remaining > 0 {
+            if remaining & 1 == 1 {
+                __gmpz_mul(scratch.pointer, result.pointer, square.pointer)
+                __gmpz_swap(scratch.pointer, result.pointer)
+                resultShift += squareShift + cut(result.pointer)
+            }
+            remaining >>= 1
+            if remaining > 0 {
+                __gmpz_mul(scratch.pointer, square.pointer, square.pointer)
+                __gmpz_swap(scratch.pointer, square.pointer)
+                squareShift = 2 * squareShift + cut(square.pointer)
+            }
+        }
+        return (BigInt(box: result), resultShift)
+    }
+
+    /// Fixed-point atanh: with X = x · 2^w (0 <= x <= 1/2 given as the integer X), returns an
+    /// integer A with A · 2^-w <= atanh(x) (roundUp false) or >= atanh(x) (roundUp true).
+    /// Every truncation is directed, all terms are positive, and for the upper bound the omitted
+    /// tail (at most a third of the last term kept, since x^2 <= 1/4) is added as twice that term
+    /// (notes/numerics-intervals.md, "Logarithm").
+    public static func fixedPointAtanh(_ x: BigInt, scaleBits w: Int, roundUp: Bool) -> BigInt {
+        precondition(x.signum >= 0 && w > 0)
+        let square = MPZBox(), term = MPZBox(), sum = MPZBox(), piece = MPZBox()
+        func cut(_ z: UnsafeMutablePointer<__mpz_struct>, _ shift: Int) {
+            if roundUp { __gmpz_cdiv_q_2exp(z, z, mp_bitcnt_t(shift)) } else { __gmpz_fdiv_q_2exp(z, z, mp_bitcnt_t(shift)) }
+        }
+        __gmpz_mul(square.pointer, x.box.pointer, x.box.pointer)
+        cut(square.pointer, w)
+        __gmpz_set(term.pointer, x.box.pointer)
+        __gmpz_set(sum.pointer, x.box.pointer)
+        var k = 0
+        // Stop once the term is below 2^2 (a few units in the last place of the fixed point).
+        while __gmpz_sizeinbase(term.pointer, 2) > 2 && ak_mpz_sgn(term.pointer) != 0 {
+            k += 1
+            __gmpz_mul(piece.pointer, term.pointer, square.pointer)
+            __gmpz_swap(piece.pointer, term.pointer)
+            cut(term.pointer, w)
+            if roundUp {
+                __gmpz_cdiv_q_ui(piece.pointer, term.pointer, UInt(2 * k + 1))
+            } else {
+                __gmpz_fdiv_q_ui(piece.pointer, term.pointer, UInt(2 * k + 1))
+            }
+            __gmpz_add(sum.pointer, sum.pointer, piece.pointer)
+        }
+        if roundUp {
+            __gmpz_addmul_ui(sum.pointer, term.pointer, 2)
+        }
+        return BigInt(box: sum)
+    }
+
     /// floor(a / b), b != 0.
     public static func floorDivide(_ a: BigInt, _ b: BigInt) -> BigInt {
         precondition(!b.isZero, "division by zero")

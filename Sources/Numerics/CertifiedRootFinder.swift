@@ -90,6 +90,7 @@ public struct CertifiedRootFinder: Sendable {
         var finalPrecision = targetBits + guardBits
         var precision = min(128, finalPrecision)
         var x = start.flatMap { low < $0 && $0 < high ? $0 : nil } ?? CertifiedRootFinder.split(low, high)
+        var slope: Interval? = nil
         for _ in 0..<(400 + targetBits / 8) {
             if CertifiedRootFinder.relativeWidthBits(low, high) >= targetBits {
                 return SignBracket(lower: low, upper: high, signAtLower: signLow)
@@ -102,20 +103,26 @@ public struct CertifiedRootFinder: Sendable {
             case .some: high = x
             case .none: break
             }
-            // The slope only needs the accuracy of the current step: evaluate it at <= 192 bits.
-            let slope = f.derivative(precision > 192 ? Interval(x, precision: 192) : point)
+            // The slope only needs the accuracy of the current step: it is evaluated at <= 192 bits
+            // and reused once the working precision is above that.
+            if slope == nil || precision <= 192 {
+                slope = f.derivative(precision > 192 ? Interval(x, precision: 192) : point)
+            }
             var next: Dyadic? = nil
-            if let s = slope.definiteSign, s != 0 {
+            if let slope, let s = slope.definiteSign, s != 0 {
                 let step = Dyadic.quotient(value.midpoint, slope.midpoint, bits: precision, .down)
                 let candidate = Dyadic.sum(x, step.negated, bits: precision + 8, .down)
                 if low < candidate && candidate < high {
                     next = candidate
-                    let converged = step.isZero || step.topBit <= x.topBit - targetBits - 6
-                    if converged && precision == finalPrecision {
-                        // Probe just either side of x; certified signs give the final bracket.
-                        let radius = Dyadic.powerOfTwo(x.topBit - targetBits - 4)
-                        let probeLow = Dyadic.exactSum(x, radius.negated)
-                        let probeHigh = Dyadic.exactSum(x, radius)
+                    // Newton's error after this step is about step^2 (relative), kept with 16 bits of
+                    // margin; the slope's own error (2^-150 or better) adds step * 2^-150.
+                    let stepBits = step.isZero ? Int.max / 4 : x.topBit - step.topBit
+                    let predictedBits = min(2 * stepBits - 16, stepBits + 150)
+                    if predictedBits >= targetBits + 6 && precision == finalPrecision {
+                        // Probe just either side of the new iterate; certified signs give the bracket.
+                        let radius = Dyadic.powerOfTwo(candidate.topBit - targetBits - 4)
+                        let probeLow = Dyadic.exactSum(candidate, radius.negated)
+                        let probeHigh = Dyadic.exactSum(candidate, radius)
                         let signProbeLow = sign(of: f.value, at: probeLow, precision: finalPrecision)
                         let signProbeHigh = sign(of: f.value, at: probeHigh, precision: finalPrecision)
                         if signProbeLow == signLow && probeLow > low { low = probeLow }
@@ -131,6 +138,7 @@ public struct CertifiedRootFinder: Sendable {
                     }
                 }
             }
+            if next == nil { slope = nil }
             x = next ?? CertifiedRootFinder.split(low, high)
             precision = min(finalPrecision, 2 * precision)
         }

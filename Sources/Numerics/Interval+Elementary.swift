@@ -41,27 +41,23 @@ extension Interval {
         return result.withPrecision(precision)
     }
 
-    /// atanh(z) = sum z^(2n+1)/(2n+1) for a nonnegative interval z with z.upper <= 1/2, with the
-    /// nonnegative truncation error, at most z^(2N+3) / ((2N+3)(1 − z^2)), added to the upper end.
+    /// atanh(z) = sum z^(2n+1)/(2n+1) for a nonnegative interval z with z.upper <= 1/2, summed in
+    /// fixed point with directed truncation: the lower end from z.lower rounded down, the upper end
+    /// from z.upper rounded up plus a bound on the omitted tail.
     static func atanhSeries(_ z: Interval) -> Interval {
         precondition(z.lower.signum >= 0 && z.upper <= Dyadic(1, exponent: -1))
         if z.upper.isZero { return z }
-        let bits = z.precision
-        let zSquared = z * z
-        var power = z                      // z^(2n+1)
-        var sum = z
-        var n = 0
-        // Stop when the next term is below 2^-bits relative to the first.
-        let stopBit = z.lower.isZero ? -bits : z.lower.topBit - bits - 2
-        while true {
-            n += 1
-            power = power * zSquared
-            if power.upper.topBit < stopBit { break }
-            sum = sum + power / (2 * n + 1)
+        // Fixed-point scale: the precision below z's leading bit, plus guard bits.
+        let scale = z.precision + 16 - min(0, z.upper.topBit)
+        func fixedPoint(_ x: Dyadic, _ roundUp: Bool) -> BigInt {
+            let shift = scale + x.exponent
+            if shift >= 0 { return x.mantissa.shiftedLeft(shift) }
+            return roundUp ? x.mantissa.ceilShiftedRight(-shift) : x.mantissa.floorShiftedRight(-shift)
         }
-        // power = z^(2n+1) is the first omitted term; the tail is bounded by power / ((2n+1)(1 − z^2)).
-        let oneMinusZSquared = Interval(1, precision: bits) - zSquared
-        let tail = Interval(power.upper, precision: bits) / ((2 * n + 1) * Interval(oneMinusZSquared.lower, precision: bits))
-        return sum + Interval(lower: .zero, upper: tail.upper, precision: bits)
+        let low = BigInt.fixedPointAtanh(fixedPoint(z.lower, false), scaleBits: scale, roundUp: false)
+        let high = BigInt.fixedPointAtanh(fixedPoint(z.upper, true), scaleBits: scale, roundUp: true)
+        let bits = z.precision
+        return Interval(lower: Dyadic(low, exponent: -scale).rounded(toBits: bits, .down),
+                        upper: Dyadic(high, exponent: -scale).rounded(toBits: bits, .up), precision: bits)
     }
 }

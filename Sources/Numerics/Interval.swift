@@ -125,15 +125,12 @@ public struct Interval: Sendable {
     public func power(_ n: Int) -> Interval {
         precondition(n >= 0)
         precondition(lower.signum >= 0, "power(_:) takes a nonnegative interval")
-        var result = Interval(1, precision: precision)
-        var base = self
-        var remaining = n
-        while remaining > 0 {
-            if remaining & 1 == 1 { result = result * base }
-            remaining >>= 1
-            if remaining > 0 { base = base * base }
+        func endpoint(_ x: Dyadic, _ roundUp: Bool) -> Dyadic {
+            let (mantissa, dropped) = BigInt.roundedPower(x.mantissa, n, bits: precision, roundUp: roundUp)
+            return Dyadic(mantissa, exponent: x.exponent * n + dropped)
         }
-        return result
+        if n == 0 { return Interval(1, precision: precision) }
+        return Interval(unchecked: endpoint(lower, false), endpoint(upper, true), precision)
     }
 
     /// The square of any interval (tight also when it straddles 0).
