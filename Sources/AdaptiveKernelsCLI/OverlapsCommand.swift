@@ -40,20 +40,35 @@ enum OverlapsCommand {
                                        usage: usage, run: run)
 
     static let usage = """
-    usage: adaptive-kernels overlaps --gamma G --beta B --depth L [--digits D] [--format table|csv|json]
+    usage: adaptive-kernels overlaps --gamma G --beta B --depth L [--digits D] [--layers all|LIST] [--format table|csv|json]
       Every positive root c of c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L, b = 1/beta (THEORY 1b),
-      with certified enclosures, chi, per-layer overlaps c_1..c_L and the action S.
+      with certified enclosures, chi, per-layer overlaps c_l and the action S.
       G, B: exact numbers (12, 0.1, 2.5e-3, 3/2); B may be inf. D: significant digits (default 30).
+      --layers: which c_l to list (default: all up to L = 100000, beyond that 1, 2, 4, ... and L).
     """
 
+    /// `all`, a LIST of layers (values and ranges, as for sweep), or nil for the automatic choice.
+    static func layerSelection(_ text: String?, depth: Int) throws -> LayerSelection {
+        guard let text else { return .automatic(depth: depth) }
+        if text.lowercased() == "all" { return .all }
+        let values = try ParameterList.rationals(text, option: "layers").map { item -> Int in
+            guard let layer = Int(item), layer >= 1, layer <= depth else {
+                throw UsageError("--layers: '\(item)' is not a layer in 1...\(depth)")
+            }
+            return layer
+        }
+        return .layers(values)
+    }
+
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["gamma", "beta", "depth", "digits", "format"], switches: [])
+        let options = try ParsedArguments(arguments, valued: ["gamma", "beta", "depth", "digits", "format", "layers"], switches: [])
         let problem = try parseProblem(gamma: options.required("gamma"), beta: options.required("beta"),
                                        depth: options.required("depth"))
         let digits = try options.integer("digits", default: WhitenedOverlapSolver.defaultDigits,
                                          in: 1...WhitenedOverlapSolver.maximumDigits)
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
-        let solution = try WhitenedOverlapSolver().solve(problem, digits: digits, layerDecimals: true)
+        let layers = try layerSelection(options.value("layers"), depth: problem.depth)
+        let solution = try WhitenedOverlapSolver().solve(problem, digits: digits, layers: layers)
         switch format {
         case .json: return OverlapReport.json(solution).serialized() + "\n"
         case .csv: return OverlapReport.csv(solution)
@@ -69,11 +84,11 @@ enum OverlapReport {
         interval.certifiedDecimal(significantDigits: digits)!.text
     }
 
-    static func layerTexts(_ root: WhitenedSaddle, _ digits: Int) -> [String] {
-        root.layerOverlapDecimals.map { $0.map(\.text) } ?? []
+    static func layerTexts(_ root: WhitenedSaddle) -> [String] {
+        root.layerOverlapDecimals.map(\.text)
     }
 
-    static func rootJSON(_ root: WhitenedSaddle, digits: Int, includeLayers: Bool) -> JSONValue {
+    static func rootJSON(_ root: WhitenedSaddle, digits: Int) -> JSONValue {
         let bounds = root.overlap.decimalBounds(significantDigits: digits + 3)
         var members: [(String, JSONValue)] = [
             ("c", .string(certified(root.overlap, digits))),
@@ -84,31 +99,33 @@ enum OverlapReport {
             ("dominant", .bool(root.isDominant)),
             ("stationarity", .string(root.stationarity.rawValue)),
         ]
-        if includeLayers { members.append(("overlaps", .array(layerTexts(root, digits).map(JSONValue.string)))) }
+        members.append(("overlaps", .array(layerTexts(root).map(JSONValue.string))))
         return .object(members)
     }
 
-    static func json(_ solution: WhitenedSolution, includeLayers: Bool = true) -> JSONValue {
+    /// `layers` lists the layer index of each entry of every root's `overlaps`.
+    static func json(_ solution: WhitenedSolution) -> JSONValue {
         .object([
             ("gamma", .string(solution.problem.gamma.description)),
             ("beta", .string(solution.problem.beta.description)),
             ("depth", .integer(solution.problem.depth)),
             ("digits", .integer(solution.digits)),
             ("isolation", .string(solution.isolation)),
-            ("roots", .array(solution.roots.map { rootJSON($0, digits: solution.digits, includeLayers: includeLayers) })),
+            ("layers", .array(solution.listedLayers.map(JSONValue.integer))),
+            ("roots", .array(solution.roots.map { rootJSON($0, digits: solution.digits) })),
         ])
     }
 
     static let csvHeader = "gamma,beta,depth,root,roots,dominant,stationarity,chi,action,layer,overlap"
 
-    /// One row per (root, layer).
-    static func csvRows(_ solution: WhitenedSolution, layers: Bool) -> [String] {
+    /// One row per root and listed layer; one row per root (layer = L) when no layer is listed.
+    static func csvRows(_ solution: WhitenedSolution) -> [String] {
         var rows: [String] = []
         let p = solution.problem
         for (index, root) in solution.roots.enumerated() {
             let prefix = "\(p.gamma),\(p.beta),\(p.depth),\(index + 1),\(solution.roots.count),\(root.isDominant),\(root.stationarity.rawValue),\(certified(root.chi, solution.digits)),\(certified(root.action, solution.digits))"
-            if layers {
-                for (layer, text) in layerTexts(root, solution.digits).enumerated() { rows.append("\(prefix),\(layer + 1),\(text)") }
+            if !solution.listedLayers.isEmpty {
+                for (layer, text) in zip(solution.listedLayers, layerTexts(root)) { rows.append("\(prefix),\(layer),\(text)") }
             } else {
                 rows.append("\(prefix),\(p.depth),\(certified(root.overlap, solution.digits))")
             }
@@ -117,7 +134,7 @@ enum OverlapReport {
     }
 
     static func csv(_ solution: WhitenedSolution) -> String {
-        ([csvHeader] + csvRows(solution, layers: true)).joined(separator: "\n") + "\n"
+        ([csvHeader] + csvRows(solution)).joined(separator: "\n") + "\n"
     }
 
     /// Layers shown in full up to this depth; beyond it the table shows both ends.
@@ -142,16 +159,17 @@ enum OverlapReport {
             lines.append("  enclosure  [\(bounds.lower), \(bounds.upper)]")
             lines.append("  chi      = \(certified(root.chi, digits))")
             lines.append("  action S = \(certified(root.action, digits))")
-            let texts = layerTexts(root, digits)
+            let texts = layerTexts(root)
+            let layers = solution.listedLayers
             let width = String(p.depth).count
+            if layers.count < p.depth { lines.append("  (\(layers.count) of \(p.depth) layers listed; choose them with --layers)") }
             lines.append("  " + "l".leftPadded(to: width) + "  c_l")
-            for (layer, text) in texts.enumerated() {
-                let l = layer + 1
-                if texts.count > tableLayerLimit && l > 16 && l <= texts.count - 16 {
-                    if l == 17 { lines.append("  " + "…".leftPadded(to: width) + "  (\(texts.count - 32) layers omitted here; --format csv or json lists all)") }
+            for (index, (layer, text)) in zip(layers, texts).enumerated() {
+                if texts.count > tableLayerLimit && index >= 16 && index < texts.count - 16 {
+                    if index == 16 { lines.append("  " + "…".leftPadded(to: width) + "  (\(texts.count - 32) rows omitted here; --format csv or json lists them)") }
                     continue
                 }
-                lines.append("  " + String(l).leftPadded(to: width) + "  \(text)")
+                lines.append("  " + String(layer).leftPadded(to: width) + "  \(text)")
             }
         }
         return lines.joined(separator: "\n") + "\n"

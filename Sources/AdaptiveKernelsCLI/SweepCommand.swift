@@ -66,6 +66,9 @@ enum SweepCommand {
         let digits = try options.integer("digits", default: WhitenedOverlapSolver.defaultDigits, in: 1...WhitenedOverlapSolver.maximumDigits)
         let format = try OutputFormat.parse(options.value("format"), allowed: [.csv, .json], default: .csv)
         let layers = options.has("layers")
+        if layers, let deepest = depths.compactMap({ Int($0) }).max(), deepest > LayerSelection.maximumListedLayers {
+            throw UsageError("--layers lists every layer, at most \(LayerSelection.maximumListedLayers) (depth \(deepest) asked); use overlaps --layers LIST")
+        }
         var problems: [WhitenedProblem] = []
         for gamma in gammas { for beta in betas { for depth in depths {
             problems.append(try parseProblem(gamma: gamma, beta: beta, depth: depth))
@@ -78,11 +81,11 @@ enum SweepCommand {
         case .json:
             return JSONValue.object([
                 ("digits", .integer(digits)),
-                ("results", .array(solutions.map { OverlapReport.json($0, includeLayers: layers) })),
+                ("results", .array(solutions.map { OverlapReport.json($0) })),
             ]).serialized() + "\n"
         default:
             var lines = [OverlapReport.csvHeader]
-            for solution in solutions { lines += OverlapReport.csvRows(solution, layers: layers) }
+            for solution in solutions { lines += OverlapReport.csvRows(solution) }
             return lines.joined(separator: "\n") + "\n"
         }
     }
@@ -92,7 +95,7 @@ enum SweepCommand {
         let results = ResultSlots<Result<WhitenedSolution, Error>>(count: problems.count)
         let solver = WhitenedOverlapSolver()
         DispatchQueue.concurrentPerform(iterations: problems.count) { index in
-            results[index] = Result { try solver.solve(problems[index], digits: digits, layerDecimals: layers) }
+            results[index] = Result { try solver.solve(problems[index], digits: digits, layers: layers ? .all : .none) }
         }
         return try results.values.map { try $0!.get() }
     }

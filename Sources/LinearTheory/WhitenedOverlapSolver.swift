@@ -16,12 +16,16 @@ public struct WhitenedOverlapSolver: Sendable {
     public init() {}
 
     /// All positive roots with enclosures refined so that c, chi and the action print certified
-    /// (correctly rounded) at `digits` significant digits; with `layerDecimals`, every layer overlap
-    /// c_1..c_L too, kept in `WhitenedSaddle.layerOverlapDecimals`.
+    /// (correctly rounded) at `digits` significant digits; likewise the layer overlaps c_l of the
+    /// selected layers, kept in `WhitenedSaddle.layerOverlapDecimals`.
     public func solve(_ problem: WhitenedProblem, digits: Int = WhitenedOverlapSolver.defaultDigits,
-                      layerDecimals: Bool = false) throws -> WhitenedSolution {
+                      layers selection: LayerSelection = .none) throws -> WhitenedSolution {
         guard digits >= 1 && digits <= WhitenedOverlapSolver.maximumDigits else {
             throw TheoryInputError.digitsOutOfRange(digits, maximum: WhitenedOverlapSolver.maximumDigits)
+        }
+        let listedLayers = selection.resolved(depth: problem.depth)
+        guard listedLayers.count <= LayerSelection.maximumListedLayers else {
+            throw TheoryInputError.tooManyLayers(listedLayers.count, maximum: LayerSelection.maximumListedLayers)
         }
         let depthBits = Int.bitWidth - problem.depth.leadingZeroBitCount
         let equations = WhitenedEquations(problem, cachedPrecision: Int(Double(digits) * 3.33) + 4 * depthBits + 256)
@@ -30,9 +34,9 @@ public struct WhitenedOverlapSolver: Sendable {
             let zero = Interval(0, precision: 64)
             var root = WhitenedSaddle(problem: problem, negatedChi: zero, overlap: Interval(1, precision: 64),
                                       action: zero, stationarity: .minimum, isDominant: true)
-            if layerDecimals { root.layerOverlapDecimals = root.layerOverlaps().map { $0.certifiedDecimal(significantDigits: digits)! } }
+            root.layerOverlapDecimals = listedLayers.map { _ in Interval(1, precision: 64).certifiedDecimal(significantDigits: digits)! }
             return WhitenedSolution(problem: problem, digits: digits, roots: [root],
-                                    isolation: "gamma = 0: c_l = 1 exactly")
+                                    isolation: "gamma = 0: c_l = 1 exactly", listedLayers: listedLayers)
         }
         let (brackets, isolation) = try isolate(equations, depthBits: depthBits)
         var targetBits = Int((Double(digits) + 3) * 3.3219280948873623) + depthBits + 2
@@ -51,15 +55,12 @@ public struct WhitenedOverlapSolver: Sendable {
                     && root.chi.certifiedDecimal(significantDigits: digits) != nil
                     && root.action.certifiedDecimal(significantDigits: digits) != nil
             }
-            if printable && layerDecimals {
+            if printable && !listedLayers.isEmpty {
                 for index in roots.indices {
-                    var decimals: [DecimalDigits] = []
-                    decimals.reserveCapacity(problem.depth)
-                    for layer in roots[index].layerOverlaps() {
-                        guard let text = layer.certifiedDecimal(significantDigits: digits) else { printable = false; break }
-                        decimals.append(text)
+                    guard let decimals = layerDecimals(of: roots[index], layers: listedLayers, digits: digits) else {
+                        printable = false
+                        break
                     }
-                    if !printable { break }
                     roots[index].layerOverlapDecimals = decimals
                 }
             }
@@ -71,7 +72,27 @@ public struct WhitenedOverlapSolver: Sendable {
             targetBits += 64 << attempt
         }
         if let best = dominantIndex(roots) { roots[best].isDominant = true }
-        return WhitenedSolution(problem: problem, digits: digits, roots: roots, isolation: isolation)
+        return WhitenedSolution(problem: problem, digits: digits, roots: roots, isolation: isolation,
+                                listedLayers: listedLayers)
+    }
+
+    /// Certified decimals of c_l for the listed layers: by repeated multiplication when every
+    /// layer is listed, by powering otherwise; nil when an enclosure does not decide its digits.
+    private func layerDecimals(of root: WhitenedSaddle, layers: [Int], digits: Int) -> [DecimalDigits]? {
+        var decimals: [DecimalDigits] = []
+        decimals.reserveCapacity(layers.count)
+        if layers.count == root.problem.depth {
+            for layer in root.layerOverlaps() {
+                guard let text = layer.certifiedDecimal(significantDigits: digits) else { return nil }
+                decimals.append(text)
+            }
+        } else {
+            for layer in layers {
+                guard let text = root.layerOverlap(layer).certifiedDecimal(significantDigits: digits) else { return nil }
+                decimals.append(text)
+            }
+        }
+        return decimals
     }
 
     /// The index of the root whose action enclosure lies strictly below every other's (eq. W10);

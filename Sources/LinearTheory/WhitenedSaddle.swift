@@ -21,11 +21,18 @@ public struct WhitenedSaddle: Sendable {
     public let stationarity: Stationarity
     /// True for the root of smallest action (the one the posterior concentrates on, eq. W10).
     public internal(set) var isDominant: Bool
-    /// c_1..c_L correctly rounded to the solution's digits, when the solve asked for them.
-    public internal(set) var layerOverlapDecimals: [DecimalDigits]? = nil
+    /// c_l correctly rounded to the solution's digits for the layers `WhitenedSolution.listedLayers`
+    /// (empty unless the solve asked for layers).
+    public internal(set) var layerOverlapDecimals: [DecimalDigits] = []
 
     /// Enclosure of chi = −g c_L / (b + c_L)^2.
     public var chi: Interval { -negatedChi }
+
+    /// Enclosure of one layer's overlap c_l = (1 + u)^l (eq. W3), 1 <= l <= L.
+    public func layerOverlap(_ layer: Int) -> Interval {
+        precondition(layer >= 1 && layer <= problem.depth)
+        return (negatedChi + 1).power(layer)
+    }
 
     /// Enclosures of c_1, ..., c_L (c_l = (1 − chi)^l, eq. W3), computed by repeated
     /// multiplication with outward rounding at the enclosure's precision.
@@ -68,6 +75,39 @@ public struct WhitenedSolution: Sendable {
     /// How the roots were isolated and counted (which certificate applied), in words.
     public let isolation: String
 
+    /// The layers whose overlaps were printed (ascending), aligned with `layerOverlapDecimals`.
+    public let listedLayers: [Int]
+
     /// The dominant root, when the action enclosures decide it.
     public var dominant: WhitenedSaddle? { roots.first(where: \.isDominant) }
+}
+
+/// Which per-layer overlaps a solve prints certified.
+public enum LayerSelection: Sendable, Equatable {
+    case none
+    case all
+    /// Distinct layers in 1...L.
+    case layers([Int])
+
+    /// Listing every layer is limited to this depth (memory: one decimal string per layer).
+    public static let maximumListedLayers = 1_000_000
+
+    /// The ascending list of layers for depth L.
+    public func resolved(depth: Int) -> [Int] {
+        switch self {
+        case .none: return []
+        case .all: return Array(1...depth)
+        case .layers(let list): return Array(Set(list.filter { $0 >= 1 && $0 <= depth })).sorted()
+        }
+    }
+
+    /// All layers up to 100000; beyond, the powers of two and L itself.
+    public static func automatic(depth: Int) -> LayerSelection {
+        if depth <= 100_000 { return .all }
+        var list: [Int] = []
+        var l = 1
+        while l < depth { list.append(l); l *= 2 }
+        list.append(depth)
+        return .layers(list)
+    }
 }

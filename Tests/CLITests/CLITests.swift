@@ -109,6 +109,23 @@ final class CLITests: XCTestCase {
         }
     }
 
+    func testLayerSelectionAndVeryDeepNetworks() throws {
+        let chosen = try json(run(["overlaps", "--gamma", "4", "--beta", "10", "--depth", "16", "--layers", "1,8...9,16", "--format", "json"]).standardOutput)
+        XCTAssertEqual(chosen["layers"] as? [Int], [1, 8, 9, 16])
+        let overlaps = try XCTUnwrap((chosen["roots"] as? [[String: Any]])?.first?["overlaps"] as? [String])
+        XCTAssertEqual(overlaps.first, "1.28576064958106062804826680475")
+        XCTAssertEqual(overlaps.last, "55.7907349152731303453039220700")
+        // L = 10^9: c_L certified, layers 1, 2, 4, ..., 2^29 and L listed by default.
+        let deep = run(["overlaps", "--gamma", "1", "--beta", "10", "--depth", "1000000000", "--digits", "20", "--format", "json"])
+        XCTAssertEqual(deep.exitCode, 0, deep.standardError)
+        let object = try json(deep.standardOutput)
+        XCTAssertEqual((object["layers"] as? [Int])?.count, 31)
+        XCTAssertEqual((object["layers"] as? [Int])?.last, 1_000_000_000)
+        XCTAssertEqual(run(["overlaps", "--gamma", "1", "--beta", "10", "--depth", "3", "--layers", "4"]).exitCode, 2)
+        XCTAssertEqual(run(["overlaps", "--gamma", "1", "--beta", "10", "--depth", "2000000", "--layers", "all"]).exitCode, 2)
+        XCTAssertEqual(run(["sweep", "--gamma", "1", "--beta", "10", "--depth", "2000000", "--layers"]).exitCode, 2)
+    }
+
     func testHelpAndVersion() {
         XCTAssertTrue(run(["help"]).standardOutput.contains("overlaps"))
         XCTAssertTrue(run(["overlaps", "--help"]).standardOutput.contains("--digits"))

@@ -47,17 +47,17 @@ final class WhitenedPropertyTests: XCTestCase {
 
     func testLayerOverlapsArePowersOfOneMinusChi() throws {
         let problem = try WhitenedProblem(gamma: BigRational(parsing: "7/3"), beta: .finite(BigRational(37, 100)), depth: 23)
-        let solution = try WhitenedOverlapSolver().solve(problem, digits: 30, layerDecimals: true)
+        let solution = try WhitenedOverlapSolver().solve(problem, digits: 30, layers: .all)
         let root = solution.roots[0]
         let oneMinusChi = Interval(1, precision: root.chi.precision) - root.chi
         for (index, layer) in root.layerOverlaps().enumerated() {
             let direct = oneMinusChi.power(index + 1)
             // Two enclosures of the same number must overlap.
             XCTAssertTrue(layer.lower <= direct.upper && direct.lower <= layer.upper, "layer \(index + 1)")
-            XCTAssertEqual(layer.certifiedDecimal(significantDigits: 30), root.layerOverlapDecimals?[index])
+            XCTAssertEqual(layer.certifiedDecimal(significantDigits: 30), root.layerOverlapDecimals[index])
         }
         // c_L from the layer sequence is the reported overlap.
-        XCTAssertEqual(root.layerOverlapDecimals?.last, root.overlap.certifiedDecimal(significantDigits: 30))
+        XCTAssertEqual(root.layerOverlapDecimals.last, root.overlap.certifiedDecimal(significantDigits: 30))
         // The fixed-point equation c = (1 + g c/(b + c)^2)^L holds on the enclosure, and chi = -g c/(b+c)^2.
         let g = Interval(problem.gammaSquared, precision: 200), b = Interval(problem.ridge, precision: 200)
         let c = root.overlap
@@ -71,7 +71,7 @@ final class WhitenedPropertyTests: XCTestCase {
         // gamma -> 0: c_l - 1 ~ l gamma^2 / (1 + b)^2 (THEORY 1c), with relative error O(gamma^2).
         for gamma in ["1e-3", "1e-6", "1e-9"] {
             let problem = try WhitenedProblem(gamma: BigRational(parsing: gamma), beta: .finite(BigRational(10)), depth: 5)
-            let solution = try WhitenedOverlapSolver().solve(problem, digits: 30, layerDecimals: true)
+            let solution = try WhitenedOverlapSolver().solve(problem, digits: 30, layers: .all)
             let root = solution.roots[0]
             let g = problem.gammaSquared
             for (index, layer) in root.layerOverlaps().enumerated() {
@@ -83,9 +83,9 @@ final class WhitenedPropertyTests: XCTestCase {
                 XCTAssertNotNil(deviation.definiteSign, "the O(gamma^2) correction is resolved")
             }
         }
-        let lazy = try WhitenedOverlapSolver().solve(WhitenedProblem(gamma: .zero, beta: .infinite, depth: 3), layerDecimals: true)
+        let lazy = try WhitenedOverlapSolver().solve(WhitenedProblem(gamma: .zero, beta: .infinite, depth: 3), layers: .all)
         XCTAssertEqual(lazy.roots.count, 1)
-        XCTAssertEqual(lazy.roots[0].layerOverlapDecimals?.map(\.text), Array(repeating: "1.00000000000000000000000000000", count: 3))
+        XCTAssertEqual(lazy.roots[0].layerOverlapDecimals.map(\.text), Array(repeating: "1.00000000000000000000000000000", count: 3))
     }
 
     func testDeepNetworkAtAMillionLayers() throws {
