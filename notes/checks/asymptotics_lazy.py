@@ -157,18 +157,20 @@ def critical_points(L, b):
     return out
 
 
-def continue_principal(L, b, gt, steps=2500):
-    """track the branch u(0) = 0 along g = t*gt, t: 0 -> 1 (complex Newton)."""
-    u = mp.mpc(0)
+def continue_principal(L, b, gt, steps=4000):
+    """track the branch u(0) = 0 along g = t*gt, t: 0 -> 1 (double precision
+    complex Newton; only used to decide which critical point the branch hits)."""
+    u = 0j
+    b = float(b); gt = complex(gt)
     F = lambda u, g: u * (b + (1 + u) ** L) ** 2 - g * (1 + u) ** L
     dF = lambda u, g: ((b + (1 + u) ** L) ** 2 + 2 * u * (b + (1 + u) ** L) * L * (1 + u) ** (L - 1)
                        - g * L * (1 + u) ** (L - 1))
     for i in range(1, steps):
-        t = 1 - (1 - mp.mpf(i) / steps) ** 2
+        t = 1 - (1 - i / steps) ** 2
         for _ in range(40):
             d = F(u, t * gt) / dF(u, t * gt)
             u -= d
-            if abs(d) < mp.mpf(10) ** -22:
+            if abs(d) < 1e-14 * max(1, abs(u)):
                 break
     return u
 
@@ -178,7 +180,7 @@ def lazy_radius(L, b):
         b = mp.mpf(b)
         for gs, us in critical_points(L, b):
             ue = continue_principal(L, b, gs)
-            if abs(ue - us) < 1e-2 * max(1, abs(us)):
+            if abs(ue - complex(us)) < 1e-2 * max(1, abs(us)):
                 return gs, us
     return None
 
