@@ -79,11 +79,6 @@ enum OverlapsCommand {
 
 /// Renderings of a `WhitenedSolution`; every printed digit is certified by an enclosure.
 enum OverlapReport {
-    static func certified(_ interval: Interval, _ digits: Int) -> String {
-        // The solver refined every reported enclosure until it decides `digits` digits.
-        interval.certifiedDecimal(significantDigits: digits)!.text
-    }
-
     static func layerTexts(_ root: WhitenedSaddle) -> [String] {
         root.layerOverlapDecimals.map(\.text)
     }
@@ -91,11 +86,11 @@ enum OverlapReport {
     static func rootJSON(_ root: WhitenedSaddle, digits: Int) -> JSONValue {
         let bounds = root.overlap.decimalBounds(significantDigits: digits + 3)
         var members: [(String, JSONValue)] = [
-            ("c", .string(certified(root.overlap, digits))),
+            ("c", .string(root.overlapDecimal!.text)),
             ("lower", .string(bounds.lower)),
             ("upper", .string(bounds.upper)),
-            ("chi", .string(certified(root.chi, digits))),
-            ("action", .string(certified(root.action, digits))),
+            ("chi", .string(root.chiDecimal!.text)),
+            ("action", .string(root.actionDecimal!.text)),
             ("dominant", .bool(root.isDominant)),
             ("stationarity", .string(root.stationarity.rawValue)),
         ]
@@ -123,11 +118,11 @@ enum OverlapReport {
         var rows: [String] = []
         let p = solution.problem
         for (index, root) in solution.roots.enumerated() {
-            let prefix = "\(p.gamma),\(p.beta),\(p.depth),\(index + 1),\(solution.roots.count),\(root.isDominant),\(root.stationarity.rawValue),\(certified(root.chi, solution.digits)),\(certified(root.action, solution.digits))"
+            let prefix = "\(p.gamma),\(p.beta),\(p.depth),\(index + 1),\(solution.roots.count),\(root.isDominant),\(root.stationarity.rawValue),\(root.chiDecimal!.text),\(root.actionDecimal!.text)"
             if !solution.listedLayers.isEmpty {
                 for (layer, text) in zip(solution.listedLayers, layerTexts(root)) { rows.append("\(prefix),\(layer),\(text)") }
             } else {
-                rows.append("\(prefix),\(p.depth),\(certified(root.overlap, solution.digits))")
+                rows.append("\(prefix),\(p.depth),\(root.overlapDecimal!.text)")
             }
         }
         return rows
@@ -155,10 +150,10 @@ enum OverlapReport {
             lines.append("")
             lines.append("root \(index + 1) of \(solution.roots.count) (\(role)local \(root.stationarity.rawValue) of the action S)")
             let bounds = root.overlap.decimalBounds(significantDigits: digits + 3)
-            lines.append("  c_L      = \(certified(root.overlap, digits))")
+            lines.append("  c_L      = \(root.overlapDecimal!.text)")
             lines.append("  enclosure  [\(bounds.lower), \(bounds.upper)]")
-            lines.append("  chi      = \(certified(root.chi, digits))")
-            lines.append("  action S = \(certified(root.action, digits))")
+            lines.append("  chi      = \(root.chiDecimal!.text)")
+            lines.append("  action S = \(root.actionDecimal!.text)")
             let texts = layerTexts(root)
             let layers = solution.listedLayers
             let width = String(p.depth).count

@@ -13,12 +13,17 @@ struct WhitenedEquations {
     private let cachedG: Interval
     private let cachedB: Interval
     private let cachedPrecision: Int
+    /// ln g and ln b as Doubles (−inf for 0), for the log-space hints.
+    private let logG: Double
+    private let logB: Double
 
     init(_ problem: WhitenedProblem, cachedPrecision: Int = 512) {
         depth = problem.depth
         gammaSquared = problem.gammaSquared
         ridge = problem.ridge
         self.cachedPrecision = cachedPrecision
+        logG = gammaSquared.isZero ? -.infinity : gammaSquared.naturalLogMagnitude
+        logB = ridge.isZero ? -.infinity : ridge.naturalLogMagnitude
         cachedG = Interval(gammaSquared, precision: cachedPrecision)
         cachedB = Interval(ridge, precision: cachedPrecision)
     }
@@ -86,8 +91,6 @@ struct WhitenedEquations {
 
     // MARK: log-space Double surrogates (hints only), in tau = ln u
 
-    private var logG: Double { gammaSquared.naturalLogMagnitude }
-    private var logB: Double { ridge.isZero ? -.infinity : ridge.naturalLogMagnitude }
 
     /// ln(1 + e^t) without overflow.
     static func softplus(_ t: Double) -> Double { t > 0 ? t + log1p(exp(-t)) : log1p(exp(t)) }

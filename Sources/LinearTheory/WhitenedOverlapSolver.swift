@@ -34,6 +34,9 @@ public struct WhitenedOverlapSolver: Sendable {
             let zero = Interval(0, precision: 64)
             var root = WhitenedSaddle(problem: problem, negatedChi: zero, overlap: Interval(1, precision: 64),
                                       action: zero, stationarity: .minimum, isDominant: true)
+            root.overlapDecimal = root.overlap.certifiedDecimal(significantDigits: digits)
+            root.chiDecimal = zero.certifiedDecimal(significantDigits: digits)
+            root.actionDecimal = zero.certifiedDecimal(significantDigits: digits)
             root.layerOverlapDecimals = listedLayers.map { _ in Interval(1, precision: 64).certifiedDecimal(significantDigits: digits)! }
             return WhitenedSolution(problem: problem, digits: digits, roots: [root],
                                     isolation: "gamma = 0: c_l = 1 exactly", listedLayers: listedLayers)
@@ -50,10 +53,14 @@ public struct WhitenedOverlapSolver: Sendable {
                 roots.append(saddle(from: bracket, problem: problem, equations: equations,
                                     precision: targetBits + 32 + 2 * depthBits))
             }
-            var printable = roots.allSatisfy { root in
-                root.overlap.certifiedDecimal(significantDigits: digits) != nil
-                    && root.chi.certifiedDecimal(significantDigits: digits) != nil
-                    && root.action.certifiedDecimal(significantDigits: digits) != nil
+            var printable = true
+            for index in roots.indices {
+                roots[index].overlapDecimal = roots[index].overlap.certifiedDecimal(significantDigits: digits)
+                roots[index].chiDecimal = roots[index].chi.certifiedDecimal(significantDigits: digits)
+                roots[index].actionDecimal = roots[index].action.certifiedDecimal(significantDigits: digits)
+                if roots[index].overlapDecimal == nil || roots[index].chiDecimal == nil || roots[index].actionDecimal == nil {
+                    printable = false
+                }
             }
             if printable && !listedLayers.isEmpty {
                 for index in roots.indices {
@@ -174,11 +181,6 @@ public struct WhitenedOverlapSolver: Sendable {
     /// `signAtLower` (= −1: E < 0 left of the last root). A tighter certified bracket around the hint is used when found.
     private func wideBracket(_ eq: WhitenedEquations, lower: Dyadic, signAtLower: Int, start: Dyadic?,
                              precision: Int) throws -> IsolatedRoot {
-        if let start, start > lower,
-           let tight = finder.bracket(around: start, of: eq.rootFunction, signBelow: signAtLower,
-                                      within: (lower, Dyadic(start.mantissa, exponent: start.exponent + 1)), precision: precision) {
-            return IsolatedRoot(bracket: tight, hint: start)
-        }
         var upper = start.map { Dyadic($0.mantissa, exponent: $0.exponent + 1) } ?? .one
         if upper <= lower { upper = Dyadic.exactSum(Dyadic(lower.mantissa, exponent: lower.exponent + 1), .one) }
         var attempts = 0

@@ -21,6 +21,10 @@ public struct WhitenedSaddle: Sendable {
     public let stationarity: Stationarity
     /// True for the root of smallest action (the one the posterior concentrates on, eq. W10).
     public internal(set) var isDominant: Bool
+    /// c_L, chi and S correctly rounded to the solution's digits (set by the solver).
+    public internal(set) var overlapDecimal: DecimalDigits? = nil
+    public internal(set) var chiDecimal: DecimalDigits? = nil
+    public internal(set) var actionDecimal: DecimalDigits? = nil
     /// c_l correctly rounded to the solution's digits for the layers `WhitenedSolution.listedLayers`
     /// (empty unless the solve asked for layers).
     public internal(set) var layerOverlapDecimals: [DecimalDigits] = []

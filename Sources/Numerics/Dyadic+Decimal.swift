@@ -56,7 +56,7 @@ extension Dyadic {
         let denominator = value.exponent >= 0 ? BigInt.one : BigInt.one.shiftedLeft(-value.exponent)
         var exponent10 = Int((value.log2Magnitude * 0.30102999566398119521).rounded(.down))
         let lowest = BigInt.power(base: 10, exponent: significantDigits - 1)
-        let highest = BigInt.power(base: 10, exponent: significantDigits)
+        let highest = lowest * 10
         for _ in 0..<8 {
             let shift = significantDigits - 1 - exponent10
             var scaledNumerator = numerator
