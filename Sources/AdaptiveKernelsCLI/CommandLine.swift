@@ -27,6 +27,8 @@ public enum AdaptiveKernelsCommandLine {
     static let subcommands: [Subcommand] = [
         OverlapsCommand.subcommand,
         SweepCommand.subcommand,
+        ANTKCommand.subcommand,
+        ANTKPhaseCommand.subcommand,
     ]
 
     static var overview: String {

@@ -1,0 +1,89 @@
+import LinearTheory
+import Numerics
+
+/// `adaptive-kernels antk-phase --depth LIST --lambda LAM [--digits D] [--format table|json]`
+enum ANTKPhaseCommand {
+    static let subcommand = Subcommand(name: "antk-phase", summary: "critical feature strength gamma_c per depth (aNTK saddle node), certified",
+                                       usage: usage, run: run)
+
+    static let usage = """
+    usage: adaptive-kernels antk-phase --depth LIST --lambda LAM [--digits D] [--format table|json]
+      Whitened data (|y| = 1). Where feature learning switches on (notes/antk-deep-linear.md (A17)):
+      L = 1, the collapse threshold gamma_c = lambda (gamma^2 y^T C y = lambda^2);
+      L >= 2, the saddle node where the lower and upper branches are born,
+        gamma_c^(2L) = lambda^(L+1) (2L)^(2L) / ((L-1)^(L-1) (L+1)^(L+1)),   u_c = f.y = (L-1)/(2L).
+      LIST: depths such as 4, 1...8, 1..8 or 1,2,4,16...20. LAM > 0 exact (1, 0.5, 3/2).
+      Prints gamma_c and gamma_c/lambda certified to D digits (default 30) and gamma_c^(2L) exactly.
+    """
+
+    static let maximumDepthCount = 10_000
+    /// Exact gamma_c^(2L) is printed in full up to this many characters, else in factored form only.
+    static let maximumExactLength = 400
+
+    /// Parses "4", "1...8", "1..8", "1,2,4,16...20" into increasing-order-preserving depths.
+    static func parseDepths(_ text: String) throws -> [Int] {
+        var depths: [Int] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let piece = item.trimmingCharacters(in: .whitespaces)
+            let separator = piece.contains("...") ? "..." : ".."
+            let bounds = piece.components(separatedBy: separator)
+            guard bounds.count <= 2, let low = Int(bounds[0]), let high = Int(bounds.last!), low <= high else {
+                throw UsageError("--depth must be a depth list such as 4, 1...8 or 1,2,4 (got '\(text)')")
+            }
+            guard low >= 1 && high <= WhitenedANTKProblem.maximumDepth else {
+                throw UsageError(ANTKInputError.depthOutOfRange(low < 1 ? low : high, maximum: WhitenedANTKProblem.maximumDepth).description)
+            }
+            guard depths.count + (high - low + 1) <= maximumDepthCount else {
+                throw UsageError("--depth lists at most \(maximumDepthCount) depths")
+            }
+            depths.append(contentsOf: low...high)
+        }
+        return depths
+    }
+
+    /// lambda^(L+1) (2L)^(2L) / ((L-1)^(L-1) (L+1)^(L+1)) with the numbers written in.
+    static func factored(lambda: BigRational, depth l: Int) -> String {
+        let lambdaText = lambda.isInteger ? lambda.description : "(\(lambda))"
+        return "\(lambdaText)^\(l + 1) * \(2 * l)^\(2 * l) / (\(l - 1)^\(l - 1) * \(l + 1)^\(l + 1))"
+    }
+
+    static func exact(_ point: ANTKCriticalPoint) -> String {
+        let text = point.gammaPower.description
+        return text.count <= maximumExactLength ? text : factored(lambda: point.lambda, depth: point.depth)
+    }
+
+    static func run(_ arguments: [String]) throws -> String {
+        let options = try ParsedArguments(arguments, valued: ["depth", "lambda", "digits", "format"], switches: [])
+        let depths = try parseDepths(try options.required("depth"))
+        let lambda = try parseRational(options, "lambda")
+        let digits = try options.integer("digits", default: WhitenedANTKSolver.defaultDigits, in: 1...WhitenedANTKSolver.maximumDigits)
+        let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
+        let points = try depths.map { depth in try antkUsage { try ANTKPhase().critical(lambda: lambda, depth: depth, digits: digits) } }
+        if format == .json {
+            return JSONValue.object([
+                ("lambda", .string(lambda.description)),
+                ("digits", .integer(digits)),
+                ("critical", .array(points.map { point in
+                    .object([
+                        ("depth", .integer(point.depth)),
+                        ("gamma_c", .string(antkDecimal(point.gamma, digits))),
+                        ("gamma_c_over_lambda", .string(antkDecimal(point.ratio, digits))),
+                        ("u_c", .string(point.criticalOverlap.description)),
+                        ("gamma_c_power", .string("gamma_c^\(2 * point.depth) = \(exact(point))")),
+                        ("gamma_c_power_factored", .string(factored(lambda: lambda, depth: point.depth))),
+                        ("kind", .string(point.depth == 1 ? "collapse threshold" : "saddle node")),
+                    ])
+                })),
+            ]).serialized() + "\n"
+        }
+        var lines = ["Critical feature strength of the deep linear aNTK, whitened |y| = 1 (notes/antk-deep-linear.md A17)",
+                     "lambda = \(lambda)   digits = \(digits) (all certified)",
+                     "L = 1: collapse threshold gamma_c = lambda; L >= 2: saddle node, branches exist for gamma > gamma_c", ""]
+        let width = String(depths.max() ?? 1).count
+        for point in points {
+            lines.append("L = \(String(point.depth).leftPadded(to: width))   gamma_c = \(antkDecimal(point.gamma, digits))   gamma_c/lambda = \(antkDecimal(point.ratio, digits))   u_c = \(point.criticalOverlap)")
+            lines.append(String(repeating: " ", count: width + 7) + "gamma_c^\(2 * point.depth) = \(exact(point))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
