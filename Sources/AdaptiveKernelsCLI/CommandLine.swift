@@ -29,6 +29,7 @@ public enum AdaptiveKernelsCommandLine {
         SweepCommand.subcommand,
         ANTKCommand.subcommand,
         ANTKPhaseCommand.subcommand,
+        KernelsCommand.subcommand,
     ]
 
     static var overview: String {

@@ -1,0 +1,69 @@
+import Foundation
+import Numerics
+
+/// Loading matrices and vectors from .npy or CSV, and writing outputs atomically.
+enum DataFiles {
+    static func load(_ path: String, option: String) throws -> NPYArray {
+        let url = URL(fileURLWithPath: path)
+        guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("--\(option): cannot read '\(path)'") }
+        do {
+            switch url.pathExtension.lowercased() {
+            case "npy": return try NPYArray(npyData: data)
+            case "csv", "txt":
+                guard let text = String(data: data, encoding: .utf8) else { throw DataFileError.malformed("not UTF-8 text") }
+                return try CSVMatrix.parse(text)
+            default: throw DataFileError.unsupportedType("unknown file type '.\(url.pathExtension)' (need .npy or .csv)")
+            }
+        } catch let error as DataFileError {
+            throw UsageError("--\(option) '\(path)': \(error.description)")
+        }
+    }
+
+    /// A P x D matrix (a 1-D array is one feature per point).
+    static func matrix(_ array: NPYArray, option: String) throws -> (values: [Double], rows: Int, columns: Int) {
+        let (rows, columns): (Int, Int)
+        switch array.shape.count {
+        case 1: (rows, columns) = (array.shape[0], 1)
+        case 2: (rows, columns) = (array.shape[0], array.shape[1])
+        default: throw UsageError("--\(option): expected a 2-D array (points x features), got shape \(array.shape)")
+        }
+        guard rows > 0, columns > 0 else { throw UsageError("--\(option): empty array (shape \(array.shape))") }
+        if let bad = array.values.firstIndex(where: { !$0.isFinite }) {
+            throw UsageError("--\(option): entry (\(bad / columns), \(bad % columns)) is not finite (\(array.values[bad]))")
+        }
+        return (array.values, rows, columns)
+    }
+
+    /// A vector of `count` entries (shape (P,), (P,1) or (1,P)).
+    static func vector(_ array: NPYArray, count: Int, option: String, against: String) throws -> [Double] {
+        let ok = array.shape == [count] || array.shape == [count, 1] || array.shape == [1, count]
+        guard ok else { throw UsageError("--\(option): shape \(array.shape) does not match the \(count) points of \(against)") }
+        if let bad = array.values.firstIndex(where: { !$0.isFinite }) {
+            throw UsageError("--\(option): entry \(bad) is not finite (\(array.values[bad]))")
+        }
+        return array.values
+    }
+
+    /// Writes every file into a fresh temporary sibling folder, then renames it to `directory`
+    /// (which must be absent or an empty folder): nothing is half-written on failure.
+    static func writeAtomically(_ files: [(String, Data)], to directory: String) throws {
+        let manager = FileManager.default
+        let target = URL(fileURLWithPath: directory).standardizedFileURL
+        var isFolder: ObjCBool = false
+        if manager.fileExists(atPath: target.path, isDirectory: &isFolder) {
+            guard isFolder.boolValue, (try? manager.contentsOfDirectory(atPath: target.path))?.isEmpty == true else {
+                throw UsageError("--out '\(directory)' exists and is not an empty folder")
+            }
+        }
+        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            try manager.createDirectory(at: temporary, withIntermediateDirectories: false)
+            for (name, data) in files { try data.write(to: temporary.appendingPathComponent(name)) }
+            if manager.fileExists(atPath: target.path) { try manager.removeItem(at: target) }
+            try manager.moveItem(at: temporary, to: target)
+        } catch {
+            try? manager.removeItem(at: temporary)
+            throw UsageError("--out '\(directory)': cannot write (\(error.localizedDescription))")
+        }
+    }
+}

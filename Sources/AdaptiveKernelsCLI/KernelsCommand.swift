@@ -1,0 +1,240 @@
+import Foundation
+import LinearTheory
+import Numerics
+
+/// `adaptive-kernels kernels --train X --labels y [--test Xt --test-labels yt] --gamma G --beta B --depth L ...`
+/// Deep linear aNBK on data (THEORY 1a; notes/general-kernel-reduction.md).
+enum KernelsCommand {
+    static let subcommand = Subcommand(name: "kernels", summary: "adapted deep linear kernels on data (any C): alignment, overlaps, test loss vs NNGP/NTK",
+                                       usage: usage, run: run)
+
+    static let usage = """
+    usage: adaptive-kernels kernels --train X.npy --labels y.npy [--test Xt.npy --test-labels yt.npy]
+                                    --gamma G --beta B --depth L [--out DIR] [--all-layers]
+                                    [--format table|json] [--digits D] [--no-check]
+      Deep linear aNBK with input kernel C = X X^T / D (P x D data, .npy float64/float32 or .csv):
+      every solution of the exact reduction (secular equation, notes/general-kernel-reduction.md),
+      which one dominates (smallest action), per-layer alignment (cosine of Phi^l with y y^T) and
+      overlap y^T Phi^l y / |y|^2, and train/test loss of aNBK vs the lazy NNGP and NTK kernels
+      (linear and ReLU). Every kernel predictor uses the ridge b = 1/beta.
+      The exact reduction is checked against a direct solver of the matrix equations
+      (--no-check skips it). Values are at working precision (marked ~) unless C is exactly
+      lambda I, where the overlaps are certified (D digits, default 30) as by 'overlaps'.
+      --out DIR writes phi_1.npy, phi_L.npy (all layers with --all-layers), cross_L.npy
+      (test x train adapted kernel), predictions.csv and summary.json, atomically.
+    """
+
+    static let predictors = ["anbk", "nngp", "ntk", "nngp_relu", "ntk_relu"]
+
+    static func run(_ arguments: [String]) throws -> String {
+        let options = try ParsedArguments(arguments, valued: ["train", "labels", "test", "test-labels", "gamma", "beta", "depth", "out", "format", "digits"],
+                                          switches: ["no-check", "all-layers"])
+        let parameters = try parseProblem(gamma: options.required("gamma"), beta: options.required("beta"), depth: options.required("depth"))
+        let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
+        let digits = try options.integer("digits", default: WhitenedOverlapSolver.defaultDigits, in: 1...200)
+        let train = try DataFiles.matrix(DataFiles.load(options.required("train"), option: "train"), option: "train")
+        let labels = try DataFiles.vector(DataFiles.load(options.required("labels"), option: "labels"), count: train.rows, option: "labels", against: "--train")
+        var test: (values: [Double], rows: Int, columns: Int)? = nil
+        var testLabels: [Double]? = nil
+        switch (options.value("test"), options.value("test-labels")) {
+        case (nil, nil): break
+        case (let t?, let tl?):
+            let loaded = try DataFiles.matrix(DataFiles.load(t, option: "test"), option: "test")
+            guard loaded.columns == train.columns else {
+                throw UsageError("--test has \(loaded.columns) features per point, --train has \(train.columns)")
+            }
+            test = loaded
+            testLabels = try DataFiles.vector(DataFiles.load(tl, option: "test-labels"), count: loaded.rows, option: "test-labels", against: "--test")
+        default: throw UsageError("--test and --test-labels go together")
+        }
+        let p = train.rows, d = train.columns, depth = parameters.depth
+        let c = LinearAlgebra.multiplyTransposed(train.values, train.values, m: p, k: d, n: p).map { $0 / Double(d) }
+        let problem: GeneralKernelProblem
+        let solution: GeneralKernelSolution
+        do {
+            problem = try GeneralKernelProblem(inputKernel: c, labels: labels, gamma: parameters.gamma, beta: parameters.beta, depth: depth)
+            solution = try GeneralKernelSolver().solve(problem)
+        } catch let error as GeneralKernelInputError { throw UsageError(error.description) }
+        guard let dominant = solution.dominant else {
+            throw SolverError.degenerate("two minima of the action are equal to working precision; dominance undecided")
+        }
+
+        // Certified overlaps when C = lambda I exactly (eq. G13).
+        var certified: [String]? = nil
+        if let scalar = ScalarKernelReduction(features: train.values, rows: p, columns: d, labels: labels),
+           let whitened = try scalar.whitenedProblem(gamma: parameters.gamma, beta: parameters.beta, depth: depth) {
+            let exact = try WhitenedOverlapSolver().solve(whitened, digits: digits)
+            guard let root = exact.dominant else { throw SolverError.degenerate("certified solver: dominance undecided") }
+            guard exact.roots.count == solution.roots.count,
+                  abs(root.overlap.midpoint.doubleApproximation * scalar.lambda.doubleApproximation - dominant.overlap(depth)) <= 1e-8 * abs(dominant.overlap(depth)) else {
+                throw SolverError.notConverged("certified and working-precision reductions disagree (roots \(exact.roots.count) vs \(solution.roots.count))")
+            }
+            let lambda = Interval(scalar.lambda, precision: root.overlap.precision + 64)
+            var texts: [String] = []
+            for layer in root.layerOverlaps() {
+                guard let text = (layer * lambda).certifiedDecimal(significantDigits: digits) else {
+                    throw SolverError.notConverged("certified overlap enclosure too wide for \(digits) digits")
+                }
+                texts.append(text.text)
+            }
+            certified = texts
+        }
+
+        // Independent check: the dense matrix equations (eq. G14), from the lazy point and near every root.
+        var checks: [(root: Int, iterations: Int, residual: Double, difference: Double)] = []
+        if !options.has("no-check") {
+            let solver = MatrixSaddleSolver()
+            for (index, root) in solution.roots.enumerated() {
+                let exactL = root.kernel(depth, inputKernel: c)
+                // Start with the spike 3% short of the root's (the sweep is undefined far from a solution).
+                var start = c
+                LinearAlgebra.addOuterProduct(&start, 0.97 * root.kappa(depth), root.cv, root.cv, m: p, n: p)
+                let result: MatrixSaddleSolver.Result
+                do { result = try solver.solve(problem, start: start) } catch let error as SolverError {
+                    throw SolverError.notConverged("matrix check for root \(index + 1): \(error.description)")
+                }
+                var diff = 0.0, norm = 0.0
+                for i in 0..<(p * p) { diff += (result.kernelL[i] - exactL[i]) * (result.kernelL[i] - exactL[i]); norm += exactL[i] * exactL[i] }
+                checks.append((index + 1, result.iterations, result.residual, (diff / norm).squareRoot()))
+            }
+        }
+
+        // Predictions and losses.
+        let b = problem.ridge
+        let diagonal = (0..<p).map { c[$0 * p + $0] }
+        var trainPredictions: [String: [Double]] = ["anbk": dominant.predict(crossKernel: c, rows: p)]
+        var testPredictions: [String: [Double]] = [:]
+        var cross: [Double] = [], testDiagonal: [Double] = []
+        if let test {
+            cross = LinearAlgebra.multiplyTransposed(test.values, train.values, m: test.rows, k: d, n: p).map { $0 / Double(d) }
+            testDiagonal = (0..<test.rows).map { i in (0..<d).reduce(0.0) { $0 + test.values[i * d + $1] * test.values[i * d + $1] } / Double(d) }
+            testPredictions["anbk"] = dominant.predict(crossKernel: cross, rows: test.rows)
+        }
+        var lazyTrainKernels: [String: [Double]] = [:]
+        for activation in Activation.allCases {
+            let suffix = activation == .linear ? "" : "_relu"
+            let trainKernels = LazyKernels.kernels(input: c, rows: p, columns: p, rowDiagonal: diagonal, columnDiagonal: diagonal, depth: depth, activation: activation)
+            lazyTrainKernels["nngp" + suffix] = trainKernels.nngp
+            lazyTrainKernels["ntk" + suffix] = trainKernels.ntk
+            var crossKernels: (nngp: [Double], ntk: [Double])? = nil
+            if let test { crossKernels = LazyKernels.kernels(input: cross, rows: test.rows, columns: p, rowDiagonal: testDiagonal, columnDiagonal: diagonal, depth: depth, activation: activation) }
+            for (name, k, kx) in [("nngp" + suffix, trainKernels.nngp, crossKernels?.nngp), ("ntk" + suffix, trainKernels.ntk, crossKernels?.ntk)] {
+                guard let fit = LazyKernels.predict(train: k, cross: k, rows: p, labels: labels, ridge: b) else {
+                    throw UsageError("the \(name) kernel plus b I is singular; give a finite beta")
+                }
+                trainPredictions[name] = fit
+                if let kx, let test { testPredictions[name] = LazyKernels.predict(train: k, cross: kx, rows: test.rows, labels: labels, ridge: b) }
+            }
+        }
+        func loss(_ f: [Double], _ y: [Double]) -> Double { zip(f, y).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(y.count) }
+        let trainLoss = predictors.map { ($0, loss(trainPredictions[$0]!, labels)) }
+        let testLoss = testLabels.map { yt in predictors.map { ($0, loss(testPredictions[$0]!, yt)) } }
+
+        // Per-layer alignment and overlap, aNBK (dominant root) and the lazy kernels.
+        let yNorm2 = LinearAlgebra.dot(labels, labels)
+        func lazyMeasures(_ k: [Double]) -> (overlap: Double, alignment: Double) {
+            let ky = LinearAlgebra.multiply(k, vector: labels, m: p, n: p)
+            let o = LinearAlgebra.dot(labels, ky)
+            let f = k.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
+            return (o / yNorm2, o / (f * yNorm2))
+        }
+        let anbkOverlaps = (1...depth).map { dominant.overlap($0) }
+        let anbkAlignments = (1...depth).map { dominant.alignment($0) }
+        let inputMeasures = lazyMeasures(c)
+
+        if let out = options.value("out") {
+            var files: [(String, Data)] = []
+            let layers = options.has("all-layers") ? Array(1...depth) : Array(Set([1, depth])).sorted()
+            for l in layers { files.append(("phi_\(l).npy", NPYArray(shape: [p, p], values: dominant.kernel(l, inputKernel: c)).serialized())) }
+            if let test { files.append(("cross_\(depth).npy", NPYArray(shape: [test.rows, p], values: dominant.crossKernel(depth, inputCross: cross, rows: test.rows)).serialized())) }
+            var csv = ["set,index,label," + predictors.joined(separator: ",")]
+            for i in 0..<p { csv.append("train,\(i),\(labels[i])," + predictors.map { String(trainPredictions[$0]![i]) }.joined(separator: ",")) }
+            if let test, let yt = testLabels { for i in 0..<test.rows { csv.append("test,\(i),\(yt[i])," + predictors.map { String(testPredictions[$0]![i]) }.joined(separator: ",")) } }
+            files.append(("predictions.csv", Data((csv.joined(separator: "\n") + "\n").utf8)))
+            files.append(("summary.json", Data((summaryJSON().serialized() + "\n").utf8)))
+            try DataFiles.writeAtomically(files, to: out)
+        }
+
+        func summaryJSON() -> JSONValue {
+            var overlap: [(String, JSONValue)] = [("anbk", certified.map { .array($0.map(JSONValue.string)) } ?? .array(anbkOverlaps.map(JSONValue.number)))]
+            var alignment: [(String, JSONValue)] = [("anbk", .array(anbkAlignments.map(JSONValue.number)))]
+            for name in predictors.dropFirst() {
+                let measures = lazyMeasures(lazyTrainKernels[name]!)
+                overlap.append((name, .number(measures.overlap)))
+                alignment.append((name, .number(measures.alignment)))
+            }
+            overlap.append(("input", .number(inputMeasures.overlap)))
+            alignment.append(("input", .number(inputMeasures.alignment)))
+            var members: [(String, JSONValue)] = [
+                ("gamma", .string(parameters.gamma.description)), ("beta", .string(parameters.beta.description)),
+                ("depth", .integer(depth)), ("train_points", .integer(p)), ("features", .integer(d)),
+                ("test_points", .integer(test?.rows ?? 0)),
+                ("certified_overlaps", .bool(certified != nil)),
+                ("isolation", .string(solution.isolation)),
+                ("roots", .array(solution.roots.map { root in .object([
+                    ("u", .number(root.u)), ("chi", .number(root.chi)), ("spike_t", .number(root.spike)),
+                    ("action", .number(root.action)), ("stationarity", .string(root.stationarity.rawValue)),
+                    ("dominant", .bool(root.isDominant)), ("root_bracket_width", .number(root.rootWidth)),
+                    ("secular_residual", .number(root.secularResidual)),
+                    ("stationarity_residual", .number(root.stationarityResidual(inputKernel: c))),
+                    ("label_residual", .number(root.labelResidual(inputKernel: c, labels: labels))),
+                ]) })),
+                ("overlap", .object(overlap)),
+                ("alignment", .object(alignment)),
+                ("train_loss", .object(trainLoss.map { ($0.0, .number($0.1)) })),
+            ]
+            if let testLoss { members.append(("test_loss", .object(testLoss.map { ($0.0, .number($0.1)) }))) }
+            if !checks.isEmpty {
+                members.append(("matrix_check", .array(checks.map { .object([
+                    ("root", .integer($0.root)), ("iterations", .integer($0.iterations)),
+                    ("residual", .number($0.residual)), ("relative_difference_phi_L", .number($0.difference)),
+                ]) })))
+            }
+            return .object(members)
+        }
+
+        let agreementTolerance = 1e-6
+        let disagreement = checks.first { $0.difference > agreementTolerance }
+        let report: String
+        switch format {
+        case .json: report = summaryJSON().serialized() + "\n"
+        default: report = table()
+        }
+        if let disagreement {
+            throw CommandFailure(message: "exact reduction and matrix solver disagree for root \(disagreement.root) (relative difference \(disagreement.difference))", standardOutput: report)
+        }
+        return report
+
+        func table() -> String {
+            func f(_ x: Double) -> String { String(format: "%.10g", x) }
+            var lines: [String] = []
+            lines.append("Deep linear aNBK on data, general input kernel (THEORY 1a; notes/general-kernel-reduction.md)")
+            lines.append("P = \(p) train points, D = \(d) features\(test.map { ", \($0.rows) test points" } ?? "")   gamma = \(parameters.gamma)   beta = \(parameters.beta)   L = \(depth)")
+            lines.append("values marked ~ are at working precision (double); \(certified != nil ? "overlaps certified (C = lambda I exactly), \(digits) digits" : "nothing below is certified")")
+            lines.append("isolation: \(solution.isolation)")
+            for (index, root) in solution.roots.enumerated() {
+                lines.append("root \(index + 1) of \(solution.roots.count)\(root.isDominant ? " (dominant)" : ""): local \(root.stationarity.rawValue) of S;  u = s-1 ~ \(f(root.u)) (bracket width \(String(format: "%.1e", root.rootWidth))),  t = s^L ~ \(f(root.spike)),  S ~ \(f(root.action))")
+                lines.append("  residuals: secular \(String(format: "%.1e", root.secularResidual)), matrix stationarity \(String(format: "%.1e", root.stationarityResidual(inputKernel: c))), labels \(String(format: "%.1e", root.labelResidual(inputKernel: c, labels: labels)))")
+                if let check = checks.first(where: { $0.root == index + 1 }) {
+                    lines.append("  matrix solver: \(check.iterations) iterations, residual \(String(format: "%.1e", check.residual)), |Phi^L - Phi^L_exact|/|Phi^L| = \(String(format: "%.1e", check.difference))")
+                }
+            }
+            lines.append("")
+            lines.append("layer  overlap y'Phi y/|y|^2     alignment (dominant root)")
+            lines.append("    0  ~\(f(inputMeasures.overlap).leftPadded(to: 22))  ~\(f(inputMeasures.alignment))")
+            for l in 1...depth {
+                let o = certified?[l - 1] ?? "~" + f(anbkOverlaps[l - 1])
+                lines.append(String(l).leftPadded(to: 5) + "  " + o.leftPadded(to: 23) + "  ~\(f(anbkAlignments[l - 1]))")
+            }
+            lines.append("")
+            lines.append("predictor    alignment      train loss     test loss")
+            for (name, trainValue) in trainLoss {
+                let align = name == "anbk" ? anbkAlignments[depth - 1] : lazyMeasures(lazyTrainKernels[name]!).alignment
+                let testValue = testLoss?.first(where: { $0.0 == name })?.1
+                lines.append(name.padding(toLength: 11, withPad: " ", startingAt: 0) + "  ~" + f(align).padding(toLength: 12, withPad: " ", startingAt: 0)
+                             + "  ~" + f(trainValue).padding(toLength: 12, withPad: " ", startingAt: 0) + (testValue.map { "  ~" + f($0) } ?? "  -"))
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
+}

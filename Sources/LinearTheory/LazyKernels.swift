@@ -1,0 +1,53 @@
+import Foundation
+import Numerics
+
+/// Lazy (gamma -> 0) baselines: NNGP and NTK kernels of depth-L networks in closed form
+/// (notes/general-kernel-reduction.md, eq. G15), for the train block and a test-train block.
+public enum Activation: String, Sendable, CaseIterable {
+    case linear, relu
+}
+
+public enum LazyKernels {
+    /// One layer of the NNGP map for the activation: (Phi^{l-1} entries, diagonals) -> Phi^l
+    /// entry and the derivative kernel dotPhi^l (eq. G15). ReLU: arc-cosine kernel of degree 1 and 0.
+    @inline(__always)
+    static func step(_ k: Double, _ d1: Double, _ d2: Double, _ activation: Activation) -> (value: Double, derivative: Double) {
+        switch activation {
+        case .linear: return (k, 1)
+        case .relu:
+            let norm = (d1 * d2).squareRoot()
+            guard norm > 0 else { return (0, 0.5) }
+            let cosine = min(1, max(-1, k / norm)), theta = acos(cosine)
+            return (norm * (sin(theta) + (Double.pi - theta) * cosine) / (2 * Double.pi), (Double.pi - theta) / (2 * Double.pi))
+        }
+    }
+
+    /// NNGP Phi^L and NTK sum_{l=0..L} Phi^l ⊙ G^{l+1} entries for kernel entries `k` between two
+    /// sets whose diagonals are `rowDiagonal`, `columnDiagonal` (input kernel C, Phi^0 = C).
+    public static func kernels(input k: [Double], rows: Int, columns: Int, rowDiagonal: [Double], columnDiagonal: [Double],
+                               depth: Int, activation: Activation) -> (nngp: [Double], ntk: [Double]) {
+        var nngp = k, ntk = k
+        var dRow = rowDiagonal, dColumn = columnDiagonal
+        for _ in 1...depth {
+            for i in 0..<rows { for j in 0..<columns {
+                let index = i * columns + j
+                let (value, derivative) = step(nngp[index], dRow[i], dColumn[j], activation)
+                // Theta^l = Phi^l + dotPhi^l Theta^{l-1} (the NTK recursion, G^l products folded in)
+                ntk[index] = value + derivative * ntk[index]
+                nngp[index] = value
+            } }
+            dRow = dRow.map { step($0, $0, $0, activation).value }
+            dColumn = dColumn.map { step($0, $0, $0, activation).value }
+        }
+        return (nngp, ntk)
+    }
+
+    /// Kernel ridge regression f_* = K_* (K + b I)^{-1} y (Cholesky); nil if K + bI is not PD.
+    public static func predict(train k: [Double], cross: [Double], rows: Int, labels y: [Double], ridge b: Double) -> [Double]? {
+        let p = y.count
+        var shifted = k
+        for i in 0..<p { shifted[i * p + i] += b }
+        guard let alpha = LinearAlgebra.solvePositiveDefinite(shifted, y, n: p, rightHandSides: 1) else { return nil }
+        return LinearAlgebra.multiply(cross, vector: alpha, m: rows, n: p)
+    }
+}

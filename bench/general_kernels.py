@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Benchmark for issue 4 (BENCHMARKS.md, "General-C aNBK (issue 4)"): P = 2000, L = 16, one run.
+  1. the exact reduction (release binary, `kernels --no-check`),
+  2. the direct matrix solver (`kernels` with the check, minus 1),
+  3. a NumPy gradient min-max on the same data (THEORY 3 / the paper's Algorithm 1 with exact
+     Gaussian Z_l for phi(h) = h): inner ascent on hatPhi, outer descent on Phi, time-boxed.
+Requires numpy. usage: nice -n 19 python3 bench/general_kernels.py [--p 2000] [--depth 16] [--budget 120]
+Build first: swift build -c release."""
+import argparse, json, os, subprocess, sys, tempfile, time
+import numpy as np
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--p", type=int, default=2000); ap.add_argument("--d", type=int, default=100)
+ap.add_argument("--depth", type=int, default=16); ap.add_argument("--gamma", default="1"); ap.add_argument("--beta", default="10")
+ap.add_argument("--budget", type=float, default=120.0, help="seconds given to the gradient min-max")
+args = ap.parse_args()
+binary = os.path.join(os.path.dirname(__file__), "..", ".build", "release", "adaptive-kernels")
+if not os.path.exists(binary): sys.exit("build the release binary first: swift build -c release")
+
+rng = np.random.default_rng(0)
+P, D, L = args.p, args.d, args.depth
+X = rng.standard_normal((P, D)); y = np.sign(X @ rng.standard_normal(D) + 0.3 * rng.standard_normal(P))
+folder = tempfile.mkdtemp(); np.save(f"{folder}/X.npy", X); np.save(f"{folder}/y.npy", y)
+base = [binary, "kernels", "--train", f"{folder}/X.npy", "--labels", f"{folder}/y.npy",
+        "--gamma", args.gamma, "--beta", args.beta, "--depth", str(L), "--format", "json"]
+
+def timed(cmd):
+    start = time.perf_counter(); out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0: sys.exit(out.stderr)
+    return time.perf_counter() - start, json.loads(out.stdout)
+t_exact, exact = timed(base + ["--no-check"])
+t_both, both = timed(base)
+t_matrix = t_both - t_exact
+overlap_exact = exact["overlap"]["anbk"][-1]
+
+# Gradient min-max on the linear action (THEORY 1): S = sum_l [-1/2 Tr(Phi^l H^l) + 1/2 ln det(I + Phi^{l-1} H^l)]
+# + g/2 y^T (Phi^L + bI)^{-1} y; ascent on H^l, descent on Phi^l.
+g = float(eval(args.gamma)) ** 2; b = 1 / float(eval(args.beta)); C = X @ X.T / D; I = np.eye(P)
+Phi = [C] + [C.copy() for _ in range(L)]; H = [None] + [np.zeros((P, P)) for _ in range(L)]
+lr_in, lr_out, inner = 0.2, 0.2, 3
+start = time.perf_counter(); steps = 0; overlap_mm = float("nan")
+while time.perf_counter() - start < args.budget:
+    for _ in range(inner):
+        for l in range(1, L + 1):
+            grad = -0.5 * Phi[l] + 0.5 * np.linalg.solve(I + Phi[l - 1] @ H[l], Phi[l - 1])
+            H[l] += lr_in * 0.5 * (grad + grad.T)
+    v = np.linalg.solve(Phi[L] + b * I, y)
+    for l in range(1, L + 1):
+        grad = -0.5 * H[l] + (0.5 * H[l + 1] @ np.linalg.inv(I + Phi[l] @ H[l + 1]) if l < L else -0.5 * g * np.outer(v, v))
+        Phi[l] -= lr_out * 0.5 * (grad + grad.T)
+    steps += 1
+    overlap_mm = y @ Phi[L] @ y / (y @ y)
+t_mm = time.perf_counter() - start
+error = abs(overlap_mm - overlap_exact) / abs(overlap_exact)
+result = {"P": P, "D": D, "L": L, "gamma": args.gamma, "beta": args.beta,
+          "exact_reduction_s": round(t_exact, 3), "matrix_solver_s": round(t_matrix, 3),
+          "minmax_s": round(t_mm, 1), "minmax_outer_steps": steps, "minmax_relative_overlap_error": error,
+          "overlap_L_exact": overlap_exact, "overlap_L_minmax": overlap_mm,
+          "matrix_check": both.get("matrix_check"),
+          "speedup_vs_minmax_lower_bound": round(t_mm / t_exact, 1), "speedup_vs_matrix": round(t_matrix / t_exact, 2)}
+print(json.dumps(result, indent=2))
