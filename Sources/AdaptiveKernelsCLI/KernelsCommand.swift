@@ -32,23 +32,10 @@ enum KernelsCommand {
         let parameters = try parseProblem(gamma: options.required("gamma"), beta: options.required("beta"), depth: options.required("depth"))
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
         let digits = try options.integer("digits", default: WhitenedOverlapSolver.defaultDigits, in: 1...200)
-        let train = try DataFiles.matrix(DataFiles.load(options.required("train"), option: "train"), option: "train")
-        let labels = try DataFiles.vector(DataFiles.load(options.required("labels"), option: "labels"), count: train.rows, option: "labels", against: "--train")
-        var test: (values: [Double], rows: Int, columns: Int)? = nil
-        var testLabels: [Double]? = nil
-        switch (options.value("test"), options.value("test-labels")) {
-        case (nil, nil): break
-        case (let t?, let tl?):
-            let loaded = try DataFiles.matrix(DataFiles.load(t, option: "test"), option: "test")
-            guard loaded.columns == train.columns else {
-                throw UsageError("--test has \(loaded.columns) features per point, --train has \(train.columns)")
-            }
-            test = loaded
-            testLabels = try DataFiles.vector(DataFiles.load(tl, option: "test-labels"), count: loaded.rows, option: "test-labels", against: "--test")
-        default: throw UsageError("--test and --test-labels go together")
-        }
+        let data = try DataFiles.trainingData(options)
+        let train = data.train, labels = data.labels, test = data.test, testLabels = data.testLabels
         let p = train.rows, d = train.columns, depth = parameters.depth
-        let c = LinearAlgebra.multiplyTransposed(train.values, train.values, m: p, k: d, n: p).map { $0 / Double(d) }
+        let c = data.inputKernel()
         let problem: GeneralKernelProblem
         let solution: GeneralKernelSolution
         do {
@@ -101,13 +88,12 @@ enum KernelsCommand {
 
         // Predictions and losses.
         let b = problem.ridge
-        let diagonal = (0..<p).map { c[$0 * p + $0] }
+        let diagonal = data.inputDiagonal(c)
         var trainPredictions: [String: [Double]] = ["anbk": dominant.predict(crossKernel: c, rows: p)]
         var testPredictions: [String: [Double]] = [:]
         var cross: [Double] = [], testDiagonal: [Double] = []
-        if let test {
-            cross = LinearAlgebra.multiplyTransposed(test.values, train.values, m: test.rows, k: d, n: p).map { $0 / Double(d) }
-            testDiagonal = (0..<test.rows).map { i in (0..<d).reduce(0.0) { $0 + test.values[i * d + $1] * test.values[i * d + $1] } / Double(d) }
+        if let test, let kernels = data.testKernels() {
+            (cross, testDiagonal) = kernels
             testPredictions["anbk"] = dominant.predict(crossKernel: cross, rows: test.rows)
         }
         var lazyTrainKernels: [String: [Double]] = [:]
