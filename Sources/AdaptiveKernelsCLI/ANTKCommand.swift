@@ -27,36 +27,48 @@ func enclosureText(_ x: Interval, _ digits: Int) -> String {
     return "[\(bounds.lower), \(bounds.upper)]"
 }
 
-/// `adaptive-kernels antk --gamma G --lambda LAM --depth L [--digits D] [--format table|json]`
+/// `adaptive-kernels antk --gamma G --lambda LAM --depth L [--digits D] [--train X --labels y
+/// [--test Xt --test-labels yt] [--beta B] [--out DIR] [--all-layers]] [--format table|json]`
 enum ANTKCommand {
-    static let subcommand = Subcommand(name: "antk", summary: "every fixed point of gradient flow with weight decay (deep linear aNTK), certified",
+    static let subcommand = Subcommand(name: "antk", summary: "every fixed point of gradient flow with weight decay (deep linear aNTK): certified (whitened) or on data",
                                        usage: usage, run: run)
 
     static let usage = """
     usage: adaptive-kernels antk --gamma G --lambda LAM --depth L [--digits D] [--format table|json]
-      Whitened data (C = I, |y| = 1, P = 4): every fixed point of gradient flow with weight decay of
-      a deep linear network with L hidden layers (notes/antk-deep-linear.md): collapse f = 0 and the
+           adaptive-kernels antk --gamma G --lambda LAM --depth L --train X.npy --labels y.npy
+                                 [--test Xt.npy --test-labels yt.npy] [--beta B] [--out DIR] [--all-layers]
+                                 [--digits D] [--format table|json]
+      Without data: whitened data (C = I, |y| = 1, P = 4): every fixed point of gradient flow with weight
+      decay of a deep linear network with L hidden layers (notes/antk-deep-linear.md): collapse f = 0 and the
       positive roots alpha of alpha^(2L) - gamma alpha^(L-1) + lambda = 0 (A14a), u = f.y = alpha^(L+1)/gamma,
       a = alpha^(2L)/lambda; their stability (A21, A26) and the end point of training from a unit-variance
-      start (A32; marked approximate when it rests on the finite-N estimate of tau*_L).
-      G, LAM: exact numbers (3, 0.1, 2.5e-3, 3/2), G >= 0, LAM > 0. D: significant digits (default 30).
-      --train/--labels/--test/--test-labels (general data from .npy) are pending issue 4; the general-C
-      solver exists as the library API GeneralANTKSolver.
+      start (A32; marked approximate when it rests on the finite-N estimate of tau*_L). Certified digits.
+      With data (.npy float64/float32 or .csv, read and validated as by 'kernels'): C = X X^T / D; every
+      fixed point of the secular equation (A11) at working precision ("certified": false) with residuals
+      (A8, A7) and stability (A24, A26); the kernels Phi^l, G^l, K (A6, A7) of the largest (stable) root;
+      test predictions f(x*) = K(x*, X) Delta/(lambda (L+1)); train/test loss of antk, anbk (deep linear
+      aNBK, dominant saddle, at the same gamma, L and beta = B, default B = 1/lambda: the Langevin
+      posterior at temperature lambda of the same potential) and ntk (lazy NTK (L+1) C, ridgeless).
+      --out DIR writes phi_1.npy, phi_L.npy, grad_1.npy, grad_L.npy (all layers with --all-layers), ntk.npy,
+      cross_phi_L.npy and cross_ntk.npy (test x train), predictions.csv and summary.json, atomically.
+      G, LAM: exact numbers (3, 0.1, 2.5e-3, 3/2), G >= 0, LAM > 0. D: significant digits (default 30;
+      at most 17 are printed for data).
     """
 
-    static let dataOptions: Set<String> = ["train", "labels", "test", "test-labels"]
+    static let dataOptions: Set<String> = ["train", "labels", "test", "test-labels", "beta", "out"]
 
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: Set(["gamma", "lambda", "depth", "digits", "format"]).union(dataOptions), switches: [])
-        if let name = dataOptions.sorted().first(where: { options.value($0) != nil }) {
-            throw UsageError("--\(name): .npy data input is not available yet (pending issue 4); omit it for whitened data")
-        }
+        let options = try ParsedArguments(arguments, valued: Set(["gamma", "lambda", "depth", "digits", "format"]).union(dataOptions), switches: ["all-layers"])
         let gamma = try parseRational(options, "gamma"), lambda = try parseRational(options, "lambda")
         let depthText = try options.required("depth")
         guard let depth = Int(depthText) else { throw UsageError("--depth must be a positive integer (got '\(depthText)')") }
         let problem = try antkUsage { try WhitenedANTKProblem(gamma: gamma, lambda: lambda, depth: depth) }
         let digits = try options.integer("digits", default: WhitenedANTKSolver.defaultDigits, in: 1...WhitenedANTKSolver.maximumDigits)
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
+        let withData = dataOptions.contains { options.value($0) != nil } || options.has("all-layers")
+        if withData {
+            return try ANTKDataCommand.run(options, gamma: gamma, lambda: lambda, depth: depth, digits: digits, format: format)
+        }
         let solution = try WhitenedANTKSolver().solve(problem, digits: digits)
         let critical = try ANTKPhase().critical(lambda: lambda, depth: depth, digits: digits)
         switch format {

@@ -37,6 +37,19 @@ public struct ANTKKernels: Sendable {
         return v.flatMap { x in v.map { scale * x * $0 } }
     }
 
+    /// Train-test feature kernel Phi^l(x*, X) = (E^l/s) v* v^T, v* = C* Delta (A6 with a test row:
+    /// by (A4) h^l(x*) = (C* Delta)_* r^l exactly as for a training point); Q x P, testKernel is C(x*, X).
+    /// l = 0 gives C* itself; zero at collapse for l >= 1.
+    public func testFeatureKernel(layer l: Int, testKernel: [Double]) -> [Double] {
+        precondition(l >= 0 && l <= depth)
+        if l == 0 { return testKernel }
+        let q = testKernel.count / max(count, 1)
+        guard a > 0 else { return [Double](repeating: 0, count: q * count) }
+        let vStar = LinearAlgebra.multiply(testKernel, delta, m: q, k: count, n: 1)
+        let scale = pow(layerNorm, Double(l)) / s
+        return vStar.flatMap { x in v.map { scale * x * $0 } }
+    }
+
     /// G^l = E^{L+1−l} 1 1^T (A6): every entry equals this value; G^{L+1} = 1.
     public func gradientKernelEntry(layer l: Int) -> Double {
         precondition(l >= 1 && l <= depth + 1)
