@@ -88,6 +88,14 @@ final class ANTKGeneralTests: XCTestCase {
         for i in 0..<9 { XCTAssertEqual(phiL[i], upper.layerNorm * phi1[i], accuracy: 1e-12) }
         XCTAssertEqual(kernels.gradientKernelEntry(layer: 1), upper.layerNorm * upper.layerNorm, accuracy: 1e-12)
         XCTAssertEqual(kernels.gradientKernelEntry(layer: 3), 1)
+        // Train-test Phi^l(x*, X) = (E^l/s) (C* Delta) v^T (A6 with a test row): on the training rows it is Phi^l.
+        let crossOnTrain = kernels.testFeatureKernel(layer: 2, testKernel: c)
+        for i in 0..<9 { XCTAssertEqual(crossOnTrain[i], phiL[i], accuracy: 1e-12) }
+        let crossPhi = kernels.testFeatureKernel(layer: 1, testKernel: cTest)
+        let vStar = LinearAlgebra.multiply(cTest, kernels.delta, m: 2, k: 3, n: 1)
+        for q in 0..<2 { for mu in 0..<3 {
+            XCTAssertEqual(crossPhi[q * 3 + mu], upper.layerNorm / kernels.s * vStar[q] * kernels.v[mu], accuracy: 1e-12)
+        } }
         // Train predictions through the test path reproduce f = a C Delta.
         let onTrain = kernels.predict(testKernel: c)
         let f = LinearAlgebra.multiply(c, kernels.delta, m: 3, k: 3, n: 1).map { upper.a * $0 }

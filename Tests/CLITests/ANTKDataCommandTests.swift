@@ -1,0 +1,198 @@
+import Foundation
+import XCTest
+import Numerics
+@testable import AdaptiveKernelsCLI
+
+/// `antk` with data (.npy): general-C fixed points (notes/antk-deep-linear.md A11, A24), kernels
+/// (A6, A7) written with --out, and the test-loss comparison with aNBK and the lazy NTK.
+final class ANTKDataCommandTests: XCTestCase {
+    let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/digits")
+
+    func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("antk-data-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func write(_ array: NPYArray, _ name: String, in folder: URL) throws -> String {
+        let url = folder.appendingPathComponent(name)
+        try array.serialized().write(to: url)
+        return url.path
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    func number(_ value: Any?) throws -> Double { try XCTUnwrap(Double(XCTUnwrap(value as? String))) }
+
+    func load(_ url: URL) throws -> NPYArray { try NPYArray(npyData: Data(contentsOf: url)) }
+
+    func path(_ name: String) -> String { digits.appendingPathComponent(name).path }
+
+    /// Digits subset (P = 100, D = 64): the command runs, the stable branch has small residuals,
+    /// Phi^l written to --out is rank one along C Delta (checked from X, y and the reported a alone),
+    /// G^l and K have the forms (A6), (A7), and the test-loss comparison is finite.
+    func testDigitsEndToEnd() throws {
+        let out = try temporaryFolder().appendingPathComponent("out")
+        let depth = 3, lambda = 1.0
+        let result = AdaptiveKernelsCommandLine.run([
+            "antk", "--gamma", "1", "--lambda", "1", "--depth", String(depth),
+            "--train", path("X_train.npy"), "--labels", path("y_train.npy"),
+            "--test", path("X_test.npy"), "--test-labels", path("y_test.npy"), "--format", "json", "--out", out.path])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertEqual(result.standardError, "")
+        let object = try json(result.standardOutput)
+        XCTAssertEqual(object["certified"] as? Bool, false)
+        XCTAssertEqual(object["train_points"] as? Int, 100)
+        XCTAssertEqual(object["features"] as? Int, 64)
+        let branches = try XCTUnwrap(object["branches"] as? [[String: Any]])
+        XCTAssertEqual(branches.map { $0["kind"] as? String }, ["collapse", "lower", "upper"])
+        XCTAssertEqual(branches.map { $0["stable"] as? Bool }, [true, false, true])   // (A24), (A26)
+        let upper = branches[2]
+        XCTAssertLessThan(try XCTUnwrap(upper["equation_residual"] as? Double), 1e-10)
+        XCTAssertLessThan(try XCTUnwrap(upper["predictor_residual"] as? Double), 1e-10)
+        XCTAssertLessThan(try XCTUnwrap(upper["stability_exponent"] as? Double), 0)
+        let selected = try XCTUnwrap(object["selected_branch"] as? [String: Any])
+        XCTAssertEqual(selected["kind"] as? String, "upper")
+        XCTAssertEqual(selected["certified"] as? Bool, false)
+
+        let testLoss = try XCTUnwrap(object["test_loss"] as? [String: Double])
+        XCTAssertEqual(Set(testLoss.keys), ["antk", "anbk", "ntk"])
+        XCTAssertTrue(testLoss.values.allSatisfy { $0.isFinite && $0 > 0 })
+        XCTAssertEqual(testLoss["antk"]!, try XCTUnwrap(upper["test_loss"] as? Double))
+        XCTAssertEqual((object["anbk"] as? [String: Any])?["beta"] as? String, "1")   // default beta = 1/lambda
+
+        let written = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        XCTAssertEqual(written, ["cross_ntk.npy", "cross_phi_3.npy", "grad_1.npy", "grad_3.npy", "ntk.npy",
+                                 "phi_1.npy", "phi_3.npy", "predictions.csv", "summary.json"])
+
+        // Independent reconstruction from the data and the reported a: Delta = (I + a C)^{-1} y (A8).
+        let x = try load(digits.appendingPathComponent("X_train.npy")), y = try load(digits.appendingPathComponent("y_train.npy")).values
+        let p = 100, d = 64
+        let c = LinearAlgebra.multiplyTransposed(x.values, x.values, m: p, k: d, n: p).map { $0 / Double(d) }
+        let a = try number(upper["a"]), e = try number(upper["layer_norm"])
+        var shifted = c.map { a * $0 }
+        for i in 0..<p { shifted[i * p + i] += 1 }
+        let delta = try XCTUnwrap(LinearAlgebra.solvePositiveDefinite(shifted, y, n: p, rightHandSides: 1))
+        let v = LinearAlgebra.multiply(c, vector: delta, m: p, n: p)
+        let s = LinearAlgebra.dot(v, delta)
+        XCTAssertEqual(a * LinearAlgebra.dot(v, y) / LinearAlgebra.dot(y, y), try number(upper["f_dot_y"]), accuracy: 1e-12)
+        XCTAssertEqual(e, pow(lambda * a, 1 / Double(depth)), accuracy: 1e-12 * e)   // (A8)
+        for l in [1, depth] {
+            let phi = try load(out.appendingPathComponent("phi_\(l).npy"))
+            XCTAssertEqual(phi.shape, [p, p])
+            // Rank one along v: Phi - (Phi v)(Phi v)^T / (v^T Phi v) vanishes, and Phi v is parallel to v.
+            let phiV = LinearAlgebra.multiply(phi.values, vector: v, m: p, n: p)
+            let vPhiV = LinearAlgebra.dot(v, phiV)
+            let scale = phi.values.map(abs).max()!
+            var rankOneResidual = 0.0, formResidual = 0.0
+            for i in 0..<p { for j in 0..<p {
+                rankOneResidual = max(rankOneResidual, abs(phi.values[i * p + j] - phiV[i] * phiV[j] / vPhiV))
+                formResidual = max(formResidual, abs(phi.values[i * p + j] - pow(e, Double(l)) / s * v[i] * v[j]))   // (A6)
+            } }
+            XCTAssertLessThan(rankOneResidual / scale, 1e-10, "layer \(l)")
+            XCTAssertLessThan(formResidual / scale, 1e-10, "layer \(l)")
+            let cosine = vPhiV / (LinearAlgebra.dot(phiV, phiV).squareRoot() * LinearAlgebra.dot(v, v).squareRoot())
+            XCTAssertEqual(cosine, 1, accuracy: 1e-12)
+            let grad = try load(out.appendingPathComponent("grad_\(l).npy"))
+            XCTAssertTrue(grad.values.allSatisfy { abs($0 - pow(e, Double(depth + 1 - l))) <= 1e-12 * $0 })   // (A6)
+        }
+        // K = lambda a (C + (L/s) v v^T) (A7), and f = K Delta/(lambda (L+1)) = a C Delta on the training set.
+        let k = try load(out.appendingPathComponent("ntk.npy")).values
+        let kScale = k.map(abs).max()!
+        for i in 0..<(p * p) {
+            XCTAssertEqual(k[i], lambda * a * (c[i] + Double(depth) / s * v[i / p] * v[i % p]), accuracy: 1e-10 * kScale)
+        }
+        let kDelta = LinearAlgebra.multiply(k, vector: delta, m: p, n: p)
+        for i in 0..<p { XCTAssertEqual(kDelta[i] / (lambda * Double(depth + 1)), a * v[i], accuracy: 1e-10) }
+        XCTAssertEqual(try load(out.appendingPathComponent("cross_ntk.npy")).shape, [100, 100])
+        let summary = try json(String(decoding: Data(contentsOf: out.appendingPathComponent("summary.json")), as: UTF8.self))
+        XCTAssertEqual(summary["test_loss"] as? [String: Double], testLoss)
+    }
+
+    /// C = I, |y| = 1 written as .npy: the data path reproduces the certified whitened `antk` values
+    /// (a, f.y, E, kinds, stability) to working precision.
+    func testWhitenedDataReproducesCertifiedANTK() throws {
+        let folder = try temporaryFolder()
+        let x = try write(NPYArray(shape: [4, 4], values: (0..<16).map { $0 % 5 == 0 ? 2 : 0 }), "X.npy", in: folder)   // C = X X^T/4 = I
+        let y = try write(NPYArray(shape: [4], values: [0.5, 0.5, -0.5, 0.5]), "y.npy", in: folder)                    // |y| = 1
+        for (gamma, lambda, depth) in [("3", "1", 2), ("2", "1", 3), ("9/5", "1", 2), ("3/2", "1/2", 2), ("2", "1", 1), ("3", "1", 8), ("1", "1/2", 2)] {
+            let base = ["antk", "--gamma", gamma, "--lambda", lambda, "--depth", String(depth), "--format", "json"]
+            let certified = AdaptiveKernelsCommandLine.run(base + ["--digits", "20"])
+            let data = AdaptiveKernelsCommandLine.run(base + ["--train", x, "--labels", y])
+            XCTAssertEqual(certified.exitCode, 0, certified.standardError)
+            XCTAssertEqual(data.exitCode, 0, data.standardError)
+            let exact = try XCTUnwrap(try json(certified.standardOutput)["branches"] as? [[String: Any]])
+            let general = try XCTUnwrap(try json(data.standardOutput)["branches"] as? [[String: Any]])
+            XCTAssertEqual(general.map { $0["kind"] as? String }, exact.map { $0["kind"] as? String }, "\(gamma) \(lambda) \(depth)")
+            XCTAssertEqual(general.map { $0["stable"] as? Bool }, exact.map { $0["stable"] as? Bool }, "\(gamma) \(lambda) \(depth)")
+            for (g, c) in zip(general, exact) {
+                for key in ["a", "f_dot_y", "layer_norm"] {
+                    let value = try number(g[key]), reference = try number(c[key])
+                    XCTAssertEqual(value, reference, accuracy: 1e-12 * max(1, abs(reference)), "\(key) at \(gamma) \(lambda) \(depth)")
+                }
+            }
+        }
+    }
+
+    func testTableOnDigits() {
+        let result = AdaptiveKernelsCommandLine.run([
+            "antk", "--gamma", "2", "--lambda", "1", "--depth", "2", "--train", path("X_train.npy"), "--labels", path("y_train.npy"),
+            "--test", path("X_test.npy"), "--test-labels", path("y_test.npy"), "--beta", "inf"])
+        XCTAssertEqual(result.exitCode, 2, "beta = inf needs a nonsingular C; digits C has rank <= 64 < 100")
+        let table = AdaptiveKernelsCommandLine.run([
+            "antk", "--gamma", "2", "--lambda", "1", "--depth", "2", "--train", path("X_train.npy"), "--labels", path("y_train.npy"),
+            "--test", path("X_test.npy"), "--test-labels", path("y_test.npy"), "--beta", "4"])
+        XCTAssertEqual(table.exitCode, 0, table.standardError)
+        XCTAssertTrue(table.standardOutput.contains("upper: stable  (reported below)"))
+        XCTAssertTrue(table.standardOutput.contains("aNBK at beta = 4"))
+        XCTAssertTrue(table.standardOutput.contains("predictor    train loss      test loss"))
+    }
+
+    func testBadInputFailsCleanlyWithoutOutput() throws {
+        let folder = try temporaryFolder()
+        let x = try write(NPYArray(shape: [3, 2], values: [1, 0, 0, 1, 1, 1]), "X.npy", in: folder)
+        let xWide = try write(NPYArray(shape: [2, 3], values: [1, 0, 0, 1, 1, 1]), "Xw.npy", in: folder)
+        let y3 = try write(NPYArray(shape: [3], values: [1, -1, 0.5]), "y3.npy", in: folder)
+        let y2 = try write(NPYArray(shape: [2], values: [1, -1]), "y2.npy", in: folder)
+        let yNaN = try write(NPYArray(shape: [3], values: [1, .nan, 0.5]), "ynan.npy", in: folder)
+        let nan = try write(NPYArray(shape: [3, 2], values: [1, 0, .nan, 1, 1, 1]), "nan.npy", in: folder)
+        var bytes = [UInt8](NPYArray(shape: [3, 2], values: [1, 0, 0, 1, 1, 1]).serialized())
+        let at = try XCTUnwrap((0..<(bytes.count - 3)).first { bytes[$0] == UInt8(ascii: "<") && bytes[$0 + 1] == UInt8(ascii: "f") })
+        bytes[at + 1] = UInt8(ascii: "i")
+        let ints = folder.appendingPathComponent("ints.npy"); try Data(bytes).write(to: ints)
+        let out = folder.appendingPathComponent("out")
+        let good = ["--gamma", "1", "--lambda", "1", "--depth", "2"]
+        let cases: [([String], String)] = [
+            (good + ["--train", x, "--labels", y2], "does not match"),
+            (good + ["--train", nan, "--labels", y3], "not finite"),
+            (good + ["--train", x, "--labels", yNaN], "not finite"),
+            (good + ["--train", ints.path, "--labels", y3], "dtype"),
+            (good + ["--train", x, "--labels", y3, "--test", xWide, "--test-labels", y2], "features"),
+            (good + ["--train", x, "--labels", y3, "--test", x], "go together"),
+            (good + ["--train", x, "--labels", y3, "--beta", "0"], "beta"),
+            (good + ["--labels", y3], "--train"),
+            (["--gamma", "1", "--lambda", "0", "--depth", "2", "--train", x, "--labels", y3], "lambda"),
+            (["--gamma", "1", "--lambda", "-2", "--depth", "2", "--train", x, "--labels", y3], "lambda"),
+            (["--gamma", "-1", "--lambda", "1", "--depth", "2", "--train", x, "--labels", y3], "gamma"),
+            (["--gamma", "1", "--lambda", "1", "--depth", "0", "--train", x, "--labels", y3], "depth"),
+        ]
+        for (arguments, message) in cases {
+            let result = AdaptiveKernelsCommandLine.run(["antk"] + arguments + ["--out", out.path])
+            XCTAssertEqual(result.exitCode, 2, "\(arguments): \(result.standardError)")
+            XCTAssertEqual(result.standardOutput, "", "\(arguments)")
+            XCTAssertTrue(result.standardError.contains(message), "\(arguments): \(result.standardError)")
+            XCTAssertEqual(result.standardError.split(separator: "\n").count, 1, "\(arguments)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(arguments)")
+        }
+        // An --out folder that is not empty is refused before anything is replaced.
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: false)
+        try Data("keep".utf8).write(to: out.appendingPathComponent("keep.txt"))
+        let refused = AdaptiveKernelsCommandLine.run(["antk"] + good + ["--train", x, "--labels", y3, "--out", out.path])
+        XCTAssertEqual(refused.exitCode, 2)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), ["keep.txt"])
+    }
+}
