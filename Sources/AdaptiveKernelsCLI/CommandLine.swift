@@ -30,6 +30,7 @@ public enum AdaptiveKernelsCommandLine {
         ANTKCommand.subcommand,
         ANTKPhaseCommand.subcommand,
         KernelsCommand.subcommand,
+        AsymptoticsCommand.subcommand,
     ]
 
     static var overview: String {

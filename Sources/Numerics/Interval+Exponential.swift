@@ -62,7 +62,7 @@ extension Interval {
     }
 
     /// The same enclosure with endpoints rounded outward to `bits` bits.
-    func rounded(to bits: Int) -> Interval {
+    public func rounded(to bits: Int) -> Interval {
         Interval(lower: lower.rounded(toBits: bits, .down), upper: upper.rounded(toBits: bits, .up), precision: bits)
     }
 }
