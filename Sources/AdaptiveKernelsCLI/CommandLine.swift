@@ -31,6 +31,7 @@ public enum AdaptiveKernelsCommandLine {
         ANTKPhaseCommand.subcommand,
         KernelsCommand.subcommand,
         AsymptoticsCommand.subcommand,
+        PlotCommand.subcommand,
     ]
 
     static var overview: String {
