@@ -29,7 +29,7 @@ enum AsymptoticsReport {
     /// An exact parameter for the table: 7 significant digits when it is not a short integer
     /// (csv and json carry the exact rational).
     static func display(_ parameter: String) -> String {
-        guard parameter.contains("/"), let value = try? BigRational(parsing: parameter) else { return parameter }
+        guard parameter.contains("/") || parameter.count > 12, let value = try? BigRational(parsing: parameter) else { return parameter }
         return decimal(Interval(value, precision: 64), digits: 7)
     }
 
