@@ -30,6 +30,8 @@ public enum AdaptiveKernelsCommandLine {
         ANTKCommand.subcommand,
         ANTKPhaseCommand.subcommand,
         KernelsCommand.subcommand,
+        AsymptoticsCommand.subcommand,
+        PlotCommand.subcommand,
     ]
 
     static var overview: String {

@@ -1,0 +1,177 @@
+import Foundation
+import Asymptotics
+import LinearTheory
+import Numerics
+
+/// Renderings of a `ScalingStudy` and of the exact series coefficients. Exact values are the
+/// certified solver's digits; predictions and errors are printed only as far as their enclosures
+/// decide them.
+enum AsymptoticsReport {
+    /// Correctly rounded decimal of an enclosure at up to `digits` digits (fewer if the enclosure
+    /// does not decide that many, with at least 3; otherwise its decimal bounds).
+    static func decimal(_ x: Interval, digits: Int) -> String {
+        var d = digits
+        while d >= 3 {
+            if let text = x.certifiedDecimal(significantDigits: d) { return text.text }
+            d -= 1
+        }
+        let bounds = x.decimalBounds(significantDigits: 3)
+        return "[\(bounds.lower), \(bounds.upper)]"
+    }
+
+    /// A relative error: certified to `digits` digits, or "|e|<bound" when the enclosure contains 0.
+    static func error(_ x: Interval, digits: Int = 6) -> String {
+        if let sign = x.definiteSign, sign != 0 { return decimal(x, digits: digits) }
+        let bound = max(x.lower.magnitude, x.upper.magnitude)
+        return "|e|<" + bound.decimalString(significantDigits: 2, .up)
+    }
+
+    /// An exact parameter for the table: 7 significant digits when it is not a short integer
+    /// (csv and json carry the exact rational).
+    static func display(_ parameter: String) -> String {
+        guard parameter.contains("/") || parameter.count > 12, let value = try? BigRational(parsing: parameter) else { return parameter }
+        return decimal(Interval(value, precision: 64), digits: 7)
+    }
+
+    static func order(_ x: Double?) -> String {
+        guard let x else { return "-" }
+        return String(format: "%.5g", x)
+    }
+
+    static func parameterName(_ study: ScalingStudy) -> String {
+        switch study.request.regime {
+        case .lazy, .rich: return "gamma"
+        case .deep, .joint: return "L"
+        }
+    }
+
+    static func quantity(_ study: ScalingStudy) -> String {
+        study.request.layer == study.request.depth || study.request.regime == .deep || study.request.regime == .joint
+            ? "c_L" : "c_\(study.request.layer)"
+    }
+
+    static func header(_ study: ScalingStudy, beta: InverseTemperature) -> String {
+        let r = study.request
+        var fixed: String
+        switch r.regime {
+        case .lazy, .rich: fixed = "beta = \(beta), L = \(r.depth)"
+        case .deep: fixed = "gamma = \(r.gamma), beta = \(beta)"
+        case .joint: fixed = "kappa = L gamma^2 = \(study.kappa!), beta = \(beta); points L = \(r.depth) m^2, gamma = \(r.gamma)/m"
+        }
+        return "asymptotics, \(r.regime.rawValue) regime (small parameter \(r.regime.smallParameter)), \(fixed); "
+            + "\(quantity(study)) exact to \(r.digits) digits (certified solver); errors = prediction/exact - 1 (parameters exact in csv/json)"
+    }
+
+    static func table(_ study: ScalingStudy, beta: InverseTemperature) -> String {
+        var lines = [header(study, beta: beta), ""]
+        let name = parameterName(study)
+        var rows: [[String]] = [[name, "exact " + quantity(study)] + study.labels.map { "err " + $0 }]
+        for point in study.points {
+            rows.append([display(point.parameter), decimal(point.exact, digits: 22)] + point.relativeErrors.map { error($0, digits: 4) })
+        }
+        rows.append([])
+        rows.append(["order measured", ""] + study.measuredOrders.map(order))
+        rows.append(["order predicted", ""] + study.predictedOrders.map(order))
+        let widths = (0..<rows[0].count).map { column in rows.map { $0.count > column ? $0[column].count : 0 }.max()! }
+        for row in rows {
+            lines.append(row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+        }
+        lines.append("")
+        lines.append(footnote(study))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func footnote(_ study: ScalingStudy) -> String {
+        switch study.request.regime {
+        case .lazy: return "Order = slope of ln|err| against ln gamma; predicted 2(K'+1), K' the first index >= K with a nonzero next coefficient (Z15)."
+        case .rich: return "Order = slope of ln|err| against ln(1/gamma); predicted 2(K'+1)/(L+1) (R16)."
+        case .deep:
+            return "Order = slope of ln|err| against ln(1/L); predicted = slope of the leading error term |delta_{n+1}| h^(n+1), "
+                + "h = W(Lg)/(Lg) (D13), which tends to n+1 only logarithmically; for the logarithmic forms that of |T_{p+1}|/ln(Lg) (D19), -> 0."
+        case .joint: return "Order = slope of ln|err| against ln(1/L); predicted n+1 (D22)."
+        }
+    }
+
+    static func csv(_ study: ScalingStudy) -> String {
+        let name = parameterName(study)
+        var lines = [([name, "exact"] + study.labels.flatMap { ["prediction " + $0, "error " + $0] }).joined(separator: ",")]
+        for point in study.points {
+            let cells = zip(point.predictions, point.relativeErrors).flatMap { [decimal($0.0, digits: study.request.digits), error($0.1)] }
+            lines.append(([point.parameter, decimal(point.exact, digits: study.request.digits)] + cells).joined(separator: ","))
+        }
+        lines.append((["order_measured", ""] + study.measuredOrders.flatMap { ["", order($0)] }).joined(separator: ","))
+        lines.append((["order_predicted", ""] + study.predictedOrders.flatMap { ["", order($0)] }).joined(separator: ","))
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func json(_ study: ScalingStudy, beta: InverseTemperature) -> JSONValue {
+        let r = study.request
+        func number(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
+        var members: [(String, JSONValue)] = [
+            ("regime", .string(r.regime.rawValue)),
+            ("small_parameter", .string(r.regime.smallParameter)),
+            ("gamma", .string(r.gamma.description)),
+            ("beta", .string(beta.description)),
+            ("depth", .integer(r.depth)),
+            ("quantity", .string(quantity(study))),
+            ("order", .integer(r.order)),
+            ("digits", .integer(r.digits)),
+        ]
+        if let kappa = study.kappa { members.append(("kappa", .string(kappa.description))) }
+        members += [
+            ("labels", .array(study.labels.map { .string($0) })),
+            ("points", .array(study.points.map { point in
+                .object([
+                    ("param", .string(point.parameter)),
+                    ("exact", .string(decimal(point.exact, digits: r.digits))),
+                    ("predictions", .array(point.predictions.map { .string(decimal($0, digits: r.digits)) })),
+                    ("errors", .array(point.relativeErrors.map { .string(error($0)) })),
+                ])
+            })),
+            ("order_measured", .array(study.measuredOrders.map(number))),
+            ("order_predicted", .array(study.predictedOrders.map(number))),
+        ]
+        return .object(members)
+    }
+
+    /// The exact rational coefficients: lazy (Z6)–(Z7), rich (R9)–(R10).
+    static func coefficients(regime: AsymptoticRegime, problem: WhitenedProblem, layer: Int, order: Int, format: OutputFormat) -> String {
+        let depth = problem.depth
+        var columns: [(String, [BigRational])] = []
+        var title: String
+        if regime == .lazy {
+            let series = LazySeries(depth: depth, ridge: problem.ridge, order: order)
+            title = "lazy series in g = gamma^2 (notes/asymptotics-lazy.md Z6, Z7): u = -chi = sum a_k g^k, c_l = 1 + sum e_k g^k"
+            columns.append(("a_k (u = -chi)", series.negatedChi))
+            columns.append(("c_L", series.layer(depth)))
+            if layer != depth { columns.append(("c_\(layer)", series.layer(layer))) }
+        } else {
+            let series = RichSeries(depth: depth, ridge: problem.ridge, order: order)
+            title = "rich series (notes/asymptotics-rich.md R9, R10): c_l = g^(l/(L+1)) sum d_n eps^n, eps = gamma^(-2/(L+1))"
+            columns.append(("c_L", series.layer(depth)))
+            if layer != depth { columns.append(("c_\(layer)", series.layer(layer))) }
+        }
+        let firstIndex = regime == .lazy ? 1 : 0
+        let indices = Array(firstIndex...order)
+        switch format {
+        case .json:
+            return JSONValue.object([
+                ("regime", .string(regime.rawValue)), ("beta", .string(problem.beta.description)), ("depth", .integer(depth)),
+                ("index", .array(indices.map { .integer($0) })),
+                ("coefficients", .object(columns.map { column in (column.0, .array(indices.map { i in .string(column.1[i].description) })) })),
+            ]).serialized() + "\n"
+        case .csv:
+            var lines = [(["k"] + columns.map(\.0)).joined(separator: ",")]
+            for i in indices { lines.append(([String(i)] + columns.map { $0.1[i].description }).joined(separator: ",")) }
+            return lines.joined(separator: "\n") + "\n"
+        case .table:
+            var lines = [title + "; beta = \(problem.beta), L = \(depth)"]
+            for i in indices {
+                lines.append("k = \(i)")
+                for column in columns { lines.append("  \(column.0): \(column.1[i])") }
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
+}

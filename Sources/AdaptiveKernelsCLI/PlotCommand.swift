@@ -1,0 +1,122 @@
+import Foundation
+import Asymptotics
+import LinearTheory
+import Numerics
+
+/// `adaptive-kernels plot scaling|depth --out FILE.svg [--beta B] [--depth L]`: the paper's
+/// Figure 2(b) (c_L − 1 against gamma with the lazy, rich and deep asymptotes) and Figure 2(a)
+/// (c_l against l for several gamma), drawn from certified exact values.
+enum PlotCommand {
+    static let subcommand = Subcommand(name: "plot", summary: "SVG figures: scaling (Fig. 2b, c_L - 1 vs gamma with asymptotes), depth (Fig. 2a, c_l vs l)",
+                                       usage: usage, run: run)
+
+    static let usage = """
+    usage: adaptive-kernels plot scaling --out FILE.svg [--beta B]
+           adaptive-kernels plot depth --out FILE.svg [--beta B] [--depth L]
+      scaling: c_L - 1 against gamma (log-log) for L = 1, 2, 4, 8, 16 (default beta = 100), exact values from the
+               certified solver (solid), with the lazy L gamma^2/(1+b)^2 (dashed), rich gamma^(2L/(L+1)) (dotted) and
+               deep L gamma^2/W(L gamma^2) - 1 (dash-dot) asymptotes (rich and deep drawn where >= 2), as in the paper's Figure 2(b).
+      depth:   c_l against layer l = 0..L (default L = 16, beta = 100) for gamma = 1/4, 1/2, 1, 2, 4, 8 (Figure 2(a)).
+      The file is written whole (temporary file, then rename) or not at all.
+    """
+
+    static func run(_ arguments: [String]) throws -> String {
+        guard let kind = arguments.first, kind == "scaling" || kind == "depth" else {
+            throw UsageError("plot needs a figure: 'plot scaling --out FILE.svg' or 'plot depth --out FILE.svg'")
+        }
+        let options = try ParsedArguments(Array(arguments.dropFirst()), valued: kind == "scaling" ? ["out", "beta"] : ["out", "beta", "depth"],
+                                          switches: [])
+        let out = try options.required("out")
+        let beta = options.value("beta") ?? "100"
+        let svg: String
+        if kind == "scaling" {
+            svg = try scalingFigure(beta: beta).render()
+        } else {
+            svg = try depthFigure(beta: beta, depth: options.value("depth") ?? "16").render()
+        }
+        try writeAtomically(svg, to: out)
+        return "wrote \(out)\n"
+    }
+
+    /// Writes to a temporary file beside the target, then renames it over the target.
+    static func writeAtomically(_ text: String, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        do {
+            try Data(text.utf8).write(to: temporary)
+        } catch {
+            throw UsageError("cannot write --out '\(path)' (\(error.localizedDescription))")
+        }
+        if rename(temporary.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw UsageError("cannot write --out '\(path)' (\(reason))")
+        }
+    }
+
+    /// gamma = 10^(k/10), k = −20...30, as 5-significant-digit decimals (exact rationals).
+    static let scalingGammas: [BigRational] = (-20...30).map { k in try! BigRational(parsing: String(format: "%.4e", pow(10, Double(k) / 10))) }
+
+    static func scalingFigure(beta betaText: String) throws -> SVGPlot {
+        var plot = SVGPlot(title: "c_L - 1 against gamma, beta = \(betaText) (cf. Fig. 2(b)); solid: exact (certified)",
+                           x: .init(label: "gamma", logarithmic: true, range: 0.01...1000),
+                           y: .init(label: "c_L - 1", logarithmic: true, range: 1e-4...1e6))
+        let solver = WhitenedOverlapSolver()
+        for (index, depth) in [1, 2, 4, 8, 16].enumerated() {
+            let color = SVGPlot.palette[index]
+            var exact: [(x: Double, y: Double)] = []
+            var ridge = 0.0
+            for gamma in scalingGammas {
+                let problem = try parseProblem(gamma: gamma.description, beta: betaText, depth: String(depth))
+                ridge = problem.ridge.doubleApproximation
+                let roots = try solver.solve(problem, digits: 20).roots
+                let root = roots.first(where: \.isDominant) ?? roots.last!
+                let excess = root.overlap - Interval(1, precision: root.overlap.precision)
+                exact.append((gamma.doubleApproximation, excess.midpoint.doubleApproximation))
+            }
+            plot.series.append(.init(label: "L = \(depth)", points: exact, color: color))
+            let l = Double(depth)
+            let xs = scalingGammas.map(\.doubleApproximation)
+            // Leading forms of THEORY 1c and the Lambert form (notes/asymptotics-deep.md D5), minus 1.
+            plot.series.append(.init(label: nil, points: xs.filter { $0 <= 3 }.map { ($0, l * $0 * $0 / ((1 + ridge) * (1 + ridge))) },
+                                     color: color, stroke: .dashed))
+            plot.series.append(.init(label: nil, points: xs.map { ($0, pow($0 * $0, l / (l + 1))) }.filter { $0.1 >= 2 },
+                                     color: color, stroke: .dotted))
+            plot.series.append(.init(label: nil, points: xs.map { ($0, l * $0 * $0 / lambertW(l * $0 * $0) - 1) }.filter { $0.1 >= 2 },
+                                     color: color, stroke: .dashDot))
+        }
+        plot.legendCorner = .bottomRight
+        plot.legend = [
+            .init(label: "lazy: L gamma^2/(1+b)^2", color: "#444", stroke: .dashed),
+            .init(label: "rich: gamma^(2L/(L+1))", color: "#444", stroke: .dotted),
+            .init(label: "deep: L gamma^2/W(L gamma^2) - 1", color: "#444", stroke: .dashDot),
+        ]
+        return plot
+    }
+
+    static func depthFigure(beta betaText: String, depth depthText: String) throws -> SVGPlot {
+        let gammas = ["1/4", "1/2", "1", "2", "4", "8"]
+        let probe = try parseProblem(gamma: "1", beta: betaText, depth: depthText)
+        guard probe.depth <= 1000 else { throw UsageError("plot depth draws every layer: --depth must be at most 1000") }
+        var series: [SVGPlot.Series] = []
+        var highest = 1.0
+        let solver = WhitenedOverlapSolver()
+        for (index, gamma) in gammas.enumerated() {
+            let problem = try parseProblem(gamma: gamma, beta: betaText, depth: depthText)
+            let solution = try solver.solve(problem, digits: 20)
+            let root = solution.dominant ?? solution.roots.last!
+            var points: [(x: Double, y: Double)] = [(0, 1)]
+            for (layer, overlap) in root.layerOverlaps().enumerated() {
+                points.append((Double(layer + 1), overlap.midpoint.doubleApproximation))
+            }
+            highest = max(highest, points.last!.y)
+            series.append(.init(label: "gamma = \(gamma)", points: points, color: SVGPlot.palette[index], markers: problem.depth <= 40))
+        }
+        let top = pow(10, ceil(log10(highest) + 0.05))
+        var plot = SVGPlot(title: "layer overlaps c_l, L = \(probe.depth), beta = \(betaText) (cf. Fig. 2(a)); exact (certified)",
+                           x: .init(label: "layer l", logarithmic: false, range: 0...Double(probe.depth)),
+                           y: .init(label: "c_l", logarithmic: true, range: 1...top))
+        plot.series = series
+        return plot
+    }
+}
