@@ -1,0 +1,29 @@
+import CLAPACKE
+
+/// General matrix product with transposes and accumulation, for the gradient-flow verifier
+/// (issue 7): C = alpha op(A) op(B) + beta C on row-major buffers. op(A) is m x k, op(B) is k x n.
+/// `a` and `b` may hold more rows than used (leading rows only), which lets callers take the
+/// training rows of a train+test field matrix without copying.
+public extension LinearAlgebra {
+    static func flowProduct(_ a: [Double], transposeA: Bool, _ b: [Double], transposeB: Bool,
+                            m: Int, k: Int, n: Int, alpha: Double = 1, beta: Double = 0, into c: inout [Double]) {
+        precondition(c.count >= m * n, "flowProduct: output too small")
+        precondition(a.count >= m * k && b.count >= k * n, "flowProduct: operand too small")
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            for i in 0..<(m * n) { c[i] *= beta }
+            return
+        }
+        let lda = transposeA ? m : k
+        let ldb = transposeB ? k : n
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                                Int32(m), Int32(n), Int32(k), alpha, pa.baseAddress, Int32(lda),
+                                pb.baseAddress, Int32(ldb), beta, pc.baseAddress, Int32(n))
+                }
+            }
+        }
+    }
+}
