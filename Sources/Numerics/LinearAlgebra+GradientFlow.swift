@@ -27,3 +27,18 @@ public extension LinearAlgebra {
         }
     }
 }
+
+public extension LinearAlgebra {
+    /// Inverse of a row-major lower-triangular n x n matrix with unit diagonal (LAPACKE_dtrtri);
+    /// the strictly upper part of the input is ignored and returned as zero. nil on failure.
+    static func flowUnitLowerInverse(_ matrix: [Double], n: Int) -> [Double]? {
+        var a = matrix
+        for i in 0..<n { for j in i..<n { a[i * n + j] = i == j ? 1 : 0 } }
+        let info = a.withUnsafeMutableBufferPointer { pa in
+            LAPACKE_dtrtri(LAPACK_ROW_MAJOR, 76 /* 'L' */, 85 /* 'U' unit */, Int32(n), pa.baseAddress, Int32(n))
+        }
+        guard info == 0 else { return nil }
+        for i in 0..<n { for j in (i + 1)..<n { a[i * n + j] = 0 } }
+        return a
+    }
+}
