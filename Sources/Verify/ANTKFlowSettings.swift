@@ -34,6 +34,8 @@ public struct ANTKFlowResult: Sendable {
     public let residual: Double
     /// Euclidean |d theta/dt| at the end, and the number of neurons (width or population size) it refers to.
     public let velocityNorm: Double
+    /// Euclidean |theta| (weights, or the population's h and z) at the end.
+    public let stateNorm: Double
     public let neurons: Int
     public let stationary: Bool
     /// |W^l|_F^2 / N for l = 0..L (for the population: <h^2>-type second moments are in `featureKernels`).
@@ -47,5 +49,9 @@ public struct ANTKFlowResult: Sendable {
     public let trainCount: Int
 
     public var count: Int { predictions.count }
+    /// Distance-to-fixed-point estimate relative to |theta|: |d theta/dt| / (lambda |theta|), lambda
+    /// being the slowest decay rate of the weight-decay flow away from zero modes (A22).
+    public func relativeDistance(lambda: Double) -> Double { velocityNorm / (max(lambda, 1e-300) * max(stateNorm, 1e-300)) }
+
     public var drift: Double { zip(predictions, previousPredictions).map { abs($0 - $1) }.max() ?? 0 }
 }

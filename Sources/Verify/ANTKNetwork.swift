@@ -157,7 +157,8 @@ public struct ANTKNetwork: Sendable {
         let ntk = ANTKKernelAlgebra.ntk(input: data.inputKernel, feature: phi, gradient: gk, count: n)
         let norms = weights.map { w in w.reduce(0) { $0 + $1 * $1 } / Double(width) }
         return ANTKFlowResult(predictions: fields.predictions, previousPredictions: previous, time: time, steps: steps,
-                              residual: residual, velocityNorm: velocity, neurons: width, stationary: stationary,
+                              residual: residual, velocityNorm: velocity,
+                              stateNorm: (norms.reduce(0, +) * Double(width)).squareRoot(), neurons: width, stationary: stationary,
                               layerNorms: norms, featureKernels: phi, gradientKernels: gk, ntk: ntk, trainCount: data.trainCount)
     }
 }

@@ -115,7 +115,8 @@ public struct ANTKPopulation: Sendable {
         let ntk = ANTKKernelAlgebra.ntk(input: kernel, feature: [phi], gradient: [g], count: n)
         let zNorm = readouts.reduce(0) { $0 + $1 * $1 } / Double(size)
         return ANTKFlowResult(predictions: f, previousPredictions: previous, time: Double(steps) * dt, steps: steps,
-                              residual: residual, velocityNorm: velocity, neurons: size, stationary: residual < settings.tolerance,
+                              residual: residual, velocityNorm: velocity,
+                              stateNorm: (fields.reduce(0) { $0 + $1 * $1 } + readouts.reduce(0) { $0 + $1 * $1 }).squareRoot(), neurons: size, stationary: residual < settings.tolerance,
                               layerNorms: [zNorm], featureKernels: [phi], gradientKernels: [g], ntk: ntk, trainCount: p)
     }
 

@@ -1,0 +1,36 @@
+/// Sizes of the gradient-flow verification suite (`verify antk` and `--quick`).
+public struct ANTKVerifySettings: Sendable {
+    public var seed: UInt64
+    public var widths: [Int]
+    public var seedsPerWidth: Int
+    public var population: Int
+    public var populationSeeds: Int
+    public var linearFlow: ANTKFlowSettings
+    public var reluFlow: ANTKFlowSettings
+    /// Deep linear DMFT grid: step and horizon (T = horizon / step).
+    public var dmftStep: Double
+    public var dmftHorizon: Double
+    /// Digits (or synthetic) ReLU case: points used and directory of the .npy files.
+    public var digitsTrain: Int
+    public var digitsTest: Int
+    public var digitsDirectory: String?
+    public var includeDeep: Bool
+
+    public static func quick(seed: UInt64) -> ANTKVerifySettings {
+        ANTKVerifySettings(seed: seed, widths: [64, 128, 256], seedsPerWidth: 2, population: 256, populationSeeds: 3,
+                           linearFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 150, tolerance: 1e-10),
+                           reluFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 300, tolerance: 1e-8),
+                           dmftStep: 0.1, dmftHorizon: 15, digitsTrain: 8, digitsTest: 8, digitsDirectory: nil, includeDeep: false)
+    }
+
+    public static func full(seed: UInt64) -> ANTKVerifySettings {
+        ANTKVerifySettings(seed: seed, widths: [256, 512, 1024, 2048], seedsPerWidth: 3, population: 4096, populationSeeds: 4,
+                           linearFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 150, tolerance: 1e-10),
+                           reluFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 300, tolerance: 1e-8),
+                           dmftStep: 0.05, dmftHorizon: 25, digitsTrain: 40, digitsTest: 40, digitsDirectory: nil, includeDeep: true)
+    }
+
+    func runSeed(_ parts: Int...) -> UInt64 {
+        parts.reduce(seed &* 0x9E37_79B9_7F4A_7C15) { ($0 ^ UInt64(truncatingIfNeeded: $1)) &* 0xBF58_476D_1CE4_E5B9 }
+    }
+}
