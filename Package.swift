@@ -36,7 +36,8 @@ let package = Package(
         .executableTarget(name: "adaptive-kernels", dependencies: ["AdaptiveKernelsCLI"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "LinearTheoryTests", dependencies: ["LinearTheory", "Numerics", "Verify"]),
-        .testTarget(name: "CLITests", dependencies: ["AdaptiveKernelsCLI", "Numerics"]),
+        .testTarget(name: "GradientFlowVerifyTests", dependencies: ["Verify", "LinearTheory", "Numerics"]),
+        .testTarget(name: "CLITests", dependencies: ["AdaptiveKernelsCLI", "Numerics", "Verify"]),
         .testTarget(name: "AsymptoticsTests", dependencies: ["Asymptotics", "LinearTheory", "Numerics"]),
     ]
 )
