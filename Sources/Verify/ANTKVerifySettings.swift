@@ -27,7 +27,7 @@ public struct ANTKVerifySettings: Sendable {
         ANTKVerifySettings(seed: seed, widths: [256, 512, 1024, 2048], seedsPerWidth: 3, population: 4096, populationSeeds: 4,
                            linearFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 150, tolerance: 1e-10),
                            reluFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 300, tolerance: 1e-8),
-                           dmftStep: 0.05, dmftHorizon: 25, digitsTrain: 40, digitsTest: 40, digitsDirectory: nil, includeDeep: true)
+                           dmftStep: 0.1, dmftHorizon: 25, digitsTrain: 40, digitsTest: 40, digitsDirectory: nil, includeDeep: true)
     }
 
     func runSeed(_ parts: Int...) -> UInt64 {
