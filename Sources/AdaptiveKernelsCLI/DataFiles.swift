@@ -19,6 +19,29 @@ enum DataFiles {
         }
     }
 
+    /// A file read exactly: CSV entries by `BigRational(parsing:)`, .npy floats as the exact dyadic
+    /// rationals they are (for `kernels --exact`).
+    static func loadExact(_ path: String, option: String) throws -> (shape: [Int], values: [BigRational]) {
+        let url = URL(fileURLWithPath: path)
+        guard url.pathExtension.lowercased() != "npy" else {
+            let array = try load(path, option: option)
+            if let bad = array.values.firstIndex(where: { !$0.isFinite }) {
+                throw UsageError("--\(option): entry \(bad) is not finite (\(array.values[bad]))")
+            }
+            return (array.shape, array.values.map { Dyadic(exactly: $0).rational })
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("--\(option): cannot read '\(path)'") }
+        do {
+            guard ["csv", "txt"].contains(url.pathExtension.lowercased()) else {
+                throw DataFileError.unsupportedType("unknown file type '.\(url.pathExtension)' (need .npy or .csv)")
+            }
+            guard let text = String(data: data, encoding: .utf8) else { throw DataFileError.malformed("not UTF-8 text") }
+            return try CSVMatrix.parseExact(text)
+        } catch let error as DataFileError {
+            throw UsageError("--\(option) '\(path)': \(error.description)")
+        }
+    }
+
     /// A P x D matrix (a 1-D array is one feature per point).
     static func matrix(_ array: NPYArray, option: String) throws -> (values: [Double], rows: Int, columns: Int) {
         let (rows, columns): (Int, Int)

@@ -11,7 +11,9 @@ enum KernelsCommand {
     static let usage = """
     usage: adaptive-kernels kernels --train X.npy --labels y.npy [--test Xt.npy --test-labels yt.npy]
                                     --gamma G --beta B --depth L [--out DIR] [--all-layers]
-                                    [--format table|json] [--digits D] [--no-check]
+                                    [--format table|json] [--digits D] [--no-check] [--timings]
+           adaptive-kernels kernels --exact (--train X.csv | --kernel C.csv) --labels y.csv
+                                    --gamma G --beta B --depth L [--format table|json] [--digits D]
       Deep linear aNBK with input kernel C = X X^T / D (P x D data, .npy float64/float32 or .csv):
       every solution of the exact reduction (secular equation, notes/general-kernel-reduction.md),
       which one dominates (smallest action), per-layer alignment (cosine of Phi^l with y y^T) and
@@ -22,25 +24,43 @@ enum KernelsCommand {
       lambda I, where the overlaps are certified (D digits, default 30) as by 'overlaps'.
       --out DIR writes phi_1.npy, phi_L.npy (all layers with --all-layers), cross_L.npy
       (test x train adapted kernel), predictions.csv and summary.json, atomically.
+      --timings adds the wall time of each stage (timings_s in JSON, a footer in the table).
+      JSON carries "certified": false on this path: numbers are approximate (residuals given).
+      --exact: certified path for exact inputs (notes/general-kernel-reduction.md, G16-G21). CSV
+      entries are read exactly ("0.1" is 1/10, "1/3" allowed), .npy floats as the dyadic rationals
+      they are; C = X X^T / D exactly, or C given directly with --kernel (P x P, checked symmetric
+      and PSD exactly). P <= 64. Every root is isolated rigorously (no eigendecomposition) and
+      u, chi, t, the action and the overlaps y^T Phi^l y/|y|^2 are printed as certified, correctly
+      rounded D-digit decimals; the dominant root is decided by action enclosures. No test set,
+      predictions, lazy baselines or --out on this path.
     """
 
     static let predictors = ["anbk", "nngp", "ntk", "nngp_relu", "ntk_relu"]
 
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["train", "labels", "test", "test-labels", "gamma", "beta", "depth", "out", "format", "digits"],
-                                          switches: ["no-check", "all-layers"])
+        let options = try ParsedArguments(arguments, valued: ["train", "labels", "test", "test-labels", "gamma", "beta", "depth", "out", "format", "digits", "kernel"],
+                                          switches: ["no-check", "all-layers", "exact", "timings"])
         let parameters = try parseProblem(gamma: options.required("gamma"), beta: options.required("beta"), depth: options.required("depth"))
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
         let digits = try options.integer("digits", default: WhitenedOverlapSolver.defaultDigits, in: 1...200)
+        if options.has("exact") { return try runExact(options, parameters: parameters, format: format, digits: digits) }
+        guard options.value("kernel") == nil else { throw UsageError("--kernel (an input kernel given directly) needs --exact") }
+        var timings: [(String, Double)] = []
+        var clock = Date()
+        func lap(_ name: String) { let now = Date(); timings.append((name, now.timeIntervalSince(clock))); clock = now }
         let data = try DataFiles.trainingData(options)
         let train = data.train, labels = data.labels, test = data.test, testLabels = data.testLabels
         let p = train.rows, d = train.columns, depth = parameters.depth
+        lap("load")
         let c = data.inputKernel()
+        lap("input_kernel")
         let problem: GeneralKernelProblem
         let solution: GeneralKernelSolution
         do {
             problem = try GeneralKernelProblem(inputKernel: c, labels: labels, gamma: parameters.gamma, beta: parameters.beta, depth: depth)
-            solution = try GeneralKernelSolver().solve(problem)
+            let spectrum = try KernelSpectrum(problem)
+            lap("eigendecomposition")
+            solution = try GeneralKernelSolver().solve(problem, spectrum: spectrum)
         } catch let error as GeneralKernelInputError { throw UsageError(error.description) }
         guard let dominant = solution.dominant else {
             throw SolverError.degenerate("two minima of the action are equal to working precision; dominance undecided")
@@ -67,6 +87,7 @@ enum KernelsCommand {
             certified = texts
         }
 
+        lap("secular_roots_and_certified_overlaps")
         // Independent check: the dense matrix equations (eq. G14), from the lazy point and near every root.
         var checks: [(root: Int, iterations: Int, residual: Double, difference: Double)] = []
         if !options.has("no-check") {
@@ -86,6 +107,7 @@ enum KernelsCommand {
             }
         }
 
+        if !checks.isEmpty { lap("matrix_check") }
         // Predictions and losses.
         let b = problem.ridge
         let diagonal = data.inputDiagonal(c)
@@ -97,20 +119,34 @@ enum KernelsCommand {
             testPredictions["anbk"] = dominant.predict(crossKernel: cross, rows: test.rows)
         }
         var lazyTrainKernels: [String: [Double]] = [:]
-        for activation in Activation.allCases {
-            let suffix = activation == .linear ? "" : "_relu"
-            let trainKernels = LazyKernels.kernels(input: c, rows: p, columns: p, rowDiagonal: diagonal, columnDiagonal: diagonal, depth: depth, activation: activation)
-            lazyTrainKernels["nngp" + suffix] = trainKernels.nngp
-            lazyTrainKernels["ntk" + suffix] = trainKernels.ntk
+        // Linear lazy kernels in closed form (eq. G15): NNGP = C, NTK = (L+1) C; their ridge
+        // predictors use the spectrum already computed (C = U diag(lambda) U^T), no new factorization.
+        let spectrum = solution.spectrum
+        for (name, scale) in [("nngp", 1.0), ("ntk", Double(depth + 1))] {
+            lazyTrainKernels[name] = scale == 1 ? c : c.map { $0 * scale }
+            guard b > 0 || spectrum.eigenvalues.allSatisfy({ $0 > 0 }) else {
+                throw UsageError("the \(name) kernel plus b I is singular; give a finite beta")
+            }
+            let alpha = spectrum.apply(spectrum.eigenvalues.map { 1 / (scale * $0 + b) })
+            trainPredictions[name] = LinearAlgebra.multiply(lazyTrainKernels[name]!, vector: alpha, m: p, n: p)
+            if let test { testPredictions[name] = LinearAlgebra.multiply(cross, vector: alpha, m: test.rows, n: p).map { $0 * scale } }
+        }
+        lap("lazy_linear")
+        do {
+            let trainKernels = LazyKernels.kernels(input: c, rows: p, columns: p, rowDiagonal: diagonal, columnDiagonal: diagonal, depth: depth, activation: .relu, symmetric: true)
+            lazyTrainKernels["nngp_relu"] = trainKernels.nngp
+            lazyTrainKernels["ntk_relu"] = trainKernels.ntk
             var crossKernels: (nngp: [Double], ntk: [Double])? = nil
-            if let test { crossKernels = LazyKernels.kernels(input: cross, rows: test.rows, columns: p, rowDiagonal: testDiagonal, columnDiagonal: diagonal, depth: depth, activation: activation) }
-            for (name, k, kx) in [("nngp" + suffix, trainKernels.nngp, crossKernels?.nngp), ("ntk" + suffix, trainKernels.ntk, crossKernels?.ntk)] {
+            if let test { crossKernels = LazyKernels.kernels(input: cross, rows: test.rows, columns: p, rowDiagonal: testDiagonal, columnDiagonal: diagonal, depth: depth, activation: .relu) }
+            lap("lazy_relu_kernels")
+            for (name, k, kx) in [("nngp_relu", trainKernels.nngp, crossKernels?.nngp), ("ntk_relu", trainKernels.ntk, crossKernels?.ntk)] {
                 guard let fit = LazyKernels.predict(train: k, cross: k, rows: p, labels: labels, ridge: b) else {
                     throw UsageError("the \(name) kernel plus b I is singular; give a finite beta")
                 }
                 trainPredictions[name] = fit
                 if let kx, let test { testPredictions[name] = LazyKernels.predict(train: k, cross: kx, rows: test.rows, labels: labels, ridge: b) }
             }
+            lap("lazy_relu_ridge")
         }
         func loss(_ f: [Double], _ y: [Double]) -> Double { zip(f, y).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(y.count) }
         let trainLoss = predictors.map { ($0, loss(trainPredictions[$0]!, labels)) }
@@ -125,6 +161,9 @@ enum KernelsCommand {
             return (o / yNorm2, o / (f * yNorm2))
         }
         let anbkOverlaps = (1...depth).map { dominant.overlap($0) }
+        // Dense residuals once per root (each is O(L P^2)), shared by the table, JSON and --out.
+        let residuals = solution.roots.map { (stationarity: $0.stationarityResidual(inputKernel: c), labels: $0.labelResidual(inputKernel: c, labels: labels)) }
+        lap("dense_residuals")
         let anbkAlignments = (1...depth).map { dominant.alignment($0) }
         let inputMeasures = lazyMeasures(c)
 
@@ -155,21 +194,24 @@ enum KernelsCommand {
                 ("gamma", .string(parameters.gamma.description)), ("beta", .string(parameters.beta.description)),
                 ("depth", .integer(depth)), ("train_points", .integer(p)), ("features", .integer(d)),
                 ("test_points", .integer(test?.rows ?? 0)),
+                ("certified", .bool(false)),
+                ("precision", .string("working precision (double): approximate values with residuals; \(certified != nil ? "the anbk overlaps are certified (C = lambda I exactly)" : "nothing is certified")")),
                 ("certified_overlaps", .bool(certified != nil)),
                 ("isolation", .string(solution.isolation)),
-                ("roots", .array(solution.roots.map { root in .object([
+                ("roots", .array(solution.roots.enumerated().map { index, root in .object([
                     ("u", .number(root.u)), ("chi", .number(root.chi)), ("spike_t", .number(root.spike)),
                     ("action", .number(root.action)), ("stationarity", .string(root.stationarity.rawValue)),
                     ("dominant", .bool(root.isDominant)), ("root_bracket_width", .number(root.rootWidth)),
                     ("secular_residual", .number(root.secularResidual)),
-                    ("stationarity_residual", .number(root.stationarityResidual(inputKernel: c))),
-                    ("label_residual", .number(root.labelResidual(inputKernel: c, labels: labels))),
+                    ("stationarity_residual", .number(residuals[index].stationarity)),
+                    ("label_residual", .number(residuals[index].labels)),
                 ]) })),
                 ("overlap", .object(overlap)),
                 ("alignment", .object(alignment)),
                 ("train_loss", .object(trainLoss.map { ($0.0, .number($0.1)) })),
             ]
             if let testLoss { members.append(("test_loss", .object(testLoss.map { ($0.0, .number($0.1)) }))) }
+            if options.has("timings") { members.append(("timings_s", .object(timings.map { ($0.0, .number(($0.1 * 1000).rounded() / 1000)) }))) }
             if !checks.isEmpty {
                 members.append(("matrix_check", .array(checks.map { .object([
                     ("root", .integer($0.root)), ("iterations", .integer($0.iterations)),
@@ -200,7 +242,7 @@ enum KernelsCommand {
             lines.append("isolation: \(solution.isolation)")
             for (index, root) in solution.roots.enumerated() {
                 lines.append("root \(index + 1) of \(solution.roots.count)\(root.isDominant ? " (dominant)" : ""): local \(root.stationarity.rawValue) of S;  u = s-1 ~ \(f(root.u)) (bracket width \(String(format: "%.1e", root.rootWidth))),  t = s^L ~ \(f(root.spike)),  S ~ \(f(root.action))")
-                lines.append("  residuals: secular \(String(format: "%.1e", root.secularResidual)), matrix stationarity \(String(format: "%.1e", root.stationarityResidual(inputKernel: c))), labels \(String(format: "%.1e", root.labelResidual(inputKernel: c, labels: labels)))")
+                lines.append("  residuals: secular \(String(format: "%.1e", root.secularResidual)), matrix stationarity \(String(format: "%.1e", residuals[index].stationarity)), labels \(String(format: "%.1e", residuals[index].labels))")
                 if let check = checks.first(where: { $0.root == index + 1 }) {
                     lines.append("  matrix solver: \(check.iterations) iterations, residual \(String(format: "%.1e", check.residual)), |Phi^L - Phi^L_exact|/|Phi^L| = \(String(format: "%.1e", check.difference))")
                 }
@@ -219,6 +261,10 @@ enum KernelsCommand {
                 let testValue = testLoss?.first(where: { $0.0 == name })?.1
                 lines.append(name.padding(toLength: 11, withPad: " ", startingAt: 0) + "  ~" + f(align).padding(toLength: 12, withPad: " ", startingAt: 0)
                              + "  ~" + f(trainValue).padding(toLength: 12, withPad: " ", startingAt: 0) + (testValue.map { "  ~" + f($0) } ?? "  -"))
+            }
+            if options.has("timings") {
+                lines.append("")
+                lines.append("timings (s): " + timings.map { "\($0.0) \(String(format: "%.3f", $0.1))" }.joined(separator: ", "))
             }
             return lines.joined(separator: "\n") + "\n"
         }

@@ -24,12 +24,16 @@ public enum LazyKernels {
 
     /// NNGP Phi^L and NTK sum_{l=0..L} Phi^l ⊙ G^{l+1} entries for kernel entries `k` between two
     /// sets whose diagonals are `rowDiagonal`, `columnDiagonal` (input kernel C, Phi^0 = C).
+    /// `symmetric` (a train kernel) halves the work.
     public static func kernels(input k: [Double], rows: Int, columns: Int, rowDiagonal: [Double], columnDiagonal: [Double],
-                               depth: Int, activation: Activation) -> (nngp: [Double], ntk: [Double]) {
+                               depth: Int, activation: Activation, symmetric: Bool = false) -> (nngp: [Double], ntk: [Double]) {
         var nngp = k, ntk = k
         var dRow = rowDiagonal, dColumn = columnDiagonal
+        // symmetric: k is a symmetric train kernel (rows = columns, equal diagonals); the upper
+        // triangle is computed and mirrored at the end (every map of G15 is entrywise).
+        let mirror = symmetric && rows == columns
         for _ in 1...depth {
-            for i in 0..<rows { for j in 0..<columns {
+            for i in 0..<rows { for j in (mirror ? i : 0)..<columns {
                 let index = i * columns + j
                 let (value, derivative) = step(nngp[index], dRow[i], dColumn[j], activation)
                 // Theta^l = Phi^l + dotPhi^l Theta^{l-1} (the NTK recursion, G^l products folded in)
@@ -39,6 +43,7 @@ public enum LazyKernels {
             dRow = dRow.map { step($0, $0, $0, activation).value }
             dColumn = dColumn.map { step($0, $0, $0, activation).value }
         }
+        if mirror { for i in 0..<rows { for j in 0..<i { nngp[i * columns + j] = nngp[j * columns + i]; ntk[i * columns + j] = ntk[j * columns + i] } } }
         return (nngp, ntk)
     }
 

@@ -97,4 +97,70 @@ final class KernelsCommandTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
         }
     }
+
+    func testExactPathPrintsCertifiedDigits() throws {
+        let folder = try temporaryFolder()
+        let kernel = folder.appendingPathComponent("C.csv"), labels = folder.appendingPathComponent("y.csv")
+        try "# tridiagonal, exact entries\n1, 1/2, 0\n0.5, 1, 1/2\n0, 5e-1, 1\n".write(to: kernel, atomically: true, encoding: .utf8)
+        try "y\n1\n-1/2\n1/3\n".write(to: labels, atomically: true, encoding: .utf8)
+        let result = AdaptiveKernelsCommandLine.run(["kernels", "--exact", "--kernel", kernel.path, "--labels", labels.path,
+                                                     "--gamma", "1", "--beta", "10", "--depth", "4", "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let object = try json(result.standardOutput)
+        XCTAssertEqual(object["certified"] as? Bool, true)
+        let roots = try XCTUnwrap(object["roots"] as? [[String: Any]])
+        XCTAssertEqual(roots.count, 1)
+        // notes/checks/certified_general_kernel.py (mpmath) rounded to 30 digits.
+        XCTAssertEqual(roots[0]["u"] as? String, "0.569560985187867245235991392092")
+        let overlaps = try XCTUnwrap((object["overlap"] as? [String: Any])?["anbk"] as? [String])
+        XCTAssertEqual(overlaps.first, "0.715149588401432595529470438834")
+        XCTAssertEqual(overlaps.last, "2.33416379681324290674931778736")
+        let table = AdaptiveKernelsCommandLine.run(["kernels", "--exact", "--kernel", kernel.path, "--labels", labels.path,
+                                                    "--gamma", "1", "--beta", "10", "--depth", "4", "--digits", "12"])
+        XCTAssertEqual(table.exitCode, 0, table.standardError)
+        XCTAssertTrue(table.standardOutput.contains("certified"))
+        XCTAssertTrue(table.standardOutput.contains("    4  2.33416379681"))
+
+        // Features given exactly (C = X X^T / D = I): the whitened certified overlaps, every digit.
+        let x = folder.appendingPathComponent("X.csv"), y = folder.appendingPathComponent("y4.csv")
+        try "2,0,0,0\n0,2,0,0\n0,0,2,0\n0,0,0,2\n".write(to: x, atomically: true, encoding: .utf8)
+        try "0.5\n0.5\n-0.5\n0.5\n".write(to: y, atomically: true, encoding: .utf8)
+        let whitened = AdaptiveKernelsCommandLine.run(["kernels", "--exact", "--train", x.path, "--labels", y.path,
+                                                       "--gamma", "4", "--beta", "10", "--depth", "16", "--format", "json"])
+        XCTAssertEqual(whitened.exitCode, 0, whitened.standardError)
+        let anbk = try XCTUnwrap((try json(whitened.standardOutput)["overlap"] as? [String: Any])?["anbk"] as? [String])
+        XCTAssertEqual(anbk.last, "55.7907349152731303453039220700")
+
+        // The working-precision path says that it is not certified.
+        let xn = try write(NPYArray(shape: [4, 4], values: (0..<16).map { $0 % 5 == 0 ? 2 : 0 }), "X.npy", in: folder)
+        let yn = try write(NPYArray(shape: [4], values: [0.5, 0.5, -0.5, 0.7]), "y.npy", in: folder)
+        let float = AdaptiveKernelsCommandLine.run(["kernels", "--train", xn, "--labels", yn, "--gamma", "1", "--beta", "10", "--depth", "3", "--format", "json", "--no-check"])
+        XCTAssertEqual(float.exitCode, 0, float.standardError)
+        XCTAssertEqual(try json(float.standardOutput)["certified"] as? Bool, false)
+    }
+
+    func testExactPathBadInputs() throws {
+        let folder = try temporaryFolder()
+        func file(_ name: String, _ text: String) throws -> String {
+            let url = folder.appendingPathComponent(name); try text.write(to: url, atomically: true, encoding: .utf8); return url.path
+        }
+        let indefinite = try file("indefinite.csv", "1,1,1\n1,1,1\n1,1,0.999999999999999999999999999999\n")
+        let asymmetric = try file("asym.csv", "1,1/3\n0.3333333333333333,1\n")
+        let badEntry = try file("bad.csv", "1,1/0\n1,1\n")
+        let y3 = try file("y3.csv", "1\n0\n0\n"), y2 = try file("y2.csv", "1\n0\n")
+        let cases: [([String], String)] = [
+            (["--exact", "--kernel", indefinite, "--labels", y3], "not positive semidefinite"),
+            (["--exact", "--kernel", asymmetric, "--labels", y2], "not symmetric"),
+            (["--exact", "--kernel", badEntry, "--labels", y2], "zero denominator"),
+            (["--exact", "--kernel", indefinite, "--labels", y2], "does not match"),
+            (["--kernel", indefinite, "--labels", y3], "needs --exact"),
+        ]
+        for (arguments, message) in cases {
+            let result = AdaptiveKernelsCommandLine.run(["kernels"] + arguments + ["--gamma", "1", "--beta", "2", "--depth", "2"])
+            XCTAssertEqual(result.exitCode, 2, "\(arguments): \(result.standardError)")
+            XCTAssertTrue(result.standardError.contains(message), "\(arguments): \(result.standardError)")
+            XCTAssertEqual(result.standardError.split(separator: "\n").count, 1)
+            XCTAssertEqual(result.standardOutput, "")
+        }
+    }
 }
