@@ -73,9 +73,11 @@ struct ExactSecularEvaluator {
         return ResolventEnclosure(q: dot(v, cv), r: dot(y, cv), rr: dot(cv, z), e: dot(y, v))
     }
 
-    /// resolvent(_:) with the precision doubled until every pivot is certified (eq. G17).
+    /// resolvent(_:) with the precision doubled until every pivot is certified (eq. G17). Components
+    /// of v along the null space of C are of size 1/b while C v is of size 1/t: forming C v cancels
+    /// about log2 t bits, so 2 log2 t extra bits are carried.
     func resolventRaisingPrecision(_ t: Interval, precision: Int) throws -> ResolventEnclosure {
-        var bits = precision + guardBits
+        var bits = precision + guardBits + 2 * max(0, t.upper.topBit)
         while bits <= 1 << 15 {
             if let result = resolvent(t, precision: bits) { return result }
             bits *= 2
@@ -124,21 +126,27 @@ final class ExactSecularOracle: SecularCellOracle {
         self.precision = precision
     }
 
+    /// The enclosures at one point, the precision raised (up to 8x) until the sign of E is decided.
     private func data(_ x: Dyadic) -> PointData? {
         let key = x.description
         if let cached = cache[key] { return cached }
-        let u = Interval(x, precision: precision)
-        let t = evaluator.spike(u)
-        do {
-            let res = try evaluator.resolventRaisingPrecision(t, precision: precision)
-            let e = u - Interval(evaluator.g, precision: precision) * t * res.q
-            let point = PointData(u: u, t: t, sPower: (u + 1).power(evaluator.problem.depth - 1), res: res, e: e)
-            cache[key] = point
-            return point
-        } catch {
-            failure = error
-            return nil
-        }
+        var bits = precision
+        var point: PointData? = nil
+        repeat {
+            let u = Interval(x, precision: bits)
+            let t = evaluator.spike(u)
+            do {
+                let res = try evaluator.resolventRaisingPrecision(t, precision: bits)
+                let e = u - Interval(evaluator.g, precision: bits) * t * res.q
+                point = PointData(u: u, t: t, sPower: (u + 1).power(evaluator.problem.depth - 1), res: res, e: e)
+            } catch {
+                failure = error
+                return nil
+            }
+            bits *= 2
+        } while point!.e.definiteSign == nil && bits <= 8 * precision
+        cache[key] = point
+        return point
     }
 
     func sign(at u: Dyadic) -> Int? { data(u)?.e.definiteSign }
@@ -246,17 +254,23 @@ public struct CertifiedGeneralKernelSolver: Sendable {
                                                   isolation: problem.gammaSquared.isZero ? "gamma = 0: u = 0, the lazy kernels" : "C y = 0 exactly: u = 0, the lazy kernels")
         }
 
-        let isolationPrecision = 96 + 2 * depthBits
-        let (lower, upper) = try rootBounds(problem, evaluator: evaluator, norm: norm, precision: isolationPrecision)
-        // Geometric grid between the proven bounds (eq. G9'), dyadic points.
+        let upper = try rootBound(problem, norm: norm, precision: 96 + 2 * depthBits)
+        // t = (1+u)^L up to (1+U)^L: carry log2 of it in extra bits (cancellation in E = u - g t q).
+        let isolationPrecision = 96 + 2 * depthBits + min(1 << 14, Int(Double(problem.depth) * log2(1 + upper.doubleApproximation)))
+        // Every root is in (0, U] (eq. G9'): E(0) = -g q(1) < 0. Grid: 0, then geometric from a
+        // scale below g q(1) (an estimate; any positive start is valid) up to U, dyadic points.
+        let q1 = try evaluator.resolventRaisingPrecision(Interval(1, precision: 64), precision: 64).q
+        var start = Dyadic(exactly: max(Double.leastNormalMagnitude, (Interval(evaluator.g, precision: 64) * q1).midpoint.doubleApproximation / 8))
+        if start >= upper { start = Dyadic(upper.mantissa, exponent: upper.exponent - 1) }
         let cells = max(1, gridCells)
-        let ratio = (upper.log2Magnitude - lower.log2Magnitude) / Double(cells)
-        var grid: [Dyadic] = [lower]
+        let ratio = (upper.log2Magnitude - start.log2Magnitude) / Double(cells)
+        var grid: [Dyadic] = [.zero, start]
         for k in 1..<cells {
-            let point = Dyadic(exactly: exp2(lower.log2Magnitude + ratio * Double(k)))
+            let point = Dyadic(exactly: exp2(start.log2Magnitude + ratio * Double(k)))
             if point > grid.last!, point < upper { grid.append(point) }
         }
         grid.append(upper)
+        let lower = Dyadic.zero
         let oracle = ExactSecularOracle(evaluator, precision: isolationPrecision)
         let found: [RootCell<Dyadic>]
         do { found = try isolateRoots(oracle, grid: grid) } catch {
@@ -265,7 +279,7 @@ public struct CertifiedGeneralKernelSolver: Sendable {
         }
         if let failure = oracle.failure { throw failure }
         guard !found.isEmpty else { throw SolverError.notConverged("no root of the secular equation was found inside its proven bounds") }
-        let isolation = "\(found.count) root(s) in [\(lower.doubleApproximation), \(upper.doubleApproximation)] (eq. G9'), isolated by certified interval cell enclosures (eq. G20), exact rational C (no eigendecomposition)"
+        let isolation = "\(found.count) root(s) in (\(lower.doubleApproximation), \(upper.doubleApproximation)] (eq. G9'), isolated by certified interval cell enclosures (eq. G20), exact rational C (no eigendecomposition)"
 
         // Refine until every printed number is decided and dominance is decided (or a tie is certain to many bits).
         let function = IntervalFunction(value: { u in (try? evaluator.value(u)) ?? ExactSecularEvaluator.undecided(u.precision) },
@@ -332,11 +346,9 @@ public struct CertifiedGeneralKernelSolver: Sendable {
                                             bracket: bracket)
     }
 
-    /// Proven bounds lower <= u <= upper for every root (eq. G9'):
-    /// upper: u <= g |y|^2 / (4b) when b > 0, and u (1+u)^L <= G = g y^T C^{-1} y when C is nonsingular;
-    /// lower: u = g t q(t) >= g q(T) with T = (1+upper)^L (q decreasing, t >= 1).
-    func rootBounds(_ problem: ExactKernelProblem, evaluator: ExactSecularEvaluator, norm: BigRational,
-                    precision: Int) throws -> (Dyadic, Dyadic) {
+    /// A proven bound u <= U for every root (eq. G9'): u <= g |y|^2 / (4b) when b > 0, and
+    /// u (1+u)^L <= G = g y^T C^{-1} y when C is nonsingular.
+    func rootBound(_ problem: ExactKernelProblem, norm: BigRational, precision: Int) throws -> Dyadic {
         let g = problem.gammaSquared, b = problem.ridge
         var upper: Dyadic? = nil
         if b.signum > 0 { upper = Dyadic(g * norm / (b * BigRational(4)), bits: 64, .up) }
@@ -354,13 +366,7 @@ public struct CertifiedGeneralKernelSolver: Sendable {
             upper = upper.map { min($0, gBound) } ?? gBound
         }
         guard let upperBound = upper else { throw SolverError.degenerate("no bound on the roots (b = 0 and C singular)") }
-        let bigT = evaluator.spike(Interval(upperBound, precision: precision))
-        let q = try evaluator.resolventRaisingPrecision(Interval(bigT.upper, precision: precision), precision: precision).q
-        let low = (Interval(g, precision: precision) * Interval(max(q.lower, .zero), precision: precision)).lower
-        guard low.signum > 0 else { throw SolverError.degenerate("the lower root bound g q(T) is not certified positive") }
-        // Strictly below: a root exactly at the lower bound still gives E(lower) <= 0 with a decided sign below it.
-        let lowerBound = Dyadic(low.mantissa, exponent: low.exponent - 1)
-        return (lowerBound, Dyadic.exactSum(upperBound, Dyadic(upperBound.mantissa, exponent: upperBound.exponent - 20)))
+        return Dyadic.exactSum(upperBound, Dyadic(upperBound.mantissa, exponent: upperBound.exponent - 20))
     }
 }
 

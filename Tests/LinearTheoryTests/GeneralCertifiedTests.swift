@@ -148,4 +148,25 @@ final class GeneralCertifiedTests: XCTestCase {
         // The all-ones kernel is PSD (rank 1) and accepted.
         XCTAssertEqual(try problem(["1", "1", "1", "1"].map(r), ["1", "0"], gamma: "1", beta: "1", depth: 2).rank, 1)
     }
+
+    func testAgreesWithTheWorkingPrecisionSolverOnSingularData() throws {
+        // P = 8 points, D = 3 features (rank-3 C, 5 null directions), entries k/10 exactly.
+        let p = 8, d = 3
+        let x = (0..<(p * d)).map { BigRational(($0 * 7 + 3) % 19 - 9, 10) }
+        let y = (0..<p).map { BigRational($0 % 3 == 0 ? -1 : 1) }
+        let c = ExactKernelProblem.gram(x, rows: p, columns: d)
+        for (gamma, beta, depth) in [("1", "10", 16), ("3", "1/50", 3)] {
+            let exact = try CertifiedGeneralKernelSolver().solve(ExactKernelProblem(inputKernel: c, labels: y, gamma: r(gamma), beta: InverseTemperature(parsing: beta), depth: depth), digits: 20)
+            XCTAssertEqual(exact.problem.rank, 3)
+            let float = try GeneralKernelSolver().solve(GeneralKernelProblem(inputKernel: c.map(\.doubleApproximation), labels: y.map(\.doubleApproximation),
+                                                                              gamma: r(gamma), beta: InverseTemperature(parsing: beta), depth: depth))
+            XCTAssertEqual(exact.roots.count, float.roots.count)
+            for (a, b) in zip(exact.roots, float.roots) {
+                XCTAssertEqual(a.u.midpoint.doubleApproximation, b.u, accuracy: 1e-10 * b.u)
+                XCTAssertEqual(a.action.midpoint.doubleApproximation, b.action, accuracy: 1e-10 * abs(b.action))
+                XCTAssertEqual(a.layerOverlaps[depth - 1].midpoint.doubleApproximation, b.overlap(depth), accuracy: 1e-10 * b.overlap(depth))
+                XCTAssertEqual(a.isDominant, b.isDominant)
+            }
+        }
+    }
 }
