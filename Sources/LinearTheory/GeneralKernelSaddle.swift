@@ -80,22 +80,35 @@ public struct GeneralKernelSaddle: Sendable {
     public func stationarityResidual(inputKernel c: [Double]) -> Double {
         let p = v.count
         var worst = 0.0
-        var previous = c
-        var previousV = LinearAlgebra.multiply(previous, vector: v, m: p, n: p)
+        // Phi^l = C + kappa_l (Cv)(Cv)^T (eq. G6) entrywise, one fused pass per layer with no P x P
+        // temporaries; Phi^l v = C v + kappa_l (Cv)(Cv . v), with C v from the dense C.
+        let cDotV = LinearAlgebra.multiply(c, vector: v, m: p, n: p)
+        let spikeDotV = LinearAlgebra.dot(cv, v)
+        var previousKappa = 0.0
+        var previousV = cDotV
         for l in 1...depth {
-            let current = kernel(l, inputKernel: c)
-            let currentV = LinearAlgebra.multiply(current, vector: v, m: p, n: p)
+            let k = kappa(l), eta = dualScale(l)
+            let currentV = (0..<p).map { cDotV[$0] + k * cv[$0] * spikeDotV }
             // (I + Phi^{l-1} hatPhi^l) Phi^l − Phi^{l-1} = Phi^l − Phi^{l-1} − eta_l (Phi^{l-1} v)(Phi^l v)^T
-            var residual = current
-            for i in 0..<(p * p) { residual[i] -= previous[i] }
-            LinearAlgebra.addOuterProduct(&residual, -dualScale(l), previousV, currentV, m: p, n: p)
-            worst = max(worst, frobenius(residual) / max(frobenius(current), .leastNormalMagnitude))
+            var residual2 = 0.0, norm2 = 0.0
+            c.withUnsafeBufferPointer { cp in
+                for i in 0..<p {
+                    let ai = cv[i], pi = previousV[i]
+                    for j in 0..<p {
+                        let entry = cp[i * p + j], aij = ai * cv[j]
+                        let current = entry + k * aij, previous = entry + previousKappa * aij
+                        let r = current - previous - eta * pi * currentV[j]
+                        residual2 += r * r; norm2 += current * current
+                    }
+                }
+            }
+            worst = max(worst, residual2.squareRoot() / max(norm2.squareRoot(), .leastNormalMagnitude))
             if l < depth {
                 // hatPhi^l (I + Phi^l hatPhi^{l+1}) − hatPhi^{l+1} = (−eta_l + eta_l eta_{l+1} p_l + eta_{l+1}) v v^T
-                let el = dualScale(l), en = dualScale(l + 1), pl = LinearAlgebra.dot(v, currentV)
-                worst = max(worst, abs(-el + el * en * pl + en) / max(el, .leastNormalMagnitude))
+                let en = dualScale(l + 1), pl = LinearAlgebra.dot(v, currentV)
+                worst = max(worst, abs(-eta + eta * en * pl + en) / max(eta, .leastNormalMagnitude))
             }
-            previous = current
+            previousKappa = k
             previousV = currentV
         }
         return worst

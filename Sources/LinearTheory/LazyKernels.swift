@@ -18,7 +18,8 @@ public enum LazyKernels {
             let norm = (d1 * d2).squareRoot()
             guard norm > 0 else { return (0, 0.5) }
             let cosine = min(1, max(-1, k / norm)), theta = acos(cosine)
-            return (norm * (sin(theta) + (Double.pi - theta) * cosine) / (2 * Double.pi), (Double.pi - theta) / (2 * Double.pi))
+            // sin(acos x) = sqrt(1 - x^2), cheaper than sin
+            return (norm * ((1 - cosine * cosine).squareRoot() + (Double.pi - theta) * cosine) / (2 * Double.pi), (Double.pi - theta) / (2 * Double.pi))
         }
     }
 
