@@ -58,8 +58,9 @@ enum KernelsCommand {
         let solution: GeneralKernelSolution
         do {
             problem = try GeneralKernelProblem(inputKernel: c, labels: labels, gamma: parameters.gamma, beta: parameters.beta, depth: depth)
-            let spectrum = try KernelSpectrum(problem)
-            lap("eigendecomposition")
+            // D < P: the reduced spectrum from the thin SVD of X (eq. G4'), O(P D^2) instead of dsyevd's O(P^3).
+            let spectrum = d < p ? try KernelSpectrum(problem, features: train.values, rows: p, columns: d) : try KernelSpectrum(problem)
+            lap(d < p ? "spectrum_svd" : "eigendecomposition")
             solution = try GeneralKernelSolver().solve(problem, spectrum: spectrum)
         } catch let error as GeneralKernelInputError { throw UsageError(error.description) }
         guard let dominant = solution.dominant else {

@@ -84,7 +84,7 @@ public struct GeneralKernelSolver: Sendable {
         let v = spectrum.apply(lambda.map { 1 / (t * $0 + b) })
         let cv = spectrum.apply(lambda.map { $0 / (t * $0 + b) })
         var q = 0.0, r = 0.0, yCy = 0.0, norm = 0.0, cF = 0.0, cvC = 0.0, cvN = 0.0
-        for k in 0..<p {
+        for k in lambda.indices {   // P entries, or r + 1 for a reduced spectrum (eq. G4')
             let d = t * lambda[k] + b, w = weights[k]
             if lambda[k] > 0 { q += lambda[k] * w / (d * d); r += lambda[k] * w / d }
             yCy += lambda[k] * w; norm += w

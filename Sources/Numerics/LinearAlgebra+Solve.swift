@@ -101,3 +101,27 @@ extension LinearAlgebra {
         return sum
     }
 }
+
+extension LinearAlgebra {
+    /// Thin SVD of an m x n matrix A = U diag(s) V^T (LAPACKE_dgesdd, jobz 'S'): the k = min(m, n)
+    /// singular values in descending order and U (m x k, row-major); nil if LAPACK reports failure.
+    public static func thinSVD(_ a: [Double], m: Int, n: Int) -> (values: [Double], left: [Double])? {
+        precondition(a.count == m * n, "shape mismatch in thinSVD")
+        let k = min(m, n)
+        var copy = a
+        var s = [Double](repeating: 0, count: k)
+        var u = [Double](repeating: 0, count: m * k)
+        var vt = [Double](repeating: 0, count: k * n)
+        let info = copy.withUnsafeMutableBufferPointer { pa in
+            s.withUnsafeMutableBufferPointer { ps in
+                u.withUnsafeMutableBufferPointer { pu in
+                    vt.withUnsafeMutableBufferPointer { pv in
+                        LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 83 /* 'S' */, Int32(m), Int32(n), pa.baseAddress, Int32(n),
+                                       ps.baseAddress, pu.baseAddress, Int32(k), pv.baseAddress, Int32(n))
+                    }
+                }
+            }
+        }
+        return info == 0 ? (s, u) : nil
+    }
+}

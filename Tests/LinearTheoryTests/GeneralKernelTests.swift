@@ -107,4 +107,30 @@ final class GeneralKernelTests: XCTestCase {
         XCTAssertEqual(relu.nngp[0], 0.5, accuracy: 1e-15)
         XCTAssertEqual(relu.ntk[1], relu.nngp[1] + (Double.pi - theta) / (2 * Double.pi) * 0.5, accuracy: 1e-15)
     }
+
+    func testReducedSpectrumFromFeaturesMatchesTheFullEigendecomposition() throws {
+        // D < P: thin SVD of X plus one null direction (eq. G4') against dsyevd of C (eq. G4).
+        for (p, d, gamma, beta, depth) in [(12, 4, "1.5", "2", 6), (10, 3, "20", "1/30", 3), (7, 7, "1", "10", 4)] {
+            var state: UInt64 = 5
+            func next() -> Double { state = state &* 6364136223846793005 &+ 1442695040888963407; return Double(state >> 11) / Double(1 << 53) - 0.5 }
+            let x = (0..<(p * d)).map { _ in next() * 2 }
+            let y = (0..<p).map { _ in next() * 3 }
+            let c = LinearAlgebra.multiplyTransposed(x, x, m: p, k: d, n: p).map { $0 / Double(d) }
+            let problem = try GeneralKernelProblem(inputKernel: c, labels: y, gamma: BigRational(parsing: gamma), beta: InverseTemperature(parsing: beta), depth: depth)
+            let full = try GeneralKernelSolver().solve(problem)
+            let reducedSpectrum = try KernelSpectrum(problem, features: x, rows: p, columns: d)
+            XCTAssertEqual(reducedSpectrum.eigenvalues.count, d < p ? d + 1 : p)
+            let reduced = try GeneralKernelSolver().solve(problem, spectrum: reducedSpectrum)
+            XCTAssertEqual(full.roots.count, reduced.roots.count)
+            for (a, b) in zip(full.roots, reduced.roots) {
+                XCTAssertEqual(a.u, b.u, accuracy: 1e-12 * a.u)
+                XCTAssertEqual(a.action, b.action, accuracy: 1e-12 * abs(a.action))
+                XCTAssertEqual(a.overlap(depth), b.overlap(depth), accuracy: 1e-12 * a.overlap(depth))
+                XCTAssertEqual(a.alignment(depth), b.alignment(depth), accuracy: 1e-12)
+                for (va, vb) in zip(a.v, b.v) { XCTAssertEqual(va, vb, accuracy: 1e-11 * a.v.map(abs).max()!) }
+                XCTAssertLessThan(b.stationarityResidual(inputKernel: c), 1e-11)
+                XCTAssertLessThan(b.labelResidual(inputKernel: c, labels: y), 1e-11)
+            }
+        }
+    }
 }
