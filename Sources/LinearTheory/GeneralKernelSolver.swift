@@ -78,7 +78,7 @@ public struct GeneralKernelSolver: Sendable {
 
     func saddle(_ problem: GeneralKernelProblem, spectrum: KernelSpectrum, equation: SecularEquation, weights: [Double],
                 root: (u: Double, width: Double, sign: Int)) -> GeneralKernelSaddle {
-        let p = problem.count, u = root.u, b = problem.ridge, g = problem.gammaSquared
+        let u = root.u, b = problem.ridge, g = problem.gammaSquared
         let t = exp(Double(problem.depth) * log1p(u))
         let lambda = spectrum.eigenvalues
         let v = spectrum.apply(lambda.map { 1 / (t * $0 + b) })
