@@ -6,9 +6,6 @@ import XCTest
 final class ANTKCommandTests: XCTestCase {
     func run(_ arguments: [String]) -> CommandResult { AdaptiveKernelsCommandLine.run(arguments) }
 
-    func json(_ text: String) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
 
     func testANTKJSONShape() throws {
         let result = run(["antk", "--gamma", "3", "--lambda", "1", "--depth", "2", "--format", "json"])

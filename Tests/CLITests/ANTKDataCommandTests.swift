@@ -6,25 +6,10 @@ import Numerics
 /// `antk` with data (.npy): general-C fixed points (notes/antk-deep-linear.md A11, A24), kernels
 /// (A6, A7) written with --out, and the test-loss comparison with aNBK and the lazy NTK.
 final class ANTKDataCommandTests: XCTestCase {
-    let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/digits")
+    var digits: URL { digitsFixtures }
 
-    func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("antk-data-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
 
-    func write(_ array: NPYArray, _ name: String, in folder: URL) throws -> String {
-        let url = folder.appendingPathComponent(name)
-        try array.serialized().write(to: url)
-        return url.path
-    }
 
-    func json(_ text: String) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
 
     func number(_ value: Any?) throws -> Double { try XCTUnwrap(Double(XCTUnwrap(value as? String))) }
 

@@ -8,9 +8,6 @@ import XCTest
 final class AsymptoticsCLITests: XCTestCase {
     func run(_ arguments: [String]) -> CommandResult { AdaptiveKernelsCommandLine.run(arguments) }
 
-    func json(_ text: String) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
 
     func testAsymptoticsJSONHasTheDocumentedShape() throws {
         for regime in ["lazy", "rich", "deep", "joint"] {

@@ -5,9 +5,6 @@ import XCTest
 final class CLITests: XCTestCase {
     func run(_ arguments: [String]) -> CommandResult { AdaptiveKernelsCommandLine.run(arguments) }
 
-    func json(_ text: String) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
 
     func testDefaultPrintsTheGammaFourTable() {
         let result = run([])

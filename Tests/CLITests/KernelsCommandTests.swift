@@ -4,25 +4,10 @@ import Numerics
 @testable import AdaptiveKernelsCLI
 
 final class KernelsCommandTests: XCTestCase {
-    let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/digits")
+    var digits: URL { digitsFixtures }
 
-    func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kernels-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
 
-    func write(_ array: NPYArray, _ name: String, in folder: URL) throws -> String {
-        let url = folder.appendingPathComponent(name)
-        try array.serialized().write(to: url)
-        return url.path
-    }
 
-    func json(_ text: String) throws -> [String: Any] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    }
 
     func testWhitenedDataReproducesOverlaps() throws {
         let folder = try temporaryFolder()
