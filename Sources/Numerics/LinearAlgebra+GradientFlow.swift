@@ -29,6 +29,27 @@ public extension LinearAlgebra {
 }
 
 public extension LinearAlgebra {
+    /// C = alpha op(A) op(B) + beta C on row-major sub-blocks with explicit leading dimensions
+    /// (lda, ldb, ldc = row strides of the stored matrices), so a leading block of a larger matrix
+    /// is used in place (cblas_dgemm).
+    static func flowProduct(_ a: [Double], lda: Int, _ b: [Double], ldb: Int, m: Int, k: Int, n: Int,
+                            alpha: Double = 1, beta: Double = 0, into c: inout [Double], ldc: Int) {
+        precondition(lda >= k && ldb >= n && ldc >= n, "flowProduct: leading dimension too small")
+        precondition(a.count >= (m - 1) * lda + k && b.count >= (k - 1) * ldb + n && c.count >= (m - 1) * ldc + n,
+                     "flowProduct: operand too small")
+        if m == 0 || n == 0 || k == 0 { return }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
+                                pa.baseAddress, Int32(lda), pb.baseAddress, Int32(ldb), beta, pc.baseAddress, Int32(ldc))
+                }
+            }
+        }
+    }
+}
+
+public extension LinearAlgebra {
     /// Inverse of a row-major lower-triangular n x n matrix with unit diagonal (LAPACKE_dtrtri);
     /// the strictly upper part of the input is ignored and returned as zero. nil on failure.
     static func flowUnitLowerInverse(_ matrix: [Double], n: Int) -> [Double]? {

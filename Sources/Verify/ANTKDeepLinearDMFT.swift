@@ -25,13 +25,19 @@ public struct ANTKDeepLinearDMFT: Sendable {
     public let timeStep: Double
     public let steps: Int
 
-    public init(depth: Int, gamma: Double, lambda: Double, label: Double = 1, timeStep: Double, steps: Int) {
+    /// When set, Delta_k is held at this value instead of y - f_k (V11). With lambda = 0, gamma = 1 and
+    /// Delta = 1 the solution is the lambda-free universal flow: f_k = Psi_L(k dt) (notes/verify-antk.md (V15)).
+    public var frozenResidual: Double?
+
+    public init(depth: Int, gamma: Double, lambda: Double, label: Double = 1, timeStep: Double, steps: Int,
+                frozenResidual: Double? = nil) {
         self.depth = depth
         self.gamma = gamma
         self.lambda = lambda
         self.label = label
         self.timeStep = timeStep
         self.steps = steps
+        self.frozenResidual = frozenResidual
     }
 
     public struct Solution: Sendable {
@@ -59,65 +65,66 @@ public struct ANTKDeepLinearDMFT: Sendable {
         hk[0] = ones
         gk[depth + 1] = ones
         var f = [Double](repeating: 0, count: n)
-        func vecMat(_ v: [Double], _ x: [Double]) -> [Double] {     // v (length r) times leading r rows of x
-            var out = [Double](repeating: 0, count: n)
-            LinearAlgebra.flowProduct(v, transposeA: false, x, transposeB: false, m: 1, k: v.count, n: n, into: &out)
+        // Every map is causal (lower triangular) and every kernel is needed only on times <= k, so
+        // all products at time k use the leading (k+1) x (k+1) blocks in place (row stride n).
+        func vecMat(_ v: [Double], _ x: [Double], columns: Int) -> [Double] {   // v (length r) times leading r rows of x
+            var out = [Double](repeating: 0, count: columns)
+            LinearAlgebra.flowProduct(v, lda: v.count, x, ldb: n, m: 1, k: v.count, n: columns, into: &out, ldc: columns)
             return out
         }
-        func matVec(_ x: [Double], rows: Int, _ v: [Double]) -> [Double] {  // leading rows of x times v
+        func matVec(_ x: [Double], rows: Int, _ v: [Double]) -> [Double] {  // leading rows x leading v.count columns of x, times v
             var out = [Double](repeating: 0, count: rows)
-            LinearAlgebra.flowProduct(x, transposeA: false, v, transposeB: false, m: rows, k: n, n: 1, into: &out)
+            LinearAlgebra.flowProduct(x, lda: n, v, ldb: 1, m: rows, k: v.count, n: 1, into: &out, ldc: 1)
             return out
         }
         /// Fills row/column k of a symmetric kernel: S(k, j) = (p[k] S_a) . p[j] + (q[k] S_b) . q[j], j <= k.
-        func kernelRow(_ s: inout [Double], _ p: [Double], _ sa: [Double], _ q: [Double], _ sb: [Double], _ k: Int) -> (Double, Double) {
-            let va = vecMat(ANTKDeepLinearDMFT.row(p, k, n, n), sa), vb = vecMat(ANTKDeepLinearDMFT.row(q, k, n, n), sb)
+        func kernelRow(_ s: inout [Double], _ p: [Double], _ sa: [Double], _ q: [Double], _ sb: [Double], _ k: Int) {
+            let va = vecMat(ANTKDeepLinearDMFT.row(p, k, n, k + 1), sa, columns: k + 1)
+            let vb = vecMat(ANTKDeepLinearDMFT.row(q, k, n, k + 1), sb, columns: k + 1)
             let da = matVec(p, rows: k + 1, va), db = matVec(q, rows: k + 1, vb)
             for j in 0...k { s[k * n + j] = da[j] + db[j]; s[j * n + k] = da[j] + db[j] }
-            return (da[k], db[k])
         }
         for k in 0..<n {
-            let delta = (0..<k).map { label - f[$0] }
+            let delta = (0..<k).map { frozenResidual ?? (label - f[$0]) }
             // Gradient side, top layer down (V8, V9, V10).
             for l in stride(from: depth, through: 1, by: -1) {
                 for j in 0..<k {
-                    let qkj = dt * pow(rho, Double(k - 1 - j))
+                    let qkj = dt * e[k - 1 - j]
                     jh[l][k * n + j] = e[k] * pgu[l + 1][k * n + j] + gamma * qkj * delta[j] * gk[l + 1][k * n + j]
                 }
                 if k > 0 {
                     let jrow = ANTKDeepLinearDMFT.row(jh[l], k, n, k)
-                    let u = vecMat(jrow, phu[l]), r = vecMat(jrow, phr[l])
-                    for j in 0..<n { pgu[l][k * n + j] = u[j]; pgr[l][k * n + j] = r[j] }
+                    let u = vecMat(jrow, phu[l], columns: k + 1), r = vecMat(jrow, phr[l], columns: k + 1)
+                    for j in 0...k { pgu[l][k * n + j] = u[j]; pgr[l][k * n + j] = r[j] }
                 }
                 pgr[l][k * n + k] += e[k]
-                _ = kernelRow(&gk[l], pgu[l], hk[l - 1], pgr[l], gk[l + 1], k)
+                kernelRow(&gk[l], pgu[l], hk[l - 1], pgr[l], gk[l + 1], k)
             }
             // Feature side, bottom layer up.
             for l in 1...depth {
                 for j in 0..<k {
-                    let qkj = dt * pow(rho, Double(k - 1 - j))
+                    let qkj = dt * e[k - 1 - j]
                     kh[l][k * n + j] = e[k] * phr[l - 1][k * n + j] + gamma * qkj * delta[j] * hk[l - 1][k * n + j]
                 }
                 if k > 0 {
-                    let krow = vecMat(ANTKDeepLinearDMFT.row(kh[l], k, n, k), jh[l])
-                    for j in 0..<n { kj[l][k * n + j] = krow[j] }
-                    let mrow = vecMat(ANTKDeepLinearDMFT.row(kj[l], k, n, k), m[l])
-                    for j in 0..<n { m[l][k * n + j] = mrow[j] }
+                    let krow = vecMat(ANTKDeepLinearDMFT.row(kh[l], k, n, k), jh[l], columns: k + 1)
+                    for j in 0...k { kj[l][k * n + j] = krow[j] }
+                    let mrow = vecMat(ANTKDeepLinearDMFT.row(kj[l], k, n, k), m[l], columns: k + 1)
+                    for j in 0...k { m[l][k * n + j] = mrow[j] }
                 }
                 m[l][k * n + k] = 1
-                let mk = vecMat(ANTKDeepLinearDMFT.row(m[l], k, n, k + 1), kh[l])
-                for j in 0..<n {
+                let mk = vecMat(ANTKDeepLinearDMFT.row(m[l], k, n, k + 1), kh[l], columns: k + 1)
+                for j in 0...k {
                     phu[l][k * n + j] = m[l][k * n + j] * e[j]
                     phr[l][k * n + j] = mk[j] * e[j]
                 }
-                let (cu, cr) = kernelRow(&hk[l], phu[l], hk[l - 1], phr[l], gk[l + 1], k)
-                _ = (cu, cr)
+                kernelRow(&hk[l], phu[l], hk[l - 1], phr[l], gk[l + 1], k)
                 if l == depth {
                     // f_k = <g^L_k h^L_k>/gamma (V11): cross covariance of the two linear maps.
-                    let vu = vecMat(ANTKDeepLinearDMFT.row(phu[l], k, n, n), hk[l - 1])
-                    let vr = vecMat(ANTKDeepLinearDMFT.row(phr[l], k, n, n), gk[l + 1])
+                    let vu = vecMat(ANTKDeepLinearDMFT.row(phu[l], k, n, k + 1), hk[l - 1], columns: k + 1)
+                    let vr = vecMat(ANTKDeepLinearDMFT.row(phr[l], k, n, k + 1), gk[l + 1], columns: k + 1)
                     var s = 0.0
-                    for j in 0..<n { s += vu[j] * pgu[l][k * n + j] + vr[j] * pgr[l][k * n + j] }
+                    for j in 0...k { s += vu[j] * pgu[l][k * n + j] + vr[j] * pgr[l][k * n + j] }
                     f[k] = s / gamma
                 }
             }
