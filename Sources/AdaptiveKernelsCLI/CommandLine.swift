@@ -29,6 +29,7 @@ public enum AdaptiveKernelsCommandLine {
         SweepCommand.subcommand,
         ANTKCommand.subcommand,
         ANTKPhaseCommand.subcommand,
+        ANTKBlowUpCommand.subcommand,
         VerifyDispatch.subcommand,
         KernelsCommand.subcommand,
         AsymptoticsCommand.subcommand,

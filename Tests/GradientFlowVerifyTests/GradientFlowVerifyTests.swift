@@ -90,4 +90,29 @@ final class GradientFlowVerifyTests: XCTestCase {
         var b = try! ANTKPopulation(size: 32, data: data, gamma: 2, lambda: 1, activation: .relu, seed: 9)
         XCTAssertEqual(a.run(data, flow).predictions, b.run(data, flow).predictions)
     }
+
+    /// (V15): the deep linear DMFT with lambda = 0, gamma = 1 and Delta held at 1 is the universal flow
+    /// Psi_L of (A29): Psi_1 = sinh(2 tau) up to the O(dt) Euler error, and Psi_L'(0) = L + 1.
+    func testFrozenResidualDMFTIsUniversalFlow() {
+        let dt = 0.01, steps = 50
+        let coarse = ANTKBlowUpTime.psi(depth: 1, timeStep: dt, steps: steps)
+        let fine = ANTKBlowUpTime.psi(depth: 1, timeStep: dt / 2, steps: 2 * steps)
+        let exact = sinh(2 * Double(steps) * dt)
+        XCTAssertEqual(coarse[steps], exact, accuracy: 0.02 * exact)
+        let e1 = abs(coarse[steps] - exact), e2 = abs(fine[2 * steps] - exact)
+        XCTAssertEqual(e1 / e2, 2, accuracy: 0.1)                              // first order in dt
+        for l in 2...3 {
+            let psi = ANTKBlowUpTime.psi(depth: l, timeStep: 1e-3, steps: 2)
+            XCTAssertEqual(psi[1] / 1e-3, Double(l + 1), accuracy: 0.02)       // Psi_L'(0) = L + 1 (A29)
+        }
+    }
+
+    /// (V16) on a coarse grid agrees with the tabulated tau*_2 (ANTKEndPoint) within the errors.
+    func testBlowUpTimeAgreesWithTable() throws {
+        let e = ANTKBlowUpTime(depth: 2).estimate(coarseSteps: 25, levels: 3, roughSteps: 100)
+        let table = try XCTUnwrap(ANTKEndPoint.blowUpTimes[2])
+        XCTAssertLessThan(abs(e.value - table.value), 3 * (e.error + table.error), "\(e.value) +- \(e.error)")
+        XCTAssertLessThan(e.error, 0.01)
+        XCTAssertEqual(e.exponent, -3, accuracy: 0.1)                            // (A31): -(L+1)/(L-1)
+    }
 }
