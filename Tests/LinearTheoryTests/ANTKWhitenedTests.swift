@@ -172,14 +172,32 @@ final class ANTKWhitenedTests: XCTestCase {
         XCTAssertEqual(text(roots[1].fDotY, 10), "0.5000000000")
     }
 
-    /// End point (A32): L = 2, gamma = lambda = 16 has both branches (kappa = 1/16) but training
-    /// collapses (budget 1 < tau*_2 ~ 1.14); gamma = 3, lambda = 1 reaches the upper branch.
+    /// End point (A32) with tau*_2 = 1.16803 +- 1.1e-4 (N = infinity, A31): L = 2, gamma = lambda = 16 has
+    /// both branches (kappa = 1/16) but the budget 1 is below tau*_2: collapse, outside the error band, so
+    /// certified. gamma/lambda inside the band (1.16803) is approximate; above it the upper branch is
+    /// predicted but stays approximate (the budget condition is necessary, not sufficient).
     func testEndPointRule() throws {
         let s = try solve("16", "16", 2, digits: 10)
         XCTAssertEqual(s.fixedPoints.count, 3)
         XCTAssertEqual(s.endPoint.branch, .collapse)
-        XCTAssertFalse(s.endPoint.certified)
+        XCTAssertTrue(s.endPoint.certified, s.endPoint.rule)
+        let band = try solve("186885/10000", "16", 2, digits: 10)
+        XCTAssertFalse(band.endPoint.certified, band.endPoint.rule)
+        XCTAssertTrue(band.endPoint.rule.contains("error band"), band.endPoint.rule)
+        let above = try solve("19", "16", 2, digits: 10)
+        XCTAssertEqual(above.endPoint.branch, .upper)
+        XCTAssertFalse(above.endPoint.certified)
         XCTAssertEqual(try solve("3", "1", 2, digits: 10).endPoint.branch, .upper)
+        // L = 3: tau*_3 = 0.5927; gamma/lambda = 1 < 2 tau*_3 while both branches exist (lambda = 16, gamma = 16 > gamma_c).
+        let deep = try solve("16", "16", 3, digits: 10)
+        XCTAssertEqual(deep.fixedPoints.count, 3)
+        XCTAssertEqual(deep.endPoint.branch, .collapse)
+        XCTAssertTrue(deep.endPoint.certified)
+        // Beyond the computed table (L >= 9): upper, approximate.
+        let far = try solve("3", "1", 9, digits: 10)
+        XCTAssertEqual(far.endPoint.branch, .upper)
+        XCTAssertFalse(far.endPoint.certified)
+        for l in 2...8 { XCTAssertNotNil(ANTKEndPoint.blowUpTimes[l], "tau*_\(l)") }
     }
 
     func testBadInputRejected() {
