@@ -7,13 +7,19 @@ import Verify
 enum VerifyANTKCommand {
     static let usage = """
     usage: adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--digits DIR]
+           adaptive-kernels verify antk --bench [--neurons M] [--points P] [--steps S]
       Cross-checks gradient flow with weight decay (aNTK): the deep linear DMFT and finite-width
-      gradient descent (widths 256..2048, extrapolated in 1/N; --quick: 64..256) against every exact
+      gradient descent (widths 256..4096 for two layers, 256..2048 deep, extrapolated in 1/N; --quick: 64..256) against every exact
       branch of notes/antk-deep-linear.md, the kernel-predictor identity f = K (K + lambda (L+1) I)^-1 y
       (and its failure at lambda = 0), THEORY 2b (one point, ReLU) and ReLU DMFT vs finite width on the
       digits data in DIR (default Tests/Fixtures/digits when present, otherwise synthetic data).
       A case passes when every estimate lies within 3 estimated errors of the exact value (or, for the
       lambda = 0 case, differs by more). Progress goes to stderr. Exit status 3 if any case fails.
+      Expected duration: --quick about 10 s; the full suite about 9 min of CPU time (16 min wall
+      clock measured on 2 cores shared with other work, load ~7).
+      --bench: times one two-layer ReLU population DMFT step (V1)-(V3) (default M = 4096 neurons,
+      P = 100 points, 20 timed steps) from the deterministic state of bench/dmft_step.py; prints JSON
+      with the median step time and the final predictions (for the comparison with NumPy).
     """
 
     static func settings(_ arguments: [String]) throws -> (ANTKVerifySettings, OutputFormat) {
@@ -34,17 +40,40 @@ enum VerifyANTKCommand {
     }
 
     static func run(_ arguments: [String]) throws -> String {
+        if arguments.contains("--bench") { return try bench(arguments) }
         let (settings, format) = try settings(arguments)
         let cases: [ANTKVerificationCase]
         do {
+            let start = Date(), expected = settings.widths.count > 3 ? "full suite, expected about 9 min CPU (16 min wall on 2 busy cores)" : "quick suite, expected about 10 s"
+            FileHandle.standardError.write(Data("verify antk: \(expected) (wall clock [s] and process CPU time [s] in brackets)\n".utf8))
             cases = try ANTKVerifier(settings: settings).run { message in
-                FileHandle.standardError.write(Data("verify antk: \(message)\n".utf8))
+                let cpu = Double(clock()) / Double(CLOCKS_PER_SEC)
+                let stamp = String(format: "[%.0f s, cpu %.0f s]", Date().timeIntervalSince(start), cpu)
+                FileHandle.standardError.write(Data("verify antk \(stamp): \(message)\n".utf8))
             }
         } catch let error as ANTKVerifyInputError { throw UsageError(error.description) }
         let report = format == .json ? json(cases).serialized() + "\n" : table(cases)
         let failed = cases.filter { !$0.passed }.count
         if failed > 0 { throw CommandFailure(message: "verify antk: \(failed) of \(cases.count) cases failed", standardOutput: report) }
         return report
+    }
+
+    /// `--bench`: one population DMFT step (ANTKStepBenchmark), JSON on stdout.
+    static func bench(_ arguments: [String]) throws -> String {
+        let options = try ParsedArguments(arguments, valued: ["neurons", "points", "steps"], switches: ["bench"])
+        func positive(_ name: String, _ fallback: Int) throws -> Int {
+            let text = options.value(name) ?? String(fallback)
+            guard let v = Int(text), v > 0, v <= 1 << 20 else { throw UsageError("--\(name) must be a positive integer (got '\(text)')") }
+            return v
+        }
+        let m = try positive("neurons", 4096), p = try positive("points", 100), steps = try positive("steps", 20)
+        guard m * p <= 1 << 26 else { throw UsageError("--bench: neurons x points must be at most 2^26") }
+        let r = try ANTKStepBenchmark.run(neurons: m, points: p, steps: steps)
+        return JSONValue.object([
+            ("neurons", .integer(r.neurons)), ("points", .integer(r.points)), ("steps", .integer(r.steps)),
+            ("median_seconds", .number(r.medianSeconds)), ("minimum_seconds", .number(r.minimumSeconds)),
+            ("predictions", .array(r.predictions.map { .number($0) })),
+        ]).serialized() + "\n"
     }
 
     static func json(_ cases: [ANTKVerificationCase]) -> JSONValue {

@@ -1,5 +1,7 @@
+import Foundation
 import XCTest
 @testable import AdaptiveKernelsCLI
+import Verify
 
 final class VerifyANTKCommandTests: XCTestCase {
     func testBadInputIsOneLineExitTwo() {
@@ -18,6 +20,39 @@ final class VerifyANTKCommandTests: XCTestCase {
         XCTAssertEqual(r.exitCode, 0, r.standardError + r.standardOutput)
         XCTAssertTrue(r.standardOutput.contains("\"pass\": true"))
         XCTAssertFalse(r.standardOutput.contains("\"pass\": false"))
+    }
+
+    /// `verify antk --bench`: one population DMFT step from the deterministic state of bench/dmft_step.py;
+    /// the predictions equal those of the library run (and stay finite), bad sizes exit 2.
+    func testBenchModeJSON() throws {
+        let r = AdaptiveKernelsCommandLine.run(["verify", "antk", "--bench", "--neurons", "64", "--points", "5", "--steps", "3"])
+        XCTAssertEqual(r.exitCode, 0, r.standardError)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.standardOutput.utf8)) as? [String: Any])
+        XCTAssertEqual(object["neurons"] as? Int, 64)
+        XCTAssertEqual(object["points"] as? Int, 5)
+        XCTAssertGreaterThan(try XCTUnwrap(object["median_seconds"] as? Double), 0)
+        let f = try XCTUnwrap(object["predictions"] as? [Double])
+        let direct = try ANTKStepBenchmark.run(neurons: 64, points: 5, steps: 3)
+        XCTAssertEqual(f.count, 5)
+        for (a, b) in zip(f, direct.predictions) { XCTAssertEqual(a, b, accuracy: 1e-14 * max(1, abs(b))) }   // JSON text round trip
+        for args in [["--neurons", "0"], ["--points", "x"], ["--steps", "-1"]] {
+            XCTAssertEqual(AdaptiveKernelsCommandLine.run(["verify", "antk", "--bench"] + args).exitCode, 2, "\(args)")
+        }
+    }
+
+    /// `antk-blowup`: a coarse run is within its error of the tabulated tau*_2; bad input exits 2.
+    func testBlowUpCommand() throws {
+        let r = AdaptiveKernelsCommandLine.run(["antk-blowup", "--depth", "2", "--steps", "20", "--levels", "3", "--format", "json"])
+        XCTAssertEqual(r.exitCode, 0, r.standardError)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.standardOutput.utf8)) as? [String: Any])
+        let row = try XCTUnwrap((object["depths"] as? [[String: Any]])?.first)
+        let value = try XCTUnwrap(row["tau_star"] as? Double), error = try XCTUnwrap(row["error"] as? Double)
+        XCTAssertLessThan(abs(value - 1.16803), 3 * (error + 1.1e-4), "\(value) +- \(error)")
+        for args in [["--depth", "1"], ["--depth", "3...2"], ["--steps", "5"], ["--levels", "9"], ["--format", "csv"]] {
+            let bad = AdaptiveKernelsCommandLine.run(["antk-blowup"] + args)
+            XCTAssertEqual(bad.exitCode, 2, "\(args)")
+            XCTAssertEqual(bad.standardError.split(separator: "\n").count, 1)
+        }
     }
 
     func testJSONReportShape() throws {
