@@ -41,16 +41,18 @@ struct ANTKLinearCases {
         let data = try ANTKDataSet.whitened(labels: ANTKLinearCases.labels)
         var perWidth: [ANTKEstimate] = [], stationary = true
         // Deep N x N layers cost N^2 per step: depth >= 3 stops at the third width.
-        let widths = depth >= 3 ? Array(settings.widths.prefix(3)) : settings.widths
+        let widths = depth == 1 ? settings.widths : depth == 2 ? settings.deepWidths : Array(settings.deepWidths.prefix(3))
         for (wi, width) in widths.enumerated() {
-            var runs: [ANTKEstimate] = []
+            var runs: [ANTKEstimate] = [], steps: [Int] = []
             for s in 0..<settings.seedsPerWidth {
                 var net = ANTKNetwork(depth: depth, width: width, inputDimension: data.dimension, gamma: gamma, lambda: lambda,
                                       activation: .linear, seed: settings.runSeed(depth, Int(gamma * 1000), wi, s))
                 let r = net.train(data, settings.linearFlow)
                 stationary = stationary && r.stationary
+                steps.append(r.steps)
                 runs.append(ANTKLinearCases.networkOverlap(r, gamma: gamma, lambda: lambda))
             }
+            progress("linear L=\(depth) gamma=\(gamma): N=\(width) done, steps \(steps)")
             perWidth.append(ANTKEstimate.seeds(runs))
         }
         let text = zip(widths, perWidth).map { String(format: "N=%d: %.10f", $0, $1.value) }.joined(separator: ", ")
@@ -83,7 +85,7 @@ struct ANTKLinearCases {
         let g = try BigRational(parsing: gamma).doubleApproximation, lam = try BigRational(parsing: lambda).doubleApproximation
         progress("linear L=\(depth) gamma=\(gamma) lambda=\(lambda): DMFT")
         let d = try dmft(depth: depth, gamma: g, lambda: lam)
-        progress("linear L=\(depth) gamma=\(gamma) lambda=\(lambda): finite width \(settings.widths)")
+        progress("linear L=\(depth) gamma=\(gamma) lambda=\(lambda): finite width \(depth == 1 ? settings.widths : settings.deepWidths)")
         let (fw, stationary, widths) = try finiteWidth(depth: depth, gamma: g, lambda: lam)
         let branches = exact.branches.map { String(format: "%@ %.10f (%@)", $0.kind, $0.u, $0.stable ? "stable" : "unstable") }
         // Distance of the end point from every branch the run did not end on, in error units.

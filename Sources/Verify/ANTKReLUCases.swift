@@ -132,6 +132,7 @@ struct ANTKReLUCases {
                 l.append(o.loss); k.append(o.kernel)
             }
             losses.append(ANTKEstimate.seeds(l)); kernels.append(ANTKEstimate.seeds(k))
+            progress("ReLU on \(data.name): N=\(width) done")
         }
         let fwLoss = ANTKEstimate.inverseWidth(settings.widths, losses), fwKernel = ANTKEstimate.inverseWidth(settings.widths, kernels)
         func agreement(_ name: String, _ d: ANTKEstimate, _ fw: ANTKEstimate, _ perWidth: [ANTKEstimate]) -> ANTKVerificationCase {

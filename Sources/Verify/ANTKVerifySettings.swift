@@ -1,7 +1,10 @@
 /// Sizes of the gradient-flow verification suite (`verify antk` and `--quick`).
 public struct ANTKVerifySettings: Sendable {
     public var seed: UInt64
+    /// Widths of two-layer networks (N x D weights, cheap) and of deep linear ones (L = 2; N x N
+    /// layers cost N^2 per step; L >= 3 uses the first three).
     public var widths: [Int]
+    public var deepWidths: [Int]
     public var seedsPerWidth: Int
     public var population: Int
     public var populationSeeds: Int
@@ -17,14 +20,14 @@ public struct ANTKVerifySettings: Sendable {
     public var includeDeep: Bool
 
     public static func quick(seed: UInt64) -> ANTKVerifySettings {
-        ANTKVerifySettings(seed: seed, widths: [64, 128, 256], seedsPerWidth: 2, population: 256, populationSeeds: 3,
+        ANTKVerifySettings(seed: seed, widths: [64, 128, 256], deepWidths: [64, 128, 256], seedsPerWidth: 2, population: 256, populationSeeds: 3,
                            linearFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 150, tolerance: 1e-10),
                            reluFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 300, tolerance: 1e-8),
                            dmftStep: 0.1, dmftHorizon: 15, digitsTrain: 8, digitsTest: 8, digitsDirectory: nil, includeDeep: false)
     }
 
     public static func full(seed: UInt64) -> ANTKVerifySettings {
-        ANTKVerifySettings(seed: seed, widths: [256, 512, 1024, 2048], seedsPerWidth: 3, population: 4096, populationSeeds: 4,
+        ANTKVerifySettings(seed: seed, widths: [256, 512, 1024, 2048, 4096], deepWidths: [256, 512, 1024, 2048], seedsPerWidth: 3, population: 4096, populationSeeds: 4,
                            linearFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 150, tolerance: 1e-10),
                            reluFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 300, tolerance: 1e-8),
                            dmftStep: 0.1, dmftHorizon: 25, digitsTrain: 40, digitsTest: 40, digitsDirectory: nil, includeDeep: true)
