@@ -38,6 +38,7 @@ let package = Package(
         .testTarget(name: "LinearTheoryTests", dependencies: ["LinearTheory", "Numerics", "Verify"]),
         .testTarget(name: "GradientFlowVerifyTests", dependencies: ["Verify", "LinearTheory", "Numerics"]),
         .testTarget(name: "CLITests", dependencies: ["AdaptiveKernelsCLI", "Numerics", "Verify"]),
+        .testTarget(name: "VerifyTests", dependencies: ["Verify", "LinearTheory", "Numerics"]),
         .testTarget(name: "AsymptoticsTests", dependencies: ["Asymptotics", "LinearTheory", "Numerics"]),
     ]
 )

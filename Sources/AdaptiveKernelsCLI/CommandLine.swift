@@ -30,7 +30,7 @@ public enum AdaptiveKernelsCommandLine {
         ANTKCommand.subcommand,
         ANTKPhaseCommand.subcommand,
         ANTKBlowUpCommand.subcommand,
-        VerifyDispatch.subcommand,
+        VerifyCommand.subcommand,
         KernelsCommand.subcommand,
         AsymptoticsCommand.subcommand,
         PlotCommand.subcommand,

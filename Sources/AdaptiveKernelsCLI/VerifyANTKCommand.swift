@@ -112,18 +112,3 @@ enum VerifyANTKCommand {
         return lines.joined(separator: "\n") + "\n"
     }
 }
-
-/// `verify <bayes|antk|all>` until the Bayesian verifier (issue 6) lands: antk runs, bayes is not available.
-enum VerifyDispatch {
-    static let subcommand = Subcommand(name: "verify", summary: "cross-check the exact theory against DMFT and finite networks (antk)",
-                                       usage: "usage: adaptive-kernels verify <antk|bayes|all> [options]\n\n" + VerifyANTKCommand.usage, run: run)
-
-    static func run(_ arguments: [String]) throws -> String {
-        switch arguments.first {
-        case "antk"?: return try VerifyANTKCommand.run(Array(arguments.dropFirst()))
-        case "bayes"?, "all"?: throw UsageError("verify \(arguments[0]): the Bayesian verifier (issue 6) is not available in this build; 'verify antk' is")
-        case let other?: throw UsageError("verify: unknown target '\(other)' (antk, bayes or all)")
-        case nil: throw UsageError("verify: name a target (antk, bayes or all)")
-        }
-    }
-}

@@ -1,0 +1,50 @@
+import Foundation
+import Verify
+
+/// `verify minmax-step`: wall time of single min-max iterations on the benchmark problem of issue 6
+/// (P points, deterministic inputs shared with bench/minmax_step.py).
+enum MinMaxStepBenchmark {
+    static func run(_ arguments: [String]) throws -> String {
+        let options = try ParsedArguments(arguments, valued: ["points", "depth", "samples", "activation", "repeat"], switches: [])
+        let p = try options.integer("points", default: 100, in: 1...2000)
+        let depth = try options.integer("depth", default: 2, in: 1...64)
+        let samples = try options.integer("samples", default: 100_000, in: 2...10_000_000)
+        let repeats = try options.integer("repeat", default: 5, in: 1...1000)
+        let activation: Activation
+        do { activation = try Activation(name: options.value("activation") ?? "tanh") } catch let e as VerificationInputError { throw UsageError(e.description) }
+        let problem = try BenchmarkData.problem(points: p, depth: depth, activation: activation)
+        var settings = MinMaxSettings()
+        settings.samples = samples
+        let solver = MinMaxSolver(problem: problem, settings: settings)
+        var state = solver.initialState()
+        let workspace = MinMaxSolver.Workspace(samples: samples, width: p)
+        var times: [Double] = []
+        for t in 0...repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try solver.step(&state, iteration: t, workspace: workspace)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if t > 0 { times.append(seconds) } // the first iteration warms caches and thread pools
+        }
+        let trace = (0..<p).reduce(0.0) { $0 + state.kernels[depth][$1 * p + $1] } / Double(p)
+        return String(format: "minmax-step P=%d L=%d n=%d %@: best %.4f s, median %.4f s per iteration (tr Phi^L / P = %.6f)\n",
+                      p, depth, samples, activation.rawValue, times.min()!, times.sorted()[times.count / 2], trace)
+    }
+}
+
+/// The benchmark's deterministic data (also written out by bench/minmax_step.py):
+/// x_{mu d} = cos(0.37 mu d + 0.11 mu + 0.05 d), D = 2P, C = X X^T / D + 0.1 I, y_mu = sin(0.5 mu) / |.|.
+enum BenchmarkData {
+    static func problem(points p: Int, depth: Int, activation: Activation) throws -> BayesProblem {
+        let d = 2 * p
+        var c = [Double](repeating: 0, count: p * p)
+        for i in 0..<p { for j in 0..<p {
+            var s = 0.0
+            for k in 0..<d { s += cos(0.37 * Double(i * k) + 0.11 * Double(i) + 0.05 * Double(k)) * cos(0.37 * Double(j * k) + 0.11 * Double(j) + 0.05 * Double(k)) }
+            c[i * p + j] = s / Double(d) + (i == j ? 0.1 : 0)
+        } }
+        var y = (0..<p).map { sin(0.5 * Double($0)) }
+        let norm = y.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        y = y.map { $0 / norm }
+        return try BayesProblem(inputKernel: c, trainCount: p, labels: y, gamma: 1, ridge: 0.1, depth: depth, activation: activation)
+    }
+}

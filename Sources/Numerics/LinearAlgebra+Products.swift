@@ -1,0 +1,27 @@
+import CLAPACKE
+
+/// In-place BLAS products on raw row-major buffers, for hot loops that must not allocate.
+public extension LinearAlgebra {
+    /// c (m x n) = op(a) op(b), op(a) m x k, op(b) k x n; a is stored (m x k) or, transposed, (k x m).
+    static func gemm(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
+                     m: Int, k: Int, n: Int, transposeA: Bool = false, transposeB: Bool = false,
+                     lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) {
+        if m == 0 || n == 0 || k == 0 { return }
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1.0, a, Int32(lda ?? (transposeA ? m : k)), b,
+                    Int32(ldb ?? (transposeB ? k : n)), 0.0, c, Int32(ldc ?? n))
+    }
+
+    /// c (n x n, full symmetric) = a^T a for a (k x n), via dsyrk (half the flops of gemm).
+    /// `leading` is the row stride of a (>= n): the first n columns of a wider matrix may be used.
+    static func gram(_ a: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, rows k: Int, columns n: Int, leading: Int? = nil) {
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(n), Int32(k), 1.0, a, Int32(leading ?? n), 0.0, c, Int32(n))
+        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { c[i * n + j] = c[j * n + i] } }
+    }
+
+    /// b (k x n) = a (k x n) L^T in place, with L lower triangular n x n (dtrmm).
+    static func multiplyByLowerTransposed(_ a: UnsafeMutablePointer<Double>, lower: UnsafePointer<Double>, rows k: Int, columns n: Int) {
+        cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, Int32(k), Int32(n), 1.0,
+                    lower, Int32(n), a, Int32(n))
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Langevin observables at several widths and their 1/N extrapolation (notes eq. V30-V32):
+/// y^T Phi^L y / y^T y and the test predictions. The time-step bias is measured at the smallest
+/// width by a second run at 2 dt (Richardson for an O(dt^2) scheme: bias(dt) ~ (m(2dt) - m(dt)) / 3).
+public struct LangevinEstimate: Sendable {
+    public struct WidthResult: Sendable {
+        public let width: Int
+        public let overlap: Estimate
+        public let predictions: [Estimate]
+    }
+
+    public var perWidth: [WidthResult]
+    public var overlap: Estimate
+    public var predictions: [Estimate]
+    public var drift: Double
+    public var failure: String?
+    public var converged: Bool { failure == nil }
+
+    static func observables(_ problem: BayesProblem, _ run: LangevinRun, width: Int) -> (Estimate, [Estimate], Double) {
+        let pa = problem.pointCount, p = problem.trainCount, L = problem.depth
+        let norm = problem.labels.reduce(0) { $0 + $1 * $1 }
+        let series = (0..<run.kernelSeries[L - 1][0].count).map { t -> Double in
+            var s = 0.0
+            for i in 0..<p { for j in 0..<p { s += problem.labels[i] * run.kernelSeries[L - 1][i * pa + j][t] * problem.labels[j] } }
+            return s / norm
+        }
+        let o = BatchMeans.estimate(series)
+        var drift = o.drift
+        let predictions = run.predictionSeries.map { s -> Estimate in
+            let e = BatchMeans.estimate(s); drift = max(drift, e.drift)
+            return Estimate(value: e.mean, standardError: e.standardError)
+        }
+        return (Estimate(value: o.mean, standardError: o.standardError), predictions, drift)
+    }
+
+    public static func compute(problem: BayesProblem, widths: [Int], settings: LangevinSettings, timeStepCheck: Bool = true,
+                               progress: ((String) -> Void)? = nil) throws -> LangevinEstimate {
+        var results: [WidthResult] = []
+        var drift = 0.0
+        var failure: String? = nil
+        for (index, width) in widths.enumerated() {
+            var s = settings
+            s.width = width
+            s.seed = NormalSampler.derive(settings.seed, UInt64(index))
+            let run = try LangevinNetwork(problem: problem, settings: s).run { step, total in progress?("Langevin N=\(width) \(step)/\(total)") }
+            if let f = run.failure { failure = "N = \(width): \(f)"; break }
+            let (o, p, d) = observables(problem, run, width: width)
+            drift = max(drift, d)
+            results.append(WidthResult(width: width, overlap: o, predictions: p))
+        }
+        var stepBias = Estimate(value: 0, standardError: 0)
+        var predictionBias = [Double](repeating: 0, count: problem.testCount)
+        if failure == nil, timeStepCheck, let first = results.first {
+            var s = settings
+            s.width = first.width
+            s.timeStep = 2 * settings.timeStep
+            s.seed = NormalSampler.derive(settings.seed, 0xD7)
+            let run = try LangevinNetwork(problem: problem, settings: s).run { step, total in progress?("Langevin N=\(first.width) 2dt \(step)/\(total)") }
+            if let f = run.failure { failure = "time-step check: \(f)" } else {
+                let (o, p, _) = observables(problem, run, width: first.width)
+                // |m(2dt) - m(dt)| / 3 plus one standard error of that difference (eq. V25).
+                let difference = abs(o.value - first.overlap.value)
+                let differenceSE = (o.standardError * o.standardError + first.overlap.standardError * first.overlap.standardError).squareRoot()
+                stepBias = Estimate(value: (difference + differenceSE) / 3, standardError: 0)
+                predictionBias = zip(p, first.predictions).map { (abs($0.value - $1.value) + ($0.standardError * $0.standardError + $1.standardError * $1.standardError).squareRoot()) / 3 }
+            }
+        }
+        if failure == nil, drift > MinMaxEstimate.driftLimit {
+            failure = String(format: "chain not stationary: drift z = %.1f between halves", drift)
+        }
+        guard failure == nil, !results.isEmpty else {
+            return LangevinEstimate(perWidth: results, overlap: Estimate(value: .nan, standardError: .nan), predictions: [], drift: drift, failure: failure ?? "no widths")
+        }
+        func extrapolate(_ values: [Estimate], bias: Double) -> Estimate {
+            if values.count == 1 { return Estimate(value: values[0].value, standardError: values[0].standardError, systematic: bias) }
+            let fit = InverseWidthFit(widths: results.map(\.width), values: values.map(\.value), standardErrors: values.map(\.standardError))
+            return Estimate(value: fit.intercept, standardError: fit.interceptStandardError, systematic: bias)
+        }
+        let overlap = extrapolate(results.map(\.overlap), bias: stepBias.value)
+        let predictions = (0..<problem.testCount).map { q in extrapolate(results.map { $0.predictions[q] }, bias: predictionBias[q]) }
+        return LangevinEstimate(perWidth: results, overlap: overlap, predictions: predictions, drift: drift, failure: nil)
+    }
+}

@@ -1,0 +1,274 @@
+import Dispatch
+import Foundation
+import Numerics
+
+/// Settings of the stochastic min-max solver (notes/verify-bayes.md, section 2).
+public struct MinMaxSettings: Sendable {
+    /// Fresh Gaussian samples per layer and iteration.
+    public var samples: Int = 20_000
+    public var burnIn: Int = 200
+    public var measured: Int = 200
+    /// Outer (Phi) step eta and inner (hatPhi) Newton-step fraction (eqs. V9, V10).
+    public var outerStep: Double = 0.5
+    public var innerStep: Double = 0.5
+    /// Trust radius on the whitened outer step (eq. V11).
+    public var trustRadius: Double = 0.5
+    public var batches: Int = BatchMeans.defaultBatches
+    public var seed: UInt64 = 1
+    public init() {}
+}
+
+/// One min-max run: time series of every kernel entry and prediction over the measured iterations.
+public struct MinMaxRun: Sendable {
+    /// series[l-1][entry][t]: Phi^l entries (row-major over all points) at measured iteration t.
+    public var kernelSeries: [[[Double]]]
+    public var predictionSeries: [[Double]]
+    public var minimumESS: Double
+    public var finalGradientNorm: Double
+    public var failure: String?
+}
+
+/// Algorithm 1 of the paper for any activation: inner ascent on the duals hatPhi^l, outer descent on
+/// the kernels Phi^l, with Z_l's moments by self-normalized importance sampling on fresh samples.
+public struct MinMaxSolver: Sendable {
+    public let problem: BayesProblem
+    public let settings: MinMaxSettings
+
+    public init(problem: BayesProblem, settings: MinMaxSettings) {
+        self.problem = problem
+        self.settings = settings
+    }
+
+    /// Mutable iteration state: Phi^l over all points (l = 0...L), hatPhi^l on the training block,
+    /// and the Gaussian proposal of layer l's importance sampler (eq. V6b).
+    public struct State: Sendable {
+        public var kernels: [[Double]]
+        public var duals: [[Double]]
+        public var proposals: [[Double]]
+        public var minimumESS = Double.infinity
+        public var gradientNorm = 0.0
+    }
+
+    public func initialState() -> State {
+        let p = problem.trainCount
+        return State(kernels: Array(repeating: problem.inputKernel, count: problem.depth + 1),
+                     duals: Array(repeating: [Double](repeating: 0, count: p * p), count: problem.depth + 1),
+                     proposals: Array(repeating: problem.inputKernel, count: problem.depth + 1))
+    }
+
+    /// Sample buffers reused across iterations (n x (P+Q) each).
+    public final class Workspace: @unchecked Sendable {
+        let h, f, scratch: UnsafeMutableBufferPointer<Double>
+        let base, weights: UnsafeMutableBufferPointer<Double>
+        public init(samples: Int, width: Int) {
+            h = .allocate(capacity: samples * width)
+            f = .allocate(capacity: samples * width)
+            scratch = .allocate(capacity: samples * width)
+            base = .allocate(capacity: samples)
+            weights = .allocate(capacity: samples)
+        }
+        deinit { [h, f, scratch, base, weights].forEach { $0.deallocate() } }
+    }
+
+    public struct StepFailure: Error { public let reason: String }
+
+    /// Inflation of the proposal covariance over the last tilted second moment (eq. V6b).
+    public static let proposalInflation = 1.1
+
+    /// Draws layer l's samples h ~ N(0, Sigma) (Sigma: the proposal, or Phi^{l-1} if it is unusable),
+    /// phi(h), and the log density ratio -h^T (Phi^{-1} - Sigma^{-1}) h / 2 into `base` (eq. V6b).
+    func sample(input: [Double], proposal: [Double], seed: UInt64, workspace ws: Workspace) throws {
+        let n = settings.samples, pa = problem.pointCount
+        var sampling = proposal
+        var lowerOrNil = LinearAlgebra.cholesky(sampling, n: pa)
+        let inputInverse = LinearAlgebra.inverseSPD(input, n: pa)
+        var proposalInverse = LinearAlgebra.inverseSPD(sampling, n: pa)
+        if lowerOrNil == nil || proposalInverse == nil {
+            sampling = input; lowerOrNil = LinearAlgebra.cholesky(input, n: pa); proposalInverse = inputInverse
+        }
+        guard let lower = lowerOrNil, let pInv = proposalInverse, let iInv = inputInverse else {
+            throw StepFailure(reason: "Phi lost positive definiteness")
+        }
+        let (h, f, scratch, base) = (ws.h, ws.f, ws.scratch, ws.base)
+        NormalSampler.fill(h, seed: seed)
+        lower.withUnsafeBufferPointer { LinearAlgebra.multiplyByLowerTransposed(h.baseAddress!, lower: $0.baseAddress!, rows: n, columns: pa) }
+        let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+        let activation = problem.activation
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * size * pa, hi = min(n, (c + 1) * size) * pa
+            if lo >= hi { return }
+            let part = UnsafeMutableBufferPointer(rebasing: f[lo..<hi])
+            _ = part.initialize(from: h[lo..<hi])
+            activation.apply(part)
+        }
+        if sampling == input {
+            for s in 0..<n { base[s] = 0 }
+            return
+        }
+        let ratio = SmallMatrix.add(iInv, pInv, scale: -1)
+        ratio.withUnsafeBufferPointer { r in
+            LinearAlgebra.gemm(h.baseAddress!, r.baseAddress!, scratch.baseAddress!, m: n, k: pa, n: pa)
+        }
+        for s in 0..<n {
+            var q = 0.0
+            let row = s * pa
+            for j in 0..<pa { q += scratch[row + j] * h[row + j] }
+            base[s] = -0.5 * q
+        }
+    }
+
+    /// Tilted moments of the current samples under the dual hatPhi (eqs. V5-V7): A = <phi phi^T> and
+    /// hh = <h h^T> over all points, with self-normalized weights exp(base - phi_t^T hatPhi phi_t / 2).
+    func tiltedMoments(dual: [Double], workspace ws: Workspace, needSecondMoment: Bool) -> (a: [Double], hh: [Double], ess: Double) {
+        let n = settings.samples, pa = problem.pointCount, p = problem.trainCount
+        let (h, f, scratch, base, w) = (ws.h, ws.f, ws.scratch, ws.base, ws.weights)
+        // q_s = phi_t(s)^T hatPhi phi_t(s) via one gemm on the training columns.
+        dual.withUnsafeBufferPointer { d in
+            LinearAlgebra.gemm(f.baseAddress!, d.baseAddress!, scratch.baseAddress!, m: n, k: p, n: p, lda: pa, ldc: pa)
+        }
+        var maxLog = -Double.infinity
+        for s in 0..<n {
+            var q = 0.0
+            let row = s * pa
+            for j in 0..<p { q += scratch[row + j] * f[row + j] }
+            w[s] = base[s] - 0.5 * q
+            if w[s] > maxLog { maxLog = w[s] }
+        }
+        var total = 0.0
+        for s in 0..<n { w[s] = exp(w[s] - maxLog); total += w[s] }
+        var sumSquares = 0.0
+        for s in 0..<n { w[s] /= total; sumSquares += w[s] * w[s] }
+        func weightedGram(_ x: UnsafeMutableBufferPointer<Double>) -> [Double] {
+            let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = c * size, hi = min(n, (c + 1) * size)
+                if lo >= hi { return }
+                for s in lo..<hi {
+                    let r = w[s].squareRoot()
+                    for j in 0..<pa { scratch[s * pa + j] = r * x[s * pa + j] }
+                }
+            }
+            var g = [Double](repeating: 0, count: pa * pa)
+            g.withUnsafeMutableBufferPointer { LinearAlgebra.gram(scratch.baseAddress!, $0.baseAddress!, rows: n, columns: pa) }
+            return g
+        }
+        let a = weightedGram(f)
+        let hh = needSecondMoment ? weightedGram(h) : []
+        return (a, hh, 1 / sumSquares)
+    }
+
+    /// One iteration of Algorithm 1 (eqs. V9-V12). Throws StepFailure when a kernel leaves the PD cone.
+    public func step(_ state: inout State, iteration: Int, workspace: Workspace) throws {
+        let L = problem.depth, p = problem.trainCount, pa = problem.pointCount
+        var moments: [[Double]] = [[]], secondMoments: [[Double]] = [[]]
+        state.minimumESS = .infinity
+        for l in 1...L {
+            try sample(input: state.kernels[l - 1], proposal: state.proposals[l],
+                       seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l)), workspace: workspace)
+            let before = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: false)
+            // Inner ascent: a damped Newton step on hatPhi^l toward <phi phi^T> = Phi^l (eq. V10).
+            let phiT = SmallMatrix.leadingBlock(state.kernels[l], pa, p)
+            guard let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
+            let residual = SmallMatrix.add(SmallMatrix.leadingBlock(before.a, pa, p), phiT, scale: -1)
+            // Trust region: the step, whitened by Phi^l (|Phi^{1/2} dH Phi^{1/2}|_F = |Phi^{-1/2} r Phi^{-1/2}|_F),
+            // is at most the trust radius (eq. V10).
+            guard let lower = LinearAlgebra.cholesky(phiT, n: p), let lowerInverse = LinearAlgebra.solve(lower, SmallMatrix.identity(p), n: p, nrhs: p) else {
+                throw StepFailure(reason: "Phi^\(l) singular")
+            }
+            let whitenedResidual = SmallMatrix.frobeniusNorm(LinearAlgebra.multiply(LinearAlgebra.multiply(lowerInverse, residual, m: p, k: p, n: p),
+                                                                                    transpose(lowerInverse, p), m: p, k: p, n: p))
+            let innerSize = settings.innerStep * min(1, settings.trustRadius / max(settings.innerStep * whitenedResidual, 1e-300))
+            state.duals[l] = SmallMatrix.symmetrized(
+                SmallMatrix.add(state.duals[l], SmallMatrix.sandwich(inverse, residual, p), scale: innerSize), p)
+            // The outer gradient is taken at the updated dual: reweight the same samples (eq. V8).
+            let m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+            moments.append(m.a); secondMoments.append(SmallMatrix.leadingBlock(m.hh, pa, p))
+            state.proposals[l] = m.hh.map { MinMaxSolver.proposalInflation * $0 }
+            state.minimumESS = min(state.minimumESS, before.ess, m.ess)
+        }
+        // Targets for hatPhi^l from the Phi^l-gradient of the action (eq. V8).
+        var targets: [[Double]] = [[]]
+        for l in 1...L {
+            let phiT = SmallMatrix.leadingBlock(state.kernels[l], pa, p)
+            if l < L {
+                guard let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
+                targets.append(SmallMatrix.sandwich(inverse, SmallMatrix.add(secondMoments[l + 1], phiT, scale: -1), p).map { -$0 })
+            } else {
+                var k = phiT
+                for i in 0..<p { k[i * p + i] += problem.ridge }
+                guard let v = LinearAlgebra.solveSPD(k, problem.labels, n: p) else { throw StepFailure(reason: "Phi^L + b I singular") }
+                let g2 = problem.gamma * problem.gamma
+                targets.append((0..<(p * p)).map { -g2 * v[$0 / p] * v[$0 % p] })
+            }
+        }
+        // Outer descent on Phi^l in the inverse-kernel chart with a trust radius (eq. V11).
+        state.gradientNorm = 0
+        for l in 1...L {
+            let phiT = SmallMatrix.leadingBlock(state.kernels[l], pa, p)
+            let gradient = SmallMatrix.symmetrized(SmallMatrix.add(targets[l], state.duals[l], scale: -1).map { 0.5 * $0 }, p)
+            guard let lower = LinearAlgebra.cholesky(phiT, n: p), let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else {
+                throw StepFailure(reason: "Phi^\(l) lost positive definiteness")
+            }
+            let whitened = LinearAlgebra.multiply(LinearAlgebra.multiply(transpose(lower, p), gradient, m: p, k: p, n: p), lower, m: p, k: p, n: p)
+            let norm = SmallMatrix.frobeniusNorm(whitened)
+            state.gradientNorm = max(state.gradientNorm, norm)
+            var size = settings.outerStep * min(1, settings.trustRadius / max(settings.outerStep * norm, 1e-300))
+            var updated: [Double]? = nil
+            for _ in 0..<20 {
+                if let candidate = LinearAlgebra.inverseSPD(SmallMatrix.add(inverse, gradient, scale: size), n: p) { updated = candidate; break }
+                size *= 0.5
+            }
+            guard let newTrain = updated.map({ SmallMatrix.symmetrized($0, p) }) else {
+                throw StepFailure(reason: "outer step left the PD cone at layer \(l)")
+            }
+            state.kernels[l] = try extendToTestPoints(train: newTrain, moments: moments[l])
+        }
+    }
+
+    /// Phi^l over all points: the tilted moment A congruence-transformed so that its training block
+    /// is the updated Phi^l_tt (eq. V12); positive definiteness is preserved.
+    func extendToTestPoints(train: [Double], moments a: [Double]) throws -> [Double] {
+        let p = problem.trainCount, pa = problem.pointCount
+        guard pa > p else { return train }
+        guard let target = LinearAlgebra.cholesky(train, n: p),
+              let source = LinearAlgebra.cholesky(SmallMatrix.leadingBlock(a, pa, p), n: p),
+              let sourceInverse = LinearAlgebra.solve(source, SmallMatrix.identity(p), n: p, nrhs: p) else {
+            throw StepFailure(reason: "tilted moment not positive definite")
+        }
+        let r = LinearAlgebra.multiply(target, sourceInverse, m: p, k: p, n: p)
+        var b = SmallMatrix.identity(pa)
+        for i in 0..<p { for j in 0..<p { b[i * pa + j] = r[i * p + j] } }
+        let ba = LinearAlgebra.multiply(b, a, m: pa, k: pa, n: pa)
+        return SmallMatrix.symmetrized(LinearAlgebra.multiply(ba, transpose(b, pa), m: pa, k: pa, n: pa), pa)
+    }
+
+    /// Runs burn-in then the measured iterations and records the series.
+    public func run(progress: ((Int, Int) -> Void)? = nil) -> MinMaxRun {
+        let pa = problem.pointCount, L = problem.depth
+        let workspace = Workspace(samples: settings.samples, width: pa)
+        var state = initialState()
+        var series = Array(repeating: Array(repeating: [Double](), count: pa * pa), count: L)
+        var predictions = Array(repeating: [Double](), count: problem.testCount)
+        var minESS = Double.infinity
+        let total = settings.burnIn + settings.measured
+        for t in 0..<total {
+            do { try step(&state, iteration: t, workspace: workspace) } catch let failure as StepFailure {
+                return MinMaxRun(kernelSeries: series, predictionSeries: predictions, minimumESS: minESS,
+                                 finalGradientNorm: state.gradientNorm, failure: "\(failure.reason) at iteration \(t)")
+            } catch { fatalError("unexpected \(error)") }
+            progress?(t + 1, total)
+            guard t >= settings.burnIn else { continue }
+            minESS = min(minESS, state.minimumESS)
+            for l in 1...L { for e in 0..<(pa * pa) { series[l - 1][e].append(state.kernels[l][e]) } }
+            if let f = problem.predictions(state.kernels[L]) { for q in f.indices { predictions[q].append(f[q]) } }
+        }
+        return MinMaxRun(kernelSeries: series, predictionSeries: predictions, minimumESS: minESS,
+                         finalGradientNorm: state.gradientNorm, failure: nil)
+    }
+}
+
+func transpose(_ a: [Double], _ n: Int) -> [Double] {
+    var t = a
+    for i in 0..<n { for j in 0..<n { t[j * n + i] = a[i * n + j] } }
+    return t
+}

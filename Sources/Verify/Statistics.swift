@@ -1,0 +1,74 @@
+import Foundation
+
+/// A number with a one-standard-error bar and an additive systematic bound (both >= 0).
+public struct Estimate: Sendable, Equatable, CustomStringConvertible {
+    public var value: Double
+    public var standardError: Double
+    public var systematic: Double
+
+    public init(value: Double, standardError: Double, systematic: Double = 0) {
+        self.value = value; self.standardError = standardError; self.systematic = systematic
+    }
+
+    /// The pass/fail half-width for a comparison: k standard errors plus the systematic bound (notes eq. V20).
+    public func tolerance(k: Double) -> Double { k * standardError + systematic }
+
+    public var description: String {
+        let err = standardError + systematic
+        return String(format: "%.5g ± %.2g", value, err)
+    }
+}
+
+/// Batch means of a stationary, correlated time series (notes eq. V15).
+public enum BatchMeans {
+    public static let defaultBatches = 20
+
+    /// Mean and standard error from `batches` contiguous batches; also the lag-one correlation of
+    /// the batch means (a check that the batches are long enough) and the drift z-score between halves.
+    public static func estimate(_ series: [Double], batches: Int = BatchMeans.defaultBatches) -> (mean: Double, standardError: Double, drift: Double) {
+        let n = series.count
+        let b = max(2, min(batches, n))
+        let size = n / b
+        guard size >= 1 else { return (series.first ?? .nan, .infinity, 0) }
+        let means = (0..<b).map { k in series[(k * size)..<((k + 1) * size)].reduce(0, +) / Double(size) }
+        let mean = means.reduce(0, +) / Double(b)
+        let variance = means.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(b - 1)
+        let se = (variance / Double(b)).squareRoot()
+        let half = b / 2
+        let first = means[0..<half].reduce(0, +) / Double(half)
+        let second = means[half...].reduce(0, +) / Double(b - half)
+        let driftSE = (variance / Double(half) + variance / Double(b - half)).squareRoot()
+        let drift = driftSE > 0 ? abs(first - second) / driftSE : 0
+        return (mean, se, drift)
+    }
+}
+
+/// Weighted least-squares fit O(N) = O_inf + a / N over several widths (notes eq. V30).
+public struct InverseWidthFit: Sendable {
+    public let intercept: Double
+    public let interceptStandardError: Double
+    public let slope: Double
+    /// chi^2 per degree of freedom of the fit (nan for two points: an exact fit).
+    public let reducedChiSquare: Double
+
+    public init(widths: [Int], values: [Double], standardErrors: [Double]) {
+        let x = widths.map { 1 / Double($0) }
+        let w = standardErrors.map { 1 / max($0 * $0, 1e-300) }
+        let sw = w.reduce(0, +)
+        let sx = zip(w, x).reduce(0) { $0 + $1.0 * $1.1 }
+        let sxx = zip(w, x).reduce(0) { $0 + $1.0 * $1.1 * $1.1 }
+        let sy = zip(w, values).reduce(0) { $0 + $1.0 * $1.1 }
+        let sxy = (0..<x.count).reduce(0) { $0 + w[$1] * x[$1] * values[$1] }
+        let det = sw * sxx - sx * sx
+        let a = (sxx * sy - sx * sxy) / det
+        let b = (sw * sxy - sx * sy) / det
+        let chi2 = (0..<x.count).reduce(0) { $0 + w[$1] * pow(values[$1] - a - b * x[$1], 2) }
+        let dof = x.count - 2
+        let reduced = dof > 0 ? chi2 / Double(dof) : .nan
+        intercept = a
+        slope = b
+        reducedChiSquare = reduced
+        // Inflate by sqrt(chi2/dof) when the 1/N model does not describe the data within errors.
+        interceptStandardError = (sxx / det).squareRoot() * (reduced.isFinite ? max(1, reduced.squareRoot()) : 1)
+    }
+}
