@@ -18,9 +18,25 @@ public struct DirectLinearSaddle: Sendable {
         for i in 0..<p { k[i * p + i] += problem.ridge }
         guard let v0 = LinearAlgebra.solveSPD(k, problem.labels, n: p) else { throw VerificationInputError("singular input kernel") }
         for i in 0..<p { x[pa + i] = v0[i] }
-        let u0 = Self.kernels(problem, x).last!
-        for i in 0..<pa { x[i] = (0..<p).reduce(0.0) { $0 + u0[i * pa + $1] * v0[$1] } }
-        var r = Self.residuals(problem, x)
+        // Continuation in gamma^2 from the lazy limit (u = C v there), Newton at each stage.
+        for i in 0..<pa { x[i] = (0..<p).reduce(0.0) { $0 + problem.inputKernel[i * pa + $1] * v0[$1] } }
+        let stages = 40
+        var r: [Double] = []
+        for stage in 1...stages {
+            let g = problem.gamma * (Double(stage) / Double(stages)).squareRoot()
+            let stageProblem = try BayesProblem(inputKernel: problem.inputKernel, trainCount: p, labels: problem.labels, gamma: g,
+                                                ridge: problem.ridge, depth: problem.depth, activation: .identity)
+            (x, r) = Self.newton(stageProblem, x)
+        }
+        residual = SmallMatrix.frobeniusNorm(r)
+        guard residual < 1e-9 else { throw VerificationInputError("direct linear saddle: Newton did not converge (residual \(residual))") }
+        kernels = Self.kernels(problem, x).map { SmallMatrix.symmetrized($0, pa) }
+    }
+
+    /// Newton's method with a finite-difference Jacobian and backtracking on |residual|.
+    static func newton(_ problem: BayesProblem, _ start: [Double]) -> ([Double], [Double]) {
+        var x = start
+        var r = residuals(problem, x)
         for _ in 0..<100 {
             let norm = SmallMatrix.frobeniusNorm(r)
             if norm < 1e-13 { break }
@@ -30,22 +46,20 @@ public struct DirectLinearSaddle: Sendable {
                 var y = x
                 let h = 1e-7 * max(1, abs(x[j]))
                 y[j] += h
-                let ry = Self.residuals(problem, y)
+                let ry = residuals(problem, y)
                 for i in 0..<m { jacobian[i * m + j] = (ry[i] - r[i]) / h }
             }
             guard let delta = LinearAlgebra.solve(jacobian, r, n: m) else { break }
             var scale = 1.0
             while scale > 1e-4 {
                 let candidate = zip(x, delta).map { $0 - scale * $1 }
-                let rc = Self.residuals(problem, candidate)
+                let rc = residuals(problem, candidate)
                 if SmallMatrix.frobeniusNorm(rc) < norm { x = candidate; r = rc; break }
                 scale *= 0.5
             }
             if scale <= 1e-4 { break }
         }
-        residual = SmallMatrix.frobeniusNorm(r)
-        guard residual < 1e-9 else { throw VerificationInputError("direct linear saddle: Newton did not converge (residual \(residual))") }
-        kernels = Self.kernels(problem, x).map { SmallMatrix.symmetrized($0, pa) }
+        return (x, r)
     }
 
     static func kernels(_ problem: BayesProblem, _ x: [Double]) -> [[Double]] {

@@ -34,11 +34,15 @@ public enum BatchMeans {
         let mean = means.reduce(0, +) / Double(b)
         let variance = means.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(b - 1)
         let se = (variance / Double(b)).squareRoot()
+        // Drift: halves compared against the pooled scatter of batch means about their own half's mean,
+        // so that a trend shows up as a large z instead of inflating its own error bar (eq. V18).
         let half = b / 2
         let first = means[0..<half].reduce(0, +) / Double(half)
         let second = means[half...].reduce(0, +) / Double(b - half)
-        let driftSE = (variance / Double(half) + variance / Double(b - half)).squareRoot()
-        let drift = driftSE > 0 ? abs(first - second) / driftSE : 0
+        let pooled = (means[0..<half].reduce(0) { $0 + ($1 - first) * ($1 - first) }
+            + means[half...].reduce(0) { $0 + ($1 - second) * ($1 - second) }) / Double(max(1, b - 2))
+        let driftSE = (pooled / Double(half) + pooled / Double(b - half)).squareRoot()
+        let drift = driftSE > 0 ? abs(first - second) / driftSE : (first == second ? 0 : .infinity)
         return (mean, se, drift)
     }
 }

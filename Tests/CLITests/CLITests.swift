@@ -156,3 +156,38 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(value.serialized(indent: 0), "{\"b\": \"q\\\"\\\\\\n\",\"a\": [1, false, null]}")
     }
 }
+
+final class VerifyCommandTests: XCTestCase {
+    func testVerifySidesAndBadInputExitTwoWithOneLine() {
+        for arguments in [["verify"], ["verify", "antk"], ["verify", "all"], ["verify", "bogus"],
+                          ["verify", "bayes", "--format", "csv"], ["verify", "bayes", "--seed", "x"],
+                          ["verify", "bayes", "--quick", "--smoke"], ["verify", "bayes", "--bogus"],
+                          ["verify", "minmax-step", "--activation", "softplus"]] {
+            let result = AdaptiveKernelsCommandLine.run(arguments)
+            XCTAssertEqual(result.exitCode, 2, "\(arguments)")
+            XCTAssertEqual(result.standardOutput, "", "\(arguments)")
+            XCTAssertEqual(result.standardError.split(separator: "\n").count, 1, "\(arguments)")
+        }
+        XCTAssertTrue(AdaptiveKernelsCommandLine.run(["verify", "antk"]).standardError.contains("issue 7"))
+    }
+
+    func testSmokePlanJSONShapeAndDeterminism() throws {
+        let first = AdaptiveKernelsCommandLine.run(["verify", "bayes", "--smoke", "--seed", "1", "--format", "json"])
+        XCTAssertEqual(first.exitCode, 0, first.standardError + first.standardOutput)
+        let json = try JSONSerialization.jsonObject(with: Data(first.standardOutput.utf8)) as! [String: Any]
+        let cases = json["cases"] as! [[String: Any]]
+        XCTAssertGreaterThanOrEqual(cases.count, 8)
+        for c in cases {
+            XCTAssertNotNil(c["name"] as? String)
+            XCTAssertNotNil(c["estimates"] as? [String: Any])
+            XCTAssertNotNil(c["tolerance"] as? Double)
+            XCTAssertEqual(c["pass"] as? Bool, true, "\(c)")
+            XCTAssertTrue(c["exact"] is Double || c["exact"] is NSNull)
+        }
+        let second = AdaptiveKernelsCommandLine.run(["verify", "bayes", "--smoke", "--seed", "1", "--format", "json"])
+        XCTAssertEqual(first.standardOutput, second.standardOutput)
+        let table = AdaptiveKernelsCommandLine.run(["verify", "bayes", "--smoke"])
+        XCTAssertTrue(table.standardOutput.contains("verdict"))
+        XCTAssertTrue(table.standardOutput.contains("all \(cases.count) cases pass"))
+    }
+}
