@@ -15,15 +15,22 @@ public enum Activation: String, Sendable, CaseIterable {
         switch self {
         case .identity: return h
         case .relu: return h > 0 ? h : 0
-        case .tanh: return Foundation.tanh(h)
+        case .tanh: return Activation.fastTanh(h)
         }
+    }
+
+    /// tanh(x) = -expm1(-2|x|) / (2 + expm1(-2|x|)) with the sign of x: a few ulp everywhere (no
+    /// cancellation near 0) and about twice as fast as glibc's tanh.
+    @inline(__always) static func fastTanh(_ x: Double) -> Double {
+        let e = expm1(-2 * abs(x))
+        return copysign(-e / (2 + e), x)
     }
 
     @inline(__always) public func derivative(_ h: Double) -> Double {
         switch self {
         case .identity: return 1
         case .relu: return h > 0 ? 1 : 0
-        case .tanh: let t = Foundation.tanh(h); return 1 - t * t
+        case .tanh: let t = Activation.fastTanh(h); return 1 - t * t
         }
     }
 
@@ -32,7 +39,7 @@ public enum Activation: String, Sendable, CaseIterable {
         switch self {
         case .identity: return
         case .relu: for i in values.indices where values[i] < 0 { values[i] = 0 }
-        case .tanh: for i in values.indices { values[i] = Foundation.tanh(values[i]) }
+        case .tanh: for i in values.indices { values[i] = Activation.fastTanh(values[i]) }
         }
     }
 }

@@ -109,11 +109,22 @@ public struct MinMaxSolver: Sendable {
         ratio.withUnsafeBufferPointer { r in
             LinearAlgebra.gemm(h.baseAddress!, r.baseAddress!, scratch.baseAddress!, m: n, k: pa, n: pa)
         }
-        for s in 0..<n {
-            var q = 0.0
-            let row = s * pa
-            for j in 0..<pa { q += scratch[row + j] * h[row + j] }
-            base[s] = -0.5 * q
+        Self.rowDots(scratch, h, into: base, rows: n, stride: pa, columns: pa, scale: -0.5)
+    }
+
+    /// out[s] = scale * sum_{j < columns} a[s, j] b[s, j], in parallel over the fixed sample chunks.
+    static func rowDots(_ a: UnsafeMutableBufferPointer<Double>, _ b: UnsafeMutableBufferPointer<Double>,
+                        into out: UnsafeMutableBufferPointer<Double>, rows n: Int, stride: Int, columns: Int, scale: Double) {
+        let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * size, hi = min(n, (c + 1) * size)
+            if lo >= hi { return }
+            for s in lo..<hi {
+                var q = 0.0
+                let row = s * stride
+                for j in 0..<columns { q += a[row + j] * b[row + j] }
+                out[s] = scale * q
+            }
         }
     }
 
@@ -126,12 +137,10 @@ public struct MinMaxSolver: Sendable {
         dual.withUnsafeBufferPointer { d in
             LinearAlgebra.gemm(f.baseAddress!, d.baseAddress!, scratch.baseAddress!, m: n, k: p, n: p, lda: pa, ldc: pa)
         }
+        Self.rowDots(scratch, f, into: w, rows: n, stride: pa, columns: p, scale: -0.5)
         var maxLog = -Double.infinity
         for s in 0..<n {
-            var q = 0.0
-            let row = s * pa
-            for j in 0..<p { q += scratch[row + j] * f[row + j] }
-            w[s] = base[s] - 0.5 * q
+            w[s] += base[s]
             if w[s] > maxLog { maxLog = w[s] }
         }
         var total = 0.0
