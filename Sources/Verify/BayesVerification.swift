@@ -19,6 +19,9 @@ public struct BayesVerification: Sendable {
         public var multiSaddle: (String, String, Int) = ("20", "1/64", 4)
         public var multiSaddleWidths: [Int] = []
         public var multiSaddleTime: Double = 200
+        /// Width and measured time of the weight-space vs pre-activation check (0: skipped).
+        public var weightSpaceWidth = 32
+        public var weightSpaceTime: Double = 150
 
         public static func quick(seed: UInt64) -> Plan {
             var plan = Plan(seed: seed)
@@ -41,8 +44,8 @@ public struct BayesVerification: Sendable {
         public static func smoke(seed: UInt64) -> Plan {
             var plan = Plan(seed: seed)
             plan.minMax.samples = 2_000
-            plan.minMax.burnIn = 150
-            plan.minMax.measured = 100
+            plan.minMax.burnIn = 300
+            plan.minMax.measured = 200
             plan.whitenedMinMax = [("1", "10", 1)]
             plan.whitenedLangevin = ("1", "10", 2)
             plan.langevin.burnInTime = 20
@@ -66,6 +69,8 @@ public struct BayesVerification: Sendable {
             plan.nonlinearWidths = [256, 512, 1024, 2048]
             plan.multiSaddleWidths = [512, 1024, 2048]
             plan.multiSaddleTime = 400
+            plan.weightSpaceWidth = 64
+            plan.weightSpaceTime = 600
             return plan
         }
     }
@@ -125,6 +130,28 @@ public struct BayesVerification: Sendable {
             cases.append(.against(exact: worstExact, name: "minmax linear general-C all kernel entries (worst entry)",
                                   measured: Self.named("minmax", worstEstimate), failure: failure,
                                   note: String(format: "worst |diff|/tol = %.2f over %d entries (Bonferroni k = %.2f)", worst, entries, k), comparisons: entries))
+        }
+
+        // 3a. The Langevin sampler's reparametrization: explicit weights vs weights integrated out (eq. V26).
+        if plan.weightSpaceWidth > 0 {
+            let p = 3, width = plan.weightSpaceWidth
+            var x = [Double](repeating: 0, count: p * p)
+            for i in 0..<p { x[i * p + i] = Double(p).squareRoot() }
+            let problem = try BayesProblem.whitened(points: p, gamma: 1, ridge: 0.1, depth: 2, activation: .tanh)
+            progress?("weight-space Langevin N=\(width)")
+            var s = langevinSettings()
+            s.width = width; s.timeStep = 0.02; s.burnInTime = 10; s.measuredTime = plan.weightSpaceTime; s.recordEvery = 10
+            let series = try WeightSpaceLangevin(inputs: x, dimension: p, problem: problem, settings: s).overlapSeries()
+            let w = BatchMeans.estimate(series)
+            var t = langevinSettings()
+            t.measuredTime = 2 * plan.weightSpaceTime
+            let pre = try LangevinEstimate.compute(problem: problem, widths: [width], settings: t, progress: progress)
+            let failure = pre.failure ?? (w.drift > BatchMeans.driftLimit(series: 1) ? String(format: "weight-space chain not stationary (drift z = %.1f)", w.drift) : nil)
+            var weightEstimate = Self.named("langevin", Estimate(value: w.mean, standardError: w.standardError))
+            weightEstimate = .init(name: "weight-space", estimate: weightEstimate.estimate)
+            cases.append(.between(weightEstimate, Self.named("langevin", pre.overlap),
+                                  name: "Langevin tanh N=\(width): explicit weights vs pre-activation sampler (same finite N)",
+                                  failure: failure, note: "weight-space chain: \(weightEstimate.estimate)"))
         }
 
         // 3. Langevin networks vs the certified overlaps (the authors' case gamma=4, beta=10, L=16).

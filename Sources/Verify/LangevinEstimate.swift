@@ -66,8 +66,9 @@ public struct LangevinEstimate: Sendable {
                 predictionBias = zip(p, first.predictions).map { (abs($0.value - $1.value) + ($0.standardError * $0.standardError + $1.standardError * $1.standardError).squareRoot()) / 3 }
             }
         }
-        if failure == nil, drift > MinMaxEstimate.driftLimit {
-            failure = String(format: "chain not stationary: drift z = %.1f between halves", drift)
+        let limit = BatchMeans.driftLimit(series: widths.count * (1 + problem.testCount))
+        if failure == nil, drift > limit {
+            failure = String(format: "chain not stationary: drift z = %.1f between halves (limit %.1f)", drift, limit)
         }
         guard failure == nil, !results.isEmpty else {
             return LangevinEstimate(perWidth: results, overlap: Estimate(value: .nan, standardError: .nan), predictions: [], drift: drift, failure: failure ?? "no widths")

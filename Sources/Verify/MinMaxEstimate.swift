@@ -14,8 +14,6 @@ public struct MinMaxEstimate: Sendable {
     public var failure: String?
     public var converged: Bool { failure == nil }
 
-    /// Threshold on the drift z-score above which the run is reported as not converged.
-    public static let driftLimit = 4.0
     public static let minimumEffectiveSamples = 100.0
 
     public static func compute(problem: BayesProblem, settings: MinMaxSettings,
@@ -30,10 +28,11 @@ public struct MinMaxEstimate: Sendable {
 
     static func combine(problem: BayesProblem, coarse: MinMaxRun, fine: MinMaxRun, batches: Int) -> MinMaxEstimate {
         let pa = problem.pointCount, p = problem.trainCount
-        var drift = 0.0
+        var drift = 0.0, checked = 0
         func extrapolate(_ a: [Double], _ b: [Double]) -> Estimate {
             let x = BatchMeans.estimate(a, batches: batches), y = BatchMeans.estimate(b, batches: batches)
             drift = max(drift, x.drift, y.drift)
+            checked += 2
             let shift = y.mean - x.mean
             // 2 m(n) - m(n/2); the unknown O(1/n^2) remainder is bounded by a quarter of the shift (eq. V17).
             return Estimate(value: y.mean + shift, standardError: (4 * y.standardError * y.standardError + x.standardError * x.standardError).squareRoot(),
@@ -57,8 +56,9 @@ public struct MinMaxEstimate: Sendable {
         }
         let predictions = (0..<problem.testCount).map { extrapolate(coarse.predictionSeries[$0], fine.predictionSeries[$0]) }
         let ess = min(coarse.minimumESS, fine.minimumESS)
-        if drift > driftLimit {
-            failure = String(format: "not stationary: drift z = %.1f between halves of the measured iterations", drift)
+        let limit = BatchMeans.driftLimit(series: checked)
+        if drift > limit {
+            failure = String(format: "not stationary: drift z = %.1f between halves of the measured iterations (limit %.1f over %d series)", drift, limit, checked)
         } else if ess < minimumEffectiveSamples {
             failure = String(format: "importance weights degenerate: effective sample size %.0f", ess)
         }

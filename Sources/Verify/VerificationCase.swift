@@ -6,6 +6,11 @@ public struct VerificationCase: Sendable {
     public struct NamedEstimate: Sendable {
         public let name: String
         public let estimate: Estimate
+        public init(name: String, estimate: Estimate) { self.name = name; self.estimate = estimate }
+    }
+
+    public init(name: String, exact: Double?, estimates: [NamedEstimate], tolerance: Double, pass: Bool, note: String) {
+        self.name = name; self.exact = exact; self.estimates = estimates; self.tolerance = tolerance; self.pass = pass; self.note = note
     }
 
     public let name: String

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import AdaptiveKernelsCLI
+import Verify
 
 final class CLITests: XCTestCase {
     func run(_ arguments: [String]) -> CommandResult { AdaptiveKernelsCommandLine.run(arguments) }
@@ -186,8 +187,16 @@ final class VerifyCommandTests: XCTestCase {
         }
         let second = AdaptiveKernelsCommandLine.run(["verify", "bayes", "--smoke", "--seed", "1", "--format", "json"])
         XCTAssertEqual(first.standardOutput, second.standardOutput)
-        let table = AdaptiveKernelsCommandLine.run(["verify", "bayes", "--smoke"])
-        XCTAssertTrue(table.standardOutput.contains("verdict"))
-        XCTAssertTrue(table.standardOutput.contains("all \(cases.count) cases pass"))
+    }
+
+    func testReportTableMarksFailures() {
+        let ok = VerificationCase.against(exact: 1, name: "a", measured: .init(name: "minmax", estimate: Estimate(value: 1.001, standardError: 0.001)), failure: nil)
+        let bad = VerificationCase.against(exact: 1, name: "b", measured: .init(name: "langevin", estimate: Estimate(value: 1.1, standardError: 0.001)), failure: nil)
+        let stuck = VerificationCase.against(exact: 1, name: "c", measured: .init(name: "minmax", estimate: Estimate(value: 1, standardError: 0.1)), failure: "drift")
+        XCTAssertTrue(ok.pass); XCTAssertFalse(bad.pass); XCTAssertFalse(stuck.pass)
+        let table = VerificationReport.table([ok, bad, stuck], seed: 1, plan: "test")
+        XCTAssertTrue(table.contains("verdict"))
+        XCTAssertTrue(table.contains("2 of 3 cases FAIL"))
+        XCTAssertTrue(table.contains("NOT CONVERGED: drift"))
     }
 }
