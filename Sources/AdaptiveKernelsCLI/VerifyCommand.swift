@@ -9,14 +9,16 @@ enum VerifyCommand {
                                        usage: usage, run: run)
 
     static let usage = """
-    usage: adaptive-kernels verify bayes [--quick | --smoke] [--seed S] [--format table|json]
+    usage: adaptive-kernels verify bayes [--quick | --smoke] [--seed S] [--format table|json] [--digits DIR]
            adaptive-kernels verify minmax-step [--points P] [--depth L] [--samples N] [--activation A] [--repeat R]
       bayes: min-max aNBK solver (Algorithm 1, importance sampling) and finite-width Langevin networks
         (widths 256..2048, extrapolated in 1/N) against the certified exact overlaps, a direct general-C
         saddle, and each other for ReLU/tanh (notes/verify-bayes.md). Each case passes when the
         difference is within k combined standard errors (Student t, 19 dof, p = 0.002 per case, Bonferroni
         over entries) plus the stated systematic bounds.
-        --quick: a reduced plan (about 1.5 CPU-minutes); --smoke: toy sizes, seconds (pipeline check).
+        --quick: a reduced plan (about 2 CPU-minutes); --smoke: toy sizes, seconds (pipeline check).
+        --digits DIR: the digits subset (X_train.npy, y_train.npy, X_test.npy, y_test.npy; default
+        Tests/Fixtures/digits when present) for the ReLU/tanh cases, first 8 training and 2 test points.
         Exit status 3 if any case fails.
       minmax-step: time one min-max iteration (benchmark; bench/minmax_step.py).
            adaptive-kernels verify all [--quick] [--seed S] [--format table|json]
@@ -50,7 +52,7 @@ enum VerifyCommand {
 
 enum VerifyBayes {
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["seed", "format"], switches: ["quick", "smoke"])
+        let options = try ParsedArguments(arguments, valued: ["seed", "format", "digits"], switches: ["quick", "smoke"])
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
         var seed: UInt64 = 1
         if let text = options.value("seed") {
@@ -58,8 +60,16 @@ enum VerifyBayes {
             seed = value
         }
         guard !(options.has("quick") && options.has("smoke")) else { throw UsageError("--quick and --smoke exclude each other") }
-        let plan = options.has("smoke") ? BayesVerification.Plan.smoke(seed: seed)
+        var plan = options.has("smoke") ? BayesVerification.Plan.smoke(seed: seed)
             : options.has("quick") ? BayesVerification.Plan.quick(seed: seed) : BayesVerification.Plan.full(seed: seed)
+        if let directory = options.value("digits") {
+            guard FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("X_train.npy")) else {
+                throw UsageError("--digits: no X_train.npy in '\(directory)'")
+            }
+            plan.digitsDirectory = directory
+        } else if !options.has("smoke"), FileManager.default.fileExists(atPath: "Tests/Fixtures/digits/X_train.npy") {
+            plan.digitsDirectory = "Tests/Fixtures/digits"
+        }
         let progress = VerifyCommand.progressReporter()
         LinearAlgebra.setThreadCount(1)
         let cases = try BayesVerification(plan: plan).run(progress: progress)
@@ -132,7 +142,7 @@ enum VerificationReport {
 enum VerifyAll {
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: ["seed", "format"], switches: ["quick"])
-        let json = options.value("format")?.lowercased() == "json"
+        let json = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table) == .json
         var outputs: [String] = []
         var failures: [String] = []
         for (name, side) in [("antk", VerifyANTKCommand.run), ("bayes", VerifyBayes.run)] as [(String, ([String]) throws -> String)] {
@@ -154,7 +164,6 @@ enum VerifyAll {
         } else {
             report = outputs.joined(separator: "\n")
         }
-        _ = options
         if !failures.isEmpty { throw CommandFailure(message: failures.joined(separator: "; "), standardOutput: report) }
         return report
     }

@@ -19,6 +19,10 @@ public struct BayesVerification: Sendable {
         public var multiSaddle: (String, String, Int) = ("20", "1/64", 4)
         public var multiSaddleWidths: [Int] = []
         public var multiSaddleTime: Double = 200
+        /// Directory with X_train.npy, y_train.npy, X_test.npy, y_test.npy (the digits subset); nil: skipped.
+        public var digitsDirectory: String? = nil
+        public var digitsTrain = 8
+        public var digitsTest = 2
         /// Width and measured time of the weight-space vs pre-activation check (0: skipped).
         public var weightSpaceWidth = 32
         public var weightSpaceTime: Double = 150
@@ -85,6 +89,30 @@ public struct BayesVerification: Sendable {
 
     static func double(_ text: String) throws -> Double { try BigRational(parsing: text).doubleApproximation }
 
+    /// Exact deep-linear kernels over all points (training block and test rows) and test predictions
+    /// from LinearTheory's general-C solver (issue 4), for a problem with phi = identity.
+    static func exactGeneral(_ problem: BayesProblem, gamma: BigRational, beta: String) throws -> (kernels: [[Double]], predictions: [Double]) {
+        let pa = problem.pointCount, p = problem.trainCount, q = problem.testCount
+        let train = SmallMatrix.leadingBlock(problem.inputKernel, pa, p)
+        let general = try GeneralKernelProblem(inputKernel: train, labels: problem.labels, gamma: gamma,
+                                               beta: InverseTemperature(parsing: beta), depth: problem.depth)
+        guard let saddle = try GeneralKernelSolver().solve(general).dominant else { throw VerificationInputError("general-C solver: no dominant saddle") }
+        let cross = (p..<pa).flatMap { i in (0..<p).map { problem.inputKernel[i * pa + $0] } }
+        var kernels: [[Double]] = []
+        for l in 1...problem.depth {
+            // Test-test entries: Phi^l(x*, x*') = C(x*, x*') + kappa_l (v.c_*)(v.c_*') (same rank-one update, eq. G12).
+            let tt = saddle.kernel(l, inputKernel: train)
+            let tq = saddle.crossKernel(l, inputCross: cross, rows: q)
+            let projections = (0..<q).map { a in (0..<p).reduce(0.0) { $0 + cross[a * p + $1] * saddle.v[$1] } }
+            var full = problem.inputKernel
+            for i in 0..<p { for j in 0..<p { full[i * pa + j] = tt[i * p + j] } }
+            for a in 0..<q { for j in 0..<p { full[(p + a) * pa + j] = tq[a * p + j]; full[j * pa + p + a] = tq[a * p + j] } }
+            for a in 0..<q { for c in 0..<q { full[(p + a) * pa + p + c] += saddle.kappa(l) * projections[a] * projections[c] } }
+            kernels.append(full)
+        }
+        return (kernels, q > 0 ? saddle.predict(crossKernel: cross, rows: q) : [])
+    }
+
     static func named(_ name: String, _ e: Estimate) -> VerificationCase.NamedEstimate { .init(name: name, estimate: e) }
 
     public func run(progress: ((String) -> Void)? = nil) throws -> [VerificationCase] {
@@ -104,28 +132,36 @@ public struct BayesVerification: Sendable {
                                   failure: mm.failure, note: String(format: "ESS >= %.0f", mm.minimumESS)))
         }
 
-        // 2. min-max, phi = identity, general C (synthetic, one test point) vs the direct matrix saddle.
+        // 2. min-max, phi = identity, general C (synthetic, one test point) vs the certified-up-to-rounding
+        // general-C solver of LinearTheory (issue 4); the direct matrix saddle (V3) is a second reference.
         do {
             let problem = try SyntheticData.problem(train: 5, test: 1, dimension: 8, gamma: 1.5, ridge: 0.1, depth: 2,
                                                     activation: .identity, seed: NormalSampler.derive(plan.seed, 0xC))
             progress?("minmax linear general C")
+            let exact = try Self.exactGeneral(problem, gamma: BigRational(3, 2), beta: "10")
             let direct = try DirectLinearSaddle(problem: problem)
+            let referenceGap = zip(direct.kernels.joined(), exact.kernels.joined()).map { abs($0 - $1) }.max() ?? .nan
+            let scale = exact.kernels.joined().map(abs).max() ?? 1
+            cases.append(VerificationCase(name: "direct matrix saddle (V3) vs GeneralKernelSolver: all kernel entries (P=5+1, L=2)",
+                                          exact: 0, estimates: [Self.named("direct", Estimate(value: referenceGap, standardError: 0))],
+                                          tolerance: 1e-8 * scale, pass: referenceGap <= 1e-8 * scale,
+                                          note: String(format: "largest |difference| %.2e (tolerance 1e-8 x max |Phi| = %.2e: both double-precision solves)", referenceGap, 1e-8 * scale)))
             let mm = MinMaxEstimate.compute(problem: problem, settings: settings(), progress: progress)
             let failure = mm.failure
             let overlap = mm.overlaps.last ?? Estimate(value: .nan, standardError: .nan)
-            cases.append(.against(exact: direct.overlap, name: "minmax linear general-C y^T Phi^L y (P=5, L=2, gamma=1.5, beta=10)",
-                                  measured: Self.named("minmax", overlap), failure: failure, note: "exact: direct matrix saddle (issue 4 pending)"))
+            cases.append(.against(exact: problem.overlap(exact.kernels.last!), name: "minmax linear general-C y^T Phi^L y (P=5, L=2, gamma=1.5, beta=10)",
+                                  measured: Self.named("minmax", overlap), failure: failure, note: "exact: GeneralKernelSolver (issue 4)"))
             let prediction = mm.predictions.first ?? Estimate(value: .nan, standardError: .nan)
-            cases.append(.against(exact: direct.predictions[0], name: "minmax linear general-C test prediction",
-                                  measured: Self.named("minmax", prediction), failure: failure, note: "exact: direct matrix saddle (issue 4 pending)"))
+            cases.append(.against(exact: exact.predictions[0], name: "minmax linear general-C test prediction",
+                                  measured: Self.named("minmax", prediction), failure: failure, note: "exact: GeneralKernelSolver (issue 4)"))
             // Every kernel entry of every layer, as one case: the worst entry in units of its tolerance.
             var worst = 0.0, worstEstimate = Estimate(value: .nan, standardError: .nan), worstExact = Double.nan
             let entries = mm.kernels.count * (mm.kernels.first?.count ?? 0)
             let k = VerificationCase.standardErrors(comparisons: entries)
             for (l, layer) in mm.kernels.enumerated() { for (e, est) in layer.enumerated() {
-                let exact = direct.kernels[l][e]
-                let ratio = abs(est.value - exact) / max(est.tolerance(k: k), 1e-300)
-                if ratio > worst || worst.isNaN { worst = ratio; worstEstimate = est; worstExact = exact }
+                let exactEntry = exact.kernels[l][e]
+                let ratio = abs(est.value - exactEntry) / max(est.tolerance(k: k), 1e-300)
+                if ratio > worst || worst.isNaN { worst = ratio; worstEstimate = est; worstExact = exactEntry }
             } }
             cases.append(.against(exact: worstExact, name: "minmax linear general-C all kernel entries (worst entry)",
                                   measured: Self.named("minmax", worstEstimate), failure: failure,
@@ -166,19 +202,35 @@ public struct BayesVerification: Sendable {
             cases.append(.against(exact: exact, name: name, measured: Self.named("langevin", lv.overlap), failure: lv.failure, note: widths))
         }
 
-        // 4. Nonlinear: min-max vs Langevin on synthetic data, kernels (overlap) and a test prediction.
-        for activation in [Activation.relu, .tanh] {
-            let problem = try SyntheticData.problem(train: 4, test: 1, dimension: 16, gamma: 1, ridge: 0.1, depth: 2,
-                                                    activation: activation, seed: NormalSampler.derive(plan.seed, 0xD))
-            progress?("nonlinear \(activation.rawValue)")
-            let mm = MinMaxEstimate.compute(problem: problem, settings: settings(), progress: progress)
-            let lv = try LangevinEstimate.compute(problem: problem, widths: plan.nonlinearWidths, settings: langevinSettings(), progress: progress)
-            let failure = mm.failure.map { "min-max: " + $0 } ?? lv.failure.map { "Langevin: " + $0 }
-            let nan = Estimate(value: .nan, standardError: .nan)
-            cases.append(.between(Self.named("minmax", mm.overlaps.last ?? nan), Self.named("langevin", lv.overlap),
-                                  name: "\(activation.rawValue) synthetic y^T Phi^L y (P=4, L=2, gamma=1, beta=10)", failure: failure))
-            cases.append(.between(Self.named("minmax", mm.predictions.first ?? nan), Self.named("langevin", lv.predictions.first ?? nan),
-                                  name: "\(activation.rawValue) synthetic test prediction", failure: failure))
+        // 4. Nonlinear: min-max vs Langevin on synthetic data and on the digits subset, kernels
+        // (overlap) and a test prediction.
+        var datasets: [(String, (Activation) throws -> BayesProblem)] = [
+            ("synthetic (P=4+1, D=16, L=2, gamma=1, beta=10)", { activation in
+                try SyntheticData.problem(train: 4, test: 1, dimension: 16, gamma: 1, ridge: 0.1, depth: 2,
+                                          activation: activation, seed: NormalSampler.derive(self.plan.seed, 0xD)) }),
+        ]
+        if let directory = plan.digitsDirectory {
+            let data = try ANTKDataSet.npyDirectory(directory, train: plan.digitsTrain, test: plan.digitsTest)
+            datasets.append(("digits (first \(data.trainCount)+\(data.testCount) points, D=\(data.dimension), L=2, gamma=1, beta=10)", { activation in
+                try BayesProblem(inputKernel: data.inputKernel, trainCount: data.trainCount, labels: data.labels,
+                                 gamma: 1, ridge: 0.1, depth: 2, activation: activation) }))
+        }
+        for (label, make) in datasets {
+            for activation in [Activation.relu, .tanh] {
+                let problem = try make(activation)
+                progress?("\(activation.rawValue) \(label)")
+                let mm = MinMaxEstimate.compute(problem: problem, settings: settings(), progress: progress)
+                let lv = try LangevinEstimate.compute(problem: problem, widths: plan.nonlinearWidths, settings: langevinSettings(), progress: progress)
+                let failure = mm.failure.map { "min-max: " + $0 } ?? lv.failure.map { "Langevin: " + $0 }
+                let nan = Estimate(value: .nan, standardError: .nan)
+                cases.append(.between(Self.named("minmax", mm.overlaps.last ?? nan), Self.named("langevin", lv.overlap),
+                                      name: "\(activation.rawValue) \(label): y^T Phi^L y / |y|^2", failure: failure))
+                for q in 0..<problem.testCount {
+                    cases.append(.between(Self.named("minmax", mm.predictions.count > q ? mm.predictions[q] : nan),
+                                          Self.named("langevin", lv.predictions.count > q ? lv.predictions[q] : nan),
+                                          name: "\(activation.rawValue) \(label): test prediction \(q + 1)", failure: failure))
+                }
+            }
         }
 
         // 5. Multi-saddle regime: in which saddle's basin do finite-width chains started at the lazy

@@ -11,7 +11,7 @@ final class VerifyANTKCommandTests: XCTestCase {
             XCTAssertEqual(r.exitCode, 2, "\(args)")
             XCTAssertEqual(r.standardError.split(separator: "\n").count, 1)
         }
-        XCTAssertEqual(AdaptiveKernelsCommandLine.run(["verify", "bayes"]).exitCode, 2)
+        XCTAssertEqual(AdaptiveKernelsCommandLine.run(["verify", "bayes", "--bogus"]).exitCode, 2) // bayes landed (issue 6)
     }
 
     /// The whole quick suite passes for the default seed (every case within 3 estimated errors).
