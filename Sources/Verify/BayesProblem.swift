@@ -41,6 +41,18 @@ public struct BayesProblem: Sendable {
                                 gamma: gamma, ridge: ridge, depth: depth, activation: activation)
     }
 
+    /// A problem on raw data scaled to THEORY's conventions: C divided by the mean of its training
+    /// diagonal (unit input variance) and |y| = 1.
+    public static func normalized(inputKernel: [Double], trainCount: Int, labels: [Double], gamma: Double, ridge: Double,
+                                  depth: Int, activation: Activation) throws -> BayesProblem {
+        let n = inputKernel.count.squareRootInt
+        let scale = (0..<trainCount).reduce(0.0) { $0 + inputKernel[$1 * n + $1] } / Double(trainCount)
+        let norm = labels.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        guard scale > 0, norm > 0 else { throw VerificationInputError("data with zero inputs or zero labels") }
+        return try BayesProblem(inputKernel: inputKernel.map { $0 / scale }, trainCount: trainCount, labels: labels.map { $0 / norm },
+                                gamma: gamma, ridge: ridge, depth: depth, activation: activation)
+    }
+
     /// y^T A y / y^T y for a kernel over all points (its training block is used).
     public func overlap(_ kernel: [Double]) -> Double {
         let n = pointCount

@@ -29,7 +29,7 @@ public struct BayesVerification: Sendable {
 
         public static func quick(seed: UInt64) -> Plan {
             var plan = Plan(seed: seed)
-            plan.minMax.samples = 20_000
+            plan.minMax.samples = 12_000
             plan.minMax.burnIn = 400
             plan.minMax.measured = 300
             plan.langevin.timeStep = 0.05
@@ -211,9 +211,9 @@ public struct BayesVerification: Sendable {
         ]
         if let directory = plan.digitsDirectory {
             let data = try ANTKDataSet.npyDirectory(directory, train: plan.digitsTrain, test: plan.digitsTest)
-            datasets.append(("digits (first \(data.trainCount)+\(data.testCount) points, D=\(data.dimension), L=2, gamma=1, beta=10)", { activation in
-                try BayesProblem(inputKernel: data.inputKernel, trainCount: data.trainCount, labels: data.labels,
-                                 gamma: 1, ridge: 0.1, depth: 2, activation: activation) }))
+            datasets.append(("digits (first \(data.trainCount)+\(data.testCount) points, D=\(data.dimension), C/mean diag, |y|=1, L=2, gamma=1, beta=10)", { activation in
+                try BayesProblem.normalized(inputKernel: data.inputKernel, trainCount: data.trainCount, labels: data.labels,
+                                            gamma: 1, ridge: 0.1, depth: 2, activation: activation) }))
         }
         for (label, make) in datasets {
             for activation in [Activation.relu, .tanh] {
