@@ -34,5 +34,8 @@ final class NPYTests: XCTestCase {
         XCTAssertThrowsError(try CSVMatrix.parse(""))
         XCTAssertThrowsError(try CSVMatrix.parse("1,2\n3\n"))
         XCTAssertThrowsError(try CSVMatrix.parse("1,2\n3,x\n"))
+        // A first line with a number in it is data, so a typo there is an error, not a header.
+        XCTAssertThrowsError(try CSVMatrix.parse("1,x\n3,4\n"))
+        XCTAssertEqual(try CSVMatrix.parseExact("a,b\n1/3,0.1\n").values, [BigRational(1, 3), BigRational(1, 10)])
     }
 }
