@@ -1,12 +1,12 @@
 import Foundation
 import Verify
 
-/// `adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--digits DIR]`:
+/// `adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--digits DIR] [--case GROUP]`:
 /// infinite-width gradient flow with weight decay (DMFT), finite networks (1/N extrapolated) and the
 /// exact deep-linear fixed points, case by case (issue 7; notes/verify-antk.md).
 enum VerifyANTKCommand {
     static let usage = """
-    usage: adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--digits DIR]
+    usage: adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--digits DIR] [--case GROUP]
            adaptive-kernels verify antk --bench [--neurons M] [--points P] [--steps S]
       Cross-checks gradient flow with weight decay (aNTK): the deep linear DMFT and finite-width
       gradient descent (widths 256..4096 for two layers, 256..2048 deep, extrapolated in 1/N; --quick: 64..256) against every exact
@@ -15,6 +15,8 @@ enum VerifyANTKCommand {
       digits data in DIR (default Tests/Fixtures/digits when present, otherwise synthetic data).
       A case passes when every estimate lies within 3 estimated errors of the exact value (or, for the
       lambda = 0 case, differs by more). Progress goes to stderr. Exit status 3 if any case fails.
+      --case GROUP runs one group: linear (deep linear branches, unstable branch), identity (ReLU
+      predictor identity), theory2b (one point, ReLU) or digits (ReLU DMFT vs finite width).
       Expected duration: --quick about 10 s; the full suite about 9 min of CPU time (16 min wall
       clock measured on 2 cores shared with other work, load ~7).
       --bench: times one two-layer ReLU population DMFT step (V1)-(V3) (default M = 4096 neurons,
@@ -23,7 +25,7 @@ enum VerifyANTKCommand {
     """
 
     static func settings(_ arguments: [String]) throws -> (ANTKVerifySettings, OutputFormat) {
-        let options = try ParsedArguments(arguments, valued: ["seed", "format", "digits"], switches: ["quick"])
+        let options = try ParsedArguments(arguments, valued: ["seed", "format", "digits", "case"], switches: ["quick"])
         let seedText = options.value("seed") ?? "1"
         guard let seed = UInt64(seedText) else { throw UsageError("--seed must be a non-negative integer (got '\(seedText)')") }
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
@@ -35,6 +37,12 @@ enum VerifyANTKCommand {
             settings.digitsDirectory = dir
         } else if FileManager.default.fileExists(atPath: "Tests/Fixtures/digits/X_train.npy") {
             settings.digitsDirectory = "Tests/Fixtures/digits"
+        }
+        if let group = options.value("case") {
+            guard ANTKVerifySettings.caseGroups.contains(group) else {
+                throw UsageError("--case must be one of \(ANTKVerifySettings.caseGroups.joined(separator: ", ")) (got '\(group)')")
+            }
+            settings.caseGroup = group
         }
         return (settings, format)
     }

@@ -131,12 +131,15 @@ public struct ANTKNetwork: Sendable {
         var fields = self.fields(data)
         var previous = fields.predictions
         var steps = 0, residual = Double.infinity, stationary = false
+        var history = [(time: 0.0, velocity: velocityNorm(data, fields, dt: dt))]
         while steps < budget {
             step(data, fields, dt: dt)
             steps += 1
             fields = self.fields(data)
             if steps % settings.checkInterval == 0 || steps == budget {
-                residual = velocityNorm(data, fields, dt: dt) / Double(parameterCount).squareRoot()
+                let speed = velocityNorm(data, fields, dt: dt)
+                history.append((Double(steps) * dt, speed))
+                residual = speed / Double(parameterCount).squareRoot()
                 if residual < settings.tolerance { stationary = true }
                 progress?(Double(steps) / Double(budget))
                 if stationary || steps == budget { break }
@@ -146,12 +149,26 @@ public struct ANTKNetwork: Sendable {
         let velocity = velocityNorm(data, fields, dt: dt)
         residual = velocity / Double(parameterCount).squareRoot()
         return result(data, fields, previous: previous, time: Double(steps) * dt, steps: steps,
-                      velocity: velocity, residual: residual, stationary: residual < settings.tolerance)
+                      velocity: velocity, residual: residual, stationary: residual < settings.tolerance,
+                      decayRate: ANTKFlowResult.decayRate(history))
     }
 
     func result(_ data: ANTKDataSet, _ fields: Fields, previous: [Double], time: Double, steps: Int,
-                velocity: Double, residual: Double, stationary: Bool) -> ANTKFlowResult {
+                velocity: Double, residual: Double, stationary: Bool, decayRate rate: Double = 0) -> ANTKFlowResult {
         let n = data.count
+        // (V19), two-layer ReLU: pairs (i, nu) with |h_inu| <= sqrt(C_nunu) d, d = |v| / kappa_eff (h = w_i.x/sqrt D moves
+        // by at most |x|/sqrt(D) |dw_i| = sqrt(C_nunu) |dw_i|); each can flip phi'(h) and change G_nunu C_nunu by w_i^2 C_nunu / N.
+        var kink = 0.0
+        if activation == .relu && depth == 1 {
+            let kappa = rate > 0 ? (lambda > 0 ? min(lambda, rate) : rate) : 0
+            let reach = kappa > 0 ? velocity / kappa : Double.infinity
+            let c = data.inputKernel, readout = weights[1], pre = fields.pre[1]
+            for nu in 0..<n {
+                let cc = c[nu * n + nu], r = cc.squareRoot() * reach
+                for i in 0..<width where abs(pre[nu * width + i]) <= r { kink += readout[i] * readout[i] * cc }
+            }
+            kink /= Double(width * n)
+        }
         let phi = (1...depth).map { ANTKKernelAlgebra.gram(fields.post[$0], rows: n, columns: width) }
         let gk = (1...depth).map { ANTKKernelAlgebra.gram(fields.grad[$0], rows: n, columns: width) }
         let ntk = ANTKKernelAlgebra.ntk(input: data.inputKernel, feature: phi, gradient: gk, count: n)
@@ -159,6 +176,7 @@ public struct ANTKNetwork: Sendable {
         return ANTKFlowResult(predictions: fields.predictions, previousPredictions: previous, time: time, steps: steps,
                               residual: residual, velocityNorm: velocity,
                               stateNorm: (norms.reduce(0, +) * Double(width)).squareRoot(), neurons: width, stationary: stationary,
-                              layerNorms: norms, featureKernels: phi, gradientKernels: gk, ntk: ntk, trainCount: data.trainCount)
+                              layerNorms: norms, featureKernels: phi, gradientKernels: gk, ntk: ntk, trainCount: data.trainCount,
+                              decayRate: rate, kinkDiagonalBound: kink)
     }
 }

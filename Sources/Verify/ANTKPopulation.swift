@@ -88,12 +88,15 @@ public struct ANTKPopulation: Sendable {
         let coordinates = Double(size * (n + 1)).squareRoot()
         var f = predictions(), previous = f
         var steps = 0
+        var history = [(time: 0.0, velocity: velocityNorm(data, kernelRows: rows, predictions: f, dt: dt))]
         while steps < budget {
             step(data, kernelRows: rows, predictions: f, dt: dt)
             steps += 1
             f = predictions()
             if steps % settings.checkInterval == 0 || steps == budget {
-                let residual = velocityNorm(data, kernelRows: rows, predictions: f, dt: dt) / coordinates
+                let speed = velocityNorm(data, kernelRows: rows, predictions: f, dt: dt)
+                history.append((Double(steps) * dt, speed))
+                let residual = speed / coordinates
                 progress?(Double(steps) / Double(budget))
                 if residual < settings.tolerance || steps == budget { break }
                 previous = f
@@ -101,6 +104,18 @@ public struct ANTKPopulation: Sendable {
         }
         let velocity = velocityNorm(data, kernelRows: rows, predictions: f, dt: dt)
         let residual = velocity / coordinates
+        let rate = ANTKFlowResult.decayRate(history)
+        // (V19): pairs within reach d = |v| / kappa_eff of the kink (population coordinates are h itself).
+        var kink = 0.0
+        if activation == .relu {
+            let kappa = rate > 0 ? (lambda > 0 ? min(lambda, rate) : rate) : 0
+            let reach = kappa > 0 ? velocity / kappa : Double.infinity
+            for i in 0..<size {
+                let z2 = readouts[i] * readouts[i]
+                for nu in 0..<n where abs(fields[i * n + nu]) <= reach { kink += z2 * kernel[nu * n + nu] }
+            }
+            kink /= Double(size * n)
+        }
         // Kernels (V4): Phi = <phi(h) phi(h)>, G^1 = <z^2 phi'(h) phi'(h)>, K = G^1 (.) C + Phi.
         var post = [Double](repeating: 0, count: size * n), grad = post
         for i in 0..<size {
@@ -117,7 +132,8 @@ public struct ANTKPopulation: Sendable {
         return ANTKFlowResult(predictions: f, previousPredictions: previous, time: Double(steps) * dt, steps: steps,
                               residual: residual, velocityNorm: velocity,
                               stateNorm: (fields.reduce(0) { $0 + $1 * $1 } + readouts.reduce(0) { $0 + $1 * $1 }).squareRoot(), neurons: size, stationary: residual < settings.tolerance,
-                              layerNorms: [zNorm], featureKernels: [phi], gradientKernels: [g], ntk: ntk, trainCount: p)
+                              layerNorms: [zNorm], featureKernels: [phi], gradientKernels: [g], ntk: ntk, trainCount: p,
+                              decayRate: rate, kinkDiagonalBound: kink)
     }
 
     static func transposed(_ a: [Double], rows: Int, columns: Int) -> [Double] {

@@ -99,16 +99,20 @@ struct ANTKReLUCases {
             let loss = (p..<n).map { pow(r.predictions[$0] - data.testLabels[$0 - p], 2) }.reduce(0, +) / Double(n - p)
             let prev = (p..<n).map { pow(r.previousPredictions[$0] - data.testLabels[$0 - p], 2) }.reduce(0, +) / Double(n - p)
             let kernel = (0..<n).map { r.ntk[$0 * n + $0] }.reduce(0, +) / Double(n)
-            // Convergence error (V14): f and K move by ~ (degree) x relative distance to the fixed point.
+            // Convergence error (V14) with the measured rate (V18): f and K move by ~ (degree) x relative distance
+            // to the fixed point; K also by the kink flips within that distance (V19).
             let rel = r.relativeDistance(lambda: lambda)
             let fError = (p..<n).map { abs(r.predictions[$0]) }.max()! * 2 * rel
             let lossError = max(abs(loss - prev), 2 * loss.squareRoot() * fError)
-            return (ANTKEstimate(loss, error: lossError), ANTKEstimate(kernel, error: 2 * kernel * rel))
+            return (ANTKEstimate(loss, error: lossError), ANTKEstimate(kernel, error: 2 * kernel * rel + r.kinkDiagonalBound))
         }
         progress("ReLU on \(data.name): population DMFT (M = \(settings.population))")
         let runs = try populations(data, gamma: gamma, lambda: lambda, activation: .relu, flow: settings.reluFlow, tag: 300)
-        var stationary = runs.allSatisfy { $0.1.stationary }
+        // Stationary (V17): RMS velocity below the tolerance and decaying over the last quarter of the run.
+        var stationary = runs.allSatisfy { $0.1.stationary && $0.1.decayRate > 0 }
         var worstResidual = runs.map { $0.1.residual }.max() ?? 0
+        var slowest = runs.map { $0.1.decayRate }.min() ?? 0, longest = runs.map { $0.1.time }.max() ?? 0
+        var kinkBound = runs.map { $0.1.kinkDiagonalBound }.max() ?? 0
         // Discretization error: one population run with dt halved (same seed as the first).
         var halvedPop = try ANTKPopulation(size: settings.population, data: data, gamma: gamma, lambda: lambda, activation: .relu, seed: settings.runSeed(300, 0))
         let halved = observables(halvedPop.run(data, settings.reluFlow.halved))
@@ -126,8 +130,10 @@ struct ANTKReLUCases {
                 var net = ANTKNetwork(depth: 1, width: width, inputDimension: data.dimension, gamma: gamma, lambda: lambda,
                                       activation: .relu, seed: settings.runSeed(301, wi, s))
                 let r = net.train(data, settings.reluFlow)
-                stationary = stationary && r.stationary
+                stationary = stationary && r.stationary && r.decayRate > 0
                 worstResidual = max(worstResidual, r.residual)
+                slowest = min(slowest, r.decayRate); longest = max(longest, r.time)
+                kinkBound = max(kinkBound, r.kinkDiagonalBound)
                 let o = observables(r)
                 l.append(o.loss); k.append(o.kernel)
             }
@@ -142,7 +148,8 @@ struct ANTKReLUCases {
                                         exact: d.value, estimates: [("dmft", d), ("finite_width", ANTKEstimate(fw.value, error: combined))],
                                         stationary: stationary,
                                         detail: zip(settings.widths, perWidth).map { String(format: "N=%d: %.7f", $0, $1.value) }.joined(separator: ", ")
-                                            + String(format: "; largest final RMS velocity %.2e (stationarity threshold %.0e)", worstResidual, settings.reluFlow.tolerance))
+                                            + String(format: "; largest final RMS velocity %.2e (stationarity threshold %.0e), slowest measured decay rate %.4f (V17), longest run t = %.0f, largest kink bound on the mean NTK diagonal %.1e (V19)",
+                                                     worstResidual, settings.reluFlow.tolerance, slowest, longest, kinkBound))
         }
         return [agreement("test loss", dmftLoss, fwLoss, losses), agreement("mean NTK diagonal", dmftKernel, fwKernel, kernels)]
     }

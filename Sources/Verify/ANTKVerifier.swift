@@ -6,13 +6,18 @@ public struct ANTKVerifier: Sendable {
     public init(settings: ANTKVerifySettings) { self.settings = settings }
 
     public func run(progress: @escaping (String) -> Void = { _ in }) throws -> [ANTKVerificationCase] {
-        var cases = try ANTKLinearCases(settings: settings, progress: progress).cases()
+        var cases: [ANTKVerificationCase] = []
+        if settings.includes("linear") { cases += try ANTKLinearCases(settings: settings, progress: progress).cases() }
         let relu = ANTKReLUCases(settings: settings, progress: progress)
-        cases.append(try relu.predictorIdentity(lambda: 1))
-        cases.append(try relu.predictorIdentity(lambda: 0))
-        cases += try relu.singlePoint(gamma: 2, lambda: 1)
-        cases += try relu.singlePoint(gamma: 0.8, lambda: 1)
-        cases += try relu.dataCase()
+        if settings.includes("identity") {
+            cases.append(try relu.predictorIdentity(lambda: 1))
+            cases.append(try relu.predictorIdentity(lambda: 0))
+        }
+        if settings.includes("theory2b") {
+            cases += try relu.singlePoint(gamma: 2, lambda: 1)
+            cases += try relu.singlePoint(gamma: 0.8, lambda: 1)
+        }
+        if settings.includes("digits") { cases += try relu.dataCase() }
         return cases
     }
 }

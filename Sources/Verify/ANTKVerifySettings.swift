@@ -18,6 +18,14 @@ public struct ANTKVerifySettings: Sendable {
     public var digitsTest: Int
     public var digitsDirectory: String?
     public var includeDeep: Bool
+    /// Only this group of cases (one of `caseGroups`); nil runs all.
+    public var caseGroup: String? = nil
+
+    /// Case groups in suite order: deep linear branches and the unstable branch, the ReLU predictor identity,
+    /// THEORY 2b, ReLU DMFT vs finite width on digits (or synthetic) data.
+    public static let caseGroups = ["linear", "identity", "theory2b", "digits"]
+
+    func includes(_ group: String) -> Bool { caseGroup == nil || caseGroup == group }
 
     public static func quick(seed: UInt64) -> ANTKVerifySettings {
         ANTKVerifySettings(seed: seed, widths: [64, 128, 256], deepWidths: [64, 128, 256], seedsPerWidth: 2, population: 256, populationSeeds: 3,
@@ -29,7 +37,8 @@ public struct ANTKVerifySettings: Sendable {
     public static func full(seed: UInt64) -> ANTKVerifySettings {
         ANTKVerifySettings(seed: seed, widths: [256, 512, 1024, 2048, 4096], deepWidths: [256, 512, 1024, 2048], seedsPerWidth: 3, population: 4096, populationSeeds: 4,
                            linearFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 150, tolerance: 1e-10),
-                           reluFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 300, tolerance: 1e-8),
+                           // ReLU digits runs need t ~ 850: the velocity decays at kappa = 0.0135 (notes (V17)).
+                           reluFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 2000, tolerance: 1e-8),
                            dmftStep: 0.1, dmftHorizon: 25, digitsTrain: 40, digitsTest: 40, digitsDirectory: nil, includeDeep: true)
     }
 

@@ -6,7 +6,7 @@ import Verify
 final class VerifyANTKCommandTests: XCTestCase {
     func testBadInputIsOneLineExitTwo() {
         for args in [["verify", "antk", "--seed", "x"], ["verify", "antk", "--format", "csv"], ["verify", "antk", "--bogus"],
-                     ["verify", "nothing"], ["verify", "antk", "--digits", "/nonexistent"]] {
+                     ["verify", "nothing"], ["verify", "antk", "--digits", "/nonexistent"], ["verify", "antk", "--case", "bogus"]] {
             let r = AdaptiveKernelsCommandLine.run(args)
             XCTAssertEqual(r.exitCode, 2, "\(args)")
             XCTAssertEqual(r.standardError.split(separator: "\n").count, 1)
@@ -20,6 +20,15 @@ final class VerifyANTKCommandTests: XCTestCase {
         XCTAssertEqual(r.exitCode, 0, r.standardError + r.standardOutput)
         XCTAssertTrue(r.standardOutput.contains("\"pass\": true"))
         XCTAssertFalse(r.standardOutput.contains("\"pass\": false"))
+    }
+
+    /// `--case GROUP` runs only that group (THEORY 2b: five cases, all passing).
+    func testCaseFilter() {
+        let r = AdaptiveKernelsCommandLine.run(["verify", "antk", "--quick", "--case", "theory2b", "--format", "json"])
+        XCTAssertEqual(r.exitCode, 0, r.standardError + r.standardOutput)
+        XCTAssertEqual(r.standardOutput.components(separatedBy: "\"name\"").count - 1, 5)
+        XCTAssertTrue(r.standardOutput.contains("THEORY 2b"))
+        XCTAssertFalse(r.standardOutput.contains("digits"))
     }
 
     /// `verify antk --bench`: one population DMFT step from the deterministic state of bench/dmft_step.py;

@@ -83,6 +83,40 @@ final class GradientFlowVerifyTests: XCTestCase {
         XCTAssertTrue(differs.passed)
     }
 
+    /// (V17): the decay rate is read between the last check and the last one at or before 3/4 of its time;
+    /// without decay the distance to the fixed point (V18) is unbounded.
+    func testDecayRateAndDistanceToFixedPoint() {
+        let history = stride(from: 0.0, through: 40, by: 5).map { (time: $0, velocity: 2 * exp(-0.3 * $0)) }
+        XCTAssertEqual(ANTKFlowResult.decayRate(history), 0.3, accuracy: 1e-12)
+        XCTAssertEqual(ANTKFlowResult.decayRate([(time: 0, velocity: 1)]), 0)
+        XCTAssertLessThan(ANTKFlowResult.decayRate([(time: 0, velocity: 1), (time: 4, velocity: 2)]), 0)
+    }
+
+    /// A ReLU digits-style case (DMFT vs finite width, synthetic data) stopped long before its fixed point is
+    /// reported not stationary and fails (the converged direction: the digits case of the quick suite passes,
+    /// CLITests.testQuickSuitePasses).
+    func testEarlyStoppedReLUDataCaseIsNotStationary() throws {
+        var settings = ANTKVerifySettings.quick(seed: 4)
+        settings.widths = [32, 64]
+        settings.seedsPerWidth = 2
+        settings.population = 64
+        settings.populationSeeds = 2
+        settings.digitsTrain = 4
+        settings.digitsTest = 3
+        settings.caseGroup = "digits"
+        settings.reluFlow = ANTKFlowSettings(timeStep: 0.05, maximumTime: 3, tolerance: 1e-8)
+        let early = try ANTKVerifier(settings: settings).run()
+        XCTAssertEqual(early.count, 2)
+        for c in early { XCTAssertFalse(c.stationary); XCTAssertFalse(c.passed) }
+        // A single early run: velocity far above the tolerance, finite positive rate, kink bound finite.
+        let data = try ANTKDataSet.synthetic(train: 4, test: 3, dimension: 16, seed: 11)
+        var pop = try ANTKPopulation(size: 64, data: data, gamma: 1, lambda: 0.5, activation: .relu, seed: 12)
+        let r = pop.run(data, ANTKFlowSettings(timeStep: 0.05, maximumTime: 3, tolerance: 1e-8))
+        XCTAssertFalse(r.stationary)
+        XCTAssertGreaterThan(r.residual, 1e-8)
+        XCTAssertTrue(r.kinkDiagonalBound.isFinite)
+    }
+
     func testRunsAreDeterministicForASeed() {
         let data = ANTKDataSet.singlePoint
         let flow = ANTKFlowSettings(timeStep: 0.05, maximumTime: 2)
