@@ -17,8 +17,9 @@ enum VerifyANTKCommand {
       lambda = 0 case, differs by more). Progress goes to stderr. Exit status 3 if any case fails.
       --case GROUP runs one group: linear (deep linear branches, unstable branch), identity (ReLU
       predictor identity), theory2b (one point, ReLU) or digits (ReLU DMFT vs finite width).
-      Expected duration: --quick about 10 s; the full suite about 9 min of CPU time (16 min wall
-      clock measured on 2 cores shared with other work, load ~7).
+      Expected duration: --quick about 10 s; the digits group alone (--case digits) 13 min of CPU
+      and wall clock on 2 shared cores (measured); the full suite about 20 min CPU, 25 min wall
+      (estimated from its stages).
       --bench: times one two-layer ReLU population DMFT step (V1)-(V3) (default M = 4096 neurons,
       P = 100 points, 20 timed steps) from the deterministic state of bench/dmft_step.py; prints JSON
       with the median step time and the final predictions (for the comparison with NumPy).
@@ -52,7 +53,7 @@ enum VerifyANTKCommand {
         let (settings, format) = try settings(arguments)
         let cases: [ANTKVerificationCase]
         do {
-            let start = Date(), expected = settings.widths.count > 3 ? "full suite, expected about 9 min CPU (16 min wall on 2 busy cores)" : "quick suite, expected about 10 s"
+            let start = Date(), expected = settings.widths.count > 3 ? "full suite, expected about 20 min CPU (25 min wall on 2 busy cores; --case digits alone 13 min)" : "quick suite, expected about 10 s"
             FileHandle.standardError.write(Data("verify antk: \(expected) (wall clock [s] and process CPU time [s] in brackets)\n".utf8))
             cases = try ANTKVerifier(settings: settings).run { message in
                 let cpu = Double(clock()) / Double(CLOCKS_PER_SEC)

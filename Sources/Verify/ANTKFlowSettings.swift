@@ -2,7 +2,9 @@ import Foundation
 
 /// Time integration of a gradient flow with weight decay (notes/verify-antk.md, "Discretization"):
 /// forward Euler with step dt up to `maximumTime`; every `checkInterval` steps the RMS velocity of
-/// the state is measured, and the run stops early once it is below `tolerance` (stationary).
+/// the state is measured, and the run stops early once it is below `tolerance` (stationary). With ReLU the
+/// measured velocity is a one-sided gradient, an element of the Clarke subdifferential, so the test is a
+/// sufficient Clarke-stationarity test at kinks too (notes/verify-antk.md (V20)).
 public struct ANTKFlowSettings: Sendable, Equatable {
     public var timeStep: Double
     public var maximumTime: Double

@@ -115,7 +115,11 @@ struct ANTKReLUCases {
         var kinkBound = runs.map { $0.1.kinkDiagonalBound }.max() ?? 0
         // Discretization error: one population run with dt halved (same seed as the first).
         var halvedPop = try ANTKPopulation(size: settings.population, data: data, gamma: gamma, lambda: lambda, activation: .relu, seed: settings.runSeed(300, 0))
-        let halved = observables(halvedPop.run(data, settings.reluFlow.halved))
+        let halvedRun = halvedPop.run(data, settings.reluFlow.halved)
+        let halved = observables(halvedRun)
+        stationary = stationary && halvedRun.stationary && halvedRun.decayRate > 0
+        worstResidual = max(worstResidual, halvedRun.residual)
+        slowest = min(slowest, halvedRun.decayRate); longest = max(longest, halvedRun.time)
         let first = observables(runs[0].1)
         let dtLoss = abs(first.loss.value - halved.loss.value), dtKernel = abs(first.kernel.value - halved.kernel.value)
         let dLoss = ANTKEstimate.seeds(runs.map { observables($0.1).loss })
