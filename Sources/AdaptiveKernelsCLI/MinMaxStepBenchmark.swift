@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Verify
 
 /// `verify minmax-step`: wall time of single min-max iterations on the benchmark problem of issue 6
@@ -13,6 +14,9 @@ enum MinMaxStepBenchmark {
         let activation: Activation
         do { activation = try Activation(name: options.value("activation") ?? "tanh") } catch let e as VerificationInputError { throw UsageError(e.description) }
         let problem = try BenchmarkData.problem(points: p, depth: depth, activation: activation)
+        // As in `verify bayes`: single-threaded BLAS calls, run in parallel over the solver's fixed
+        // sample chunks (no nested BLAS threads inside the chunk threads).
+        LinearAlgebra.setThreadCount(1)
         var settings = MinMaxSettings()
         settings.samples = samples
         let solver = MinMaxSolver(problem: problem, settings: settings)
@@ -46,5 +50,36 @@ enum BenchmarkData {
         let norm = y.reduce(0) { $0 + $1 * $1 }.squareRoot()
         y = y.map { $0 / norm }
         return try BayesProblem(inputKernel: c, trainCount: p, labels: y, gamma: 1, ridge: 0.1, depth: depth, activation: activation)
+    }
+}
+
+/// `verify minmax-trace`: c_l = y^T Phi^l y / y^T y of the top layer at every iteration of one min-max
+/// run from the lazy start on the whitened linear problem (P = 3, y = e_1), for measuring the
+/// relaxation time that sets the burn-in (notes/verify-bayes.md, section 6).
+enum MinMaxTrace {
+    static func run(_ arguments: [String]) throws -> String {
+        let options = try ParsedArguments(arguments, valued: ["gamma", "beta", "depth", "samples", "iterations", "every", "seed"], switches: [])
+        guard let gamma = Double(options.value("gamma") ?? "1"), gamma > 0 else { throw UsageError("--gamma must be a positive number") }
+        guard let beta = Double(options.value("beta") ?? "10"), beta > 0 else { throw UsageError("--beta must be a positive number") }
+        let depth = try options.integer("depth", default: 2, in: 1...64)
+        let samples = try options.integer("samples", default: 20_000, in: 2...10_000_000)
+        let iterations = try options.integer("iterations", default: 1000, in: 1...1_000_000)
+        let every = try options.integer("every", default: 10, in: 1...1_000_000)
+        let seed = try options.integer("seed", default: 1, in: 0...Int.max)
+        let problem = try BayesProblem.whitened(points: 3, gamma: gamma, ridge: 1 / beta, depth: depth)
+        var settings = MinMaxSettings()
+        settings.samples = samples
+        settings.burnIn = 0
+        settings.measured = iterations
+        settings.seed = UInt64(seed)
+        let run = MinMaxSolver(problem: problem, settings: settings).run()
+        var lines = ["# iteration c_L (whitened P=3, gamma=\(gamma), beta=\(beta), L=\(depth), n=\(samples))"]
+        let pa = problem.pointCount
+        for t in stride(from: 0, to: run.kernelSeries[depth - 1][0].count, by: every) {
+            let kernel = (0..<(pa * pa)).map { run.kernelSeries[depth - 1][$0][t] }
+            lines.append(String(format: "%d %.8f", t + 1, problem.overlap(kernel)))
+        }
+        if let failure = run.failure { lines.append("# failure: \(failure)") }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

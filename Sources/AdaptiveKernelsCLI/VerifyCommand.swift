@@ -9,8 +9,9 @@ enum VerifyCommand {
                                        usage: usage, run: run)
 
     static let usage = """
-    usage: adaptive-kernels verify bayes [--quick | --smoke] [--seed S] [--format table|json] [--digits DIR]
+    usage: adaptive-kernels verify bayes [--quick | --smoke] [--seed S] [--format table|json] [--digits DIR] [--case TEXT]
            adaptive-kernels verify minmax-step [--points P] [--depth L] [--samples N] [--activation A] [--repeat R]
+           adaptive-kernels verify minmax-trace [--gamma G] [--beta B] [--depth L] [--samples N] [--iterations T] [--every K] [--seed S]
       bayes: min-max aNBK solver (Algorithm 1, importance sampling) and finite-width Langevin networks
         (widths 256..2048, extrapolated in 1/N) against the certified exact overlaps, a direct general-C
         saddle, and each other for ReLU/tanh (notes/verify-bayes.md). Each case passes when the
@@ -19,8 +20,12 @@ enum VerifyCommand {
         --quick: a reduced plan (about 2 CPU-minutes); --smoke: toy sizes, seconds (pipeline check).
         --digits DIR: the digits subset (X_train.npy, y_train.npy, X_test.npy, y_test.npy; default
         Tests/Fixtures/digits when present) for the ReLU/tanh cases, first 8 training and 2 test points.
+        --case TEXT: run only the cases whose name contains TEXT (case-insensitive); seeds are those of
+        the whole plan, so a selected case reproduces its full-plan result. No match: exit status 2.
         Exit status 3 if any case fails.
       minmax-step: time one min-max iteration (benchmark; bench/minmax_step.py).
+      minmax-trace: c_L at every K-th iteration of one min-max run, whitened linear problem (P = 3), from
+        the lazy start (relaxation time for the burn-in).
            adaptive-kernels verify all [--quick] [--seed S] [--format table|json]
       all: both verifiers with the same seed; one report (JSON: both case lists in "cases");
         exit status 3 if any case of either fails.
@@ -33,6 +38,7 @@ enum VerifyCommand {
         switch side {
         case "bayes": return try VerifyBayes.run(rest)
         case "minmax-step": return try MinMaxStepBenchmark.run(rest)
+        case "minmax-trace": return try MinMaxTrace.run(rest)
         case "antk": return try VerifyANTKCommand.run(rest)
         case "all": return try VerifyAll.run(rest)
         default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, all)")
@@ -52,7 +58,7 @@ enum VerifyCommand {
 
 enum VerifyBayes {
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["seed", "format", "digits"], switches: ["quick", "smoke"])
+        let options = try ParsedArguments(arguments, valued: ["seed", "format", "digits", "case"], switches: ["quick", "smoke"])
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
         var seed: UInt64 = 1
         if let text = options.value("seed") {
@@ -70,9 +76,14 @@ enum VerifyBayes {
         } else if !options.has("smoke"), FileManager.default.fileExists(atPath: "Tests/Fixtures/digits/X_train.npy") {
             plan.digitsDirectory = "Tests/Fixtures/digits"
         }
+        if let filter = options.value("case") {
+            guard !filter.isEmpty else { throw UsageError("--case needs a non-empty text") }
+            plan.caseFilter = filter
+        }
         let progress = VerifyCommand.progressReporter()
         LinearAlgebra.setThreadCount(1)
         let cases = try BayesVerification(plan: plan).run(progress: progress)
+        if cases.isEmpty { throw UsageError("--case '\(plan.caseFilter ?? "")' matches no case of the \(options.has("smoke") ? "smoke" : options.has("quick") ? "quick" : "full") plan") }
         if progress != nil { FileHandle.standardError.write("\r\(String(repeating: " ", count: 100))\r".data(using: .utf8)!) }
         let output = format == .json ? VerificationReport.json(cases).serialized() + "\n" : VerificationReport.table(cases, seed: seed, plan: options.has("smoke") ? "smoke" : options.has("quick") ? "quick" : "full")
         let failed = cases.filter { !$0.pass }

@@ -12,6 +12,12 @@ public struct BayesVerification: Sendable {
         public var langevin = LangevinSettings()
         /// Whitened min-max cases: (gamma, beta, depth) as exact decimal strings.
         public var whitenedMinMax: [(String, String, Int)] = []
+        /// Per-case iteration budget (burn-in, measured) for whitened min-max cases, keyed by
+        /// "gamma,beta,depth"; cases not listed use `minMax`. The weak-spike depth-8 cases relax
+        /// slowly (notes/verify-bayes.md, section 6: relaxation time ~65 iterations, integrated
+        /// autocorrelation time ~70 and a slower tail), so 800 measured iterations are ~11
+        /// independent samples: too few for the drift test and the error bar.
+        public var whitenedMinMaxBudget: [String: (burnIn: Int, measured: Int)] = [:]
         /// The authors' finite-width case (gamma, beta, depth) and widths.
         public var whitenedLangevin: (String, String, Int) = ("4", "10", 16)
         public var langevinWidths: [Int] = []
@@ -26,6 +32,14 @@ public struct BayesVerification: Sendable {
         /// Width and measured time of the weight-space vs pre-activation check (0: skipped).
         public var weightSpaceWidth = 32
         public var weightSpaceTime: Double = 150
+        /// Only cases whose name contains this text (case-insensitive) are run and reported; nil: all.
+        /// Seeds are drawn as in the whole plan, so a selected case reproduces its full-plan result.
+        public var caseFilter: String? = nil
+
+        public func selects(_ name: String) -> Bool {
+            guard let filter = caseFilter else { return true }
+            return name.range(of: filter, options: .caseInsensitive) != nil
+        }
 
         public static func quick(seed: UInt64) -> Plan {
             var plan = Plan(seed: seed)
@@ -67,6 +81,8 @@ public struct BayesVerification: Sendable {
             plan.minMax.measured = 800
             plan.langevin.timeStep = 0.05
             plan.whitenedMinMax = [("1", "10", 1), ("1", "10", 4), ("2", "10", 4), ("1", "1", 8), ("2", "10", 8), ("1/2", "4", 8)]
+            // Weak spike at L = 8: burn-in ~15 relaxation times, measured ~35 autocorrelation times.
+            plan.whitenedMinMaxBudget = ["1,1,8": (1000, 2400), "1/2,4,8": (1000, 2400)]
             plan.langevin.burnInTime = 100
             plan.langevin.measuredTime = 1000
             plan.langevinWidths = [256, 512, 1024, 2048]
@@ -120,21 +136,37 @@ public struct BayesVerification: Sendable {
         var caseIndex: UInt64 = 0
         func settings() -> MinMaxSettings { caseIndex += 1; var s = plan.minMax; s.seed = NormalSampler.derive(plan.seed, caseIndex); return s }
         func langevinSettings() -> LangevinSettings { caseIndex += 1; var s = plan.langevin; s.seed = NormalSampler.derive(plan.seed, caseIndex); return s }
+        // --case: a section runs when one of its case names is selected; a skipped section still
+        // consumes its seeds (`seeds` settings() calls), so every case keeps its full-plan seed.
+        func wants(_ names: [String], seeds: Int) -> Bool {
+            if names.contains(where: plan.selects) { return true }
+            caseIndex += UInt64(seeds)
+            return false
+        }
 
         // 1. min-max, phi = identity, whitened data vs the certified overlaps.
         for (g, beta, depth) in plan.whitenedMinMax {
             let name = "minmax linear whitened c_L (gamma=\(g), beta=\(beta), L=\(depth))"
+            guard wants([name], seeds: 1) else { continue }
             progress?(name)
             let exact = try Self.exactWhitened(g, beta, depth).dominant!.overlap.midpoint.doubleApproximation
             let problem = try BayesProblem.whitened(points: 3, gamma: Self.double(g), ridge: 1 / Self.double(beta), depth: depth)
-            let mm = MinMaxEstimate.compute(problem: problem, settings: settings(), progress: progress)
+            var caseSettings = settings()
+            if let budget = plan.whitenedMinMaxBudget["\(g),\(beta),\(depth)"] {
+                caseSettings.burnIn = budget.burnIn
+                caseSettings.measured = budget.measured
+            }
+            let mm = MinMaxEstimate.compute(problem: problem, settings: caseSettings, progress: progress)
             cases.append(.against(exact: exact, name: name, measured: Self.named("minmax", mm.overlaps.last ?? Estimate(value: .nan, standardError: .nan)),
                                   failure: mm.failure, note: String(format: "ESS >= %.0f", mm.minimumESS)))
         }
 
         // 2. min-max, phi = identity, general C (synthetic, one test point) vs the certified-up-to-rounding
         // general-C solver of LinearTheory (issue 4); the direct matrix saddle (V3) is a second reference.
-        do {
+        let generalNames = ["direct matrix saddle (V3) vs GeneralKernelSolver: all kernel entries (P=5+1, L=2)",
+                            "minmax linear general-C y^T Phi^L y (P=5, L=2, gamma=1.5, beta=10)",
+                            "minmax linear general-C test prediction", "minmax linear general-C all kernel entries (worst entry)"]
+        if wants(generalNames, seeds: 1) {
             let problem = try SyntheticData.problem(train: 5, test: 1, dimension: 8, gamma: 1.5, ridge: 0.1, depth: 2,
                                                     activation: .identity, seed: NormalSampler.derive(plan.seed, 0xC))
             progress?("minmax linear general C")
@@ -142,7 +174,7 @@ public struct BayesVerification: Sendable {
             let direct = try DirectLinearSaddle(problem: problem)
             let referenceGap = zip(direct.kernels.joined(), exact.kernels.joined()).map { abs($0 - $1) }.max() ?? .nan
             let scale = exact.kernels.joined().map(abs).max() ?? 1
-            cases.append(VerificationCase(name: "direct matrix saddle (V3) vs GeneralKernelSolver: all kernel entries (P=5+1, L=2)",
+            cases.append(VerificationCase(name: generalNames[0],
                                           exact: 0, estimates: [Self.named("direct", Estimate(value: referenceGap, standardError: 0))],
                                           tolerance: 1e-8 * scale, pass: referenceGap <= 1e-8 * scale,
                                           note: String(format: "largest |difference| %.2e (tolerance 1e-8 x max |Phi| = %.2e: both double-precision solves)", referenceGap, 1e-8 * scale)))
@@ -169,7 +201,8 @@ public struct BayesVerification: Sendable {
         }
 
         // 3a. The Langevin sampler's reparametrization: explicit weights vs weights integrated out (eq. V26).
-        if plan.weightSpaceWidth > 0 {
+        if plan.weightSpaceWidth > 0,
+           wants(["Langevin tanh N=\(plan.weightSpaceWidth): explicit weights vs pre-activation sampler (same finite N)"], seeds: 2) {
             let p = 3, width = plan.weightSpaceWidth
             var x = [Double](repeating: 0, count: p * p)
             for i in 0..<p { x[i * p + i] = Double(p).squareRoot() }
@@ -191,9 +224,9 @@ public struct BayesVerification: Sendable {
         }
 
         // 3. Langevin networks vs the certified overlaps (the authors' case gamma=4, beta=10, L=16).
-        do {
-            let (g, beta, depth) = plan.whitenedLangevin
-            let name = "Langevin linear whitened c_L (gamma=\(g), beta=\(beta), L=\(depth), N=\(plan.langevinWidths.map(String.init).joined(separator: ",")))"
+        if case let (g, beta, depth) = plan.whitenedLangevin,
+           case let name = "Langevin linear whitened c_L (gamma=\(g), beta=\(beta), L=\(depth), N=\(plan.langevinWidths.map(String.init).joined(separator: ",")))",
+           wants([name], seeds: 1) {
             progress?(name)
             let exact = try Self.exactWhitened(g, beta, depth).dominant!.overlap.midpoint.doubleApproximation
             let problem = try BayesProblem.whitened(points: 3, gamma: Self.double(g), ridge: 1 / Self.double(beta), depth: depth)
@@ -217,6 +250,9 @@ public struct BayesVerification: Sendable {
         }
         for (label, make) in datasets {
             for activation in [Activation.relu, .tanh] {
+                let names = ["\(activation.rawValue) \(label): y^T Phi^L y / |y|^2"]
+                    + (1...max(1, plan.digitsTest)).map { "\(activation.rawValue) \(label): test prediction \($0)" }
+                guard wants(names, seeds: 2) else { continue }
                 let problem = try make(activation)
                 progress?("\(activation.rawValue) \(label)")
                 let mm = MinMaxEstimate.compute(problem: problem, settings: settings(), progress: progress)
@@ -235,7 +271,9 @@ public struct BayesVerification: Sendable {
 
         // 5. Multi-saddle regime: in which saddle's basin do finite-width chains started at the lazy
         // end or above the largest minimum sit, against the dominance rule (smallest action)?
-        do {
+        let saddleNames = ["lazy start", "high start"].flatMap { label in plan.multiSaddleWidths.map { width in
+            "multi-saddle (gamma=\(plan.multiSaddle.0), beta=\(plan.multiSaddle.1), L=\(plan.multiSaddle.2)) \(label) N=\(width): basin" } }
+        if wants(saddleNames, seeds: saddleNames.count) {
             let (g, beta, depth) = plan.multiSaddle
             let solution = try Self.exactWhitened(g, beta, depth)
             let roots = solution.roots.map { (c: $0.overlap.midpoint.doubleApproximation, dominant: $0.isDominant,
@@ -265,6 +303,6 @@ public struct BayesVerification: Sendable {
                 }
             }
         }
-        return cases
+        return cases.filter { plan.selects($0.name) }
     }
 }

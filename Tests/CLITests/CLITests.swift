@@ -163,7 +163,9 @@ final class VerifyCommandTests: XCTestCase {
         for arguments in [["verify"], ["verify", "all", "--format", "csv"], ["verify", "all", "--smoke"], ["verify", "bogus"],
                           ["verify", "bayes", "--format", "csv"], ["verify", "bayes", "--seed", "x"],
                           ["verify", "bayes", "--quick", "--smoke"], ["verify", "bayes", "--bogus"],
-                          ["verify", "minmax-step", "--activation", "softplus"]] {
+                          ["verify", "minmax-step", "--activation", "softplus"],
+                          ["verify", "bayes", "--smoke", "--case", "no such case"], ["verify", "bayes", "--smoke", "--case", ""],
+                          ["verify", "minmax-trace", "--gamma", "-1"]] {
             let result = AdaptiveKernelsCommandLine.run(arguments)
             XCTAssertEqual(result.exitCode, 2, "\(arguments)")
             XCTAssertEqual(result.standardOutput, "", "\(arguments)")
@@ -186,6 +188,23 @@ final class VerifyCommandTests: XCTestCase {
         }
         let second = AdaptiveKernelsCommandLine.run(["verify", "bayes", "--smoke", "--seed", "1", "--format", "json"])
         XCTAssertEqual(first.standardOutput, second.standardOutput)
+        // --case runs only the matching cases, with the seeds they have in the whole plan: the same
+        // numbers as in the full smoke report (here a case after another min-max case).
+        let filtered = AdaptiveKernelsCommandLine.run(["verify", "bayes", "--smoke", "--seed", "1", "--format", "json", "--case", "GENERAL-C TEST PREDICTION"])
+        XCTAssertEqual(filtered.exitCode, 0, filtered.standardError)
+        let selected = (try JSONSerialization.jsonObject(with: Data(filtered.standardOutput.utf8)) as! [String: Any])["cases"] as! [[String: Any]]
+        XCTAssertEqual(selected.map { $0["name"] as! String }, ["minmax linear general-C test prediction"])
+        let same = cases.first { ($0["name"] as? String) == "minmax linear general-C test prediction" }!
+        XCTAssertEqual(NSDictionary(dictionary: selected[0]), NSDictionary(dictionary: same))
+    }
+
+    func testMinMaxTracePrintsEveryKthIteration() {
+        let result = AdaptiveKernelsCommandLine.run(["verify", "minmax-trace", "--depth", "1", "--samples", "500", "--iterations", "20", "--every", "5"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let lines = result.standardOutput.split(separator: "\n")
+        XCTAssertEqual(lines.count, 5)
+        XCTAssertEqual(lines.dropFirst().map { $0.split(separator: " ")[0] }, ["1", "6", "11", "16"])
+        XCTAssertTrue(lines.dropFirst().allSatisfy { Double($0.split(separator: " ")[1]).map { $0 > 0 } ?? false })
     }
 
     func testReportTableMarksFailures() {
