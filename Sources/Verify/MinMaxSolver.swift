@@ -89,14 +89,17 @@ public struct MinMaxSolver: Sendable {
         guard let lower = lowerOrNil, let pInv = proposalInverse, let iInv = inputInverse else {
             throw StepFailure(reason: "Phi lost positive definiteness")
         }
-        let (h, f, scratch, base) = (ws.h, ws.f, ws.scratch, ws.base)
+        let (h, f, base) = (ws.h, ws.f, ws.base)
         NormalSampler.fill(h, seed: seed)
-        lower.withUnsafeBufferPointer { LinearAlgebra.multiplyByLowerTransposed(h.baseAddress!, lower: $0.baseAddress!, rows: n, columns: pa) }
         let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
         let activation = problem.activation
+        // Per chunk of samples (rows are independent): h = z L^T, then phi(h), while the chunk is in cache.
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = c * size * pa, hi = min(n, (c + 1) * size) * pa
             if lo >= hi { return }
+            lower.withUnsafeBufferPointer {
+                LinearAlgebra.multiplyByLowerTransposed(h.baseAddress! + lo, lower: $0.baseAddress!, rows: (hi - lo) / pa, columns: pa)
+            }
             let part = UnsafeMutableBufferPointer(rebasing: f[lo..<hi])
             _ = part.initialize(from: h[lo..<hi])
             activation.apply(part)
@@ -106,10 +109,32 @@ public struct MinMaxSolver: Sendable {
             return
         }
         let ratio = SmallMatrix.add(iInv, pInv, scale: -1)
-        ratio.withUnsafeBufferPointer { r in
-            LinearAlgebra.gemm(h.baseAddress!, r.baseAddress!, scratch.baseAddress!, m: n, k: pa, n: pa)
+        Self.rowForms(h, symmetric: ratio, into: base, rows: n, stride: pa, columns: pa, scale: -0.5, workspace: ws)
+    }
+
+    /// out[s] = scale * x_s^T S x_s over the first `columns` entries of each row, S symmetric, at half
+    /// the flops of the product x S: with the triangle T = 2 strictLower(S) + diag(S), x^T T x = x^T S x,
+    /// so one dtrmm (x T^T) and row dots replace the gemm. The rows are first copied, compacted to
+    /// `columns`, into the workspace's scratch buffer. Copy, product and dots run per chunk of rows.
+    static func rowForms(_ x: UnsafeMutableBufferPointer<Double>, symmetric: [Double], into out: UnsafeMutableBufferPointer<Double>,
+                         rows n: Int, stride: Int, columns m: Int, scale: Double, workspace ws: Workspace) {
+        let triangle = (0..<(m * m)).map { e -> Double in
+            let (i, j) = (e / m, e % m)
+            return j < i ? symmetric[e] + symmetric[j * m + i] : j == i ? symmetric[e] : 0
         }
-        Self.rowDots(scratch, h, into: base, rows: n, stride: pa, columns: pa, scale: -0.5)
+        let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+        let work = ws.scratch.baseAddress!, source = x.baseAddress!
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * size, hi = min(n, (c + 1) * size)
+            if lo >= hi { return }
+            for s in lo..<hi { (work + s * m).update(from: source + s * stride, count: m) }
+            triangle.withUnsafeBufferPointer { LinearAlgebra.multiplyByLowerTransposed(work + lo * m, lower: $0.baseAddress!, rows: hi - lo, columns: m) }
+            for s in lo..<hi {
+                var q = 0.0
+                for j in 0..<m { q += work[s * m + j] * source[s * stride + j] }
+                out[s] = scale * q
+            }
+        }
     }
 
     /// out[s] = scale * sum_{j < columns} a[s, j] b[s, j], in parallel over the fixed sample chunks.
@@ -133,11 +158,8 @@ public struct MinMaxSolver: Sendable {
     func tiltedMoments(dual: [Double], workspace ws: Workspace, needSecondMoment: Bool) -> (a: [Double], hh: [Double], ess: Double) {
         let n = settings.samples, pa = problem.pointCount, p = problem.trainCount
         let (h, f, scratch, base, w) = (ws.h, ws.f, ws.scratch, ws.base, ws.weights)
-        // q_s = phi_t(s)^T hatPhi phi_t(s) via one gemm on the training columns.
-        dual.withUnsafeBufferPointer { d in
-            LinearAlgebra.gemm(f.baseAddress!, d.baseAddress!, scratch.baseAddress!, m: n, k: p, n: p, lda: pa, ldc: pa)
-        }
-        Self.rowDots(scratch, f, into: w, rows: n, stride: pa, columns: p, scale: -0.5)
+        // q_s = phi_t(s)^T hatPhi phi_t(s) on the training columns (triangular product).
+        Self.rowForms(f, symmetric: dual, into: w, rows: n, stride: pa, columns: p, scale: -0.5, workspace: ws)
         var maxLog = -Double.infinity
         for s in 0..<n {
             w[s] += base[s]
@@ -147,8 +169,13 @@ public struct MinMaxSolver: Sendable {
         for s in 0..<n { w[s] = exp(w[s] - maxLog); total += w[s] }
         var sumSquares = 0.0
         for s in 0..<n { w[s] /= total; sumSquares += w[s] * w[s] }
+        // Weighted Gram matrix per chunk (scale by sqrt(w), dsyrk), partial sums added in chunk order,
+        // so the result does not depend on the number of threads.
         func weightedGram(_ x: UnsafeMutableBufferPointer<Double>) -> [Double] {
             let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+            let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * pa * pa)
+            defer { partials.deallocate() }
+            partials.initialize(repeating: 0)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 let lo = c * size, hi = min(n, (c + 1) * size)
                 if lo >= hi { return }
@@ -156,9 +183,10 @@ public struct MinMaxSolver: Sendable {
                     let r = w[s].squareRoot()
                     for j in 0..<pa { scratch[s * pa + j] = r * x[s * pa + j] }
                 }
+                LinearAlgebra.gram(scratch.baseAddress! + lo * pa, partials.baseAddress! + c * pa * pa, rows: hi - lo, columns: pa)
             }
             var g = [Double](repeating: 0, count: pa * pa)
-            g.withUnsafeMutableBufferPointer { LinearAlgebra.gram(scratch.baseAddress!, $0.baseAddress!, rows: n, columns: pa) }
+            for c in 0..<chunks { for e in 0..<(pa * pa) { g[e] += partials[c * pa * pa + e] } }
             return g
         }
         let a = weightedGram(f)

@@ -69,4 +69,21 @@ final class MinMaxSolverTests: XCTestCase {
         XCTAssertThrowsError(try Activation(name: "softplus"))
         XCTAssertEqual(try Activation(name: "ReLU"), .relu)
     }
+
+    func testTriangularRowFormsEqualSymmetricQuadraticForms() {
+        // x_s^T S x_s for an indefinite symmetric S on the first 3 of 5 columns (row stride 5).
+        let n = 37, stride = 5, m = 3
+        let workspace = MinMaxSolver.Workspace(samples: n, width: stride)
+        let x = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * stride)
+        let out = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+        defer { x.deallocate(); out.deallocate() }
+        for i in 0..<(n * stride) { x[i] = sin(0.7 * Double(i) + 0.3) }
+        let s: [Double] = [2, -1.5, 0.25, -1.5, -3, 0.5, 0.25, 0.5, 1]
+        MinMaxSolver.rowForms(x, symmetric: s, into: out, rows: n, stride: stride, columns: m, scale: -0.5, workspace: workspace)
+        for r in 0..<n {
+            var q = 0.0
+            for i in 0..<m { for j in 0..<m { q += x[r * stride + i] * s[i * m + j] * x[r * stride + j] } }
+            XCTAssertEqual(out[r], -0.5 * q, accuracy: 1e-12 * max(1, abs(q)), "row \(r)")
+        }
+    }
 }
