@@ -35,9 +35,7 @@ public struct GeneralKernelProblem: Sendable {
         guard inputKernel.count == p * p else {
             throw GeneralKernelInputError.shapeMismatch("input kernel has \(inputKernel.count) entries, \(p) labels need \(p) x \(p)")
         }
-        guard gamma.signum >= 0 else { throw TheoryInputError.negativeGamma(gamma.description) }
-        if case .finite(let value) = beta, value.signum <= 0 { throw TheoryInputError.nonPositiveBeta(value.description) }
-        guard depth >= 1 && depth <= 100_000 else { throw TheoryInputError.depthOutOfRange(depth, maximum: 100_000) }
+        try TheoryInputError.validate(gamma: gamma, beta: beta, depth: depth, maximumDepth: 100_000)
         if let bad = labels.firstIndex(where: { !$0.isFinite }) {
             throw GeneralKernelInputError.nonFinite("label \(bad) is not finite (\(labels[bad]))")
         }

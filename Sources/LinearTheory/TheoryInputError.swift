@@ -1,3 +1,5 @@
+import Numerics
+
 /// Inputs that the theory does not define, rejected at the boundary with one clear sentence.
 public enum TheoryInputError: Error, Equatable, CustomStringConvertible {
     case negativeGamma(String)
@@ -14,6 +16,15 @@ public enum TheoryInputError: Error, Equatable, CustomStringConvertible {
         case .digitsOutOfRange(let d, let maximum): return "digits must be in 1...\(maximum) (got \(d))"
         case .tooManyLayers(let n, let maximum): return "at most \(maximum) layers can be listed (asked for \(n)); choose layers with --layers LIST"
         }
+    }
+}
+
+extension TheoryInputError {
+    /// The checks every Bayesian (aNBK) problem makes: gamma >= 0, beta > 0 or inf, 1 <= L <= maximum.
+    static func validate(gamma: BigRational, beta: InverseTemperature, depth: Int, maximumDepth: Int) throws {
+        guard gamma.signum >= 0 else { throw TheoryInputError.negativeGamma(gamma.description) }
+        if case .finite(let value) = beta, value.signum <= 0 { throw TheoryInputError.nonPositiveBeta(value.description) }
+        guard depth >= 1 && depth <= maximumDepth else { throw TheoryInputError.depthOutOfRange(depth, maximum: maximumDepth) }
     }
 }
 

@@ -10,13 +10,7 @@ public struct WhitenedProblem: Sendable, Equatable {
     public static let maximumDepth = 1_000_000_000
 
     public init(gamma: BigRational, beta: InverseTemperature, depth: Int) throws {
-        guard gamma.signum >= 0 else { throw TheoryInputError.negativeGamma(gamma.description) }
-        if case .finite(let value) = beta, value.signum <= 0 {
-            throw TheoryInputError.nonPositiveBeta(value.description)
-        }
-        guard depth >= 1 && depth <= WhitenedProblem.maximumDepth else {
-            throw TheoryInputError.depthOutOfRange(depth, maximum: WhitenedProblem.maximumDepth)
-        }
+        try TheoryInputError.validate(gamma: gamma, beta: beta, depth: depth, maximumDepth: WhitenedProblem.maximumDepth)
         self.gamma = gamma
         self.beta = beta
         self.depth = depth
