@@ -91,6 +91,7 @@ public struct CertifiedRootFinder: Sendable {
         var precision = min(128, finalPrecision)
         var x = start.flatMap { low < $0 && $0 < high ? $0 : nil } ?? CertifiedRootFinder.split(low, high)
         var slope: Interval? = nil
+        var slopePoint: Dyadic? = nil
         for _ in 0..<(400 + targetBits / 8) {
             if CertifiedRootFinder.relativeWidthBits(low, high) >= targetBits {
                 return SignBracket(lower: low, upper: high, signAtLower: signLow)
@@ -104,21 +105,33 @@ public struct CertifiedRootFinder: Sendable {
             case .none: break
             }
             // The slope only needs the accuracy of the current step: it is evaluated at <= 192 bits
-            // and reused once the working precision is above that.
-            if slope == nil || precision <= 192 {
+            // and reused once the working precision is above that, as long as x stays within
+            // 2^-64 (relative) of the point it was evaluated at. A slope from a distant point would
+            // make the iteration linear (found with a start far from the root).
+            let slopeIsStale = slopePoint.map { point in
+                let moved = Dyadic.exactSum(x, point.negated)
+                return !moved.isZero && (x.isZero || x.topBit - moved.topBit < 64)
+            } ?? true
+            if slope == nil || precision <= 192 || slopeIsStale {
                 slope = f.derivative(precision > 192 ? Interval(x, precision: 192) : point)
+                slopePoint = x
             }
             var next: Dyadic? = nil
             if let slope, let s = slope.definiteSign, s != 0 {
                 let step = Dyadic.quotient(value.midpoint, slope.midpoint, bits: precision, .down)
                 let candidate = Dyadic.sum(x, step.negated, bits: precision + 8, .down)
-                if low < candidate && candidate < high {
-                    next = candidate
+                // An undecided sign at x means x is within rounding noise of the root: a step that
+                // lands on a bracket end (x itself may be one) must then still lead to the probes.
+                let atRoot = value.definiteSign == nil
+                if (low < candidate && candidate < high) || atRoot {
+                    let center = low < candidate && candidate < high ? candidate : x
+                    next = center
                     // Newton's error after this step is about step^2 (relative), kept with 16 bits of
                     // margin; the slope's own error (2^-150 or better) adds step * 2^-150.
-                    let stepBits = step.isZero ? Int.max / 4 : x.topBit - step.topBit
+                    let stepBits = step.isZero || atRoot ? Int.max / 4 : x.topBit - step.topBit
                     let predictedBits = min(2 * stepBits - 16, stepBits + 150)
                     if predictedBits >= targetBits + 6 && precision == finalPrecision {
+                        let candidate = center
                         // Probe just either side of the new iterate; certified signs give the bracket.
                         let radius = Dyadic.powerOfTwo(candidate.topBit - targetBits - 4)
                         let probeLow = Dyadic.exactSum(candidate, radius.negated)
@@ -146,7 +159,7 @@ public struct CertifiedRootFinder: Sendable {
     }
 
     /// How many leading bits two positive endpoints share, as −log2((high − low)/low); 0 when low <= 0.
-    static func relativeWidthBits(_ low: Dyadic, _ high: Dyadic) -> Int {
+    public static func relativeWidthBits(_ low: Dyadic, _ high: Dyadic) -> Int {
         if low == high { return Int.max }
         guard low.signum > 0 else { return 0 }
         let width = Dyadic.exactSum(high, low.negated)
