@@ -60,6 +60,18 @@ public struct BigInt: @unchecked Sendable {
         isZero ? 0 : Int(__gmpz_sizeinbase(box.pointer, 2))
     }
 
+    /// Index of the lowest set bit (self ≠ 0): the number of trailing zero bits.
+    public var trailingZeroBitCount: Int {
+        precondition(!isZero)
+        return Int(__gmpz_scan1(box.pointer, 0))
+    }
+
+    /// Bit `index` of the two's-complement value (index >= 0).
+    public func bit(_ index: Int) -> Bool {
+        precondition(index >= 0)
+        return __gmpz_tstbit(box.pointer, mp_bitcnt_t(index)) != 0
+    }
+
     /// The value as an Int when it fits.
     public var intValue: Int? {
         guard __gmpz_fits_slong_p(box.pointer) != 0 else { return nil }

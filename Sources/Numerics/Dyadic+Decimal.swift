@@ -35,13 +35,38 @@ public struct DecimalDigits: Sendable, Equatable {
     }
 }
 
+/// A value rounded to D significant digits as an integer: digits · 10^(exponent10 − D + 1), with
+/// 10^(D−1) <= digits < 10^D (digits = 0 for zero).
+struct DecimalRounded: Equatable {
+    let negative: Bool
+    let digits: BigInt
+    let exponent10: Int
+}
+
+/// The powers 10^(D−1) and 10^D that bound a D-digit integer.
+struct DecimalDecade {
+    let lowest: BigInt
+    let highest: BigInt
+
+    init(significantDigits: Int) {
+        lowest = BigInt.power(base: 10, exponent: significantDigits - 1)
+        highest = lowest * 10
+    }
+}
+
 extension Dyadic {
     /// The value rounded to `significantDigits` decimal digits in the given mode.
     public func decimalDigits(significantDigits: Int, _ mode: DecimalRounding) -> DecimalDigits {
         precondition(significantDigits >= 1)
-        if isZero {
-            return DecimalDigits(negative: false, digits: String(repeating: "0", count: significantDigits), exponent10: 0)
-        }
+        let rounded = decimalRounded(significantDigits: significantDigits, mode, decade: DecimalDecade(significantDigits: significantDigits))
+        let text = rounded.digits.isZero ? String(repeating: "0", count: significantDigits) : rounded.digits.decimalString
+        return DecimalDigits(negative: rounded.negative, digits: text, exponent10: rounded.exponent10)
+    }
+
+    /// The rounding behind `decimalDigits`, as an integer (no strings): scale by a power of ten so
+    /// the integer part has `significantDigits` digits, then round by the dropped fraction's class.
+    func decimalRounded(significantDigits: Int, _ mode: DecimalRounding, decade: DecimalDecade) -> DecimalRounded {
+        if isZero { return DecimalRounded(negative: false, digits: .zero, exponent10: 0) }
         let negative = signum < 0
         // Round the magnitude; directions flip for negative values.
         let magnitudeMode: DecimalRounding
@@ -51,42 +76,23 @@ extension Dyadic {
         case .up: magnitudeMode = negative ? .down : .up
         }
         let value = magnitude
-        // value = numerator / denominator exactly.
-        let numerator = value.exponent >= 0 ? value.mantissa.shiftedLeft(value.exponent) : value.mantissa
-        let denominator = value.exponent >= 0 ? BigInt.one : BigInt.one.shiftedLeft(-value.exponent)
         var exponent10 = Int((value.log2Magnitude * 0.30102999566398119521).rounded(.down))
-        let lowest = BigInt.power(base: 10, exponent: significantDigits - 1)
-        let highest = lowest * 10
         for _ in 0..<8 {
             let shift = significantDigits - 1 - exponent10
-            var scaledNumerator = numerator
-            var scaledDenominator = denominator
-            if shift >= 0 {
-                scaledNumerator = numerator * BigInt.power(base: 10, exponent: shift)
-            } else {
-                scaledDenominator = denominator * BigInt.power(base: 10, exponent: -shift)
-            }
-            // Decide the decade on the truncated value, then round.
-            let truncated = BigInt.floorDivide(scaledNumerator, scaledDenominator)
-            if truncated < lowest { exponent10 -= 1; continue }
-            if truncated >= highest { exponent10 += 1; continue }
-            var rounded = truncated
-            let remainder = scaledNumerator - truncated * scaledDenominator
+            let (truncated, fraction) = value.scaledByPowerOfTen(shift)
+            if truncated < decade.lowest { exponent10 -= 1; continue }
+            if truncated >= decade.highest { exponent10 += 1; continue }
+            let roundsUp: Bool
             switch magnitudeMode {
-            case .down: break
-            case .up: if !remainder.isZero { rounded = truncated + .one }
-            case .nearest:
-                let twice = remainder * 2
-                if twice > scaledDenominator || (twice == scaledDenominator && truncated.isOdd) {
-                    rounded = truncated + .one
-                }
+            case .down: roundsUp = false
+            case .up: roundsUp = fraction != .zero
+            case .nearest: roundsUp = fraction == .aboveHalf || (fraction == .half && truncated.isOdd)
             }
-            if rounded == highest {
-                // 99…9 rounded up to the next decade.
-                return DecimalDigits(negative: negative, digits: "1" + String(repeating: "0", count: significantDigits - 1),
-                                     exponent10: exponent10 + 1)
-            }
-            return DecimalDigits(negative: negative, digits: rounded.decimalString, exponent10: exponent10)
+            guard roundsUp else { return DecimalRounded(negative: negative, digits: truncated, exponent10: exponent10) }
+            let next = truncated + .one
+            // 99…9 rounded up to the next decade.
+            if next == decade.highest { return DecimalRounded(negative: negative, digits: decade.lowest, exponent10: exponent10 + 1) }
+            return DecimalRounded(negative: negative, digits: next, exponent10: exponent10)
         }
         preconditionFailure("decimal exponent search did not settle")
     }
@@ -97,13 +103,50 @@ extension Dyadic {
     }
 }
 
+/// Where the dropped fraction of a truncation lies: it decides directed and nearest rounding.
+enum TruncatedFraction: Equatable {
+    case zero, belowHalf, half, aboveHalf
+}
+
+extension Dyadic {
+    /// floor(self · 10^shift) for self >= 0, and the class of the dropped fraction. For shift >= 0
+    /// the scaled value is (m · 5^shift) · 2^(e + shift): a shift and bit tests, no division.
+    func scaledByPowerOfTen(_ shift: Int) -> (BigInt, TruncatedFraction) {
+        precondition(signum >= 0)
+        if shift >= 0 {
+            let scaled = shift == 0 ? mantissa : mantissa * BigInt.power(base: 5, exponent: shift)
+            let binaryExponent = exponent + shift
+            if binaryExponent >= 0 { return (scaled.shiftedLeft(binaryExponent), .zero) }
+            let dropped = -binaryExponent
+            let truncated = scaled.floorShiftedRight(dropped)
+            let lowestSetBit = scaled.trailingZeroBitCount
+            if lowestSetBit >= dropped { return (truncated, .zero) }
+            if !scaled.bit(dropped - 1) { return (truncated, .belowHalf) }
+            return (truncated, lowestSetBit == dropped - 1 ? .half : .aboveHalf)
+        }
+        // value / 10^(−shift): an integer division (values above 10^digits only).
+        let numerator = exponent >= 0 ? mantissa.shiftedLeft(exponent) : mantissa
+        var denominator = BigInt.power(base: 10, exponent: -shift)
+        if exponent < 0 { denominator = denominator.shiftedLeft(-exponent) }
+        let truncated = BigInt.floorDivide(numerator, denominator)
+        let remainder = numerator - truncated * denominator
+        if remainder.isZero { return (truncated, .zero) }
+        let twice = remainder * 2
+        if twice < denominator { return (truncated, .belowHalf) }
+        return (truncated, twice == denominator ? .half : .aboveHalf)
+    }
+}
+
 extension Interval {
     /// The value rounded to nearest at `significantDigits` digits when the enclosure decides it
     /// (both endpoints round to the same decimal); nil when the enclosure is too wide to certify it.
     public func certifiedDecimal(significantDigits: Int) -> DecimalDigits? {
-        let low = lower.decimalDigits(significantDigits: significantDigits, .nearest)
-        let high = upper.decimalDigits(significantDigits: significantDigits, .nearest)
-        return low == high ? low : nil
+        precondition(significantDigits >= 1)
+        let decade = DecimalDecade(significantDigits: significantDigits)
+        let low = lower.decimalRounded(significantDigits: significantDigits, .nearest, decade: decade)
+        guard low == upper.decimalRounded(significantDigits: significantDigits, .nearest, decade: decade) else { return nil }
+        let text = low.digits.isZero ? String(repeating: "0", count: significantDigits) : low.digits.decimalString
+        return DecimalDigits(negative: low.negative, digits: text, exponent10: low.exponent10)
     }
 
     /// Lower endpoint rounded down and upper endpoint rounded up: a decimal enclosure.
