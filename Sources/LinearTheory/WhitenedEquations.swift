@@ -16,6 +16,8 @@ struct WhitenedEquations {
     /// ln g and ln b as Doubles (−inf for 0), for the log-space hints.
     private let logG: Double
     private let logB: Double
+    /// Allocation-free evaluation of E, E' and s^L for u >= 0 (the solver's hot path).
+    let kernel: WhitenedKernelEvaluator
 
     init(_ problem: WhitenedProblem, cachedPrecision: Int = 512) {
         depth = problem.depth
@@ -26,6 +28,8 @@ struct WhitenedEquations {
         logB = ridge.isZero ? -.infinity : ridge.naturalLogMagnitude
         cachedG = Interval(gammaSquared, precision: cachedPrecision)
         cachedB = Interval(ridge, precision: cachedPrecision)
+        kernel = WhitenedKernelEvaluator(depth: depth, gammaSquared: gammaSquared, ridge: ridge,
+                                         cachedG: cachedG, cachedB: cachedB, cachedPrecision: cachedPrecision)
     }
 
     private func g(_ precision: Int) -> Interval {
@@ -36,13 +40,35 @@ struct WhitenedEquations {
     }
 
     /// E(u) = u (b + s^L)^2 − g s^L  (eq. W4); its positive roots are the overlaps' roots.
+    /// For u >= 0 evaluated by the fixed-precision kernel, otherwise by `intervalRootFunction`.
     func rootFunction(_ u: Interval) -> Interval {
+        u.lower.signum >= 0 ? kernel.rootFunction(u) : intervalRootFunction(u)
+    }
+
+    /// E'(u) (eq. W9): the kernel for u >= 0, otherwise `intervalRootFunctionDerivative`.
+    func rootFunctionDerivative(_ u: Interval) -> Interval {
+        u.lower.signum >= 0 ? kernel.rootFunctionDerivative(u) : intervalRootFunctionDerivative(u)
+    }
+
+    /// The certified sign of E at a point x >= 0, raising the kernel's precision from `precision`
+    /// up to 4x; nil when still undecided.
+    func rootFunctionSign(at x: Dyadic, precision: Int) -> Int? {
+        var bits = precision
+        while bits <= 4 * precision {
+            if let sign = kernel.certifiedSign(at: x, bits: bits) { return sign }
+            bits += max(64, bits / 2)
+        }
+        return nil
+    }
+
+    /// E(u) in dyadic interval arithmetic (the reference the kernel is tested against).
+    func intervalRootFunction(_ u: Interval) -> Interval {
         let sL = (u + 1).power(depth)
         return u * (b(u.precision) + sL).squared - g(u.precision) * sL
     }
 
     /// E'(u) = (b + s^L)^2 + 2 L u s^(L−1) (b + s^L) − g L s^(L−1)  (eq. W9).
-    func rootFunctionDerivative(_ u: Interval) -> Interval {
+    func intervalRootFunctionDerivative(_ u: Interval) -> Interval {
         let s = u + 1
         let sLminus1 = s.power(depth - 1)
         let bPlusSL = b(u.precision) + sLminus1 * s
@@ -108,6 +134,15 @@ struct WhitenedEquations {
         return tau + 2 * WhitenedEquations.logAddExp(logB, logSL) - logG - logSL
     }
 
+    /// dh/dtau for the log-space h above: 1 + L sigma(tau) (2 w − 1), sigma the logistic function
+    /// and w = s^L / (b + s^L) (differentiating eq. W5 with u = e^tau).
+    func logRootFunctionSlope(_ tau: Double) -> Double {
+        let logistic = 1 / (1 + exp(-tau))
+        let logSL = Double(depth) * WhitenedEquations.softplus(tau)
+        let weight = logB == -.infinity ? 1 : 1 / (1 + exp(logB - logSL))
+        return 1 + Double(depth) * logistic * (2 * weight - 1)
+    }
+
     /// A Double with the sign of Q(u) (eq. W6).
     func logCriticalFunction(_ tau: Double) -> Double {
         let u = exp(tau)
@@ -137,6 +172,26 @@ func bisectDouble(_ f: (Double) -> Double, _ a: Double, _ b: Double) -> Double {
         if (f(mid) < 0) == lowSign { low = mid } else { high = mid }
     }
     return 0.5 * (low + high)
+}
+
+/// The zero of an increasing or decreasing f between points of opposite sign, by Newton steps
+/// with slope f' that fall back to bisection when they leave the bracket, to an absolute accuracy
+/// of about 4e-15 max(1, |t|) in t = ln u: a hint good to about 47 bits of u (hints only).
+func newtonBisectDouble(_ f: (Double) -> Double, slope: (Double) -> Double, _ a: Double, _ b: Double) -> Double {
+    var low = a, high = b
+    let lowNegative = f(low) < 0
+    var t = 0.5 * (low + high)
+    for _ in 0..<200 {
+        let value = f(t)
+        if value == 0 { return t }
+        if (value < 0) == lowNegative { low = t } else { high = t }
+        let step = value / slope(t)
+        var next = t - step
+        if !(next > min(low, high) && next < max(low, high)) || !step.isFinite { next = 0.5 * (low + high) }
+        if Swift.abs(next - t) <= 4e-15 * max(1, Swift.abs(t)) { return next }
+        t = next
+    }
+    return t
 }
 
 /// Steps from `start` in `direction` (±1) with doubling steps until f's sign is `wanted`; nil if never.

@@ -51,7 +51,7 @@ public struct WhitenedOverlapSolver: Sendable {
                 let bracket = try refine(entry.bracket, hint: entry.hint, equations: equations, targetBits: targetBits)
                 refined[index].bracket = bracket
                 roots.append(saddle(from: bracket, problem: problem, equations: equations,
-                                    precision: targetBits + 32 + 2 * depthBits))
+                                    precision: targetBits + 32 + 2 * depthBits, actionBits: targetBits + 16))
             }
             var printable = true
             for index in roots.indices {
@@ -112,18 +112,24 @@ public struct WhitenedOverlapSolver: Sendable {
         return nil
     }
 
+    /// The saddle's enclosures at `precision` bits; the action's series is summed to `actionBits`
+    /// relative bits (enough for the printed digits; its enclosure is rigorous either way).
     private func saddle(from bracket: SignBracket, problem: WhitenedProblem, equations: WhitenedEquations,
-                        precision: Int) -> WhitenedSaddle {
+                        precision: Int, actionBits: Int) -> WhitenedSaddle {
         let u = bracket.interval(precision: precision)
-        return WhitenedSaddle(problem: problem, negatedChi: u, overlap: (u + 1).power(problem.depth),
-                              action: equations.action(u),
+        let overlap = equations.kernel.overlap(u)
+        return WhitenedSaddle(problem: problem, negatedChi: u, overlap: overlap,
+                              action: equations.kernel.action(u, overlap: overlap, relativeBits: actionBits) ?? equations.action(u),
                               stationarity: bracket.signAtLower < 0 ? .minimum : .maximum, isDominant: false)
     }
 
     private func refine(_ bracket: SignBracket, hint: Dyadic?, equations: WhitenedEquations, targetBits: Int) throws -> SignBracket {
-        let function = IntervalFunction(value: equations.rootFunction, derivative: equations.rootFunctionDerivative)
         var finder = self.finder
         finder.guardBits = 48 + 2 * (Int.bitWidth - equations.depth.leadingZeroBitCount)
+        if let fast = equations.kernel.refine(bracket, start: hint, targetBits: targetBits, guardBits: finder.guardBits) {
+            return fast
+        }
+        let function = IntervalFunction(value: equations.rootFunction, derivative: equations.rootFunctionDerivative)
         do {
             return try finder.refine(function, bracket: bracket, start: hint, targetBits: targetBits)
         } catch let error as RootFindingError {
@@ -173,8 +179,9 @@ public struct WhitenedOverlapSolver: Sendable {
               let below = expandDouble(eq.logRootFunction, from: min(guess, above), direction: -1, until: false) else {
             return try wideBracket(eq, lower: .zero, signAtLower: -1, start: nil, precision: precision)
         }
-        let hint = Dyadic(exponentialOf: bisectDouble(eq.logRootFunction, below, above))
-        return try wideBracket(eq, lower: .zero, signAtLower: -1, start: hint, precision: precision)
+        let hint = Dyadic(exponentialOf: newtonBisectDouble(eq.logRootFunction, slope: eq.logRootFunctionSlope, below, above))
+        // E(2 hint) is far from 0: a one-limb evaluation (raised when undecided) certifies its sign.
+        return try wideBracket(eq, lower: .zero, signAtLower: -1, start: hint, precision: 64)
     }
 
     /// [lower, R] with E(R) > 0 certified, R found by doubling from the hint; E(lower) has sign
@@ -184,7 +191,7 @@ public struct WhitenedOverlapSolver: Sendable {
         var upper = start.map { Dyadic($0.mantissa, exponent: $0.exponent + 1) } ?? .one
         if upper <= lower { upper = Dyadic.exactSum(Dyadic(lower.mantissa, exponent: lower.exponent + 1), .one) }
         var attempts = 0
-        while finder.sign(of: eq.rootFunction, at: upper, precision: precision) != -signAtLower {
+        while eq.rootFunctionSign(at: upper, precision: precision) != -signAtLower {
             upper = Dyadic(upper.mantissa, exponent: upper.exponent + 2)
             attempts += 1
             if attempts > 4000 { throw SolverError.notConverged("no point with E > 0 found above the last root") }
@@ -279,7 +286,7 @@ public struct WhitenedOverlapSolver: Sendable {
         let logStart = start.log2Magnitude * M_LN2
         var hint: Dyadic? = nil
         if let above = expandDouble(eq.logRootFunction, from: logStart + 0.5, direction: 1, until: true) {
-            hint = Dyadic(exponentialOf: bisectDouble(eq.logRootFunction, logStart, above))
+            hint = Dyadic(exponentialOf: newtonBisectDouble(eq.logRootFunction, slope: eq.logRootFunctionSlope, logStart, above))
         }
         return try wideBracket(eq, lower: start, signAtLower: -1, start: hint, precision: precision)
     }
