@@ -16,17 +16,30 @@ enum OutputFormat: String, CaseIterable {
 
 /// Reads gamma, beta and depth into a validated problem; every failure is one sentence.
 func parseProblem(gamma gammaText: String, beta betaText: String, depth depthText: String) throws -> WhitenedProblem {
-    let gamma: BigRational
-    do { gamma = try BigRational(parsing: gammaText) } catch let error as RationalParseError {
+    try makeProblem(gamma: parseGamma(gammaText), beta: parseBeta(betaText), depth: parseDepth(depthText))
+}
+
+func parseGamma(_ text: String) throws -> BigRational {
+    do { return try BigRational(parsing: text) } catch let error as RationalParseError {
         throw UsageError("--gamma: \(error)")
     }
-    let beta: InverseTemperature
-    do { beta = try InverseTemperature(parsing: betaText) } catch let error as RationalParseError {
+}
+
+func parseBeta(_ text: String) throws -> InverseTemperature {
+    do { return try InverseTemperature(parsing: text) } catch let error as RationalParseError {
         throw UsageError("--beta: \(error) (or 'inf')")
     }
-    guard let depth = Int(depthText.trimmingCharacters(in: .whitespaces)) else {
-        throw UsageError("--depth must be a positive integer (got '\(depthText)')")
+}
+
+func parseDepth(_ text: String) throws -> Int {
+    guard let depth = Int(text.trimmingCharacters(in: .whitespaces)) else {
+        throw UsageError("--depth must be a positive integer (got '\(text)')")
     }
+    return depth
+}
+
+/// The whitened problem, with the theory's range checks reported as usage errors.
+func makeProblem(gamma: BigRational, beta: InverseTemperature, depth: Int) throws -> WhitenedProblem {
     do {
         return try WhitenedProblem(gamma: gamma, beta: beta, depth: depth)
     } catch let error as TheoryInputError {

@@ -49,14 +49,16 @@ enum SweepCommand {
                                        usage: usage, run: run)
 
     static let usage = """
-    usage: adaptive-kernels sweep --gamma LIST --beta LIST --depth LIST [--digits D] [--layers] [--format csv|json]
+    usage: adaptive-kernels sweep --gamma LIST --beta LIST --depth LIST [--digits D] [--layers] [--format csv|json] [--timings]
       The overlap table across parameters, solved in parallel on all cores. LIST: comma values and
       inclusive ranges, e.g. --depth 1...64 or 1...64:4, --gamma 0.5,1,2. One row per root (c_L),
       or per root and layer with --layers. Columns: \(OverlapReport.csvHeader).
+      --timings prints the wall time of reading the lists, solving and formatting on stderr.
     """
 
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["gamma", "beta", "depth", "digits", "format"], switches: ["layers"])
+        let options = try ParsedArguments(arguments, valued: ["gamma", "beta", "depth", "digits", "format"], switches: ["layers", "timings"])
+        let started = DispatchTime.now()
         let gammas = try ParameterList.rationals(options.required("gamma"), option: "gamma")
         let betas = try options.required("beta").split(separator: ",").flatMap { item -> [String] in
             let trimmed = item.trimmingCharacters(in: .whitespaces)
@@ -69,14 +71,28 @@ enum SweepCommand {
         if layers, let deepest = depths.compactMap({ Int($0) }).max(), deepest > LayerSelection.maximumListedLayers {
             throw UsageError("--layers lists every layer, at most \(LayerSelection.maximumListedLayers) (depth \(deepest) asked); use overlaps --layers LIST")
         }
+        // Each list item is read once; the problems are their product.
+        let gammaValues = try gammas.map(parseGamma), betaValues = try betas.map(parseBeta)
+        let depthValues = try depths.map(parseDepth)
         var problems: [WhitenedProblem] = []
-        for gamma in gammas { for beta in betas { for depth in depths {
-            problems.append(try parseProblem(gamma: gamma, beta: beta, depth: depth))
+        for gamma in gammaValues { for beta in betaValues { for depth in depthValues {
+            problems.append(try makeProblem(gamma: gamma, beta: beta, depth: depth))
         } } }
         guard problems.count <= ParameterList.maximumCount else {
             throw UsageError("the sweep has \(problems.count) parameter points (at most \(ParameterList.maximumCount))")
         }
+        let parsed = DispatchTime.now()
         let solutions = try solveAll(problems, digits: digits, layers: layers)
+        let solved = DispatchTime.now()
+        defer {
+            if options.has("timings") {
+                func seconds(_ a: DispatchTime, _ b: DispatchTime) -> String {
+                    String(format: "%.6f", Double(b.uptimeNanoseconds - a.uptimeNanoseconds) * 1e-9)
+                }
+                let line = "sweep timings (s): parse \(seconds(started, parsed)), solve \(seconds(parsed, solved)), format \(seconds(solved, DispatchTime.now())) (\(problems.count) problems)\n"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        }
         switch format {
         case .json:
             return JSONValue.object([
