@@ -106,12 +106,18 @@ enum SweepCommand {
         }
     }
 
-    /// Solves every problem on all cores; the first failure (in input order) is rethrown.
+    /// Solves every problem on all cores, one worker per core taking every k-th problem with its
+    /// own `WhitenedSolveCache` (state shared by consecutive solves with the same gamma and beta);
+    /// the first failure (in input order) is rethrown.
     static func solveAll(_ problems: [WhitenedProblem], digits: Int, layers: Bool) throws -> [WhitenedSolution] {
         let results = ResultSlots<Result<WhitenedSolution, Error>>(count: problems.count)
         let solver = WhitenedOverlapSolver()
-        DispatchQueue.concurrentPerform(iterations: problems.count) { index in
-            results[index] = Result { try solver.solve(problems[index], digits: digits, layers: layers ? .all : .none) }
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, problems.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let cache = WhitenedSolveCache()
+            for index in stride(from: worker, to: problems.count, by: workers) {
+                results[index] = Result { try solver.solve(problems[index], digits: digits, layers: layers ? .all : .none, cache: cache) }
+            }
         }
         return try results.values.map { try $0!.get() }
     }

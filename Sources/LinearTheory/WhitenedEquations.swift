@@ -19,17 +19,37 @@ struct WhitenedEquations {
     /// Allocation-free evaluation of E, E' and s^L for u >= 0 (the solver's hot path).
     let kernel: WhitenedKernelEvaluator
 
-    init(_ problem: WhitenedProblem, cachedPrecision: Int = 512) {
+    init(_ problem: WhitenedProblem, cachedPrecision: Int = 512, reusing cache: WhitenedSolveCache? = nil) {
         depth = problem.depth
+        if let cache, let reused = cache.equations, reused.cachedPrecision >= cachedPrecision,
+           reused.gamma == problem.gamma, reused.beta == problem.beta {
+            // Same gamma and beta as the previous solve on this thread: reuse g, b, their logs and
+            // the kernel's workspaces, with the depth swapped in.
+            gammaSquared = reused.gammaSquared
+            ridge = reused.ridge
+            self.cachedPrecision = reused.cachedPrecision
+            logG = reused.logG
+            logB = reused.logB
+            cachedG = reused.cachedG
+            cachedB = reused.cachedB
+            kernel = reused.kernel
+            kernel.prepare(depth: depth)
+            return
+        }
         gammaSquared = problem.gammaSquared
         ridge = problem.ridge
-        self.cachedPrecision = cachedPrecision
+        // Rounded up to whole 256-bit steps so that a run of depths keeps one cache.
+        let precision = cache == nil ? cachedPrecision : (cachedPrecision + 255) / 256 * 256
+        self.cachedPrecision = precision
         logG = gammaSquared.isZero ? -.infinity : gammaSquared.naturalLogMagnitude
         logB = ridge.isZero ? -.infinity : ridge.naturalLogMagnitude
-        cachedG = Interval(gammaSquared, precision: cachedPrecision)
-        cachedB = Interval(ridge, precision: cachedPrecision)
+        cachedG = Interval(gammaSquared, precision: precision)
+        cachedB = Interval(ridge, precision: precision)
         kernel = WhitenedKernelEvaluator(depth: depth, gammaSquared: gammaSquared, ridge: ridge,
-                                         cachedG: cachedG, cachedB: cachedB, cachedPrecision: cachedPrecision)
+                                         cachedG: cachedG, cachedB: cachedB, cachedPrecision: precision)
+        cache?.equations = .init(gamma: problem.gamma, beta: problem.beta, gammaSquared: gammaSquared, ridge: ridge,
+                                 cachedPrecision: precision, logG: logG, logB: logB, cachedG: cachedG, cachedB: cachedB,
+                                 kernel: kernel)
     }
 
     private func g(_ precision: Int) -> Interval {
@@ -162,6 +182,28 @@ struct WhitenedEquations {
     }
 }
 
+/// State a run of whitened solves with the same gamma and beta can share (a sweep over depth):
+/// the enclosures of g and b, their logarithms and the kernel's workspaces. Mutable and not
+/// thread-safe: one cache per thread of work.
+public final class WhitenedSolveCache {
+    struct Equations {
+        let gamma: BigRational
+        let beta: InverseTemperature
+        let gammaSquared: BigRational
+        let ridge: BigRational
+        let cachedPrecision: Int
+        let logG: Double
+        let logB: Double
+        let cachedG: Interval
+        let cachedB: Interval
+        let kernel: WhitenedKernelEvaluator
+    }
+
+    var equations: Equations?
+
+    public init() {}
+}
+
 /// Bisection on a Double function of tau between points of opposite sign (hints only).
 func bisectDouble(_ f: (Double) -> Double, _ a: Double, _ b: Double) -> Double {
     var low = a, high = b
@@ -186,9 +228,10 @@ func newtonBisectDouble(_ f: (Double) -> Double, slope: (Double) -> Double, _ a:
         if value == 0 { return t }
         if (value < 0) == lowNegative { low = t } else { high = t }
         let step = value / slope(t)
+        // Converged: the step is below the noise (t itself may be a bracket end by then).
+        if step.isFinite && Swift.abs(step) <= 4e-15 * max(1, Swift.abs(t)) { return t - step }
         var next = t - step
         if !(next > min(low, high) && next < max(low, high)) || !step.isFinite { next = 0.5 * (low + high) }
-        if Swift.abs(next - t) <= 4e-15 * max(1, Swift.abs(t)) { return next }
         t = next
     }
     return t

@@ -10,7 +10,7 @@ import Numerics
 ///
 /// Holds mutable workspaces (one per mantissa size): one evaluator per solve, never shared.
 final class WhitenedKernelEvaluator {
-    let depth: Int
+    private(set) var depth: Int
     let gammaSquared: BigRational
     let ridge: BigRational
     /// Workspaces by limb count (index limbs − 1), made on first use.
@@ -50,6 +50,16 @@ final class WhitenedKernelEvaluator {
         self.cachedG = cachedG
         self.cachedB = cachedB
         self.cachedPrecision = cachedPrecision
+    }
+
+    /// Switches to another depth (same g and b): reloads the depth constants of every workspace.
+    func prepare(depth: Int) {
+        self.depth = depth
+        certifiedOverlap = nil
+        for case let w? in workspaces {
+            w.set(depthConstant, depth)
+            w.set(twiceDepth, 2 * depth)
+        }
     }
 
     private func workspace(bits: Int) -> DirectedFloatWorkspace {

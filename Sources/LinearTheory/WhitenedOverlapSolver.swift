@@ -18,8 +18,11 @@ public struct WhitenedOverlapSolver: Sendable {
     /// All positive roots with enclosures refined so that c, chi and the action print certified
     /// (correctly rounded) at `digits` significant digits; likewise the layer overlaps c_l of the
     /// selected layers, kept in `WhitenedSaddle.layerOverlapDecimals`.
+    ///
+    /// `cache`: state reused from the previous solve with the same gamma and beta on this thread
+    /// (a sweep over depth); it never changes the result, only the time.
     public func solve(_ problem: WhitenedProblem, digits: Int = WhitenedOverlapSolver.defaultDigits,
-                      layers selection: LayerSelection = .none) throws -> WhitenedSolution {
+                      layers selection: LayerSelection = .none, cache: WhitenedSolveCache? = nil) throws -> WhitenedSolution {
         guard digits >= 1 && digits <= WhitenedOverlapSolver.maximumDigits else {
             throw TheoryInputError.digitsOutOfRange(digits, maximum: WhitenedOverlapSolver.maximumDigits)
         }
@@ -28,7 +31,7 @@ public struct WhitenedOverlapSolver: Sendable {
             throw TheoryInputError.tooManyLayers(listedLayers.count, maximum: LayerSelection.maximumListedLayers)
         }
         let depthBits = Int.bitWidth - problem.depth.leadingZeroBitCount
-        let equations = WhitenedEquations(problem, cachedPrecision: Int(Double(digits) * 3.33) + 4 * depthBits + 256)
+        let equations = WhitenedEquations(problem, cachedPrecision: Int(Double(digits) * 3.33) + 4 * depthBits + 256, reusing: cache)
         if problem.gammaSquared.isZero {
             // Lazy point: u = 0 exactly, every c_l = 1, S = 0 (eq. W4 with g = 0 is u (b + s^L)^2).
             let zero = Interval(0, precision: 64)

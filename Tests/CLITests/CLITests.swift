@@ -75,6 +75,24 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(overlaps.last, "55.7907349152731303453039220700")
         let stepped = run(["sweep", "--gamma", "1", "--beta", "inf,10", "--depth", "2...10:4"])
         XCTAssertEqual(stepped.standardOutput.split(separator: "\n").count, 1 + 2 * 3)
+        // --timings reports on stderr only: the table is unchanged.
+        let timed = run(["sweep", "--gamma", "1,4", "--beta", "10", "--depth", "1...8", "--digits", "20", "--timings"])
+        XCTAssertEqual(timed.exitCode, 0)
+        XCTAssertEqual(timed.standardOutput, result.standardOutput)
+    }
+
+    /// Every sweep row equals the row `overlaps` prints for that point alone (the sweep's workers
+    /// reuse state between points with the same gamma and beta; the multi-root point included).
+    func testSweepRowsEqualSingleSolves() throws {
+        let sweep = run(["sweep", "--gamma", "1,316", "--beta", "1/10000,10", "--depth", "9...11", "--digits", "30"]).standardOutput
+        var single: [String] = []
+        for gamma in ["1", "316"] { for beta in ["1/10000", "10"] { for depth in 9...11 {
+            let rows = run(["overlaps", "--gamma", gamma, "--beta", beta, "--depth", "\(depth)", "--digits", "30", "--format", "csv"])
+                .standardOutput.split(separator: "\n").dropFirst().map(String.init)
+            single += rows.filter { $0.split(separator: ",")[9] == "\(depth)" }
+        } } }
+        XCTAssertEqual(sweep.split(separator: "\n").dropFirst().map(String.init), single)
+        XCTAssertTrue(single.contains { $0.hasPrefix("316,1/10000,10,3,3,") })
     }
 
     func testBadInputGivesOneLineAndNonZeroExit() {

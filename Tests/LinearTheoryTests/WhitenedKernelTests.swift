@@ -115,4 +115,20 @@ final class WhitenedKernelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(CertifiedRootFinder.relativeWidthBits(refined.lower, refined.upper), 300)
         XCTAssertEqual(refined.lower.doubleApproximation, 0.15750522807076353, accuracy: 1e-15)
     }
+
+    /// A solve that reuses another's state (`WhitenedSolveCache`) gives the same digits as a fresh
+    /// one, across changes of depth, gamma and beta (the cache must notice them).
+    func testSolveCacheDoesNotChangeResults() throws {
+        let cache = WhitenedSolveCache()
+        let solver = WhitenedOverlapSolver()
+        for (gamma, beta, depth) in [("1", "10", 3), ("1", "10", 900), ("1", "10", 1), ("316", "1/10000", 10), ("316", "1/10000", 9),
+                                     ("1", "inf", 5), ("1", "10", 7), ("7/3", "0.37", 23)] {
+            let problem = try WhitenedProblem(gamma: BigRational(parsing: gamma), beta: InverseTemperature(parsing: beta), depth: depth)
+            let cached = try solver.solve(problem, digits: 40, cache: cache)
+            let fresh = try solver.solve(problem, digits: 40)
+            XCTAssertEqual(cached.roots.map { $0.overlapDecimal?.text }, fresh.roots.map { $0.overlapDecimal?.text }, "\(gamma) \(beta) \(depth)")
+            XCTAssertEqual(cached.roots.map { $0.actionDecimal?.text }, fresh.roots.map { $0.actionDecimal?.text })
+            XCTAssertEqual(cached.roots.map(\.isDominant), fresh.roots.map(\.isDominant))
+        }
+    }
 }
