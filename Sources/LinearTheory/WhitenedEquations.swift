@@ -18,6 +18,8 @@ struct WhitenedEquations {
     private let logB: Double
     /// Allocation-free evaluation of E, E' and s^L for u >= 0 (the solver's hot path).
     let kernel: WhitenedKernelEvaluator
+    /// Above every positive root (eq. W11).
+    let rootUpperBound: Dyadic
 
     init(_ problem: WhitenedProblem, cachedPrecision: Int = 512, reusing cache: WhitenedSolveCache? = nil) {
         depth = problem.depth
@@ -32,6 +34,7 @@ struct WhitenedEquations {
             logB = reused.logB
             cachedG = reused.cachedG
             cachedB = reused.cachedB
+            rootUpperBound = reused.rootUpperBound
             kernel = reused.kernel
             kernel.prepare(depth: depth)
             return
@@ -45,11 +48,12 @@ struct WhitenedEquations {
         logB = ridge.isZero ? -.infinity : ridge.naturalLogMagnitude
         cachedG = Interval(gammaSquared, precision: precision)
         cachedB = Interval(ridge, precision: precision)
+        rootUpperBound = WhitenedEquations.rootUpperBound(gammaSquared: gammaSquared, ridge: ridge)
         kernel = WhitenedKernelEvaluator(depth: depth, gammaSquared: gammaSquared, ridge: ridge,
                                          cachedG: cachedG, cachedB: cachedB, cachedPrecision: precision)
         cache?.equations = .init(gamma: problem.gamma, beta: problem.beta, gammaSquared: gammaSquared, ridge: ridge,
                                  cachedPrecision: precision, logG: logG, logB: logB, cachedG: cachedG, cachedB: cachedB,
-                                 kernel: kernel)
+                                 rootUpperBound: rootUpperBound, kernel: kernel)
     }
 
     private func g(_ precision: Int) -> Interval {
@@ -118,9 +122,21 @@ struct WhitenedEquations {
         return first + sLminus1 * ((depth + 1) * (depth + 1))
     }
 
-    /// Q'(0) = 2L + 1 − b (L − 1), exactly.
-    var criticalSlopeAtZero: BigRational {
-        BigRational(2 * depth + 1) - ridge * BigRational(depth - 1)
+    /// A dyadic strictly above every positive root (g > 0): at a root u = g c/(b + c)^2 with
+    /// c = s^L >= 1, and (b + c)^2 >= 4 b c gives u <= g/(4b) for b > 0; for b = 0, u = g/c <= g
+    /// (eq. W11). Twice an upward rounding of that bound; it depends on g and b only.
+    static func rootUpperBound(gammaSquared: BigRational, ridge: BigRational) -> Dyadic {
+        if gammaSquared.isZero { return .one }
+        let bound = ridge.isZero ? gammaSquared : gammaSquared / (ridge * BigRational(4))
+        let roundedUp = Dyadic(bound, bits: 64, .up)
+        return Dyadic(roundedUp.mantissa, exponent: roundedUp.exponent + 1)
+    }
+
+    /// The sign of Q'(0) = 2L + 1 − b (L − 1), exactly: with b = p/q (q > 0), the sign of
+    /// (2L + 1) q − p (L − 1).
+    var criticalSlopeAtZeroSign: Int {
+        let difference = ridge.denominator * (2 * depth + 1) - ridge.numerator * (depth - 1)
+        return difference.signum
     }
 
     /// S(u) = (L/2)(u − ln(1+u)) + g / (2 (s^L + b))  (eq. W8), the scalar action of THEORY 1b
@@ -196,6 +212,7 @@ public final class WhitenedSolveCache {
         let logB: Double
         let cachedG: Interval
         let cachedB: Interval
+        let rootUpperBound: Dyadic
         let kernel: WhitenedKernelEvaluator
     }
 

@@ -242,7 +242,7 @@ final class WhitenedKernelEvaluator {
             let noiseFloor = 64 * ((precision + 63) / 64) - conditionBits - operationBits - 4
             correctBits = max(1, min(2 * newton.stepBits - 8, noiseFloor))
             // Certification is about as cheap as a step: try it once the estimate is close.
-            guard correctBits >= targetBits - 12 || (precision == finalPrecision && noiseFloor < targetBits + 6) else { continue }
+            guard correctBits >= targetBits - 24 || (precision == finalPrecision && noiseFloor < targetBits + 6) else { continue }
             if let certified = certify(x, bracket: bracket, targetBits: targetBits, precision: finalPrecision) {
                 return certified
             }
@@ -282,12 +282,13 @@ final class WhitenedKernelEvaluator {
     /// a chain of rounded-down positive operations with error exponent e (result >= exact
     /// (1 − ε)^e, ε = 2^(1 − 64 n)): exact <= result (1 + 2 e ε), plus the series tail after term
     /// J (<= (16/15) z^(2J+3) <= 2 z_d^(2J+2) for z < 1/4) and F(u_hi) − F(u_lo) <= (u_hi − u_lo) u_hi.
-    /// The tail bound keeps the result rigorous whatever `relativeBits`; it only sets how tight the
-    /// upper end is. nil when z may reach 1/4 (u >= 2/3): the caller then uses `WhitenedEquations.action`.
+    /// `relativeBits` (default: u's precision) sets the kernel's precision (relativeBits + 8) and
+    /// where the series stops; the bounds stay rigorous whatever it is, it only sets how tight the
+    /// enclosure is. nil when z may reach 1/4 (u >= 2/3): the caller then uses `WhitenedEquations.action`.
     func action(_ u: Interval, overlap c: Interval, relativeBits requested: Int? = nil) -> Interval? {
         precondition(u.lower.signum > 0)
-        let w = workspace(bits: u.precision)
-        // The series stops once its tail is 2^-relativeBits of its sum (default: the precision).
+        let w = workspace(bits: min(u.precision, (requested ?? u.precision) + 8))
+        // The series stops once its tail is 2^-relativeBits of its sum.
         let relativeBits = min(requested ?? w.precision, w.precision) + 4
         w.set(uLow, u.lower, .down)
         w.set(uHigh, u.upper, .up)

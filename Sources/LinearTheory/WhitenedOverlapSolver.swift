@@ -48,26 +48,27 @@ public struct WhitenedOverlapSolver: Sendable {
         var targetBits = Int((Double(digits) + 3) * 3.3219280948873623) + depthBits + 2
         var refined = brackets
         var roots: [WhitenedSaddle] = []
+        let printer = DecimalPrinter(significantDigits: digits)
         for attempt in 0..<6 {
             roots = []
             for (index, entry) in refined.enumerated() {
                 let bracket = try refine(entry.bracket, hint: entry.hint, equations: equations, targetBits: targetBits)
                 refined[index].bracket = bracket
                 roots.append(saddle(from: bracket, problem: problem, equations: equations,
-                                    precision: targetBits + 32 + 2 * depthBits, actionBits: targetBits + 16))
+                                    precision: targetBits + 32 + 2 * depthBits, actionBits: Int((Double(digits) + 3) * 3.3219280948873623) + 8))
             }
             var printable = true
             for index in roots.indices {
-                roots[index].overlapDecimal = roots[index].overlap.certifiedDecimal(significantDigits: digits)
-                roots[index].chiDecimal = roots[index].chi.certifiedDecimal(significantDigits: digits)
-                roots[index].actionDecimal = roots[index].action.certifiedDecimal(significantDigits: digits)
+                roots[index].overlapDecimal = printer.certified(roots[index].overlap)
+                roots[index].chiDecimal = printer.certified(roots[index].chi)
+                roots[index].actionDecimal = printer.certified(roots[index].action)
                 if roots[index].overlapDecimal == nil || roots[index].chiDecimal == nil || roots[index].actionDecimal == nil {
                     printable = false
                 }
             }
             if printable && !listedLayers.isEmpty {
                 for index in roots.indices {
-                    guard let decimals = layerDecimals(of: roots[index], layers: listedLayers, digits: digits) else {
+                    guard let decimals = layerDecimals(of: roots[index], layers: listedLayers, printer: printer) else {
                         printable = false
                         break
                     }
@@ -88,17 +89,17 @@ public struct WhitenedOverlapSolver: Sendable {
 
     /// Certified decimals of c_l for the listed layers: by repeated multiplication when every
     /// layer is listed, by powering otherwise; nil when an enclosure does not decide its digits.
-    private func layerDecimals(of root: WhitenedSaddle, layers: [Int], digits: Int) -> [DecimalDigits]? {
+    private func layerDecimals(of root: WhitenedSaddle, layers: [Int], printer: DecimalPrinter) -> [DecimalDigits]? {
         var decimals: [DecimalDigits] = []
         decimals.reserveCapacity(layers.count)
         if layers.count == root.problem.depth {
             for layer in root.layerOverlaps() {
-                guard let text = layer.certifiedDecimal(significantDigits: digits) else { return nil }
+                guard let text = printer.certified(layer) else { return nil }
                 decimals.append(text)
             }
         } else {
             for layer in layers {
-                guard let text = root.layerOverlap(layer).certifiedDecimal(significantDigits: digits) else { return nil }
+                guard let text = printer.certified(root.layerOverlap(layer)) else { return nil }
                 decimals.append(text)
             }
         }
@@ -151,7 +152,7 @@ public struct WhitenedOverlapSolver: Sendable {
     /// the certificate used.
     func isolate(_ eq: WhitenedEquations, depthBits: Int) throws -> ([IsolatedRoot], String) {
         let precision = 96 + 2 * depthBits
-        if eq.criticalSlopeAtZero.signum >= 0 {
+        if eq.criticalSlopeAtZeroSign >= 0 {
             return ([try singleRoot(eq, precision: precision)],
                     "Q'(0) = 2L+1-b(L-1) >= 0: h increasing, exactly one root")
         }
@@ -175,16 +176,18 @@ public struct WhitenedOverlapSolver: Sendable {
         throw SolverError.degenerate("min Q = 0 to \(bits) bits: h has a double critical point")
     }
 
-    /// The single-root case: E < 0 below the root and > 0 above (h increasing).
+    /// The single-root case: E < 0 below the root and > 0 above (h increasing). The bracket is
+    /// [0, R] with R the analytic bound of eq. W11: E(0) = −g < 0 and, the only root lying below
+    /// R, E(R) > 0 — both signs known without evaluating E.
     private func singleRoot(_ eq: WhitenedEquations, precision: Int) throws -> IsolatedRoot {
+        let bracket = SignBracket(lower: .zero, upper: eq.rootUpperBound, signAtLower: -1)
         let guess = 0.5 * eq.gammaSquared.naturalLogMagnitude
         guard let above = expandDouble(eq.logRootFunction, from: guess, direction: 1, until: true),
               let below = expandDouble(eq.logRootFunction, from: min(guess, above), direction: -1, until: false) else {
-            return try wideBracket(eq, lower: .zero, signAtLower: -1, start: nil, precision: precision)
+            return IsolatedRoot(bracket: bracket, hint: nil)
         }
         let hint = Dyadic(exponentialOf: newtonBisectDouble(eq.logRootFunction, slope: eq.logRootFunctionSlope, below, above))
-        // E(2 hint) is far from 0: a one-limb evaluation (raised when undecided) certifies its sign.
-        return try wideBracket(eq, lower: .zero, signAtLower: -1, start: hint, precision: 64)
+        return IsolatedRoot(bracket: bracket, hint: hint.signum > 0 && hint < bracket.upper ? hint : nil)
     }
 
     /// [lower, R] with E(R) > 0 certified, R found by doubling from the hint; E(lower) has sign

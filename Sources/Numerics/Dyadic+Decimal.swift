@@ -43,14 +43,48 @@ struct DecimalRounded: Equatable {
     let exponent10: Int
 }
 
-/// The powers 10^(D−1) and 10^D that bound a D-digit integer.
-struct DecimalDecade {
+/// The powers 10^(D−1) and 10^D that bound a D-digit integer, and the last power of five used
+/// to scale a value: one per run of conversions at the same D (both ends of an interval, every
+/// layer of a table), so those powers are computed once. Mutable: never shared between threads.
+final class DecimalDecade {
     let lowest: BigInt
     let highest: BigInt
+    private var fiveShift = -1
+    private var fivePower = BigInt.one
 
     init(significantDigits: Int) {
         lowest = BigInt.power(base: 10, exponent: significantDigits - 1)
         highest = lowest * 10
+    }
+
+    /// 5^shift, shift >= 0.
+    func powerOfFive(_ shift: Int) -> BigInt {
+        if shift != fiveShift {
+            fivePower = BigInt.power(base: 5, exponent: shift)
+            fiveShift = shift
+        }
+        return fivePower
+    }
+}
+
+/// Certified decimal printing of many intervals at one number of digits (the solvers' tables):
+/// `Interval.certifiedDecimal` with the powers of ten and five shared between calls.
+public final class DecimalPrinter {
+    public let significantDigits: Int
+    let decade: DecimalDecade
+
+    public init(significantDigits: Int) {
+        precondition(significantDigits >= 1)
+        self.significantDigits = significantDigits
+        decade = DecimalDecade(significantDigits: significantDigits)
+    }
+
+    /// The correctly rounded decimal of the enclosed value when both ends round to it, else nil.
+    public func certified(_ x: Interval) -> DecimalDigits? {
+        let low = x.lower.decimalRounded(significantDigits: significantDigits, .nearest, decade: decade)
+        guard low == x.upper.decimalRounded(significantDigits: significantDigits, .nearest, decade: decade) else { return nil }
+        let text = low.digits.isZero ? String(repeating: "0", count: significantDigits) : low.digits.decimalString
+        return DecimalDigits(negative: low.negative, digits: text, exponent10: low.exponent10)
     }
 }
 
@@ -75,11 +109,11 @@ extension Dyadic {
         case .down: magnitudeMode = negative ? .up : .down
         case .up: magnitudeMode = negative ? .down : .up
         }
-        let value = magnitude
+        let value = negative ? magnitude : self
         var exponent10 = Int((value.log2Magnitude * 0.30102999566398119521).rounded(.down))
         for _ in 0..<8 {
             let shift = significantDigits - 1 - exponent10
-            let (truncated, fraction) = value.scaledByPowerOfTen(shift)
+            let (truncated, fraction) = value.scaledByPowerOfTen(shift, decade: decade)
             if truncated < decade.lowest { exponent10 -= 1; continue }
             if truncated >= decade.highest { exponent10 += 1; continue }
             let roundsUp: Bool
@@ -111,10 +145,10 @@ enum TruncatedFraction: Equatable {
 extension Dyadic {
     /// floor(self · 10^shift) for self >= 0, and the class of the dropped fraction. For shift >= 0
     /// the scaled value is (m · 5^shift) · 2^(e + shift): a shift and bit tests, no division.
-    func scaledByPowerOfTen(_ shift: Int) -> (BigInt, TruncatedFraction) {
+    func scaledByPowerOfTen(_ shift: Int, decade: DecimalDecade) -> (BigInt, TruncatedFraction) {
         precondition(signum >= 0)
         if shift >= 0 {
-            let scaled = shift == 0 ? mantissa : mantissa * BigInt.power(base: 5, exponent: shift)
+            let scaled = shift == 0 ? mantissa : mantissa * decade.powerOfFive(shift)
             let binaryExponent = exponent + shift
             if binaryExponent >= 0 { return (scaled.shiftedLeft(binaryExponent), .zero) }
             let dropped = -binaryExponent
@@ -141,12 +175,7 @@ extension Interval {
     /// The value rounded to nearest at `significantDigits` digits when the enclosure decides it
     /// (both endpoints round to the same decimal); nil when the enclosure is too wide to certify it.
     public func certifiedDecimal(significantDigits: Int) -> DecimalDigits? {
-        precondition(significantDigits >= 1)
-        let decade = DecimalDecade(significantDigits: significantDigits)
-        let low = lower.decimalRounded(significantDigits: significantDigits, .nearest, decade: decade)
-        guard low == upper.decimalRounded(significantDigits: significantDigits, .nearest, decade: decade) else { return nil }
-        let text = low.digits.isZero ? String(repeating: "0", count: significantDigits) : low.digits.decimalString
-        return DecimalDigits(negative: low.negative, digits: text, exponent10: low.exponent10)
+        DecimalPrinter(significantDigits: significantDigits).certified(self)
     }
 
     /// Lower endpoint rounded down and upper endpoint rounded up: a decimal enclosure.

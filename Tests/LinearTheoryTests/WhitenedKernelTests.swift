@@ -131,4 +131,19 @@ final class WhitenedKernelTests: XCTestCase {
             XCTAssertEqual(cached.roots.map(\.isDominant), fresh.roots.map(\.isDominant))
         }
     }
+
+    /// Eq. W11: every positive root lies below the analytic bound 2 g/(4b) (2 g for beta = inf), and
+    /// E is positive there, as the single-root bracket assumes without evaluating it.
+    func testRootsLieBelowTheAnalyticBound() throws {
+        var generator = SeededGenerator(seed: 11)
+        for trial in 0..<40 {
+            let gamma = generator.rational(in: 1...400, maxDenominator: 5)
+            let beta: InverseTemperature = trial % 4 == 0 ? .infinite : .finite(generator.rational(in: 1...40, maxDenominator: 9000))
+            let problem = try WhitenedProblem(gamma: gamma, beta: beta, depth: Int.random(in: 1...30, using: &generator))
+            let equations = WhitenedEquations(problem)
+            let solution = try WhitenedOverlapSolver().solve(problem, digits: 20)
+            for root in solution.roots { XCTAssertLessThan(root.negatedChi.upper, equations.rootUpperBound, "\(gamma) \(beta)") }
+            XCTAssertEqual(equations.kernel.certifiedSign(at: equations.rootUpperBound, bits: 256), 1)
+        }
+    }
 }
