@@ -1,3 +1,6 @@
+import CGMP
+import Foundation
+
 /// How a value is rounded to a decimal string.
 public enum DecimalRounding: Sendable {
     case down      // toward −∞ (a certified lower bound)
@@ -35,43 +38,120 @@ public struct DecimalDigits: Sendable, Equatable {
     }
 }
 
-/// A value rounded to D significant digits as an integer: digits · 10^(exponent10 − D + 1), with
-/// 10^(D−1) <= digits < 10^D (digits = 0 for zero).
-struct DecimalRounded: Equatable {
-    let negative: Bool
-    let digits: BigInt
-    let exponent10: Int
-}
-
-/// The powers 10^(D−1) and 10^D that bound a D-digit integer, and the last power of five used
-/// to scale a value: one per run of conversions at the same D (both ends of an interval, every
-/// layer of a table), so those powers are computed once. Mutable: never shared between threads.
+/// The powers 10^(D−1) and 10^D that bound a D-digit integer, the last power of five used to
+/// scale a value, and GMP integers the roundings work in: one per run of conversions at the same
+/// D (both ends of an interval, every value of a table), so nothing is allocated per conversion.
+/// Mutable: never shared between threads.
 final class DecimalDecade {
-    let lowest: BigInt
-    let highest: BigInt
+    let significantDigits: Int
+    private let lowest = MPZBox(), highest = MPZBox(), fivePower = MPZBox(), scaled = MPZBox()
     private var fiveShift = -1
-    private var fivePower = BigInt.one
+    /// Two result slots: the rounded digits of up to two values (the ends of an interval).
+    private let slots = [MPZBox(), MPZBox()]
 
     init(significantDigits: Int) {
-        lowest = BigInt.power(base: 10, exponent: significantDigits - 1)
-        highest = lowest * 10
+        precondition(significantDigits >= 1)
+        self.significantDigits = significantDigits
+        __gmpz_ui_pow_ui(lowest.pointer, 10, UInt(significantDigits - 1))
+        __gmpz_mul_ui(highest.pointer, lowest.pointer, 10)
     }
 
-    /// 5^shift, shift >= 0.
-    func powerOfFive(_ shift: Int) -> BigInt {
-        if shift != fiveShift {
-            fivePower = BigInt.power(base: 5, exponent: shift)
-            fiveShift = shift
+    /// Rounds `value` to D significant digits in `mode`: the digits, an integer in
+    /// [10^(D−1), 10^D) (0 for zero), go to slot `slot`; returns the sign and the power of ten of
+    /// the leading digit. The scaled value |value| · 10^shift has D digits before the point; for
+    /// shift >= 0 it is (|m| 5^shift) 2^(e + shift): a shift and bit tests decide the dropped
+    /// fraction, no division.
+    func round(_ value: Dyadic, _ mode: DecimalRounding, slot: Int) -> (negative: Bool, exponent10: Int) {
+        let result = slots[slot].pointer
+        if value.isZero { __gmpz_set_ui(result, 0); return (false, 0) }
+        let negative = value.signum < 0
+        // Round the magnitude; directions flip for negative values.
+        let magnitudeMode: DecimalRounding
+        switch mode {
+        case .nearest: magnitudeMode = .nearest
+        case .down: magnitudeMode = negative ? .up : .down
+        case .up: magnitudeMode = negative ? .down : .up
         }
-        return fivePower
+        let mantissa = value.mantissa.box.pointer
+        var exponent10 = Int((value.log2Magnitude * 0.30102999566398119521).rounded(.down))
+        for _ in 0..<8 {
+            let shift = significantDigits - 1 - exponent10
+            let fraction = scaleByPowerOfTen(mantissa, exponent: value.exponent, shift: shift, into: result)
+            if __gmpz_cmp(result, lowest.pointer) < 0 { exponent10 -= 1; continue }
+            if __gmpz_cmp(result, highest.pointer) >= 0 { exponent10 += 1; continue }
+            let roundsUp: Bool
+            switch magnitudeMode {
+            case .down: roundsUp = false
+            case .up: roundsUp = fraction != .zero
+            case .nearest: roundsUp = fraction == .aboveHalf || (fraction == .half && ak_mpz_odd_p(result) != 0)
+            }
+            if roundsUp {
+                __gmpz_add_ui(result, result, 1)
+                if __gmpz_cmp(result, highest.pointer) == 0 {
+                    // 99…9 rounded up to the next decade.
+                    __gmpz_set(result, lowest.pointer)
+                    return (negative, exponent10 + 1)
+                }
+            }
+            return (negative, exponent10)
+        }
+        preconditionFailure("decimal exponent search did not settle")
+    }
+
+    /// result := floor(|m| 2^e 10^shift); returns the class of the dropped fraction.
+    private func scaleByPowerOfTen(_ m: UnsafeMutablePointer<__mpz_struct>, exponent e: Int, shift: Int,
+                                   into result: UnsafeMutablePointer<__mpz_struct>) -> TruncatedFraction {
+        let s = scaled.pointer
+        if shift >= 0 {
+            if shift != fiveShift {
+                __gmpz_ui_pow_ui(fivePower.pointer, 5, UInt(shift))
+                fiveShift = shift
+            }
+            __gmpz_mul(s, m, fivePower.pointer)
+            __gmpz_abs(s, s)
+            let binaryExponent = e + shift
+            if binaryExponent >= 0 {
+                __gmpz_mul_2exp(result, s, mp_bitcnt_t(binaryExponent))
+                return .zero
+            }
+            let dropped = -binaryExponent
+            __gmpz_fdiv_q_2exp(result, s, mp_bitcnt_t(dropped))
+            let lowestSetBit = Int(__gmpz_scan1(s, 0))
+            if lowestSetBit >= dropped { return .zero }
+            if __gmpz_tstbit(s, mp_bitcnt_t(dropped - 1)) == 0 { return .belowHalf }
+            return lowestSetBit == dropped - 1 ? .half : .aboveHalf
+        }
+        // |m| 2^e / 10^(−shift): an integer division (values above 10^D only).
+        let numerator = MPZBox(), denominator = MPZBox(), remainder = MPZBox()
+        __gmpz_abs(numerator.pointer, m)
+        if e >= 0 { __gmpz_mul_2exp(numerator.pointer, numerator.pointer, mp_bitcnt_t(e)) }
+        __gmpz_ui_pow_ui(denominator.pointer, 10, UInt(-shift))
+        if e < 0 { __gmpz_mul_2exp(denominator.pointer, denominator.pointer, mp_bitcnt_t(-e)) }
+        __gmpz_fdiv_qr(result, remainder.pointer, numerator.pointer, denominator.pointer)
+        if ak_mpz_sgn(remainder.pointer) == 0 { return .zero }
+        __gmpz_mul_2exp(remainder.pointer, remainder.pointer, 1)
+        let order = __gmpz_cmp(remainder.pointer, denominator.pointer)
+        return order < 0 ? .belowHalf : (order == 0 ? .half : .aboveHalf)
+    }
+
+    func slotsAreEqual() -> Bool { __gmpz_cmp(slots[0].pointer, slots[1].pointer) == 0 }
+
+    /// The D digits in `slot` as text ("00…0" for zero).
+    func digits(slot: Int) -> String {
+        let z = slots[slot].pointer
+        if ak_mpz_sgn(z) == 0 { return String(repeating: "0", count: significantDigits) }
+        guard let cString = __gmpz_get_str(nil, 10, z) else { return "?" }
+        defer { free(cString) }
+        return String(cString: cString)
     }
 }
 
 /// Certified decimal printing of many intervals at one number of digits (the solvers' tables):
-/// `Interval.certifiedDecimal` with the powers of ten and five shared between calls.
+/// `Interval.certifiedDecimal` with the powers of ten and five and the work integers shared
+/// between calls. Mutable: one per thread.
 public final class DecimalPrinter {
     public let significantDigits: Int
-    let decade: DecimalDecade
+    private let decade: DecimalDecade
 
     public init(significantDigits: Int) {
         precondition(significantDigits >= 1)
@@ -81,54 +161,19 @@ public final class DecimalPrinter {
 
     /// The correctly rounded decimal of the enclosed value when both ends round to it, else nil.
     public func certified(_ x: Interval) -> DecimalDigits? {
-        let low = x.lower.decimalRounded(significantDigits: significantDigits, .nearest, decade: decade)
-        guard low == x.upper.decimalRounded(significantDigits: significantDigits, .nearest, decade: decade) else { return nil }
-        let text = low.digits.isZero ? String(repeating: "0", count: significantDigits) : low.digits.decimalString
-        return DecimalDigits(negative: low.negative, digits: text, exponent10: low.exponent10)
+        let low = decade.round(x.lower, .nearest, slot: 0)
+        let high = decade.round(x.upper, .nearest, slot: 1)
+        guard low == high && decade.slotsAreEqual() else { return nil }
+        return DecimalDigits(negative: low.negative, digits: decade.digits(slot: 0), exponent10: low.exponent10)
     }
 }
 
 extension Dyadic {
     /// The value rounded to `significantDigits` decimal digits in the given mode.
     public func decimalDigits(significantDigits: Int, _ mode: DecimalRounding) -> DecimalDigits {
-        precondition(significantDigits >= 1)
-        let rounded = decimalRounded(significantDigits: significantDigits, mode, decade: DecimalDecade(significantDigits: significantDigits))
-        let text = rounded.digits.isZero ? String(repeating: "0", count: significantDigits) : rounded.digits.decimalString
-        return DecimalDigits(negative: rounded.negative, digits: text, exponent10: rounded.exponent10)
-    }
-
-    /// The rounding behind `decimalDigits`, as an integer (no strings): scale by a power of ten so
-    /// the integer part has `significantDigits` digits, then round by the dropped fraction's class.
-    func decimalRounded(significantDigits: Int, _ mode: DecimalRounding, decade: DecimalDecade) -> DecimalRounded {
-        if isZero { return DecimalRounded(negative: false, digits: .zero, exponent10: 0) }
-        let negative = signum < 0
-        // Round the magnitude; directions flip for negative values.
-        let magnitudeMode: DecimalRounding
-        switch mode {
-        case .nearest: magnitudeMode = .nearest
-        case .down: magnitudeMode = negative ? .up : .down
-        case .up: magnitudeMode = negative ? .down : .up
-        }
-        let value = negative ? magnitude : self
-        var exponent10 = Int((value.log2Magnitude * 0.30102999566398119521).rounded(.down))
-        for _ in 0..<8 {
-            let shift = significantDigits - 1 - exponent10
-            let (truncated, fraction) = value.scaledByPowerOfTen(shift, decade: decade)
-            if truncated < decade.lowest { exponent10 -= 1; continue }
-            if truncated >= decade.highest { exponent10 += 1; continue }
-            let roundsUp: Bool
-            switch magnitudeMode {
-            case .down: roundsUp = false
-            case .up: roundsUp = fraction != .zero
-            case .nearest: roundsUp = fraction == .aboveHalf || (fraction == .half && truncated.isOdd)
-            }
-            guard roundsUp else { return DecimalRounded(negative: negative, digits: truncated, exponent10: exponent10) }
-            let next = truncated + .one
-            // 99…9 rounded up to the next decade.
-            if next == decade.highest { return DecimalRounded(negative: negative, digits: decade.lowest, exponent10: exponent10 + 1) }
-            return DecimalRounded(negative: negative, digits: next, exponent10: exponent10)
-        }
-        preconditionFailure("decimal exponent search did not settle")
+        let decade = DecimalDecade(significantDigits: significantDigits)
+        let rounded = decade.round(self, mode, slot: 0)
+        return DecimalDigits(negative: rounded.negative, digits: decade.digits(slot: 0), exponent10: rounded.exponent10)
     }
 
     /// Shorthand for `decimalDigits(...).text`.
@@ -140,35 +185,6 @@ extension Dyadic {
 /// Where the dropped fraction of a truncation lies: it decides directed and nearest rounding.
 enum TruncatedFraction: Equatable {
     case zero, belowHalf, half, aboveHalf
-}
-
-extension Dyadic {
-    /// floor(self · 10^shift) for self >= 0, and the class of the dropped fraction. For shift >= 0
-    /// the scaled value is (m · 5^shift) · 2^(e + shift): a shift and bit tests, no division.
-    func scaledByPowerOfTen(_ shift: Int, decade: DecimalDecade) -> (BigInt, TruncatedFraction) {
-        precondition(signum >= 0)
-        if shift >= 0 {
-            let scaled = shift == 0 ? mantissa : mantissa * decade.powerOfFive(shift)
-            let binaryExponent = exponent + shift
-            if binaryExponent >= 0 { return (scaled.shiftedLeft(binaryExponent), .zero) }
-            let dropped = -binaryExponent
-            let truncated = scaled.floorShiftedRight(dropped)
-            let lowestSetBit = scaled.trailingZeroBitCount
-            if lowestSetBit >= dropped { return (truncated, .zero) }
-            if !scaled.bit(dropped - 1) { return (truncated, .belowHalf) }
-            return (truncated, lowestSetBit == dropped - 1 ? .half : .aboveHalf)
-        }
-        // value / 10^(−shift): an integer division (values above 10^digits only).
-        let numerator = exponent >= 0 ? mantissa.shiftedLeft(exponent) : mantissa
-        var denominator = BigInt.power(base: 10, exponent: -shift)
-        if exponent < 0 { denominator = denominator.shiftedLeft(-exponent) }
-        let truncated = BigInt.floorDivide(numerator, denominator)
-        let remainder = numerator - truncated * denominator
-        if remainder.isZero { return (truncated, .zero) }
-        let twice = remainder * 2
-        if twice < denominator { return (truncated, .belowHalf) }
-        return (truncated, twice == denominator ? .half : .aboveHalf)
-    }
 }
 
 extension Interval {
