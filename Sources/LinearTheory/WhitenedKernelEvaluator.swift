@@ -266,7 +266,8 @@ final class WhitenedKernelEvaluator {
             let overlapLower = workspace(bits: bits).dyadic(powerLow)
             guard let highSign = certifiedSign(at: probeHigh, bits: bits) else { continue }
             guard highSign == -bracket.signAtLower else { return nil }
-            guard CertifiedRootFinder.relativeWidthBits(probeLow, probeHigh) >= targetBits else { return nil }
+            // Width 2r = 2^(top(center) − targetBits − 3): relative bits as `relativeWidthBits` counts them.
+            guard probeLow.topBit - (center.topBit - targetBits - 2) - 1 >= targetBits else { return nil }
             certifiedOverlap = (probeLow, probeHigh, (overlapLower, workspace(bits: bits).dyadic(powerHigh)))
             return SignBracket(lower: probeLow, upper: probeHigh, signAtLower: bracket.signAtLower)
         }
