@@ -29,7 +29,11 @@ def roots(gamma, beta, L, dps):
     for t in found:
         c = mp.exp(t)
         chi = -g * c / (b + c) ** 2
-        S = -L * chi / 2 - (L / 2) * mp.log(1 - chi) + g / (2 * ((1 - chi) ** L + b))
+        # -L chi/2 - (L/2) ln(1 - chi) = (L/2)(u - ln(1 + u)), u = -chi, cancels like u^2/2 against
+        # u: extra digits for small u (without them gamma = 1e-30 loses every digit of S).
+        extra = int(-2 * mp.log10(abs(chi))) + 10 if 0 < abs(chi) < 1 else 10
+        with mp.workdps(mp.mp.dps + extra):
+            S = -L * chi / 2 - (L / 2) * mp.log1p(-chi) + g / (2 * ((1 - chi) ** L + b))
         out.append((c, chi, S))
     return out
 
