@@ -12,6 +12,8 @@ enum VerifyCommand {
     usage: adaptive-kernels verify bayes [--quick | --smoke] [--seed S] [--format table|json] [--digits DIR] [--case TEXT]
            adaptive-kernels verify minmax-step [--points P] [--depth L] [--samples N] [--activation A] [--repeat R]
            adaptive-kernels verify minmax-trace [--gamma G] [--beta B] [--depth L] [--samples N] [--iterations T] [--every K] [--seed S]
+           adaptive-kernels verify bayes-kernels [--method langevin|minmax] [--activation A] [--gamma G] [--beta B] [--depth L]
+                                                 [--width N] [--time T] [--samples N] [--iterations T] [--seed S] [--digits DIR]
       bayes: min-max aNBK solver (Algorithm 1, importance sampling) and finite-width Langevin networks
         (widths 256..2048, extrapolated in 1/N) against the certified exact overlaps, a direct general-C
         saddle, and each other for ReLU/tanh (notes/verify-bayes.md). Each case passes when the
@@ -26,6 +28,8 @@ enum VerifyCommand {
       minmax-step: time one min-max iteration (benchmark; bench/minmax_step.py).
       minmax-trace: c_L at every K-th iteration of one min-max run, whitened linear problem (P = 3), from
         the lazy start (relaxation time for the burn-in).
+      bayes-kernels: mean kernels Phi^1..Phi^L (JSON) of one Langevin run (width N, measured time T) or
+        one min-max run (n samples, T iterations, the second half averaged) on the digits subset.
            adaptive-kernels verify all [--quick] [--seed S] [--format table|json]
       all: both verifiers with the same seed; one report (JSON: both case lists in "cases");
         exit status 3 if any case of either fails.
@@ -39,6 +43,7 @@ enum VerifyCommand {
         case "bayes": return try VerifyBayes.run(rest)
         case "minmax-step": return try MinMaxStepBenchmark.run(rest)
         case "minmax-trace": return try MinMaxTrace.run(rest)
+        case "bayes-kernels": return try BayesKernels.run(rest)
         case "antk": return try VerifyANTKCommand.run(rest)
         case "all": return try VerifyAll.run(rest)
         default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, all)")

@@ -1,0 +1,56 @@
+import Foundation
+import Numerics
+import Verify
+
+/// `verify bayes-kernels`: mean kernels Phi^1..Phi^L of one finite-width Langevin run or one min-max
+/// run on the digits subset, as JSON (for the integrability diagnosis of notes/verify-bayes.md,
+/// section 7: scripts/relu_digits_diagnose.py --kernels FILE).
+enum BayesKernels {
+    static func run(_ arguments: [String]) throws -> String {
+        let options = try ParsedArguments(arguments, valued: ["method", "activation", "gamma", "beta", "depth", "width", "time", "samples",
+                                                              "iterations", "seed", "digits"], switches: [])
+        let method = options.value("method") ?? "langevin"
+        guard ["langevin", "minmax"].contains(method) else { throw UsageError("--method must be langevin or minmax") }
+        let activation: Activation
+        do { activation = try Activation(name: options.value("activation") ?? "relu") } catch let e as VerificationInputError { throw UsageError(e.description) }
+        guard let gamma = Double(options.value("gamma") ?? "1"), gamma > 0, gamma.isFinite else { throw UsageError("--gamma must be a positive number") }
+        guard let beta = Double(options.value("beta") ?? "10"), beta > 0, beta.isFinite else { throw UsageError("--beta must be a positive number") }
+        let depth = try options.integer("depth", default: 2, in: 1...64)
+        let width = try options.integer("width", default: 512, in: 16...100_000)
+        let time = try options.integer("time", default: 240, in: 1...1_000_000)
+        let samples = try options.integer("samples", default: 12_000, in: 2...10_000_000)
+        let iterations = try options.integer("iterations", default: 700, in: 2...1_000_000)
+        let seed = try options.integer("seed", default: 1, in: 0...Int.max)
+        let directory = options.value("digits") ?? "Tests/Fixtures/digits"
+        guard FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("X_train.npy")) else {
+            throw UsageError("--digits: no X_train.npy in '\(directory)'")
+        }
+        let data = try ANTKDataSet.npyDirectory(directory, train: 8, test: 2)
+        let problem = try BayesProblem.normalized(inputKernel: data.inputKernel, trainCount: data.trainCount, labels: data.labels,
+                                                  gamma: gamma, ridge: 1 / beta, depth: depth, activation: activation)
+        LinearAlgebra.setThreadCount(1)
+        let series: [[[Double]]]
+        if method == "langevin" {
+            var s = LangevinSettings()
+            s.width = width; s.timeStep = 0.05; s.burnInTime = 60; s.measuredTime = Double(time); s.seed = UInt64(seed)
+            let run = try LangevinNetwork(problem: problem, settings: s).run()
+            if let failure = run.failure { throw CommandFailure(message: "Langevin: \(failure)", standardOutput: "") }
+            series = run.kernelSeries
+        } else {
+            var s = MinMaxSettings()
+            s.samples = samples; s.burnIn = iterations / 2; s.measured = iterations - iterations / 2; s.seed = UInt64(seed)
+            let run = MinMaxSolver(problem: problem, settings: s).run()
+            if let failure = run.failure { throw CommandFailure(message: "min-max: \(failure)", standardOutput: "") }
+            series = run.kernelSeries
+        }
+        let pa = problem.pointCount
+        var fields: [(String, JSONValue)] = [("method", .string(method)), ("activation", .string(activation.rawValue)),
+                                             ("gamma", .number(gamma)), ("beta", .number(beta))]
+        for l in 1...depth {
+            let mean = series[l - 1].map { $0.reduce(0, +) / Double($0.count) }
+            fields.append(("Phi\(l)", .array((0..<pa).map { i in .array((0..<pa).map { .number(mean[i * pa + $0]) }) })))
+            if l == depth { fields.append(("overlap", .number(problem.overlap(mean)))) }
+        }
+        return JSONValue.object(fields).serialized() + "\n"
+    }
+}
