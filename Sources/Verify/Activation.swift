@@ -1,3 +1,4 @@
+import Numerics
 import Foundation
 
 /// A pointwise activation phi with its derivative. To add one: a case, its name, `value`, `derivative`.
@@ -32,6 +33,47 @@ public enum Activation: String, Sendable, CaseIterable {
         case .relu: return h > 0 ? 1 : 0
         case .tanh: let t = Activation.fastTanh(h); return 1 - t * t
         }
+    }
+
+    /// The lazy kernel E_{h ~ N(0, K)} phi(h) phi(h)^T over all n points (eq. V42): the gamma -> 0 saddle
+    /// (hatPhi = 0), where the min-max solver starts. K itself for the identity, the arc-cosine kernel
+    /// for ReLU, a 2-D Gauss-Hermite rule (eq. V42b) for other activations.
+    public func lazyKernel(_ k: [Double], n: Int) -> [Double] {
+        if self == .identity { return k }
+        var out = [Double](repeating: 0, count: n * n)
+        let rule = self == .relu ? nil : Activation.gaussHermite(64)
+        for i in 0..<n { for j in i..<n {
+            let (a, b) = (k[i * n + i], k[j * n + j])
+            let r = a > 0 && b > 0 ? max(-1, min(1, k[i * n + j] / (a * b).squareRoot())) : 0
+            var e = 0.0
+            if let (nodes, weights) = rule {
+                // x = sqrt(a) z1, y = sqrt(b) (r z1 + sqrt(1 - r^2) z2), z ~ N(0, I_2).
+                let s = (max(0, 1 - r * r)).squareRoot()
+                for p in nodes.indices {
+                    let x = value(a.squareRoot() * nodes[p])
+                    if i == j { e += weights[p] * x * x; continue }
+                    var inner = 0.0
+                    for q in nodes.indices { inner += weights[q] * value(b.squareRoot() * (r * nodes[p] + s * nodes[q])) }
+                    e += weights[p] * x * inner
+                }
+            } else {
+                // Arc-cosine kernel of degree 1 (Cho & Saul): sqrt(ab) (sin t + (pi - t) cos t) / (2 pi), cos t = r.
+                let t = acos(r)
+                e = (a * b).squareRoot() * (sin(t) + (Double.pi - t) * r) / (2 * Double.pi)
+            }
+            out[i * n + j] = e; out[j * n + i] = e
+        } }
+        return out
+    }
+
+    /// Gauss-Hermite rule for E f(z), z ~ N(0, 1), with m nodes (Golub-Welsch: eigenvalues of the
+    /// Jacobi matrix of the probabilists' Hermite polynomials, off-diagonal sqrt(k); weights from the
+    /// first components of the eigenvectors) (eq. V42b).
+    static func gaussHermite(_ m: Int) -> (nodes: [Double], weights: [Double]) {
+        var jacobi = [Double](repeating: 0, count: m * m)
+        for k in 1..<m { jacobi[k * m + k - 1] = Double(k).squareRoot(); jacobi[(k - 1) * m + k] = Double(k).squareRoot() }
+        guard let (values, vectors) = LinearAlgebra.symmetricEigen(jacobi, n: m) else { fatalError("Gauss-Hermite: eigensolver failed") }
+        return (values, (0..<m).map { vectors[$0] * vectors[$0] })
     }
 
     /// phi applied in place to a buffer.

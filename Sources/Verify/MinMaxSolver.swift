@@ -13,6 +13,9 @@ public struct MinMaxSettings: Sendable {
     public var innerStep: Double = 0.5
     /// Trust radius on the whitened outer step (eq. V11).
     public var trustRadius: Double = 0.5
+    /// Training points up to which the inner step is the Fisher-Newton step (eq. V41, P(P+1)/2 dual
+    /// entries); above, the Gaussian-preconditioned step (eq. V10).
+    public var newtonPoints: Int = 12
     public var batches: Int = BatchMeans.defaultBatches
     public var seed: UInt64 = 1
     public init() {}
@@ -49,11 +52,14 @@ public struct MinMaxSolver: Sendable {
         public var gradientNorm = 0.0
     }
 
+    /// The lazy start (eq. V42): Phi^l the lazy kernels of the activation, hatPhi^l = 0, proposals Phi^{l-1}.
     public func initialState() -> State {
-        let p = problem.trainCount
-        return State(kernels: Array(repeating: problem.inputKernel, count: problem.depth + 1),
+        let p = problem.trainCount, pa = problem.pointCount
+        var kernels = [problem.inputKernel]
+        for _ in 1...problem.depth { kernels.append(problem.activation.lazyKernel(kernels.last!, n: pa)) }
+        return State(kernels: kernels,
                      duals: Array(repeating: [Double](repeating: 0, count: p * p), count: problem.depth + 1),
-                     proposals: Array(repeating: problem.inputKernel, count: problem.depth + 1))
+                     proposals: [problem.inputKernel] + kernels.dropLast())
     }
 
     /// Sample buffers reused across iterations (n x (P+Q) each).
@@ -153,6 +159,47 @@ public struct MinMaxSolver: Sendable {
         }
     }
 
+    /// Fisher-Newton direction of the inner ascent (eq. V41) at the weights of the last `tiltedMoments`
+    /// call: the sampled inner objective -Tr(Phi hatPhi)/2 - ln Z has gradient r/2 (eq. V4) and, over the
+    /// entries e = (i <= j) of hatPhi, Hessian -Cov_w(F) (x) multiplicities / 4 with F_e = phi_i phi_j on the
+    /// training columns; the Newton step solves Cov_w(F) u = 2 r_e and is dHat_ii = u_e, dHat_ij = u_e / 2.
+    /// For phi = h this is Phi^-1 r Phi^-1 (Isserlis). nil if the weighted feature covariance is singular.
+    func newtonDirection(residual r: [Double], workspace ws: Workspace) -> [Double]? {
+        let n = settings.samples, pa = problem.pointCount, p = problem.trainCount
+        let pairs = (0..<p).flatMap { i in (i..<p).map { (i, $0) } }, m = pairs.count
+        let (f, w) = (ws.f, ws.weights)
+        // Weighted mean of the features (= the tilted moment A_tt at these weights).
+        var mean = [Double](repeating: 0, count: m)
+        for s in 0..<n { let row = s * pa; for (e, (i, j)) in pairs.enumerated() { mean[e] += w[s] * f[row + i] * f[row + j] } }
+        let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+        let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * m * m)
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0)
+        // Centred, sqrt(w)-scaled features per chunk, then dsyrk; partial sums added in chunk order.
+        mean.withUnsafeBufferPointer { mu in
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = c * size, hi = min(n, (c + 1) * size)
+                if lo >= hi { return }
+                let block = UnsafeMutableBufferPointer<Double>.allocate(capacity: (hi - lo) * m)
+                defer { block.deallocate() }
+                for s in lo..<hi {
+                    let root = w[s].squareRoot(), row = s * pa, out = (s - lo) * m
+                    for (e, (i, j)) in pairs.enumerated() { block[out + e] = root * (f[row + i] * f[row + j] - mu[e]) }
+                }
+                LinearAlgebra.gram(block.baseAddress!, partials.baseAddress! + c * m * m, rows: hi - lo, columns: m)
+            }
+        }
+        var covariance = [Double](repeating: 0, count: m * m)
+        for c in 0..<chunks { for e in 0..<(m * m) { covariance[e] += partials[c * m * m + e] } }
+        guard let u = LinearAlgebra.solveSPD(covariance, pairs.map { 2 * r[$0.0 * p + $0.1] }, n: m) else { return nil }
+        var direction = [Double](repeating: 0, count: p * p)
+        for (e, (i, j)) in pairs.enumerated() {
+            let value = i == j ? u[e] : 0.5 * u[e]
+            direction[i * p + j] = value; direction[j * p + i] = value
+        }
+        return direction
+    }
+
     /// Tilted moments of the current samples under the dual hatPhi (eqs. V5-V7): A = <phi phi^T> and
     /// hh = <h h^T> over all points, with self-normalized weights exp(base - phi_t^T hatPhi phi_t / 2).
     func tiltedMoments(dual: [Double], workspace ws: Workspace, needSecondMoment: Bool) -> (a: [Double], hh: [Double], ess: Double) {
@@ -207,16 +254,16 @@ public struct MinMaxSolver: Sendable {
             let phiT = SmallMatrix.leadingBlock(state.kernels[l], pa, p)
             guard let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
             let residual = SmallMatrix.add(SmallMatrix.leadingBlock(before.a, pa, p), phiT, scale: -1)
-            // Trust region: the step, whitened by Phi^l (|Phi^{1/2} dH Phi^{1/2}|_F = |Phi^{-1/2} r Phi^{-1/2}|_F),
-            // is at most the trust radius (eq. V10).
-            guard let lower = LinearAlgebra.cholesky(phiT, n: p), let lowerInverse = LinearAlgebra.solve(lower, SmallMatrix.identity(p), n: p, nrhs: p) else {
-                throw StepFailure(reason: "Phi^\(l) singular")
-            }
-            let whitenedResidual = SmallMatrix.frobeniusNorm(LinearAlgebra.multiply(LinearAlgebra.multiply(lowerInverse, residual, m: p, k: p, n: p),
-                                                                                    transpose(lowerInverse, p), m: p, k: p, n: p))
-            let innerSize = settings.innerStep * min(1, settings.trustRadius / max(settings.innerStep * whitenedResidual, 1e-300))
-            state.duals[l] = SmallMatrix.symmetrized(
-                SmallMatrix.add(state.duals[l], SmallMatrix.sandwich(inverse, residual, p), scale: innerSize), p)
+            guard let lower = LinearAlgebra.cholesky(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
+            // Direction: Fisher-Newton (eq. V41) for small P, else the Gaussian Newton direction Phi^-1 r Phi^-1 (eq. V10).
+            let direction = (p <= settings.newtonPoints ? newtonDirection(residual: residual, workspace: workspace) : nil)
+                ?? SmallMatrix.sandwich(inverse, residual, p)
+            // Trust region: the step whitened by Phi^l, |L^T dH L|_F with Phi^l = L L^T, is at most the trust
+            // radius (eq. V10; for the Gaussian direction this is |L^-1 r L^-T|_F).
+            let whitenedStep = SmallMatrix.frobeniusNorm(LinearAlgebra.multiply(LinearAlgebra.multiply(transpose(lower, p), direction, m: p, k: p, n: p),
+                                                                                lower, m: p, k: p, n: p))
+            let innerSize = settings.innerStep * min(1, settings.trustRadius / max(settings.innerStep * whitenedStep, 1e-300))
+            state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(state.duals[l], direction, scale: innerSize), p)
             // The outer gradient is taken at the updated dual: reweight the same samples (eq. V8).
             let m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
             moments.append(m.a); secondMoments.append(SmallMatrix.leadingBlock(m.hh, pa, p))
