@@ -66,7 +66,7 @@ def ray_ratio(dual, prev):
     return best, arg
 
 
-def newton_dual(f, base, dual, target, steps=1, fraction=1.0, trust=np.inf, armijo=False):
+def newton_dual(f, base, dual, target, steps=1, fraction=1.0, trust=np.inf, armijo=False, ess_guard=False):
     """Newton ascent of the sampled inner objective J(H) = -Tr(Phi H)/2 - ln sum_s exp(base_s - f_s^T H f_s / 2)
     over the P(P+1)/2 entries of H (eq. V41): the Hessian is the weighted covariance of the features f_i f_j
     (the Fisher information of the tilt family); Armijo backtracking keeps J increasing."""
@@ -88,6 +88,14 @@ def newton_dual(f, base, dual, target, steps=1, fraction=1.0, trust=np.inf, armi
             j0 = J(th)
             while J(th + s * step) < j0 + 0.25 * s * (grad @ step) and s > 1e-6:
                 s *= 0.5
+        if ess_guard:
+            def ess(th):
+                lw = base - 0.5 * F @ (mult * th); w = np.exp(lw - lw.max()); w /= w.sum(); return 1 / np.sum(w * w)
+            e0 = ess(th)
+            for _ in range(10):
+                if ess(th + s * step) >= 0.5 * e0:
+                    break
+                s *= 0.5
         th = th + s * step
     H = np.zeros((p, p)); H[iu] = th; H = H + H.T - np.diag(np.diag(H))
     return H, 1 / np.sum(w * w)
@@ -105,6 +113,7 @@ class MinMax:
         self.prop = [C.copy() for _ in range(L + 1)]
         self.inner_steps = inner_steps
         self.newton = newton
+        self.ess_guard = False
         self.act = relu if act == 'relu' else np.tanh
         if start == 'nngp' and act == 'relu':  # arc-cosine kernels of C: the gamma -> 0 saddle (hatPhi = 0)
             for l in range(1, L + 1):
@@ -132,7 +141,7 @@ class MinMax:
             ratio = np.linalg.inv(prev) - np.linalg.inv(S)
             base = -0.5 * np.einsum('si,ij,sj->s', h, ratio, h)
             if self.newton:
-                self.H[l], ess0 = newton_dual(f[:, :p], base, self.H[l], self.K[l][:p, :p], self.inner_steps, self.inner, self.trust)
+                self.H[l], ess0 = newton_dual(f[:, :p], base, self.H[l], self.K[l][:p, :p], self.inner_steps, self.inner, self.trust, ess_guard=self.ess_guard)
             for _ in range(0 if self.newton else self.inner_steps):
                 A, _, ess0, _ = self.moments(h, f, base, self.H[l])
                 Pt = self.K[l][:p, :p]
@@ -188,6 +197,7 @@ def main():
     ap.add_argument('--inner-steps', type=int, default=1)
     ap.add_argument('--outer', type=float, default=0.5)
     ap.add_argument('--inner', default='gaussian', choices=['gaussian', 'newton'])
+    ap.add_argument('--ess-guard', action='store_true', help='halve the inner step while it more than halves the ESS')
     ap.add_argument('--activation', default='relu', choices=['relu', 'tanh'])
     ap.add_argument('--average-after', type=int, default=None)
     ap.add_argument('--dump', help='write the mean kernels after --average-after to this JSON file')
@@ -202,6 +212,7 @@ def main():
         print(f"at the given kernels, dual -gamma^2 v v^T: rho_2 = {rho:.4f} (support, signs {arg}); y^T Phi2 y = {y @ P2 @ y:.4f}")
         return
     mm = MinMax(C, y, p, a.gamma, n=a.samples, start=a.start, inner_steps=a.inner_steps, outer=a.outer, act=a.activation, newton=a.inner == 'newton')
+    mm.ess_guard = a.ess_guard
     series, sums = [], [np.zeros_like(C), np.zeros_like(C)]
     print("# it  yPhi2y  eig1(Phi1)  eig1(Phi2)  rho1  rho2(H2,Phi1)  rho2(T2,Phi1)  ESS(l=1,l=2)  maxw2")
     for t in range(a.iterations):

@@ -37,11 +37,12 @@ public enum Activation: String, Sendable, CaseIterable {
 
     /// The lazy kernel E_{h ~ N(0, K)} phi(h) phi(h)^T over all n points (eq. V42): the gamma -> 0 saddle
     /// (hatPhi = 0), where the min-max solver starts. K itself for the identity, the arc-cosine kernel
-    /// for ReLU, a 2-D Gauss-Hermite rule (eq. V42b) for other activations.
+    /// for ReLU, a 2-D Gauss-Hermite rule (128 x 128 nodes, eq. V42b; for tanh the 1-D rule's error is
+    /// 1e-13) for other activations.
     public func lazyKernel(_ k: [Double], n: Int) -> [Double] {
         if self == .identity { return k }
         var out = [Double](repeating: 0, count: n * n)
-        let rule = self == .relu ? nil : Activation.gaussHermite(64)
+        let rule = self == .relu ? nil : Activation.gaussHermite(128)
         for i in 0..<n { for j in i..<n {
             let (a, b) = (k[i * n + i], k[j * n + j])
             let r = a > 0 && b > 0 ? max(-1, min(1, k[i * n + j] / (a * b).squareRoot())) : 0

@@ -13,8 +13,8 @@ public struct MinMaxSettings: Sendable {
     public var innerStep: Double = 0.5
     /// Trust radius on the whitened outer step (eq. V11).
     public var trustRadius: Double = 0.5
-    /// Training points up to which the inner step is the Fisher-Newton step (eq. V41, P(P+1)/2 dual
-    /// entries); above, the Gaussian-preconditioned step (eq. V10).
+    /// Training points up to which the inner step of a nonlinear activation is the Fisher-Newton step
+    /// (eq. V41, P(P+1)/2 dual entries); above, and for phi = h, the Gaussian-preconditioned step (eq. V10).
     public var newtonPoints: Int = 12
     public var batches: Int = BatchMeans.defaultBatches
     public var seed: UInt64 = 1
@@ -163,18 +163,27 @@ public struct MinMaxSolver: Sendable {
     /// call: the sampled inner objective -Tr(Phi hatPhi)/2 - ln Z has gradient r/2 (eq. V4) and, over the
     /// entries e = (i <= j) of hatPhi, Hessian -Cov_w(F) (x) multiplicities / 4 with F_e = phi_i phi_j on the
     /// training columns; the Newton step solves Cov_w(F) u = 2 r_e and is dHat_ii = u_e, dHat_ij = u_e / 2.
-    /// For phi = h this is Phi^-1 r Phi^-1 (Isserlis). nil if the weighted feature covariance is singular.
+    /// For phi = h the exact (unsampled) Hessian gives Phi^-1 r Phi^-1 (Isserlis), the direction of eq. V10, which
+    /// the solver then uses instead. nil if the weighted feature covariance is singular.
     func newtonDirection(residual r: [Double], workspace ws: Workspace) -> [Double]? {
         let n = settings.samples, pa = problem.pointCount, p = problem.trainCount
         let pairs = (0..<p).flatMap { i in (i..<p).map { (i, $0) } }, m = pairs.count
         let (f, w) = (ws.f, ws.weights)
-        // Weighted mean of the features (= the tilted moment A_tt at these weights).
-        var mean = [Double](repeating: 0, count: m)
-        for s in 0..<n { let row = s * pa; for (e, (i, j)) in pairs.enumerated() { mean[e] += w[s] * f[row + i] * f[row + j] } }
+        let first = pairs.map(\.0), second = pairs.map(\.1)
         let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
-        let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * m * m)
+        let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * m * m + chunks * m)
         defer { partials.deallocate() }
         partials.initialize(repeating: 0)
+        let sums = partials.baseAddress! + chunks * m * m
+        // Weighted mean of the features (= the tilted moment A_tt at these weights), per chunk in chunk order.
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            for s in (c * size)..<min(n, (c + 1) * size) {
+                let row = s * pa
+                for e in 0..<m { sums[c * m + e] += w[s] * f[row + first[e]] * f[row + second[e]] }
+            }
+        }
+        var mean = [Double](repeating: 0, count: m)
+        for c in 0..<chunks { for e in 0..<m { mean[e] += sums[c * m + e] } }
         // Centred, sqrt(w)-scaled features per chunk, then dsyrk; partial sums added in chunk order.
         mean.withUnsafeBufferPointer { mu in
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
@@ -184,7 +193,7 @@ public struct MinMaxSolver: Sendable {
                 defer { block.deallocate() }
                 for s in lo..<hi {
                     let root = w[s].squareRoot(), row = s * pa, out = (s - lo) * m
-                    for (e, (i, j)) in pairs.enumerated() { block[out + e] = root * (f[row + i] * f[row + j] - mu[e]) }
+                    for e in 0..<m { block[out + e] = root * (f[row + first[e]] * f[row + second[e]] - mu[e]) }
                 }
                 LinearAlgebra.gram(block.baseAddress!, partials.baseAddress! + c * m * m, rows: hi - lo, columns: m)
             }
@@ -255,8 +264,10 @@ public struct MinMaxSolver: Sendable {
             guard let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
             let residual = SmallMatrix.add(SmallMatrix.leadingBlock(before.a, pa, p), phiT, scale: -1)
             guard let lower = LinearAlgebra.cholesky(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
-            // Direction: Fisher-Newton (eq. V41) for small P, else the Gaussian Newton direction Phi^-1 r Phi^-1 (eq. V10).
-            let direction = (p <= settings.newtonPoints ? newtonDirection(residual: residual, workspace: workspace) : nil)
+            // Direction: Fisher-Newton (eq. V41) for small P and phi != h, else the Gaussian Newton direction
+            // Phi^-1 r Phi^-1 (eq. V10), which for phi = h is the exact Newton step with the exact (not sampled) Hessian.
+            let newton = p <= settings.newtonPoints && problem.activation != .identity
+            let direction = (newton ? newtonDirection(residual: residual, workspace: workspace) : nil)
                 ?? SmallMatrix.sandwich(inverse, residual, p)
             // Trust region: the step whitened by Phi^l, |L^T dH L|_F with Phi^l = L L^T, is at most the trust
             // radius (eq. V10; for the Gaussian direction this is |L^-1 r L^-T|_F).
