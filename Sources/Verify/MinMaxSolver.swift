@@ -16,6 +16,8 @@ public struct MinMaxSettings: Sendable {
     /// Training points up to which the inner step of a nonlinear activation is the Fisher-Newton step
     /// (eq. V41, P(P+1)/2 dual entries); above, and for phi = h, the Gaussian-preconditioned step (eq. V10).
     public var newtonPoints: Int = 12
+    /// Iterations over which gamma^2 is ramped up from 0 (eq. V43); nil: a quarter of the burn-in.
+    public var gammaRamp: Int? = nil
     public var batches: Int = BatchMeans.defaultBatches
     public var seed: UInt64 = 1
     public init() {}
@@ -250,6 +252,14 @@ public struct MinMaxSolver: Sendable {
         return (a, hh, 1 / sumSquares)
     }
 
+    /// Continuation in gamma^2 from the lazy start (eq. V43): gamma_t^2 = gamma^2 min(1, (t + 1) / ramp) with
+    /// ramp = `gammaRamp` (default: a quarter of the burn-in), so the iteration follows the saddle from the lazy point
+    /// instead of facing the full tilt there (for ReLU the full tilt can be non-integrable at the lazy point).
+    func gammaSquaredFraction(_ iteration: Int) -> Double {
+        let ramp = settings.gammaRamp ?? settings.burnIn / 4
+        return ramp <= 0 ? 1 : min(1, Double(iteration + 1) / Double(ramp))
+    }
+
     /// One iteration of Algorithm 1 (eqs. V9-V12). Throws StepFailure when a kernel leaves the PD cone.
     public func step(_ state: inout State, iteration: Int, workspace: Workspace) throws {
         let L = problem.depth, p = problem.trainCount, pa = problem.pointCount
@@ -273,10 +283,19 @@ public struct MinMaxSolver: Sendable {
             // radius (eq. V10; for the Gaussian direction this is |L^-1 r L^-T|_F).
             let whitenedStep = SmallMatrix.frobeniusNorm(LinearAlgebra.multiply(LinearAlgebra.multiply(transpose(lower, p), direction, m: p, k: p, n: p),
                                                                                 lower, m: p, k: p, n: p))
-            let innerSize = settings.innerStep * min(1, settings.trustRadius / max(settings.innerStep * whitenedStep, 1e-300))
-            state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(state.duals[l], direction, scale: innerSize), p)
+            var innerSize = settings.innerStep * min(1, settings.trustRadius / max(settings.innerStep * whitenedStep, 1e-300))
+            let previous = state.duals[l]
+            state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
             // The outer gradient is taken at the updated dual: reweight the same samples (eq. V8).
-            let m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+            var m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+            // Sampled Newton steps can be long where the features respond weakly; the step is halved while it
+            // more than halves the effective sample size of these samples (eq. V41b).
+            var halvings = 0
+            while newton, m.ess < 0.5 * before.ess, halvings < 10 {
+                innerSize *= 0.5; halvings += 1
+                state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
+                m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+            }
             moments.append(m.a); secondMoments.append(SmallMatrix.leadingBlock(m.hh, pa, p))
             state.proposals[l] = m.hh.map { MinMaxSolver.proposalInflation * $0 }
             state.minimumESS = min(state.minimumESS, before.ess, m.ess)
@@ -292,7 +311,7 @@ public struct MinMaxSolver: Sendable {
                 var k = phiT
                 for i in 0..<p { k[i * p + i] += problem.ridge }
                 guard let v = LinearAlgebra.solveSPD(k, problem.labels, n: p) else { throw StepFailure(reason: "Phi^L + b I singular") }
-                let g2 = problem.gamma * problem.gamma
+                let g2 = problem.gamma * problem.gamma * gammaSquaredFraction(iteration)
                 targets.append((0..<(p * p)).map { -g2 * v[$0 / p] * v[$0 % p] })
             }
         }
