@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Langevin observables at several widths and their 1/N extrapolation (notes eq. V30-V32):
@@ -36,14 +37,32 @@ public struct LangevinEstimate: Sendable {
 
     public static func compute(problem: BayesProblem, widths: [Int], settings: LangevinSettings, timeStepCheck: Bool = true,
                                progress: ((String) -> Void)? = nil) throws -> LangevinEstimate {
+        // The widths and the 2 dt chain are independent runs with their own seeds: they run concurrently
+        // (each is deterministic for its seed, so the results do not depend on the scheduling).
+        var jobs: [LangevinSettings] = widths.enumerated().map { index, width in
+            var s = settings
+            s.width = width
+            s.seed = NormalSampler.derive(settings.seed, UInt64(index))
+            return s
+        }
+        let checkStep = timeStepCheck && !widths.isEmpty
+        if checkStep {
+            var s = settings
+            s.width = widths[0]
+            s.timeStep = 2 * settings.timeStep
+            s.seed = NormalSampler.derive(settings.seed, 0xD7)
+            jobs.append(s)
+        }
+        let runs = ConcurrentResults<Result<LangevinRun, Error>>(count: jobs.count)
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+            let s = jobs[j], label = j < widths.count ? "Langevin N=\(s.width)" : "Langevin N=\(s.width) 2dt"
+            runs.set(j, Result { try LangevinNetwork(problem: problem, settings: s).run { step, total in progress?("\(label) \(step)/\(total)") } })
+        }
         var results: [WidthResult] = []
         var drift = 0.0
         var failure: String? = nil
         for (index, width) in widths.enumerated() {
-            var s = settings
-            s.width = width
-            s.seed = NormalSampler.derive(settings.seed, UInt64(index))
-            let run = try LangevinNetwork(problem: problem, settings: s).run { step, total in progress?("Langevin N=\(width) \(step)/\(total)") }
+            let run = try runs.get(index).get()
             if let f = run.failure { failure = "N = \(width): \(f)"; break }
             let (o, p, d) = observables(problem, run, width: width)
             drift = max(drift, d)
@@ -51,12 +70,8 @@ public struct LangevinEstimate: Sendable {
         }
         var stepBias = Estimate(value: 0, standardError: 0)
         var predictionBias = [Double](repeating: 0, count: problem.testCount)
-        if failure == nil, timeStepCheck, let first = results.first {
-            var s = settings
-            s.width = first.width
-            s.timeStep = 2 * settings.timeStep
-            s.seed = NormalSampler.derive(settings.seed, 0xD7)
-            let run = try LangevinNetwork(problem: problem, settings: s).run { step, total in progress?("Langevin N=\(first.width) 2dt \(step)/\(total)") }
+        if failure == nil, checkStep, let first = results.first {
+            let run = try runs.get(widths.count).get()
             if let f = run.failure { failure = "time-step check: \(f)" } else {
                 let (o, p, _) = observables(problem, run, width: first.width)
                 // |m(2dt) - m(dt)| / 3 plus one standard error of that difference (eq. V25).
@@ -82,4 +97,13 @@ public struct LangevinEstimate: Sendable {
         let predictions = (0..<problem.testCount).map { q in extrapolate(results.map { $0.predictions[q] }, bias: predictionBias[q]) }
         return LangevinEstimate(perWidth: results, overlap: overlap, predictions: predictions, drift: drift, failure: nil)
     }
+}
+
+/// Results written by concurrent jobs, one slot each (slots are disjoint; the lock orders the writes).
+final class ConcurrentResults<T>: @unchecked Sendable {
+    private var slots: [T?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: T) { lock.lock(); slots[i] = value; lock.unlock() }
+    func get(_ i: Int) -> T { lock.lock(); defer { lock.unlock() }; return slots[i]! }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Min-max outputs with error bars: kernel overlaps c_l = y^T Phi^l y / y^T y, kernel entries and test
@@ -21,9 +22,13 @@ public struct MinMaxEstimate: Sendable {
         var half = settings
         half.samples = max(2, settings.samples / 2)
         half.seed = NormalSampler.derive(settings.seed, 0xA1F)
-        let coarse = MinMaxSolver(problem: problem, settings: half).run { t, n in if t % 50 == 0 { progress?("min-max n/2 \(t)/\(n)") } }
-        let fine = MinMaxSolver(problem: problem, settings: settings).run { t, n in if t % 50 == 0 { progress?("min-max n \(t)/\(n)") } }
-        return combine(problem: problem, coarse: coarse, fine: fine, batches: settings.batches)
+        // The two runs are independent (own seeds, deterministic): they run concurrently.
+        let runs = ConcurrentResults<MinMaxRun>(count: 2)
+        DispatchQueue.concurrentPerform(iterations: 2) { j in
+            let (s, label) = j == 0 ? (half, "n/2") : (settings, "n")
+            runs.set(j, MinMaxSolver(problem: problem, settings: s).run { t, n in if t % 50 == 0 { progress?("min-max \(label) \(t)/\(n)") } })
+        }
+        return combine(problem: problem, coarse: runs.get(0), fine: runs.get(1), batches: settings.batches)
     }
 
     static func combine(problem: BayesProblem, coarse: MinMaxRun, fine: MinMaxRun, batches: Int) -> MinMaxEstimate {
