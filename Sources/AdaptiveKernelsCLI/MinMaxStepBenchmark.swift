@@ -19,8 +19,10 @@ enum MinMaxStepBenchmark {
         LinearAlgebra.setThreadCount(1)
         var settings = MinMaxSettings()
         settings.samples = samples
+        // As the NumPy peer: start at Phi^l = C, no gamma^2 continuation (the cost of a step depends on neither).
+        settings.gammaRamp = 0
         let solver = MinMaxSolver(problem: problem, settings: settings)
-        var state = solver.initialState()
+        var state = solver.initialState(lazy: false)
         let workspace = MinMaxSolver.Workspace(samples: samples, width: p)
         var times: [Double] = []
         for t in 0...repeats {

@@ -55,10 +55,11 @@ public struct MinMaxSolver: Sendable {
     }
 
     /// The lazy start (eq. V42): Phi^l the lazy kernels of the activation, hatPhi^l = 0, proposals Phi^{l-1}.
-    public func initialState() -> State {
+    /// `lazy: false`: Phi^l = C for every layer (the start before eq. V42; the benchmark's NumPy peer uses it).
+    public func initialState(lazy: Bool = true) -> State {
         let p = problem.trainCount, pa = problem.pointCount
         var kernels = [problem.inputKernel]
-        for _ in 1...problem.depth { kernels.append(problem.activation.lazyKernel(kernels.last!, n: pa)) }
+        for _ in 1...problem.depth { kernels.append(lazy ? problem.activation.lazyKernel(kernels.last!, n: pa) : problem.inputKernel) }
         return State(kernels: kernels,
                      duals: Array(repeating: [Double](repeating: 0, count: p * p), count: problem.depth + 1),
                      proposals: [problem.inputKernel] + kernels.dropLast())

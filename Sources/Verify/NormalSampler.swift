@@ -18,7 +18,7 @@ public enum NormalSampler {
         return value
     }
 
-    /// Fills `buffer` with i.i.d. N(0, 1) (Marsaglia's polar method), in parallel over fixed chunks.
+    /// Fills `buffer` with i.i.d. N(0, 1) (ziggurat, eq. V45), in parallel over fixed chunks.
     public static func fill(_ buffer: UnsafeMutableBufferPointer<Double>, seed: UInt64) {
         let count = buffer.count
         let size = (count + chunks - 1) / chunks
@@ -36,23 +36,51 @@ public enum NormalSampler {
 
     static let parallelThreshold = 1 << 15
 
-    @inline(__always) static func uniformSymmetric(_ generator: inout SeededGenerator) -> Double {
-        Double(generator.next() >> 11) * 0x1p-52 - 1.0
+    /// Marsaglia-Tsang ziggurat with 128 layers for exp(-x^2/2) (eq. V45; Doornik's ZIGNOR form):
+    /// r = 3.442619855899 (start of the tail), v = 9.91256303526217e-3 (area of each layer),
+    /// x_0 = v / f(r), x_1 = r, x_{i+1} = sqrt(-2 ln(v / x_i + f(x_i))), x_128 = 0.
+    static let zigguratR = 3.442619855899
+    static let zigguratX: [Double] = {
+        let r = zigguratR, v = 9.91256303526217e-3
+        var x = [Double](repeating: 0, count: 129)
+        x[0] = v / exp(-0.5 * r * r); x[1] = r
+        for i in 1..<127 { x[i + 1] = (-2 * log(v / x[i] + exp(-0.5 * x[i] * x[i]))).squareRoot() }
+        return x
+    }()
+    static let zigguratRatio: [Double] = (0..<128).map { zigguratX[$0 + 1] / zigguratX[$0] }
+
+    /// One N(0, 1) draw: a 64-bit output gives the layer (low 7 bits) and u in [-1, 1) (high 53 bits);
+    /// inside the layer's rectangle (probability ~0.99) u x_i is returned; otherwise the wedge test or,
+    /// for layer 0, Marsaglia's tail method beyond r.
+    @inline(__always) static func ziggurat(_ g: inout SeededGenerator, _ x: UnsafePointer<Double>, _ ratio: UnsafePointer<Double>) -> Double {
+        while true {
+            let bits = g.next()
+            let layer = Int(truncatingIfNeeded: bits & 0x7F)
+            let u = Double(bits >> 11) * 0x1p-52 - 1.0
+            if Swift.abs(u) < ratio[layer] { return u * x[layer] }
+            if layer == 0 {
+                var a = 0.0, b = 0.0
+                repeat {
+                    a = -log(open01(&g)) / zigguratR
+                    b = -log(open01(&g))
+                } while b + b < a * a
+                return u < 0 ? -(zigguratR + a) : zigguratR + a
+            }
+            let value = u * x[layer]
+            let f0 = exp(-0.5 * (x[layer] * x[layer] - value * value))
+            let f1 = exp(-0.5 * (x[layer + 1] * x[layer + 1] - value * value))
+            if f1 + open01(&g) * (f0 - f1) < 1 { return value }
+        }
     }
 
+    /// Uniform in (0, 1].
+    @inline(__always) static func open01(_ g: inout SeededGenerator) -> Double { Double((g.next() >> 11) + 1) * 0x1p-53 }
+
     static func fillSerial(_ out: UnsafeMutablePointer<Double>, count: Int, generator: inout SeededGenerator) {
-        var i = 0
-        while i < count {
-            var u = 0.0, v = 0.0, s = 0.0
-            repeat {
-                u = uniformSymmetric(&generator)
-                v = uniformSymmetric(&generator)
-                s = u * u + v * v
-            } while s >= 1 || s == 0
-            let factor = (-2 * log(s) / s).squareRoot()
-            out[i] = u * factor
-            if i + 1 < count { out[i + 1] = v * factor }
-            i += 2
+        zigguratX.withUnsafeBufferPointer { x in
+            zigguratRatio.withUnsafeBufferPointer { ratio in
+                for i in 0..<count { out[i] = ziggurat(&generator, x.baseAddress!, ratio.baseAddress!) }
+            }
         }
     }
 }
