@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
-"""Diagnosis of the min-max solver on ReLU / digits (notes/verify-bayes.md, section 7).
+"""Diagnosis of the min-max solver on ReLU / digits (notes/verify-bayes.md, section 6, "ReLU on digits:
+diagnosis"), run from the repository root.
 
-A NumPy replica of Algorithm 1 as implemented in Sources/Verify/MinMaxSolver.swift (eqs. V6-V12),
-run from the repository root, that records along the iteration:
+A NumPy replica of Algorithm 1 (Sources/Verify/MinMaxSolver.swift, eqs. V6-V12) on the digits subset
+(first 8 training and 2 test points, C / mean diagonal, |y| = 1, L = 2, b = 0.1) that records along
+the iteration:
   rho_l   the exact ray ratio of layer l's tilt (eq. V40): Z_l is finite iff rho_l < 1;
   ESS     the effective sample size of the importance weights;
   top eigenvalues of Phi^1, Phi^2 and y^T Phi^2 y.
 
-usage: relu_digits_diagnose.py [--gamma G] [--samples N] [--iterations T] [--every K] [--kernels FILE]
-  --kernels FILE: also evaluate rho at the kernels in FILE (JSON {"Phi1": [[...]], "Phi2": [[...]]},
+usage: relu_digits_diagnose.py [--gamma G] [--samples N] [--iterations T] [--every K]
+         [--start input|nngp] [--inner gaussian|newton] [--ess-guard] [--inner-steps S] [--outer S]
+         [--activation relu|tanh] [--average-after T0 [--dump FILE]] [--kernels FILE]
+  --start input: Phi^l = C (the old start); nngp: the arc-cosine (lazy) kernels (eq. V42).
+  --inner gaussian: the Gaussian-preconditioned inner step (eq. V10); newton: Fisher-Newton (eq. V41).
+  --every 0 prints only the mean over iterations >= T0 (10 batch means); --dump writes those mean kernels.
+  --kernels FILE: only evaluate rho_2 at the kernels in FILE (JSON {"Phi1": [[...]], "Phi2": [[...]]},
   e.g. Langevin means from `adaptive-kernels verify bayes-kernels`).
 """
 import argparse, itertools, json
@@ -186,6 +193,39 @@ class MinMax:
         return info, targets
 
 
+def stationarity(C, y, P1, P2, g, n=400000, seed=5):
+    """At given kernels (Phi^1, Phi^2): solve both inner problems exactly (Newton on the P(P+1)/2 dual
+    entries, fixed samples from N(0, Phi^{l-1})), then report the outer stationarity residual of (V8),
+    the ray ratios of the solved duals, and the spectrum of the Gaussian-preconditioned inner map
+    I + s Pi R at the solution (stable for s = 0.5 iff the eigenvalues of Pi R lie in (-4, 0))."""
+    p = len(y); rng = np.random.default_rng(seed)
+    K = [C[:p, :p], P1[:p, :p], P2[:p, :p]]
+    iu = np.triu_indices(p); mult = np.where(iu[0] == iu[1], 1.0, 2.0)
+    H, hhs = [None], [None]
+    for l in (1, 2):
+        h = rng.standard_normal((n, p)) @ np.linalg.cholesky(K[l - 1]).T
+        f = relu(h)
+        dual, ess = newton_dual(f, np.zeros(n), np.zeros((p, p)), K[l], steps=30, armijo=True)
+        lw = -0.5 * np.einsum('si,ij,sj->s', f, dual, f); w = np.exp(lw - lw.max()); w /= w.sum()
+        A = (f * w[:, None]).T @ f
+        print(f"layer {l}: inner residual |A - Phi|/|Phi| = {np.linalg.norm(A - K[l]) / np.linalg.norm(K[l]):.1e}, ESS {1 / np.sum(w * w):.0f}")
+        F = f[:, iu[0]] * f[:, iu[1]]; mean = w @ F; cov = (F - mean).T @ ((F - mean) * w[:, None])
+        R = -0.5 * cov * mult[None, :]
+        Pi = np.linalg.inv(K[l]); m = len(mult); Pm = np.zeros((m, m))
+        for e in range(m):
+            r = np.zeros((p, p)); i, j = iu[0][e], iu[1][e]; r[i, j] = r[j, i] = 1
+            Pm[:, e] = (Pi @ r @ Pi)[iu]
+        lam = np.linalg.eigvals(Pm @ R).real
+        print(f"layer {l}: eigenvalues of Pi R in [{lam.min():.3f}, {lam.max():.3f}]; spectral radius of I + 0.5 Pi R: {np.max(np.abs(1 + 0.5 * lam)):.3f}")
+        H.append(dual); hhs.append((h * w[:, None]).T @ h)
+    v = np.linalg.solve(K[2] + 0.1 * np.eye(p), y)
+    T = [None, -np.linalg.inv(K[1]) @ (hhs[2] - K[1]) @ np.linalg.inv(K[1]), -g * g * np.outer(v, v)]
+    for l in (1, 2):
+        Lc = np.linalg.cholesky(K[l])
+        print(f"layer {l}: whitened |L^T (hatPhi - T) L| = {np.linalg.norm(Lc.T @ (H[l] - T[l]) @ Lc):.3f}, |L^T T L| = {np.linalg.norm(Lc.T @ T[l] @ Lc):.3f}")
+    print(f"rho_1(hatPhi^1) = {ray_ratio(H[1], K[0])[0]:.3f}, rho_2(hatPhi^2) = {ray_ratio(H[2], K[1])[0]:.3f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--gamma', type=float, default=1.0)
@@ -193,6 +233,7 @@ def main():
     ap.add_argument('--iterations', type=int, default=100)
     ap.add_argument('--every', type=int, default=5)
     ap.add_argument('--kernels')
+    ap.add_argument('--stationarity', action='store_true', help='with --kernels: exact inner solves, residuals of (V8), inner-map spectrum')
     ap.add_argument('--start', default='input', choices=['input', 'nngp'])
     ap.add_argument('--inner-steps', type=int, default=1)
     ap.add_argument('--outer', type=float, default=0.5)
@@ -208,6 +249,8 @@ def main():
         k = json.load(open(a.kernels))
         P1, P2 = np.array(k['Phi1'])[:p, :p], np.array(k['Phi2'])[:p, :p]
         v = np.linalg.solve(P2 + 0.1 * np.eye(p), y)
+        if a.stationarity:
+            stationarity(C, y, P1, P2, a.gamma)
         rho, arg = ray_ratio(-a.gamma ** 2 * np.outer(v, v), P1)
         print(f"at the given kernels, dual -gamma^2 v v^T: rho_2 = {rho:.4f} (support, signs {arg}); y^T Phi2 y = {y @ P2 @ y:.4f}")
         return

@@ -83,59 +83,57 @@ public enum Activation: String, Sendable, CaseIterable {
         case .identity: return
         case .relu: for i in values.indices where values[i] < 0 { values[i] = 0 }
         case .tanh:
-            // Four lanes at a time (eq. V44), the tail with the scalar form.
-            let n = values.count, base = values.baseAddress!
-            var i = 0
-            while i + 4 <= n {
-                let x = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD4<Double>.self)
-                UnsafeMutableRawPointer(base + i).storeBytes(of: Activation.tanh4(x), as: SIMD4<Double>.self)
-                i += 4
-            }
-            while i < n { base[i] = Activation.fastTanh(base[i]); i += 1 }
+            // Branch-free per element (eq. V44), so the compiler can vectorize the loop.
+            for i in values.indices { values[i] = Activation.tanhWithoutLibm(values[i]) }
         }
     }
 
-    /// tanh on four lanes without libm calls (eq. V44): for |x| < 0.625 Lambert's continued fraction
-    /// truncated at 15, tanh x = x P(x^2) / Q(x^2) with P = 2027025 + 270270 z + 6930 z^2 + 36 z^3,
+    /// tanh without libm calls (eq. V44): for |x| < 0.625 Lambert's continued fraction truncated at 15,
+    /// tanh x = x P(x^2) / Q(x^2) with P = 2027025 + 270270 z + 6930 z^2 + 36 z^3,
     /// Q = 2027025 + 945945 z + 51975 z^2 + 630 z^3 + z^4 (truncation error < 6.2e-18 relative on that
     /// interval, mpmath); otherwise (1 - e) / (1 + e) with e = exp(-2|x|) <= 0.29, which amplifies e's
-    /// relative error by at most 0.6. The sign is restored at the end; |x| is capped at 40 (tanh = 1).
-    @inline(__always) static func tanh4(_ x: SIMD4<Double>) -> SIMD4<Double> {
-        let magnitude = unsafeBitCast(unsafeBitCast(x, to: SIMD4<UInt64>.self) & 0x7FFF_FFFF_FFFF_FFFF, to: SIMD4<Double>.self)
-        let a = magnitude.replacing(with: 40, where: magnitude .> 40)
+    /// relative error by at most 0.6. Both branches are computed and one is selected (no branches, one
+    /// division); the sign is restored at the end; |x| is capped at 40 (tanh = 1 there).
+    @inline(__always) static func tanhWithoutLibm(_ x: Double) -> Double {
+        let a = Swift.min(Swift.abs(x), 40)
         let z = a * a
-        var p: SIMD4<Double> = 36 * z + 6930
-        p = p * z + 270_270; p = p * z + 2_027_025
-        var q: SIMD4<Double> = z + 630
-        q = q * z + 51_975; q = q * z + 945_945; q = q * z + 2_027_025
-        let e = exp4(a * -2)
-        // One division for both branches: select numerator and denominator first.
-        let useRational = a .< 0.625
-        let numerator = (1 - e).replacing(with: a * p, where: useRational)
-        let denominator = (1 + e).replacing(with: q, where: useRational)
-        let t = numerator / denominator
-        return t.replacing(with: -t, where: x .< 0)
+        var p = 36 * z + 6930
+        p = p * z + 270_270
+        p = p * z + 2_027_025
+        var q = z + 630
+        q = q * z + 51_975
+        q = q * z + 945_945
+        q = q * z + 2_027_025
+        let e = expNonPositive(-2 * a)
+        let rational = a < 0.625
+        let t = (rational ? a * p : 1 - e) / (rational ? q : 1 + e)
+        return Double(signOf: x, magnitudeOf: t)
     }
 
-    /// exp(y) on four lanes for -80 <= y <= 0 (eq. V44b): y = k ln 2 + r with k = round(y / ln 2) (to nearest) and
-    /// ln 2 = ln2_hi + ln2_lo (fdlibm's split: k ln2_hi is exact for |k| < 2^20), |r| <= 0.35; exp(r)
-    /// by its Taylor polynomial to degree 13 (remainder < 0.35^14 / 14! = 4e-18); 2^k from the exponent bits.
-    @inline(__always) static func exp4(_ y: SIMD4<Double>) -> SIMD4<Double> {
-        // Round to nearest by adding 1.5 * 2^52: k then sits in the low mantissa bits of `shifted`.
-        let shifted: SIMD4<Double> = y * 1.4426950408889634 + 6_755_399_441_055_744.0
-        let k: SIMD4<Double> = shifted - 6_755_399_441_055_744.0
-        var r: SIMD4<Double> = y - k * 6.93147180369123816490e-01
+    /// exp(y) for -80 <= y <= 0 without libm (eq. V44b): y = k ln 2 + r with k = round(y / ln 2) (to
+    /// nearest, by adding 1.5 * 2^52, so k sits in the low mantissa bits) and ln 2 = ln2_hi + ln2_lo
+    /// (fdlibm's split: k ln2_hi is exact for |k| < 2^20), |r| <= 0.35; exp(r) by its Taylor polynomial to
+    /// degree 13 (remainder < 0.35^14 / 14! = 4e-18); 2^k from the exponent bits.
+    @inline(__always) static func expNonPositive(_ y: Double) -> Double {
+        let shifted = y * 1.4426950408889634 + 6_755_399_441_055_744.0
+        let k = shifted - 6_755_399_441_055_744.0
+        var r = y - k * 6.93147180369123816490e-01
         r = r - k * 1.90821492927058770002e-10
-        var poly: SIMD4<Double> = r * (1.0 / 6_227_020_800) + 1.0 / 479_001_600    // 1/13!, 1/12!
-        poly = poly * r + 1.0 / 39_916_800; poly = poly * r + 1.0 / 3_628_800        // 1/11!, 1/10!
-        poly = poly * r + 1.0 / 362_880; poly = poly * r + 1.0 / 40_320              // 1/9!, 1/8!
-        poly = poly * r + 1.0 / 5040; poly = poly * r + 1.0 / 720                    // 1/7!, 1/6!
-        poly = poly * r + 1.0 / 120; poly = poly * r + 1.0 / 24                      // 1/5!, 1/4!
-        poly = poly * r + 1.0 / 6; poly = poly * r + 0.5
-        poly = poly * r + 1; poly = poly * r + 1
+        var poly = r * (1.0 / 6_227_020_800) + 1.0 / 479_001_600      // 1/13!, 1/12!
+        poly = poly * r + 1.0 / 39_916_800                               // 1/11!
+        poly = poly * r + 1.0 / 3_628_800                                // 1/10!
+        poly = poly * r + 1.0 / 362_880                                  // 1/9!
+        poly = poly * r + 1.0 / 40_320                                   // 1/8!
+        poly = poly * r + 1.0 / 5040
+        poly = poly * r + 1.0 / 720
+        poly = poly * r + 1.0 / 120
+        poly = poly * r + 1.0 / 24
+        poly = poly * r + 1.0 / 6
+        poly = poly * r + 0.5
+        poly = poly * r + 1
+        poly = poly * r + 1
         // 2^k: the exponent field k + 1023 (the high bits of `shifted`'s pattern shift out).
-        let bits = (unsafeBitCast(shifted, to: SIMD4<UInt64>.self) &+ 1023) &<< 52
-        return poly * unsafeBitCast(bits, to: SIMD4<Double>.self)
+        return poly * Double(bitPattern: (shifted.bitPattern &+ 1023) &<< 52)
     }
 }
 

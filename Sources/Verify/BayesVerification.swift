@@ -61,8 +61,8 @@ public struct BayesVerification: Sendable {
         /// tolerances are still the honest statistical ones, just wider).
         public static func smoke(seed: UInt64) -> Plan {
             var plan = Plan(seed: seed)
-            plan.minMax.samples = 2_000
-            plan.minMax.burnIn = 300
+            plan.minMax.samples = 12_000   // ReLU min-max: blow-ups with n/2 <= 3000 or a short gamma ramp (notes section 7)
+            plan.minMax.burnIn = 800
             plan.minMax.measured = 200
             plan.whitenedMinMax = [("1", "10", 1)]
             plan.whitenedLangevin = ("1", "10", 2)
@@ -76,7 +76,7 @@ public struct BayesVerification: Sendable {
 
         public static func full(seed: UInt64) -> Plan {
             var plan = Plan(seed: seed)
-            plan.minMax.samples = 100_000
+            plan.minMax.samples = 12_000
             plan.minMax.burnIn = 600
             plan.minMax.measured = 800
             plan.langevin.timeStep = 0.05

@@ -16,6 +16,8 @@ public struct MinMaxSettings: Sendable {
     /// Training points up to which the inner step of a nonlinear activation is the Fisher-Newton step
     /// (eq. V41, P(P+1)/2 dual entries); above, and for phi = h, the Gaussian-preconditioned step (eq. V10).
     public var newtonPoints: Int = 12
+    /// Levenberg-Marquardt weight of the Gaussian Fisher added to the sampled one (eq. V41c).
+    public var newtonDamping: Double = 0.1
     /// Iterations over which gamma^2 is ramped up from 0 (eq. V43); nil: a quarter of the burn-in.
     public var gammaRamp: Int? = nil
     public var batches: Int = BatchMeans.defaultBatches
@@ -168,7 +170,7 @@ public struct MinMaxSolver: Sendable {
     /// training columns; the Newton step solves Cov_w(F) u = 2 r_e and is dHat_ii = u_e, dHat_ij = u_e / 2.
     /// For phi = h the exact (unsampled) Hessian gives Phi^-1 r Phi^-1 (Isserlis), the direction of eq. V10, which
     /// the solver then uses instead. nil if the weighted feature covariance is singular.
-    func newtonDirection(residual r: [Double], workspace ws: Workspace) -> [Double]? {
+    func newtonDirection(residual r: [Double], kernel: [Double], workspace ws: Workspace) -> [Double]? {
         let n = settings.samples, pa = problem.pointCount, p = problem.trainCount
         let pairs = (0..<p).flatMap { i in (i..<p).map { (i, $0) } }, m = pairs.count
         let (f, w) = (ws.f, ws.weights)
@@ -203,6 +205,13 @@ public struct MinMaxSolver: Sendable {
         }
         var covariance = [Double](repeating: 0, count: m * m)
         for c in 0..<chunks { for e in 0..<(m * m) { covariance[e] += partials[c * m * m + e] } }
+        // Levenberg-Marquardt damping toward the Gaussian Fisher (eq. V41c): + lambda G with
+        // G_{(ij),(kl)} = Phi_ik Phi_jl + Phi_il Phi_jk (Isserlis, the Hessian behind eq. V10).
+        let lambda = settings.newtonDamping
+        for e in 0..<m { for f in 0..<m {
+            let (i, j, k, l) = (first[e], second[e], first[f], second[f])
+            covariance[e * m + f] += lambda * (kernel[i * p + k] * kernel[j * p + l] + kernel[i * p + l] * kernel[j * p + k])
+        } }
         guard let u = LinearAlgebra.solveSPD(covariance, pairs.map { 2 * r[$0.0 * p + $0.1] }, n: m) else { return nil }
         var direction = [Double](repeating: 0, count: p * p)
         for (e, (i, j)) in pairs.enumerated() {
@@ -278,7 +287,7 @@ public struct MinMaxSolver: Sendable {
             // Direction: Fisher-Newton (eq. V41) for small P and phi != h, else the Gaussian Newton direction
             // Phi^-1 r Phi^-1 (eq. V10), which for phi = h is the exact Newton step with the exact (not sampled) Hessian.
             let newton = p <= settings.newtonPoints && problem.activation != .identity
-            let direction = (newton ? newtonDirection(residual: residual, workspace: workspace) : nil)
+            let direction = (newton ? newtonDirection(residual: residual, kernel: phiT, workspace: workspace) : nil)
                 ?? SmallMatrix.sandwich(inverse, residual, p)
             // Trust region: the step whitened by Phi^l, |L^T dH L|_F with Phi^l = L L^T, is at most the trust
             // radius (eq. V10; for the Gaussian direction this is |L^-1 r L^-T|_F).
