@@ -25,13 +25,14 @@ let package = Package(
             pkgConfig: "lapacke",
             providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
         ),
-        .target(name: "Numerics", dependencies: ["CGMP", "CLAPACKE"]),
-        .target(name: "LinearTheory", dependencies: ["Numerics"]),
-        .target(name: "Asymptotics", dependencies: ["Numerics", "LinearTheory"]),
-        .target(name: "Verify", dependencies: ["Numerics", "LinearTheory"]),
+        .target(name: "Numerics", dependencies: ["CGMP", "CLAPACKE"], exclude: ["README.md"]),
+        .target(name: "LinearTheory", dependencies: ["Numerics"], exclude: ["README.md"]),
+        .target(name: "Asymptotics", dependencies: ["Numerics", "LinearTheory"], exclude: ["README.md"]),
+        .target(name: "Verify", dependencies: ["Numerics", "LinearTheory"], exclude: ["README.md"]),
         .target(
             name: "AdaptiveKernelsCLI",
-            dependencies: ["Numerics", "LinearTheory", "Asymptotics", "Verify"]
+            dependencies: ["Numerics", "LinearTheory", "Asymptotics", "Verify"],
+            exclude: ["README.md"]
         ),
         .executableTarget(name: "adaptive-kernels", dependencies: ["AdaptiveKernelsCLI"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
