@@ -100,9 +100,17 @@ final class WhitenedKernelEvaluator {
     /// Both sides of E = A − B: A and B rounded down into the low side's registers, up into the
     /// high side's, for the argument loaded by `loadArgument`.
     private func evaluateRootFunctionSides(_ w: DirectedFloatWorkspace) {
+        if w.compare(sLow, sHigh) == 0 {
+            // s = 1 + u is exact (a point u with few bits): one power rounded down, its upper
+            // bound from eq. K2.
+            let errorExponent = w.power(powerLow, sLow, depth, .down)
+            w.upperBound(powerHigh, fromLowerBound: powerLow, errorExponent: errorExponent, using: t)
+        } else {
+            w.power(powerLow, sLow, depth, .down)
+            w.power(powerHigh, sHigh, depth, .up)
+        }
         for side in [lowSide, highSide] {
             let direction = side.direction
-            w.power(side.power, side.s, depth, direction)
             w.add(t, side.b, side.power, direction)
             w.multiply(t, t, t, direction)
             w.multiply(side.positive, side.argument, t, direction)
@@ -124,19 +132,7 @@ final class WhitenedKernelEvaluator {
     func certifiedSign(at x: Dyadic, bits: Int) -> Int? {
         let w = workspace(bits: bits)
         loadArgument(Interval(x, precision: bits), w)
-        if w.compare(sLow, sHigh) == 0 {
-            // s = 1 + x is exact: one power rounded down, its upper bound from eq. K2.
-            let errorExponent = w.power(powerLow, sLow, depth, .down)
-            w.upperBound(powerHigh, fromLowerBound: powerLow, errorExponent: errorExponent, using: t)
-            for side in [lowSide, highSide] {
-                w.add(t, side.b, side.power, side.direction)
-                w.multiply(t, t, t, side.direction)
-                w.multiply(side.positive, side.argument, t, side.direction)
-                w.multiply(side.negative, side.g, side.power, side.direction)
-            }
-        } else {
-            evaluateRootFunctionSides(w)
-        }
+        evaluateRootFunctionSides(w)
         if w.compare(positiveLow, negativeHigh) > 0 { return 1 }
         if w.compare(positiveHigh, negativeLow) < 0 { return -1 }
         return nil

@@ -120,18 +120,13 @@ public struct CertifiedRootFinder: Sendable {
             if let slope, let s = slope.definiteSign, s != 0 {
                 let step = Dyadic.quotient(value.midpoint, slope.midpoint, bits: precision, .down)
                 let candidate = Dyadic.sum(x, step.negated, bits: precision + 8, .down)
-                // An undecided sign at x means x is within rounding noise of the root: a step that
-                // lands on a bracket end (x itself may be one) must then still lead to the probes.
-                let atRoot = value.definiteSign == nil
-                if (low < candidate && candidate < high) || atRoot {
-                    let center = low < candidate && candidate < high ? candidate : x
-                    next = center
+                if low < candidate && candidate < high {
+                    next = candidate
                     // Newton's error after this step is about step^2 (relative), kept with 16 bits of
                     // margin; the slope's own error (2^-150 or better) adds step * 2^-150.
-                    let stepBits = step.isZero || atRoot ? Int.max / 4 : x.topBit - step.topBit
+                    let stepBits = step.isZero ? Int.max / 4 : x.topBit - step.topBit
                     let predictedBits = min(2 * stepBits - 16, stepBits + 150)
                     if predictedBits >= targetBits + 6 && precision == finalPrecision {
-                        let candidate = center
                         // Probe just either side of the new iterate; certified signs give the bracket.
                         let radius = Dyadic.powerOfTwo(candidate.topBit - targetBits - 4)
                         let probeLow = Dyadic.exactSum(candidate, radius.negated)
