@@ -5,55 +5,67 @@ import Numerics
 /// (notes/whitened-overlaps.md). Interval forms enclose exact values; the log-space Double forms
 /// have the same signs and only seed the certified refinement.
 struct WhitenedEquations {
-    let depth: Int
-    let gammaSquared: BigRational
-    let ridge: BigRational
+    /// What depends on gamma and beta only, shared by a run of depths (`WhitenedSolveCache`).
+    struct Constants {
+        let gamma: BigRational
+        let beta: InverseTemperature
+        let gammaSquared: BigRational
+        let ridge: BigRational
+        /// g and b enclosed once at `cachedPrecision` bits; requests up to that precision reuse them.
+        let cachedG: Interval
+        let cachedB: Interval
+        let cachedPrecision: Int
+        /// ln g and ln b as Doubles (−inf for 0), for the log-space hints.
+        let logG: Double
+        let logB: Double
+        /// Above every positive root (eq. W11).
+        let rootUpperBound: Dyadic
+        /// Allocation-free evaluation of E, E' and s^L for u >= 0 (the solver's hot path).
+        let kernel: WhitenedKernelEvaluator
 
-    /// g and b enclosed once at `cachedPrecision` bits; requests up to that precision reuse them.
-    private let cachedG: Interval
-    private let cachedB: Interval
-    private let cachedPrecision: Int
-    /// ln g and ln b as Doubles (−inf for 0), for the log-space hints.
-    private let logG: Double
-    private let logB: Double
-    /// Allocation-free evaluation of E, E' and s^L for u >= 0 (the solver's hot path).
-    let kernel: WhitenedKernelEvaluator
-    /// Above every positive root (eq. W11).
-    let rootUpperBound: Dyadic
+        init(_ problem: WhitenedProblem, cachedPrecision: Int) {
+            gamma = problem.gamma
+            beta = problem.beta
+            gammaSquared = problem.gammaSquared
+            ridge = problem.ridge
+            self.cachedPrecision = cachedPrecision
+            logG = gammaSquared.isZero ? -.infinity : gammaSquared.naturalLogMagnitude
+            logB = ridge.isZero ? -.infinity : ridge.naturalLogMagnitude
+            cachedG = Interval(gammaSquared, precision: cachedPrecision)
+            cachedB = Interval(ridge, precision: cachedPrecision)
+            rootUpperBound = WhitenedEquations.rootUpperBound(gammaSquared: gammaSquared, ridge: ridge)
+            kernel = WhitenedKernelEvaluator(depth: problem.depth, gammaSquared: gammaSquared, ridge: ridge,
+                                             cachedG: cachedG, cachedB: cachedB, cachedPrecision: cachedPrecision)
+        }
+    }
+
+    let depth: Int
+    private let constants: Constants
+
+    var gammaSquared: BigRational { constants.gammaSquared }
+    var ridge: BigRational { constants.ridge }
+    var kernel: WhitenedKernelEvaluator { constants.kernel }
+    var rootUpperBound: Dyadic { constants.rootUpperBound }
+    private var cachedG: Interval { constants.cachedG }
+    private var cachedB: Interval { constants.cachedB }
+    private var cachedPrecision: Int { constants.cachedPrecision }
+    private var logG: Double { constants.logG }
+    private var logB: Double { constants.logB }
 
     init(_ problem: WhitenedProblem, cachedPrecision: Int = 512, reusing cache: WhitenedSolveCache? = nil) {
         depth = problem.depth
-        if let cache, let reused = cache.equations, reused.cachedPrecision >= cachedPrecision,
+        if let cache, let reused = cache.constants, reused.cachedPrecision >= cachedPrecision,
            reused.gamma == problem.gamma, reused.beta == problem.beta {
             // Same gamma and beta as the previous solve on this thread: reuse g, b, their logs and
             // the kernel's workspaces, with the depth swapped in.
-            gammaSquared = reused.gammaSquared
-            ridge = reused.ridge
-            self.cachedPrecision = reused.cachedPrecision
-            logG = reused.logG
-            logB = reused.logB
-            cachedG = reused.cachedG
-            cachedB = reused.cachedB
-            rootUpperBound = reused.rootUpperBound
-            kernel = reused.kernel
-            kernel.prepare(depth: depth)
+            constants = reused
+            constants.kernel.prepare(depth: depth)
             return
         }
-        gammaSquared = problem.gammaSquared
-        ridge = problem.ridge
         // Rounded up to whole 256-bit steps so that a run of depths keeps one cache.
         let precision = cache == nil ? cachedPrecision : (cachedPrecision + 255) / 256 * 256
-        self.cachedPrecision = precision
-        logG = gammaSquared.isZero ? -.infinity : gammaSquared.naturalLogMagnitude
-        logB = ridge.isZero ? -.infinity : ridge.naturalLogMagnitude
-        cachedG = Interval(gammaSquared, precision: precision)
-        cachedB = Interval(ridge, precision: precision)
-        rootUpperBound = WhitenedEquations.rootUpperBound(gammaSquared: gammaSquared, ridge: ridge)
-        kernel = WhitenedKernelEvaluator(depth: depth, gammaSquared: gammaSquared, ridge: ridge,
-                                         cachedG: cachedG, cachedB: cachedB, cachedPrecision: precision)
-        cache?.equations = .init(gamma: problem.gamma, beta: problem.beta, gammaSquared: gammaSquared, ridge: ridge,
-                                 cachedPrecision: precision, logG: logG, logB: logB, cachedG: cachedG, cachedB: cachedB,
-                                 rootUpperBound: rootUpperBound, kernel: kernel)
+        constants = Constants(problem, cachedPrecision: precision)
+        cache?.constants = constants
     }
 
     private func g(_ precision: Int) -> Interval {
@@ -202,21 +214,7 @@ struct WhitenedEquations {
 /// the enclosures of g and b, their logarithms and the kernel's workspaces. Mutable and not
 /// thread-safe: one cache per thread of work.
 public final class WhitenedSolveCache {
-    struct Equations {
-        let gamma: BigRational
-        let beta: InverseTemperature
-        let gammaSquared: BigRational
-        let ridge: BigRational
-        let cachedPrecision: Int
-        let logG: Double
-        let logB: Double
-        let cachedG: Interval
-        let cachedB: Interval
-        let rootUpperBound: Dyadic
-        let kernel: WhitenedKernelEvaluator
-    }
-
-    var equations: Equations?
+    var constants: WhitenedEquations.Constants?
 
     public init() {}
 }

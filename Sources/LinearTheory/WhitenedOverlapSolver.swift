@@ -153,7 +153,7 @@ public struct WhitenedOverlapSolver: Sendable {
     func isolate(_ eq: WhitenedEquations, depthBits: Int) throws -> ([IsolatedRoot], String) {
         let precision = 96 + 2 * depthBits
         if eq.criticalSlopeAtZeroSign >= 0 {
-            return ([try singleRoot(eq, precision: precision)],
+            return ([singleRoot(eq)],
                     "Q'(0) = 2L+1-b(L-1) >= 0: h increasing, exactly one root")
         }
         // Q' is increasing with Q'(0) < 0: enclose its zero u*, where Q attains its minimum.
@@ -162,7 +162,7 @@ public struct WhitenedOverlapSolver: Sendable {
         for _ in 0..<10 {
             let q = eq.criticalFunction(minimum.interval(precision: precision + bits))
             if q.lower.signum > 0 {
-                return ([try singleRoot(eq, precision: precision)],
+                return ([singleRoot(eq)],
                         "min Q > 0 (certified on [\(minimum.lower.doubleApproximation), \(minimum.upper.doubleApproximation)]): h increasing, exactly one root")
             }
             let middle = minimum.interval(precision: precision).midpoint
@@ -179,7 +179,7 @@ public struct WhitenedOverlapSolver: Sendable {
     /// The single-root case: E < 0 below the root and > 0 above (h increasing). The bracket is
     /// [0, R] with R the analytic bound of eq. W11: E(0) = −g < 0 and, the only root lying below
     /// R, E(R) > 0 — both signs known without evaluating E.
-    private func singleRoot(_ eq: WhitenedEquations, precision: Int) throws -> IsolatedRoot {
+    private func singleRoot(_ eq: WhitenedEquations) -> IsolatedRoot {
         let bracket = SignBracket(lower: .zero, upper: eq.rootUpperBound, signAtLower: -1)
         let guess = 0.5 * eq.gammaSquared.naturalLogMagnitude
         guard let above = expandDouble(eq.logRootFunction, from: guess, direction: 1, until: true),
