@@ -1,15 +1,31 @@
 // swift-tools-version:5.9
 // adaptive-kernels: exact and verified theory of infinitely wide feature-learning networks.
 // System dependencies only (GMP, LAPACKE over an optimized BLAS); no Swift package dependencies.
+//
+// Layers (each may import only those above it):
+//   Numerics     arithmetic (GMP integers, dyadic intervals, certified elementary functions),
+//                linear algebra (LAPACKE/CBLAS), .npy/CSV I/O
+//   Core         the shared vocabulary: activations and their lazy kernel maps, estimates,
+//                samplers, input errors
+//   Theory       the exact equations, grouped by setting (Bayesian / GradientFlow; whitened /
+//                general data; lazy baselines)
+//   Asymptotics  series and limits of the exact theory
+//   Simulation   independent numerical solvers and finite-width networks; it cannot import
+//                Theory or Asymptotics, so a verifier never checks the theory against itself
+//   Studies      pipelines and verification plans: the only layer that sees both Theory and
+//                Simulation
+//   AdaptiveKernelsCLI / adaptive-kernels   parse, call a study or a solver, render
 import PackageDescription
 
 let package = Package(
     name: "adaptive-kernels",
     products: [
         .library(name: "Numerics", targets: ["Numerics"]),
-        .library(name: "LinearTheory", targets: ["LinearTheory"]),
+        .library(name: "Core", targets: ["Core"]),
+        .library(name: "Theory", targets: ["Theory"]),
         .library(name: "Asymptotics", targets: ["Asymptotics"]),
-        .library(name: "Verify", targets: ["Verify"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Studies", targets: ["Studies"]),
         .executable(name: "adaptive-kernels", targets: ["adaptive-kernels"]),
     ],
     targets: [
@@ -26,20 +42,23 @@ let package = Package(
             providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
         ),
         .target(name: "Numerics", dependencies: ["CGMP", "CLAPACKE"], exclude: ["README.md"]),
-        .target(name: "LinearTheory", dependencies: ["Numerics"], exclude: ["README.md"]),
-        .target(name: "Asymptotics", dependencies: ["Numerics", "LinearTheory"], exclude: ["README.md"]),
-        .target(name: "Verify", dependencies: ["Numerics", "LinearTheory"], exclude: ["README.md"]),
+        .target(name: "Core", dependencies: ["Numerics"], exclude: ["README.md"]),
+        .target(name: "Theory", dependencies: ["Numerics", "Core"], exclude: ["README.md"]),
+        .target(name: "Asymptotics", dependencies: ["Numerics", "Theory"], exclude: ["README.md"]),
+        // Independence of the verifier: no Theory, no Asymptotics here (a test checks this list).
+        .target(name: "Simulation", dependencies: ["Numerics", "Core"], exclude: ["README.md"]),
+        .target(name: "Studies", dependencies: ["Numerics", "Core", "Theory", "Asymptotics", "Simulation"], exclude: ["README.md"]),
         .target(
             name: "AdaptiveKernelsCLI",
-            dependencies: ["Numerics", "LinearTheory", "Asymptotics", "Verify"],
+            dependencies: ["Numerics", "Core", "Theory", "Asymptotics", "Simulation", "Studies"],
             exclude: ["README.md"]
         ),
         .executableTarget(name: "adaptive-kernels", dependencies: ["AdaptiveKernelsCLI"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
-        .testTarget(name: "LinearTheoryTests", dependencies: ["LinearTheory", "Numerics", "Verify"]),
-        .testTarget(name: "GradientFlowVerifyTests", dependencies: ["Verify", "LinearTheory", "Numerics"]),
-        .testTarget(name: "CLITests", dependencies: ["AdaptiveKernelsCLI", "Numerics", "Verify"]),
-        .testTarget(name: "VerifyTests", dependencies: ["Verify", "LinearTheory", "Numerics"]),
-        .testTarget(name: "AsymptoticsTests", dependencies: ["Asymptotics", "LinearTheory", "Numerics"]),
+        .testTarget(name: "TheoryTests", dependencies: ["Theory", "Numerics", "Core", "Simulation", "Studies"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Core", "Numerics", "Theory"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Simulation", "Theory", "Core", "Numerics"]),
+        .testTarget(name: "CLITests", dependencies: ["AdaptiveKernelsCLI", "Numerics", "Core", "Studies", "Simulation"]),
+        .testTarget(name: "AsymptoticsTests", dependencies: ["Asymptotics", "Theory", "Numerics"]),
     ]
 )

@@ -1,6 +1,8 @@
 import Foundation
-import LinearTheory
-import Verify
+import Theory
+import Simulation
+import Studies
+import Core
 
 /// `adaptive-kernels antk-blowup [--depth L | --depth A...B] [--steps N0] [--levels K] [--format table|json]`:
 /// the blow-up time tau*_L of the universal flow Psi_L (notes/antk-deep-linear.md (A29), (A31)) at

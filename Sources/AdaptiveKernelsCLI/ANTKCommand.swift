@@ -1,4 +1,4 @@
-import LinearTheory
+import Theory
 import Numerics
 
 /// Reads an exact rational option; every failure is one sentence.

@@ -1,5 +1,5 @@
 import Foundation
-import LinearTheory
+import Theory
 import Numerics
 
 /// `antk` on data: `--train X --labels y [--test Xt --test-labels yt] [--beta B] [--out DIR]`.

@@ -1,4 +1,4 @@
-import LinearTheory
+import Theory
 import Numerics
 
 /// `adaptive-kernels antk-phase --depth LIST --lambda LAM [--digits D] [--format table|json]`

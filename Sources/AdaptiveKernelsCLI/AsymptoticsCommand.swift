@@ -1,6 +1,6 @@
 import Foundation
 import Asymptotics
-import LinearTheory
+import Theory
 import Numerics
 
 /// `adaptive-kernels asymptotics --regime lazy|rich|deep|joint [--order K] [--gamma G] [--beta B]

@@ -1,6 +1,6 @@
 import Foundation
 import Asymptotics
-import LinearTheory
+import Theory
 import Numerics
 
 /// Renderings of a `ScalingStudy` and of the exact series coefficients. Exact values are the

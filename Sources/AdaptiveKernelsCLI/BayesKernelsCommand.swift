@@ -1,6 +1,8 @@
 import Foundation
 import Numerics
-import Verify
+import Simulation
+import Studies
+import Core
 
 /// `verify bayes-kernels`: mean kernels Phi^1..Phi^L of one finite-width Langevin run or one min-max
 /// run on the digits subset, as JSON (for the integrability diagnosis of notes/verify-bayes.md,
@@ -12,7 +14,7 @@ enum BayesKernels {
         let method = options.value("method") ?? "langevin"
         guard ["langevin", "minmax"].contains(method) else { throw UsageError("--method must be langevin or minmax") }
         let activation: Activation
-        do { activation = try Activation(name: options.value("activation") ?? "relu") } catch let e as VerificationInputError { throw UsageError(e.description) }
+        do { activation = try Activation(name: options.value("activation") ?? "relu") } catch let e as InputError { throw UsageError(e.description) }
         guard let gamma = Double(options.value("gamma") ?? "1"), gamma > 0, gamma.isFinite else { throw UsageError("--gamma must be a positive number") }
         guard let beta = Double(options.value("beta") ?? "10"), beta > 0, beta.isFinite else { throw UsageError("--beta must be a positive number") }
         let depth = try options.integer("depth", default: 2, in: 1...64)

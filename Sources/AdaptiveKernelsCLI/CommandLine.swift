@@ -1,4 +1,4 @@
-import LinearTheory
+import Theory
 import Numerics
 
 /// What one invocation printed and its exit status. Output is assembled completely before it is

@@ -1,5 +1,5 @@
 import Foundation
-import LinearTheory
+import Theory
 import Numerics
 
 /// `adaptive-kernels kernels --train X --labels y [--test Xt --test-labels yt] --gamma G --beta B --depth L ...`

@@ -1,5 +1,5 @@
 import Foundation
-import LinearTheory
+import Theory
 import Numerics
 
 /// `kernels --exact`: the certified path for exact rational inputs

@@ -1,6 +1,8 @@
 import Foundation
 import Numerics
-import Verify
+import Simulation
+import Studies
+import Core
 
 /// `verify minmax-step`: wall time of single min-max iterations on the benchmark problem of issue 6
 /// (P points, deterministic inputs shared with bench/minmax_step.py).
@@ -12,7 +14,7 @@ enum MinMaxStepBenchmark {
         let samples = try options.integer("samples", default: 100_000, in: 2...10_000_000)
         let repeats = try options.integer("repeat", default: 5, in: 1...1000)
         let activation: Activation
-        do { activation = try Activation(name: options.value("activation") ?? "tanh") } catch let e as VerificationInputError { throw UsageError(e.description) }
+        do { activation = try Activation(name: options.value("activation") ?? "tanh") } catch let e as InputError { throw UsageError(e.description) }
         let problem = try BenchmarkData.problem(points: p, depth: depth, activation: activation)
         // As in `verify bayes`: single-threaded BLAS calls, run in parallel over the solver's fixed
         // sample chunks (no nested BLAS threads inside the chunk threads).

@@ -1,4 +1,4 @@
-import LinearTheory
+import Theory
 import Numerics
 
 /// Output formats a command may offer.

@@ -1,6 +1,6 @@
 import Foundation
 import Asymptotics
-import LinearTheory
+import Theory
 import Numerics
 
 /// `adaptive-kernels plot scaling|depth --out FILE.svg [--beta B] [--depth L]`: the paper's

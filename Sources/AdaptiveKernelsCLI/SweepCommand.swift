@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import LinearTheory
+import Theory
 import Numerics
 
 /// Parameter lists: comma-separated items, each a value or an inclusive range `a...b`

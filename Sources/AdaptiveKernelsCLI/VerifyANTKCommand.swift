@@ -1,5 +1,7 @@
 import Foundation
-import Verify
+import Simulation
+import Studies
+import Core
 
 /// `adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--digits DIR] [--case GROUP]`:
 /// infinite-width gradient flow with weight decay (DMFT), finite networks (1/N extrapolated) and the

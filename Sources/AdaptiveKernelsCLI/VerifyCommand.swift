@@ -1,6 +1,8 @@
 import Foundation
 import Numerics
-import Verify
+import Simulation
+import Studies
+import Core
 
 /// `adaptive-kernels verify bayes|antk|all ...`: independent numerical verification of the exact theory.
 /// Dispatches on the first argument: `bayes` (issue 6), `antk` (issue 7, VerifyANTKCommand), `all`.

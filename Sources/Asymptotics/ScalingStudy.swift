@@ -1,5 +1,5 @@
 import Foundation
-import LinearTheory
+import Theory
 import Numerics
 
 /// The four asymptotic regimes and their small parameters.

@@ -1,5 +1,5 @@
 import XCTest
-import LinearTheory
+import Theory
 import Numerics
 @testable import Asymptotics
 

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Core
 @testable import AdaptiveKernelsCLI
 
 /// `antk` and `antk-phase`, run in-process.

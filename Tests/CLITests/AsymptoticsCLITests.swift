@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import XCTest
+@testable import Core
 @testable import AdaptiveKernelsCLI
 
 final class AsymptoticsCLITests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Core
 import Numerics
 
 /// Helpers shared by the CLI test cases: JSON decoding, temporary folders, .npy fixtures.

@@ -1,7 +1,9 @@
 import Foundation
 import XCTest
 @testable import AdaptiveKernelsCLI
-import Verify
+import Simulation
+import Studies
+@testable import Core
 
 final class CLITests: XCTestCase {
     func run(_ arguments: [String]) -> CommandResult { AdaptiveKernelsCommandLine.run(arguments) }

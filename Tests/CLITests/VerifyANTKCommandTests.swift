@@ -1,7 +1,9 @@
 import Foundation
 import XCTest
 @testable import AdaptiveKernelsCLI
-import Verify
+import Simulation
+import Studies
+@testable import Core
 
 final class VerifyANTKCommandTests: XCTestCase {
     func testBadInputIsOneLineExitTwo() {
@@ -74,7 +76,9 @@ final class VerifyANTKCommandTests: XCTestCase {
     }
 }
 
-import Verify
+import Simulation
+import Studies
+@testable import Core
 enum ANTKVerificationCaseFixture {
     static func make() -> ANTKVerificationCase {
         ANTKVerificationCase(name: "x", exact: 0.5, estimates: [("dmft", ANTKEstimate(0.5, error: 1e-9))])

@@ -1,0 +1,399 @@
+import Dispatch
+import Foundation
+import Core
+import Numerics
+
+/// Settings of the stochastic min-max solver (notes/verify-bayes.md, section 2).
+public struct MinMaxSettings: Sendable {
+    /// Fresh Gaussian samples per layer and iteration.
+    public var samples: Int = 20_000
+    public var burnIn: Int = 200
+    public var measured: Int = 200
+    /// Outer (Phi) step eta and inner (hatPhi) Newton-step fraction (eqs. V9, V10).
+    public var outerStep: Double = 0.5
+    public var innerStep: Double = 0.5
+    /// Trust radius on the whitened outer step (eq. V11).
+    public var trustRadius: Double = 0.5
+    /// Training points up to which the inner step of a nonlinear activation is the Fisher-Newton step
+    /// (eq. V41, P(P+1)/2 dual entries); above, and for phi = h, the Gaussian-preconditioned step (eq. V10).
+    public var newtonPoints: Int = 12
+    /// Levenberg-Marquardt weight of the Gaussian Fisher added to the sampled one (eq. V41c).
+    public var newtonDamping: Double = 0.1
+    /// Iterations over which gamma^2 is ramped up from 0 (eq. V43); nil: a quarter of the burn-in.
+    public var gammaRamp: Int? = nil
+    public var batches: Int = BatchMeans.defaultBatches
+    public var seed: UInt64 = 1
+    public init() {}
+}
+
+/// One min-max run: time series of every kernel entry and prediction over the measured iterations.
+public struct MinMaxRun: Sendable {
+    /// series[l-1][entry][t]: Phi^l entries (row-major over all points) at measured iteration t.
+    public var kernelSeries: [[[Double]]]
+    public var predictionSeries: [[Double]]
+    public var minimumESS: Double
+    public var finalGradientNorm: Double
+    public var failure: String?
+}
+
+/// Algorithm 1 of the paper for any activation: inner ascent on the duals hatPhi^l, outer descent on
+/// the kernels Phi^l, with Z_l's moments by self-normalized importance sampling on fresh samples.
+public struct MinMaxSolver: Sendable {
+    public let problem: BayesProblem
+    public let settings: MinMaxSettings
+
+    public init(problem: BayesProblem, settings: MinMaxSettings) {
+        self.problem = problem
+        self.settings = settings
+    }
+
+    /// Mutable iteration state: Phi^l over all points (l = 0...L), hatPhi^l on the training block,
+    /// and the Gaussian proposal of layer l's importance sampler (eq. V6b).
+    public struct State: Sendable {
+        public var kernels: [[Double]]
+        public var duals: [[Double]]
+        public var proposals: [[Double]]
+        public var minimumESS = Double.infinity
+        public var gradientNorm = 0.0
+    }
+
+    /// The lazy start (eq. V42): Phi^l the lazy kernels of the activation, hatPhi^l = 0, proposals Phi^{l-1}.
+    /// `lazy: false`: Phi^l = C for every layer (the start before eq. V42; the benchmark's NumPy peer uses it).
+    public func initialState(lazy: Bool = true) -> State {
+        let p = problem.trainCount, pa = problem.pointCount
+        var kernels = [problem.inputKernel]
+        for _ in 1...problem.depth { kernels.append(lazy ? problem.activation.lazyKernel(kernels.last!, n: pa) : problem.inputKernel) }
+        return State(kernels: kernels,
+                     duals: Array(repeating: [Double](repeating: 0, count: p * p), count: problem.depth + 1),
+                     proposals: [problem.inputKernel] + kernels.dropLast())
+    }
+
+    /// Sample buffers reused across iterations (n x (P+Q) each).
+    public final class Workspace: @unchecked Sendable {
+        let h, f, scratch: UnsafeMutableBufferPointer<Double>
+        let base, weights: UnsafeMutableBufferPointer<Double>
+        public init(samples: Int, width: Int) {
+            h = .allocate(capacity: samples * width)
+            f = .allocate(capacity: samples * width)
+            scratch = .allocate(capacity: samples * width)
+            base = .allocate(capacity: samples)
+            weights = .allocate(capacity: samples)
+        }
+        deinit { [h, f, scratch, base, weights].forEach { $0.deallocate() } }
+    }
+
+    public struct StepFailure: Error { public let reason: String }
+
+    /// Inflation of the proposal covariance over the last tilted second moment (eq. V6b).
+    public static let proposalInflation = 1.1
+
+    /// Draws layer l's samples h ~ N(0, Sigma) (Sigma: the proposal, or Phi^{l-1} if it is unusable),
+    /// phi(h), and the log density ratio -h^T (Phi^{-1} - Sigma^{-1}) h / 2 into `base` (eq. V6b).
+    func sample(input: [Double], proposal: [Double], seed: UInt64, workspace ws: Workspace) throws {
+        let n = settings.samples, pa = problem.pointCount
+        var sampling = proposal
+        var lowerOrNil = LinearAlgebra.cholesky(sampling, n: pa)
+        let inputInverse = LinearAlgebra.inverseSPD(input, n: pa)
+        var proposalInverse = LinearAlgebra.inverseSPD(sampling, n: pa)
+        if lowerOrNil == nil || proposalInverse == nil {
+            sampling = input; lowerOrNil = LinearAlgebra.cholesky(input, n: pa); proposalInverse = inputInverse
+        }
+        guard let lower = lowerOrNil, let pInv = proposalInverse, let iInv = inputInverse else {
+            throw StepFailure(reason: "Phi lost positive definiteness")
+        }
+        let (h, f, base) = (ws.h, ws.f, ws.base)
+        NormalSampler.fill(h, seed: seed)
+        let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+        let activation = problem.activation
+        // Per chunk of samples (rows are independent): h = z L^T, then phi(h), while the chunk is in cache.
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * size * pa, hi = min(n, (c + 1) * size) * pa
+            if lo >= hi { return }
+            lower.withUnsafeBufferPointer {
+                LinearAlgebra.multiplyByLowerTransposed(h.baseAddress! + lo, lower: $0.baseAddress!, rows: (hi - lo) / pa, columns: pa)
+            }
+            let part = UnsafeMutableBufferPointer(rebasing: f[lo..<hi])
+            _ = part.initialize(from: h[lo..<hi])
+            activation.apply(part)
+        }
+        if sampling == input {
+            for s in 0..<n { base[s] = 0 }
+            return
+        }
+        let ratio = SmallMatrix.add(iInv, pInv, scale: -1)
+        Self.rowForms(h, symmetric: ratio, into: base, rows: n, stride: pa, columns: pa, scale: -0.5, workspace: ws)
+    }
+
+    /// out[s] = scale * x_s^T S x_s over the first `columns` entries of each row, S symmetric, at half
+    /// the flops of the product x S: with the triangle T = 2 strictLower(S) + diag(S), x^T T x = x^T S x,
+    /// so one dtrmm (x T^T) and row dots replace the gemm. The rows are first copied, compacted to
+    /// `columns`, into the workspace's scratch buffer. Copy, product and dots run per chunk of rows.
+    static func rowForms(_ x: UnsafeMutableBufferPointer<Double>, symmetric: [Double], into out: UnsafeMutableBufferPointer<Double>,
+                         rows n: Int, stride: Int, columns m: Int, scale: Double, workspace ws: Workspace) {
+        let triangle = (0..<(m * m)).map { e -> Double in
+            let (i, j) = (e / m, e % m)
+            return j < i ? symmetric[e] + symmetric[j * m + i] : j == i ? symmetric[e] : 0
+        }
+        let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+        let work = ws.scratch.baseAddress!, source = x.baseAddress!
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * size, hi = min(n, (c + 1) * size)
+            if lo >= hi { return }
+            for s in lo..<hi { (work + s * m).update(from: source + s * stride, count: m) }
+            triangle.withUnsafeBufferPointer { LinearAlgebra.multiplyByLowerTransposed(work + lo * m, lower: $0.baseAddress!, rows: hi - lo, columns: m) }
+            for s in lo..<hi {
+                var q = 0.0
+                for j in 0..<m { q += work[s * m + j] * source[s * stride + j] }
+                out[s] = scale * q
+            }
+        }
+    }
+
+    /// out[s] = scale * sum_{j < columns} a[s, j] b[s, j], in parallel over the fixed sample chunks.
+    static func rowDots(_ a: UnsafeMutableBufferPointer<Double>, _ b: UnsafeMutableBufferPointer<Double>,
+                        into out: UnsafeMutableBufferPointer<Double>, rows n: Int, stride: Int, columns: Int, scale: Double) {
+        let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * size, hi = min(n, (c + 1) * size)
+            if lo >= hi { return }
+            for s in lo..<hi {
+                var q = 0.0
+                let row = s * stride
+                for j in 0..<columns { q += a[row + j] * b[row + j] }
+                out[s] = scale * q
+            }
+        }
+    }
+
+    /// Fisher-Newton direction of the inner ascent (eq. V41) at the weights of the last `tiltedMoments`
+    /// call: the sampled inner objective -Tr(Phi hatPhi)/2 - ln Z has gradient r/2 (eq. V4) and, over the
+    /// entries e = (i <= j) of hatPhi, Hessian -Cov_w(F) (x) multiplicities / 4 with F_e = phi_i phi_j on the
+    /// training columns; the Newton step solves Cov_w(F) u = 2 r_e and is dHat_ii = u_e, dHat_ij = u_e / 2.
+    /// For phi = h the exact (unsampled) Hessian gives Phi^-1 r Phi^-1 (Isserlis), the direction of eq. V10, which
+    /// the solver then uses instead. nil if the weighted feature covariance is singular.
+    func newtonDirection(residual r: [Double], kernel: [Double], workspace ws: Workspace) -> [Double]? {
+        let n = settings.samples, pa = problem.pointCount, p = problem.trainCount
+        let pairs = (0..<p).flatMap { i in (i..<p).map { (i, $0) } }, m = pairs.count
+        let (f, w) = (ws.f, ws.weights)
+        let first = pairs.map(\.0), second = pairs.map(\.1)
+        let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+        let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * m * m + chunks * m)
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0)
+        let sums = partials.baseAddress! + chunks * m * m
+        // Weighted mean of the features (= the tilted moment A_tt at these weights), per chunk in chunk order.
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            for s in (c * size)..<min(n, (c + 1) * size) {
+                let row = s * pa
+                for e in 0..<m { sums[c * m + e] += w[s] * f[row + first[e]] * f[row + second[e]] }
+            }
+        }
+        var mean = [Double](repeating: 0, count: m)
+        for c in 0..<chunks { for e in 0..<m { mean[e] += sums[c * m + e] } }
+        // Centred, sqrt(w)-scaled features per chunk, then dsyrk; partial sums added in chunk order.
+        mean.withUnsafeBufferPointer { mu in
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = c * size, hi = min(n, (c + 1) * size)
+                if lo >= hi { return }
+                let block = UnsafeMutableBufferPointer<Double>.allocate(capacity: (hi - lo) * m)
+                defer { block.deallocate() }
+                for s in lo..<hi {
+                    let root = w[s].squareRoot(), row = s * pa, out = (s - lo) * m
+                    for e in 0..<m { block[out + e] = root * (f[row + first[e]] * f[row + second[e]] - mu[e]) }
+                }
+                LinearAlgebra.gram(block.baseAddress!, partials.baseAddress! + c * m * m, rows: hi - lo, columns: m)
+            }
+        }
+        var covariance = [Double](repeating: 0, count: m * m)
+        for c in 0..<chunks { for e in 0..<(m * m) { covariance[e] += partials[c * m * m + e] } }
+        // Levenberg-Marquardt damping toward the Gaussian Fisher (eq. V41c): + lambda G with
+        // G_{(ij),(kl)} = Phi_ik Phi_jl + Phi_il Phi_jk (Isserlis, the Hessian behind eq. V10).
+        let lambda = settings.newtonDamping
+        for e in 0..<m { for f in 0..<m {
+            let (i, j, k, l) = (first[e], second[e], first[f], second[f])
+            covariance[e * m + f] += lambda * (kernel[i * p + k] * kernel[j * p + l] + kernel[i * p + l] * kernel[j * p + k])
+        } }
+        guard let u = LinearAlgebra.solveSPD(covariance, pairs.map { 2 * r[$0.0 * p + $0.1] }, n: m) else { return nil }
+        var direction = [Double](repeating: 0, count: p * p)
+        for (e, (i, j)) in pairs.enumerated() {
+            let value = i == j ? u[e] : 0.5 * u[e]
+            direction[i * p + j] = value; direction[j * p + i] = value
+        }
+        return direction
+    }
+
+    /// Tilted moments of the current samples under the dual hatPhi (eqs. V5-V7): A = <phi phi^T> and
+    /// hh = <h h^T> over all points, with self-normalized weights exp(base - phi_t^T hatPhi phi_t / 2).
+    func tiltedMoments(dual: [Double], workspace ws: Workspace, needSecondMoment: Bool) -> (a: [Double], hh: [Double], ess: Double) {
+        let n = settings.samples, pa = problem.pointCount, p = problem.trainCount
+        let (h, f, scratch, base, w) = (ws.h, ws.f, ws.scratch, ws.base, ws.weights)
+        // q_s = phi_t(s)^T hatPhi phi_t(s) on the training columns (triangular product).
+        Self.rowForms(f, symmetric: dual, into: w, rows: n, stride: pa, columns: p, scale: -0.5, workspace: ws)
+        var maxLog = -Double.infinity
+        for s in 0..<n {
+            w[s] += base[s]
+            if w[s] > maxLog { maxLog = w[s] }
+        }
+        var total = 0.0
+        for s in 0..<n { w[s] = exp(w[s] - maxLog); total += w[s] }
+        var sumSquares = 0.0
+        for s in 0..<n { w[s] /= total; sumSquares += w[s] * w[s] }
+        // Weighted Gram matrix per chunk (scale by sqrt(w), dsyrk), partial sums added in chunk order,
+        // so the result does not depend on the number of threads.
+        func weightedGram(_ x: UnsafeMutableBufferPointer<Double>) -> [Double] {
+            let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+            let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * pa * pa)
+            defer { partials.deallocate() }
+            partials.initialize(repeating: 0)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = c * size, hi = min(n, (c + 1) * size)
+                if lo >= hi { return }
+                for s in lo..<hi {
+                    let r = w[s].squareRoot()
+                    for j in 0..<pa { scratch[s * pa + j] = r * x[s * pa + j] }
+                }
+                LinearAlgebra.gram(scratch.baseAddress! + lo * pa, partials.baseAddress! + c * pa * pa, rows: hi - lo, columns: pa)
+            }
+            var g = [Double](repeating: 0, count: pa * pa)
+            for c in 0..<chunks { for e in 0..<(pa * pa) { g[e] += partials[c * pa * pa + e] } }
+            return g
+        }
+        let a = weightedGram(f)
+        let hh = needSecondMoment ? weightedGram(h) : []
+        return (a, hh, 1 / sumSquares)
+    }
+
+    /// Continuation in gamma^2 from the lazy start (eq. V43): gamma_t^2 = gamma^2 min(1, (t + 1) / ramp) with
+    /// ramp = `gammaRamp` (default: a quarter of the burn-in), so the iteration follows the saddle from the lazy point
+    /// instead of facing the full tilt there (for ReLU the full tilt can be non-integrable at the lazy point).
+    func gammaSquaredFraction(_ iteration: Int) -> Double {
+        let ramp = settings.gammaRamp ?? settings.burnIn / 4
+        return ramp <= 0 ? 1 : min(1, Double(iteration + 1) / Double(ramp))
+    }
+
+    /// One iteration of Algorithm 1 (eqs. V9-V12). Throws StepFailure when a kernel leaves the PD cone.
+    public func step(_ state: inout State, iteration: Int, workspace: Workspace) throws {
+        let L = problem.depth, p = problem.trainCount, pa = problem.pointCount
+        var moments: [[Double]] = [[]], secondMoments: [[Double]] = [[]]
+        state.minimumESS = .infinity
+        for l in 1...L {
+            try sample(input: state.kernels[l - 1], proposal: state.proposals[l],
+                       seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l)), workspace: workspace)
+            let before = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: false)
+            // Inner ascent: a damped Newton step on hatPhi^l toward <phi phi^T> = Phi^l (eq. V10).
+            let phiT = SmallMatrix.leadingBlock(state.kernels[l], pa, p)
+            guard let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
+            let residual = SmallMatrix.add(SmallMatrix.leadingBlock(before.a, pa, p), phiT, scale: -1)
+            guard let lower = LinearAlgebra.cholesky(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
+            // Direction: Fisher-Newton (eq. V41) for small P and phi != h, else the Gaussian Newton direction
+            // Phi^-1 r Phi^-1 (eq. V10), which for phi = h is the exact Newton step with the exact (not sampled) Hessian.
+            let newton = p <= settings.newtonPoints && problem.activation != .identity
+            let direction = (newton ? newtonDirection(residual: residual, kernel: phiT, workspace: workspace) : nil)
+                ?? SmallMatrix.sandwich(inverse, residual, p)
+            // Trust region: the step whitened by Phi^l, |L^T dH L|_F with Phi^l = L L^T, is at most the trust
+            // radius (eq. V10; for the Gaussian direction this is |L^-1 r L^-T|_F).
+            let whitenedStep = SmallMatrix.frobeniusNorm(LinearAlgebra.multiply(LinearAlgebra.multiply(transpose(lower, p), direction, m: p, k: p, n: p),
+                                                                                lower, m: p, k: p, n: p))
+            var innerSize = settings.innerStep * min(1, settings.trustRadius / max(settings.innerStep * whitenedStep, 1e-300))
+            let previous = state.duals[l]
+            state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
+            // The outer gradient is taken at the updated dual: reweight the same samples (eq. V8).
+            var m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+            // Sampled Newton steps can be long where the features respond weakly; the step is halved while it
+            // more than halves the effective sample size of these samples (eq. V41b).
+            var halvings = 0
+            while newton, m.ess < 0.5 * before.ess, halvings < 10 {
+                innerSize *= 0.5; halvings += 1
+                state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
+                m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+            }
+            moments.append(m.a); secondMoments.append(SmallMatrix.leadingBlock(m.hh, pa, p))
+            state.proposals[l] = m.hh.map { MinMaxSolver.proposalInflation * $0 }
+            state.minimumESS = min(state.minimumESS, before.ess, m.ess)
+        }
+        // Targets for hatPhi^l from the Phi^l-gradient of the action (eq. V8).
+        var targets: [[Double]] = [[]]
+        for l in 1...L {
+            let phiT = SmallMatrix.leadingBlock(state.kernels[l], pa, p)
+            if l < L {
+                guard let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
+                targets.append(SmallMatrix.sandwich(inverse, SmallMatrix.add(secondMoments[l + 1], phiT, scale: -1), p).map { -$0 })
+            } else {
+                var k = phiT
+                for i in 0..<p { k[i * p + i] += problem.ridge }
+                guard let v = LinearAlgebra.solveSPD(k, problem.labels, n: p) else { throw StepFailure(reason: "Phi^L + b I singular") }
+                let g2 = problem.gamma * problem.gamma * gammaSquaredFraction(iteration)
+                targets.append((0..<(p * p)).map { -g2 * v[$0 / p] * v[$0 % p] })
+            }
+        }
+        // Outer descent on Phi^l in the inverse-kernel chart with a trust radius (eq. V11).
+        state.gradientNorm = 0
+        for l in 1...L {
+            let phiT = SmallMatrix.leadingBlock(state.kernels[l], pa, p)
+            let gradient = SmallMatrix.symmetrized(SmallMatrix.add(targets[l], state.duals[l], scale: -1).map { 0.5 * $0 }, p)
+            guard let lower = LinearAlgebra.cholesky(phiT, n: p), let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else {
+                throw StepFailure(reason: "Phi^\(l) lost positive definiteness")
+            }
+            let whitened = LinearAlgebra.multiply(LinearAlgebra.multiply(transpose(lower, p), gradient, m: p, k: p, n: p), lower, m: p, k: p, n: p)
+            let norm = SmallMatrix.frobeniusNorm(whitened)
+            state.gradientNorm = max(state.gradientNorm, norm)
+            var size = settings.outerStep * min(1, settings.trustRadius / max(settings.outerStep * norm, 1e-300))
+            var updated: [Double]? = nil
+            for _ in 0..<20 {
+                if let candidate = LinearAlgebra.inverseSPD(SmallMatrix.add(inverse, gradient, scale: size), n: p) { updated = candidate; break }
+                size *= 0.5
+            }
+            guard let newTrain = updated.map({ SmallMatrix.symmetrized($0, p) }) else {
+                throw StepFailure(reason: "outer step left the PD cone at layer \(l)")
+            }
+            state.kernels[l] = try extendToTestPoints(train: newTrain, moments: moments[l])
+        }
+    }
+
+    /// Phi^l over all points: the tilted moment A congruence-transformed so that its training block
+    /// is the updated Phi^l_tt (eq. V12); positive definiteness is preserved.
+    func extendToTestPoints(train: [Double], moments a: [Double]) throws -> [Double] {
+        let p = problem.trainCount, pa = problem.pointCount
+        guard pa > p else { return train }
+        guard let target = LinearAlgebra.cholesky(train, n: p),
+              let source = LinearAlgebra.cholesky(SmallMatrix.leadingBlock(a, pa, p), n: p),
+              let sourceInverse = LinearAlgebra.solve(source, SmallMatrix.identity(p), n: p, nrhs: p) else {
+            throw StepFailure(reason: "tilted moment not positive definite")
+        }
+        let r = LinearAlgebra.multiply(target, sourceInverse, m: p, k: p, n: p)
+        var b = SmallMatrix.identity(pa)
+        for i in 0..<p { for j in 0..<p { b[i * pa + j] = r[i * p + j] } }
+        let ba = LinearAlgebra.multiply(b, a, m: pa, k: pa, n: pa)
+        return SmallMatrix.symmetrized(LinearAlgebra.multiply(ba, transpose(b, pa), m: pa, k: pa, n: pa), pa)
+    }
+
+    /// Runs burn-in then the measured iterations and records the series.
+    public func run(progress: ((Int, Int) -> Void)? = nil) -> MinMaxRun {
+        let pa = problem.pointCount, L = problem.depth
+        let workspace = Workspace(samples: settings.samples, width: pa)
+        var state = initialState()
+        var series = Array(repeating: Array(repeating: [Double](), count: pa * pa), count: L)
+        var predictions = Array(repeating: [Double](), count: problem.testCount)
+        var minESS = Double.infinity
+        let total = settings.burnIn + settings.measured
+        for t in 0..<total {
+            do { try step(&state, iteration: t, workspace: workspace) } catch let failure as StepFailure {
+                return MinMaxRun(kernelSeries: series, predictionSeries: predictions, minimumESS: minESS,
+                                 finalGradientNorm: state.gradientNorm, failure: "\(failure.reason) at iteration \(t)")
+            } catch { fatalError("unexpected \(error)") }
+            progress?(t + 1, total)
+            guard t >= settings.burnIn else { continue }
+            minESS = min(minESS, state.minimumESS)
+            for l in 1...L { for e in 0..<(pa * pa) { series[l - 1][e].append(state.kernels[l][e]) } }
+            if let f = problem.predictions(state.kernels[L]) { for q in f.indices { predictions[q].append(f[q]) } }
+        }
+        return MinMaxRun(kernelSeries: series, predictionSeries: predictions, minimumESS: minESS,
+                         finalGradientNorm: state.gradientNorm, failure: nil)
+    }
+}
+
+func transpose(_ a: [Double], _ n: Int) -> [Double] {
+    var t = a
+    for i in 0..<n { for j in 0..<n { t[j * n + i] = a[i * n + j] } }
+    return t
+}

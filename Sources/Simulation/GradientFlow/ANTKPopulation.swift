@@ -1,0 +1,145 @@
+import Foundation
+import Core
+import Numerics
+
+/// Two-layer mean-field DMFT (the paper's Algorithm 2; THEORY 2, notes/verify-antk.md (V1)-(V3)):
+/// a population of M sampled neurons, each carrying its preactivations h over all n = P + Q points
+/// and its readout z, evolved by the mean-field gradient flow with weight decay
+///
+///     dh_nu/dt = gamma sum_mu Delta_mu z phi'(h_mu) C_{mu nu} - lambda h_nu        (V1)
+///     dz/dt    = gamma sum_mu Delta_mu phi(h_mu) - lambda z                        (V2)
+///     f_nu     = < z phi(h_nu) > / gamma,   Delta = y - f on the training points    (V3)
+///
+/// with h(0) ~ N(0, C) and z(0) ~ N(0, 1) independently. Population averages replace the
+/// infinite-width expectations; their sampling error is estimated from independent seeds.
+public struct ANTKPopulation: Sendable {
+    public let size: Int
+    public let gamma: Double
+    public let lambda: Double
+    public let activation: Activation
+    /// h, point-major over neurons: size x n (row i = neuron i's fields on all points).
+    public var fields: [Double]
+    public var readouts: [Double]
+    public let count: Int
+
+    public init(size: Int, data: ANTKDataSet, gamma: Double, lambda: Double, activation: Activation, seed: UInt64) throws {
+        let n = data.count
+        guard let root = ANTKGaussian.squareRoot(data.inputKernel, n: n) else {
+            throw ANTKVerifyInputError("input kernel: eigen-decomposition failed")
+        }
+        var gauss = ANTKGaussian(seed: seed)
+        let xi = gauss.vector(size * n)
+        var h = [Double](repeating: 0, count: size * n)
+        // h_i = S xi_i, i.e. row i of h = xi_i^T S^T (S symmetric).
+        LinearAlgebra.flowProduct(xi, transposeA: false, root, transposeB: true, m: size, k: n, n: n, into: &h)
+        self.size = size
+        self.gamma = gamma
+        self.lambda = lambda
+        self.activation = activation
+        fields = h
+        readouts = gauss.vector(size)
+        count = n
+    }
+
+    /// f on every point (V3).
+    public func predictions() -> [Double] {
+        var f = [Double](repeating: 0, count: count)
+        for i in 0..<size {
+            let z = readouts[i]
+            for nu in 0..<count { f[nu] += z * activation.value(fields[i * count + nu]) }
+        }
+        return f.map { $0 / (gamma * Double(size)) }
+    }
+
+    /// One Euler step of (V1), (V2); `kernelRows` is C restricted to training rows (P x n).
+    mutating func step(_ data: ANTKDataSet, kernelRows: [Double], predictions f: [Double], dt: Double) {
+        let p = data.trainCount, n = count
+        let delta = (0..<p).map { data.labels[$0] - f[$0] }
+        var b = [Double](repeating: 0, count: size * p)
+        var dz = [Double](repeating: 0, count: size)
+        for i in 0..<size {
+            let z = readouts[i]
+            var s = 0.0
+            for mu in 0..<p {
+                let h = fields[i * n + mu]
+                b[i * p + mu] = z * activation.derivative(h) * delta[mu]
+                s += activation.value(h) * delta[mu]
+            }
+            dz[i] = s
+        }
+        LinearAlgebra.flowProduct(b, transposeA: false, kernelRows, transposeB: false, m: size, k: p, n: n,
+                                  alpha: dt * gamma, beta: 1 - lambda * dt, into: &fields)
+        for i in 0..<size { readouts[i] = (1 - lambda * dt) * readouts[i] + dt * gamma * dz[i] }
+    }
+
+    func velocityNorm(_ data: ANTKDataSet, kernelRows: [Double], predictions f: [Double], dt: Double) -> Double {
+        var trial = self
+        trial.step(data, kernelRows: kernelRows, predictions: f, dt: dt)
+        var s = 0.0
+        for j in fields.indices { let v = trial.fields[j] - fields[j]; s += v * v }
+        for j in readouts.indices { let v = trial.readouts[j] - readouts[j]; s += v * v }
+        return s.squareRoot() / dt
+    }
+
+    /// Runs to stationarity (RMS velocity per neuron coordinate below the tolerance) or to the budget.
+    public mutating func run(_ data: ANTKDataSet, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
+        let n = count, p = data.trainCount, dt = settings.timeStep, budget = settings.stepBudget
+        let kernel = data.inputKernel
+        let rows = Array(kernel[0..<(p * n)])
+        let coordinates = Double(size * (n + 1)).squareRoot()
+        var f = predictions(), previous = f
+        var steps = 0
+        var history = [(time: 0.0, velocity: velocityNorm(data, kernelRows: rows, predictions: f, dt: dt))]
+        while steps < budget {
+            step(data, kernelRows: rows, predictions: f, dt: dt)
+            steps += 1
+            f = predictions()
+            if steps % settings.checkInterval == 0 || steps == budget {
+                let speed = velocityNorm(data, kernelRows: rows, predictions: f, dt: dt)
+                history.append((Double(steps) * dt, speed))
+                let residual = speed / coordinates
+                progress?(Double(steps) / Double(budget))
+                if residual < settings.tolerance || steps == budget { break }
+                previous = f
+            }
+        }
+        let velocity = velocityNorm(data, kernelRows: rows, predictions: f, dt: dt)
+        let residual = velocity / coordinates
+        let rate = ANTKFlowResult.decayRate(history)
+        // (V19): pairs within reach d = |v| / kappa_eff of the kink (population coordinates are h itself).
+        var kink = 0.0
+        if activation == .relu {
+            let kappa = rate > 0 ? (lambda > 0 ? min(lambda, rate) : rate) : 0
+            let reach = kappa > 0 ? velocity / kappa : Double.infinity
+            for i in 0..<size {
+                let z2 = readouts[i] * readouts[i]
+                for nu in 0..<n where abs(fields[i * n + nu]) <= reach { kink += z2 * kernel[nu * n + nu] }
+            }
+            kink /= Double(size * n)
+        }
+        // Kernels (V4): Phi = <phi(h) phi(h)>, G^1 = <z^2 phi'(h) phi'(h)>, K = G^1 (.) C + Phi.
+        var post = [Double](repeating: 0, count: size * n), grad = post
+        for i in 0..<size {
+            for nu in 0..<n {
+                let h = fields[i * n + nu]
+                post[i * n + nu] = activation.value(h)
+                grad[i * n + nu] = readouts[i] * activation.derivative(h)
+            }
+        }
+        let phi = ANTKKernelAlgebra.gram(ANTKPopulation.transposed(post, rows: size, columns: n), rows: n, columns: size)
+        let g = ANTKKernelAlgebra.gram(ANTKPopulation.transposed(grad, rows: size, columns: n), rows: n, columns: size)
+        let ntk = ANTKKernelAlgebra.ntk(input: kernel, feature: [phi], gradient: [g], count: n)
+        let zNorm = readouts.reduce(0) { $0 + $1 * $1 } / Double(size)
+        return ANTKFlowResult(predictions: f, previousPredictions: previous, time: Double(steps) * dt, steps: steps,
+                              residual: residual, velocityNorm: velocity,
+                              stateNorm: (fields.reduce(0) { $0 + $1 * $1 } + readouts.reduce(0) { $0 + $1 * $1 }).squareRoot(), neurons: size, stationary: residual < settings.tolerance,
+                              layerNorms: [zNorm], featureKernels: [phi], gradientKernels: [g], ntk: ntk, trainCount: p,
+                              decayRate: rate, kinkDiagonalBound: kink)
+    }
+
+    static func transposed(_ a: [Double], rows: Int, columns: Int) -> [Double] {
+        var t = [Double](repeating: 0, count: a.count)
+        for i in 0..<rows { for j in 0..<columns { t[j * rows + i] = a[i * columns + j] } }
+        return t
+    }
+}

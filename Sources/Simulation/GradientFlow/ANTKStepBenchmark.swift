@@ -1,0 +1,66 @@
+import Foundation
+import Core
+
+/// One DMFT step of the two-layer population (V1)-(V3) from a deterministic state, for the
+/// benchmark against the same update in NumPy (bench/dmft_step.py, BENCHMARKS.md). The state is
+/// given by closed-form formulas that bench/dmft_step.py reproduces, so both sides start from the
+/// same numbers and their predictions after the timed steps can be compared:
+///
+///     X[mu, d] = sin(0.7 (mu + 1)(d + 1)),  D = 64,  C = X X^T / D        (mu < P, all points trained)
+///     y[mu] = cos(1.3 mu),  h[i, mu] = sin(0.1 i + 0.37 mu) + 0.5 cos(0.013 i mu),  z[i] = cos(0.29 i)
+///     ReLU, gamma = 1, lambda = 1/2, dt = 0.05
+///
+/// A step is exactly what `ANTKPopulation.run` does per step: the Euler update (V1), (V2) and the
+/// new predictions (V3).
+public struct ANTKStepBenchmark: Sendable {
+    public static let dimension = 64
+    public static let gamma = 1.0, lambda = 0.5, timeStep = 0.05
+
+    public struct Result: Sendable {
+        public let neurons: Int
+        public let points: Int
+        public let steps: Int
+        /// Median and minimum wall-clock seconds of one step over the timed steps.
+        public let medianSeconds: Double
+        public let minimumSeconds: Double
+        /// f on the P points after all steps (warm-up included).
+        public let predictions: [Double]
+    }
+
+    public static func data(points p: Int) throws -> ANTKDataSet {
+        let d = dimension
+        var x = [Double](repeating: 0, count: p * d)
+        for mu in 0..<p { for j in 0..<d { x[mu * d + j] = sin(0.7 * Double(mu + 1) * Double(j + 1)) } }
+        return try ANTKDataSet(name: "benchmark P = \(p)", train: x, labels: (0..<p).map { cos(1.3 * Double($0)) },
+                               test: [], testLabels: [], dimension: d)
+    }
+
+    public static func population(neurons m: Int, data: ANTKDataSet) throws -> ANTKPopulation {
+        var pop = try ANTKPopulation(size: m, data: data, gamma: gamma, lambda: lambda, activation: .relu, seed: 1)
+        let p = data.count
+        for i in 0..<m {
+            for mu in 0..<p { pop.fields[i * p + mu] = sin(0.1 * Double(i) + 0.37 * Double(mu)) + 0.5 * cos(0.013 * Double(i * mu)) }
+            pop.readouts[i] = cos(0.29 * Double(i))
+        }
+        return pop
+    }
+
+    /// `warmup` untimed steps, then `steps` timed ones.
+    public static func run(neurons m: Int, points p: Int, steps: Int, warmup: Int = 2) throws -> Result {
+        precondition(m > 0 && p > 0 && steps > 0)
+        let data = try self.data(points: p)
+        var pop = try population(neurons: m, data: data)
+        let rows = data.inputKernel
+        var f = pop.predictions()
+        var times: [Double] = []
+        for s in 0..<(warmup + steps) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            pop.step(data, kernelRows: rows, predictions: f, dt: timeStep)
+            f = pop.predictions()
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if s >= warmup { times.append(elapsed) }
+        }
+        times.sort()
+        return Result(neurons: m, points: p, steps: steps, medianSeconds: times[times.count / 2], minimumSeconds: times[0], predictions: f)
+    }
+}

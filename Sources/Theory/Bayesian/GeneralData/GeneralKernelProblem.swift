@@ -1,0 +1,151 @@
+import Foundation
+import Core
+import Numerics
+
+/// Inputs the general-C theory rejects, each one sentence (exit status 2 at the CLI).
+public enum GeneralKernelInputError: Error, Equatable, CustomStringConvertible {
+    case shapeMismatch(String)
+    case nonFinite(String)
+    case notSymmetric(String)
+    case notPositiveSemidefinite(String)
+    case singularWithoutRidge(String)
+    case empty(String)
+
+    public var description: String {
+        switch self {
+        case .shapeMismatch(let s), .nonFinite(let s), .notSymmetric(let s), .notPositiveSemidefinite(let s),
+             .singularWithoutRidge(let s), .empty(let s): return s
+        }
+    }
+}
+
+/// Deep linear aNBK with any PSD input kernel C (P x P, row-major) and any label vector y
+/// (THEORY 1a; notes/general-kernel-reduction.md). gamma enters through g = gamma^2 and beta
+/// through the ridge b = 1/beta.
+public struct GeneralKernelProblem: Sendable {
+    public let inputKernel: [Double]
+    public let labels: [Double]
+    public let count: Int
+    public let gamma: BigRational
+    public let beta: InverseTemperature
+    public let depth: Int
+
+    public init(inputKernel: [Double], labels: [Double], gamma: BigRational, beta: InverseTemperature, depth: Int) throws {
+        let p = labels.count
+        guard p > 0 else { throw GeneralKernelInputError.empty("no training points (empty label vector)") }
+        guard inputKernel.count == p * p else {
+            throw GeneralKernelInputError.shapeMismatch("input kernel has \(inputKernel.count) entries, \(p) labels need \(p) x \(p)")
+        }
+        try TheoryInputError.validate(gamma: gamma, beta: beta, depth: depth, maximumDepth: 100_000)
+        if let bad = labels.firstIndex(where: { !$0.isFinite }) {
+            throw GeneralKernelInputError.nonFinite("label \(bad) is not finite (\(labels[bad]))")
+        }
+        if let bad = inputKernel.firstIndex(where: { !$0.isFinite }) {
+            throw GeneralKernelInputError.nonFinite("input kernel entry (\(bad / p), \(bad % p)) is not finite (\(inputKernel[bad]))")
+        }
+        var scale = 0.0
+        for value in inputKernel { scale = max(scale, abs(value)) }
+        for i in 0..<p { for j in (i + 1)..<p where abs(inputKernel[i * p + j] - inputKernel[j * p + i]) > 1e-12 * max(scale, .leastNormalMagnitude) {
+            throw GeneralKernelInputError.notSymmetric("input kernel is not symmetric at (\(i), \(j)): \(inputKernel[i * p + j]) vs \(inputKernel[j * p + i])")
+        } }
+        self.inputKernel = inputKernel
+        self.labels = labels
+        count = p
+        self.gamma = gamma
+        self.beta = beta
+        self.depth = depth
+    }
+
+    /// g = gamma^2 and b = 1/beta at working precision.
+    public var gammaSquared: Double { (gamma * gamma).doubleApproximation }
+    public var ridge: Double { beta.ridge.doubleApproximation }
+}
+
+/// C = U diag(lambda) U^T with y_k = (U^T y)_k (notes/general-kernel-reduction.md, eq. G4).
+/// Eigenvalues within the PSD tolerance of 0 are set to 0; below it the kernel is rejected.
+/// From features (`init(_:features:rows:columns:)`, D < P) the spectrum is reduced (eq. G4'):
+/// the r nonzero eigenpairs from the thin SVD of X, plus one direction y_perm = y − U_r U_r^T y
+/// standing for the whole null space (lambda = 0), which is all that functions f(C) y need.
+public struct KernelSpectrum: Sendable {
+    public let eigenvalues: [Double]
+    /// Row-major P x n (n = eigenvalues.count), eigenvectors (directions) as columns.
+    public let eigenvectors: [Double]
+    public let projections: [Double]
+    /// Eigenvalues at or below this count as zero (rank deficiency).
+    public let zeroTolerance: Double
+
+    public init(_ problem: GeneralKernelProblem) throws {
+        let p = problem.count
+        guard let (values, vectors) = LinearAlgebra.symmetricEigen(problem.inputKernel, n: p) else {
+            throw SolverError.notConverged("LAPACKE_dsyevd failed on the input kernel")
+        }
+        let largest = max(abs(values.first ?? 0), abs(values.last ?? 0))
+        // Backward error of a symmetric eigensolver: O(P eps |C|); 64 P eps |C| is a generous margin.
+        let tolerance = 64 * Double(p) * Double.ulpOfOne * max(largest, .leastNormalMagnitude)
+        if let smallest = values.first, smallest < -tolerance {
+            throw GeneralKernelInputError.notPositiveSemidefinite(
+                "input kernel is not positive semidefinite (smallest eigenvalue \(smallest), tolerance \(tolerance))")
+        }
+        eigenvalues = values.map { $0 <= tolerance ? 0 : $0 }
+        eigenvectors = vectors
+        zeroTolerance = tolerance
+        var projected = [Double](repeating: 0, count: p)
+        for k in 0..<p { var sum = 0.0; for i in 0..<p { sum += vectors[i * p + k] * problem.labels[i] }; projected[k] = sum }
+        projections = projected
+        try KernelSpectrum.checkRidge(problem, eigenvalues)
+    }
+
+    /// The reduced spectrum of C = X X^T / D from the thin SVD X = U S V^T (eq. G4'):
+    /// lambda_k = s_k^2 / D for the r singular values above the tolerance, and, when r < P, one
+    /// lambda = 0 direction y_perp/|y_perp| (y_perp = y − U_r U_r^T y) with projection |y_perp|.
+    /// f(C) y = U_r f(Lambda_r) U_r^T y + f(0) y_perp, so every use of the spectrum (G4-G12 on y,
+    /// sums over k) is unchanged. O(P D^2) instead of O(P^3).
+    public init(_ problem: GeneralKernelProblem, features x: [Double], rows p: Int, columns d: Int) throws {
+        precondition(p == problem.count && x.count == p * d)
+        guard let (singular, left) = LinearAlgebra.thinSVD(x, m: p, n: d) else {
+            throw SolverError.notConverged("LAPACKE_dgesdd failed on the features")
+        }
+        let k = singular.count
+        let values = singular.map { $0 * $0 / Double(d) }
+        let largest = values.first ?? 0
+        let tolerance = 64 * Double(p) * Double.ulpOfOne * max(largest, .leastNormalMagnitude)
+        let kept = (0..<k).filter { values[$0] > tolerance }.reversed()   // ascending, like dsyevd
+        var lambda: [Double] = [], projected: [Double] = []
+        var columns: [[Double]] = []
+        var residual = problem.labels
+        for index in kept {
+            let column = (0..<p).map { left[$0 * k + index] }
+            let projection = LinearAlgebra.dot(column, problem.labels)
+            for i in 0..<p { residual[i] -= projection * column[i] }
+            lambda.append(values[index]); projected.append(projection); columns.append(column)
+        }
+        if kept.count < p {
+            // The null space of C, represented by the one direction of y in it.
+            let norm = LinearAlgebra.dot(residual, residual).squareRoot()
+            lambda.insert(0, at: 0); projected.insert(norm, at: 0)
+            columns.insert(norm > 0 ? residual.map { $0 / norm } : [Double](repeating: 0, count: p), at: 0)
+        }
+        var vectors = [Double](repeating: 0, count: p * columns.count)
+        for (j, column) in columns.enumerated() { for i in 0..<p { vectors[i * columns.count + j] = column[i] } }
+        eigenvalues = lambda
+        eigenvectors = vectors
+        projections = projected
+        zeroTolerance = tolerance
+        try KernelSpectrum.checkRidge(problem, lambda)
+    }
+
+    static func checkRidge(_ problem: GeneralKernelProblem, _ eigenvalues: [Double]) throws {
+        if problem.ridge == 0, eigenvalues.contains(0) {
+            let rank = eigenvalues.filter { $0 > 0 }.count
+            throw GeneralKernelInputError.singularWithoutRidge(
+                "beta = inf (b = 0) needs a nonsingular input kernel, but C has rank \(rank) < P = \(problem.count): Phi^L + b I is singular; give a finite beta")
+        }
+    }
+
+    /// U diag(d) U^T y for a diagonal d (a function of the spectrum applied to y).
+    public func apply(_ diagonal: [Double]) -> [Double] {
+        let n = eigenvalues.count
+        let scaled = (0..<n).map { diagonal[$0] * projections[$0] }
+        return LinearAlgebra.multiply(eigenvectors, vector: scaled, m: eigenvectors.count / n, n: n)
+    }
+}

@@ -1,0 +1,348 @@
+import Core
+import Numerics
+
+/// Interval enclosures of E(u) (eq. W4), E'(u) (eq. W9) and s^L = (1 + u)^L for u >= 0, computed in
+/// `DirectedFloatWorkspace`s (notes/numerics-intervals.md, eq. K1) instead of allocating dyadic
+/// intervals: the hot path of the whitened solver. Each function splits into increasing terms of
+/// nonnegative quantities, E = A − B with A = u (b + s^L)^2 and B = g s^L, and
+/// E' = P − N with P = (b + s^L)^2 + 2 L u s^(L−1) (b + s^L) and N = g L s^(L−1), so
+/// [A(lo) − B(hi), A(hi) − B(lo)] encloses E over u in [lo, hi] (notes/whitened-overlaps.md, "Fast
+/// evaluation"); the generic `Interval` forms in `WhitenedEquations` compute the same extensions.
+///
+/// Holds mutable workspaces (one per mantissa size): one evaluator per solve, never shared.
+final class WhitenedKernelEvaluator {
+    private(set) var depth: Int
+    let gammaSquared: BigRational
+    let ridge: BigRational
+    /// Workspaces by limb count (index limbs − 1), made on first use.
+    private var workspaces: [DirectedFloatWorkspace?] = []
+    /// s^L at the ends of the last certified bracket: lower bound at its left end, upper bound at
+    /// its right end (both from the certifying sign evaluations), reused by `overlap`.
+    private var certifiedOverlap: (lower: Dyadic, upper: Dyadic, overlap: (lower: Dyadic, upper: Dyadic))?
+    /// Enclosures of g and b at `cachedPrecision` bits; workspaces up to that size round them.
+    private let cachedG: Interval
+    private let cachedB: Interval
+    private let cachedPrecision: Int
+
+    // Registers. Constants, loaded once per workspace:
+    private let gLow = 0, gHigh = 1, bLow = 2, bHigh = 3, one = 4, depthConstant = 5, twiceDepth = 6
+    // Working registers:
+    private let uLow = 7, uHigh = 8, sLow = 9, sHigh = 10, powerLow = 11, powerHigh = 12
+    private let t = 13, square = 14, y = 15, positiveLow = 16, positiveHigh = 17, negativeLow = 18, negativeHigh = 19
+    private let value = 20, slope = 21, step = 22
+    // Action registers:
+    private let two = 23, ratio = 24, ratioSquared = 25, denominator = 26, evenPart = 27
+    private let ratioPower = 28, term = 29, oddSum = 30, entropic = 31, energetic = 32, overlapBound = 33
+    private let actionLow = 34, actionHigh = 35
+    private let registerCount = 36
+
+    /// The registers of one rounding side: every quantity of that side rounded the same way.
+    private struct Side {
+        let direction: RoundingDirection
+        let s: Int, power: Int, argument: Int, positive: Int, negative: Int, g: Int, b: Int
+    }
+    private var lowSide: Side { Side(direction: .down, s: sLow, power: powerLow, argument: uLow, positive: positiveLow, negative: negativeLow, g: gLow, b: bLow) }
+    private var highSide: Side { Side(direction: .up, s: sHigh, power: powerHigh, argument: uHigh, positive: positiveHigh, negative: negativeHigh, g: gHigh, b: bHigh) }
+
+    init(depth: Int, gammaSquared: BigRational, ridge: BigRational, cachedG: Interval, cachedB: Interval, cachedPrecision: Int) {
+        self.depth = depth
+        self.gammaSquared = gammaSquared
+        self.ridge = ridge
+        self.cachedG = cachedG
+        self.cachedB = cachedB
+        self.cachedPrecision = cachedPrecision
+    }
+
+    /// Switches to another depth (same g and b): reloads the depth constants of every workspace.
+    func prepare(depth: Int) {
+        self.depth = depth
+        certifiedOverlap = nil
+        for case let w? in workspaces {
+            w.set(depthConstant, depth)
+            w.set(twiceDepth, 2 * depth)
+        }
+    }
+
+    private func workspace(bits: Int) -> DirectedFloatWorkspace {
+        let limbs = max(1, (bits + 63) / 64)
+        if limbs <= workspaces.count, let existing = workspaces[limbs - 1] { return existing }
+        let w = DirectedFloatWorkspace(limbs: limbs, registers: registerCount)
+        let p = w.precision
+        let g = p <= cachedPrecision ? cachedG : Interval(gammaSquared, precision: p)
+        let b = p <= cachedPrecision ? cachedB : Interval(ridge, precision: p)
+        w.set(gLow, g.lower, .down)
+        w.set(gHigh, g.upper, .up)
+        w.set(bLow, b.lower, .down)
+        w.set(bHigh, b.upper, .up)
+        w.set(one, 1)
+        w.set(depthConstant, depth)
+        w.set(twiceDepth, 2 * depth)
+        w.set(two, 2)
+        if workspaces.count < limbs { workspaces += Array(repeating: nil, count: limbs - workspaces.count) }
+        workspaces[limbs - 1] = w
+        return w
+    }
+
+    /// Loads u's endpoints and s = 1 + u rounded outward.
+    private func loadArgument(_ u: Interval, _ w: DirectedFloatWorkspace) {
+        w.set(uLow, u.lower, .down)
+        w.set(uHigh, u.upper, .up)
+        w.add(sLow, uLow, one, .down)
+        w.add(sHigh, uHigh, one, .up)
+    }
+
+    /// [lower − upper', upper − lower'] for the difference of two enclosed positive quantities.
+    private func difference(_ w: DirectedFloatWorkspace, positive: (Int, Int), negative: (Int, Int), precision: Int) -> Interval {
+        let lower = Dyadic.sum(w.dyadic(positive.0), w.dyadic(negative.1).negated, bits: precision, .down)
+        let upper = Dyadic.sum(w.dyadic(positive.1), w.dyadic(negative.0).negated, bits: precision, .up)
+        return Interval(lower: lower, upper: upper, precision: precision)
+    }
+
+    /// Both sides of E = A − B: A and B rounded down into the low side's registers, up into the
+    /// high side's, for the argument loaded by `loadArgument`.
+    private func evaluateRootFunctionSides(_ w: DirectedFloatWorkspace) {
+        if w.compare(sLow, sHigh) == 0 {
+            // s = 1 + u is exact (a point u with few bits): one power rounded down, its upper
+            // bound from eq. K2.
+            let errorExponent = w.power(powerLow, sLow, depth, .down)
+            w.upperBound(powerHigh, fromLowerBound: powerLow, errorExponent: errorExponent, using: t)
+        } else {
+            w.power(powerLow, sLow, depth, .down)
+            w.power(powerHigh, sHigh, depth, .up)
+        }
+        for side in [lowSide, highSide] {
+            let direction = side.direction
+            w.add(t, side.b, side.power, direction)
+            w.multiply(t, t, t, direction)
+            w.multiply(side.positive, side.argument, t, direction)
+            w.multiply(side.negative, side.g, side.power, direction)
+        }
+    }
+
+    /// E(u) = u (b + s^L)^2 − g s^L (eq. W4), u.lower >= 0.
+    func rootFunction(_ u: Interval) -> Interval {
+        precondition(u.lower.signum >= 0)
+        let w = workspace(bits: u.precision)
+        loadArgument(u, w)
+        evaluateRootFunctionSides(w)
+        return difference(w, positive: (positiveLow, positiveHigh), negative: (negativeLow, negativeHigh), precision: u.precision)
+    }
+
+    /// The certified sign of E at a point x >= 0 with `bits`-bit kernels: +1 when A's lower bound
+    /// exceeds B's upper bound, −1 in the opposite case, nil when the enclosures overlap.
+    func certifiedSign(at x: Dyadic, bits: Int) -> Int? {
+        let w = workspace(bits: bits)
+        loadArgument(Interval(x, precision: bits), w)
+        evaluateRootFunctionSides(w)
+        if w.compare(positiveLow, negativeHigh) > 0 { return 1 }
+        if w.compare(positiveHigh, negativeLow) < 0 { return -1 }
+        return nil
+    }
+
+    /// E'(u) = (b + s^L)^2 + 2 L u s^(L−1) (b + s^L) − g L s^(L−1) (eq. W9), u.lower >= 0.
+    func rootFunctionDerivative(_ u: Interval) -> Interval {
+        precondition(u.lower.signum >= 0)
+        let w = workspace(bits: u.precision)
+        loadArgument(u, w)
+        for side in [lowSide, highSide] {
+            let direction = side.direction
+            w.power(side.power, side.s, depth - 1, direction)           // s^(L−1)
+            w.multiply(t, side.power, side.s, direction)                // s^L
+            w.add(t, side.b, t, direction)                              // b + s^L
+            w.multiply(square, t, t, direction)                              // (b + s^L)^2
+            w.multiply(y, side.argument, side.power, direction)         // u s^(L−1)
+            w.multiply(y, y, t, direction)
+            w.multiply(y, y, twiceDepth, direction)                     // 2 L u s^(L−1) (b + s^L)
+            w.add(side.positive, square, y, direction)
+            w.multiply(side.negative, side.g, side.power, direction)
+            w.multiply(side.negative, side.negative, depthConstant, direction) // g L s^(L−1)
+        }
+        return difference(w, positive: (positiveLow, positiveHigh), negative: (negativeLow, negativeHigh), precision: u.precision)
+    }
+
+    /// (1 + u)^L (eq. W3 with l = L), u.lower >= 0.
+    func overlap(_ u: Interval) -> Interval {
+        precondition(u.lower.signum >= 0)
+        if let cached = certifiedOverlap, cached.lower == u.lower, cached.upper == u.upper {
+            // The certification already bounded s^L at both ends of this bracket.
+            return Interval(lower: cached.overlap.lower.rounded(toBits: u.precision, .down),
+                            upper: cached.overlap.upper.rounded(toBits: u.precision, .up), precision: u.precision)
+        }
+        let w = workspace(bits: u.precision)
+        loadArgument(u, w)
+        w.power(powerLow, sLow, depth, .down)
+        w.power(powerHigh, sHigh, depth, .up)
+        return Interval(lower: w.dyadic(powerLow).rounded(toBits: u.precision, .down),
+                        upper: w.dyadic(powerHigh).rounded(toBits: u.precision, .up), precision: u.precision)
+    }
+
+    // MARK: fast refinement (notes/whitened-overlaps.md, "Fast refinement")
+
+    /// One Newton step x − E(x)/E'(x) with every quantity rounded down at `bits` bits (an
+    /// approximation; nothing certified rests on it). Also returns the step's size in bits below
+    /// x and log2 of the condition A / (x |E'|), the bits of x the rounding of A and B can spoil.
+    /// nil when E' vanishes, has a sign other than `slopeSign`, or the step leaves u > 0.
+    private func newtonStep(at x: Dyadic, bits: Int, slopeSign: Int) -> (next: Dyadic, stepBits: Int, conditionBits: Int)? {
+        let w = workspace(bits: bits)
+        w.set(uLow, x, .down)
+        w.add(sLow, uLow, one, .down)
+        w.power(powerLow, sLow, depth - 1, .down)            // s^(L−1)
+        w.multiply(t, powerLow, sLow, .down)                 // s^L
+        w.multiply(negativeLow, gLow, t, .down)              // B = g s^L
+        w.add(t, bLow, t, .down)                             // b + s^L
+        w.multiply(square, t, t, .down)                           // (b + s^L)^2
+        w.multiply(positiveLow, uLow, square, .down)              // A = u (b + s^L)^2
+        let valueSign = w.subtract(value, positiveLow, negativeLow, .down)            // |E|, eq. W4
+        w.multiply(y, uLow, powerLow, .down)
+        w.multiply(y, y, t, .down)
+        w.multiply(y, y, twiceDepth, .down)
+        w.add(y, square, y, .down)                                // P
+        w.multiply(negativeHigh, gLow, powerLow, .down)
+        w.multiply(negativeHigh, negativeHigh, depthConstant, .down)                  // N
+        let slopeSignFound = w.subtract(slope, y, negativeHigh, .down)               // |E'|, eq. W9
+        guard slopeSignFound == slopeSign else { return nil }
+        let conditionBits = w.topBit(positiveLow) - w.topBit(uLow) - w.topBit(slope) + 2
+        if valueSign == 0 { return (x, Int.max / 4, conditionBits) }
+        w.divide(step, value, slope, .down)
+        let stepBits = w.topBit(uLow) - w.topBit(step)
+        if valueSign == slopeSign {
+            guard w.subtract(t, uLow, step, .down) > 0 else { return nil }
+        } else {
+            w.add(t, uLow, step, .down)
+        }
+        return (w.dyadic(t), stepBits, conditionBits)
+    }
+
+    /// The root of E in `bracket` (exactly one, E' of sign −signAtLower there) refined to relative
+    /// width 2^-targetBits: Newton's iteration from `start` with the precision matched to the bits
+    /// already correct, then certified signs of E at x ± 2^(top(x) − targetBits − 4). The bracket
+    /// returned rests only on those two certified signs; nil when an iterate leaves the bracket or
+    /// the signs are not certified (the caller then uses the generic `CertifiedRootFinder`).
+    func refine(_ bracket: SignBracket, start: Dyadic?, targetBits: Int, guardBits: Int) -> SignBracket? {
+        let low = bracket.lower, high = bracket.upper
+        guard let start, start.signum > 0, low < start, start < high else { return nil }
+        let finalPrecision = targetBits + guardBits
+        let slopeSign = -bracket.signAtLower
+        // Bits of A and B lost to rounding: the power's error exponent is at most about 2L (eq. K2).
+        let operationBits = (Int.bitWidth - depth.leadingZeroBitCount) + 4
+        var x = start
+        var correctBits = 44                                 // assumed for the Double hint (~48 bits)
+        var conditionBits = 0
+        var certificationTries = 0
+        for _ in 0..<60 {
+            // Enough bits that rounding noise stays below the accuracy this step can reach.
+            let precision = min(finalPrecision, max(128, 2 * correctBits + operationBits + conditionBits + 16))
+            guard let newton = newtonStep(at: x, bits: precision, slopeSign: slopeSign),
+                  low < newton.next, newton.next < high else { return nil }
+            x = newton.next
+            conditionBits = max(0, newton.conditionBits)
+            let noiseFloor = 64 * ((precision + 63) / 64) - conditionBits - operationBits - 4
+            correctBits = max(1, min(2 * newton.stepBits - 8, noiseFloor))
+            // Certification is about as cheap as a step: try it once the estimate is close.
+            guard correctBits >= targetBits - 24 || (precision == finalPrecision && noiseFloor < targetBits + 6) else { continue }
+            if let certified = certify(x, bracket: bracket, targetBits: targetBits, precision: finalPrecision) {
+                return certified
+            }
+            certificationTries += 1
+            if certificationTries >= 3 { return nil }
+        }
+        return nil
+    }
+
+    /// [x − r, x + r] (x cut to targetBits + 8 bits) with r = 2^(top(x) − targetBits − 4) when E has certified signs at both ends
+    /// (signAtLower at the left) inside the isolating bracket; tries two higher precisions.
+    private func certify(_ x: Dyadic, bracket: SignBracket, targetBits: Int, precision: Int) -> SignBracket? {
+        // x cut to targetBits + 8 bits keeps 1 + probe short enough to be exact in the kernel.
+        let center = x.rounded(toBits: targetBits + 8, .down)
+        let radius = Dyadic.powerOfTwo(center.topBit - targetBits - 4)
+        let probeLow = Dyadic.exactSum(center, radius.negated), probeHigh = Dyadic.exactSum(center, radius)
+        guard bracket.lower <= probeLow, probeHigh <= bracket.upper, probeLow.signum > 0 else { return nil }
+        for bits in [precision, precision + 64, precision + 192] {
+            guard let lowSign = certifiedSign(at: probeLow, bits: bits) else { continue }
+            guard lowSign == bracket.signAtLower else { return nil }
+            let overlapLower = workspace(bits: bits).dyadic(powerLow)
+            guard let highSign = certifiedSign(at: probeHigh, bits: bits) else { continue }
+            guard highSign == -bracket.signAtLower else { return nil }
+            // Width 2r = 2^(top(center) − targetBits − 3): relative bits as `relativeWidthBits` counts them.
+            guard probeLow.topBit - (center.topBit - targetBits - 2) - 1 >= targetBits else { return nil }
+            certifiedOverlap = (probeLow, probeHigh, (overlapLower, workspace(bits: bits).dyadic(powerHigh)))
+            return SignBracket(lower: probeLow, upper: probeHigh, signAtLower: bracket.signAtLower)
+        }
+        return nil
+    }
+
+    // MARK: action (notes/whitened-overlaps.md, eqs. W8' and K2)
+
+    /// S(u) = (L/2) F(u) + g / (2 (c + b)) (eq. W8) for u in the interval `u` and c = s^L enclosed by
+    /// `overlap`. The entropic part F(u) = u − ln(1 + u) is summed once, rounded down, as the
+    /// positive series F/2 = u^2/(4 (1 + u)) + z Σ_{j>=1} (2j/(2j+1)) z^(2j), z = u/(2 + u) (eq. W8'),
+    /// at the lower end of u: a lower bound. Its upper bound follows from the a-priori bound K2 on
+    /// a chain of rounded-down positive operations with error exponent e (result >= exact
+    /// (1 − ε)^e, ε = 2^(1 − 64 n)): exact <= result (1 + 2 e ε), plus the series tail after term
+    /// J (<= (16/15) z^(2J+3) <= 2 z_d^(2J+2) for z < 1/4) and F(u_hi) − F(u_lo) <= (u_hi − u_lo) u_hi.
+    /// `relativeBits` (default: u's precision) sets the kernel's precision (relativeBits + 8) and
+    /// where the series stops; the bounds stay rigorous whatever it is, it only sets how tight the
+    /// enclosure is. nil when z may reach 1/4 (u >= 2/3): the caller then uses `WhitenedEquations.action`.
+    func action(_ u: Interval, overlap c: Interval, relativeBits requested: Int? = nil) -> Interval? {
+        precondition(u.lower.signum > 0)
+        let w = workspace(bits: min(u.precision, (requested ?? u.precision) + 8))
+        // The series stops once its tail is 2^-relativeBits of its sum.
+        let relativeBits = min(requested ?? w.precision, w.precision) + 4
+        w.set(uLow, u.lower, .down)
+        w.set(uHigh, u.upper, .up)
+        // Error exponents e of each rounded-down quantity (eq. K2): a product or quotient adds its
+        // operands' exponents plus 1, a sum takes the larger plus 1; exact inputs have 0.
+        w.add(denominator, uLow, two, .up)
+        w.divide(ratio, uLow, denominator, .down)                 // z = u/(2+u), e = 2
+        guard w.topBit(ratio) <= -2 else { return nil }            // z_d < 1/4, so z < 1/4 (1 + 4 ε)
+        w.multiply(ratioSquared, ratio, ratio, .down)              // z^2, e = 5
+        w.multiply(square, uLow, uLow, .down)                      // u^2, e = 1
+        w.add(t, uLow, one, .up)
+        w.scale(t, t, byPowerOfTwo: 2)                             // 4 (1 + u) rounded up, e = 1
+        w.divide(evenPart, square, t, .down)                       // u^2/(4 (1 + u)), e = 3
+        w.copy(ratioPower, ratioSquared)
+        var powerError = 5, sumError = 0
+        w.setZero(oddSum)
+        var j = 1
+        while true {
+            w.multiply(term, ratioPower, integer: 2 * j, .down)
+            w.divide(term, term, integer: 2 * j + 1, .down)        // (2j/(2j+1)) z^(2j), e = powerError + 2
+            sumError = max(sumError, powerError + 2) + 1
+            w.add(oddSum, oddSum, term, .down)
+            w.multiply(ratioPower, ratioPower, ratioSquared, .down) // z^(2j+2)
+            powerError += 5 + 1
+            if w.isZero(ratioPower) || w.topBit(ratioPower) < w.topBit(oddSum) - relativeBits { break }
+            j += 1
+        }
+        w.multiply(oddSum, oddSum, ratio, .down)                   // z Σ, e = sumError + 3
+        w.add(entropic, evenPart, oddSum, .down)                   // F/2
+        let halfError = max(3, sumError + 3) + 1
+        w.multiply(entropic, entropic, depthConstant, .down)       // (L/2) F(u_lo), e = halfError + 1
+        let entropicError = halfError + 1
+        // Upper bound: (L/2) F_d (1 + 2 e ε) + L · 2 z_d^(2J+2) + (L/2)(u_hi − u_lo) u_hi, rounded up.
+        w.multiply(t, entropic, integer: 2 * entropicError, .up)
+        w.scale(t, t, byPowerOfTwo: 1 - w.precision)
+        w.add(actionHigh, entropic, t, .up)
+        w.multiply(t, ratioPower, integer: 2 * depth, .up)
+        w.add(actionHigh, actionHigh, t, .up)
+        if w.subtract(t, uHigh, uLow, .up) > 0 {
+            w.multiply(t, t, uHigh, .up)
+            w.multiply(t, t, depthConstant, .up)
+            w.scale(t, t, byPowerOfTwo: -1)
+            w.add(actionHigh, actionHigh, t, .up)
+        }
+        // g / (2 (c + b)), both sides: the lower bound over the largest denominator and vice versa.
+        w.set(overlapBound, c.upper, .up)
+        w.add(denominator, overlapBound, bHigh, .up)
+        w.scale(denominator, denominator, byPowerOfTwo: 1)
+        w.divide(energetic, gLow, denominator, .down)
+        w.add(actionLow, entropic, energetic, .down)
+        w.set(overlapBound, c.lower, .down)
+        w.add(denominator, overlapBound, bLow, .down)
+        w.scale(denominator, denominator, byPowerOfTwo: 1)
+        w.divide(energetic, gHigh, denominator, .up)
+        w.add(actionHigh, actionHigh, energetic, .up)
+        return Interval(lower: w.dyadic(actionLow).rounded(toBits: u.precision, .down),
+                        upper: w.dyadic(actionHigh).rounded(toBits: u.precision, .up), precision: u.precision)
+    }
+}

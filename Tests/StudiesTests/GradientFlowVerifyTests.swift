@@ -1,0 +1,154 @@
+import XCTest
+import Theory
+import Numerics
+@testable import Simulation
+@testable import Studies
+@testable import Core
+
+/// Small, DEBUG-fast checks of the gradient-flow verifier against the exact deep-linear aNTK
+/// (notes/antk-deep-linear.md section 5) and THEORY 2b.
+final class GradientFlowVerifyTests: XCTestCase {
+    let labels = [0.5, 0.5, 0.5, 0.5]
+
+    func testFiniteWidthReachesStableBranchExactly() throws {
+        let data = try ANTKDataSet.whitened(labels: labels)
+        var net = ANTKNetwork(depth: 2, width: 64, inputDimension: 4, gamma: 3, lambda: 1, activation: .identity, seed: 3)
+        let r = net.train(data, ANTKFlowSettings(timeStep: 0.05, maximumTime: 60, tolerance: 1e-10))
+        XCTAssertTrue(r.stationary)
+        let u = zip(r.predictions, labels).map(*).reduce(0, +)
+        XCTAssertEqual(u, 0.7450578380236059897, accuracy: 1e-8)             // note section 5, stable
+        for norm in r.layerNorms { XCTAssertEqual(norm, 1.709519904208764813, accuracy: 1e-7) }  // E (A5)
+        // Predictor identity (A7) at the fixed point: f = K Delta / (lambda (L+1)).
+        let n = r.count, delta = (0..<n).map { labels[$0] - r.predictions[$0] }
+        for mu in 0..<n {
+            let kd = (0..<n).reduce(0.0) { $0 + r.ntk[mu * n + $1] * delta[$1] }
+            XCTAssertEqual(r.predictions[mu], kd / 3, accuracy: 1e-8)
+        }
+    }
+
+    func testDeepLinearDMFTMatchesExactBranches() {
+        let upper = ANTKDeepLinearDMFT(depth: 2, gamma: 3, lambda: 1, timeStep: 0.1, steps: 150).solve()
+        XCTAssertEqual(upper.predictions.last!, 0.7450578380236059897, accuracy: 1e-9)
+        XCTAssertEqual(upper.featureNorms[0], 1.709519904208764813, accuracy: 1e-8)     // H^1 = E (A6)
+        let collapse = ANTKDeepLinearDMFT(depth: 2, gamma: 1.7, lambda: 1, timeStep: 0.1, steps: 150).solve()
+        XCTAssertLessThan(abs(collapse.predictions.last!), 1e-5)
+    }
+
+    func testDeepLinearDMFTTwoLayerTrajectoryMatchesA27() {
+        // L = 1: u(t) = e^{-2 lambda t} sinh(2 gamma Q)/gamma, dQ/dt = 1 - u (A27); Euler DMFT has O(dt) error.
+        let dt = 0.01, steps = 100
+        let dmft = ANTKDeepLinearDMFT(depth: 1, gamma: 2, lambda: 1, timeStep: dt, steps: steps).solve()
+        var q = 0.0, u = 0.0
+        let h = 1e-5
+        for i in 0..<Int(1 / h) {
+            let t = Double(i) * h
+            u = exp(-2 * t) * sinh(4 * q) / 2
+            q += h * (1 - u)
+        }
+        u = exp(-2.0) * sinh(4 * q) / 2
+        XCTAssertEqual(dmft.predictions[steps], u, accuracy: 0.02)
+        let fine = ANTKDeepLinearDMFT(depth: 1, gamma: 2, lambda: 1, timeStep: dt / 2, steps: 2 * steps).solve()
+        XCTAssertLessThan(abs(fine.predictions[2 * steps] - u), abs(dmft.predictions[steps] - u))   // first order in dt
+    }
+
+    func testPopulationSinglePointReLU() throws {
+        let data = ANTKDataSet.singlePoint
+        var pop = try ANTKPopulation(size: 128, data: data, gamma: 2, lambda: 1, activation: .relu, seed: 5)
+        let r = pop.run(data, ANTKFlowSettings(timeStep: 0.05, maximumTime: 80, tolerance: 1e-9))
+        XCTAssertTrue(r.stationary)
+        XCTAssertEqual(r.predictions[0], 0.5, accuracy: 1e-9)                  // 1 - lambda/gamma
+        XCTAssertEqual(r.featureKernels[0][0], 1, accuracy: 1e-8)              // gamma - lambda
+        XCTAssertEqual(pop.fields.filter { $0 < -1e-6 }.count, 0)             // left half removed
+        var collapsed = try ANTKPopulation(size: 128, data: data, gamma: 0.8, lambda: 1, activation: .relu, seed: 6)
+        let c = collapsed.run(data, ANTKFlowSettings(timeStep: 0.05, maximumTime: 200, tolerance: 1e-9))
+        XCTAssertLessThan(abs(c.predictions[0]), 1e-9)
+    }
+
+    func testInverseWidthFitAndSeeds() {
+        let widths = [64, 128, 256]
+        let points = widths.map { ANTKEstimate(2 + 3 / Double($0), error: 1e-6) }
+        let fit = ANTKEstimate.inverseWidth(widths, points)
+        XCTAssertEqual(fit.value, 2, accuracy: 1e-9)
+        let s = ANTKEstimate.seeds([ANTKEstimate(1, error: 0), ANTKEstimate(3, error: 0)])
+        XCTAssertEqual(s.value, 2)
+        XCTAssertEqual(s.error, 1, accuracy: 1e-12)   // sd sqrt(2) / sqrt(2)
+    }
+
+    func testCaseVerdicts() {
+        let ok = ANTKVerificationCase(name: "a", exact: 1, estimates: [("dmft", ANTKEstimate(1.02, error: 0.01))])
+        XCTAssertTrue(ok.passed)
+        let bad = ANTKVerificationCase(name: "b", exact: 1, estimates: [("dmft", ANTKEstimate(1.05, error: 0.01))])
+        XCTAssertFalse(bad.passed)
+        let notStationary = ANTKVerificationCase(name: "c", exact: 1, estimates: [("dmft", ANTKEstimate(1, error: 0.01))], stationary: false)
+        XCTAssertFalse(notStationary.passed)
+        let differs = ANTKVerificationCase(name: "d", exact: 0, estimates: [("dmft", ANTKEstimate(0.05, error: 0.01))], expectDifferent: true)
+        XCTAssertTrue(differs.passed)
+    }
+
+    /// (V17): the decay rate is read between the last check and the last one at or before 3/4 of its time;
+    /// without decay the distance to the fixed point (V18) is unbounded.
+    func testDecayRateAndDistanceToFixedPoint() {
+        let history = stride(from: 0.0, through: 40, by: 5).map { (time: $0, velocity: 2 * exp(-0.3 * $0)) }
+        XCTAssertEqual(ANTKFlowResult.decayRate(history), 0.3, accuracy: 1e-12)
+        XCTAssertEqual(ANTKFlowResult.decayRate([(time: 0, velocity: 1)]), 0)
+        XCTAssertLessThan(ANTKFlowResult.decayRate([(time: 0, velocity: 1), (time: 4, velocity: 2)]), 0)
+    }
+
+    /// A ReLU digits-style case (DMFT vs finite width, synthetic data) stopped long before its fixed point is
+    /// reported not stationary and fails (the converged direction: the digits case of the quick suite passes,
+    /// CLITests.testQuickSuitePasses).
+    func testEarlyStoppedReLUDataCaseIsNotStationary() throws {
+        var settings = ANTKVerifySettings.quick(seed: 4)
+        settings.widths = [32, 64]
+        settings.seedsPerWidth = 2
+        settings.population = 64
+        settings.populationSeeds = 2
+        settings.digitsTrain = 4
+        settings.digitsTest = 3
+        settings.caseGroup = "digits"
+        settings.reluFlow = ANTKFlowSettings(timeStep: 0.05, maximumTime: 3, tolerance: 1e-8)
+        let early = try ANTKVerifier(settings: settings).run()
+        XCTAssertEqual(early.count, 2)
+        for c in early { XCTAssertFalse(c.stationary); XCTAssertFalse(c.passed) }
+        // A single early run: velocity far above the tolerance, finite positive rate, kink bound finite.
+        let data = try ANTKDataSet.synthetic(train: 4, test: 3, dimension: 16, seed: 11)
+        var pop = try ANTKPopulation(size: 64, data: data, gamma: 1, lambda: 0.5, activation: .relu, seed: 12)
+        let r = pop.run(data, ANTKFlowSettings(timeStep: 0.05, maximumTime: 3, tolerance: 1e-8))
+        XCTAssertFalse(r.stationary)
+        XCTAssertGreaterThan(r.residual, 1e-8)
+        XCTAssertTrue(r.kinkDiagonalBound.isFinite)
+    }
+
+    func testRunsAreDeterministicForASeed() {
+        let data = ANTKDataSet.singlePoint
+        let flow = ANTKFlowSettings(timeStep: 0.05, maximumTime: 2)
+        var a = try! ANTKPopulation(size: 32, data: data, gamma: 2, lambda: 1, activation: .relu, seed: 9)
+        var b = try! ANTKPopulation(size: 32, data: data, gamma: 2, lambda: 1, activation: .relu, seed: 9)
+        XCTAssertEqual(a.run(data, flow).predictions, b.run(data, flow).predictions)
+    }
+
+    /// (V15): the deep linear DMFT with lambda = 0, gamma = 1 and Delta held at 1 is the universal flow
+    /// Psi_L of (A29): Psi_1 = sinh(2 tau) up to the O(dt) Euler error, and Psi_L'(0) = L + 1.
+    func testFrozenResidualDMFTIsUniversalFlow() {
+        let dt = 0.01, steps = 50
+        let coarse = ANTKBlowUpTime.psi(depth: 1, timeStep: dt, steps: steps)
+        let fine = ANTKBlowUpTime.psi(depth: 1, timeStep: dt / 2, steps: 2 * steps)
+        let exact = sinh(2 * Double(steps) * dt)
+        XCTAssertEqual(coarse[steps], exact, accuracy: 0.02 * exact)
+        let e1 = abs(coarse[steps] - exact), e2 = abs(fine[2 * steps] - exact)
+        XCTAssertEqual(e1 / e2, 2, accuracy: 0.1)                              // first order in dt
+        for l in 2...3 {
+            let psi = ANTKBlowUpTime.psi(depth: l, timeStep: 1e-3, steps: 2)
+            XCTAssertEqual(psi[1] / 1e-3, Double(l + 1), accuracy: 0.02)       // Psi_L'(0) = L + 1 (A29)
+        }
+    }
+
+    /// (V16) on a coarse grid agrees with the tabulated tau*_2 (ANTKEndPoint) within the errors.
+    func testBlowUpTimeAgreesWithTable() throws {
+        let e = ANTKBlowUpTime(depth: 2).estimate(coarseSteps: 25, levels: 3, roughSteps: 100)
+        let table = try XCTUnwrap(ANTKEndPoint.blowUpTimes[2])
+        XCTAssertLessThan(abs(e.value - table.value), 3 * (e.error + table.error), "\(e.value) +- \(e.error)")
+        XCTAssertLessThan(e.error, 0.01)
+        XCTAssertEqual(e.exponent, -3, accuracy: 0.1)                            // (A31): -(L+1)/(L-1)
+    }
+}
