@@ -125,8 +125,8 @@ enum AsymptoticsReport {
         return decimal(x, digits: digits)
     }
 
-    /// Decimal bounds rounded outward.
-    static func bounds(_ x: Interval) -> (lower: String, upper: String) { x.decimalBounds(significantDigits: 3) }
+    /// Decimal bounds of a relative error rounded outward, 3 digits finer than `decidedError`.
+    static func bounds(_ x: Interval) -> (lower: String, upper: String) { x.decimalBounds(significantDigits: 9) }
 
     /// One row per point; numeric cells only. An error whose enclosure contains 0 is an empty cell
     /// (its bounds are in the _lower/_upper columns). The orders are in the table and JSON.

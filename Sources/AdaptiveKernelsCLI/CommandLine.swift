@@ -103,13 +103,21 @@ public enum AdaptiveKernelsCommandLine {
         } catch let error as UsageError {
             return failure(error.message, code: 2)
         } catch let error as TheoryInputError {
-            return failure(error.description, code: 2)
+            return failure(commandLineWording(error), code: 2)
         } catch let error as SolverError {
             return failure(error.description, code: 3)
         } catch let error as CommandFailure {
             return CommandResult(standardOutput: error.standardOutput, standardError: "adaptive-kernels: error: \(error.message)\n", exitCode: error.exitCode)
         } catch {
             return failure("\(error)", code: 3)
+        }
+    }
+
+    /// A library error with the command-line option that fixes it.
+    static func commandLineWording(_ error: TheoryInputError) -> String {
+        switch error {
+        case .tooManyLayers: return error.description + "; choose layers with --layers LIST"
+        default: return error.description
         }
     }
 
