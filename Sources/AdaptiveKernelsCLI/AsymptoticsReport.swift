@@ -122,14 +122,26 @@ enum AsymptoticsReport {
     /// `digits` digits), nil when the enclosure contains 0.
     static func decidedError(_ x: Interval, digits: Int = 6) -> String? {
         guard let sign = x.definiteSign, sign != 0 else { return nil }
-        return decimal(x, digits: digits)
+        return strictDecimal(x, digits: digits)
+    }
+
+    /// The correctly rounded decimal at up to `digits` digits (as many as the enclosure decides,
+    /// at least 1), nil when not even one digit is decided: csv and json never carry "[lo, hi]" text.
+    static func strictDecimal(_ x: Interval, digits: Int) -> String? {
+        var d = digits
+        while d >= 1 {
+            if let text = x.certifiedDecimal(significantDigits: d) { return text.text }
+            d -= 1
+        }
+        return nil
     }
 
     /// Decimal bounds of a relative error rounded outward, 3 digits finer than `decidedError`.
     static func bounds(_ x: Interval) -> (lower: String, upper: String) { x.decimalBounds(significantDigits: 9) }
 
-    /// One row per point; numeric cells only. An error whose enclosure contains 0 is an empty cell
-    /// (its bounds are in the _lower/_upper columns). The orders are in the table and JSON.
+    /// One row per point; numeric cells only. An error whose enclosure contains 0 (or any value whose
+    /// enclosure does not decide one digit) is an empty cell, with its bounds in the _lower/_upper
+    /// columns. The orders are in the table and JSON.
     static func csv(_ study: ScalingStudy) -> String {
         let keys = study.labels.map(key)
         var header = [parameterKey(study), "exact", "exact_lower", "exact_upper"]
@@ -138,10 +150,10 @@ enum AsymptoticsReport {
         let digits = study.request.digits
         for point in study.points {
             let exactBounds = point.exact.decimalBounds(significantDigits: digits + 3)
-            var cells = [parameterText(point.parameter), decimal(point.exact, digits: digits), exactBounds.lower, exactBounds.upper]
+            var cells = [parameterText(point.parameter), strictDecimal(point.exact, digits: digits) ?? "", exactBounds.lower, exactBounds.upper]
             for (prediction, error) in zip(point.predictions, point.relativeErrors) {
                 let p = prediction.decimalBounds(significantDigits: digits + 3), e = bounds(error)
-                cells += [decimal(prediction, digits: digits), p.lower, p.upper, decidedError(error) ?? "", e.lower, e.upper]
+                cells += [strictDecimal(prediction, digits: digits) ?? "", p.lower, p.upper, decidedError(error) ?? "", e.lower, e.upper]
             }
             lines.append(cells.joined(separator: ","))
         }
@@ -178,9 +190,9 @@ enum AsymptoticsReport {
                 let errorBounds = point.relativeErrors.map(bounds)
                 return .object([
                     (parameterKey(study), parameter(point.parameter)),
-                    ("exact", .string(decimal(point.exact, digits: r.digits))),
+                    ("exact", strictDecimal(point.exact, digits: r.digits).map(JSONValue.string) ?? .null),
                     ("exact_lower", .string(exactBounds.lower)), ("exact_upper", .string(exactBounds.upper)),
-                    ("predictions", .array(point.predictions.map { .string(decimal($0, digits: r.digits)) })),
+                    ("predictions", .array(point.predictions.map { strictDecimal($0, digits: r.digits).map(JSONValue.string) ?? .null })),
                     ("predictions_lower", .array(predictionBounds.map { .string($0.lower) })),
                     ("predictions_upper", .array(predictionBounds.map { .string($0.upper) })),
                     ("errors", .array(point.relativeErrors.map { decidedError($0).map(JSONValue.string) ?? .null })),

@@ -99,7 +99,8 @@ enum OverlapReport {
 
     /// Enclosures of the listed layers' overlaps (in the order of `listedLayers`).
     static func layerEnclosures(_ root: WhitenedSaddle, layers: [Int]) -> [Interval] {
-        if layers == Array(1...max(1, root.problem.depth)) && layers.count == root.problem.depth { return Array(root.layerOverlaps()) }
+        // Every layer listed (layers are distinct and ascending): one pass of repeated products.
+        if layers.count == root.problem.depth && layers.first == 1 && layers.last == root.problem.depth { return Array(root.layerOverlaps()) }
         return layers.map { root.layerOverlap($0) }
     }
 
