@@ -275,7 +275,7 @@ public enum KernelsStudy {
         let p = problem.count, c = problem.inputKernel
         let remaining = deadline.timeIntervalSinceNow
         guard remaining > 0 else {
-            return RootCheck(status: .unchecked, reason: "the check's time budget was spent on earlier roots", iterations: nil, residual: nil, relativeDifference: nil)
+            return RootCheck(status: .unchecked, reason: "root \(index + 1): the check's time budget ran out before this root", iterations: nil, residual: nil, relativeDifference: nil)
         }
         let exactL = root.kernel(problem.depth, inputKernel: c)
         var start = c
