@@ -22,7 +22,7 @@ enum VerifyANTKCommand {
       Expected duration: --quick about 10 s; the digits group alone (--case digits) 13 min of CPU
       and wall clock on 2 shared cores (measured); the full suite about 20 min CPU, 25 min wall
       (estimated from its stages).
-      --bench: times one two-layer ReLU population DMFT step (V1)-(V3) (default M = 4096 neurons,
+      --bench: times one two-layer ReLU population DMFT step (GV1)-(GV3) (default M = 4096 neurons,
       P = 100 points, 20 timed steps) from the deterministic state of bench/dmft_step.py; prints JSON
       with the median step time and the final predictions (for the comparison with NumPy).
     """

@@ -21,7 +21,7 @@ struct ANTKReLUCases {
         }
     }
 
-    /// (V13): at any stationary point (L+1) f(x*) = K(x*, X) Delta / lambda - theta_dot . grad f(x*) / lambda,
+    /// (GV13): at any stationary point (L+1) f(x*) = K(x*, X) Delta / lambda - theta_dot . grad f(x*) / lambda,
     /// so |f - K(K + lambda(L+1) I)^{-1} y| is bounded by |theta_dot| |grad f(x*)| / (lambda (L+1)) + the
     /// drift; that bound is the error. With lambda = 0 the two differ (the case expects a difference).
     func predictorIdentity(lambda: Double) throws -> ANTKVerificationCase {
@@ -101,8 +101,8 @@ struct ANTKReLUCases {
             let loss = (p..<n).map { pow(r.predictions[$0] - data.testLabels[$0 - p], 2) }.reduce(0, +) / Double(n - p)
             let prev = (p..<n).map { pow(r.previousPredictions[$0] - data.testLabels[$0 - p], 2) }.reduce(0, +) / Double(n - p)
             let kernel = (0..<n).map { r.ntk[$0 * n + $0] }.reduce(0, +) / Double(n)
-            // Convergence error (V14) with the measured rate (V18): f and K move by ~ (degree) x relative distance
-            // to the fixed point; K also by the kink flips within that distance (V19).
+            // Convergence error (GV14) with the measured rate (GV18): f and K move by ~ (degree) x relative distance
+            // to the fixed point; K also by the kink flips within that distance (GV19).
             let rel = r.relativeDistance(lambda: lambda)
             let fError = (p..<n).map { abs(r.predictions[$0]) }.max()! * 2 * rel
             let lossError = max(abs(loss - prev), 2 * loss.squareRoot() * fError)
@@ -110,7 +110,7 @@ struct ANTKReLUCases {
         }
         progress("ReLU on \(data.name): population DMFT (M = \(settings.population))")
         let runs = try populations(data, gamma: gamma, lambda: lambda, activation: .relu, flow: settings.reluFlow, tag: 300)
-        // Stationary (V17): RMS velocity below the tolerance and decaying over the last quarter of the run.
+        // Stationary (GV17): RMS velocity below the tolerance and decaying over the last quarter of the run.
         var stationary = runs.allSatisfy { $0.1.stationary && $0.1.decayRate > 0 }
         var worstResidual = runs.map { $0.1.residual }.max() ?? 0
         var slowest = runs.map { $0.1.decayRate }.min() ?? 0, longest = runs.map { $0.1.time }.max() ?? 0
@@ -154,7 +154,7 @@ struct ANTKReLUCases {
                                         exact: d.value, estimates: [("dmft", d), ("finite_width", ANTKEstimate(fw.value, error: combined))],
                                         stationary: stationary,
                                         detail: zip(settings.widths, perWidth).map { String(format: "N=%d: %.7f", $0, $1.value) }.joined(separator: ", ")
-                                            + String(format: "; largest final RMS velocity %.2e (stationarity threshold %.0e), slowest measured decay rate %.4f (V17), longest run t = %.0f, largest kink bound on the mean NTK diagonal %.1e (V19)",
+                                            + String(format: "; largest final RMS velocity %.2e (stationarity threshold %.0e), slowest measured decay rate %.4f (GV17), longest run t = %.0f, largest kink bound on the mean NTK diagonal %.1e (GV19)",
                                                      worstResidual, settings.reluFlow.tolerance, slowest, longest, kinkBound))
         }
         return [agreement("test loss", dmftLoss, fwLoss, losses), agreement("mean NTK diagonal", dmftKernel, fwKernel, kernels)]
