@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark (issue 7): one two-layer mean-field DMFT step, Swift vs NumPy, in one run.
+"""Benchmark: one two-layer mean-field DMFT step, Swift vs NumPy, in one run.
 
 The step is the population update of notes/verify-antk.md (GV1)-(GV3) with ReLU (the paper's
 Algorithm 2), exactly as ANTKPopulation.run does it per step:

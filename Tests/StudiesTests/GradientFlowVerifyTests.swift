@@ -6,7 +6,7 @@ import Numerics
 @testable import Core
 
 /// Small, DEBUG-fast checks of the gradient-flow verifier against the exact deep-linear aNTK
-/// (notes/antk-deep-linear.md section 5) and THEORY 2b.
+/// (notes/antk-deep-linear.md section 5) and the one-point ReLU fixed point (notes/theory-overview.md (T20)).
 final class GradientFlowVerifyTests: XCTestCase {
     let labels = [0.5, 0.5, 0.5, 0.5]
 

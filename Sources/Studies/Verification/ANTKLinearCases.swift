@@ -4,7 +4,7 @@ import Simulation
 import Theory
 import Numerics
 
-/// Deep linear cross-checks (issue 7, item 4a): DMFT and finite-width end points against every
+/// Deep linear cross-checks (notes/verify-antk.md section 4, items 1-2): DMFT and finite-width end points against every
 /// exact branch of notes/antk-deep-linear.md (certified by LinearTheory.WhitenedANTKSolver).
 struct ANTKLinearCases {
     let settings: ANTKVerifySettings

@@ -3,8 +3,8 @@ import Core
 import Simulation
 import Numerics
 
-/// Two-layer cross-checks with the population DMFT (issue 7, items 4b and 4c): the kernel-predictor
-/// identity at the fixed point, THEORY 2b (one whitened point, ReLU) and DMFT vs finite width on
+/// Two-layer cross-checks with the population DMFT (notes/verify-antk.md section 4, items 3-5): the kernel-predictor
+/// identity at the fixed point, notes/theory-overview.md (T20) (one whitened point, ReLU) and DMFT vs finite width on
 /// digits (or synthetic) data.
 struct ANTKReLUCases {
     let settings: ANTKVerifySettings
@@ -52,7 +52,7 @@ struct ANTKReLUCases {
             detail: String(format: "max over %d test points of |f - f_kernel| = %.3e; M = %d, t = %.1f, RMS velocity %.2e", n - p, worst, r.neurons, r.time, r.residual))
     }
 
-    /// THEORY 2b: one point, C = 1, y = 1, ReLU.
+    /// notes/theory-overview.md (T20): one point, C = 1, y = 1, ReLU.
     func singlePoint(gamma: Double, lambda: Double) throws -> [ANTKVerificationCase] {
         let data = ANTKDataSet.singlePoint
         progress("ReLU single point gamma = \(gamma), lambda = \(lambda)")
@@ -74,7 +74,7 @@ struct ANTKReLUCases {
         let shape = String(format: "fraction of neurons with h < -1e-6: %.4f; excess kurtosis of h: %@", negative.value,
                            kurtosis.map { String(format: "%.3f", $0) }.joined(separator: ", "))
         var cases = [
-            ANTKVerificationCase(name: "ReLU single point gamma=\(gamma) lambda=\(lambda): f = \(rich ? "1 - lambda/gamma" : "0 (collapse)") (THEORY 2b)",
+            ANTKVerificationCase(name: "ReLU single point gamma=\(gamma) lambda=\(lambda): f = \(rich ? "1 - lambda/gamma" : "0 (collapse)") (one-point ReLU, T20)",
                                  exact: rich ? 1 - lambda / gamma : 0, estimates: [("dmft", f)], stationary: stationary, detail: shape),
             ANTKVerificationCase(name: "ReLU single point gamma=\(gamma) lambda=\(lambda): <phi(h)^2> = \(rich ? "gamma - lambda" : "0")",
                                  exact: rich ? gamma - lambda : 0, estimates: [("dmft", moment)], stationary: stationary, detail: shape),
