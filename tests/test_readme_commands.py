@@ -20,7 +20,7 @@ python3 not-run.py
 ```
 
     adaptive-kernels verify bayes                      # the full plan
-    adaptive-kernels verify bayes --quick
+    adaptive-kernels verify antk --quick
     swift build -c release
 """
 
@@ -57,7 +57,7 @@ def test_list_finds_commands_setup_lines_and_continuations(tmp_path):
     assert "setup   printf" in lines[1]
     assert lines[2].endswith(".build/release/adaptive-kernels read input.txt --continued")
     assert "[long] adaptive-kernels verify bayes" in lines[4]
-    assert "[long]" not in lines[5] and lines[5].endswith("verify bayes --quick")
+    assert "[long]" not in lines[5] and lines[5].endswith("verify antk --quick")
 
 
 def test_runs_commands_with_expected_statuses_and_skips_long_ones(tmp_path):
