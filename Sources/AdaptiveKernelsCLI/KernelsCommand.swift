@@ -3,7 +3,7 @@ import Theory
 import Numerics
 
 /// `adaptive-kernels kernels --train X --labels y [--test Xt --test-labels yt] --gamma G --beta B --depth L ...`
-/// Deep linear aNBK on data (THEORY 1a; notes/general-kernel-reduction.md).
+/// Deep linear aNBK on data (notes/theory-overview.md (T7)-(T9); notes/general-kernel-reduction.md).
 enum KernelsCommand {
     static let subcommand = Subcommand(name: "kernels", summary: "adapted deep linear kernels on data (any C): alignment, overlaps, test loss vs NNGP/NTK",
                                        usage: usage, run: run)
@@ -237,7 +237,7 @@ enum KernelsCommand {
         func table() -> String {
             func f(_ x: Double) -> String { String(format: "%.10g", x) }
             var lines: [String] = []
-            lines.append("Deep linear aNBK on data, general input kernel (THEORY 1a; notes/general-kernel-reduction.md)")
+            lines.append("Deep linear aNBK on data, general input kernel (notes/general-kernel-reduction.md)")
             lines.append("P = \(p) train points, D = \(d) features\(test.map { ", \($0.rows) test points" } ?? "")   gamma = \(parameters.gamma)   beta = \(parameters.beta)   L = \(depth)")
             lines.append("values marked ~ are at working precision (double); \(certified != nil ? "overlaps certified (C = lambda I exactly), \(digits) digits" : "nothing below is certified")")
             lines.append("isolation: \(solution.isolation)")
