@@ -7,7 +7,7 @@ import Core
 /// `adaptive-kernels antk-blowup [--depth L | --depth A...B] [--steps N0] [--levels K] [--format table|json]`:
 /// the blow-up time tau*_L of the universal flow Psi_L (notes/antk-deep-linear.md (A29), (A31)) at
 /// N = infinity, from the deep linear DMFT with lambda = 0, gamma = 1, Delta = 1
-/// (notes/verify-antk.md (V15), (V16)), with its error bar; compared with the table the end-point
+/// (notes/verify-antk.md (GV15), (GV16)), with its error bar; compared with the table the end-point
 /// rule (A32) uses (ANTKEndPoint.blowUpTimes).
 enum ANTKBlowUpCommand {
     static let usage = """

@@ -4,8 +4,8 @@ import Numerics
 import Studies
 
 /// `adaptive-kernels kernels --train X --labels y [--test Xt --test-labels yt] --gamma G --beta B --depth L ...`
-/// Deep linear aNBK on data (notes/general-kernel-reduction.md): parses, calls `KernelsStudy`
-/// (or `KernelsExactStudy` with --exact), renders, writes the files of --out-dir.
+/// Deep linear aNBK on data (notes/theory-overview.md (T7)-(T9); notes/general-kernel-reduction.md): parses,
+/// calls `KernelsStudy` (or `KernelsExactStudy` with --exact), renders, writes the files of --out-dir.
 enum KernelsCommand {
     static let subcommand = Subcommand(name: "kernels", summary: "adapted deep linear kernels on data (any C): alignment, overlaps, test loss vs NNGP/NTK",
                                        usage: usage, run: run)

@@ -49,12 +49,12 @@ func makeProblem(gamma: BigRational, beta: InverseTemperature, depth: Int) throw
 
 /// `adaptive-kernels overlaps --gamma G --beta B --depth L [--digits D] [--format table|csv|json]`
 enum OverlapsCommand {
-    static let subcommand = Subcommand(name: "overlaps", summary: "every positive root of the whitened overlap equation, certified (THEORY 1b)",
+    static let subcommand = Subcommand(name: "overlaps", summary: "every positive root of the whitened overlap equation, certified",
                                        usage: usage, run: run)
 
     static let usage = """
     usage: adaptive-kernels overlaps --gamma G --beta B --depth L [--digits D] [--layers all|LIST] [--format table|csv|json]
-      Every positive root c of c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L, b = 1/beta (THEORY 1b),
+      Every positive root c of c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L, b = 1/beta (notes/whitened-overlaps.md (W1)),
       with certified enclosures, chi, per-layer overlaps c_l and the action S.
       G, B: exact numbers (12, 0.1, 2.5e-3, 3/2); B may be inf. D: significant digits (default 30).
       --layers all|LIST: which c_l to list (default: all up to L = 100000, beyond that 1, 2, 4, ... and L);
@@ -179,7 +179,7 @@ enum OverlapReport {
         let p = solution.problem
         let digits = solution.digits
         var lines: [String] = []
-        lines.append("Whitened deep linear aNBK overlaps (THEORY 1b): c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L")
+        lines.append("Whitened deep linear aNBK overlaps: c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L")
         lines.append("gamma = \(p.gamma)   beta = \(p.beta)   b = 1/beta = \(p.ridge)   depth L = \(p.depth)   digits = \(digits) (all certified)")
         lines.append("isolation: \(solution.isolation)")
         if solution.roots.count > 1 && solution.dominant == nil {

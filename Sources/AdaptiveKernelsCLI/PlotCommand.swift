@@ -70,7 +70,7 @@ enum PlotCommand {
             plot.series.append(.init(label: "L = \(depth)", points: exact, color: color))
             let l = Double(depth)
             let xs = scalingGammas.map(\.doubleApproximation)
-            // Leading forms of THEORY 1c and the Lambert form (notes/asymptotics-deep.md D5), minus 1.
+            // Leading forms of notes/theory-overview.md (T13) and the Lambert form (notes/asymptotics-deep.md D5), minus 1.
             plot.series.append(.init(label: nil, points: xs.filter { $0 <= 3 }.map { ($0, l * $0 * $0 / ((1 + ridge) * (1 + ridge))) },
                                      color: color, stroke: .dashed))
             plot.series.append(.init(label: nil, points: xs.map { ($0, pow($0 * $0, l / (l + 1))) }.filter { $0.1 >= 2 },

@@ -1,5 +1,4 @@
 import Foundation
-import Core
 
 /// One pass/fail cross-check: an exact value (or none, when a numerical solver is the reference),
 /// named estimates with error bars, the tolerance derived from them and the verdict.

@@ -13,7 +13,7 @@ final class VerifyANTKCommandTests: XCTestCase {
             XCTAssertEqual(r.exitCode, 2, "\(args)")
             XCTAssertEqual(r.standardError.split(separator: "\n").count, 1)
         }
-        XCTAssertEqual(AdaptiveKernelsCommandLine.run(["verify", "bayes", "--bogus"]).exitCode, 2) // bayes landed (issue 6)
+        XCTAssertEqual(AdaptiveKernelsCommandLine.run(["verify", "bayes", "--bogus"]).exitCode, 2)
     }
 
     /// The whole quick suite passes for the default seed (every case within 3 estimated errors).
@@ -24,12 +24,12 @@ final class VerifyANTKCommandTests: XCTestCase {
         XCTAssertFalse(r.standardOutput.contains("\"pass\": false"))
     }
 
-    /// `--case GROUP` runs only that group (THEORY 2b: five cases, all passing).
+    /// `--case GROUP` runs only that group (theory2b, the one-point ReLU fixed point: five cases, all passing).
     func testCaseFilter() {
         let r = AdaptiveKernelsCommandLine.run(["verify", "antk", "--quick", "--case", "theory2b", "--format", "json"])
         XCTAssertEqual(r.exitCode, 0, r.standardError + r.standardOutput)
         XCTAssertEqual(r.standardOutput.components(separatedBy: "\"name\"").count - 1, 5)
-        XCTAssertTrue(r.standardOutput.contains("THEORY 2b"))
+        XCTAssertTrue(r.standardOutput.contains("one-point ReLU, T20"))
         XCTAssertFalse(r.standardOutput.contains("digits"))
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import Core
 import Numerics
 
-/// Deep linear aNBK with an input kernel C and labels y given exactly as rationals (THEORY 1a;
+/// Deep linear aNBK with an input kernel C and labels y given exactly as rationals (notes/theory-overview.md (T7);
 /// notes/general-kernel-reduction.md, "Certified path for exact inputs", eqs. G16-G21).
 /// Construction checks symmetry and positive semidefiniteness exactly (eq. G21: rational LDL^T
 /// with diagonal pivoting), and that C is nonsingular when b = 0.

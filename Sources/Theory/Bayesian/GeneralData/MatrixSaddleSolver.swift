@@ -2,7 +2,7 @@ import Foundation
 import Core
 import Numerics
 
-/// The independent check: the stationarity equations of THEORY 1a solved on dense P x P kernels,
+/// The independent check: the stationarity equations of notes/theory-overview.md (T7) solved on dense P x P kernels,
 /// without the conservation law, the eigenbasis or the secular equation
 /// (notes/general-kernel-reduction.md, eq. G14). Unknown: Phi^L. From it, v = (Phi^L + bI)^{-1} y
 /// (LAPACKE_dposv), hatPhi^L = −g v v^T, and a downward sweep
