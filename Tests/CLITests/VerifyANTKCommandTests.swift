@@ -57,7 +57,8 @@ final class VerifyANTKCommandTests: XCTestCase {
         XCTAssertEqual(r.exitCode, 0, r.standardError)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.standardOutput.utf8)) as? [String: Any])
         let row = try XCTUnwrap((object["depths"] as? [[String: Any]])?.first)
-        let value = try XCTUnwrap(row["tau_star"] as? Double), error = try XCTUnwrap(row["error"] as? Double)
+        let tau = try XCTUnwrap(row["tau_star"] as? [String: Any])   // an estimated quantity (docs/output.md)
+        let value = try XCTUnwrap(Double(try XCTUnwrap(tau["value"] as? String))), error = try XCTUnwrap(Double(try XCTUnwrap(tau["systematic"] as? String)))
         XCTAssertLessThan(abs(value - 1.16803), 3 * (error + 1.1e-4), "\(value) +- \(error)")
         for args in [["--depth", "1"], ["--depth", "3...2"], ["--steps", "5"], ["--levels", "9"], ["--format", "csv"]] {
             let bad = AdaptiveKernelsCommandLine.run(["antk-blowup"] + args)

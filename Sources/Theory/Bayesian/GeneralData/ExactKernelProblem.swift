@@ -24,7 +24,7 @@ public struct ExactKernelProblem: Sendable {
         let p = labels.count
         guard p > 0 else { throw GeneralKernelInputError.empty("no training points (empty label vector)") }
         guard p <= ExactKernelProblem.maximumPoints else {
-            throw GeneralKernelInputError.shapeMismatch("the certified (exact) path takes at most \(ExactKernelProblem.maximumPoints) points, got \(p); drop --exact for the working-precision path")
+            throw GeneralKernelInputError.shapeMismatch("the certified (exact) path takes at most \(ExactKernelProblem.maximumPoints) points, got \(p); use the working-precision path")
         }
         guard inputKernel.count == p * p else {
             throw GeneralKernelInputError.shapeMismatch("input kernel has \(inputKernel.count) entries, \(p) labels need \(p) x \(p)")
