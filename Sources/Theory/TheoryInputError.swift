@@ -41,3 +41,11 @@ public enum SolverError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// Runs a certified refinement (`CertifiedRefinement.run`), reporting a spent precision budget as
+/// `SolverError.notConverged` (exit status 3, with the reason).
+func refinement<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let failure as CertifiedRefinement.Failure {
+        throw SolverError.notConverged(failure.description)
+    }
+}

@@ -225,6 +225,8 @@ public struct CertifiedGeneralKernelSolution: Sendable {
 /// minimum of S whose action enclosure lies strictly below every other minimum's.
 public struct CertifiedGeneralKernelSolver: Sendable {
     public var gridCells = 32
+    /// Levels of cell splitting below the grid before the isolation reports a (near-)double root.
+    public static let isolationDepth = 400
     public var finder = CertifiedRootFinder()
 
     public init() {}
@@ -261,54 +263,57 @@ public struct CertifiedGeneralKernelSolver: Sendable {
         // Every root is in (0, U] (eq. G9'): E(0) = -g q(1) < 0. Grid: 0, then geometric from a
         // scale below g q(1) (an estimate; any positive start is valid) up to U, dyadic points.
         let q1 = try evaluator.resolventRaisingPrecision(Interval(1, precision: 64), precision: 64).q
-        var start = Dyadic(exactly: max(Double.leastNormalMagnitude, (Interval(evaluator.g, precision: 64) * q1).midpoint.doubleApproximation / 8))
+        // Scales are handled as log2 magnitudes and dyadics, never as Doubles: g, labels and roots
+        // range far outside Double's exponent range (gamma = 1e200, |y| = 1e-200).
+        let gq1 = (Interval(evaluator.g, precision: 64) * q1).midpoint
+        var start = gq1.signum > 0 ? Dyadic.powerOfTwo(Int(gq1.log2Magnitude.rounded(.down)) - 3) : Dyadic.powerOfTwo(-1074)
         if start >= upper { start = Dyadic(upper.mantissa, exponent: upper.exponent - 1) }
         let cells = max(1, gridCells)
         let ratio = (upper.log2Magnitude - start.log2Magnitude) / Double(cells)
         var grid: [Dyadic] = [.zero, start]
         for k in 1..<cells {
-            let point = Dyadic(exactly: exp2(start.log2Magnitude + ratio * Double(k)))
+            let point = Dyadic(exponentialOf: (start.log2Magnitude + ratio * Double(k)) * M_LN2)
             if point > grid.last!, point < upper { grid.append(point) }
         }
         grid.append(upper)
         let lower = Dyadic.zero
         let oracle = ExactSecularOracle(evaluator, precision: isolationPrecision)
         let found: [RootCell<Dyadic>]
-        do { found = try isolateRoots(oracle, grid: grid) } catch {
+        // Isolation budget: 400 levels of splitting below the grid (notes/general-kernel-reduction.md,
+        // "Finding every root"): two roots 2^-300 (relative) apart are still separated.
+        do { found = try isolateRoots(oracle, grid: grid, maximumDepth: CertifiedGeneralKernelSolver.isolationDepth) } catch {
             if let failure = oracle.failure { throw failure }
             throw error
         }
         if let failure = oracle.failure { throw failure }
         guard !found.isEmpty else { throw SolverError.notConverged("no root of the secular equation was found inside its proven bounds") }
-        let isolation = "\(found.count) root(s) in (\(lower.doubleApproximation), \(upper.doubleApproximation)] (eq. G9'), isolated by certified interval cell enclosures (eq. G20), exact rational C (no eigendecomposition)"
+        let isolation = "\(found.count) root(s) in (\(lower.doubleApproximation), \(Interval(upper, precision: 64).decimalBounds(significantDigits: 6).upper)] (eq. G9'), isolated by certified interval cell enclosures (eq. G20), exact rational C (no eigendecomposition)"
 
         // Refine until every printed number is decided and dominance is decided (or a tie is certain to many bits).
         let function = IntervalFunction(value: { u in (try? evaluator.value(u)) ?? ExactSecularEvaluator.undecided(u.precision) },
                                         derivative: { u in (try? evaluator.slope(u)) ?? ExactSecularEvaluator.undecided(u.precision) })
-        var targetBits = Int((Double(digits) + 3) * 3.3219280948873623) + depthBits + 8
         var brackets = found.map { SignBracket(lower: $0.lower, upper: $0.upper, signAtLower: $0.signAtLower) }
-        var roots: [CertifiedGeneralKernelSaddle] = []
         var finder = self.finder
-        finder.guardBits = 48 + 2 * depthBits
-        for attempt in 0..<6 {
-            roots = []
-            for index in brackets.indices {
-                do { brackets[index] = try finder.refine(function, bracket: brackets[index], start: nil, targetBits: targetBits) } catch let error as RootFindingError {
-                    throw SolverError.notConverged(error.description)
+        finder.guardBits = CertifiedRefinement.rootGuardBits(depthBits: depthBits)
+        // Target: the digits' bits plus depthBits + 8 (notes/numerics-intervals.md (N1), (N2)). Every
+        // printed quantity is checked: u, chi = −u, the spike t, the action and the overlaps.
+        var roots: [CertifiedGeneralKernelSaddle] = try refinement {
+            try CertifiedRefinement.run(initialTargetBits: CertifiedRefinement.digitBits(digits) + depthBits + 8) { targetBits in
+                var roots: [CertifiedGeneralKernelSaddle] = []
+                for index in brackets.indices {
+                    do { brackets[index] = try finder.refine(function, bracket: brackets[index], start: nil, targetBits: targetBits) } catch let error as RootFindingError {
+                        throw SolverError.notConverged(error.description)
+                    }
+                    roots.append(try saddle(brackets[index], evaluator: evaluator, yCy: yCy, norm: norm,
+                                            precision: CertifiedRefinement.derivedPrecision(targetBits: targetBits, depthBits: depthBits)))
                 }
-                roots.append(try saddle(brackets[index], evaluator: evaluator, yCy: yCy, norm: norm,
-                                        precision: targetBits + 32 + 2 * depthBits))
+                let printable = roots.allSatisfy { root in
+                    [root.u, root.spike, root.action].allSatisfy { $0.certifiedDecimal(significantDigits: digits) != nil }
+                        && root.layerOverlaps.allSatisfy { $0.certifiedDecimal(significantDigits: digits) != nil }
+                }
+                if !printable { return .undecided("the enclosures of u, t, S and the overlaps did not decide \(digits) digits") }
+                return dominantIndex(roots) != nil ? .printable(roots) : .orderUndecided(roots)
             }
-            let printable = roots.allSatisfy { root in
-                root.u.certifiedDecimal(significantDigits: digits) != nil && root.action.certifiedDecimal(significantDigits: digits) != nil
-                    && root.layerOverlaps.allSatisfy { $0.certifiedDecimal(significantDigits: digits) != nil }
-            }
-            if printable && dominantIndex(roots) != nil { break }
-            if attempt == 5 {
-                if !printable { throw SolverError.notConverged("enclosures did not decide \(digits) digits after \(targetBits) bits") }
-                break
-            }
-            targetBits += 64 << attempt
         }
         if let best = dominantIndex(roots) { roots[best].isDominant = true }
         return CertifiedGeneralKernelSolution(problem: problem, roots: roots, inputOverlap: inputOverlap, isolation: isolation)
@@ -356,7 +361,7 @@ public struct CertifiedGeneralKernelSolver: Sendable {
         if problem.rank == problem.count {
             let bigG = g * ExactKernelProblem.inverseQuadratic(problem.inputKernel, problem.labels, n: problem.count)
             // Smallest tried U with U (1+U)^L > G, certified in intervals; also U <= G itself works.
-            var candidate = Dyadic(exactly: max(Double.leastNormalMagnitude, exp(bigG.naturalLogMagnitude / Double(problem.depth + 1))) * 1.0001)
+            var candidate = Dyadic(exponentialOf: bigG.naturalLogMagnitude / Double(problem.depth + 1) + 1e-4)
             let gUpper = Interval(bigG, precision: precision).upper
             for _ in 0..<4000 {
                 let x = Interval(candidate, precision: precision)

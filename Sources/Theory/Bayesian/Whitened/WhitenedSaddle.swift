@@ -97,6 +97,15 @@ public enum LayerSelection: Sendable, Equatable {
     /// Listing every layer is limited to this depth (memory: one decimal string per layer).
     public static let maximumListedLayers = 1_000_000
 
+    /// How many layers `resolved(depth:)` lists, without listing them (at most the list's length).
+    public func count(depth: Int) -> Int {
+        switch self {
+        case .none: return 0
+        case .all: return max(0, depth)
+        case .layers(let list): return list.count
+        }
+    }
+
     /// The ascending list of layers for depth L.
     public func resolved(depth: Int) -> [Int] {
         switch self {

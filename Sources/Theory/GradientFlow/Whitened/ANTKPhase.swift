@@ -34,25 +34,31 @@ public struct ANTKPhase: Sendable {
         let f = IntervalFunction(value: { $0.power(n) - Interval(power, precision: $0.precision) },
                                  derivative: { $0.power(n - 1) * n })
         let upper = WhitenedANTKSolver.upperLimit(power)
-        let depthBits = Int.bitWidth - depth.leadingZeroBitCount
-        var targetBits = Int((Double(digits) + 3) * 3.3219280948873623) + depthBits + 8
+        let depthBits = CertifiedRefinement.depthBits(depth)
+        if depth == 1 {
+            // (A10): gamma_c = lambda exactly, gamma_c / lambda = 1.
+            return ANTKCriticalPoint(depth: depth, lambda: lambda, gammaPower: power, criticalOverlap: .zero,
+                                     gamma: try ANTKStability.exactEnclosure(lambda, digits: digits),
+                                     ratio: Interval(1, precision: 64))
+        }
         var bracket = SignBracket(lower: .zero, upper: upper, signAtLower: -1)
         let hint = Dyadic(exponentialOf: power.naturalLogMagnitude / Double(n))
-        for attempt in 0..<7 {
-            var local = finder
-            local.guardBits = 48 + 2 * depthBits
-            do { bracket = try local.refine(f, bracket: bracket, start: hint, targetBits: targetBits) } catch let error as RootFindingError {
-                throw SolverError.notConverged(error.description)
+        var local = finder
+        local.guardBits = CertifiedRefinement.rootGuardBits(depthBits: depthBits)
+        // Target: the digits' bits plus depthBits + 8 (notes/numerics-intervals.md (N1), (N2)).
+        return try refinement {
+            try CertifiedRefinement.run(initialTargetBits: CertifiedRefinement.digitBits(digits) + depthBits + 8) { targetBits in
+                do { bracket = try local.refine(f, bracket: bracket, start: hint, targetBits: targetBits) } catch let error as RootFindingError {
+                    throw SolverError.notConverged(error.description)
+                }
+                let gamma = bracket.interval(precision: targetBits + 64)
+                let ratio = gamma / Interval(lambda, precision: targetBits + 64)
+                guard gamma.certifiedDecimal(significantDigits: digits) != nil && ratio.certifiedDecimal(significantDigits: digits) != nil else {
+                    return .undecided("the gamma_c enclosure did not decide \(digits) digits")
+                }
+                return .printable(ANTKCriticalPoint(depth: depth, lambda: lambda, gammaPower: power,
+                                                    criticalOverlap: BigRational(depth - 1, 2 * depth), gamma: gamma, ratio: ratio))
             }
-            let gamma = bracket.interval(precision: targetBits + 64)
-            let ratio = gamma / Interval(lambda, precision: targetBits + 64)
-            if gamma.certifiedDecimal(significantDigits: digits) != nil && ratio.certifiedDecimal(significantDigits: digits) != nil {
-                return ANTKCriticalPoint(depth: depth, lambda: lambda, gammaPower: power,
-                                         criticalOverlap: BigRational(depth - 1, 2 * depth), gamma: gamma, ratio: ratio)
-            }
-            if attempt == 6 { break }
-            targetBits += 64 << attempt
         }
-        throw SolverError.notConverged("gamma_c enclosure did not decide \(digits) digits")
     }
 }
