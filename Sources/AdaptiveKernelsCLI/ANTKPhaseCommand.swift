@@ -48,7 +48,8 @@ enum ANTKPhaseCommand {
     }
 
     static func exact(_ point: ANTKCriticalPoint) -> String {
-        let text = point.gammaPower.description
+        guard let power = point.gammaPower else { return factored(lambda: point.lambda, depth: point.depth) }
+        let text = power.description
         return text.count <= maximumExactLength ? text : factored(lambda: point.lambda, depth: point.depth)
     }
 

@@ -110,7 +110,16 @@ public struct CertifiedRootFinder: Sendable {
             case .some(0): return SignBracket(lower: x, upper: x, signAtLower: signLow)
             case .some(let s) where s == signLow: low = x
             case .some: high = x
-            case .none: break
+            case .none:
+                // Undecided at the full working precision: E is below the rounding noise there (near
+                // a double root, |E| ~ E'' d (u − u*) with d the roots' distance), so the guard
+                // bits did not cover the condition; raise the precision (notes/numerics-intervals.md (N3)).
+                if precision == finalPrecision {
+                    finalPrecision += max(64, finalPrecision / 4)
+                    guard finalPrecision <= maximumPrecision else {
+                        throw RootFindingError.undecidable("sign of f near \(x.doubleApproximation) undecided at \(maximumPrecision) bits")
+                    }
+                }
             }
             // The slope only needs the accuracy of the current step: it is evaluated at <= 192 bits
             // and reused once the working precision is above that, as long as x stays within

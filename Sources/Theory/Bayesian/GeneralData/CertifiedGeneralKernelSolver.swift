@@ -227,6 +227,8 @@ public struct CertifiedGeneralKernelSolver: Sendable {
     public var gridCells = 32
     /// Levels of cell splitting below the grid before the isolation reports a (near-)double root.
     public static let isolationDepth = 400
+    /// How often the isolation precision is doubled before a (near-)double root is reported.
+    public static let isolationPrecisionDoublings = 3
     public var finder = CertifiedRootFinder()
 
     public init() {}
@@ -277,15 +279,24 @@ public struct CertifiedGeneralKernelSolver: Sendable {
         }
         grid.append(upper)
         let lower = Dyadic.zero
-        let oracle = ExactSecularOracle(evaluator, precision: isolationPrecision)
-        let found: [RootCell<Dyadic>]
-        // Isolation budget: 400 levels of splitting below the grid (notes/general-kernel-reduction.md,
-        // "Finding every root"): two roots 2^-300 (relative) apart are still separated.
-        do { found = try isolateRoots(oracle, grid: grid, maximumDepth: CertifiedGeneralKernelSolver.isolationDepth) } catch {
-            if let failure = oracle.failure { throw failure }
-            throw error
+        // Two roots d (relative) apart leave |E| ~ d^2 between them: the cell enclosures (G20) exclude
+        // zero there only at about 2 log2(1/d) bits. The isolation is retried at 2x, 4x and 8x the
+        // precision (the isolation budget, notes/general-kernel-reduction.md "Finding every root")
+        // before a (near-)double root is reported.
+        var found: [RootCell<Dyadic>] = []
+        var oraclePrecision = isolationPrecision
+        for attempt in 0..<CertifiedGeneralKernelSolver.isolationPrecisionDoublings + 1 {
+            let oracle = ExactSecularOracle(evaluator, precision: oraclePrecision)
+            do {
+                found = try isolateRoots(oracle, grid: grid, maximumDepth: CertifiedGeneralKernelSolver.isolationDepth)
+                if let failure = oracle.failure { throw failure }
+                break
+            } catch let error as SolverError {
+                if let failure = oracle.failure { throw failure }
+                guard case .degenerate = error, attempt < CertifiedGeneralKernelSolver.isolationPrecisionDoublings else { throw error }
+                oraclePrecision *= 2
+            }
         }
-        if let failure = oracle.failure { throw failure }
         guard !found.isEmpty else { throw SolverError.notConverged("no root of the secular equation was found inside its proven bounds") }
         let isolation = "\(found.count) root(s) in (\(lower.doubleApproximation), \(Interval(upper, precision: 64).decimalBounds(significantDigits: 6).upper)] (eq. G9'), isolated by certified interval cell enclosures (eq. G20), exact rational C (no eigendecomposition)"
 

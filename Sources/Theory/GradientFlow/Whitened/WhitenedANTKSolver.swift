@@ -60,7 +60,7 @@ public struct WhitenedANTKSolver: Sendable {
         }
         let depthBits = Int.bitWidth - problem.depth.leadingZeroBitCount
         let basePrecision = 128 + 2 * depthBits
-        let count = ANTKPolynomials.branchCount(problem)
+        let count = try ANTKPolynomials.branchCount(problem)
         let collapse = WhitenedANTKFixedPoint(
             kind: .collapse, amplitude: Interval(0, precision: 64), fDotY: Interval(0, precision: 64),
             a: Interval(0, precision: 64), layerNorm: Interval(0, precision: 64),
