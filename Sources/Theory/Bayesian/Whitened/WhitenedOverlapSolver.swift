@@ -51,9 +51,12 @@ public struct WhitenedOverlapSolver: Sendable {
         // Target: the digits' bits plus depthBits + 2 (notes/numerics-intervals.md (N1), (N2)).
         var refined = brackets
         let printer = DecimalPrinter(significantDigits: digits)
-        let actionBits = CertifiedRefinement.digitBits(digits) + 8
+        let initialTargetBits = CertifiedRefinement.digitBits(digits) + depthBits + 2
         var roots: [WhitenedSaddle] = try refinement {
-            try CertifiedRefinement.run(initialTargetBits: CertifiedRefinement.digitBits(digits) + depthBits + 2) { targetBits in
+            try CertifiedRefinement.run(initialTargetBits: initialTargetBits) { targetBits in
+                // The action's series is summed to the digits' bits + 8, plus every bit a retry added
+                // (an action within 2^-40 of a decimal tie, e.g. g/2 = 3.72645e-56 at 5 digits, needs them).
+                let actionBits = CertifiedRefinement.digitBits(digits) + 8 + (targetBits - initialTargetBits)
                 var roots: [WhitenedSaddle] = []
                 for (index, entry) in refined.enumerated() {
                     let bracket = try refine(entry.bracket, hint: entry.hint, equations: equations, targetBits: targetBits)
