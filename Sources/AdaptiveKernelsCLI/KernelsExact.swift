@@ -81,7 +81,7 @@ extension KernelsCommand {
                     ("overlaps", .array(row.overlaps.map(JSONValue.string))),
                 ]) })),
                 ("overlap", .object([("anbk", .array(dominantRow.overlaps.map(JSONValue.string))), ("input", .string(inputOverlap))])),
-            ])
+            ] + (solution.listedLayers.count == depth ? [] : [("layers", .array(solution.listedLayers.map { JSONValue.integer($0) }))]))
             return object.serialized() + "\n"
         default:
             var lines: [String] = []
@@ -97,7 +97,7 @@ extension KernelsCommand {
             lines.append("")
             lines.append("layer  overlap y'Phi y/|y|^2 (dominant root)")
             lines.append("    0  " + inputOverlap)
-            for (l, o) in dominantRow.overlaps.enumerated() { lines.append(String(l + 1).leftPadded(to: 5) + "  " + o) }
+            for (l, o) in zip(solution.listedLayers, dominantRow.overlaps) { lines.append(String(l).leftPadded(to: 5) + "  " + o) }
             return lines.joined(separator: "\n") + "\n"
         }
     }

@@ -199,7 +199,8 @@ public struct CertifiedGeneralKernelSaddle: Sendable {
     public let spike: Interval
     /// Enclosure of the action S (eq. G8').
     public let action: Interval
-    /// Enclosures of y^T Phi^l y / |y|^2 for l = 1...L (eq. G11').
+    /// Enclosures of y^T Phi^l y / |y|^2 for the listed layers `CertifiedGeneralKernelSolution.listedLayers`
+    /// (every l = 1...L by default up to depth 100000) (eq. G11').
     public let layerOverlaps: [Interval]
     public let stationarity: WhitenedSaddle.Stationarity
     public internal(set) var isDominant = false
@@ -215,6 +216,8 @@ public struct CertifiedGeneralKernelSolution: Sendable {
     /// y^T C y / |y|^2 exactly (the layer-0 overlap).
     public let inputOverlap: BigRational
     public let isolation: String
+    /// The layers whose overlaps each root lists, ascending (`LayerSelection.resolved`).
+    public let listedLayers: [Int]
     public var dominant: CertifiedGeneralKernelSaddle? { roots.first { $0.isDominant } }
 }
 
@@ -233,8 +236,18 @@ public struct CertifiedGeneralKernelSolver: Sendable {
 
     public init() {}
 
-    public func solve(_ problem: ExactKernelProblem, digits: Int = WhitenedOverlapSolver.defaultDigits) throws -> CertifiedGeneralKernelSolution {
+    /// `layers`: which overlaps to enclose; nil chooses `LayerSelection.automatic` (every layer up to
+    /// depth 100000, then 1, 2, 4, ... and L). Listing more than `LayerSelection.maximumListedLayers`
+    /// is refused before anything is allocated.
+    public func solve(_ problem: ExactKernelProblem, digits: Int = WhitenedOverlapSolver.defaultDigits,
+                      layers: LayerSelection? = nil) throws -> CertifiedGeneralKernelSolution {
         guard digits >= 1 && digits <= 1000 else { throw TheoryInputError.digitsOutOfRange(digits, maximum: 1000) }
+        let selection = layers ?? .automatic(depth: problem.depth)
+        let listedCount = selection.count(depth: problem.depth)
+        guard listedCount <= LayerSelection.maximumListedLayers else {
+            throw TheoryInputError.tooManyLayers(listedCount, maximum: LayerSelection.maximumListedLayers)
+        }
+        let listedLayers = selection.resolved(depth: problem.depth)
         let evaluator = ExactSecularEvaluator(problem)
         let depthBits = Int.bitWidth - problem.depth.leadingZeroBitCount
         let norm = problem.labels.reduce(BigRational.zero) { $0 + $1 * $1 }
@@ -252,11 +265,12 @@ public struct CertifiedGeneralKernelSolver: Sendable {
             let action = Interval(problem.gammaSquared, precision: 64 + evaluator.guardBits) * res.e / 2
             let overlap = Interval(inputOverlap, precision: 64 + 4 * digits)
             let root = CertifiedGeneralKernelSaddle(u: zero, spike: Interval(1, precision: 64), action: action,
-                                                    layerOverlaps: Array(repeating: overlap, count: problem.depth),
+                                                    layerOverlaps: Array(repeating: overlap, count: listedLayers.count),
                                                     stationarity: .minimum, isDominant: true,
                                                     bracket: SignBracket(lower: .zero, upper: .zero, signAtLower: -1))
             return CertifiedGeneralKernelSolution(problem: problem, roots: [root], inputOverlap: inputOverlap,
-                                                  isolation: problem.gammaSquared.isZero ? "gamma = 0: u = 0, the lazy kernels" : "C y = 0 exactly: u = 0, the lazy kernels")
+                                                  isolation: problem.gammaSquared.isZero ? "gamma = 0: u = 0, the lazy kernels" : "C y = 0 exactly: u = 0, the lazy kernels",
+                                                  listedLayers: listedLayers)
         }
 
         let upper = try rootBound(problem, norm: norm, precision: 96 + 2 * depthBits)
@@ -315,7 +329,7 @@ public struct CertifiedGeneralKernelSolver: Sendable {
                     do { brackets[index] = try finder.refine(function, bracket: brackets[index], start: nil, targetBits: targetBits) } catch let error as RootFindingError {
                         throw SolverError.notConverged(error.description)
                     }
-                    roots.append(try saddle(brackets[index], evaluator: evaluator, yCy: yCy, norm: norm,
+                    roots.append(try saddle(brackets[index], evaluator: evaluator, yCy: yCy, norm: norm, layers: listedLayers,
                                             precision: CertifiedRefinement.derivedPrecision(targetBits: targetBits, depthBits: depthBits)))
                 }
                 let printable = roots.allSatisfy { root in
@@ -327,7 +341,8 @@ public struct CertifiedGeneralKernelSolver: Sendable {
             }
         }
         if let best = dominantIndex(roots) { roots[best].isDominant = true }
-        return CertifiedGeneralKernelSolution(problem: problem, roots: roots, inputOverlap: inputOverlap, isolation: isolation)
+        return CertifiedGeneralKernelSolution(problem: problem, roots: roots, inputOverlap: inputOverlap, isolation: isolation,
+                                              listedLayers: listedLayers)
     }
 
     /// The local minimum of S whose action enclosure lies strictly below every other minimum's (eq. G8').
@@ -338,7 +353,7 @@ public struct CertifiedGeneralKernelSolver: Sendable {
 
     /// Enclosures at a refined root (u in the bracket): t, the action (eq. G8') and the overlaps (eq. G11').
     func saddle(_ bracket: SignBracket, evaluator: ExactSecularEvaluator, yCy: BigRational, norm: BigRational,
-                precision: Int) throws -> CertifiedGeneralKernelSaddle {
+                layers: [Int], precision: Int) throws -> CertifiedGeneralKernelSaddle {
         let problem = evaluator.problem
         let u = bracket.interval(precision: precision)
         let s = u + 1
@@ -351,12 +366,24 @@ public struct CertifiedGeneralKernelSolver: Sendable {
         let base = Interval(yCy, precision: precision), inverseNorm = Interval(norm.reciprocal, precision: precision)
         let spikeWeight = g * t * res.r.squared
         var overlaps: [Interval] = []
-        overlaps.reserveCapacity(problem.depth)
-        var a = Interval(0, precision: precision), power = Interval(1, precision: precision)
-        for _ in 1...problem.depth {
-            a = a + power
-            power = power * s
-            overlaps.append((base + spikeWeight * a) * inverseNorm)
+        overlaps.reserveCapacity(layers.count)
+        if layers.count == problem.depth {
+            var a = Interval(0, precision: precision), power = Interval(1, precision: precision)
+            for _ in 1...problem.depth {
+                a = a + power
+                power = power * s
+                overlaps.append((base + spikeWeight * a) * inverseNorm)
+            }
+        } else {
+            // a_l = ((1+u)^l − 1)/u for selected layers: s^l − 1 cancels about log2(1/(l u)) bits when
+            // l u is small, so it is formed with that many bits more (u > 0: the lazy case lists all layers).
+            let extra = max(0, -u.lower.topBit) + 2 * CertifiedRefinement.depthBits(problem.depth) + 8
+            let wide = u.withPrecision(precision + extra)
+            let one = Interval(1, precision: precision + extra)
+            for layer in layers {
+                let a = ((wide + one).power(layer) - one) / wide
+                overlaps.append((base + spikeWeight * a.withPrecision(precision)) * inverseNorm)
+            }
         }
         return CertifiedGeneralKernelSaddle(u: u, spike: t, action: action, layerOverlaps: overlaps,
                                             stationarity: bracket.signAtLower < 0 ? .minimum : .maximum,
@@ -372,7 +399,14 @@ public struct CertifiedGeneralKernelSolver: Sendable {
         if problem.rank == problem.count {
             let bigG = g * ExactKernelProblem.inverseQuadratic(problem.inputKernel, problem.labels, n: problem.count)
             // Smallest tried U with U (1+U)^L > G, certified in intervals; also U <= G itself works.
-            var candidate = Dyadic(exponentialOf: bigG.naturalLogMagnitude / Double(problem.depth + 1) + 1e-4)
+            // Start below the bound and grow: u (1+u)^L <= u e^(L u), so u = W(L G)/L (Lambert W, a
+            // Double estimate in logs) is at most the root of u (1+u)^L = G; at depth 10^9 that keeps
+            // t = (1+U)^L moderate where G^(1/(L+1)) would give t = 2^(10^9).
+            let lnLG = bigG.naturalLogMagnitude + log(Double(problem.depth))
+            var w = max(1.0, lnLG)                                   // w + ln w = ln(L G), Newton in w > 0
+            if lnLG > 1 { for _ in 0..<60 { w -= (w + log(w) - lnLG) / (1 + 1 / w) } } else { w = exp(lnLG) / (1 + exp(lnLG)) }
+            let lnSmall = log(max(w, .leastNonzeroMagnitude)) - log(Double(problem.depth))
+            var candidate = Dyadic(exponentialOf: min(bigG.naturalLogMagnitude / Double(problem.depth + 1) + 1e-4, lnSmall))
             let gUpper = Interval(bigG, precision: precision).upper
             for _ in 0..<4000 {
                 let x = Interval(candidate, precision: precision)
