@@ -92,6 +92,17 @@ final class RobustnessTheoryTests: XCTestCase {
         }
     }
 
+    /// The listed layers' printed digits are bounded too: 10^5 layers at 5000 digits (5e8 characters) are refused.
+    func testLayerDigitsBudget() throws {
+        let p = try WhitenedProblem(gamma: r("2"), beta: InverseTemperature(parsing: "1"), depth: 100_000)
+        XCTAssertEqual(LayerSelection.maximumListed(digits: 5000), 10_000)
+        XCTAssertThrowsError(try WhitenedOverlapSolver().solve(p, digits: 5000, layers: .all)) { error in
+            XCTAssertEqual(error as? TheoryInputError, .tooManyLayers(100_000, maximum: 10_000))
+        }
+        // The automatic choice falls back to 1, 2, 4, ..., 65536 and L.
+        XCTAssertEqual(LayerSelection.automatic(depth: 100_000, digits: 5000).resolved(depth: 100_000), (0...16).map { 1 << $0 } + [100_000])
+    }
+
     /// The end point's kind: estimated when it rests on the DMFT tau*_L, certified only from exact inputs.
     func testEndPointKinds() throws {
         XCTAssertEqual(try antk("3", "1", 1).endPoint.kind, .certified)

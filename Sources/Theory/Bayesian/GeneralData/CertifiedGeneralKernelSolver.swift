@@ -242,10 +242,10 @@ public struct CertifiedGeneralKernelSolver: Sendable {
     public func solve(_ problem: ExactKernelProblem, digits: Int = WhitenedOverlapSolver.defaultDigits,
                       layers: LayerSelection? = nil) throws -> CertifiedGeneralKernelSolution {
         guard digits >= 1 && digits <= 1000 else { throw TheoryInputError.digitsOutOfRange(digits, maximum: 1000) }
-        let selection = layers ?? .automatic(depth: problem.depth)
+        let selection = layers ?? .automatic(depth: problem.depth, digits: digits)
         let listedCount = selection.count(depth: problem.depth)
-        guard listedCount <= LayerSelection.maximumListedLayers else {
-            throw TheoryInputError.tooManyLayers(listedCount, maximum: LayerSelection.maximumListedLayers)
+        guard listedCount <= LayerSelection.maximumListed(digits: digits) else {
+            throw TheoryInputError.tooManyLayers(listedCount, maximum: LayerSelection.maximumListed(digits: digits))
         }
         let listedLayers = selection.resolved(depth: problem.depth)
         let evaluator = ExactSecularEvaluator(problem)

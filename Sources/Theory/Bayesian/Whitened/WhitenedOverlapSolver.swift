@@ -29,8 +29,8 @@ public struct WhitenedOverlapSolver: Sendable {
         }
         // Refused before anything is allocated: `.all` at depth 10^9 would list 10^9 layers.
         let listedCount = selection.count(depth: problem.depth)
-        guard listedCount <= LayerSelection.maximumListedLayers else {
-            throw TheoryInputError.tooManyLayers(listedCount, maximum: LayerSelection.maximumListedLayers)
+        guard listedCount <= LayerSelection.maximumListed(digits: digits) else {
+            throw TheoryInputError.tooManyLayers(listedCount, maximum: LayerSelection.maximumListed(digits: digits))
         }
         let listedLayers = selection.resolved(depth: problem.depth)
         let depthBits = Int.bitWidth - problem.depth.leadingZeroBitCount
