@@ -33,14 +33,17 @@ enum ANTKPhaseCommand {
         return "\(lambdaText)^\(l + 1) * \(2 * l)^\(2 * l) / (\(l - 1)^\(l - 1) * \(l + 1)^\(l + 1))"
     }
 
-    /// gamma_c^(2L) exactly (decimal or p/q), nil when longer than `maximumExactLength`.
+    /// gamma_c^(2L) exactly (decimal or p/q), nil when not formed (beyond the exact budget) or longer
+    /// than `maximumExactLength`.
     static func exactPower(_ point: ANTKCriticalPoint) -> String? {
-        let text = OutputContract.exactText(point.gammaPower)
+        guard let power = point.gammaPower else { return nil }
+        let text = OutputContract.exactText(power)
         return text.count <= maximumExactLength ? text : nil
     }
 
     static func exact(_ point: ANTKCriticalPoint) -> String {
-        let text = point.gammaPower.description
+        guard let power = point.gammaPower else { return factored(lambda: point.lambda, depth: point.depth) }
+        let text = power.description
         return text.count <= maximumExactLength ? text : factored(lambda: point.lambda, depth: point.depth)
     }
 

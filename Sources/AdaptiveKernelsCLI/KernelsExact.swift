@@ -57,7 +57,7 @@ extension KernelsCommand {
                 [(key, .array(xs.map { .string($0.value) })), (key + "_lower", .array(xs.map { .string($0.lower) })),
                  (key + "_upper", .array(xs.map { .string($0.upper) }))]
             }
-            return OutputContract.render(command: "kernels --exact", [
+            var members: [(String, JSONValue)] = [
                 ("gamma", OutputContract.exact(parameters.gamma)), ("beta", OutputContract.exact(parameters.beta)),
                 ("depth", .integer(depth)), ("digits", .integer(digits)),
                 ("certified", .bool(true)),
@@ -72,7 +72,9 @@ extension KernelsCommand {
                     + certifiedArray("overlaps", row.overlaps)) })),
                 ("overlap", .object(certifiedArray("anbk", dominant.overlaps) + certified("input", result.inputOverlap)
                                     + [("input_exact", .string(OutputContract.exactText(try BigRational(parsing: result.inputOverlapExact))))])),
-            ])
+            ]
+            if result.layers.count != depth { members.append(("layers", .array(result.layers.map { JSONValue.integer($0) }))) }
+            return OutputContract.render(command: "kernels --exact", members)
         default:
             var lines: [String] = []
             lines.append("Deep linear aNBK, exact rational inputs, certified (notes/general-kernel-reduction.md, G16-G21)")
@@ -87,7 +89,7 @@ extension KernelsCommand {
             lines.append("")
             lines.append("layer  overlap y'Phi y/|y|^2 (dominant root)")
             lines.append("    0  " + result.inputOverlap.value)
-            for (l, o) in dominant.overlaps.enumerated() { lines.append(String(l + 1).leftPadded(to: 5) + "  " + o.value) }
+            for (l, o) in zip(result.layers, dominant.overlaps) { lines.append(String(l).leftPadded(to: 5) + "  " + o.value) }
             return lines.joined(separator: "\n") + "\n"
         }
     }
