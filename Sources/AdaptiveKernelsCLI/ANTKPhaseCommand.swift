@@ -34,10 +34,15 @@ enum ANTKPhaseCommand {
     }
 
     /// gamma_c^(2L) exactly (decimal or p/q), nil when longer than `maximumExactLength`.
-    static func exactPower(_ point: ANTKCriticalPoint) -> String? {
-        let text = OutputContract.exactText(point.gammaPower)
+    static func exactPower(_ point: ANTKCriticalPoint) -> String? { exactPowerText(point.gammaPower) }
+
+    static func exactPowerText(_ power: BigRational) -> String? {
+        let text = OutputContract.exactText(power)
         return text.count <= maximumExactLength ? text : nil
     }
+
+    /// A power the theory did not form exactly (too large) has no exact text.
+    static func exactPowerText(_ power: BigRational?) -> String? { power.flatMap { exactPowerText($0) } }
 
     static func exact(_ point: ANTKCriticalPoint) -> String {
         let text = point.gammaPower.description

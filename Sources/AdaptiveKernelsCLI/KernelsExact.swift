@@ -66,6 +66,7 @@ extension KernelsCommand {
                 ("features", result.features.map { .integer($0) } ?? .null),
                 ("input_kernel_rank", .integer(result.rank)),
                 ("isolation", .string(result.isolation)),
+                ("layers", .array(result.layers.map(JSONValue.integer))),
                 ("roots", .array(result.roots.map { row in .object(
                     certified("u", row.u) + certified("chi", row.chi) + certified("spike_t", row.spikeT) + certified("action", row.action)
                     + [("stationarity", .string(row.stationarity)), ("dominant", .bool(row.dominant))]
@@ -87,7 +88,7 @@ extension KernelsCommand {
             lines.append("")
             lines.append("layer  overlap y'Phi y/|y|^2 (dominant root)")
             lines.append("    0  " + result.inputOverlap.value)
-            for (l, o) in dominant.overlaps.enumerated() { lines.append(String(l + 1).leftPadded(to: 5) + "  " + o.value) }
+            for (l, o) in zip(result.layers, dominant.overlaps) { lines.append(String(l).leftPadded(to: 5) + "  " + o.value) }
             return lines.joined(separator: "\n") + "\n"
         }
     }
