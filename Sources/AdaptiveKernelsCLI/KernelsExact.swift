@@ -66,6 +66,7 @@ extension KernelsCommand {
                 ("features", result.features.map { .integer($0) } ?? .null),
                 ("input_kernel_rank", .integer(result.rank)),
                 ("isolation", .string(result.isolation)),
+                ("layers", .array(result.layers.map(JSONValue.integer))),
                 ("roots", .array(result.roots.map { row in .object(
                     certified("u", row.u) + certified("chi", row.chi) + certified("spike_t", row.spikeT) + certified("action", row.action)
                     + [("stationarity", .string(row.stationarity)), ("dominant", .bool(row.dominant))]
@@ -73,7 +74,6 @@ extension KernelsCommand {
                 ("overlap", .object(certifiedArray("anbk", dominant.overlaps) + certified("input", result.inputOverlap)
                                     + [("input_exact", .string(OutputContract.exactText(try BigRational(parsing: result.inputOverlapExact))))])),
             ]
-            if result.layers.count != depth { members.append(("layers", .array(result.layers.map { JSONValue.integer($0) }))) }
             return OutputContract.render(command: "kernels --exact", members)
         default:
             var lines: [String] = []

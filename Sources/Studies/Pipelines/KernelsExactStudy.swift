@@ -47,10 +47,10 @@ public enum KernelsExactStudy {
         public let digits, points, depth, rank: Int
         public let features: Int?
         public let isolation: String
-        public let roots: [Root]
-        /// The layers whose overlaps are listed: every layer up to the solver's automatic limit,
+        /// The layer of each entry of `Root.overlaps`: every layer up to the solver's automatic limit,
         /// a selection beyond it (notes/general-kernel-reduction.md (G22)).
         public let layers: [Int]
+        public let roots: [Root]
         public let dominantIndex: Int
         /// y^T C y / |y|^2 (exact rational, also as a certified decimal).
         public let inputOverlapExact: String
@@ -77,7 +77,7 @@ public enum KernelsExactStudy {
         }
         let input = Interval(solution.inputOverlap, precision: Int(Double(digits) * 3.33) + 64)
         return Result(digits: digits, points: exact.count, depth: problem.depth, rank: exact.rank, features: problem.features,
-                      isolation: solution.isolation, roots: roots, layers: solution.listedLayers, dominantIndex: dominantIndex,
+                      isolation: solution.isolation, layers: solution.listedLayers, roots: roots, dominantIndex: dominantIndex,
                       inputOverlapExact: solution.inputOverlap.description, inputOverlap: try certified(input))
     }
 }
