@@ -80,7 +80,7 @@ public enum AdaptiveKernelsCommandLine {
         } catch let error as SolverError {
             return failure(error.description, code: 3)
         } catch let error as CommandFailure {
-            return CommandResult(standardOutput: error.standardOutput, standardError: "adaptive-kernels: error: \(error.message)\n", exitCode: 3)
+            return CommandResult(standardOutput: error.standardOutput, standardError: "adaptive-kernels: error: \(error.message)\n", exitCode: error.exitCode)
         } catch {
             return failure("\(error)", code: 3)
         }
@@ -100,4 +100,6 @@ public enum AdaptiveKernelsCommandLine {
 struct CommandFailure: Error {
     let message: String
     let standardOutput: String
+    /// 3 by default; `verify` uses 4 for an inconclusive report without a failure.
+    var exitCode: Int32 = 3
 }

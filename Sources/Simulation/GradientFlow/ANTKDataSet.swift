@@ -66,9 +66,9 @@ public struct ANTKDataSet: Sendable {
     /// Synthetic Gaussian inputs with labels of a fixed linear-plus-ReLU teacher, scaled so that
     /// |y|^2 = P/4 on the training set; deterministic for the seed.
     public static func synthetic(train p: Int, test q: Int, dimension d: Int, seed: UInt64) throws -> ANTKDataSet {
-        var gauss = ANTKGaussian(seed: seed)
-        let teacher = gauss.vector(d), second = gauss.vector(d)
-        let x = gauss.vector((p + q) * d)
+        let teacher = NormalSampler.vector(d, seed: NormalSampler.derive(seed, 0))
+        let second = NormalSampler.vector(d, seed: NormalSampler.derive(seed, 1))
+        let x = NormalSampler.vector((p + q) * d, seed: NormalSampler.derive(seed, 2))
         func label(_ row: Int) -> Double {
             var a = 0.0, b = 0.0
             for j in 0..<d { a += teacher[j] * x[row * d + j]; b += second[j] * x[row * d + j] }

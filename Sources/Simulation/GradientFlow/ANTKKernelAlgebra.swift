@@ -42,4 +42,20 @@ public enum ANTKKernelAlgebra {
         }
         return (0..<n).map { nu in (0..<p).reduce(0) { $0 + k[nu * n + $1] * alpha[$1] } }
     }
+
+    /// Row-major symmetric square root S (n x n, S S^T = C) of a positive semidefinite C; tiny
+    /// negative eigenvalues from rounding are clipped to 0. nil if LAPACK fails.
+    public static func symmetricSquareRoot(_ c: [Double], n: Int) -> [Double]? {
+        guard let (values, vectors) = LinearAlgebra.symmetricEigen(c, n: n) else { return nil }
+        var s = [Double](repeating: 0, count: n * n)
+        for k in 0..<n {
+            let root = max(values[k], 0).squareRoot()
+            if root == 0 { continue }
+            for i in 0..<n {
+                let vi = vectors[i * n + k] * root
+                for j in 0..<n { s[i * n + j] += vi * vectors[j * n + k] }
+            }
+        }
+        return s
+    }
 }

@@ -24,11 +24,10 @@ public struct ANTKPopulation: Sendable {
 
     public init(size: Int, data: ANTKDataSet, gamma: Double, lambda: Double, activation: Activation, seed: UInt64) throws {
         let n = data.count
-        guard let root = ANTKGaussian.squareRoot(data.inputKernel, n: n) else {
+        guard let root = ANTKKernelAlgebra.symmetricSquareRoot(data.inputKernel, n: n) else {
             throw ANTKVerifyInputError("input kernel: eigen-decomposition failed")
         }
-        var gauss = ANTKGaussian(seed: seed)
-        let xi = gauss.vector(size * n)
+        let xi = NormalSampler.vector(size * n, seed: NormalSampler.derive(seed, 0))
         var h = [Double](repeating: 0, count: size * n)
         // h_i = S xi_i, i.e. row i of h = xi_i^T S^T (S symmetric).
         LinearAlgebra.flowProduct(xi, transposeA: false, root, transposeB: true, m: size, k: n, n: n, into: &h)
@@ -37,7 +36,7 @@ public struct ANTKPopulation: Sendable {
         self.lambda = lambda
         self.activation = activation
         fields = h
-        readouts = gauss.vector(size)
+        readouts = NormalSampler.vector(size, seed: NormalSampler.derive(seed, 1))
         count = n
     }
 
