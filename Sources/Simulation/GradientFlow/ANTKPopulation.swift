@@ -89,6 +89,7 @@ public struct ANTKPopulation: Sendable {
         var f = predictions(), previous = f
         var steps = 0
         var history = [(time: 0.0, velocity: velocityNorm(data, kernelRows: rows, predictions: f, dt: dt))]
+        var settled = false
         while steps < budget {
             step(data, kernelRows: rows, predictions: f, dt: dt)
             steps += 1
@@ -99,6 +100,7 @@ public struct ANTKPopulation: Sendable {
                 let residual = speed / coordinates
                 progress?(Double(steps) / Double(budget))
                 if residual < settings.tolerance || steps == budget { break }
+                if let stall = settings.stallTime, Double(steps) * dt >= stall, ANTKFlowResult.decayRate(history) < 1e-3 { settled = true; break }
                 previous = f
             }
         }
@@ -129,11 +131,14 @@ public struct ANTKPopulation: Sendable {
         let g = ANTKKernelAlgebra.gram(ANTKPopulation.transposed(grad, rows: size, columns: n), rows: n, columns: size)
         let ntk = ANTKKernelAlgebra.ntk(input: kernel, feature: [phi], gradient: [g], count: n)
         let zNorm = readouts.reduce(0) { $0 + $1 * $1 } / Double(size)
-        return ANTKFlowResult(predictions: f, previousPredictions: previous, time: Double(steps) * dt, steps: steps,
+        var result = ANTKFlowResult(predictions: f, previousPredictions: previous, time: Double(steps) * dt, steps: steps,
                               residual: residual, velocityNorm: velocity,
-                              stateNorm: (fields.reduce(0) { $0 + $1 * $1 } + readouts.reduce(0) { $0 + $1 * $1 }).squareRoot(), neurons: size, stationary: residual < settings.tolerance,
+                              stateNorm: (fields.reduce(0) { $0 + $1 * $1 } + readouts.reduce(0) { $0 + $1 * $1 }).squareRoot(), neurons: size,
+                              stationary: residual < settings.tolerance || settled,
                               layerNorms: [zNorm], featureKernels: [phi], gradientKernels: [g], ntk: ntk, trainCount: p,
                               decayRate: rate, kinkDiagonalBound: kink)
+        result.stalled = settled && residual >= settings.tolerance
+        return result
     }
 
     static func transposed(_ a: [Double], rows: Int, columns: Int) -> [Double] {

@@ -31,21 +31,30 @@ struct ANTKReLUCases {
         progress("two-layer ReLU predictor identity, lambda = \(lambda)")
         var pop = try ANTKPopulation(size: settings.population, data: data, gamma: gamma, lambda: lambda, activation: .relu,
                                      seed: settings.runSeed(78, Int(lambda * 100)))
-        let flow = ANTKFlowSettings(timeStep: settings.reluFlow.timeStep, maximumTime: settings.identityTime, tolerance: settings.reluFlow.tolerance)
+        // (V13) holds at any state, so the run may stop where a ReLU sliding mode keeps the one-sided
+        // velocity from decaying (V20; t >= 200): the velocity term of the error bound then carries
+        // the distance to the fixed point (a weaker check for that seed; the note says so).
+        let flow = ANTKFlowSettings(timeStep: settings.reluFlow.timeStep, maximumTime: settings.identityTime, tolerance: settings.reluFlow.tolerance,
+                                    stallTime: 200)
         let r = pop.run(data, flow)
         guard let kernelPrediction = ANTKKernelAlgebra.predictor(ntk: r.ntk, count: n, trainCount: p, labels: data.labels, ridge: 2 * lambda) else {
             throw ANTKVerifyInputError("kernel predictor: eigen-decomposition failed")
         }
+        // (V13) at any state: f_nu = K_nu,X Delta / (2 lambda) - e_nu with |e_nu| <= |v| |grad f_nu| / (2 lambda);
+        // on the training points Delta = (K + 2 lambda I)^-1 2 lambda (y + e_X), so a test point's distance
+        // to the kernel predictor is at most |e_test| + |K_test,X|_2 |e_X|_2 / (2 lambda) (K >= 0).
+        func e(_ nu: Int) -> Double { r.velocityNorm * (r.ntk[nu * n + nu] / (gamma * gamma * Double(r.neurons))).squareRoot() / max(2 * lambda, 1e-300) }
+        let trainError = (0..<p).map { e($0) * e($0) }.reduce(0, +).squareRoot()
         var worst = 0.0, bound = 0.0
         for nu in p..<n {
-            let diff = abs(r.predictions[nu] - kernelPrediction[nu])
-            worst = max(worst, diff)
-            let gradient = (r.ntk[nu * n + nu] / (gamma * gamma * Double(r.neurons))).squareRoot()
-            bound = max(bound, r.velocityNorm * gradient / max(2 * lambda, 1e-300))
+            worst = max(worst, abs(r.predictions[nu] - kernelPrediction[nu]))
+            let row = (0..<p).map { r.ntk[nu * n + $0] * r.ntk[nu * n + $0] }.reduce(0, +).squareRoot()
+            bound = max(bound, e(nu) + row * trainError / max(2 * lambda, 1e-300))
         }
         let error = lambda > 0 ? bound + r.drift : r.drift
         let note = String(format: "max over %d test points of |f - f_kernel| = %.3e; M = %d, stopped at t = %.1f, RMS velocity %.2e",
                           n - p, worst, r.neurons, r.time, r.residual)
+            + (r.stalled ? " (stopped in a ReLU sliding mode: the velocity no longer decays, V20; its bound is in the error, so this seed checks the identity only to that tolerance)" : "")
         return VerificationCase(
             name: lambda > 0 ? "two-layer ReLU, lambda=\(lambda): test predictions = K (K + 2 lambda I)^-1 y (population DMFT)"
                              : "two-layer ReLU, lambda=0: test predictions differ from the final-kernel predictor K K^-1 y",
