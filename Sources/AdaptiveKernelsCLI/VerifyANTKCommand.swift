@@ -14,7 +14,7 @@ enum VerifyANTKCommand {
       Cross-checks gradient flow with weight decay (aNTK): the deep linear DMFT and finite-width
       gradient descent (widths 256..4096 for two layers, 256..2048 deep, extrapolated in 1/N; --quick: 64..256) against every exact
       branch of notes/antk-deep-linear.md, the kernel-predictor identity f = K (K + lambda (L+1) I)^-1 y
-      (and its failure at lambda = 0), THEORY 2b (one point, ReLU) and ReLU DMFT vs finite width on the
+      (and its failure at lambda = 0), the one-point ReLU fixed point f = 1 - lambda/gamma and ReLU DMFT vs finite width on the
       digits data (--data DIR; default the package's Tests/Fixtures/digits, found from the executable's
       or the source tree's location; missing: exit 2).
       Every case ends pass, fail or inconclusive. Each flow runs until its stationarity test passes

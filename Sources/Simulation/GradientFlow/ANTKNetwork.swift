@@ -3,7 +3,7 @@ import Core
 import Numerics
 
 /// A finite network of width N with L hidden layers in the mean-field (muP) parameterization of
-/// THEORY "Setup" / notes/antk-deep-linear.md (A1), trained by gradient descent with weight decay
+/// notes/antk-deep-linear.md (A1), trained by gradient descent with weight decay
 /// (A2): d theta/dt = gamma^2 N sum_mu Delta_mu df_mu/dtheta - lambda theta, forward Euler.
 ///
 ///     h^1 = W^0 x / sqrt(D),  h^{l+1} = W^l phi(h^l) / sqrt(N),  f = w . phi(h^L) / (gamma N)

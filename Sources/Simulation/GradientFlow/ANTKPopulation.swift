@@ -2,7 +2,7 @@ import Foundation
 import Core
 import Numerics
 
-/// Two-layer mean-field DMFT (the paper's Algorithm 2; THEORY 2, notes/verify-antk.md (V1)-(V3)):
+/// Two-layer mean-field DMFT (the paper's Algorithm 2; notes/verify-antk.md (V1)-(V3)):
 /// a population of M sampled neurons, each carrying its preactivations h over all n = P + Q points
 /// and its readout z, evolved by the mean-field gradient flow with weight decay
 ///

@@ -4,7 +4,7 @@ import Simulation
 import Numerics
 
 /// Two-layer cross-checks with the population DMFT: the kernel-predictor
-/// identity at the fixed point, THEORY 2b (one whitened point, ReLU) and DMFT vs finite width on
+/// identity at the fixed point, the one-point ReLU fixed point (notes/verify-antk.md section 4) and DMFT vs finite width on
 /// digits (or synthetic) data.
 struct ANTKReLUCases {
     let settings: ANTKVerifySettings
@@ -64,7 +64,7 @@ struct ANTKReLUCases {
             perturbationNote: "the exact value is the difference 0 of two predictors: a relative perturbation leaves it unchanged")
     }
 
-    /// THEORY 2b: one point, C = 1, y = 1, ReLU.
+    /// One point, C = 1, y = 1, ReLU (notes/verify-antk.md section 4, item 4).
     func singlePoint(gamma: Double, lambda: Double) throws -> [VerificationCase] {
         let data = ANTKDataSet.singlePoint
         progress("ReLU single point gamma = \(gamma), lambda = \(lambda)")
@@ -88,7 +88,7 @@ struct ANTKReLUCases {
                            kurtosis.map { String(format: "%.3f", $0) }.joined(separator: ", "))
         let prefix = "ReLU single point gamma=\(gamma) lambda=\(lambda): "
         var cases: [VerificationCase] = [
-            .against(exact: rich ? 1 - lambda / gamma : 0, name: prefix + "f = \(rich ? "1 - lambda/gamma" : "0 (collapse)") (THEORY 2b)",
+            .against(exact: rich ? 1 - lambda / gamma : 0, name: prefix + "f = \(rich ? "1 - lambda/gamma" : "0 (collapse)")",
                      group: "theory2b", measured: .init(name: "dmft", estimate: f), failure: unconverged, note: shape),
             .against(exact: rich ? gamma - lambda : 0, name: prefix + "<phi(h)^2> = \(rich ? "gamma - lambda" : "0")",
                      group: "theory2b", measured: .init(name: "dmft", estimate: moment), failure: unconverged, note: shape),

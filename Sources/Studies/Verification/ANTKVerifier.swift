@@ -1,7 +1,7 @@
 import Core
 import Simulation
 /// The gradient-flow (aNTK) verification suite: deep linear branches, the kernel-predictor
-/// identity, THEORY 2b and ReLU DMFT vs finite width. Deterministic for a fixed seed.
+/// identity, the one-point ReLU fixed point and ReLU DMFT vs finite width. Deterministic for a fixed seed.
 public struct ANTKVerifier: Sendable {
     public let settings: ANTKVerifySettings
 

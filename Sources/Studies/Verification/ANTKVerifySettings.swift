@@ -26,7 +26,7 @@ public struct ANTKVerifySettings: Sendable {
     public var caseGroup: String? = nil
 
     /// Case groups in suite order: deep linear branches and the unstable branch, the ReLU predictor identity,
-    /// THEORY 2b, ReLU DMFT vs finite width on digits (or synthetic) data.
+    /// the one-point ReLU fixed point, ReLU DMFT vs finite width on digits (or synthetic) data.
     public static let caseGroups = ["linear", "identity", "theory2b", "digits"]
 
     func includes(_ group: String) -> Bool { caseGroup == nil || caseGroup == group }
