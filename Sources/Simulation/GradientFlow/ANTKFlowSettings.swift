@@ -12,8 +12,9 @@ public struct ANTKFlowSettings: Sendable, Equatable {
     public var tolerance: Double
     public var checkInterval: Int
     /// When set, the run also stops once t >= stallTime and the velocity no longer decays (measured
-    /// rate over the last quarter below 1e-3, V17): the limit of a ReLU sliding mode, where the Euler
-    /// iterate chatters at a kink and the one-sided velocity cannot vanish (notes/verify-antk.md (V20)).
+    /// rate over the last quarter below 1e-3, V17: the limit of a ReLU sliding mode, where the Euler
+    /// iterate chatters at a kink and the one-sided velocity cannot vanish, notes/verify-antk.md (V20)),
+    /// or decays too slowly to reach the tolerance within the budget at the measured rate.
     /// Only for observables whose error bound holds at any state (V13): the bound then carries the velocity.
     public var stallTime: Double?
 
@@ -68,7 +69,7 @@ public struct ANTKFlowResult: Sendable {
     /// the largest change of the mean NTK diagonal from phi'(h) flipping on the way to the fixed point
     /// (0 for the linear activation).
     public let kinkDiagonalBound: Double
-    /// True when the run stopped on `stallTime` (velocity no longer decaying, above its tolerance).
+    /// True when the run stopped on `stallTime` (velocity stalled or too slow, above its tolerance).
     public var stalled = false
 
     public var count: Int { predictions.count }

@@ -100,7 +100,13 @@ public struct ANTKPopulation: Sendable {
                 let residual = speed / coordinates
                 progress?(Double(steps) / Double(budget))
                 if residual < settings.tolerance || steps == budget { break }
-                if let stall = settings.stallTime, Double(steps) * dt >= stall, ANTKFlowResult.decayRate(history) < 1e-3 { settled = true; break }
+                // Stall or futility (V22 cases only): after stallTime, stop when the velocity no longer
+                // decays, or decays too slowly to reach the tolerance within the budget.
+                if let stall = settings.stallTime, Double(steps) * dt >= stall {
+                    let rate = ANTKFlowResult.decayRate(history)
+                    let needed = rate > 0 ? log(residual / settings.tolerance) / rate : .infinity
+                    if rate < 1e-3 || Double(steps) * dt + needed > settings.maximumTime { settled = true; break }
+                }
                 previous = f
             }
         }

@@ -54,7 +54,7 @@ struct ANTKReLUCases {
         let error = lambda > 0 ? bound + r.drift : r.drift
         let note = String(format: "max over %d test points of |f - f_kernel| = %.3e; M = %d, stopped at t = %.1f, RMS velocity %.2e",
                           n - p, worst, r.neurons, r.time, r.residual)
-            + (r.stalled ? " (stopped in a ReLU sliding mode: the velocity no longer decays, V20; its bound is in the error, so this seed checks the identity only to that tolerance)" : "")
+            + (r.stalled ? " (stopped where the velocity no longer decays or cannot reach its threshold within the budget, e.g. a ReLU sliding mode, V20; its bound is in the error, so this seed checks the identity only to that tolerance)" : "")
         return VerificationCase(
             name: lambda > 0 ? "two-layer ReLU, lambda=\(lambda): test predictions = K (K + 2 lambda I)^-1 y (population DMFT)"
                              : "two-layer ReLU, lambda=0: test predictions differ from the final-kernel predictor K K^-1 y",
