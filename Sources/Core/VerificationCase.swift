@@ -65,9 +65,9 @@ public struct VerificationCase: Sendable, Codable {
 
     /// The estimate `measured` against an exact value; `failure` (a run that did not converge) makes it inconclusive.
     public static func against(exact: Double, name: String, group: String = "", measured: NamedEstimate, failure: String?,
-                               note: String = "", comparisons: Int = 1) -> VerificationCase {
+                               note: String = "", comparisons: Int = 1, perturbationNote: String? = nil) -> VerificationCase {
         VerificationCase(name: name, group: group, comparison: .agreesWithExact, exact: exact, estimates: [measured],
-                         comparisons: comparisons, unconverged: failure, note: note)
+                         comparisons: comparisons, unconverged: failure, note: note, perturbationNote: perturbationNote)
     }
 
     /// Two estimates against each other.
