@@ -10,7 +10,7 @@ import Core
 enum BayesKernels {
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: ["method", "activation", "gamma", "beta", "depth", "width", "time", "samples",
-                                                              "iterations", "seed", "digits"], switches: [])
+                                                              "iterations", "seed", "data"], switches: [])
         let method = options.value("method") ?? "langevin"
         guard ["langevin", "minmax"].contains(method) else { throw UsageError("--method must be langevin or minmax") }
         let activation: Activation
@@ -23,27 +23,25 @@ enum BayesKernels {
         let samples = try options.integer("samples", default: 12_000, in: 2...10_000_000)
         let iterations = try options.integer("iterations", default: 700, in: 2...1_000_000)
         let seed = try options.integer("seed", default: 1, in: 0...Int.max)
-        let directory = options.value("digits") ?? "Tests/Fixtures/digits"
-        guard FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("X_train.npy")) else {
-            throw UsageError("--digits: no X_train.npy in '\(directory)'")
-        }
+        let directory: String
+        do { directory = try DigitsFixture.locate(explicit: options.value("data")) } catch let e as DigitsFixture.Missing { throw UsageError(e.description) }
         let data = try ANTKDataSet.npyDirectory(directory, train: 8, test: 2)
         let problem = try BayesProblem.normalized(inputKernel: data.inputKernel, trainCount: data.trainCount, labels: data.labels,
                                                   gamma: gamma, ridge: 1 / beta, depth: depth, activation: activation)
-        LinearAlgebra.setThreadCount(1)
-        let series: [[[Double]]]
+        let series: [[[Double]]] = try LinearAlgebra.withThreadCount(1) {
         if method == "langevin" {
             var s = LangevinSettings()
             s.width = width; s.timeStep = 0.05; s.burnInTime = 60; s.measuredTime = Double(time); s.seed = UInt64(seed)
             let run = try LangevinNetwork(problem: problem, settings: s).run()
             if let failure = run.failure { throw CommandFailure(message: "Langevin: \(failure)", standardOutput: "") }
-            series = run.kernelSeries
+            return run.kernelSeries
         } else {
             var s = MinMaxSettings()
             s.samples = samples; s.burnIn = iterations / 2; s.measured = iterations - iterations / 2; s.seed = UInt64(seed)
             let run = MinMaxSolver(problem: problem, settings: s).run()
             if let failure = run.failure { throw CommandFailure(message: "min-max: \(failure)", standardOutput: "") }
-            series = run.kernelSeries
+            return run.kernelSeries
+        }
         }
         let pa = problem.pointCount
         var fields: [(String, JSONValue)] = [("method", .string(method)), ("activation", .string(activation.rawValue)),

@@ -4,7 +4,7 @@ import Simulation
 import Studies
 import Core
 
-/// `verify minmax-step`: wall time of single min-max iterations on the benchmark problem of BENCHMARKS.md
+/// `verify minmax-step`: wall time of single min-max iterations on the benchmark problem
 /// (P points, deterministic inputs shared with bench/minmax_step.py).
 enum MinMaxStepBenchmark {
     static func run(_ arguments: [String]) throws -> String {
@@ -18,7 +18,10 @@ enum MinMaxStepBenchmark {
         let problem = try BenchmarkData.problem(points: p, depth: depth, activation: activation)
         // As in `verify bayes`: single-threaded BLAS calls, run in parallel over the solver's fixed
         // sample chunks (no nested BLAS threads inside the chunk threads).
-        LinearAlgebra.setThreadCount(1)
+        return try LinearAlgebra.withThreadCount(1) { try measure(problem: problem, p: p, depth: depth, samples: samples, repeats: repeats, activation: activation) }
+    }
+
+    static func measure(problem: BayesProblem, p: Int, depth: Int, samples: Int, repeats: Int, activation: Activation) throws -> String {
         var settings = MinMaxSettings()
         settings.samples = samples
         // As the NumPy peer: start at Phi^l = C, no gamma^2 continuation (the cost of a step depends on neither).

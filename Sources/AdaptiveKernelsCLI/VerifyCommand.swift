@@ -11,30 +11,38 @@ enum VerifyCommand {
                                        usage: usage, run: run)
 
     static let usage = """
-    usage: adaptive-kernels verify bayes [--quick | --smoke] [--seed S] [--format table|json] [--digits DIR] [--case TEXT]
+    usage: adaptive-kernels verify bayes [--quick | --smoke] [--seed S] [--format table|json] [--data DIR] [--case TEXT]
+                                         [--perturb-exact R]
            adaptive-kernels verify minmax-step [--points P] [--depth L] [--samples N] [--activation A] [--repeat R]
            adaptive-kernels verify minmax-trace [--gamma G] [--beta B] [--depth L] [--samples N] [--iterations T] [--every K] [--seed S]
            adaptive-kernels verify bayes-kernels [--method langevin|minmax] [--activation A] [--gamma G] [--beta B] [--depth L]
-                                                 [--width N] [--time T] [--samples N] [--iterations T] [--seed S] [--digits DIR]
+                                                 [--width N] [--time T] [--samples N] [--iterations T] [--seed S] [--data DIR]
       bayes: min-max aNBK solver (Algorithm 1, importance sampling) and finite-width Langevin networks
         (widths 256..2048, extrapolated in 1/N) against the certified exact overlaps, a direct general-C
-        saddle, and each other for ReLU/tanh (notes/verify-bayes.md). Each case passes when the
-        difference is within k combined standard errors (Student t, 19 dof, p = 0.002 per case, Bonferroni
-        over entries) plus the stated systematic bounds.
-        --quick: a reduced plan (about 2 CPU-minutes); --smoke: toy sizes, seconds (pipeline check).
-        --digits DIR: the digits subset (X_train.npy, y_train.npy, X_test.npy, y_test.npy; default
-        Tests/Fixtures/digits when present) for the ReLU/tanh cases, first 8 training and 2 test points.
+        saddle, and each other for ReLU/tanh (notes/verify-bayes.md). Every case ends pass, fail or
+        inconclusive: pass when the difference is within k combined standard errors plus the stated
+        systematic bounds, k the Student t quantile (the estimates' degrees of freedom) at the
+        family-wise false-alarm rate 0.01 split over the reported cases (Bonferroni; also over the
+        entries a case tests at once); inconclusive when a run spent its budget (runs that drift are
+        rerun with a doubled budget first) before its stationarity test passed: no comparison is made.
+        --quick: a reduced plan (at most about 2 CPU-minutes); --smoke: toy sizes, seconds (pipeline check).
+        --data DIR: the digits subset (X_train.npy, y_train.npy, X_test.npy, y_test.npy) for the ReLU/tanh
+        cases, first 8 training and 2 test points; default: the package's Tests/Fixtures/digits, found
+        from the executable's or the source tree's location (not the working directory); missing: exit 2.
         --case TEXT: run only the cases whose name contains TEXT (case-insensitive); seeds are those of
-        the whole plan, so a selected case reproduces its full-plan result. No match: exit status 2.
-        Exit status 3 if any case fails.
+        the whole plan (the Bonferroni family is the reported cases). No match: exit status 2.
+        --perturb-exact R: multiply every exact reference value by (1 + R) before comparing (a power
+        check: R = 0.05 must make every case with a nonzero exact value fail; the JSON gives each case's
+        smallest detectable R, and why a case cannot detect it).
+        Exit status 0 all pass, 3 any case fails, 4 some inconclusive and none fails.
       minmax-step: time one min-max iteration (benchmark; bench/minmax_step.py).
       minmax-trace: c_L at every K-th iteration of one min-max run, whitened linear problem (P = 3), from
         the lazy start (relaxation time for the burn-in).
       bayes-kernels: mean kernels Phi^1..Phi^L (JSON) of one Langevin run (width N, measured time T) or
         one min-max run (n samples, T iterations, the second half averaged) on the digits subset.
-           adaptive-kernels verify all [--quick] [--seed S] [--format table|json]
-      all: both verifiers with the same seed; one report (JSON: both case lists in "cases");
-        exit status 3 if any case of either fails.
+           adaptive-kernels verify all [--quick] [--seed S] [--format table|json] [--data DIR] [--perturb-exact R]
+      all: both verifiers with the same seed; one report (the aNTK cases, then the Bayesian ones;
+        each plan keeps its own family, so the false-alarm rate is the sum, 0.02); exit status as above.
 
     """ + VerifyANTKCommand.usage
 
@@ -63,126 +71,195 @@ enum VerifyCommand {
     }
 }
 
-enum VerifyBayes {
-    static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["seed", "format", "digits", "case"], switches: ["quick", "smoke"])
-        let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
-        var seed: UInt64 = 1
+/// Options shared by `verify bayes`, `verify antk` and `verify all`.
+struct VerifyOptions {
+    var seed: UInt64 = 1
+    var json = false
+    var perturbation = 0.0
+    var perturbationText = "0"
+    /// The digits directory (explicit --data, else the package fixture).
+    var dataDirectory: String? = nil
+
+    static let valued: Set<String> = ["seed", "format", "data", "perturb-exact"]
+
+    /// Parses the shared options; `needsData`: locate the digits fixture (an error names the missing file).
+    init(_ options: ParsedArguments, needsData: Bool) throws {
         if let text = options.value("seed") {
             guard let value = UInt64(text) else { throw UsageError("--seed must be a non-negative integer (got '\(text)')") }
             seed = value
         }
-        guard !(options.has("quick") && options.has("smoke")) else { throw UsageError("--quick and --smoke exclude each other") }
-        var plan = options.has("smoke") ? BayesVerification.Plan.smoke(seed: seed)
-            : options.has("quick") ? BayesVerification.Plan.quick(seed: seed) : BayesVerification.Plan.full(seed: seed)
-        if let directory = options.value("digits") {
-            guard FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("X_train.npy")) else {
-                throw UsageError("--digits: no X_train.npy in '\(directory)'")
-            }
-            plan.digitsDirectory = directory
-        } else if !options.has("smoke"), FileManager.default.fileExists(atPath: "Tests/Fixtures/digits/X_train.npy") {
-            plan.digitsDirectory = "Tests/Fixtures/digits"
+        json = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table) == .json
+        if let text = options.value("perturb-exact") {
+            let r: BigRational
+            do { r = try BigRational(parsing: text) } catch { throw UsageError("--perturb-exact: '\(text)' is not a number") }
+            guard r > BigRational(-1), r < BigRational(1) else { throw UsageError("--perturb-exact must lie in (-1, 1) (got '\(text)')") }
+            perturbation = r.doubleApproximation
+            perturbationText = VerifyOptions.exactDecimal(r)
         }
+        if needsData || options.value("data") != nil {
+            do { dataDirectory = try DigitsFixture.locate(explicit: options.value("data")) } catch let e as DigitsFixture.Missing {
+                throw UsageError(e.description)
+            }
+        }
+    }
+
+    /// The exact decimal of r when it terminates, else "p/q".
+    static func exactDecimal(_ r: BigRational) -> String {
+        var scaled = r, digits = 0
+        while !scaled.isInteger, digits < 60 { scaled = scaled * BigRational(10); digits += 1 }
+        guard scaled.isInteger else { return r.description }
+        var text = scaled.numerator.description
+        let negative = text.hasPrefix("-")
+        if negative { text.removeFirst() }
+        if digits > 0 {
+            if text.count <= digits { text = String(repeating: "0", count: digits - text.count + 1) + text }
+            text.insert(".", at: text.index(text.endIndex, offsetBy: -digits))
+        }
+        return (negative ? "-" : "") + text
+    }
+}
+
+enum VerifyBayes {
+    /// The report of the plan selected by `arguments` (no rendering).
+    static func report(_ arguments: [String]) throws -> VerificationReport {
+        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["case"]), switches: ["quick", "smoke"])
+        guard !(options.has("quick") && options.has("smoke")) else { throw UsageError("--quick and --smoke exclude each other") }
+        let common = try VerifyOptions(options, needsData: !options.has("smoke"))
+        let planName = options.has("smoke") ? "smoke" : options.has("quick") ? "quick" : "full"
+        var plan = options.has("smoke") ? BayesVerification.Plan.smoke(seed: common.seed)
+            : options.has("quick") ? BayesVerification.Plan.quick(seed: common.seed) : BayesVerification.Plan.full(seed: common.seed)
+        plan.digitsDirectory = common.dataDirectory
         if let filter = options.value("case") {
             guard !filter.isEmpty else { throw UsageError("--case needs a non-empty text") }
             plan.caseFilter = filter
         }
         let progress = VerifyCommand.progressReporter()
-        LinearAlgebra.setThreadCount(1)
-        let cases = try BayesVerification(plan: plan).run(progress: progress)
-        if cases.isEmpty { throw UsageError("--case '\(plan.caseFilter ?? "")' matches no case of the \(options.has("smoke") ? "smoke" : options.has("quick") ? "quick" : "full") plan") }
+        let cases = try LinearAlgebra.withThreadCount(1) { try BayesVerification(plan: plan).run(progress: progress) }
+        if cases.isEmpty { throw UsageError("--case '\(plan.caseFilter ?? "")' matches no case of the \(planName) plan") }
         if progress != nil { FileHandle.standardError.write("\r\(String(repeating: " ", count: 100))\r".data(using: .utf8)!) }
-        let output = format == .json ? VerificationReport.json(cases).serialized() + "\n" : VerificationReport.table(cases, seed: seed, plan: options.has("smoke") ? "smoke" : options.has("quick") ? "quick" : "full")
-        let failed = cases.filter { !$0.pass }
-        if !failed.isEmpty {
-            throw CommandFailure(message: "\(failed.count) of \(cases.count) verification cases failed: " + failed.map(\.name).joined(separator: "; "),
-                                 standardOutput: output)
-        }
-        return output
+        return VerificationReport(plan: "bayes --\(planName)", seed: common.seed, cases: cases,
+                                  perturbExact: common.perturbation, perturbExactText: common.perturbationText)
+    }
+
+    static func run(_ arguments: [String]) throws -> String {
+        let report = try report(arguments)
+        let json = try VerifyOptions(try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["case"]), switches: ["quick", "smoke"]), needsData: false).json
+        let title = "Bayesian verifier (notes/verify-bayes.md): exact theory vs min-max (Algorithm 1) vs Langevin networks (N -> inf)"
+        return try VerificationRendering.finish(report, command: "verify bayes", json: json, title: title)
     }
 }
 
-/// Table and JSON renderings of verification cases.
-enum VerificationReport {
-    static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "—" }
+/// Table and JSON renderings of a `VerificationReport` (output contract "adaptive-kernels/2"), and the exit status.
+enum VerificationRendering {
+    /// Decimal string with 17 significant digits (round-trips the double).
+    static func decimal(_ x: Double) -> String { x == 0 ? "0" : String(format: "%.17g", x) }
 
-    static func text(_ e: Estimate?) -> String {
-        guard let e else { return "—" }
-        guard e.value.isFinite else { return "—" }
-        var s = String(format: "%.6g ± %.2g", e.value, e.standardError)
-        if e.systematic > 0 { s += String(format: " (+sys %.2g)", e.systematic) }
+    static func short(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "-" }
+
+    static func approximate(_ x: Double?) -> JSONValue {
+        guard let x, x.isFinite else { return .null }
+        return .object([("value", .string(decimal(x))), ("float", .number(x)), ("kind", .string("approximate"))])
+    }
+
+    static func estimated(_ e: Estimate) -> JSONValue {
+        guard e.value.isFinite, e.standardError.isFinite, e.systematic.isFinite else { return .null }
+        return .object([("value", .string(decimal(e.value))), ("float", .number(e.value)), ("kind", .string("estimated")),
+                        ("standard_error", .string(decimal(e.standardError))), ("systematic", .string(decimal(e.systematic))),
+                        ("degrees_of_freedom", .integer(e.degreesOfFreedom))])
+    }
+
+    static func optionalDecimal(_ x: Double?) -> JSONValue {
+        guard let x, x.isFinite else { return .null }
+        return .string(decimal(x))
+    }
+
+    static func caseJSON(_ c: VerificationCase) -> JSONValue {
+        .object([
+            ("name", .string(c.name)),
+            ("group", .string(c.group)),
+            ("verdict", .string(c.verdict.rawValue)),
+            ("comparison", .string(c.comparison.rawValue)),
+            ("exact", approximate(c.exact)),
+            ("reference", c.exact == nil ? .null : approximate(c.reference)),
+            ("estimates", .object(c.estimates.map { ($0.name, estimated($0.estimate)) })),
+            ("tolerance", optionalDecimal(c.tolerance)),
+            ("k", optionalDecimal(c.k)),
+            ("comparisons", .integer(c.comparisons)),
+            ("distance", optionalDecimal(c.distance)),
+            ("smallest_detectable_perturbation", optionalDecimal(c.smallestDetectablePerturbation)),
+            ("perturbation_note", c.perturbationNote.map { .string($0) } ?? .null),
+            ("unconverged", c.unconverged.map { .string($0) } ?? .null),
+            ("note", .string(c.note)),
+        ])
+    }
+
+    static func json(_ report: VerificationReport, command: String) -> JSONValue {
+        .object([
+            ("schema", .string("adaptive-kernels/2")),
+            ("version", .string(AdaptiveKernelsCommandLine.version)),
+            ("command", .string(command)),
+            ("plans", .array(report.plans.map { .string($0) })),
+            ("seed", .integer(Int(clamping: report.seed))),
+            ("perturb_exact", .string(report.perturbExactText)),
+            ("false_alarm_rate", .string(decimal(report.falseAlarmRate))),
+            ("verdict", .string(report.verdict.rawValue)),
+            ("summary", .object([("pass", .integer(report.summary.pass)), ("fail", .integer(report.summary.fail)),
+                                 ("inconclusive", .integer(report.summary.inconclusive))])),
+            ("cases", .array(report.cases.map(caseJSON))),
+        ])
+    }
+
+    static func cell(_ e: Estimate) -> String {
+        guard e.value.isFinite else { return "-" }
+        var s = String(format: "%.10g ± %.2g", e.value, e.standardError)
+        if e.systematic > 0 { s += String(format: " +sys %.2g", e.systematic) }
         return s
     }
 
-    static func table(_ cases: [VerificationCase], seed: UInt64, plan: String) -> String {
-        var lines = ["Bayesian verifier (notes/verify-bayes.md): exact theory vs min-max (Algorithm 1) vs Langevin networks (N -> inf)",
-                     "seed \(seed), \(plan) plan; errors: 1 standard error (20 batch means) + systematic bounds; tolerance = k se + systematic, k = Student t(19) at p = 0.002 per case (\(String(format: "%.2f", VerificationCase.standardErrors())))",
-                     ""]
-        let rows = cases.map { c -> [String] in
-            let mm = c.estimates.first(where: { $0.name == "minmax" })?.estimate
-            let lv = c.estimates.first(where: { $0.name == "langevin" })?.estimate
-            return [c.name, c.exact.map(number) ?? "—", text(mm), text(lv), number(c.tolerance), c.pass ? "pass" : "FAIL"]
+    static func table(_ report: VerificationReport, title: String) -> String {
+        var lines = [title, "plans \(report.plans.joined(separator: ", ")), seed \(report.seed)"
+                     + (report.perturbExact != 0 ? ", every exact value multiplied by (1 + \(report.perturbExactText))" : ""), ""]
+        for c in report.cases {
+            let verdict = c.verdict == .pass ? "pass" : c.verdict == .fail ? "FAIL" : "INCONCLUSIVE"
+            lines.append("[\(verdict)] \(c.name)")
+            var parts: [String] = []
+            if let exact = c.exact { parts.append("exact " + short(exact) + (report.perturbExact != 0 ? " (reference \(short(c.reference)))" : "")) }
+            parts += c.estimates.map { "\($0.name) \(cell($0.estimate))" }
+            parts.append(String(format: "|diff| %@, tolerance %@ (k = %.2f)", short(c.distance), short(c.tolerance), c.k))
+            if c.comparison == .differsFromExact { parts.append("must differ") }
+            lines.append("    " + parts.joined(separator: " | "))
+            if let u = c.unconverged { lines.append("    not converged: " + u) }
+            if !c.note.isEmpty { lines.append("    " + c.note) }
         }
-        let header = ["case", "exact", "min-max ± err", "Langevin(N->inf) ± err", "tolerance", "verdict"]
-        let widths = (0..<header.count).map { i in ([header] + rows).map { $0[i].count }.max()! }
-        func format(_ row: [String]) -> String {
-            row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-        }
-        lines.append(format(header))
-        lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
-        lines += rows.map(format)
         lines.append("")
-        for c in cases where !c.note.isEmpty { lines.append("- \(c.name): \(c.note)") }
-        let failed = cases.filter { !$0.pass }.count
-        lines.append("")
-        lines.append(failed == 0 ? "all \(cases.count) cases pass" : "\(failed) of \(cases.count) cases FAIL")
+        lines.append("\(report.summary.pass) pass, \(report.summary.fail) fail, \(report.summary.inconclusive) inconclusive of \(report.cases.count) cases: \(report.verdict.rawValue)")
+        lines.append(String(format: "family-wise false-alarm rate %@ (two-sided; Bonferroni over each plan's cases and over the entries a case tests at once; tolerance = k se + systematic, k the Student t quantile for the estimates' degrees of freedom)", decimal(report.falseAlarmRate)))
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func json(_ cases: [VerificationCase]) -> JSONValue {
-        .object([("cases", .array(cases.map { c in
-            .object([
-                ("name", .string(c.name)),
-                ("exact", c.exact.map { JSONValue.number($0) } ?? .null),
-                ("estimates", .object(c.estimates.map { e in
-                    (e.name, .object([("value", .number(e.estimate.value)), ("standard_error", .number(e.estimate.standardError)),
-                                      ("systematic", .number(e.estimate.systematic))]))
-                })),
-                ("tolerance", .number(c.tolerance)),
-                ("pass", .bool(c.pass)),
-                ("note", .string(c.note)),
-            ])
-        }))])
+    /// The rendered report; a report that does not pass is thrown as a CommandFailure (exit 3 or 4) carrying it.
+    static func finish(_ report: VerificationReport, command: String, json: Bool, title: String) throws -> String {
+        let output = json ? VerificationRendering.json(report, command: command).serialized() + "\n" : table(report, title: title)
+        guard report.verdict == .pass else {
+            let failed = report.cases.filter { $0.verdict == .fail }.map(\.name)
+            let message = report.verdict == .fail
+                ? "\(command): \(failed.count) of \(report.cases.count) cases failed: " + failed.joined(separator: "; ")
+                : "\(command): \(report.summary.inconclusive) of \(report.cases.count) cases inconclusive (a run did not reach stationarity), none failed"
+            throw CommandFailure(message: message, standardOutput: output, exitCode: report.exitStatus)
+        }
+        return output
     }
 }
 
 /// `verify all`: the aNTK and Bayesian verifiers in one run and one report.
 enum VerifyAll {
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["seed", "format"], switches: ["quick"])
-        let json = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table) == .json
-        var outputs: [String] = []
-        var failures: [String] = []
-        for (name, side) in [("antk", VerifyANTKCommand.run), ("bayes", VerifyBayes.run)] as [(String, ([String]) throws -> String)] {
-            do { outputs.append(try side(arguments)) } catch let failure as CommandFailure {
-                outputs.append(failure.standardOutput)
-                failures.append("\(name): \(failure.message)")
-            }
-        }
-        let report: String
-        if json {
-            // Both reports are {"cases": [...]}: concatenate the case lists.
-            let lists = try outputs.map { text -> [Any] in
-                guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                      let cases = object["cases"] as? [Any] else { throw CommandFailure(message: "verify all: malformed report", standardOutput: text) }
-                return cases
-            }
-            let data = try JSONSerialization.data(withJSONObject: ["cases": lists.flatMap { $0 }], options: [.prettyPrinted, .sortedKeys])
-            report = String(decoding: data, as: UTF8.self) + "\n"
-        } else {
-            report = outputs.joined(separator: "\n")
-        }
-        if !failures.isEmpty { throw CommandFailure(message: failures.joined(separator: "; "), standardOutput: report) }
-        return report
+        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued, switches: ["quick"])
+        let common = try VerifyOptions(options, needsData: true)
+        let antk = try VerifyANTKCommand.report(arguments)
+        let bayes = try VerifyBayes.report(arguments)
+        let report = VerificationReport.concatenated([antk, bayes])
+        return try VerificationRendering.finish(report, command: "verify all", json: common.json,
+                                                title: "aNTK and Bayesian verifiers (notes/verify-antk.md, notes/verify-bayes.md)")
     }
 }

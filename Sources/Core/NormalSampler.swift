@@ -8,8 +8,12 @@ import Numerics
 public enum NormalSampler {
     public static let chunks = 16
 
-    /// A seed derived deterministically from a base seed and a list of stream indices (SplitMix64 mixing).
-    public static func derive(_ seed: UInt64, _ parts: UInt64...) -> UInt64 {
+    /// A seed derived deterministically from a base seed and a list of stream indices (SplitMix64
+    /// mixing): the project's one seed derivation (every run of a verification plan draws its seed here).
+    public static func derive(_ seed: UInt64, _ parts: UInt64...) -> UInt64 { derive(seed, parts) }
+
+    /// `derive` with the stream indices as an array (signed indices are taken bit for bit).
+    public static func derive(_ seed: UInt64, _ parts: [UInt64]) -> UInt64 {
         var generator = SeededGenerator(seed: seed)
         var value = generator.next()
         for part in parts {
@@ -33,6 +37,13 @@ public enum NormalSampler {
         }
         // Same chunks either way: small buffers are not worth waking threads for.
         if count < parallelThreshold { for chunk in 0..<chunks { body(chunk) } } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: body) }
+    }
+
+    /// `count` i.i.d. N(0, 1) draws for `seed` (the same chunked streams as `fill`).
+    public static func vector(_ count: Int, seed: UInt64) -> [Double] {
+        var out = [Double](repeating: 0, count: count)
+        out.withUnsafeMutableBufferPointer { fill($0, seed: seed) }
+        return out
     }
 
     static let parallelThreshold = 1 << 15

@@ -228,7 +228,9 @@ final class VerifyCommandTests: XCTestCase {
                           ["verify", "bayes", "--quick", "--smoke"], ["verify", "bayes", "--bogus"],
                           ["verify", "minmax-step", "--activation", "softplus"],
                           ["verify", "bayes", "--smoke", "--case", "no such case"], ["verify", "bayes", "--smoke", "--case", ""],
-                          ["verify", "minmax-trace", "--gamma", "-1"]] {
+                          ["verify", "minmax-trace", "--gamma", "-1"], ["verify", "bayes", "--smoke", "--perturb-exact", "x"],
+                          ["verify", "bayes", "--smoke", "--perturb-exact", "1"], ["verify", "bayes", "--smoke", "--data", "/nonexistent"],
+                          ["verify", "bayes", "--smoke", "--digits", "Tests/Fixtures/digits"]] {
             let result = AdaptiveKernelsCommandLine.run(arguments)
             XCTAssertEqual(result.exitCode, 2, "\(arguments)")
             XCTAssertEqual(result.standardOutput, "", "\(arguments)")
@@ -242,12 +244,25 @@ final class VerifyCommandTests: XCTestCase {
         let json = try JSONSerialization.jsonObject(with: Data(first.standardOutput.utf8)) as! [String: Any]
         let cases = json["cases"] as! [[String: Any]]
         XCTAssertGreaterThanOrEqual(cases.count, 8)
+        XCTAssertEqual(json["schema"] as? String, "adaptive-kernels/2")
+        XCTAssertEqual(json["command"] as? String, "verify bayes")
+        XCTAssertEqual(json["verdict"] as? String, "pass")
+        XCTAssertEqual(json["false_alarm_rate"] as? String, "0.01")
+        XCTAssertEqual(json["perturb_exact"] as? String, "0")
+        XCTAssertEqual((json["summary"] as? [String: Int])?["pass"], cases.count)
         for c in cases {
             XCTAssertNotNil(c["name"] as? String)
-            XCTAssertNotNil(c["estimates"] as? [String: Any])
-            XCTAssertNotNil(c["tolerance"] as? Double)
-            XCTAssertEqual(c["pass"] as? Bool, true, "\(c)")
-            XCTAssertTrue(c["exact"] is Double || c["exact"] is NSNull)
+            XCTAssertNotNil(c["group"] as? String)
+            let estimates = try XCTUnwrap(c["estimates"] as? [String: [String: Any]])
+            for (_, e) in estimates {
+                XCTAssertEqual(e["kind"] as? String, "estimated")
+                let value = try XCTUnwrap(Double(try XCTUnwrap(e["value"] as? String))), float = try XCTUnwrap(e["float"] as? Double)
+                XCTAssertEqual(value, float, accuracy: 1e-15 * abs(value))   // (Foundation's JSON parser may differ by an ulp)
+                XCTAssertNotNil(Double(try XCTUnwrap(e["standard_error"] as? String)))
+            }
+            XCTAssertNotNil(Double(try XCTUnwrap(c["tolerance"] as? String)))
+            XCTAssertEqual(c["verdict"] as? String, "pass", "\(c)")
+            XCTAssertTrue(c["exact"] is [String: Any] || c["exact"] is NSNull)
         }
         let second = AdaptiveKernelsCommandLine.run(["verify", "bayes", "--smoke", "--seed", "1", "--format", "json"])
         XCTAssertEqual(first.standardOutput, second.standardOutput)
@@ -258,7 +273,10 @@ final class VerifyCommandTests: XCTestCase {
         let selected = (try JSONSerialization.jsonObject(with: Data(filtered.standardOutput.utf8)) as! [String: Any])["cases"] as! [[String: Any]]
         XCTAssertEqual(selected.map { $0["name"] as! String }, ["minmax linear general-C test prediction"])
         let same = cases.first { ($0["name"] as? String) == "minmax linear general-C test prediction" }!
-        XCTAssertEqual(NSDictionary(dictionary: selected[0]), NSDictionary(dictionary: same))
+        // Same estimates and exact value; the tolerance differs (the Bonferroni family is the reported cases).
+        for key in ["estimates", "exact", "name", "group"] {
+            XCTAssertEqual(NSDictionary(dictionary: ["k": selected[0][key] ?? NSNull()]), NSDictionary(dictionary: ["k": same[key] ?? NSNull()]), key)
+        }
     }
 
     func testMinMaxTracePrintsEveryKthIteration() {
@@ -270,14 +288,48 @@ final class VerifyCommandTests: XCTestCase {
         XCTAssertTrue(lines.dropFirst().allSatisfy { Double($0.split(separator: " ")[1]).map { $0 > 0 } ?? false })
     }
 
-    func testReportTableMarksFailures() {
+    /// The three outcomes reach the table, the JSON and the exit status (0 / 3 / 4) of a verify command.
+    func testReportRenderingAndExitStatus() throws {
         let ok = VerificationCase.against(exact: 1, name: "a", measured: .init(name: "minmax", estimate: Estimate(value: 1.001, standardError: 0.001)), failure: nil)
         let bad = VerificationCase.against(exact: 1, name: "b", measured: .init(name: "langevin", estimate: Estimate(value: 1.1, standardError: 0.001)), failure: nil)
         let stuck = VerificationCase.against(exact: 1, name: "c", measured: .init(name: "minmax", estimate: Estimate(value: 1, standardError: 0.1)), failure: "drift")
-        XCTAssertTrue(ok.pass); XCTAssertFalse(bad.pass); XCTAssertFalse(stuck.pass)
-        let table = VerificationReport.table([ok, bad, stuck], seed: 1, plan: "test")
-        XCTAssertTrue(table.contains("verdict"))
-        XCTAssertTrue(table.contains("2 of 3 cases FAIL"))
-        XCTAssertTrue(table.contains("NOT CONVERGED: drift"))
+        func status(_ cases: [VerificationCase]) -> (Int32, String) {
+            let report = VerificationReport(plan: "test", seed: 1, cases: cases)
+            do { return (0, try VerificationRendering.finish(report, command: "verify test", json: false, title: "t")) } catch let f as CommandFailure {
+                return (f.exitCode, f.standardOutput)
+            } catch { return (-1, "") }
+        }
+        XCTAssertEqual(status([ok]).0, 0)
+        let (failed, table) = status([ok, bad, stuck])
+        XCTAssertEqual(failed, 3)
+        XCTAssertTrue(table.contains("[FAIL] b"))
+        XCTAssertTrue(table.contains("[INCONCLUSIVE] c"))
+        XCTAssertTrue(table.contains("not converged: drift"))
+        XCTAssertTrue(table.contains("1 pass, 1 fail, 1 inconclusive of 3 cases: fail"))
+        XCTAssertTrue(table.contains("family-wise false-alarm rate 0.01"))
+        XCTAssertEqual(status([ok, stuck]).0, 4)
+        let json = VerificationRendering.json(VerificationReport(plan: "test", seed: 1, cases: [ok, stuck]), command: "verify test").serialized()
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        XCTAssertEqual(Array((object.keys)).count, 10)
+        XCTAssertTrue(json.hasPrefix("{\n  \"schema\": \"adaptive-kernels/2\",\n  \"version\""))
+        XCTAssertEqual(object["verdict"] as? String, "inconclusive")
+        XCTAssertEqual((object["cases"] as? [[String: Any]])?.map { $0["verdict"] as? String }, ["pass", "inconclusive"])
+    }
+
+    /// --perturb-exact 0.05 flips the smoke plan's whitened min-max case (exact reference) to fail, exit 3;
+    /// the same case passes unperturbed.
+    func testPerturbExactFlipsAnExactCase() throws {
+        let arguments = ["verify", "bayes", "--smoke", "--seed", "2", "--format", "json", "--case", "whitened c_L (gamma=1"]
+        let plain = AdaptiveKernelsCommandLine.run(arguments)
+        XCTAssertEqual(plain.exitCode, 0, plain.standardError)
+        let perturbed = AdaptiveKernelsCommandLine.run(arguments + ["--perturb-exact", "1/20"])
+        XCTAssertEqual(perturbed.exitCode, 3, perturbed.standardError)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(perturbed.standardOutput.utf8)) as? [String: Any])
+        XCTAssertEqual(object["perturb_exact"] as? String, "0.05")
+        let c = try XCTUnwrap((object["cases"] as? [[String: Any]])?.first)
+        XCTAssertEqual(c["verdict"] as? String, "fail")
+        let exact = try XCTUnwrap(Double(try XCTUnwrap((c["exact"] as? [String: Any])?["value"] as? String)))
+        let reference = try XCTUnwrap(Double(try XCTUnwrap((c["reference"] as? [String: Any])?["value"] as? String)))
+        XCTAssertEqual(reference, exact * 1.05, accuracy: 1e-14 * exact)
     }
 }

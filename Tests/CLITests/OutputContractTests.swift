@@ -8,11 +8,6 @@ import Numerics
 /// (docs/output.md, docs/output-schema.json), and every CSV against its rule (snake_case header,
 /// numeric cells only).
 final class OutputContractTests: XCTestCase {
-    /// Verify plans whose reports are rendered on the verdicts branch; until it is merged they are
-    /// asserted NOT to conform yet, so this test fails (and says so) once they do: then delete
-    /// the entry.
-    static let awaitingVerdictsBranch: Set<String> = ["verify antk"]
-
     func run(_ arguments: [String]) -> CommandResult { AdaptiveKernelsCommandLine.run(arguments) }
 
     func assertConforms(_ arguments: [String], command: String, validator: OutputContractValidator,
@@ -20,11 +15,7 @@ final class OutputContractTests: XCTestCase {
         let result = run(arguments)
         XCTAssertTrue(exitCodes.contains(result.exitCode), "\(arguments): exit \(result.exitCode) \(result.standardError)", file: file, line: line)
         let problems = validator.violations(result.standardOutput, command: command)
-        if Self.awaitingVerdictsBranch.contains(command) {
-            XCTAssertFalse(problems.isEmpty, "\(command) now follows the contract: remove it from awaitingVerdictsBranch", file: file, line: line)
-        } else {
-            XCTAssertEqual(problems, [], "\(command): \(arguments.joined(separator: " "))", file: file, line: line)
-        }
+        XCTAssertEqual(problems, [], "\(command): \(arguments.joined(separator: " "))", file: file, line: line)
     }
 
     func testEveryCommandsJSONFollowsTheContract() throws {

@@ -21,7 +21,7 @@ final class LangevinTests: XCTestCase {
         let estimate = try LangevinEstimate.compute(problem: problem, widths: [48, 96], settings: Self.settings())
         XCTAssertTrue(estimate.converged, estimate.failure ?? "")
         let result = VerificationCase.against(exact: c, name: "c_L", measured: .init(name: "langevin", estimate: estimate.overlap), failure: estimate.failure)
-        XCTAssertTrue(result.pass, "\(estimate.overlap) vs \(c)")
+        XCTAssertEqual(result.verdict, .pass, "\(estimate.overlap) vs \(c)")
         XCTAssertLessThan(estimate.overlap.standardError + estimate.overlap.systematic, 0.1 * c)
     }
 
@@ -33,10 +33,10 @@ final class LangevinTests: XCTestCase {
         let langevin = try LangevinEstimate.compute(problem: problem, widths: [48, 96], settings: Self.settings())
         let overlap = VerificationCase.between(.init(name: "minmax", estimate: minMax.overlaps[0]), .init(name: "langevin", estimate: langevin.overlap),
                                                name: "overlap", failure: minMax.failure ?? langevin.failure)
-        XCTAssertTrue(overlap.pass, "\(minMax.overlaps[0]) vs \(langevin.overlap)")
+        XCTAssertEqual(overlap.verdict, .pass, "\(minMax.overlaps[0]) vs \(langevin.overlap)")
         let prediction = VerificationCase.between(.init(name: "minmax", estimate: minMax.predictions[0]), .init(name: "langevin", estimate: langevin.predictions[0]),
                                                   name: "prediction", failure: minMax.failure ?? langevin.failure)
-        XCTAssertTrue(prediction.pass, "\(minMax.predictions[0]) vs \(langevin.predictions[0])")
+        XCTAssertEqual(prediction.verdict, .pass, "\(minMax.predictions[0]) vs \(langevin.predictions[0])")
     }
 
     func testSameSeedSameChain() throws {

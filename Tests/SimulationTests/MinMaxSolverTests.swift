@@ -21,7 +21,7 @@ final class MinMaxSolverTests: XCTestCase {
         let estimate = MinMaxEstimate.compute(problem: problem, settings: Self.settings())
         XCTAssertTrue(estimate.converged, estimate.failure ?? "")
         let result = VerificationCase.against(exact: c, name: "c_L", measured: .init(name: "minmax", estimate: estimate.overlaps[1]), failure: estimate.failure)
-        XCTAssertTrue(result.pass, "\(estimate.overlaps[1]) vs \(c), tolerance \(result.tolerance)")
+        XCTAssertEqual(result.verdict, .pass, "\(estimate.overlaps[1]) vs \(c), tolerance \(result.tolerance)")
         // The error bar is informative: a relative error of at most a few percent.
         XCTAssertLessThan(estimate.overlaps[1].standardError, 0.02 * c)
         // Layer 1: c_1 = sqrt(c_2) for the whitened linear saddle.

@@ -17,11 +17,39 @@ final class StatisticsTests: XCTestCase {
     func testInverseWidthFitRecoversALine() {
         let widths = [64, 128, 256, 512]
         let values = widths.map { 2.5 - 7 / Double($0) }
-        let fit = InverseWidthFit(widths: widths, values: values, standardErrors: [0.01, 0.01, 0.01, 0.01])
-        XCTAssertEqual(fit.intercept, 2.5, accuracy: 1e-12)
+        let fit = InverseWidthFit(widths: widths, points: values.map { Estimate(value: $0, standardError: 0.01) })
+        XCTAssertEqual(fit.intercept.value, 2.5, accuracy: 1e-12)
         XCTAssertEqual(fit.slope, -7, accuracy: 1e-9)
         XCTAssertEqual(fit.reducedChiSquare, 0, accuracy: 1e-12)
-        XCTAssertGreaterThan(fit.interceptStandardError, 0.005) // extrapolating beyond the data widens the bar
+        XCTAssertGreaterThan(fit.intercept.standardError, 0.005) // extrapolating beyond the data widens the bar
+        XCTAssertEqual(fit.coefficients.reduce(0, +), 1, accuracy: 1e-12)
+    }
+
+    /// Two widths N and 2N: the fit is exact and the intercept is 2 O(2N) - O(N) (c = (-1, 2)), so by
+    /// hand se = sqrt(se_1^2 + 4 se_2^2), systematic = sys_1 + 2 sys_2, dof = the smaller of the two.
+    func testInverseWidthFitOfTwoWidthsByHand() {
+        let a = Estimate(value: 1.3, standardError: 0.03, systematic: 0.01, degreesOfFreedom: 4)
+        let b = Estimate(value: 1.2, standardError: 0.02, systematic: 0.005, degreesOfFreedom: 9)
+        let fit = InverseWidthFit(widths: [100, 200], points: [a, b])
+        XCTAssertEqual(fit.intercept.value, 2 * 1.2 - 1.3, accuracy: 1e-12)
+        XCTAssertEqual(fit.intercept.standardError, (0.03 * 0.03 + 4 * 0.02 * 0.02).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(fit.intercept.systematic, 0.01 + 2 * 0.005, accuracy: 1e-12)
+        XCTAssertEqual(fit.intercept.degreesOfFreedom, 4)
+        XCTAssertEqual(fit.coefficients[0], -1, accuracy: 1e-12)
+        XCTAssertEqual(fit.coefficients[1], 2, accuracy: 1e-12)
+        XCTAssertTrue(fit.reducedChiSquare.isNaN)
+    }
+
+    /// Mean over seeds: values 1, 3 (bounds 0.1, 0.2): mean 2, se = sd / sqrt(2) = 1, 1 dof, systematic the larger bound.
+    func testMeanOfIndependentRunsByHand() {
+        let m = Estimate.mean(ofIndependent: [.bounded(1, systematic: 0.1), .bounded(3, systematic: 0.2)])
+        XCTAssertEqual(m.value, 2)
+        XCTAssertEqual(m.standardError, 1, accuracy: 1e-12)
+        XCTAssertEqual(m.systematic, 0.2)
+        XCTAssertEqual(m.degreesOfFreedom, 1)
+        // Runs with their own standard errors: var/n + sum se_i^2 / n^2 = 0 + (0.3^2 + 0.4^2) / 4.
+        let s = Estimate.mean(ofIndependent: [Estimate(value: 5, standardError: 0.3), Estimate(value: 5, standardError: 0.4)])
+        XCTAssertEqual(s.standardError, 0.25, accuracy: 1e-12)
     }
 
     func testBatchMeansOfIndependentNoise() {

@@ -20,7 +20,7 @@ final class WeightSpaceTests: XCTestCase {
         let a = VerificationCase.NamedEstimate(name: "weights", estimate: Estimate(value: w.mean, standardError: w.standardError))
         let b = VerificationCase.NamedEstimate(name: "preactivations", estimate: pre.overlap)
         let check = VerificationCase.between(a, b, name: "same posterior", failure: pre.failure)
-        XCTAssertTrue(check.pass, "weights \(a.estimate) vs preactivations \(b.estimate), tolerance \(check.tolerance)")
+        XCTAssertEqual(check.verdict, .pass, "weights \(a.estimate) vs preactivations \(b.estimate), tolerance \(check.tolerance)")
         print("weight-space", a.estimate, "pre-activation", b.estimate, "drift", w.drift)
     }
 }

@@ -66,23 +66,51 @@ final class GradientFlowVerifyTests: XCTestCase {
 
     func testInverseWidthFitAndSeeds() {
         let widths = [64, 128, 256]
-        let points = widths.map { ANTKEstimate(2 + 3 / Double($0), error: 1e-6) }
-        let fit = ANTKEstimate.inverseWidth(widths, points)
+        let points = widths.map { Estimate.bounded(2 + 3 / Double($0), systematic: 1e-6) }
+        let fit = InverseWidthFit(widths: widths, points: points).intercept
         XCTAssertEqual(fit.value, 2, accuracy: 1e-9)
-        let s = ANTKEstimate.seeds([ANTKEstimate(1, error: 0), ANTKEstimate(3, error: 0)])
+        let s = Estimate.mean(ofIndependent: [.bounded(1, systematic: 0), .bounded(3, systematic: 0)])
         XCTAssertEqual(s.value, 2)
-        XCTAssertEqual(s.error, 1, accuracy: 1e-12)   // sd sqrt(2) / sqrt(2)
+        XCTAssertEqual(s.standardError, 1, accuracy: 1e-12)   // sd sqrt(2) / sqrt(2)
     }
 
+    /// The gradient-flow verdicts: k from Student t with the seeds' degrees of freedom; a run that did
+    /// not reach stationarity is inconclusive; the lambda = 0 control passes when it differs.
     func testCaseVerdicts() {
-        let ok = ANTKVerificationCase(name: "a", exact: 1, estimates: [("dmft", ANTKEstimate(1.02, error: 0.01))])
-        XCTAssertTrue(ok.passed)
-        let bad = ANTKVerificationCase(name: "b", exact: 1, estimates: [("dmft", ANTKEstimate(1.05, error: 0.01))])
-        XCTAssertFalse(bad.passed)
-        let notStationary = ANTKVerificationCase(name: "c", exact: 1, estimates: [("dmft", ANTKEstimate(1, error: 0.01))], stationary: false)
-        XCTAssertFalse(notStationary.passed)
-        let differs = ANTKVerificationCase(name: "d", exact: 0, estimates: [("dmft", ANTKEstimate(0.05, error: 0.01))], expectDifferent: true)
-        XCTAssertTrue(differs.passed)
+        let e = Estimate(value: 1.019, standardError: 0.001, systematic: 0.01, degreesOfFreedom: 2)
+        let ok = VerificationCase.against(exact: 1, name: "a", measured: .init(name: "dmft", estimate: e), failure: nil)
+        // t_2 at p = 0.01: sqrt(2 / (p (2 - p)) - 2) = 9.92484...
+        XCTAssertEqual(ok.k, 9.924843200918294, accuracy: 1e-9)
+        XCTAssertEqual(ok.verdict, .pass)                       // 0.019 <= 9.92 x 0.001 + 0.01
+        let bad = VerificationCase.against(exact: 1, name: "b", measured: .init(name: "dmft", estimate: Estimate.bounded(1.05, systematic: 0.01)), failure: nil)
+        XCTAssertEqual(bad.verdict, .fail)
+        let notStationary = VerificationCase.against(exact: 1, name: "c", measured: .init(name: "dmft", estimate: Estimate.bounded(3, systematic: 0.01)),
+                                                     failure: "budget spent")
+        XCTAssertEqual(notStationary.verdict, .inconclusive)
+        let differs = VerificationCase(name: "d", group: "identity", comparison: .differsFromExact, exact: 0,
+                                       estimates: [.init(name: "dmft", estimate: .bounded(0.05, systematic: 0.01))])
+        XCTAssertEqual(differs.verdict, .pass)
+        XCTAssertNotNil(differs.perturbationNote)               // exact 0: a relative perturbation cannot move it
+    }
+
+    /// The linear group at toy widths passes; with every exact value moved by 5% each case with a
+    /// nonzero exact value fails, and the collapse cases (exact 0) say why they cannot.
+    func testLinearGroupPassesAndPerturbationFails() throws {
+        var settings = ANTKVerifySettings.quick(seed: 2)
+        settings.widths = [32, 64]
+        settings.deepWidths = [32, 64]
+        settings.population = 64
+        settings.populationSeeds = 2
+        settings.caseGroup = "linear"
+        let cases = try ANTKVerifier(settings: settings).run()
+        XCTAssertEqual(cases.count, 12)
+        let plain = VerificationReport(plan: "antk", seed: 2, cases: cases)
+        XCTAssertEqual(plain.verdict, .pass, plain.cases.filter { $0.verdict != .pass }.map(\.name).joined(separator: "; "))
+        let perturbed = VerificationReport(plan: "antk", seed: 2, cases: cases, perturbExact: 0.05)
+        for c in perturbed.cases {
+            XCTAssertEqual(c.verdict, c.exact == 0 ? .pass : .fail, c.name)
+            if c.exact == 0 { XCTAssertNotNil(c.perturbationNote) } else { XCTAssertLessThan(c.smallestDetectablePerturbation!, 0.01, c.name) }
+        }
     }
 
     /// (GV17): the decay rate is read between the last check and the last one at or before 3/4 of its time;
@@ -109,7 +137,10 @@ final class GradientFlowVerifyTests: XCTestCase {
         settings.reluFlow = ANTKFlowSettings(timeStep: 0.05, maximumTime: 3, tolerance: 1e-8)
         let early = try ANTKVerifier(settings: settings).run()
         XCTAssertEqual(early.count, 2)
-        for c in early { XCTAssertFalse(c.stationary); XCTAssertFalse(c.passed) }
+        for c in early {
+            XCTAssertEqual(c.verdict, .inconclusive)            // never a pass, never a disagreement
+            XCTAssertTrue(c.unconverged?.contains("spent the budget t = 3") ?? false, c.unconverged ?? "")
+        }
         // A single early run: velocity far above the tolerance, finite positive rate, kink bound finite.
         let data = try ANTKDataSet.synthetic(train: 4, test: 3, dimension: 16, seed: 11)
         var pop = try ANTKPopulation(size: 64, data: data, gamma: 1, lambda: 0.5, activation: .relu, seed: 12)

@@ -17,7 +17,17 @@ public struct LangevinEstimate: Sendable {
     public var predictions: [Estimate]
     public var drift: Double
     public var failure: String?
+    /// True when the failure is the drift (stationarity) test, which a longer run can pass.
+    public var notStationary = false
+    /// Runs made (1 + restarts with a doubled budget) and the measured time of the last one.
+    public var attempts = 1
+    public var finalMeasuredTime = 0.0
     public var converged: Bool { failure == nil }
+
+    /// "; ..." for a case note when the budget had to be raised (empty otherwise).
+    public var budgetNote: String {
+        attempts > 1 ? String(format: "; Langevin stationary only after %d runs (budget doubled each time, last measured time %.0f)", attempts, finalMeasuredTime) : ""
+    }
 
     static func observables(_ problem: BayesProblem, _ run: LangevinRun, width: Int) -> (Estimate, [Estimate], Double) {
         let pa = problem.pointCount, p = problem.trainCount, L = problem.depth
@@ -36,8 +46,31 @@ public struct LangevinEstimate: Sendable {
         return (Estimate(value: o.mean, standardError: o.standardError), predictions, drift)
     }
 
+    /// Runs until the drift test (V18) passes or the budget is spent: chains that drift are rerun
+    /// from scratch (fresh seeds) with burn-in and measured time doubled, at most `attempts` runs.
     public static func compute(problem: BayesProblem, widths: [Int], settings: LangevinSettings, timeStepCheck: Bool = true,
-                               progress: ((String) -> Void)? = nil) throws -> LangevinEstimate {
+                               attempts: Int = 2, progress: ((String) -> Void)? = nil) throws -> LangevinEstimate {
+        var s = settings
+        var result = try computeOnce(problem: problem, widths: widths, settings: s, timeStepCheck: timeStepCheck, progress: progress)
+        var made = 1
+        while made < attempts, result.notStationary {
+            s.burnInTime *= 2
+            s.measuredTime *= 2
+            s.seed = NormalSampler.derive(settings.seed, 0x5EED, UInt64(made))
+            progress?("Langevin not stationary: rerun \(made + 1) with measured time \(s.measuredTime)")
+            result = try computeOnce(problem: problem, widths: widths, settings: s, timeStepCheck: timeStepCheck, progress: progress)
+            made += 1
+        }
+        result.attempts = made
+        result.finalMeasuredTime = s.measuredTime
+        if let f = result.failure, result.notStationary {
+            result.failure = f + String(format: " after %d runs (last budget: burn-in time %.0f, measured time %.0f)", made, s.burnInTime, s.measuredTime)
+        }
+        return result
+    }
+
+    static func computeOnce(problem: BayesProblem, widths: [Int], settings: LangevinSettings, timeStepCheck: Bool,
+                            progress: ((String) -> Void)?) throws -> LangevinEstimate {
         // The widths and the 2 dt chain are independent runs with their own seeds: they run concurrently
         // (each is deterministic for its seed, so the results do not depend on the scheduling).
         var jobs: [LangevinSettings] = widths.enumerated().map { index, width in
@@ -83,16 +116,19 @@ public struct LangevinEstimate: Sendable {
             }
         }
         let limit = BatchMeans.driftLimit(series: widths.count * (1 + problem.testCount))
+        var notStationary = false
         if failure == nil, drift > limit {
             failure = String(format: "chain not stationary: drift z = %.1f between halves (limit %.1f)", drift, limit)
+            notStationary = true
         }
         guard failure == nil, !results.isEmpty else {
-            return LangevinEstimate(perWidth: results, overlap: Estimate(value: .nan, standardError: .nan), predictions: [], drift: drift, failure: failure ?? "no widths")
+            return LangevinEstimate(perWidth: results, overlap: Estimate(value: .nan, standardError: .nan), predictions: [], drift: drift,
+                                    failure: failure ?? "no widths", notStationary: notStationary)
         }
         func extrapolate(_ values: [Estimate], bias: Double) -> Estimate {
-            if values.count == 1 { return Estimate(value: values[0].value, standardError: values[0].standardError, systematic: bias) }
-            let fit = InverseWidthFit(widths: results.map(\.width), values: values.map(\.value), standardErrors: values.map(\.standardError))
-            return Estimate(value: fit.intercept, standardError: fit.interceptStandardError, systematic: bias)
+            var e = values.count == 1 ? values[0] : InverseWidthFit(widths: results.map(\.width), points: values).intercept
+            e.systematic += bias
+            return e
         }
         let overlap = extrapolate(results.map(\.overlap), bias: stepBias.value)
         let predictions = (0..<problem.testCount).map { q in extrapolate(results.map { $0.predictions[q] }, bias: predictionBias[q]) }

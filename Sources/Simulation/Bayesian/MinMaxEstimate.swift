@@ -14,12 +14,47 @@ public struct MinMaxEstimate: Sendable {
     /// Largest drift z-score between the halves of the measured series (stationarity check, eq. V18).
     public var drift: Double
     public var failure: String?
+    /// True when the failure is the drift (stationarity) test, which a longer run can pass.
+    public var notStationary = false
+    /// Runs made (1 + restarts with a doubled budget) and the budget of the last one.
+    public var attempts = 1
+    public var finalBudget: (burnIn: Int, measured: Int) = (0, 0)
     public var converged: Bool { failure == nil }
+
+    /// "; ..." for a case note when the budget had to be raised (empty otherwise).
+    public var budgetNote: String {
+        attempts > 1 ? "; stationary only after \(attempts) runs (budget doubled each time, last burn-in \(finalBudget.burnIn), measured \(finalBudget.measured) iterations)" : ""
+    }
 
     public static let minimumEffectiveSamples = 100.0
 
-    public static func compute(problem: BayesProblem, settings: MinMaxSettings,
+    /// Runs until the drift test (V18) passes or the budget is spent: a run whose measured series
+    /// drift is repeated from scratch (fresh seed) with burn-in and measured iterations doubled, at
+    /// most `attempts` runs in all. A failure that a longer run cannot cure (degenerate importance
+    /// weights) is not retried.
+    public static func compute(problem: BayesProblem, settings: MinMaxSettings, attempts: Int = 3,
                                progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
+        var s = settings
+        var result = computeOnce(problem: problem, settings: s, progress: progress)
+        var made = 1
+        while made < attempts, result.notStationary {
+            s.burnIn *= 2
+            s.measured *= 2
+            s.seed = NormalSampler.derive(settings.seed, 0x5EED, UInt64(made))
+            progress?("min-max not stationary: rerun \(made + 1) with burn-in \(s.burnIn), measured \(s.measured)")
+            result = computeOnce(problem: problem, settings: s, progress: progress)
+            made += 1
+        }
+        result.attempts = made
+        result.finalBudget = (s.burnIn, s.measured)
+        if let f = result.failure, result.notStationary {
+            result.failure = f + " after \(made) runs (last budget: burn-in \(s.burnIn), measured \(s.measured) iterations)"
+        }
+        return result
+    }
+
+    static func computeOnce(problem: BayesProblem, settings: MinMaxSettings,
+                            progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
         var half = settings
         half.samples = max(2, settings.samples / 2)
         half.seed = NormalSampler.derive(settings.seed, 0xA1F)
@@ -63,12 +98,14 @@ public struct MinMaxEstimate: Sendable {
         let predictions = (0..<problem.testCount).map { extrapolate(coarse.predictionSeries[$0], fine.predictionSeries[$0]) }
         let ess = min(coarse.minimumESS, fine.minimumESS)
         let limit = BatchMeans.driftLimit(series: checked)
+        var notStationary = false
         if drift > limit {
             failure = String(format: "not stationary: drift z = %.1f between halves of the measured iterations (limit %.1f over %d series)", drift, limit, checked)
+            notStationary = true
         } else if ess < minimumEffectiveSamples {
             failure = String(format: "importance weights degenerate: effective sample size %.0f", ess)
         }
         return MinMaxEstimate(overlaps: overlaps, kernels: kernels, predictions: predictions, minimumESS: ess,
-                              gradientNorm: fine.finalGradientNorm, drift: drift, failure: failure)
+                              gradientNorm: fine.finalGradientNorm, drift: drift, failure: failure, notStationary: notStationary)
     }
 }

@@ -39,7 +39,7 @@ public struct ANTKDataSet: Sendable {
 
     public var count: Int { trainCount + testCount }
 
-    /// C = X X^T / D over all n points (n x n); its training block is the input kernel C of notes/theory-overview.md (T1).
+    /// C = X X^T / D over all n points (n x n); its training block is the input kernel of the theory.
     public var inputKernel: [Double] {
         var c = [Double](repeating: 0, count: count * count)
         LinearAlgebra.flowProduct(inputs, transposeA: false, inputs, transposeB: true, m: count, k: dimension, n: count,
@@ -58,7 +58,7 @@ public struct ANTKDataSet: Sendable {
         return try ANTKDataSet(name: "whitened P = \(p)", train: x, labels: labels, test: [], testLabels: [], dimension: p)
     }
 
-    /// One point, C = 1, y = 1 (notes/theory-overview.md (T20)).
+    /// One point, C = 1, y = 1 (notes/verify-antk.md section 4, item 4).
     public static var singlePoint: ANTKDataSet {
         try! ANTKDataSet(name: "single point C = 1, y = 1", train: [1], labels: [1], test: [], testLabels: [], dimension: 1)
     }
@@ -66,9 +66,9 @@ public struct ANTKDataSet: Sendable {
     /// Synthetic Gaussian inputs with labels of a fixed linear-plus-ReLU teacher, scaled so that
     /// |y|^2 = P/4 on the training set; deterministic for the seed.
     public static func synthetic(train p: Int, test q: Int, dimension d: Int, seed: UInt64) throws -> ANTKDataSet {
-        var gauss = ANTKGaussian(seed: seed)
-        let teacher = gauss.vector(d), second = gauss.vector(d)
-        let x = gauss.vector((p + q) * d)
+        let teacher = NormalSampler.vector(d, seed: NormalSampler.derive(seed, 0))
+        let second = NormalSampler.vector(d, seed: NormalSampler.derive(seed, 1))
+        let x = NormalSampler.vector((p + q) * d, seed: NormalSampler.derive(seed, 2))
         func label(_ row: Int) -> Double {
             var a = 0.0, b = 0.0
             for j in 0..<d { a += teacher[j] * x[row * d + j]; b += second[j] * x[row * d + j] }

@@ -11,19 +11,27 @@ public struct ANTKFlowSettings: Sendable, Equatable {
     public var maximumTime: Double
     public var tolerance: Double
     public var checkInterval: Int
+    /// When set, the run also stops once t >= stallTime and the velocity no longer decays (measured
+    /// rate over the last quarter below 1e-3, V17: the limit of a ReLU sliding mode, where the Euler
+    /// iterate chatters at a kink and the one-sided velocity cannot vanish, notes/verify-antk.md (GV20)),
+    /// or decays too slowly to reach the tolerance within the budget at the measured rate.
+    /// Only for observables whose error bound holds at any state (GV13): the bound then carries the velocity.
+    public var stallTime: Double?
 
-    public init(timeStep: Double, maximumTime: Double, tolerance: Double = 1e-9, checkInterval: Int = 25) {
+    public init(timeStep: Double, maximumTime: Double, tolerance: Double = 1e-9, checkInterval: Int = 25, stallTime: Double? = nil) {
         self.timeStep = timeStep
         self.maximumTime = maximumTime
         self.tolerance = tolerance
         self.checkInterval = checkInterval
+        self.stallTime = stallTime
     }
 
     public var stepBudget: Int { Int((maximumTime / timeStep).rounded(.up)) }
 
     /// The same run with dt halved (the discretization-error estimate).
     public var halved: ANTKFlowSettings {
-        ANTKFlowSettings(timeStep: timeStep / 2, maximumTime: maximumTime, tolerance: tolerance, checkInterval: checkInterval * 2)
+        ANTKFlowSettings(timeStep: timeStep / 2, maximumTime: maximumTime, tolerance: tolerance, checkInterval: checkInterval * 2,
+                         stallTime: stallTime)
     }
 }
 
@@ -61,6 +69,8 @@ public struct ANTKFlowResult: Sendable {
     /// the largest change of the mean NTK diagonal from phi'(h) flipping on the way to the fixed point
     /// (0 for the linear activation).
     public let kinkDiagonalBound: Double
+    /// True when the run stopped on `stallTime` (velocity stalled or too slow, above its tolerance).
+    public var stalled = false
 
     public var count: Int { predictions.count }
 

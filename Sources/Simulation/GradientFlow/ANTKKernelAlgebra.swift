@@ -1,7 +1,7 @@
 import Core
 import Numerics
 
-/// Kernels as averages over neurons (notes/theory-overview.md (T2)): Phi^l = phi(h^l).phi(h^l)/N,
+/// Kernels as averages over neurons (notes/antk-deep-linear.md (A7)): Phi^l = phi(h^l).phi(h^l)/N,
 /// G^l = g^l.g^l/N, and the adapted NTK K = sum_{l=0}^{L} G^{l+1} (.) Phi^l with Phi^0 = C,
 /// G^{L+1} = 1 (notes/antk-deep-linear.md (A7)).
 public enum ANTKKernelAlgebra {
@@ -24,7 +24,7 @@ public enum ANTKKernelAlgebra {
         return k
     }
 
-    /// The kernel predictor on every point, K(., X) (K_XX + ridge I)^{-1} y (notes/theory-overview.md (T15) with
+    /// The kernel predictor on every point, K(., X) (K_XX + ridge I)^{-1} y (notes/verify-antk.md (GV13) with
     /// ridge = lambda (L+1)); ridge = 0 is the ridgeless (pseudo-inverse) predictor. nil if K_XX is
     /// numerically singular.
     public static func predictor(ntk k: [Double], count n: Int, trainCount p: Int, labels: [Double], ridge: Double) -> [Double]? {
@@ -41,5 +41,21 @@ public enum ANTKKernelAlgebra {
             for mu in 0..<p { alpha[mu] += vectors[mu * p + j] * c }
         }
         return (0..<n).map { nu in (0..<p).reduce(0) { $0 + k[nu * n + $1] * alpha[$1] } }
+    }
+
+    /// Row-major symmetric square root S (n x n, S S^T = C) of a positive semidefinite C; tiny
+    /// negative eigenvalues from rounding are clipped to 0. nil if LAPACK fails.
+    public static func symmetricSquareRoot(_ c: [Double], n: Int) -> [Double]? {
+        guard let (values, vectors) = LinearAlgebra.symmetricEigen(c, n: n) else { return nil }
+        var s = [Double](repeating: 0, count: n * n)
+        for k in 0..<n {
+            let root = max(values[k], 0).squareRoot()
+            if root == 0 { continue }
+            for i in 0..<n {
+                let vi = vectors[i * n + k] * root
+                for j in 0..<n { s[i * n + j] += vi * vectors[j * n + k] }
+            }
+        }
+        return s
     }
 }

@@ -3,7 +3,7 @@ import Core
 import Numerics
 
 /// A finite network of width N with L hidden layers in the mean-field (muP) parameterization of
-/// notes/theory-overview.md (T1) / notes/antk-deep-linear.md (A1), trained by gradient descent with weight decay
+/// notes/antk-deep-linear.md (A1), trained by gradient descent with weight decay
 /// (A2): d theta/dt = gamma^2 N sum_mu Delta_mu df_mu/dtheta - lambda theta, forward Euler.
 ///
 ///     h^1 = W^0 x / sqrt(D),  h^{l+1} = W^l phi(h^l) / sqrt(N),  f = w . phi(h^L) / (gamma N)
@@ -26,10 +26,9 @@ public struct ANTKNetwork: Sendable {
     /// All weights i.i.d. N(0, 1) from the seed (A1).
     public init(depth: Int, width: Int, inputDimension d: Int, gamma: Double, lambda: Double,
                 activation: Activation, seed: UInt64) {
-        var gauss = ANTKGaussian(seed: seed)
-        var w: [[Double]] = [gauss.vector(width * d)]
-        for _ in 1..<max(depth, 1) { w.append(gauss.vector(width * width)) }
-        w.append(gauss.vector(width))
+        var w: [[Double]] = [NormalSampler.vector(width * d, seed: NormalSampler.derive(seed, 0))]
+        for l in 1..<max(depth, 1) { w.append(NormalSampler.vector(width * width, seed: NormalSampler.derive(seed, UInt64(l)))) }
+        w.append(NormalSampler.vector(width, seed: NormalSampler.derive(seed, UInt64(max(depth, 1)))))
         self.init(depth: depth, gamma: gamma, lambda: lambda, activation: activation, weights: w)
     }
 

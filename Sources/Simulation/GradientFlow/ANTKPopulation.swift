@@ -2,7 +2,7 @@ import Foundation
 import Core
 import Numerics
 
-/// Two-layer mean-field DMFT (the paper's Algorithm 2; notes/theory-overview.md (T16), notes/verify-antk.md (GV1)-(GV3)):
+/// Two-layer mean-field DMFT (the paper's Algorithm 2; notes/verify-antk.md (GV1)-(GV3)):
 /// a population of M sampled neurons, each carrying its preactivations h over all n = P + Q points
 /// and its readout z, evolved by the mean-field gradient flow with weight decay
 ///
@@ -24,11 +24,10 @@ public struct ANTKPopulation: Sendable {
 
     public init(size: Int, data: ANTKDataSet, gamma: Double, lambda: Double, activation: Activation, seed: UInt64) throws {
         let n = data.count
-        guard let root = ANTKGaussian.squareRoot(data.inputKernel, n: n) else {
+        guard let root = ANTKKernelAlgebra.symmetricSquareRoot(data.inputKernel, n: n) else {
             throw ANTKVerifyInputError("input kernel: eigen-decomposition failed")
         }
-        var gauss = ANTKGaussian(seed: seed)
-        let xi = gauss.vector(size * n)
+        let xi = NormalSampler.vector(size * n, seed: NormalSampler.derive(seed, 0))
         var h = [Double](repeating: 0, count: size * n)
         // h_i = S xi_i, i.e. row i of h = xi_i^T S^T (S symmetric).
         LinearAlgebra.flowProduct(xi, transposeA: false, root, transposeB: true, m: size, k: n, n: n, into: &h)
@@ -37,7 +36,7 @@ public struct ANTKPopulation: Sendable {
         self.lambda = lambda
         self.activation = activation
         fields = h
-        readouts = gauss.vector(size)
+        readouts = NormalSampler.vector(size, seed: NormalSampler.derive(seed, 1))
         count = n
     }
 
@@ -90,6 +89,7 @@ public struct ANTKPopulation: Sendable {
         var f = predictions(), previous = f
         var steps = 0
         var history = [(time: 0.0, velocity: velocityNorm(data, kernelRows: rows, predictions: f, dt: dt))]
+        var settled = false
         while steps < budget {
             step(data, kernelRows: rows, predictions: f, dt: dt)
             steps += 1
@@ -100,6 +100,13 @@ public struct ANTKPopulation: Sendable {
                 let residual = speed / coordinates
                 progress?(Double(steps) / Double(budget))
                 if residual < settings.tolerance || steps == budget { break }
+                // Stall or futility (V22 cases only): after stallTime, stop when the velocity no longer
+                // decays, or decays too slowly to reach the tolerance within the budget.
+                if let stall = settings.stallTime, Double(steps) * dt >= stall {
+                    let rate = ANTKFlowResult.decayRate(history)
+                    let needed = rate > 0 ? log(residual / settings.tolerance) / rate : .infinity
+                    if rate < 1e-3 || Double(steps) * dt + needed > settings.maximumTime { settled = true; break }
+                }
                 previous = f
             }
         }
@@ -130,11 +137,14 @@ public struct ANTKPopulation: Sendable {
         let g = ANTKKernelAlgebra.gram(ANTKPopulation.transposed(grad, rows: size, columns: n), rows: n, columns: size)
         let ntk = ANTKKernelAlgebra.ntk(input: kernel, feature: [phi], gradient: [g], count: n)
         let zNorm = readouts.reduce(0) { $0 + $1 * $1 } / Double(size)
-        return ANTKFlowResult(predictions: f, previousPredictions: previous, time: Double(steps) * dt, steps: steps,
+        var result = ANTKFlowResult(predictions: f, previousPredictions: previous, time: Double(steps) * dt, steps: steps,
                               residual: residual, velocityNorm: velocity,
-                              stateNorm: (fields.reduce(0) { $0 + $1 * $1 } + readouts.reduce(0) { $0 + $1 * $1 }).squareRoot(), neurons: size, stationary: residual < settings.tolerance,
+                              stateNorm: (fields.reduce(0) { $0 + $1 * $1 } + readouts.reduce(0) { $0 + $1 * $1 }).squareRoot(), neurons: size,
+                              stationary: residual < settings.tolerance || settled,
                               layerNorms: [zNorm], featureKernels: [phi], gradientKernels: [g], ntk: ntk, trainCount: p,
                               decayRate: rate, kinkDiagonalBound: kink)
+        result.stalled = settled && residual >= settings.tolerance
+        return result
     }
 
     static func transposed(_ a: [Double], rows: Int, columns: Int) -> [Double] {

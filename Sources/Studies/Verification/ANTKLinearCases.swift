@@ -4,7 +4,7 @@ import Simulation
 import Theory
 import Numerics
 
-/// Deep linear cross-checks (notes/verify-antk.md section 4, items 1-2): DMFT and finite-width end points against every
+/// Deep linear cross-checks: DMFT and finite-width end points against every
 /// exact branch of notes/antk-deep-linear.md (certified by LinearTheory.WhitenedANTKSolver).
 struct ANTKLinearCases {
     let settings: ANTKVerifySettings
@@ -28,81 +28,101 @@ struct ANTKLinearCases {
 
     static func overlap(_ f: [Double]) -> Double { zip(f, labels).map(*).reduce(0, +) }
 
-    /// u = f.y of one finite-width run, with the convergence error: the drift over the last check
-    /// interval, or the distance bound |grad f| |d theta/dt| / lambda (slowest f-relevant rate, A22).
-    static func networkOverlap(_ r: ANTKFlowResult, gamma: Double, lambda: Double) -> ANTKEstimate {
+    /// u = f.y of one finite-width run, with its convergence bound as a systematic error: the drift
+    /// over the last check interval, or the distance bound |grad f| |d theta/dt| / lambda (slowest f-relevant rate, A22).
+    static func networkOverlap(_ r: ANTKFlowResult, gamma: Double, lambda: Double) -> Estimate {
         let p = r.trainCount
         let kmax = (0..<p).map { r.ntk[$0 * r.count + $0] }.max() ?? 0
         let gradient = (kmax / (gamma * gamma * Double(r.neurons))).squareRoot()
         let bound = Double(p).squareRoot() * gradient * r.velocityNorm / lambda
         let drift = abs(overlap(r.predictions) - overlap(r.previousPredictions))
-        return ANTKEstimate(overlap(r.predictions), error: max(bound, drift))
+        return .bounded(overlap(r.predictions), systematic: max(bound, drift))
     }
 
-    func finiteWidth(depth: Int, gamma: Double, lambda: Double) throws -> (ANTKEstimate, Bool, String) {
+    /// What a run that spent its budget reached (the note of an inconclusive case).
+    static func unreached(_ runs: [ANTKFlowResult], _ flow: ANTKFlowSettings, what: String) -> String? {
+        let stuck = runs.filter { !$0.stationary }
+        guard !stuck.isEmpty else { return nil }
+        let worst = stuck.map(\.residual).max() ?? .nan
+        return String(format: "%d of %d %@ runs spent the budget t = %.0f before the stationarity test passed (largest RMS velocity %.2e, threshold %.0e)",
+                      stuck.count, runs.count, what, flow.maximumTime, worst, flow.tolerance)
+    }
+
+    func finiteWidth(depth: Int, gamma: Double, lambda: Double) throws -> (estimate: Estimate, unconverged: String?, text: String) {
         let data = try ANTKDataSet.whitened(labels: ANTKLinearCases.labels)
-        var perWidth: [ANTKEstimate] = [], stationary = true
+        var perWidth: [Estimate] = [], results: [ANTKFlowResult] = []
         // Deep N x N layers cost N^2 per step: depth >= 3 stops at the third width.
         let widths = depth == 1 ? settings.widths : depth == 2 ? settings.deepWidths : Array(settings.deepWidths.prefix(3))
         for (wi, width) in widths.enumerated() {
-            var runs: [ANTKEstimate] = [], steps: [Int] = []
+            var runs: [Estimate] = [], steps: [Int] = []
             for s in 0..<settings.seedsPerWidth {
                 var net = ANTKNetwork(depth: depth, width: width, inputDimension: data.dimension, gamma: gamma, lambda: lambda,
                                       activation: .identity, seed: settings.runSeed(depth, Int(gamma * 1000), wi, s))
                 let r = net.train(data, settings.linearFlow)
-                stationary = stationary && r.stationary
+                results.append(r)
                 steps.append(r.steps)
                 runs.append(ANTKLinearCases.networkOverlap(r, gamma: gamma, lambda: lambda))
             }
             progress("linear L=\(depth) gamma=\(gamma): N=\(width) done, steps \(steps)")
-            perWidth.append(ANTKEstimate.seeds(runs))
+            perWidth.append(Estimate.mean(ofIndependent: runs))
         }
         let text = zip(widths, perWidth).map { String(format: "N=%d: %.10f", $0, $1.value) }.joined(separator: ", ")
-        return (ANTKEstimate.inverseWidth(widths, perWidth), stationary, text)
+        return (InverseWidthFit(widths: widths, points: perWidth).intercept,
+                ANTKLinearCases.unreached(results, settings.linearFlow, what: "finite-width"), text)
     }
 
-    /// Deep linear DMFT (GV5)-(GV12) end value; error = |f(dt) - f(dt/2)| + drift over the last 10% of the horizon.
+    /// Deep linear DMFT (GV5)-(GV12) end value; systematic error = |f(dt) - f(dt/2)| + drift over the last 10% of the horizon.
     /// L = 1: the two-layer population DMFT (GV1)-(GV3) with phi(h) = h, seeds combined.
-    func dmft(depth: Int, gamma: Double, lambda: Double) throws -> ANTKEstimate {
+    func dmft(depth: Int, gamma: Double, lambda: Double) throws -> (estimate: Estimate, unconverged: String?) {
         if depth == 1 {
             let data = try ANTKDataSet.whitened(labels: ANTKLinearCases.labels)
-            let runs = try (0..<settings.populationSeeds).map { s -> ANTKEstimate in
+            let runs = try (0..<settings.populationSeeds).map { s -> ANTKFlowResult in
                 var pop = try ANTKPopulation(size: settings.population, data: data, gamma: gamma, lambda: lambda,
                                              activation: .identity, seed: settings.runSeed(11, Int(gamma * 1000), s))
-                let r = pop.run(data, settings.linearFlow)
-                return ANTKEstimate(ANTKLinearCases.overlap(r.predictions), error: abs(ANTKLinearCases.overlap(r.predictions) - ANTKLinearCases.overlap(r.previousPredictions)))
+                return pop.run(data, settings.linearFlow)
             }
-            return ANTKEstimate.seeds(runs)
+            let estimates = runs.map { r in
+                Estimate.bounded(ANTKLinearCases.overlap(r.predictions),
+                                 systematic: abs(ANTKLinearCases.overlap(r.predictions) - ANTKLinearCases.overlap(r.previousPredictions)))
+            }
+            return (Estimate.mean(ofIndependent: estimates), ANTKLinearCases.unreached(runs, settings.linearFlow, what: "population DMFT"))
         }
         let steps = Int((settings.dmftHorizon / settings.dmftStep).rounded())
         let coarse = ANTKDeepLinearDMFT(depth: depth, gamma: gamma, lambda: lambda, timeStep: settings.dmftStep, steps: steps).solve()
         let fine = ANTKDeepLinearDMFT(depth: depth, gamma: gamma, lambda: lambda, timeStep: settings.dmftStep / 2, steps: 2 * steps).solve()
         let end = fine.predictions.last!, tenth = fine.predictions[fine.predictions.count * 9 / 10]
         let error = abs(coarse.predictions.last! - end) + abs(end - tenth)
-        return ANTKEstimate(end, error: max(error, ANTKEstimate.roundingFloor(end)))
+        return (.bounded(end, systematic: error), nil)
     }
 
-    func branchCase(depth: Int, gamma: String, lambda: String, label: String) throws -> ANTKVerificationCase {
+    func branchCases(depth: Int, gamma: String, lambda: String, label: String) throws -> [VerificationCase] {
         let exact = try ANTKLinearCases.exact(gamma: gamma, lambda: lambda, depth: depth)
         let g = try BigRational(parsing: gamma).doubleApproximation, lam = try BigRational(parsing: lambda).doubleApproximation
         progress("linear L=\(depth) gamma=\(gamma) lambda=\(lambda): DMFT")
         let d = try dmft(depth: depth, gamma: g, lambda: lam)
         progress("linear L=\(depth) gamma=\(gamma) lambda=\(lambda): finite width \(depth == 1 ? settings.widths : settings.deepWidths)")
-        let (fw, stationary, widths) = try finiteWidth(depth: depth, gamma: g, lambda: lam)
+        let fw = try finiteWidth(depth: depth, gamma: g, lambda: lam)
         let branches = exact.branches.map { String(format: "%@ %.10f (%@)", $0.kind, $0.u, $0.stable ? "stable" : "unstable") }
-        // Distance of the end point from every branch the run did not end on, in error units.
+        // Distance of the end point from every branch the run did not end on, in units of the error.
         let others = exact.branches.filter { abs($0.u - exact.endPoint) > 1e-12 }
-        let margin = others.map { abs($0.u - fw.value) / max(fw.error, d.error) }.min()
-        let marginText = margin.map { String(format: "; nearest other branch %.3g errors away", $0) } ?? ""
-        return ANTKVerificationCase(
-            name: "linear L=\(depth) gamma=\(gamma) lambda=\(lambda): \(label) (f.y -> \(exact.endKind))",
-            exact: exact.endPoint, estimates: [("dmft", d), ("finite_width", fw)], stationary: stationary,
-            detail: "branches: " + branches.joined(separator: ", ") + marginText + "; widths: " + widths)
+        func margin(_ e: Estimate) -> String {
+            others.map { abs($0.u - e.value) / max(e.standardError + e.systematic, 1e-300) }.min()
+                .map { String(format: "; nearest other branch %.3g errors away", $0) } ?? ""
+        }
+        let name = "linear L=\(depth) gamma=\(gamma) lambda=\(lambda): \(label) (f.y -> \(exact.endKind))"
+        let detail = "branches: " + branches.joined(separator: ", ")
+        return [
+            .against(exact: exact.endPoint, name: name + ", DMFT", group: "linear", measured: .init(name: "dmft", estimate: d.estimate),
+                     failure: d.unconverged, note: detail + margin(d.estimate)),
+            .against(exact: exact.endPoint, name: name + ", finite width (N -> inf)", group: "linear",
+                     measured: .init(name: "finite_width", estimate: fw.estimate), failure: fw.unconverged,
+                     note: detail + margin(fw.estimate) + "; widths: " + fw.text),
+        ]
     }
 
     /// The unstable branch repels (A21): start at its exact weights (A9) scaled by (1 +- eps); the
     /// flow leaves it for the upper branch (+) or collapse (-).
-    func repulsionCase(depth: Int, gamma: String, lambda: String, sign: Double) throws -> ANTKVerificationCase {
+    func repulsionCase(depth: Int, gamma: String, lambda: String, sign: Double) throws -> VerificationCase {
         let exact = try ANTKLinearCases.exact(gamma: gamma, lambda: lambda, depth: depth)
         guard let lower = exact.branches.first(where: { $0.kind == "lower" }), let upper = exact.branches.last(where: { $0.kind == "upper" }) else {
             throw ANTKVerifyInputError("no unstable branch for L=\(depth) gamma=\(gamma) lambda=\(lambda)")
@@ -130,24 +150,26 @@ struct ANTKLinearCases {
         let r = net.train(data, settings.linearFlow)
         let end = ANTKLinearCases.networkOverlap(r, gamma: g, lambda: lam)
         let target = sign > 0 ? upper.u : 0
-        return ANTKVerificationCase(
+        return .against(
+            exact: target,
             name: "linear L=\(depth) gamma=\(gamma): unstable branch f.y=\(String(format: "%.6f", lower.u)) repels (start x(1\(sign > 0 ? "+" : "-")1e-3) -> \(sign > 0 ? "upper" : "collapse"))",
-            exact: target, estimates: [("finite_width", end)], stationary: r.stationary,
-            detail: String(format: "width %d, start f.y = %.8f, end f.y = %.10f", width, start, end.value))
+            group: "linear", measured: .init(name: "finite_width", estimate: end),
+            failure: ANTKLinearCases.unreached([r], settings.linearFlow, what: "finite-width"),
+            note: String(format: "width %d, start f.y = %.8f, end f.y = %.10f", width, start, end.value))
     }
 
-    func cases() throws -> [ANTKVerificationCase] {
-        var out: [ANTKVerificationCase] = []
-        out.append(try branchCase(depth: 1, gamma: "2", lambda: "1", label: "stable root 1 - lambda/gamma"))
-        out.append(try branchCase(depth: 1, gamma: "4/5", lambda: "1", label: "gamma < lambda, collapse"))
-        out.append(try branchCase(depth: 2, gamma: "17/10", lambda: "1", label: "gamma < gamma_c = 1.7548, collapse"))
-        out.append(try branchCase(depth: 2, gamma: "9/5", lambda: "1", label: "just above gamma_c, feature learning switches on"))
-        out.append(try branchCase(depth: 2, gamma: "3", lambda: "1", label: "upper branch reached"))
+    func cases() throws -> [VerificationCase] {
+        var out: [VerificationCase] = []
+        out += try branchCases(depth: 1, gamma: "2", lambda: "1", label: "stable root 1 - lambda/gamma")
+        out += try branchCases(depth: 1, gamma: "4/5", lambda: "1", label: "gamma < lambda, collapse")
+        out += try branchCases(depth: 2, gamma: "17/10", lambda: "1", label: "gamma < gamma_c = 1.7548, collapse")
+        out += try branchCases(depth: 2, gamma: "9/5", lambda: "1", label: "just above gamma_c, feature learning switches on")
+        out += try branchCases(depth: 2, gamma: "3", lambda: "1", label: "upper branch reached")
         out.append(try repulsionCase(depth: 2, gamma: "3", lambda: "1", sign: 1))
         out.append(try repulsionCase(depth: 2, gamma: "3", lambda: "1", sign: -1))
         if settings.includeDeep {
-            out.append(try branchCase(depth: 3, gamma: "3", lambda: "1", label: "upper branch reached"))
-            out.append(try branchCase(depth: 4, gamma: "3", lambda: "1", label: "upper branch reached"))
+            out += try branchCases(depth: 3, gamma: "3", lambda: "1", label: "upper branch reached")
+            out += try branchCases(depth: 4, gamma: "3", lambda: "1", label: "upper branch reached")
         }
         return out
     }

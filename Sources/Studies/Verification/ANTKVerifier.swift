@@ -1,14 +1,14 @@
 import Core
 import Simulation
-/// The gradient-flow (aNTK) verification suite (notes/verify-antk.md): deep linear branches, the kernel-predictor
-/// identity, the one-point ReLU fixed point (notes/theory-overview.md (T20)) and ReLU DMFT vs finite width. Deterministic for a fixed seed.
+/// The gradient-flow (aNTK) verification suite: deep linear branches, the kernel-predictor
+/// identity, the one-point ReLU fixed point and ReLU DMFT vs finite width. Deterministic for a fixed seed.
 public struct ANTKVerifier: Sendable {
     public let settings: ANTKVerifySettings
 
     public init(settings: ANTKVerifySettings) { self.settings = settings }
 
-    public func run(progress: @escaping (String) -> Void = { _ in }) throws -> [ANTKVerificationCase] {
-        var cases: [ANTKVerificationCase] = []
+    public func run(progress: @escaping (String) -> Void = { _ in }) throws -> [VerificationCase] {
+        var cases: [VerificationCase] = []
         if settings.includes("linear") { cases += try ANTKLinearCases(settings: settings, progress: progress).cases() }
         let relu = ANTKReLUCases(settings: settings, progress: progress)
         if settings.includes("identity") {

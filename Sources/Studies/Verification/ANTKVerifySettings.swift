@@ -12,6 +12,8 @@ public struct ANTKVerifySettings: Sendable {
     public var populationSeeds: Int
     public var linearFlow: ANTKFlowSettings
     public var reluFlow: ANTKFlowSettings
+    /// Time budget of the predictor-identity runs (they stop as soon as they are stationary).
+    public var identityTime: Double = 3000
     /// Deep linear DMFT grid: step and horizon (T = horizon / step).
     public var dmftStep: Double
     public var dmftHorizon: Double
@@ -24,7 +26,7 @@ public struct ANTKVerifySettings: Sendable {
     public var caseGroup: String? = nil
 
     /// Case groups in suite order: deep linear branches and the unstable branch, the ReLU predictor identity,
-    /// notes/theory-overview.md (T20), ReLU DMFT vs finite width on digits (or synthetic) data.
+    /// the one-point ReLU fixed point, ReLU DMFT vs finite width on digits (or synthetic) data.
     public static let caseGroups = ["linear", "identity", "theory2b", "digits"]
 
     func includes(_ group: String) -> Bool { caseGroup == nil || caseGroup == group }
@@ -44,7 +46,9 @@ public struct ANTKVerifySettings: Sendable {
                            dmftStep: 0.1, dmftHorizon: 25, digitsTrain: 40, digitsTest: 40, digitsDirectory: nil, includeDeep: true)
     }
 
+    /// The seed of one run: the plan's seed and the run's stream indices through the project's one
+    /// seed derivation (`NormalSampler.derive`).
     func runSeed(_ parts: Int...) -> UInt64 {
-        parts.reduce(seed &* 0x9E37_79B9_7F4A_7C15) { ($0 ^ UInt64(truncatingIfNeeded: $1)) &* 0xBF58_476D_1CE4_E5B9 }
+        NormalSampler.derive(seed, parts.map { UInt64(bitPattern: Int64($0)) })
     }
 }
