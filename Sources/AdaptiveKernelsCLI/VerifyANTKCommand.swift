@@ -54,15 +54,12 @@ enum VerifyANTKCommand {
         let (settings, common) = try settings(arguments)
         let cases: [VerificationCase]
         do {
-            let start = Date(), expected = settings.widths.count > 3 ? "full suite, expected about 20 min CPU (25 min wall on 2 busy cores; --case digits alone 13 min)" : "quick suite"
-            FileHandle.standardError.write(Data("verify antk: \(expected) (wall clock [s] and process CPU time [s] in brackets)\n".utf8))
+            // Progress only when stderr is a terminal (one self-overwriting line), never in pipes or files.
+            let progress = VerifyCommand.progressReporter()
             cases = try LinearAlgebra.withThreadCount(1) {
-                try ANTKVerifier(settings: settings).run { message in
-                    let cpu = Double(clock()) / Double(CLOCKS_PER_SEC)
-                    let stamp = String(format: "[%.0f s, cpu %.0f s]", Date().timeIntervalSince(start), cpu)
-                    FileHandle.standardError.write(Data("verify antk \(stamp): \(message)\n".utf8))
-                }
+                try ANTKVerifier(settings: settings).run { message in progress?("verify antk: " + message) }
             }
+            if progress != nil { FileHandle.standardError.write(Data("\r\(String(repeating: " ", count: 100))\r".utf8)) }
         } catch let error as ANTKVerifyInputError { throw UsageError(error.description) }
         let plan = settings.widths.count > 3 ? "antk --full" : "antk --quick"
         return VerificationReport(plan: plan, seed: common.seed, cases: cases,
