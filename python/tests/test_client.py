@@ -198,8 +198,16 @@ def test_antk_regressor_predicts_with_the_adapted_ntk():
 
 
 @needs_binary
-def test_verify_returns_failures_as_data():
-    report = ak.verify("antk", quick=True, case="linear", seed=1, perturb_exact=0.05)
-    assert report.exit_status in (3, 4) and report.verdict in ("fail", "inconclusive")
-    assert any(case.verdict == "fail" for case in report.cases)
-    assert all(isinstance(case.estimates, dict) for case in report.cases)
+def test_verify_returns_verdicts_as_data():
+    # The one-point ReLU group (exact f = 1 - lambda/gamma): passes at the true values ...
+    report = ak.verify("antk", quick=True, case="theory2b", seed=3)
+    assert report.exit_status == 0 and report.verdict == "pass" and report.passed
+    assert report.summary() == {"pass": len(report.cases), "fail": 0, "inconclusive": 0}
+    first = report.cases[0]
+    assert abs(first.exact - 0.5) < 1e-15 and abs(first.estimates["dmft"].value - 0.5) <= first.tolerance
+    # ... and with the exact values 5% off, the cases with a nonzero exact value fail: data, no exception.
+    perturbed = ak.verify("antk", quick=True, case="theory2b", seed=3, perturb_exact=0.05)
+    assert perturbed.exit_status == 3 and perturbed.verdict == "fail"
+    assert [c.verdict == "fail" for c in perturbed.cases] == [c.exact != 0 for c in perturbed.cases]
+    with pytest.raises(ak.InvalidInputError):
+        ak.verify("antk", case="no-such-group")
