@@ -15,7 +15,7 @@ usage: relu_digits_diagnose.py [--gamma G] [--samples N] [--iterations T] [--eve
   --start input: Phi^l = C (the old start); nngp: the arc-cosine (lazy) kernels (eq. V42).
   --inner gaussian: the Gaussian-preconditioned inner step (eq. V10); newton: Fisher-Newton (eq. V41).
   --every 0 prints only the mean over iterations >= T0 (10 batch means); --dump writes those mean kernels.
-  --kernels FILE: only evaluate rho_2 at the kernels in FILE (JSON {"Phi1": [[...]], "Phi2": [[...]]},
+  --kernels FILE: only evaluate rho_2 at the kernels in FILE (the JSON of `verify bayes-kernels`: "layers"[l-1]["phi"], rows as {"floats": [...]}; or {"phi_1", "phi_2"},
   e.g. Langevin means from `adaptive-kernels verify bayes-kernels`).
 """
 import argparse, itertools, json
@@ -247,7 +247,7 @@ def main():
     p = len(y)
     if a.kernels:
         k = json.load(open(a.kernels))
-        P1, P2 = np.array(k['Phi1'])[:p, :p], np.array(k['Phi2'])[:p, :p]
+        P1, P2 = [np.array([row['floats'] if isinstance(row, dict) else row for row in rows])[:p, :p] for rows in ([k['layers'][0]['phi'], k['layers'][1]['phi']] if 'layers' in k else [k['phi_1'], k['phi_2']])]
         v = np.linalg.solve(P2 + 0.1 * np.eye(p), y)
         if a.stationarity:
             stationarity(C, y, P1, P2, a.gamma)
@@ -279,7 +279,7 @@ def main():
         s = np.array(series[a.average_after:])
         nb = 10; m = len(s) // nb; bm = s[:nb * m].reshape(nb, m).mean(1)
         if a.dump:
-            json.dump({'Phi1': (sums[0] / len(s)).tolist(), 'Phi2': (sums[1] / len(s)).tolist()}, open(a.dump, 'w'))
+            json.dump({'phi_1': (sums[0] / len(s)).tolist(), 'phi_2': (sums[1] / len(s)).tolist()}, open(a.dump, 'w'))
         print(f"# mean y^T Phi2 y over iterations {a.average_after}..{len(series)}: {s.mean():.4f} +- {bm.std(ddof=1) / np.sqrt(nb):.4f} (10 batch means)")
 
 

@@ -15,8 +15,14 @@ enum BayesKernels {
         guard ["langevin", "minmax"].contains(method) else { throw UsageError("--method must be langevin or minmax") }
         let activation: Activation
         do { activation = try Activation(name: options.value("activation") ?? "relu") } catch let e as InputError { throw UsageError(e.description) }
-        guard let gamma = Double(options.value("gamma") ?? "1"), gamma > 0, gamma.isFinite else { throw UsageError("--gamma must be a positive number") }
-        guard let beta = Double(options.value("beta") ?? "10"), beta > 0, beta.isFinite else { throw UsageError("--beta must be a positive number") }
+        func positive(_ name: String, default text: String) throws -> BigRational {
+            let value: BigRational
+            do { value = try BigRational(parsing: options.value(name) ?? text) } catch let error as RationalParseError { throw UsageError("--\(name): \(error)") }
+            guard value.signum > 0, value.doubleApproximation.isFinite, value.doubleApproximation > 0 else { throw UsageError("--\(name) must be a positive number") }
+            return value
+        }
+        let gammaExact = try positive("gamma", default: "1"), betaExact = try positive("beta", default: "10")
+        let gamma = gammaExact.doubleApproximation, beta = betaExact.doubleApproximation
         let depth = try options.integer("depth", default: 2, in: 1...64)
         let width = try options.integer("width", default: 512, in: 16...100_000)
         let time = try options.integer("time", default: 240, in: 1...1_000_000)
@@ -44,13 +50,18 @@ enum BayesKernels {
         }
         }
         let pa = problem.pointCount
+        // Mean kernels of one run (no error bar: approximate), one approximate array per row.
         var fields: [(String, JSONValue)] = [("method", .string(method)), ("activation", .string(activation.rawValue)),
-                                             ("gamma", .number(gamma)), ("beta", .number(beta))]
+                                             ("gamma", OutputContract.exact(gammaExact)), ("beta", OutputContract.exact(betaExact)),
+                                             ("depth", .integer(depth)), ("points", .integer(pa)), ("seed", .integer(seed))]
+        var layers: [JSONValue] = []
         for l in 1...depth {
             let mean = series[l - 1].map { $0.reduce(0, +) / Double($0.count) }
-            fields.append(("Phi\(l)", .array((0..<pa).map { i in .array((0..<pa).map { .number(mean[i * pa + $0]) }) })))
-            if l == depth { fields.append(("overlap", .number(problem.overlap(mean)))) }
+            layers.append(.object([("layer", .integer(l)),
+                                   ("phi", .array((0..<pa).map { i in OutputContract.approximateArray((0..<pa).map { mean[i * pa + $0] }) }))]))
+            if l == depth { fields.append(("overlap", OutputContract.approximate(problem.overlap(mean)))) }
         }
-        return JSONValue.object(fields).serialized() + "\n"
+        fields.append(("layers", .array(layers)))
+        return OutputContract.render(command: "verify bayes-kernels", fields)
     }
 }

@@ -52,6 +52,9 @@ final class OutputContractTests: XCTestCase {
         assertConforms(["asymptotics", "--regime", "joint", "--order", "1", "--digits", "20", "--format", "json"], command: "asymptotics", validator: validator)
         assertConforms(["asymptotics", "--regime", "rich", "--order", "2", "--coefficients", "--format", "json"], command: "asymptotics --coefficients", validator: validator)
         assertConforms(["verify", "antk", "--quick", "--case", "theory2b", "--format", "json"], command: "verify antk", validator: validator, exitCodes: [0, 3, 4])
+        // The mean kernels of a tiny Langevin run (N = 64, 5 time units) on the committed digits subset.
+        assertConforms(["verify", "bayes-kernels", "--method", "langevin", "--activation", "tanh", "--width", "64", "--time", "5", "--depth", "2"],
+                       command: "verify bayes-kernels", validator: validator)
 
         // summary.json in --out-dir is the same document.
         let out = folder.appendingPathComponent("out")
