@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "TheoryTests", dependencies: ["Theory", "Numerics", "Core", "Simulation", "Studies"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Core", "Numerics", "Theory"]),
         .testTarget(name: "StudiesTests", dependencies: ["Studies", "Simulation", "Theory", "Core", "Numerics"]),
-        .testTarget(name: "CLITests", dependencies: ["AdaptiveKernelsCLI", "Numerics", "Core", "Studies", "Simulation"]),
+        .testTarget(name: "CLITests", dependencies: ["AdaptiveKernelsCLI", "Numerics", "Core", "Theory", "Studies", "Simulation"]),
         .testTarget(name: "AsymptoticsTests", dependencies: ["Asymptotics", "Theory", "Numerics"]),
     ]
 )

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Benchmark (issue 7): one two-layer mean-field DMFT step, Swift vs NumPy, in one run.
+"""Benchmark: one two-layer mean-field DMFT step, Swift vs NumPy, in one run.
 
-The step is the population update of notes/verify-antk.md (V1)-(V3) with ReLU (the paper's
+The step is the population update of notes/verify-antk.md (GV1)-(GV3) with ReLU (the paper's
 Algorithm 2), exactly as ANTKPopulation.run does it per step:
 
     Delta = y - f,  b[i, mu] = z_i phi'(h_i,mu) Delta_mu
-    h <- (1 - lambda dt) h + dt gamma b C          (V1; C = X X^T / D, all P points trained)
-    z <- (1 - lambda dt) z + dt gamma phi(h_old) Delta   (V2)
-    f  = <z phi(h)> / gamma                         (V3)
+    h <- (1 - lambda dt) h + dt gamma b C          (GV1; C = X X^T / D, all P points trained)
+    z <- (1 - lambda dt) z + dt gamma phi(h_old) Delta   (GV2)
+    f  = <z phi(h)> / gamma                         (GV3)
 
 Both sides start from the same deterministic state (Sources/Verify/ANTKStepBenchmark.swift):
 X[mu, d] = sin(0.7 (mu+1)(d+1)), D = 64; y[mu] = cos(1.3 mu);
@@ -92,7 +92,7 @@ def main():
     n = min(results["numpy"], key=lambda r: r[0])
     diff = np.max(np.abs(o[2] - n[2])) / max(1e-300, np.max(np.abs(n[2])))
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; numpy {np.__version__}")
-    print(f"two-layer ReLU population DMFT step (V1)-(V3): M = {a.neurons} neurons, P = {a.points} points, D = {D}, "
+    print(f"two-layer ReLU population DMFT step (GV1)-(GV3): M = {a.neurons} neurons, P = {a.points} points, D = {D}, "
           f"{a.steps} timed steps, best of {a.repeats} runs (median step)")
     print(f"  ours (Swift, release): median {o[0] * 1e3:.3f} ms, min {o[1] * 1e3:.3f} ms")
     print(f"  NumPy                : median {n[0] * 1e3:.3f} ms, min {n[1] * 1e3:.3f} ms")

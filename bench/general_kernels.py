@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Benchmark for issue 4 (BENCHMARKS.md, "General-C aNBK (issue 4)"): P = 2000, L = 16, one run.
+"""Benchmark (BENCHMARKS.md, "General-C aNBK"): P = 2000, L = 16, one run.
   1. the exact reduction (release binary, `kernels --no-check`),
   2. the direct matrix solver (`kernels` with the check, minus 1),
-  3. a NumPy gradient min-max on the same data (THEORY 3 / the paper's Algorithm 1 with exact
+  3. a NumPy gradient min-max on the same data (the paper's Algorithm 1 with exact
      Gaussian Z_l for phi(h) = h): inner ascent on hatPhi, outer descent on Phi, time-boxed.
 Requires numpy. usage: nice -n 19 python3 bench/general_kernels.py [--p 2000] [--depth 16] [--budget 120]
   [--skip-matrix] [--skip-minmax] [--repeat N] [--binary PATH] [--log FILE]
@@ -67,7 +67,7 @@ if args.skip_minmax:
                       "exact_reduction_cpu_s": round(cpu_exact_best, 3),
                       "timings_s": exact.get("timings_s"), "overlap_L_exact": overlap_exact}, indent=2)); sys.exit(0)
 
-# Gradient min-max on the linear action (THEORY 1): S = sum_l [-1/2 Tr(Phi^l H^l) + 1/2 ln det(I + Phi^{l-1} H^l)]
+# Gradient min-max on the linear action (notes/theory-overview.md (T5)): S = sum_l [-1/2 Tr(Phi^l H^l) + 1/2 ln det(I + Phi^{l-1} H^l)]
 # + g/2 y^T (Phi^L + bI)^{-1} y; ascent on H^l, descent on Phi^l.
 g = float(eval(args.gamma)) ** 2; b = 1 / float(eval(args.beta)); C = X @ X.T / D; I = np.eye(P)
 Phi = [C] + [C.copy() for _ in range(L)]; H = [None] + [np.zeros((P, P)) for _ in range(L)]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark (issue 2): certified whitened overlaps vs mpmath findroot, in one run.
+"""Benchmark: certified whitened overlaps vs mpmath findroot, in one run.
 
 Case A: c_L for every L in 1...1000 at 50 digits, gamma = 1, beta = 10.
 Case B: one root at L = 10^6, 50 digits.

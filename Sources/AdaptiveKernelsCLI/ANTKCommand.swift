@@ -28,7 +28,7 @@ func enclosureText(_ x: Interval, _ digits: Int) -> String {
 }
 
 /// `adaptive-kernels antk --gamma G --lambda LAM --depth L [--digits D] [--train X --labels y
-/// [--test Xt --test-labels yt] [--beta B] [--out DIR] [--all-layers]] [--format table|json]`
+/// [--test Xt --test-labels yt] [--beta B] [--out-dir DIR] [--all-layers]] [--format table|json]`
 enum ANTKCommand {
     static let subcommand = Subcommand(name: "antk", summary: "every fixed point of gradient flow with weight decay (deep linear aNTK): certified (whitened) or on data",
                                        usage: usage, run: run)
@@ -36,7 +36,7 @@ enum ANTKCommand {
     static let usage = """
     usage: adaptive-kernels antk --gamma G --lambda LAM --depth L [--digits D] [--format table|json]
            adaptive-kernels antk --gamma G --lambda LAM --depth L --train X.npy --labels y.npy
-                                 [--test Xt.npy --test-labels yt.npy] [--beta B] [--out DIR] [--all-layers]
+                                 [--test Xt.npy --test-labels yt.npy] [--beta B] [--out-dir DIR] [--all-layers]
                                  [--digits D] [--format table|json]
       Without data: whitened data (C = I, |y| = 1, P = 4): every fixed point of gradient flow with weight
       decay of a deep linear network with L hidden layers (notes/antk-deep-linear.md): collapse f = 0 and the
@@ -49,13 +49,14 @@ enum ANTKCommand {
       test predictions f(x*) = K(x*, X) Delta/(lambda (L+1)); train/test loss of antk, anbk (deep linear
       aNBK, dominant saddle, at the same gamma, L and beta = B, default B = 1/lambda: the Langevin
       posterior at temperature lambda of the same potential) and ntk (lazy NTK (L+1) C, ridgeless).
-      --out DIR writes phi_1.npy, phi_L.npy, grad_1.npy, grad_L.npy (all layers with --all-layers), ntk.npy,
-      cross_phi_L.npy and cross_ntk.npy (test x train), predictions.csv and summary.json, atomically.
+      --out-dir DIR writes phi_1.npy, phi_L.npy, grad_1.npy, grad_L.npy (all layers with --all-layers), ntk.npy,
+      cross_phi_L.npy and cross_ntk.npy (test x train), train_predictions.csv, test_predictions.csv and
+      summary.json (the JSON report), atomically.
       G, LAM: exact numbers (3, 0.1, 2.5e-3, 3/2), G >= 0, LAM > 0. D: significant digits (default 30;
       at most 17 are printed for data).
     """
 
-    static let dataOptions: Set<String> = ["train", "labels", "test", "test-labels", "beta", "out"]
+    static let dataOptions: Set<String> = ["train", "labels", "test", "test-labels", "beta", "out-dir"]
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: Set(["gamma", "lambda", "depth", "digits", "format"]).union(dataOptions), switches: ["all-layers"])
@@ -72,7 +73,7 @@ enum ANTKCommand {
         let solution = try WhitenedANTKSolver().solve(problem, digits: digits)
         let critical = try ANTKPhase().critical(lambda: lambda, depth: depth, digits: digits)
         switch format {
-        case .json: return ANTKReport.json(solution, critical: critical).serialized() + "\n"
+        case .json: return try ANTKReport.json(solution, critical: critical).serialized() + "\n"
         default: return ANTKReport.table(solution, critical: critical)
         }
     }
@@ -82,35 +83,30 @@ enum ANTKCommand {
 enum ANTKReport {
     static let whitenedCount = 4
 
-    static func branchJSON(_ point: WhitenedANTKFixedPoint, digits: Int) -> JSONValue {
-        let bounds = point.fDotY.decimalBounds(significantDigits: digits + 3)
-        var members: [(String, JSONValue)] = [
-            ("a", .string(antkDecimal(point.a, digits))),
-            ("f_dot_y", .string(antkDecimal(point.fDotY, digits))),
+    static func branchJSON(_ point: WhitenedANTKFixedPoint, digits: Int) throws -> JSONValue {
+        var members: [(String, JSONValue)] = try OutputContract.certified("a", point.a, digits: digits)
+        members += try OutputContract.certified("f_dot_y", point.fDotY, digits: digits)
+        members += [
             ("stable", .bool(point.stability.isStable)),
             ("kind", .string(point.kind.rawValue)),
             ("stability", .string(point.stability.verdict.rawValue)),
-            ("eigenvalue", .string(antkDecimal(point.stability.decidingEigenvalue, digits))),
-            ("layer_norm", .string(antkDecimal(point.layerNorm, digits))),
         ]
-        if point.kind != .collapse {
-            members.append(("f_dot_y_lower", .string(bounds.lower)))
-            members.append(("f_dot_y_upper", .string(bounds.upper)))
-        }
+        members += try OutputContract.certified("eigenvalue", point.stability.decidingEigenvalue, digits: digits)
+        members += try OutputContract.certified("layer_norm", point.layerNorm, digits: digits)
         return .object(members)
     }
 
-    static func json(_ solution: WhitenedANTKSolution, critical: ANTKCriticalPoint) -> JSONValue {
+    static func json(_ solution: WhitenedANTKSolution, critical: ANTKCriticalPoint) throws -> JSONValue {
         let p = solution.problem, digits = solution.digits
-        return .object([
-            ("gamma", .string(p.gamma.description)),
-            ("lambda", .string(p.lambda.description)),
+        return OutputContract.document(command: "antk", [
+            ("gamma", OutputContract.exact(p.gamma)),
+            ("lambda", OutputContract.exact(p.lambda)),
             ("depth", .integer(p.depth)),
             ("digits", .integer(digits)),
             ("data", .string("whitened: C = I, |y| = 1, P = \(whitenedCount)")),
-            ("gamma_c", .string(antkDecimal(critical.gamma, digits))),
+        ] + (try OutputContract.certified("gamma_c", critical.gamma, digits: digits)) + [
             ("isolation", .string(solution.isolation)),
-            ("branches", .array(solution.fixedPoints.map { branchJSON($0, digits: digits) })),
+            ("branches", .array(try solution.fixedPoints.map { try branchJSON($0, digits: digits) })),
             ("predicted_end_point", .object([
                 ("kind", .string(solution.endPoint.branch.rawValue)),
                 ("certified", .bool(solution.endPoint.certified)),

@@ -20,24 +20,10 @@ enum ANTKPhaseCommand {
     /// Exact gamma_c^(2L) is printed in full up to this many characters, else in factored form only.
     static let maximumExactLength = 400
 
-    /// Parses "4", "1...8", "1..8", "1,2,4,16...20" into increasing-order-preserving depths.
+    /// Parses a depth LIST ("4", "1...8", "1..8", "1,2,4,16...20"), in the order given.
     static func parseDepths(_ text: String) throws -> [Int] {
-        var depths: [Int] = []
-        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let piece = item.trimmingCharacters(in: .whitespaces)
-            let separator = piece.contains("...") ? "..." : ".."
-            let bounds = piece.components(separatedBy: separator)
-            guard bounds.count <= 2, let low = Int(bounds[0]), let high = Int(bounds.last!), low <= high else {
-                throw UsageError("--depth must be a depth list such as 4, 1...8 or 1,2,4 (got '\(text)')")
-            }
-            guard low >= 1 && high <= WhitenedANTKProblem.maximumDepth else {
-                throw UsageError(ANTKInputError.depthOutOfRange(low < 1 ? low : high, maximum: WhitenedANTKProblem.maximumDepth).description)
-            }
-            guard depths.count + (high - low + 1) <= maximumDepthCount else {
-                throw UsageError("--depth lists at most \(maximumDepthCount) depths")
-            }
-            depths.append(contentsOf: low...high)
-        }
+        let depths = try ParameterList.integers(text, option: "depth", in: 1...WhitenedANTKProblem.maximumDepth, what: "a depth")
+        guard depths.count <= maximumDepthCount else { throw UsageError("--depth lists at most \(maximumDepthCount) depths") }
         return depths
     }
 
@@ -45,6 +31,12 @@ enum ANTKPhaseCommand {
     static func factored(lambda: BigRational, depth l: Int) -> String {
         let lambdaText = lambda.isInteger ? lambda.description : "(\(lambda))"
         return "\(lambdaText)^\(l + 1) * \(2 * l)^\(2 * l) / (\(l - 1)^\(l - 1) * \(l + 1)^\(l + 1))"
+    }
+
+    /// gamma_c^(2L) exactly (decimal or p/q), nil when longer than `maximumExactLength`.
+    static func exactPower(_ point: ANTKCriticalPoint) -> String? {
+        let text = OutputContract.exactText(point.gammaPower)
+        return text.count <= maximumExactLength ? text : nil
     }
 
     static func exact(_ point: ANTKCriticalPoint) -> String {
@@ -60,21 +52,21 @@ enum ANTKPhaseCommand {
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
         let points = try depths.map { depth in try antkUsage { try ANTKPhase().critical(lambda: lambda, depth: depth, digits: digits) } }
         if format == .json {
-            return JSONValue.object([
-                ("lambda", .string(lambda.description)),
+            return OutputContract.render(command: "antk-phase", [
+                ("lambda", OutputContract.exact(lambda)),
                 ("digits", .integer(digits)),
-                ("critical", .array(points.map { point in
-                    .object([
-                        ("depth", .integer(point.depth)),
-                        ("gamma_c", .string(antkDecimal(point.gamma, digits))),
-                        ("gamma_c_over_lambda", .string(antkDecimal(point.ratio, digits))),
-                        ("u_c", .string(point.criticalOverlap.description)),
-                        ("gamma_c_power", .string("gamma_c^\(2 * point.depth) = \(exact(point))")),
-                        ("gamma_c_power_factored", .string(factored(lambda: lambda, depth: point.depth))),
-                        ("kind", .string(point.depth == 1 ? "collapse threshold" : "saddle node")),
-                    ])
+                ("critical", .array(try points.map { point in
+                    .object([("depth", .integer(point.depth))]
+                        + (try OutputContract.certified("gamma_c", point.gamma, digits: digits))
+                        + (try OutputContract.certified("gamma_c_over_lambda", point.ratio, digits: digits))
+                        + [
+                            ("u_c", OutputContract.exact(point.criticalOverlap)),
+                            ("gamma_c_power", exactPower(point).map { .string($0) } ?? .null),
+                            ("gamma_c_power_factored", .string(factored(lambda: lambda, depth: point.depth))),
+                            ("kind", .string(point.depth == 1 ? "collapse threshold" : "saddle node")),
+                        ])
                 })),
-            ]).serialized() + "\n"
+            ])
         }
         var lines = ["Critical feature strength of the deep linear aNTK, whitened |y| = 1 (notes/antk-deep-linear.md A17)",
                      "lambda = \(lambda)   digits = \(digits) (all certified)",

@@ -93,83 +93,155 @@ enum AsymptoticsReport {
         }
     }
 
-    static func csv(_ study: ScalingStudy) -> String {
-        let name = parameterName(study)
-        var lines = [([name, "exact"] + study.labels.flatMap { ["prediction " + $0, "error " + $0] }).joined(separator: ",")]
-        for point in study.points {
-            let cells = zip(point.predictions, point.relativeErrors).flatMap { [decimal($0.0, digits: study.request.digits), error($0.1)] }
-            lines.append(([point.parameter, decimal(point.exact, digits: study.request.digits)] + cells).joined(separator: ","))
+    /// A snake_case key for a prediction label ("K=1" -> "k_1", "Lambert n=0" -> "lambert_n_0").
+    static func key(_ label: String) -> String {
+        var out = "", underscore = false
+        for scalar in label.lowercased().unicodeScalars {
+            if CharacterSet.alphanumerics.contains(scalar) && scalar.isASCII {
+                if underscore && !out.isEmpty { out += "_" }
+                out.unicodeScalars.append(scalar)
+                underscore = false
+            } else {
+                underscore = true
+            }
         }
-        lines.append((["order_measured", ""] + study.measuredOrders.flatMap { ["", order($0)] }).joined(separator: ","))
-        lines.append((["order_predicted", ""] + study.predictedOrders.flatMap { ["", order($0)] }).joined(separator: ","))
+        return out
+    }
+
+    /// The varying parameter's key: "gamma" (lazy, rich) or "depth" (deep, joint).
+    static func parameterKey(_ study: ScalingStudy) -> String {
+        parameterName(study) == "gamma" ? "gamma" : "depth"
+    }
+
+    /// An exact parameter cell: the exact decimal when it terminates, else p/q.
+    static func parameterText(_ parameter: String) -> String {
+        (try? BigRational(parsing: parameter)).map(OutputContract.exactText) ?? parameter
+    }
+
+    /// Correctly rounded decimal of a relative error when its enclosure decides its sign (up to
+    /// `digits` digits), nil when the enclosure contains 0.
+    static func decidedError(_ x: Interval, digits: Int = 6) -> String? {
+        guard let sign = x.definiteSign, sign != 0 else { return nil }
+        return strictDecimal(x, digits: digits)
+    }
+
+    /// The correctly rounded decimal at up to `digits` digits (as many as the enclosure decides,
+    /// at least 1), nil when not even one digit is decided: csv and json never carry "[lo, hi]" text.
+    static func strictDecimal(_ x: Interval, digits: Int) -> String? {
+        var d = digits
+        while d >= 1 {
+            if let text = x.certifiedDecimal(significantDigits: d) { return text.text }
+            d -= 1
+        }
+        return nil
+    }
+
+    /// Decimal bounds of a relative error rounded outward, 3 digits finer than `decidedError`.
+    static func bounds(_ x: Interval) -> (lower: String, upper: String) { x.decimalBounds(significantDigits: 9) }
+
+    /// One row per point; numeric cells only. An error whose enclosure contains 0 (or any value whose
+    /// enclosure does not decide one digit) is an empty cell, with its bounds in the _lower/_upper
+    /// columns. The orders are in the table and JSON.
+    static func csv(_ study: ScalingStudy) -> String {
+        let keys = study.labels.map(key)
+        var header = [parameterKey(study), "exact", "exact_lower", "exact_upper"]
+        for k in keys { header += ["prediction_\(k)", "prediction_\(k)_lower", "prediction_\(k)_upper", "error_\(k)", "error_\(k)_lower", "error_\(k)_upper"] }
+        var lines = [header.joined(separator: ",")]
+        let digits = study.request.digits
+        for point in study.points {
+            let exactBounds = point.exact.decimalBounds(significantDigits: digits + 3)
+            var cells = [parameterText(point.parameter), strictDecimal(point.exact, digits: digits) ?? "", exactBounds.lower, exactBounds.upper]
+            for (prediction, error) in zip(point.predictions, point.relativeErrors) {
+                let p = prediction.decimalBounds(significantDigits: digits + 3), e = bounds(error)
+                cells += [strictDecimal(prediction, digits: digits) ?? "", p.lower, p.upper, decidedError(error) ?? "", e.lower, e.upper]
+            }
+            lines.append(cells.joined(separator: ","))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
     static func json(_ study: ScalingStudy, beta: InverseTemperature) -> JSONValue {
         let r = study.request
-        func number(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
+        func order(_ x: Double?) -> JSONValue { x.map { OutputContract.approximate($0) } ?? .null }
+        func parameter(_ text: String) -> JSONValue {
+            parameterKey(study) == "depth" ? (Int(text).map(JSONValue.integer) ?? .string(parameterText(text))) : .string(parameterText(text))
+        }
         var members: [(String, JSONValue)] = [
             ("regime", .string(r.regime.rawValue)),
             ("small_parameter", .string(r.regime.smallParameter)),
-            ("gamma", .string(r.gamma.description)),
-            ("beta", .string(beta.description)),
+            ("gamma", OutputContract.exact(r.gamma)),
+            ("beta", OutputContract.exact(beta)),
             ("depth", .integer(r.depth)),
+            ("layer", .integer(r.layer)),
             ("quantity", .string(quantity(study))),
             ("order", .integer(r.order)),
             ("digits", .integer(r.digits)),
+            ("decades", .integer(r.decades)),
+            ("per_decade", .integer(r.pointsPerDecade)),
         ]
-        if let kappa = study.kappa { members.append(("kappa", .string(kappa.description))) }
+        if let kappa = study.kappa { members.append(("kappa", OutputContract.exact(kappa))) }
         members += [
+            ("parameter", .string(parameterKey(study))),
             ("labels", .array(study.labels.map { .string($0) })),
+            ("label_keys", .array(study.labels.map { .string(key($0)) })),
             ("points", .array(study.points.map { point in
-                .object([
-                    ("param", .string(point.parameter)),
-                    ("exact", .string(decimal(point.exact, digits: r.digits))),
-                    ("predictions", .array(point.predictions.map { .string(decimal($0, digits: r.digits)) })),
-                    ("errors", .array(point.relativeErrors.map { .string(error($0)) })),
+                let exactBounds = point.exact.decimalBounds(significantDigits: r.digits + 3)
+                let predictionBounds = point.predictions.map { $0.decimalBounds(significantDigits: r.digits + 3) }
+                let errorBounds = point.relativeErrors.map(bounds)
+                return .object([
+                    (parameterKey(study), parameter(point.parameter)),
+                    ("exact", strictDecimal(point.exact, digits: r.digits).map(JSONValue.string) ?? .null),
+                    ("exact_lower", .string(exactBounds.lower)), ("exact_upper", .string(exactBounds.upper)),
+                    ("predictions", .array(point.predictions.map { strictDecimal($0, digits: r.digits).map(JSONValue.string) ?? .null })),
+                    ("predictions_lower", .array(predictionBounds.map { .string($0.lower) })),
+                    ("predictions_upper", .array(predictionBounds.map { .string($0.upper) })),
+                    ("errors", .array(point.relativeErrors.map { decidedError($0).map(JSONValue.string) ?? .null })),
+                    ("errors_lower", .array(errorBounds.map { .string($0.lower) })),
+                    ("errors_upper", .array(errorBounds.map { .string($0.upper) })),
                 ])
             })),
-            ("order_measured", .array(study.measuredOrders.map(number))),
-            ("order_predicted", .array(study.predictedOrders.map(number))),
+            ("order_measured", .array(study.measuredOrders.map(order))),
+            ("order_predicted", .array(study.predictedOrders.map(order))),
         ]
-        return .object(members)
+        return OutputContract.document(command: "asymptotics", members)
     }
 
     /// The exact rational coefficients: lazy (Z6)–(Z7), rich (R9)–(R10).
     static func coefficients(regime: AsymptoticRegime, problem: WhitenedProblem, layer: Int, order: Int, format: OutputFormat) -> String {
         let depth = problem.depth
-        var columns: [(String, [BigRational])] = []
+        var columns: [(String, [BigRational], String)] = []   // key, coefficients, table label
         var title: String
         if regime == .lazy {
             let series = LazySeries(depth: depth, ridge: problem.ridge, order: order)
             title = "lazy series in g = gamma^2 (notes/asymptotics-lazy.md Z6, Z7): u = -chi = sum a_k g^k, c_l = 1 + sum e_k g^k"
-            columns.append(("a_k (u = -chi)", series.negatedChi))
-            columns.append(("c_L", series.layer(depth)))
-            if layer != depth { columns.append(("c_\(layer)", series.layer(layer))) }
+            columns.append(("a_k", series.negatedChi, "a_k (u = -chi)"))
+            columns.append(("c_l_\(depth)", series.layer(depth), "c_L"))
+            if layer != depth { columns.append(("c_l_\(layer)", series.layer(layer), "c_\(layer)")) }
         } else {
             let series = RichSeries(depth: depth, ridge: problem.ridge, order: order)
             title = "rich series (notes/asymptotics-rich.md R9, R10): c_l = g^(l/(L+1)) sum d_n eps^n, eps = gamma^(-2/(L+1))"
-            columns.append(("c_L", series.layer(depth)))
-            if layer != depth { columns.append(("c_\(layer)", series.layer(layer))) }
+            columns.append(("c_l_\(depth)", series.layer(depth), "c_L"))
+            if layer != depth { columns.append(("c_l_\(layer)", series.layer(layer), "c_\(layer)")) }
         }
         let firstIndex = regime == .lazy ? 1 : 0
         let indices = Array(firstIndex...order)
         switch format {
         case .json:
-            return JSONValue.object([
-                ("regime", .string(regime.rawValue)), ("beta", .string(problem.beta.description)), ("depth", .integer(depth)),
+            return OutputContract.render(command: "asymptotics --coefficients", [
+                ("regime", .string(regime.rawValue)), ("beta", OutputContract.exact(problem.beta)), ("depth", .integer(depth)),
+                ("layer", .integer(layer)), ("order", .integer(order)),
                 ("index", .array(indices.map { .integer($0) })),
-                ("coefficients", .object(columns.map { column in (column.0, .array(indices.map { i in .string(column.1[i].description) })) })),
-            ]).serialized() + "\n"
+                ("coefficients", .object(columns.map { column in (column.0, .array(indices.map { i in OutputContract.exact(column.1[i]) })) })),
+            ])
         case .csv:
             var lines = [(["k"] + columns.map(\.0)).joined(separator: ",")]
-            for i in indices { lines.append(([String(i)] + columns.map { $0.1[i].description }).joined(separator: ",")) }
+            for i in indices { lines.append(([String(i)] + columns.map { OutputContract.exactText($0.1[i]) }).joined(separator: ",")) }
             return lines.joined(separator: "\n") + "\n"
         case .table:
             var lines = [title + "; beta = \(problem.beta), L = \(depth)"]
             for i in indices {
                 lines.append("k = \(i)")
-                for column in columns { lines.append("  \(column.0): \(column.1[i])") }
+                for column in columns { lines.append("  \(column.2): \(column.1[i])") }
             }
             return lines.joined(separator: "\n") + "\n"
         }

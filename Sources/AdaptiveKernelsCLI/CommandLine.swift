@@ -1,3 +1,4 @@
+import Foundation
 import Theory
 import Numerics
 
@@ -19,9 +20,13 @@ struct Subcommand {
 }
 
 /// Exit status 2: bad input or usage. Exit status 3: the solver could not certify an answer
-/// (or a verification case failed).
+/// (or a check disagrees, or a verification case failed). Exit status 4: a verification was
+/// inconclusive without a failure.
 public enum AdaptiveKernelsCommandLine {
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
+
+    /// `--version`: the package version and the git commit the binary was built from.
+    static var versionLine: String { "adaptive-kernels \(version) (\(BuildInfo.commit))" }
 
     /// Every subcommand, in the order the overview lists them. Add new commands here.
     static let subcommands: [Subcommand] = [
@@ -47,6 +52,12 @@ public enum AdaptiveKernelsCommandLine {
         subcommands:
         \(list.joined(separator: "\n"))
         With no arguments: the overlap table for gamma = 4, beta = 10, L = 16.
+
+        Every command: --format table|csv|json where offered (JSON by the contract
+        "\(OutputContract.schema)", docs/output.md); --out FILE writes the report to FILE (atomically,
+        nothing on stdout; --out - is stdout); a folder of several files is --out-dir DIR. Lists:
+        1,2,4 and inclusive ranges 1...8 or 1...8:2 (1..8 is the same range).
+        --version prints the version and the git commit of the build.
         """
     }
 
@@ -60,30 +71,91 @@ public enum AdaptiveKernelsCommandLine {
                 output = try OverlapsCommand.run(defaultArguments)
                     + "\n(default gamma = 4, beta = 10, L = 16; 'adaptive-kernels help' lists the subcommands and their options)\n"
             case "help"?, "--help"?, "-h"?:
-                let topic = arguments.dropFirst().first
-                return help(subcommands.first(where: { $0.name == topic })?.usage ?? overview)
+                let topics = Array(arguments.dropFirst())
+                guard let topic = topics.first else { return help(overview) }
+                // A second word only for commands with their own subcommands ('help verify antk').
+                guard let command = subcommands.first(where: { $0.name == topic }),
+                      topics.count == 1 || (topics.count == 2 && ["verify", "plot"].contains(topic)) else {
+                    throw UsageError("no help topic '\(topics.joined(separator: " "))' (subcommands: \(subcommands.map(\.name).joined(separator: ", ")))")
+                }
+                return help(command.usage)
             case "--version"?:
-                output = "adaptive-kernels \(version)\n"
+                guard arguments.count == 1 else { throw UsageError("--version takes no arguments") }
+                output = versionLine + "\n"
             case let name?:
                 guard let command = subcommands.first(where: { $0.name == name }) else {
                     throw UsageError("unknown subcommand '\(name)' (try 'adaptive-kernels help')")
                 }
-                let rest = Array(arguments.dropFirst())
+                var rest = Array(arguments.dropFirst())
                 if rest.contains("--help") || rest.contains("-h") { return help(command.usage) }
-                output = try command.run(rest)
+                // --out FILE (every command but plot, which draws into it): the report goes to FILE.
+                var destination: String? = nil
+                if command.name != "plot" { (rest, destination) = try extractOut(rest) }
+                do {
+                    let report = try command.run(rest)
+                    output = try deliver(report, to: destination)
+                } catch let failure as CommandFailure {
+                    _ = try deliver(failure.standardOutput, to: destination)
+                    throw CommandFailure(message: failure.message, standardOutput: destination == nil || destination == "-" ? failure.standardOutput : "")
+                }
             }
             return CommandResult(standardOutput: output, standardError: "", exitCode: 0)
         } catch let error as UsageError {
             return failure(error.message, code: 2)
         } catch let error as TheoryInputError {
-            return failure(error.description, code: 2)
+            return failure(commandLineWording(error), code: 2)
         } catch let error as SolverError {
             return failure(error.description, code: 3)
         } catch let error as CommandFailure {
-            return CommandResult(standardOutput: error.standardOutput, standardError: "adaptive-kernels: error: \(error.message)\n", exitCode: 3)
+            return CommandResult(standardOutput: error.standardOutput, standardError: "adaptive-kernels: error: \(error.message)\n", exitCode: error.exitCode)
         } catch {
             return failure("\(error)", code: 3)
         }
+    }
+
+    /// A library error with the command-line option that fixes it.
+    static func commandLineWording(_ error: TheoryInputError) -> String {
+        switch error {
+        case .tooManyLayers: return error.description + "; choose layers with --layers LIST"
+        default: return error.description
+        }
+    }
+
+    /// Removes `--out FILE` / `--out=FILE` from the arguments; nil when absent.
+    static func extractOut(_ arguments: [String]) throws -> ([String], String?) {
+        var rest: [String] = [], destination: String? = nil
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            var value: String? = nil
+            if argument == "--out" {
+                index += 1
+                guard index < arguments.count else { throw UsageError("option --out needs a value (a file, or - for stdout)") }
+                value = arguments[index]
+            } else if argument.hasPrefix("--out=") {
+                value = String(argument.dropFirst("--out=".count))
+            }
+            if let value {
+                guard destination == nil else { throw UsageError("option --out given twice") }
+                guard !value.isEmpty else { throw UsageError("option --out has an empty value") }
+                var isFolder: ObjCBool = false
+                if value != "-", FileManager.default.fileExists(atPath: value, isDirectory: &isFolder), isFolder.boolValue {
+                    throw UsageError("--out '\(value)' is a folder; --out names a file (a folder of files is --out-dir)")
+                }
+                destination = value
+            } else {
+                rest.append(argument)
+            }
+            index += 1
+        }
+        return (rest, destination)
+    }
+
+    /// The report on stdout, or written whole to the --out file (then nothing on stdout).
+    static func deliver(_ report: String, to destination: String?) throws -> String {
+        guard let destination, destination != "-" else { return report }
+        try DataFiles.writeFileAtomically(Data(report.utf8), to: destination)
+        return ""
     }
 
     static func help(_ text: String) -> CommandResult {
@@ -100,4 +172,6 @@ public enum AdaptiveKernelsCommandLine {
 struct CommandFailure: Error {
     let message: String
     let standardOutput: String
+    /// 3: a check disagrees or a verification case failed; 4: inconclusive without a failure.
+    var exitCode: Int32 = 3
 }

@@ -1,7 +1,9 @@
 import Foundation
 import Numerics
+import Studies
 
-/// Loading matrices and vectors from .npy or CSV, and writing outputs atomically.
+/// Loading matrices and vectors from .npy or CSV, and writing outputs atomically (a folder of files
+/// for --out-dir, one file for --out).
 enum DataFiles {
     static func load(_ path: String, option: String) throws -> NPYArray {
         let url = URL(fileURLWithPath: path)
@@ -67,63 +69,37 @@ enum DataFiles {
         return array.values
     }
 
-    /// Train (and optional test) data as `kernels` and `antk` read them: --train X (P x D),
-    /// --labels y (P), optionally --test Xt (Q x D) with --test-labels yt (Q), every shape and entry
-    /// validated here; C = X X^T / D and the test-train kernel C(x*, X) = Xt X^T / D.
-    struct TrainingData {
-        let train: (values: [Double], rows: Int, columns: Int)
-        let labels: [Double]
-        let test: (values: [Double], rows: Int, columns: Int)?
-        let testLabels: [Double]?
-
-        var points: Int { train.rows }
-        var features: Int { train.columns }
-
-        /// C = X X^T / D (P x P, row-major).
-        func inputKernel() -> [Double] {
-            LinearAlgebra.multiplyTransposed(train.values, train.values, m: train.rows, k: train.columns, n: train.rows).map { $0 / Double(train.columns) }
-        }
-
-        /// diag C.
-        func inputDiagonal(_ c: [Double]) -> [Double] { (0..<train.rows).map { c[$0 * train.rows + $0] } }
-
-        /// C(x*, X) = Xt X^T / D (Q x P) and its test diagonal x*.x*/D; nil without test data.
-        func testKernels() -> (cross: [Double], diagonal: [Double])? {
-            guard let test else { return nil }
-            let d = train.columns
-            let cross = LinearAlgebra.multiplyTransposed(test.values, train.values, m: test.rows, k: d, n: train.rows).map { $0 / Double(d) }
-            let diagonal = (0..<test.rows).map { i in (0..<d).reduce(0.0) { $0 + test.values[i * d + $1] * test.values[i * d + $1] } / Double(d) }
-            return (cross, diagonal)
-        }
-    }
-
     /// Reads --train, --labels and the optional --test/--test-labels pair (both or neither).
+    /// Every shape and entry is validated here, with the option names in the messages.
     static func trainingData(_ options: ParsedArguments) throws -> TrainingData {
         let train = try matrix(load(options.required("train"), option: "train"), option: "train")
         let labels = try vector(load(options.required("labels"), option: "labels"), count: train.rows, option: "labels", against: "--train")
+        let trainMatrix = TrainingData.Matrix(values: train.values, rows: train.rows, columns: train.columns)
         switch (options.value("test"), options.value("test-labels")) {
         case (nil, nil):
-            return TrainingData(train: train, labels: labels, test: nil, testLabels: nil)
+            return try studyErrors { try TrainingData(train: trainMatrix, labels: labels) }
         case (let t?, let tl?):
             let loaded = try matrix(load(t, option: "test"), option: "test")
             guard loaded.columns == train.columns else {
                 throw UsageError("--test has \(loaded.columns) features per point, --train has \(train.columns)")
             }
             let testLabels = try vector(load(tl, option: "test-labels"), count: loaded.rows, option: "test-labels", against: "--test")
-            return TrainingData(train: train, labels: labels, test: loaded, testLabels: testLabels)
+            return try studyErrors {
+                try TrainingData(train: trainMatrix, labels: labels, test: .init(values: loaded.values, rows: loaded.rows, columns: loaded.columns), testLabels: testLabels)
+            }
         default: throw UsageError("--test and --test-labels go together")
         }
     }
 
     /// Writes every file into a fresh temporary sibling folder, then renames it to `directory`
     /// (which must be absent or an empty folder): nothing is half-written on failure.
-    static func writeAtomically(_ files: [(String, Data)], to directory: String) throws {
+    static func writeAtomically(_ files: [(String, Data)], to directory: String, option: String = "out-dir") throws {
         let manager = FileManager.default
         let target = URL(fileURLWithPath: directory).standardizedFileURL
         var isFolder: ObjCBool = false
         if manager.fileExists(atPath: target.path, isDirectory: &isFolder) {
             guard isFolder.boolValue, (try? manager.contentsOfDirectory(atPath: target.path))?.isEmpty == true else {
-                throw UsageError("--out '\(directory)' exists and is not an empty folder")
+                throw UsageError("--\(option) '\(directory)' exists and is not an empty folder")
             }
         }
         let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
@@ -134,7 +110,23 @@ enum DataFiles {
             try manager.moveItem(at: temporary, to: target)
         } catch {
             try? manager.removeItem(at: temporary)
-            throw UsageError("--out '\(directory)': cannot write (\(error.localizedDescription))")
+            throw UsageError("--\(option) '\(directory)': cannot write (\(error.localizedDescription))")
+        }
+    }
+
+    /// Writes one file whole: a temporary file beside the target, then a rename over it.
+    static func writeFileAtomically(_ data: Data, to path: String, option: String = "out") throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            try data.write(to: temporary)
+        } catch {
+            throw UsageError("cannot write --\(option) '\(path)' (\(error.localizedDescription))")
+        }
+        if rename(temporary.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw UsageError("cannot write --\(option) '\(path)' (\(reason))")
         }
     }
 }

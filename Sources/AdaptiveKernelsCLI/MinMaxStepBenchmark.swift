@@ -4,7 +4,7 @@ import Simulation
 import Studies
 import Core
 
-/// `verify minmax-step`: wall time of single min-max iterations on the benchmark problem of issue 6
+/// `verify minmax-step`: wall time of single min-max iterations on the benchmark problem of BENCHMARKS.md
 /// (P points, deterministic inputs shared with bench/minmax_step.py).
 enum MinMaxStepBenchmark {
     static func run(_ arguments: [String]) throws -> String {

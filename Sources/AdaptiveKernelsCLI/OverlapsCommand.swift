@@ -49,15 +49,16 @@ func makeProblem(gamma: BigRational, beta: InverseTemperature, depth: Int) throw
 
 /// `adaptive-kernels overlaps --gamma G --beta B --depth L [--digits D] [--format table|csv|json]`
 enum OverlapsCommand {
-    static let subcommand = Subcommand(name: "overlaps", summary: "every positive root of the whitened overlap equation, certified (THEORY 1b)",
+    static let subcommand = Subcommand(name: "overlaps", summary: "every positive root of the whitened overlap equation, certified",
                                        usage: usage, run: run)
 
     static let usage = """
     usage: adaptive-kernels overlaps --gamma G --beta B --depth L [--digits D] [--layers all|LIST] [--format table|csv|json]
-      Every positive root c of c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L, b = 1/beta (THEORY 1b),
+      Every positive root c of c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L, b = 1/beta (notes/whitened-overlaps.md (W1)),
       with certified enclosures, chi, per-layer overlaps c_l and the action S.
       G, B: exact numbers (12, 0.1, 2.5e-3, 3/2); B may be inf. D: significant digits (default 30).
-      --layers: which c_l to list (default: all up to L = 100000, beyond that 1, 2, 4, ... and L).
+      --layers all|LIST: which c_l to list (default: all up to L = 100000, beyond that 1, 2, 4, ... and L);
+      LIST as for sweep: 1,8...9,16 or 1...16:5.
     """
 
     /// `all`, a LIST of layers (values and ranges, as for sweep), or nil for the automatic choice.
@@ -96,46 +97,72 @@ enum OverlapReport {
         root.layerOverlapDecimals.map(\.text)
     }
 
-    static func rootJSON(_ root: WhitenedSaddle, digits: Int) -> JSONValue {
-        let bounds = root.overlap.decimalBounds(significantDigits: digits + 3)
-        var members: [(String, JSONValue)] = [
-            ("c", .string(root.overlapDecimal!.text)),
-            ("lower", .string(bounds.lower)),
-            ("upper", .string(bounds.upper)),
-            ("chi", .string(root.chiDecimal!.text)),
-            ("action", .string(root.actionDecimal!.text)),
+    /// Enclosures of the listed layers' overlaps (in the order of `listedLayers`).
+    static func layerEnclosures(_ root: WhitenedSaddle, layers: [Int]) -> [Interval] {
+        // Every layer listed (layers are distinct and ascending): one pass of repeated products.
+        if layers.count == root.problem.depth && layers.first == 1 && layers.last == root.problem.depth { return Array(root.layerOverlaps()) }
+        return layers.map { root.layerOverlap($0) }
+    }
+
+    static func rootJSON(_ root: WhitenedSaddle, layers: [Int], digits: Int) -> JSONValue {
+        func certified(_ key: String, _ x: Interval, _ text: String) -> [(String, JSONValue)] {
+            let bounds = x.decimalBounds(significantDigits: digits + 3)
+            return [(key, .string(text)), (key + "_lower", .string(bounds.lower)), (key + "_upper", .string(bounds.upper))]
+        }
+        let enclosures = layerEnclosures(root, layers: layers).map { $0.decimalBounds(significantDigits: digits + 3) }
+        var members: [(String, JSONValue)] = certified("c", root.overlap, root.overlapDecimal!.text)
+        members += certified("chi", root.chi, root.chiDecimal!.text)
+        members += certified("action", root.action, root.actionDecimal!.text)
+        members += [
             ("dominant", .bool(root.isDominant)),
             ("stationarity", .string(root.stationarity.rawValue)),
+            ("overlaps", .array(layerTexts(root).map(JSONValue.string))),
+            ("overlaps_lower", .array(enclosures.map { .string($0.lower) })),
+            ("overlaps_upper", .array(enclosures.map { .string($0.upper) })),
         ]
-        members.append(("overlaps", .array(layerTexts(root).map(JSONValue.string))))
         return .object(members)
     }
 
+    /// The members of one solution (parameters, isolation, layers, roots) without the envelope.
     /// `layers` lists the layer index of each entry of every root's `overlaps`.
-    static func json(_ solution: WhitenedSolution) -> JSONValue {
-        .object([
-            ("gamma", .string(solution.problem.gamma.description)),
-            ("beta", .string(solution.problem.beta.description)),
+    static func members(_ solution: WhitenedSolution) -> [(String, JSONValue)] {
+        [
+            ("gamma", OutputContract.exact(solution.problem.gamma)),
+            ("beta", OutputContract.exact(solution.problem.beta)),
             ("depth", .integer(solution.problem.depth)),
             ("digits", .integer(solution.digits)),
             ("isolation", .string(solution.isolation)),
             ("layers", .array(solution.listedLayers.map(JSONValue.integer))),
-            ("roots", .array(solution.roots.map { rootJSON($0, digits: solution.digits) })),
-        ])
+            ("roots", .array(solution.roots.map { rootJSON($0, layers: solution.listedLayers, digits: solution.digits) })),
+        ]
     }
 
-    static let csvHeader = "gamma,beta,depth,root,roots,dominant,stationarity,chi,action,layer,overlap"
+    static func json(_ solution: WhitenedSolution) -> JSONValue {
+        OutputContract.document(command: "overlaps", members(solution))
+    }
+
+    static let csvHeader = "gamma,beta,depth,root,roots,dominant,local_minimum,chi,chi_lower,chi_upper,action,action_lower,action_upper,layer,overlap,overlap_lower,overlap_upper"
 
     /// One row per root and listed layer; one row per root (layer = L) when no layer is listed.
+    /// Numeric cells only: dominant and local_minimum are 1/0; parameters are exact (decimal, or p/q).
     static func csvRows(_ solution: WhitenedSolution) -> [String] {
         var rows: [String] = []
-        let p = solution.problem
+        let p = solution.problem, digits = solution.digits
+        func bounds(_ x: Interval) -> String {
+            let b = x.decimalBounds(significantDigits: digits + 3)
+            return "\(b.lower),\(b.upper)"
+        }
+        let parameters = "\(OutputContract.exactText(p.gamma)),\(OutputContract.exactText(p.beta)),\(p.depth)"
         for (index, root) in solution.roots.enumerated() {
-            let prefix = "\(p.gamma),\(p.beta),\(p.depth),\(index + 1),\(solution.roots.count),\(root.isDominant),\(root.stationarity.rawValue),\(root.chiDecimal!.text),\(root.actionDecimal!.text)"
+            let prefix = "\(parameters),\(index + 1),\(solution.roots.count),\(root.isDominant ? 1 : 0),\(root.stationarity == .minimum ? 1 : 0),"
+                + "\(root.chiDecimal!.text),\(bounds(root.chi)),\(root.actionDecimal!.text),\(bounds(root.action))"
             if !solution.listedLayers.isEmpty {
-                for (layer, text) in zip(solution.listedLayers, layerTexts(root)) { rows.append("\(prefix),\(layer),\(text)") }
+                let enclosures = layerEnclosures(root, layers: solution.listedLayers)
+                for ((layer, text), enclosure) in zip(zip(solution.listedLayers, layerTexts(root)), enclosures) {
+                    rows.append("\(prefix),\(layer),\(text),\(bounds(enclosure))")
+                }
             } else {
-                rows.append("\(prefix),\(p.depth),\(root.overlapDecimal!.text)")
+                rows.append("\(prefix),\(p.depth),\(root.overlapDecimal!.text),\(bounds(root.overlap))")
             }
         }
         return rows
@@ -152,7 +179,7 @@ enum OverlapReport {
         let p = solution.problem
         let digits = solution.digits
         var lines: [String] = []
-        lines.append("Whitened deep linear aNBK overlaps (THEORY 1b): c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L")
+        lines.append("Whitened deep linear aNBK overlaps: c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L")
         lines.append("gamma = \(p.gamma)   beta = \(p.beta)   b = 1/beta = \(p.ridge)   depth L = \(p.depth)   digits = \(digits) (all certified)")
         lines.append("isolation: \(solution.isolation)")
         if solution.roots.count > 1 && solution.dominant == nil {

@@ -17,7 +17,9 @@ enum PlotCommand {
                certified solver (solid), with the lazy L gamma^2/(1+b)^2 (dashed), rich gamma^(2L/(L+1)) (dotted) and
                deep L gamma^2/W(L gamma^2) - 1 (dash-dot) asymptotes (rich and deep drawn where >= 2), as in the paper's Figure 2(b).
       depth:   c_l against layer l = 0..L (default L = 16, beta = 100) for gamma = 1/4, 1/2, 1, 2, 4, 8 (Figure 2(a)).
-      The file is written whole (temporary file, then rename) or not at all.
+      The format follows the extension of --out: .svg (the only format written; any other extension
+      is refused with exit status 2). --out - writes the SVG to stdout. The file is written whole
+      (temporary file, then rename) or not at all.
     """
 
     static func run(_ arguments: [String]) throws -> String {
@@ -27,6 +29,12 @@ enum PlotCommand {
         let options = try ParsedArguments(Array(arguments.dropFirst()), valued: kind == "scaling" ? ["out", "beta"] : ["out", "beta", "depth"],
                                           switches: [])
         let out = try options.required("out")
+        if out != "-" {
+            let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
+            guard ext == "svg" else {
+                throw UsageError("plot writes SVG only: --out must end in .svg or be - (got '\(out)'\(ext.isEmpty ? "" : ", format .\(ext) not supported"))")
+            }
+        }
         let beta = options.value("beta") ?? "100"
         let svg: String
         if kind == "scaling" {
@@ -34,24 +42,9 @@ enum PlotCommand {
         } else {
             svg = try depthFigure(beta: beta, depth: options.value("depth") ?? "16").render()
         }
-        try writeAtomically(svg, to: out)
+        if out == "-" { return svg }
+        try DataFiles.writeFileAtomically(Data(svg.utf8), to: out)
         return "wrote \(out)\n"
-    }
-
-    /// Writes to a temporary file beside the target, then renames it over the target.
-    static func writeAtomically(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try Data(text.utf8).write(to: temporary)
-        } catch {
-            throw UsageError("cannot write --out '\(path)' (\(error.localizedDescription))")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw UsageError("cannot write --out '\(path)' (\(reason))")
-        }
     }
 
     /// gamma = 10^(k/10), k = −20...30, as 5-significant-digit decimals (exact rationals).
@@ -77,7 +70,7 @@ enum PlotCommand {
             plot.series.append(.init(label: "L = \(depth)", points: exact, color: color))
             let l = Double(depth)
             let xs = scalingGammas.map(\.doubleApproximation)
-            // Leading forms of THEORY 1c and the Lambert form (notes/asymptotics-deep.md D5), minus 1.
+            // Leading forms of notes/theory-overview.md (T13) and the Lambert form (notes/asymptotics-deep.md D5), minus 1.
             plot.series.append(.init(label: nil, points: xs.filter { $0 <= 3 }.map { ($0, l * $0 * $0 / ((1 + ridge) * (1 + ridge))) },
                                      color: color, stroke: .dashed))
             plot.series.append(.init(label: nil, points: xs.map { ($0, pow($0 * $0, l / (l + 1))) }.filter { $0.1 >= 2 },

@@ -3,77 +3,42 @@ import Foundation
 import Theory
 import Numerics
 
-/// Parameter lists: comma-separated items, each a value or an inclusive range `a...b`
-/// (step 1) or `a...b:step`, all read exactly.
-enum ParameterList {
-    /// Most values one list may expand to, so a typo cannot ask for a billion solves.
-    static let maximumCount = 100_000
-
-    static func rationals(_ text: String, option: String) throws -> [String] {
-        var values: [String] = []
-        for item in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            guard !item.isEmpty else { throw UsageError("--\(option): empty item in list '\(text)'") }
-            guard let rangeMarker = item.range(of: "...") else { values.append(item); continue }
-            let start = String(item[..<rangeMarker.lowerBound])
-            var rest = String(item[rangeMarker.upperBound...])
-            var stepText = "1"
-            if let colon = rest.firstIndex(of: ":") {
-                stepText = String(rest[rest.index(after: colon)...])
-                rest = String(rest[..<colon])
-            }
-            let low = try number(start, option: option), high = try number(rest, option: option)
-            let step = try number(stepText, option: option)
-            guard step.signum > 0 else { throw UsageError("--\(option): range step must be > 0 in '\(item)'") }
-            guard low <= high else { throw UsageError("--\(option): empty range '\(item)'") }
-            var value = low
-            while value <= high {
-                values.append(value.description)
-                value = value + step
-                guard values.count <= maximumCount else { throw UsageError("--\(option): more than \(maximumCount) values") }
-            }
-        }
-        guard values.count <= maximumCount else { throw UsageError("--\(option): more than \(maximumCount) values") }
-        return values
-    }
-
-    private static func number(_ text: String, option: String) throws -> BigRational {
-        do { return try BigRational(parsing: text) } catch let error as RationalParseError {
-            throw UsageError("--\(option): \(error)")
-        }
-    }
-}
-
-/// `adaptive-kernels sweep --gamma LIST --beta LIST --depth LIST [--digits D] [--layers] [--format csv|json]`
+/// `adaptive-kernels sweep --gamma LIST --beta LIST --depth LIST [--digits D] [--layers all|LIST] [--format table|csv|json]`
 enum SweepCommand {
     static let subcommand = Subcommand(name: "sweep", summary: "the overlap table across gamma, beta and depth, in parallel",
                                        usage: usage, run: run)
 
     static let usage = """
-    usage: adaptive-kernels sweep --gamma LIST --beta LIST --depth LIST [--digits D] [--layers] [--format csv|json] [--timings]
+    usage: adaptive-kernels sweep --gamma LIST --beta LIST --depth LIST [--digits D] [--layers all|LIST] [--format table|csv|json] [--timings]
       The overlap table across parameters, solved in parallel on all cores. LIST: comma values and
-      inclusive ranges, e.g. --depth 1...64 or 1...64:4, --gamma 0.5,1,2. One row per root (c_L),
-      or per root and layer with --layers. Columns: \(OverlapReport.csvHeader).
+      inclusive ranges, e.g. --depth 1...64 or 1...64:4 (1..64 is the same range), --gamma 0.5,1,2,
+      --beta inf,10. One row per root (c_L), or per root and listed layer with --layers all|LIST
+      (listed layers beyond a point's depth are left out for that point). Columns (csv, default): \(OverlapReport.csvHeader).
       --timings prints the wall time of reading the lists, solving and formatting on stderr.
     """
 
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["gamma", "beta", "depth", "digits", "format"], switches: ["layers", "timings"])
+        let options = try ParsedArguments(arguments, valued: ["gamma", "beta", "depth", "digits", "format", "layers"], switches: ["timings"])
         let started = DispatchTime.now()
         let gammas = try ParameterList.rationals(options.required("gamma"), option: "gamma")
-        let betas = try options.required("beta").split(separator: ",").flatMap { item -> [String] in
-            let trimmed = item.trimmingCharacters(in: .whitespaces)
-            return trimmed.lowercased() == "inf" ? ["inf"] : try ParameterList.rationals(trimmed, option: "beta")
-        }
+        let betas = try ParameterList.betas(options.required("beta"))
         let depths = try ParameterList.rationals(options.required("depth"), option: "depth")
         let digits = try options.integer("digits", default: WhitenedOverlapSolver.defaultDigits, in: 1...WhitenedOverlapSolver.maximumDigits)
-        let format = try OutputFormat.parse(options.value("format"), allowed: [.csv, .json], default: .csv)
-        let layers = options.has("layers")
-        if layers, let deepest = depths.compactMap({ Int($0) }).max(), deepest > LayerSelection.maximumListedLayers {
-            throw UsageError("--layers lists every layer, at most \(LayerSelection.maximumListedLayers) (depth \(deepest) asked); use overlaps --layers LIST")
-        }
+        let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .csv)
         // Each list item is read once; the problems are their product.
         let gammaValues = try gammas.map(parseGamma), betaValues = try betas.map(parseBeta)
         let depthValues = try depths.map(parseDepth)
+        var layers: LayerSelection = .none
+        if let text = options.value("layers") {
+            if text.lowercased() == "all" {
+                if let deepest = depthValues.max(), deepest > LayerSelection.maximumListedLayers {
+                    throw UsageError("--layers all lists every layer, at most \(LayerSelection.maximumListedLayers) (depth \(deepest) asked); use a LIST")
+                }
+                layers = .all
+            } else {
+                layers = .layers(try ParameterList.integers(text, option: "layers", in: 1...max(1, depthValues.max() ?? 1), what: "a layer"))
+            }
+        }
         var problems: [WhitenedProblem] = []
         for gamma in gammaValues { for beta in betaValues { for depth in depthValues {
             problems.append(try makeProblem(gamma: gamma, beta: beta, depth: depth))
@@ -95,28 +60,41 @@ enum SweepCommand {
         }
         switch format {
         case .json:
-            return JSONValue.object([
+            return OutputContract.render(command: "sweep", [
                 ("digits", .integer(digits)),
-                ("results", .array(solutions.map { OverlapReport.json($0) })),
-            ]).serialized() + "\n"
-        default:
+                ("results", .array(solutions.map { .object(OverlapReport.members($0)) })),
+            ])
+        case .csv:
             var lines = [OverlapReport.csvHeader]
             for solution in solutions { lines += OverlapReport.csvRows(solution) }
             return lines.joined(separator: "\n") + "\n"
+        case .table:
+            var rows = [OverlapReport.csvHeader.split(separator: ",").map(String.init)]
+            for solution in solutions { rows += OverlapReport.csvRows(solution).map { $0.split(separator: ",").map(String.init) } }
+            return alignedTable(rows)
         }
+    }
+
+    /// Columns padded to their widest cell, two spaces apart.
+    static func alignedTable(_ rows: [[String]]) -> String {
+        let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0.count > column ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }.joined(separator: "\n") + "\n"
     }
 
     /// Solves every problem on all cores, one worker per core taking every k-th problem with its
     /// own `WhitenedSolveCache` (state shared by consecutive solves with the same gamma and beta);
     /// the first failure (in input order) is rethrown.
-    static func solveAll(_ problems: [WhitenedProblem], digits: Int, layers: Bool) throws -> [WhitenedSolution] {
+    static func solveAll(_ problems: [WhitenedProblem], digits: Int, layers: LayerSelection) throws -> [WhitenedSolution] {
         let results = ResultSlots<Result<WhitenedSolution, Error>>(count: problems.count)
         let solver = WhitenedOverlapSolver()
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, problems.count))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let cache = WhitenedSolveCache()
             for index in stride(from: worker, to: problems.count, by: workers) {
-                results[index] = Result { try solver.solve(problems[index], digits: digits, layers: layers ? .all : .none, cache: cache) }
+                results[index] = Result { try solver.solve(problems[index], digits: digits, layers: layers, cache: cache) }
             }
         }
         return try results.values.map { try $0!.get() }

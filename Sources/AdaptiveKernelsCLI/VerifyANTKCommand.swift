@@ -5,7 +5,7 @@ import Core
 
 /// `adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--digits DIR] [--case GROUP]`:
 /// infinite-width gradient flow with weight decay (DMFT), finite networks (1/N extrapolated) and the
-/// exact deep-linear fixed points, case by case (issue 7; notes/verify-antk.md).
+/// exact deep-linear fixed points, case by case (notes/verify-antk.md).
 enum VerifyANTKCommand {
     static let usage = """
     usage: adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--digits DIR] [--case GROUP]
@@ -13,7 +13,7 @@ enum VerifyANTKCommand {
       Cross-checks gradient flow with weight decay (aNTK): the deep linear DMFT and finite-width
       gradient descent (widths 256..4096 for two layers, 256..2048 deep, extrapolated in 1/N; --quick: 64..256) against every exact
       branch of notes/antk-deep-linear.md, the kernel-predictor identity f = K (K + lambda (L+1) I)^-1 y
-      (and its failure at lambda = 0), THEORY 2b (one point, ReLU) and ReLU DMFT vs finite width on the
+      (and its failure at lambda = 0), the one-point ReLU fixed point and ReLU DMFT vs finite width on the
       digits data in DIR (default Tests/Fixtures/digits when present, otherwise synthetic data).
       A case passes when every estimate lies within 3 estimated errors of the exact value (or, for the
       lambda = 0 case, differs by more). Progress goes to stderr. Exit status 3 if any case fails.
@@ -22,7 +22,7 @@ enum VerifyANTKCommand {
       Expected duration: --quick about 10 s; the digits group alone (--case digits) 13 min of CPU
       and wall clock on 2 shared cores (measured); the full suite about 20 min CPU, 25 min wall
       (estimated from its stages).
-      --bench: times one two-layer ReLU population DMFT step (V1)-(V3) (default M = 4096 neurons,
+      --bench: times one two-layer ReLU population DMFT step (GV1)-(GV3) (default M = 4096 neurons,
       P = 100 points, 20 timed steps) from the deterministic state of bench/dmft_step.py; prints JSON
       with the median step time and the final predictions (for the comparison with NumPy).
     """

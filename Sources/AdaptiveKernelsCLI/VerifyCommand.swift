@@ -5,7 +5,7 @@ import Studies
 import Core
 
 /// `adaptive-kernels verify bayes|antk|all ...`: independent numerical verification of the exact theory.
-/// Dispatches on the first argument: `bayes` (issue 6), `antk` (issue 7, VerifyANTKCommand), `all`.
+/// Dispatches on the first argument: `bayes`, `antk` (VerifyANTKCommand), `all`.
 enum VerifyCommand {
     static let subcommand = Subcommand(name: "verify", summary: "numerical cross-checks of the exact theory (bayes: min-max and Langevin networks; antk: DMFT and gradient flow)",
                                        usage: usage, run: run)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The leading asymptotic forms of the whitened overlap c_L quoted in THEORY 1c, in log space so
+/// The leading asymptotic forms of the whitened overlap c_L of notes/theory-overview.md (T13), in log space so
 /// that gamma up to 1e100 and L up to 1e9 stay finite. g = gamma^2, b = 1/beta. These are the
 /// paper's forms; the systematic corrections belong to the regime expansions.
 public enum LeadingForms {

@@ -1,7 +1,7 @@
 import CLAPACKE
 
 /// General matrix product with transposes and accumulation, for the gradient-flow verifier
-/// (issue 7): C = alpha op(A) op(B) + beta C on row-major buffers. op(A) is m x k, op(B) is k x n.
+/// (the gradient-flow verifier): C = alpha op(A) op(B) + beta C on row-major buffers. op(A) is m x k, op(B) is k x n.
 /// `a` and `b` may hold more rows than used (leading rows only), which lets callers take the
 /// training rows of a train+test field matrix without copying.
 public extension LinearAlgebra {

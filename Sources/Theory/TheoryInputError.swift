@@ -15,7 +15,7 @@ public enum TheoryInputError: Error, Equatable, CustomStringConvertible {
         case .nonPositiveBeta(let b): return "beta must be > 0 or inf (got \(b))"
         case .depthOutOfRange(let l, let maximum): return "depth L must be an integer in 1...\(maximum) (got \(l))"
         case .digitsOutOfRange(let d, let maximum): return "digits must be in 1...\(maximum) (got \(d))"
-        case .tooManyLayers(let n, let maximum): return "at most \(maximum) layers can be listed (asked for \(n)); choose layers with --layers LIST"
+        case .tooManyLayers(let n, let maximum): return "at most \(maximum) layers can be listed (asked for \(n))"
         }
     }
 }

@@ -3,7 +3,7 @@ import Theory
 import Numerics
 @testable import Asymptotics
 
-/// Issue 3, item 7: lazy coefficients against an independent finite-difference estimate from the
+/// Lazy coefficients against an independent finite-difference estimate from the
 /// exact solver; rich and deep forms at extreme parameters (gamma = 1e50, L = 1e8).
 final class ExtremeAndFiniteDifferenceTests: XCTestCase {
     func q(_ text: String) -> BigRational { try! BigRational(parsing: text) }
@@ -64,7 +64,7 @@ final class ExtremeAndFiniteDifferenceTests: XCTestCase {
             let measured = -error.midpoint.doubleApproximation   // c/c^[K] − 1 ≈ −(c^[K]/c − 1)
             XCTAssertEqual(measured / model, 1, accuracy: 1e-12, "K = \(order)")   // the O(eps) = 1e-25 correction is invisible in a Double
         }
-        // Leading form gamma^(2L/(L+1)) = 1e75 (THEORY 1c), and the predicted orders 2(K+1)/(L+1) at 1e50..1e51.
+        // Leading form gamma^(2L/(L+1)) = 1e75 (notes/theory-overview.md (T13)), and the predicted orders 2(K+1)/(L+1) at 1e50..1e51.
         XCTAssertEqual(RichSeries.evaluate(d, upTo: 0, layer: 3, depth: 3, g: gamma * gamma, precision: 200).certifiedDecimal(significantDigits: 30)?.text,
                        "1.00000000000000000000000000000e+75")
         let study = try ScalingStudy(ScalingRequest(regime: .rich, gamma: gamma, ridge: q("1/10"), depth: 3, order: 4, digits: 150))

@@ -18,7 +18,7 @@ final class LeadingFormsTests: XCTestCase {
     }
 
     func testTheoryDeepExample() {
-        // THEORY 1c: gamma = 1, L = 1000: paper form 144.8, Lambert form 190.5 (exact 190.05 at b = 0.01).
+        // notes/theory-overview.md (T13): gamma = 1, L = 1000: paper form 144.8, Lambert form 190.5 (exact 190.05 at b = 0.01).
         let paper = exp(LeadingForms.deepLogOverlapPaper(logGammaSquared: 0, depth: 1000))
         let lambert = exp(LeadingForms.deepLogOverlapLambert(logGammaSquared: 0, depth: 1000))
         XCTAssertEqual(paper, 144.76, accuracy: 0.01)

@@ -2,7 +2,7 @@ import XCTest
 import Numerics
 @testable import Asymptotics
 
-/// Issue 3, item 7: for each regime and K = 1..4 the measured convergence order matches the
+/// For each regime and K = 1..4 the measured convergence order matches the
 /// predicted one within 5% over a decade of the small parameter, exact values at 60 digits.
 final class ScalingOrderTests: XCTestCase {
     func q(_ text: String) -> BigRational { try! BigRational(parsing: text) }

@@ -21,7 +21,7 @@ final class SeriesReferenceTests: XCTestCase {
         XCTAssertEqual(b0.negatedChi, [.zero] + qs(["1", "-3", "15", "-91", "612", "-4389"]))
         XCTAssertEqual(b0.layer(3), [.one] + qs(["3", "-6", "28", "-165", "1092", "-7752"]))
         XCTAssertEqual(b0.layer(2), [.one] + qs(["2", "-5", "24", "-143", "952", "-6783"]))
-        // Leading term L g/(1+b)^2 (THEORY 1c) for several (L, b), and (Z11)'s second term.
+        // Leading term L g/(1+b)^2 (notes/theory-overview.md (T13)) for several (L, b), and (Z11)'s second term.
         for (l, b) in [(1, q("0")), (7, q("3/7")), (1000, q("1/100"))] {
             let c = LazySeries(depth: l, ridge: b, order: 2).layer(l)
             let onePlusB = BigRational.one + b

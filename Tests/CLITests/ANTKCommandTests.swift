@@ -71,8 +71,14 @@ final class ANTKCommandTests: XCTestCase {
         XCTAssertEqual(critical.map { $0["depth"] as? Int }, Array(1...8))
         XCTAssertEqual(critical[0]["gamma_c"] as? String, "1.00000000000000000000000000000")
         XCTAssertEqual(critical[1]["gamma_c"] as? String, "1.75476535060332328109229186906")
-        XCTAssertEqual(critical[1]["gamma_c_power"] as? String, "gamma_c^4 = 256/27")
-        XCTAssertEqual(critical[2]["gamma_c_power"] as? String, "gamma_c^6 = 729/16")
+        XCTAssertEqual(critical[1]["gamma_c_power"] as? String, "256/27")     // gamma_c^4, exact
+        XCTAssertEqual(critical[2]["gamma_c_power"] as? String, "45.5625")    // gamma_c^6 = 729/16, a terminating decimal
+        XCTAssertEqual(critical[1]["u_c"] as? String, "0.25")
+        XCTAssertEqual(critical[2]["u_c"] as? String, "1/3")
+        XCTAssertEqual(critical[1]["gamma_c_lower"] as? String, "1.75476535060332328109229186906266")
+        XCTAssertEqual(critical[1]["gamma_c_upper"] as? String, "1.75476535060332328109229186906267")
+        // 1..8 is the same list.
+        XCTAssertEqual(run(["antk-phase", "--depth", "1..8", "--lambda", "1", "--format", "json"]).standardOutput, result.standardOutput)
         XCTAssertEqual(critical[7]["gamma_c"] as? String, "1.98439524901811576237134092997")
         let table = run(["antk-phase", "--depth", "2,4", "--lambda", "1/2", "--digits", "16"])
         XCTAssertEqual(table.exitCode, 0, table.standardError)

@@ -12,7 +12,18 @@ final class ANTKDataCommandTests: XCTestCase {
 
 
 
-    func number(_ value: Any?) throws -> Double { try XCTUnwrap(Double(XCTUnwrap(value as? String))) }
+    /// A decimal string, or the value of a quantity object {"value", "float", "kind"} (docs/output.md).
+    func number(_ value: Any?) throws -> Double {
+        if let object = value as? [String: Any] {
+            return try XCTUnwrap(Double(XCTUnwrap(object["value"] as? String)))
+        }
+        return try XCTUnwrap(Double(XCTUnwrap(value as? String)))
+    }
+
+    func numbers(_ value: Any?) throws -> [String: Double] {
+        let object = try XCTUnwrap(value as? [String: Any])
+        return try object.mapValues { try number($0) }
+    }
 
     func load(_ url: URL) throws -> NPYArray { try NPYArray(npyData: Data(contentsOf: url)) }
 
@@ -27,7 +38,7 @@ final class ANTKDataCommandTests: XCTestCase {
         let result = AdaptiveKernelsCommandLine.run([
             "antk", "--gamma", "1", "--lambda", "1", "--depth", String(depth),
             "--train", path("X_train.npy"), "--labels", path("y_train.npy"),
-            "--test", path("X_test.npy"), "--test-labels", path("y_test.npy"), "--format", "json", "--out", out.path])
+            "--test", path("X_test.npy"), "--test-labels", path("y_test.npy"), "--format", "json", "--out-dir", out.path])
         XCTAssertEqual(result.exitCode, 0, result.standardError)
         XCTAssertEqual(result.standardError, "")
         let object = try json(result.standardOutput)
@@ -38,22 +49,22 @@ final class ANTKDataCommandTests: XCTestCase {
         XCTAssertEqual(branches.map { $0["kind"] as? String }, ["collapse", "lower", "upper"])
         XCTAssertEqual(branches.map { $0["stable"] as? Bool }, [true, false, true])   // (A24), (A26)
         let upper = branches[2]
-        XCTAssertLessThan(try XCTUnwrap(upper["equation_residual"] as? Double), 1e-10)
-        XCTAssertLessThan(try XCTUnwrap(upper["predictor_residual"] as? Double), 1e-10)
-        XCTAssertLessThan(try XCTUnwrap(upper["stability_exponent"] as? Double), 0)
+        XCTAssertLessThan(try number(upper["equation_residual"]), 1e-10)
+        XCTAssertLessThan(try number(upper["predictor_residual"]), 1e-10)
+        XCTAssertLessThan(try number(upper["stability_exponent"]), 0)
         let selected = try XCTUnwrap(object["selected_branch"] as? [String: Any])
         XCTAssertEqual(selected["kind"] as? String, "upper")
         XCTAssertEqual(selected["certified"] as? Bool, false)
 
-        let testLoss = try XCTUnwrap(object["test_loss"] as? [String: Double])
+        let testLoss = try numbers(object["test_loss"])
         XCTAssertEqual(Set(testLoss.keys), ["antk", "anbk", "ntk"])
         XCTAssertTrue(testLoss.values.allSatisfy { $0.isFinite && $0 > 0 })
-        XCTAssertEqual(testLoss["antk"]!, try XCTUnwrap(upper["test_loss"] as? Double))
+        XCTAssertEqual(testLoss["antk"]!, try number(upper["test_loss"]))
         XCTAssertEqual((object["anbk"] as? [String: Any])?["beta"] as? String, "1")   // default beta = 1/lambda
 
         let written = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
         XCTAssertEqual(written, ["cross_ntk.npy", "cross_phi_3.npy", "grad_1.npy", "grad_3.npy", "ntk.npy",
-                                 "phi_1.npy", "phi_3.npy", "predictions.csv", "summary.json"])
+                                 "phi_1.npy", "phi_3.npy", "summary.json", "test_predictions.csv", "train_predictions.csv"])
 
         // Independent reconstruction from the data and the reported a: Delta = (I + a C)^{-1} y (A8).
         let x = try load(digits.appendingPathComponent("X_train.npy")), y = try load(digits.appendingPathComponent("y_train.npy")).values
@@ -96,7 +107,15 @@ final class ANTKDataCommandTests: XCTestCase {
         for i in 0..<p { XCTAssertEqual(kDelta[i] / (lambda * Double(depth + 1)), a * v[i], accuracy: 1e-10) }
         XCTAssertEqual(try load(out.appendingPathComponent("cross_ntk.npy")).shape, [100, 100])
         let summary = try json(String(decoding: Data(contentsOf: out.appendingPathComponent("summary.json")), as: UTF8.self))
-        XCTAssertEqual(summary["test_loss"] as? [String: Double], testLoss)
+        XCTAssertEqual(try numbers(summary["test_loss"]), testLoss)
+        // test_predictions.csv: index, label, one column per predictor; its mean squared errors are the losses.
+        let rows = try String(contentsOf: out.appendingPathComponent("test_predictions.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.first, "index,label,antk,anbk,ntk")
+        let cells = rows.dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+        for (column, name) in ["antk", "anbk", "ntk"].enumerated() {
+            let mse = cells.reduce(0.0) { $0 + ($1[2 + column] - $1[1]) * ($1[2 + column] - $1[1]) } / Double(cells.count)
+            XCTAssertEqual(mse, testLoss[name]!, accuracy: 1e-12 * testLoss[name]!)
+        }
     }
 
     /// C = I, |y| = 1 written as .npy: the data path reproduces the certified whitened `antk` values
@@ -167,17 +186,17 @@ final class ANTKDataCommandTests: XCTestCase {
             (["--gamma", "1", "--lambda", "1", "--depth", "0", "--train", x, "--labels", y3], "depth"),
         ]
         for (arguments, message) in cases {
-            let result = AdaptiveKernelsCommandLine.run(["antk"] + arguments + ["--out", out.path])
+            let result = AdaptiveKernelsCommandLine.run(["antk"] + arguments + ["--out-dir", out.path])
             XCTAssertEqual(result.exitCode, 2, "\(arguments): \(result.standardError)")
             XCTAssertEqual(result.standardOutput, "", "\(arguments)")
             XCTAssertTrue(result.standardError.contains(message), "\(arguments): \(result.standardError)")
             XCTAssertEqual(result.standardError.split(separator: "\n").count, 1, "\(arguments)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(arguments)")
         }
-        // An --out folder that is not empty is refused before anything is replaced.
+        // An --out-dir folder that is not empty is refused before anything is replaced.
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: false)
         try Data("keep".utf8).write(to: out.appendingPathComponent("keep.txt"))
-        let refused = AdaptiveKernelsCommandLine.run(["antk"] + good + ["--train", x, "--labels", y3, "--out", out.path])
+        let refused = AdaptiveKernelsCommandLine.run(["antk"] + good + ["--train", x, "--labels", y3, "--out-dir", out.path])
         XCTAssertEqual(refused.exitCode, 2)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), ["keep.txt"])
     }

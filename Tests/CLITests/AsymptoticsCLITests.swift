@@ -18,14 +18,20 @@ final class AsymptoticsCLITests: XCTestCase {
             let points = try XCTUnwrap(object["points"] as? [[String: Any]])
             XCTAssertEqual(points.count, 5)
             let columns = try XCTUnwrap(object["labels"] as? [String]).count
+            let parameter = try XCTUnwrap(object["parameter"] as? String)
+            XCTAssertEqual(parameter, regime == "lazy" || regime == "rich" ? "gamma" : "depth")
             for point in points {
-                XCTAssertNotNil(point["param"] as? String)
+                if parameter == "gamma" { XCTAssertNotNil(point["gamma"] as? String) } else { XCTAssertNotNil(point["depth"] as? Int) }
                 XCTAssertNotNil(point["exact"] as? String)
                 XCTAssertEqual((point["predictions"] as? [String])?.count, columns)
-                XCTAssertEqual((point["errors"] as? [String])?.count, columns)
+                XCTAssertEqual((point["errors"] as? [Any])?.count, columns)
+                XCTAssertEqual((point["errors_lower"] as? [String])?.count, columns)
             }
-            let measured = try XCTUnwrap(object["order_measured"] as? [Double])
-            let predicted = try XCTUnwrap(object["order_predicted"] as? [Double])
+            func orders(_ key: String) throws -> [Double] {
+                try XCTUnwrap(object[key] as? [[String: Any]]).map { try XCTUnwrap(Double(XCTUnwrap($0["value"] as? String))) }
+            }
+            let measured = try orders("order_measured")
+            let predicted = try orders("order_predicted")
             XCTAssertEqual(measured.count, columns)
             XCTAssertEqual(predicted.count, columns)
             // The highest order agrees within 5% in every regime (60-digit exact values).
@@ -38,7 +44,7 @@ final class AsymptoticsCLITests: XCTestCase {
                           "--per-decade", "1", "--format", "json"])
         let object = try json(result.standardOutput)
         let first = try XCTUnwrap((object["points"] as? [[String: Any]])?.first)
-        XCTAssertEqual(first["param"] as? String, "1/10")
+        XCTAssertEqual(first["gamma"] as? String, "0.1")
         // notes/asymptotics-lazy.md: c_L exact at g = 1/100 and the K = 1 series 1 + 4g/1.21.
         XCTAssertEqual((first["exact"] as? String)?.prefix(40), "1.032589890196161550022946520482726489683".prefix(40))
         XCTAssertEqual((first["predictions"] as? [String])?.first?.prefix(40), "1.033057851239669421487603305785123966942".prefix(40))
@@ -46,7 +52,11 @@ final class AsymptoticsCLITests: XCTestCase {
         XCTAssertTrue(table.contains("paper Lg/ln(Lg)"))
         XCTAssertTrue(table.contains("order predicted"))
         let csv = run(["asymptotics", "--regime", "rich", "--format", "csv"]).standardOutput
-        XCTAssertTrue(csv.hasPrefix("gamma,exact,prediction K=0,error K=0"))
+        XCTAssertTrue(csv.hasPrefix("gamma,exact,exact_lower,exact_upper,prediction_k_0,prediction_k_0_lower,prediction_k_0_upper,error_k_0,error_k_0_lower,error_k_0_upper,"))
+        XCTAssertFalse(csv.contains("|e|"))
+        // An error the enclosure cannot sign is an empty cell with its bounds beside it.
+        let lazy = run(["asymptotics", "--regime", "lazy", "--order", "4", "--digits", "10", "--format", "csv"]).standardOutput
+        XCTAssertTrue(lazy.contains(",,"), lazy)
     }
 
     func testCoefficientsAreExactRationals() throws {
@@ -54,11 +64,11 @@ final class AsymptoticsCLITests: XCTestCase {
                           "--layer", "2", "--format", "json"])
         XCTAssertEqual(result.exitCode, 0, result.standardError)
         let coefficients = try XCTUnwrap(try json(result.standardOutput)["coefficients"] as? [String: [String]])
-        XCTAssertEqual(coefficients["a_k (u = -chi)"], ["100/121", "-360000/161051"])
-        XCTAssertEqual(coefficients["c_L"], ["400/121", "-780000/161051"])
-        XCTAssertEqual(coefficients["c_2"], ["200/121", "-610000/161051"])
+        XCTAssertEqual(coefficients["a_k"], ["100/121", "-360000/161051"])
+        XCTAssertEqual(coefficients["c_l_4"], ["400/121", "-780000/161051"])
+        XCTAssertEqual(coefficients["c_l_2"], ["200/121", "-610000/161051"])
         let rich = run(["asymptotics", "--regime", "rich", "--coefficients", "--order", "3", "--depth", "1", "--beta", "10", "--format", "csv"])
-        XCTAssertEqual(rich.standardOutput, "k,c_L\n0,1\n1,2/5\n2,7/40\n3,1/200\n")
+        XCTAssertEqual(rich.standardOutput, "k,c_l_1\n0,1\n1,0.4\n2,0.175\n3,0.005\n")   // 2/5, 7/40, 1/200 as exact decimals
     }
 
     func testBadInputIsOneLineAndExitTwo() {

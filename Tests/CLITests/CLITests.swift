@@ -31,19 +31,26 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(roots[0]["dominant"] as? Bool, true)
         XCTAssertEqual((roots[0]["overlaps"] as? [String])?.count, 4)
         XCTAssertEqual((roots[0]["overlaps"] as? [String])?.last, "2.981240152385322362238573573411464724975")
-        let lower = try XCTUnwrap(roots[0]["lower"] as? String), upper = try XCTUnwrap(roots[0]["upper"] as? String)
+        XCTAssertEqual(object["schema"] as? String, "adaptive-kernels/2")
+        XCTAssertEqual(object["command"] as? String, "overlaps")
+        let lower = try XCTUnwrap(roots[0]["c_lower"] as? String), upper = try XCTUnwrap(roots[0]["c_upper"] as? String)
         XCTAssertLessThan(lower, upper)
         XCTAssertTrue(lower.hasPrefix("2.98124015238532236223857357341146472497"))
         XCTAssertTrue(upper.hasPrefix("2.98124015238532236223857357341146472497"))
         XCTAssertNotNil(roots[0]["chi"] as? String)
         XCTAssertNotNil(roots[0]["action"] as? String)
+        // Every layer's enclosure rounds to its printed value: c_4 = c.
+        XCTAssertEqual((roots[0]["overlaps_lower"] as? [String])?.last, lower)
+        XCTAssertEqual((roots[0]["overlaps_upper"] as? [String])?.last, upper)
     }
 
     func testExactInputForms() throws {
         // 0.1 is exactly 1/10; beta = inf is b = 0; a fraction gamma.
         let a = try json(run(["overlaps", "--gamma", "0.1", "--beta", "inf", "--depth", "3", "--format", "json"]).standardOutput)
         let b = try json(run(["overlaps", "--gamma=1/10", "--beta=INF", "--depth=3", "--format=json"]).standardOutput)
-        XCTAssertEqual(a["gamma"] as? String, "1/10")
+        XCTAssertEqual(a["gamma"] as? String, "0.1")   // the exact decimal, as 1/10 terminates
+        XCTAssertEqual(try json(run(["overlaps", "--gamma", "1/3", "--beta", "2.5e-3", "--depth", "1", "--format", "json"]).standardOutput)["gamma"] as? String, "1/3")
+        XCTAssertEqual(try json(run(["overlaps", "--gamma", "1/3", "--beta", "2.5e-3", "--depth", "1", "--format", "json"]).standardOutput)["beta"] as? String, "0.0025")
         XCTAssertEqual(a["beta"] as? String, "inf")
         XCTAssertEqual((a["roots"] as? [[String: Any]])?.first?["c"] as? String, (b["roots"] as? [[String: Any]])?.first?["c"] as? String)
         let c = try json(run(["overlaps", "--gamma", "2.5e-3", "--beta", "1000", "--depth", "5", "--format", "json", "--digits", "40"]).standardOutput)
@@ -58,8 +65,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(roots.map { $0["stationarity"] as? String }, ["minimum", "maximum", "minimum"])
         let csv = run(["overlaps", "--gamma", "316", "--beta", "1/10000", "--depth", "10", "--format", "csv"]).standardOutput
         let lines = csv.split(separator: "\n")
-        XCTAssertEqual(lines.first.map(String.init), "gamma,beta,depth,root,roots,dominant,stationarity,chi,action,layer,overlap")
+        XCTAssertEqual(lines.first.map(String.init), "gamma,beta,depth,root,roots,dominant,local_minimum,chi,chi_lower,chi_upper,action,action_lower,action_upper,layer,overlap,overlap_lower,overlap_upper")
         XCTAssertEqual(lines.count, 1 + 3 * 10)
+        XCTAssertTrue(lines[1].hasPrefix("316,0.0001,10,1,3,1,1,"))
+        XCTAssertTrue(lines[11].hasPrefix("316,0.0001,10,2,3,0,0,"))
     }
 
     func testSweepAcrossDepths() throws {
@@ -68,8 +77,12 @@ final class CLITests: XCTestCase {
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 1 + 2 * 8)
         XCTAssertTrue(lines.contains { $0.hasPrefix("4,10,16") } == false)
-        XCTAssertTrue(lines.contains("1,10,4,1,1,true,minimum,-0.31401172494535358192,0.24412608755074195738,4,2.9812401523853223622"))
-        let layered = run(["sweep", "--gamma", "4", "--beta", "10", "--depth", "16", "--layers", "--format", "json"])
+        let row = try XCTUnwrap(lines.first { $0.hasPrefix("1,10,4,1,1,1,1,-0.31401172494535358192,") })
+        let cells = row.split(separator: ",").map(String.init)
+        XCTAssertEqual(cells[10], "0.24412608755074195738")
+        XCTAssertEqual(cells[13...14], ["4", "2.9812401523853223622"])
+        XCTAssertTrue(cells[15].hasPrefix("2.981240152385322362") && cells[16].hasPrefix("2.981240152385322362"))
+        let layered = run(["sweep", "--gamma", "4", "--beta", "10", "--depth", "16", "--layers", "all", "--format", "json"])
         let object = try json(layered.standardOutput)
         let results = try XCTUnwrap(object["results"] as? [[String: Any]])
         let overlaps = try XCTUnwrap((results[0]["roots"] as? [[String: Any]])?[0]["overlaps"] as? [String])
@@ -77,6 +90,14 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(overlaps.last, "55.7907349152731303453039220700")
         let stepped = run(["sweep", "--gamma", "1", "--beta", "inf,10", "--depth", "2...10:4"])
         XCTAssertEqual(stepped.standardOutput.split(separator: "\n").count, 1 + 2 * 3)
+        // One list syntax: 1..8 is 1...8; --layers LIST picks layers (those beyond a depth are left out).
+        XCTAssertEqual(run(["sweep", "--gamma", "1,4", "--beta", "10", "--depth", "1..8", "--digits", "20"]).standardOutput, result.standardOutput)
+        let picked = run(["sweep", "--gamma", "4", "--beta", "10", "--depth", "2,16", "--layers", "2,16", "--format", "csv"]).standardOutput
+        XCTAssertEqual(picked.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[13] }, ["2", "2", "16"])
+        XCTAssertTrue(picked.contains(",16,55.7907349152731303453039220700,"))
+        let table = run(["sweep", "--gamma", "1", "--beta", "10", "--depth", "4", "--digits", "20", "--format", "table"])
+        XCTAssertEqual(table.exitCode, 0)
+        XCTAssertTrue(table.standardOutput.contains("2.9812401523853223622"))
         // --timings reports on stderr only: the table is unchanged.
         let timed = run(["sweep", "--gamma", "1,4", "--beta", "10", "--depth", "1...8", "--digits", "20", "--timings"])
         XCTAssertEqual(timed.exitCode, 0)
@@ -91,10 +112,10 @@ final class CLITests: XCTestCase {
         for gamma in ["1", "316"] { for beta in ["1/10000", "10"] { for depth in 9...11 {
             let rows = run(["overlaps", "--gamma", gamma, "--beta", beta, "--depth", "\(depth)", "--digits", "30", "--format", "csv"])
                 .standardOutput.split(separator: "\n").dropFirst().map(String.init)
-            single += rows.filter { $0.split(separator: ",")[9] == "\(depth)" }
+            single += rows.filter { $0.split(separator: ",")[13] == "\(depth)" }
         } } }
         XCTAssertEqual(sweep.split(separator: "\n").dropFirst().map(String.init), single)
-        XCTAssertTrue(single.contains { $0.hasPrefix("316,1/10000,10,3,3,") })
+        XCTAssertTrue(single.contains { $0.hasPrefix("316,0.0001,10,3,3,") })
     }
 
     func testBadInputGivesOneLineAndNonZeroExit() {
@@ -114,7 +135,14 @@ final class CLITests: XCTestCase {
             ["overlaps", "--gamma", "1", "--gamma", "2", "--beta", "10", "--depth", "2"],
             ["overlaps", "--gamma"],
             ["sweep", "--gamma", "1", "--beta", "10", "--depth", "5...1"],
-            ["sweep", "--gamma", "1", "--beta", "10", "--depth", "1...3", "--format", "table"],
+            ["sweep", "--gamma", "1", "--beta", "10", "--depth", "1...3", "--format", "xml"],
+            ["sweep", "--gamma", "1", "--beta", "10", "--depth", "1...3", "--layers"],
+            ["help", "frobnicate"],
+            ["help", "overlaps", "extra"],
+            ["--version", "extra"],
+            ["plot", "depth", "--out", "figure.png"],
+            ["plot", "scaling", "--out", "figure"],
+            ["overlaps", "--gamma", "1", "--beta", "10", "--depth", "2", "--out"],
             ["sweep", "--gamma", "1,,2", "--beta", "10", "--depth", "1"],
             ["frobnicate"],
         ]
@@ -140,15 +168,24 @@ final class CLITests: XCTestCase {
         XCTAssertEqual((object["layers"] as? [Int])?.count, 31)
         XCTAssertEqual((object["layers"] as? [Int])?.last, 1_000_000_000)
         XCTAssertEqual(run(["overlaps", "--gamma", "1", "--beta", "10", "--depth", "3", "--layers", "4"]).exitCode, 2)
-        XCTAssertEqual(run(["overlaps", "--gamma", "1", "--beta", "10", "--depth", "2000000", "--layers", "all"]).exitCode, 2)
-        XCTAssertEqual(run(["sweep", "--gamma", "1", "--beta", "10", "--depth", "2000000", "--layers"]).exitCode, 2)
+        let all = run(["overlaps", "--gamma", "1", "--beta", "10", "--depth", "2000000", "--layers", "all"])
+        XCTAssertEqual(all.exitCode, 2)
+        // The library says what is wrong; the command line adds the option that fixes it.
+        XCTAssertTrue(all.standardError.contains("at most 1000000 layers can be listed (asked for 2000000); choose layers with --layers LIST"), all.standardError)
+        XCTAssertEqual(run(["sweep", "--gamma", "1", "--beta", "10", "--depth", "2000000", "--layers", "all"]).exitCode, 2)
     }
 
     func testHelpAndVersion() {
         XCTAssertTrue(run(["help"]).standardOutput.contains("overlaps"))
         XCTAssertTrue(run(["overlaps", "--help"]).standardOutput.contains("--digits"))
         XCTAssertTrue(run(["help", "sweep"]).standardOutput.contains("--layers"))
-        XCTAssertEqual(run(["--version"]).exitCode, 0)
+        let version = run(["--version"])
+        XCTAssertEqual(version.exitCode, 0)
+        // "adaptive-kernels 0.2.0 (commit <hash>)" after scripts/stamp-commit, else "(unknown commit)".
+        XCTAssertTrue(version.standardOutput.hasPrefix("adaptive-kernels \(AdaptiveKernelsCommandLine.version) ("), version.standardOutput)
+        XCTAssertTrue(version.standardOutput.contains("commit"), version.standardOutput)
+        XCTAssertTrue(run(["help", "verify", "antk"]).standardOutput.contains("verify antk"))
+        XCTAssertEqual(run(["help", "verify", "antk"]).exitCode, 0)
     }
 
     func testArgumentParser() throws {
@@ -170,6 +207,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try ParameterList.rationals("0.1, 3", option: "gamma"), ["0.1", "3"])
         XCTAssertThrowsError(try ParameterList.rationals("1...1000001", option: "depth"))
         XCTAssertThrowsError(try ParameterList.rationals("1...3:0", option: "depth"))
+        // a..b is the same range as a...b, in every list option.
+        XCTAssertEqual(try ParameterList.rationals("1..4", option: "depth"), ["1", "2", "3", "4"])
+        XCTAssertEqual(try ParameterList.rationals("0.5..1.5:0.5", option: "gamma"), ["1/2", "1", "3/2"])
+        XCTAssertEqual(try ParameterList.integers("2,5..7", option: "depth", in: 1...10), [2, 5, 6, 7])
+        XCTAssertThrowsError(try ParameterList.integers("0..2", option: "depth", in: 1...10))
+        XCTAssertEqual(try ParameterList.betas("inf,1..2"), ["inf", "1", "2"])
     }
 
     func testJSONWriterEscapesAndOrders() {

@@ -30,19 +30,21 @@ final class KernelsCommandTests: XCTestCase {
         let result = AdaptiveKernelsCommandLine.run([
             "kernels", "--train", digits.appendingPathComponent("X_train.npy").path, "--labels", digits.appendingPathComponent("y_train.npy").path,
             "--test", digits.appendingPathComponent("X_test.npy").path, "--test-labels", digits.appendingPathComponent("y_test.npy").path,
-            "--gamma", "1", "--beta", "10", "--depth", "3", "--format", "json", "--out", out.path])
+            "--gamma", "1", "--beta", "10", "--depth", "3", "--format", "json", "--out-dir", out.path, "--check-time", "600"])
         XCTAssertEqual(result.exitCode, 0, result.standardError)
         let object = try json(result.standardOutput)
-        let testLoss = try XCTUnwrap(object["test_loss"] as? [String: Double])
+        let testLoss = try XCTUnwrap(object["test_loss"] as? [String: [String: Any]]).mapValues { try XCTUnwrap($0["float"] as? Double) }
         XCTAssertEqual(Set(testLoss.keys), ["anbk", "nngp", "ntk", "nngp_relu", "ntk_relu"])
         XCTAssertTrue(testLoss.values.allSatisfy { $0.isFinite && $0 >= 0 })
-        let alignment = try XCTUnwrap((object["alignment"] as? [String: Any])?["anbk"] as? [Double])
+        let alignment = try XCTUnwrap(((object["alignment"] as? [String: Any])?["anbk"] as? [String: Any])?["floats"] as? [Double])
         XCTAssertEqual(alignment.count, 3)
-        XCTAssertGreaterThan(alignment[2], try XCTUnwrap((object["alignment"] as? [String: Any])?["nngp"] as? Double))
-        let check = try XCTUnwrap((object["matrix_check"] as? [[String: Any]])?.first)
-        XCTAssertLessThan(try XCTUnwrap(check["relative_difference_phi_L"] as? Double), 1e-8)
+        XCTAssertGreaterThan(alignment[2], try XCTUnwrap(((object["alignment"] as? [String: Any])?["nngp"] as? [String: Any])?["float"] as? Double))
+        XCTAssertEqual(object["check"] as? String, "agrees")
+        let root = try XCTUnwrap((object["roots"] as? [[String: Any]])?.first)
+        XCTAssertEqual(root["check"] as? String, "agrees")
+        XCTAssertLessThan(try XCTUnwrap(Double(try XCTUnwrap(root["check_relative_difference_phi_l"] as? String))), 1e-8)
         let written = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        XCTAssertEqual(written, ["cross_3.npy", "phi_1.npy", "phi_3.npy", "predictions.csv", "summary.json"])
+        XCTAssertEqual(written, ["cross_3.npy", "phi_1.npy", "phi_3.npy", "summary.json", "test_predictions.csv", "train_predictions.csv"])
         let phi = try NPYArray(npyData: Data(contentsOf: out.appendingPathComponent("phi_3.npy")))
         XCTAssertEqual(phi.shape, [100, 100])
     }
@@ -63,7 +65,7 @@ final class KernelsCommandTests: XCTestCase {
         }
         let ints = folder.appendingPathComponent("ints.npy"); try Data(wrongType).write(to: ints)
         let out = folder.appendingPathComponent("out")
-        let base = ["--gamma", "1", "--depth", "2", "--out", out.path]
+        let base = ["--gamma", "1", "--depth", "2", "--out-dir", out.path]
         let cases: [([String], String)] = [
             (["--train", x, "--labels", y2], "does not match"),
             (["--train", nan, "--labels", y3], "not finite"),

@@ -13,7 +13,7 @@ final class VerifyANTKCommandTests: XCTestCase {
             XCTAssertEqual(r.exitCode, 2, "\(args)")
             XCTAssertEqual(r.standardError.split(separator: "\n").count, 1)
         }
-        XCTAssertEqual(AdaptiveKernelsCommandLine.run(["verify", "bayes", "--bogus"]).exitCode, 2) // bayes landed (issue 6)
+        XCTAssertEqual(AdaptiveKernelsCommandLine.run(["verify", "bayes", "--bogus"]).exitCode, 2)
     }
 
     /// The whole quick suite passes for the default seed (every case within 3 estimated errors).
@@ -24,12 +24,12 @@ final class VerifyANTKCommandTests: XCTestCase {
         XCTAssertFalse(r.standardOutput.contains("\"pass\": false"))
     }
 
-    /// `--case GROUP` runs only that group (THEORY 2b: five cases, all passing).
+    /// `--case GROUP` runs only that group (theory2b, the one-point ReLU fixed point: five cases, all passing).
     func testCaseFilter() {
         let r = AdaptiveKernelsCommandLine.run(["verify", "antk", "--quick", "--case", "theory2b", "--format", "json"])
         XCTAssertEqual(r.exitCode, 0, r.standardError + r.standardOutput)
         XCTAssertEqual(r.standardOutput.components(separatedBy: "\"name\"").count - 1, 5)
-        XCTAssertTrue(r.standardOutput.contains("THEORY 2b"))
+        XCTAssertTrue(r.standardOutput.contains("one-point ReLU, T20"))
         XCTAssertFalse(r.standardOutput.contains("digits"))
     }
 
@@ -57,7 +57,8 @@ final class VerifyANTKCommandTests: XCTestCase {
         XCTAssertEqual(r.exitCode, 0, r.standardError)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.standardOutput.utf8)) as? [String: Any])
         let row = try XCTUnwrap((object["depths"] as? [[String: Any]])?.first)
-        let value = try XCTUnwrap(row["tau_star"] as? Double), error = try XCTUnwrap(row["error"] as? Double)
+        let tau = try XCTUnwrap(row["tau_star"] as? [String: Any])   // an estimated quantity (docs/output.md)
+        let value = try XCTUnwrap(Double(try XCTUnwrap(tau["value"] as? String))), error = try XCTUnwrap(Double(try XCTUnwrap(tau["systematic"] as? String)))
         XCTAssertLessThan(abs(value - 1.16803), 3 * (error + 1.1e-4), "\(value) +- \(error)")
         for args in [["--depth", "1"], ["--depth", "3...2"], ["--steps", "5"], ["--levels", "9"], ["--format", "csv"]] {
             let bad = AdaptiveKernelsCommandLine.run(["antk-blowup"] + args)

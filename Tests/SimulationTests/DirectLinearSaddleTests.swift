@@ -23,7 +23,7 @@ final class DirectLinearSaddleTests: XCTestCase {
     }
 
     /// General C: the kernels satisfy the layerwise stationarity (Phi^l)^{-1} = (Phi^{l-1})^{-1} + hatPhi^l
-    /// with the backward recursion for hatPhi (THEORY 1a), checked on the training block.
+    /// with the backward recursion for hatPhi (notes/theory-overview.md (T7)), checked on the training block.
     func testGeneralKernelSatisfiesStationarity() throws {
         let problem = try SyntheticData.problem(train: 4, test: 0, dimension: 8, gamma: 1.5, ridge: 0.1, depth: 3, activation: .identity, seed: 3)
         let direct = try DirectLinearSaddle(problem: problem)

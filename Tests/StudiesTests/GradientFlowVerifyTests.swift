@@ -6,7 +6,7 @@ import Numerics
 @testable import Core
 
 /// Small, DEBUG-fast checks of the gradient-flow verifier against the exact deep-linear aNTK
-/// (notes/antk-deep-linear.md section 5) and THEORY 2b.
+/// (notes/antk-deep-linear.md section 5) and the one-point ReLU fixed point (notes/theory-overview.md (T20)).
 final class GradientFlowVerifyTests: XCTestCase {
     let labels = [0.5, 0.5, 0.5, 0.5]
 
@@ -85,8 +85,8 @@ final class GradientFlowVerifyTests: XCTestCase {
         XCTAssertTrue(differs.passed)
     }
 
-    /// (V17): the decay rate is read between the last check and the last one at or before 3/4 of its time;
-    /// without decay the distance to the fixed point (V18) is unbounded.
+    /// (GV17): the decay rate is read between the last check and the last one at or before 3/4 of its time;
+    /// without decay the distance to the fixed point (GV18) is unbounded.
     func testDecayRateAndDistanceToFixedPoint() {
         let history = stride(from: 0.0, through: 40, by: 5).map { (time: $0, velocity: 2 * exp(-0.3 * $0)) }
         XCTAssertEqual(ANTKFlowResult.decayRate(history), 0.3, accuracy: 1e-12)
@@ -127,7 +127,7 @@ final class GradientFlowVerifyTests: XCTestCase {
         XCTAssertEqual(a.run(data, flow).predictions, b.run(data, flow).predictions)
     }
 
-    /// (V15): the deep linear DMFT with lambda = 0, gamma = 1 and Delta held at 1 is the universal flow
+    /// (GV15): the deep linear DMFT with lambda = 0, gamma = 1 and Delta held at 1 is the universal flow
     /// Psi_L of (A29): Psi_1 = sinh(2 tau) up to the O(dt) Euler error, and Psi_L'(0) = L + 1.
     func testFrozenResidualDMFTIsUniversalFlow() {
         let dt = 0.01, steps = 50
@@ -143,7 +143,7 @@ final class GradientFlowVerifyTests: XCTestCase {
         }
     }
 
-    /// (V16) on a coarse grid agrees with the tabulated tau*_2 (ANTKEndPoint) within the errors.
+    /// (GV16) on a coarse grid agrees with the tabulated tau*_2 (ANTKEndPoint) within the errors.
     func testBlowUpTimeAgreesWithTable() throws {
         let e = ANTKBlowUpTime(depth: 2).estimate(coarseSteps: 25, levels: 3, roughSteps: 100)
         let table = try XCTUnwrap(ANTKEndPoint.blowUpTimes[2])

@@ -4,7 +4,7 @@ import Numerics
 @testable import Theory
 
 /// The whitened deep linear aNTK (notes/antk-deep-linear.md (A14)–(A21)) against the note's
-/// reference table (section 5, mpmath 50 digits) and THEORY 2a's simulations.
+/// reference table (section 5, mpmath 50 digits) and finite-width simulations (notes/antk-deep-linear.md section 6).
 final class ANTKWhitenedTests: XCTestCase {
     func problem(_ gamma: String, _ lambda: String, _ depth: Int) throws -> WhitenedANTKProblem {
         try WhitenedANTKProblem(gamma: BigRational(parsing: gamma), lambda: BigRational(parsing: lambda), depth: depth)
@@ -47,8 +47,8 @@ final class ANTKWhitenedTests: XCTestCase {
         }
     }
 
-    /// THEORY 2a: L = 2, gamma/lambda = 2 -> 0.5000 (roots 0.0804, 0.5); gamma/lambda = 3 -> 0.74506
-    /// (THEORY quotes 0.74504 for the root; the exact one is 0.745057838..., note section 6);
+    /// Simulated end points: L = 2, gamma/lambda = 2 -> 0.5000 (roots 0.0804, 0.5); gamma/lambda = 3 -> 0.74506
+    /// (0.74504 is sometimes quoted for the root; the exact one is 0.745057838..., note section 6);
     /// L = 1, gamma/lambda = 2 -> 0.5. All at lambda = 1.
     func testTheorySimulatedValues() throws {
         func upper(_ g: String, _ depth: Int) throws -> WhitenedANTKFixedPoint {

@@ -70,7 +70,7 @@ final class WhitenedPropertyTests: XCTestCase {
     }
 
     func testLazyLimit() throws {
-        // gamma -> 0: c_l - 1 ~ l gamma^2 / (1 + b)^2 (THEORY 1c), with relative error O(gamma^2).
+        // gamma -> 0: c_l - 1 ~ l gamma^2 / (1 + b)^2 (notes/theory-overview.md (T13)), with relative error O(gamma^2).
         for gamma in ["1e-3", "1e-6", "1e-9"] {
             let problem = try WhitenedProblem(gamma: BigRational(parsing: gamma), beta: .finite(BigRational(10)), depth: 5)
             let solution = try WhitenedOverlapSolver().solve(problem, digits: 30, layers: .all)

@@ -3,7 +3,7 @@ import XCTest
 import Numerics
 @testable import Theory
 
-/// Values from THEORY 1b and from notes/checks/whitened_reference.py (mpmath, an independent
+/// Values from notes/theory-overview.md (T12) and from notes/checks/whitened_reference.py (mpmath, an independent
 /// method in t = ln c), compared to every printed digit.
 final class WhitenedReferenceTests: XCTestCase {
     func problem(_ gamma: String, _ beta: String, _ depth: Int) throws -> WhitenedProblem {
@@ -65,7 +65,7 @@ final class WhitenedReferenceTests: XCTestCase {
     }
 
     func testTheoryMultiRootExampleAtGammaSquaredTenToTheFive() throws {
-        // gamma = sqrt(1e5) to 20 digits; THEORY quotes c ~ 1.0101, 1368.5, 31801.4, S ~ 4.9995, 6.0816, 5.1124.
+        // gamma = sqrt(1e5) to 20 digits; the literature quotes c ~ 1.0101, 1368.5, 31801.4, S ~ 4.9995, 6.0816, 5.1124.
         let solution = try WhitenedOverlapSolver().solve(problem("316.22776601683793320", "1/10000", 10), digits: 12)
         XCTAssertEqual(solution.roots.map { $0.overlap.certifiedDecimal(significantDigits: 5)!.text }, ["1.0101", "1368.5", "31801"])
         XCTAssertEqual(solution.roots.map { $0.action.certifiedDecimal(significantDigits: 5)!.text }, ["4.9995", "6.0816", "5.1124"])

@@ -250,8 +250,8 @@ def main():
               f"gamma_c^(2L) = {s_(gc ** (2 * L))}   residual {mp.nstr(gc ** (2 * L) * Fmax - 1, 3)}")
     gc2, _ = whitened_critical(2, lam=mp.mpf(1) / 2)
     print(f"   L=2, lambda=1/2: gamma_c = {s_(gc2)}  (= lambda^(3/4) * gamma_c(lambda=1))")
-    # the L=2 gamma/lambda = 2 and 3 cases of THEORY 2a
-    print("\n#### 3. THEORY 2a examples (whitened P=4, lambda = 1):")
+    # the L=2 gamma/lambda = 2 and 3 cases of the original statement
+    print("\n#### 3. Simulated examples of the original statement (whitened P=4, lambda = 1):")
     for (L, g) in [(2, 2), (2, 3), (1, 2)]:
         r = whitened_roots(L, g, 1)
         print(f"   L={L} gamma={g}: roots u = {[mp.nstr(x, 8) for x in r]}")

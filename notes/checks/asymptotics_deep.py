@@ -278,12 +278,12 @@ def local_slopes(xs, ys):
 
 def main():
     print("=" * 78)
-    print("0. THEORY reference: gamma = 1, b = 0.01, L = 1000")
+    print("0. Reference case: gamma = 1, b = 0.01, L = 1000")
     print("=" * 78)
     L, g, b = 1000, 1, mp.mpf('0.01')
     c = exact_cL(L, g, b)
     ref = mp.mpf('190.0542833244006104209618692387170285724')
-    print(f"exact c_L            = {mp.nstr(c, 40)}   (THEORY {mp.nstr(ref, 40)}, diff {mp.nstr(c - ref, 3)})")
+    print(f"exact c_L            = {mp.nstr(c, 40)}   (reference {mp.nstr(ref, 40)}, diff {mp.nstr(c - ref, 3)})")
     K = mp.mpf(L * g)
     print(f"paper  K/ln K        = {mp.nstr(K / mp.log(K), 12)}")
     for n in range(0, 5):

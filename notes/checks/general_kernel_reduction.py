@@ -1,5 +1,5 @@
 """Numerical check of notes/general-kernel-reduction.md (eqs. G1-G9) against the raw matrix
-stationarity equations of THEORY 1a, and of the action formula G8 against the full action.
+stationarity equations of notes/theory-overview.md (T7), and of the action formula G8 against the full action.
 Run: python3 notes/checks/general_kernel_reduction.py  (numpy only)."""
 import numpy as np
 
@@ -33,13 +33,13 @@ v = np.linalg.solve(t * C + b * np.eye(P), y)                       # G4
 q = v @ C @ v
 Phi = [C] + [C + (s ** l - 1) / q * np.outer(C @ v, C @ v) for l in range(1, L + 1)]   # G6
 hat = [None] + [-g * s ** (L - l) * np.outer(v, v) for l in range(1, L + 1)]           # G7
-# raw stationarity (THEORY 1a, inverse-free forms)
+# raw stationarity (notes/theory-overview.md (T7), inverse-free forms)
 r = [np.linalg.norm((np.eye(P) + Phi[l - 1] @ hat[l]) @ Phi[l] - Phi[l - 1]) for l in range(1, L + 1)]
 r += [np.linalg.norm(hat[l] @ (np.eye(P) + Phi[l] @ hat[l + 1]) - hat[l + 1]) for l in range(1, L)]
 vv = np.linalg.solve(Phi[L] + b * np.eye(P), y)
 r += [np.linalg.norm(hat[L] + g * np.outer(vv, vv))]
 print("max stationarity residual:", max(r))
-# full action (THEORY 1) vs G8
+# full action (notes/theory-overview.md (T5)) vs G8
 S = sum(-0.5 * np.trace(Phi[l] @ hat[l]) + 0.5 * np.linalg.slogdet(np.eye(P) + Phi[l - 1] @ hat[l])[1] for l in range(1, L + 1))
 S += g / 2 * y @ np.linalg.solve(Phi[L] + b * np.eye(P), y)
 print("action full vs reduced:", S, action_reduced(u))

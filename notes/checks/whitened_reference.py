@@ -1,4 +1,4 @@
-"""Independent reference values for the whitened overlap equation (THEORY 1b), with mpmath.
+"""Independent reference values for the whitened overlap equation (notes/theory-overview.md (T10)), with mpmath.
 
 Works in t = ln c, F(t) = t - L ln(1 + g e^t / (b + e^t)^2): scans a grid for sign changes and
 polishes each with a bracketing solver at high precision. Shares nothing with the Swift solver

@@ -1,6 +1,6 @@
 import Core
 /// A Bayesian (aNBK) problem: input kernel over training then test points, labels on the training
-/// points, feature strength gamma, ridge b = 1/beta, depth L and activation phi (THEORY 1).
+/// points, feature strength gamma, ridge b = 1/beta, depth L and activation phi (notes/theory-overview.md (T4), (T5)).
 public struct BayesProblem: Sendable {
     /// Input kernel C over all P + Q points (training first), row-major.
     public let inputKernel: [Double]
@@ -33,7 +33,7 @@ public struct BayesProblem: Sendable {
         self.activation = activation
     }
 
-    /// Whitened training data (C = I on P points, y = e_1): THEORY 1b's setting.
+    /// Whitened training data (C = I on P points, y = e_1): the setting of notes/theory-overview.md (T10).
     public static func whitened(points: Int, gamma: Double, ridge: Double, depth: Int,
                                 activation: Activation = .identity) throws -> BayesProblem {
         var y = [Double](repeating: 0, count: points)
@@ -42,7 +42,7 @@ public struct BayesProblem: Sendable {
                                 gamma: gamma, ridge: ridge, depth: depth, activation: activation)
     }
 
-    /// A problem on raw data scaled to THEORY's conventions: C divided by the mean of its training
+    /// A problem on raw data scaled to the conventions of notes/theory-overview.md (T27): C divided by the mean of its training
     /// diagonal (unit input variance) and |y| = 1.
     public static func normalized(inputKernel: [Double], trainCount: Int, labels: [Double], gamma: Double, ridge: Double,
                                   depth: Int, activation: Activation) throws -> BayesProblem {
@@ -62,7 +62,7 @@ public struct BayesProblem: Sendable {
         return s / labels.reduce(0) { $0 + $1 * $1 }
     }
 
-    /// Kernel-regression predictions on the test points, f = K_{*X} (K_XX + b I)^{-1} y (THEORY 1).
+    /// Kernel-regression predictions on the test points, f = K_{*X} (K_XX + b I)^{-1} y (notes/theory-overview.md (T6)).
     public func predictions(_ kernel: [Double]) -> [Double]? {
         let n = pointCount, p = trainCount
         guard testCount > 0 else { return [] }

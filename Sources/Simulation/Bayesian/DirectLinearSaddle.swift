@@ -4,7 +4,7 @@ import Numerics
 /// The deep-linear saddle for a general input kernel, computed directly from the matrix equations
 /// (eq. V3) in double precision by Newton's method: unknowns u = Phi^L v (all points) and
 /// v = (Phi^L_tt + b I)^{-1} y, with Phi^l = (I + gamma^2 u v^T)^l C. A test-only reference
-/// independent of LinearTheory (issue 4's certified general-C solver supersedes it when it lands).
+/// independent of Theory (whose certified general-C solver is the exact reference).
 public struct DirectLinearSaddle: Sendable {
     public let problem: BayesProblem
     /// Phi^1 ... Phi^L over all points.

@@ -25,7 +25,7 @@ public struct LangevinRun: Sendable {
     public var failure: String?
 }
 
-/// Langevin dynamics of a width-N network sampling the posterior of THEORY 1, written in the
+/// Langevin dynamics of a width-N network sampling the posterior of notes/theory-overview.md (T4), written in the
 /// pre-activations h^l (N x (P+Q) per layer) with every weight matrix integrated out exactly
 /// (eq. V21): p(h^{l+1} | h^l) = prod_i N(h^{l+1}_i; 0, Phi^l(h^l)), readout marginal eq. V22.
 /// Leimkuhler-Matthews discretization (O(dt^2) bias of stationary averages), constant

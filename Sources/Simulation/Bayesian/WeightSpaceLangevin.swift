@@ -2,7 +2,7 @@ import Foundation
 import Core
 import Numerics
 
-/// Langevin dynamics of the explicit width-N network of THEORY 1 (every weight a variable):
+/// Langevin dynamics of the explicit width-N network of notes/theory-overview.md (T4) (every weight a variable):
 /// potential U = beta N gamma^2 / 2 |f - y|^2 + |theta|^2 / 2, gradients by backpropagation,
 /// Leimkuhler-Matthews steps. Slow (O(L N^2 P) per step): used only to check at small N that the
 /// pre-activation sampler `LangevinNetwork` (weights integrated out, eqs. V21-V22) samples the same

@@ -2,11 +2,11 @@ import Foundation
 import Core
 
 /// Blow-up time tau*_L of the lambda-free universal flow Psi_L (notes/antk-deep-linear.md (A29),
-/// (A31)) at N = infinity, from the deep linear DMFT (V5)-(V12) with lambda = 0, gamma = 1 and the
-/// residual held at Delta = 1 (notes/verify-antk.md (V15)): then the flow of every weight is
+/// (A31)) at N = infinity, from the deep linear DMFT (GV5)-(GV12) with lambda = 0, gamma = 1 and the
+/// residual held at Delta = 1 (notes/verify-antk.md (GV15)): then the flow of every weight is
 /// d theta/dt = N grad F(theta), which is (A29) with tau = t, and f = F = Psi_L.
 ///
-/// Method (notes/verify-antk.md (V16)):
+/// Method (notes/verify-antk.md (GV16)):
 /// 1. Psi_L on grids with n0, 2 n0, 4 n0, ... steps over [0, H]; the Euler DMFT has an error
 ///    expansion in powers of dt, removed by Richardson extrapolation at the common (coarse) times.
 /// 2. Blow-up estimator (A31): Psi ~ [(L-1)(tau* - tau)]^{-(L+1)/(L-1)}, so
@@ -23,7 +23,7 @@ public struct ANTKBlowUpTime: Sendable {
         self.depth = depth
     }
 
-    /// Psi_L(k dt), k = 0...steps (V15).
+    /// Psi_L(k dt), k = 0...steps (GV15).
     public static func psi(depth: Int, timeStep: Double, steps: Int) -> [Double] {
         ANTKDeepLinearDMFT(depth: depth, gamma: 1, lambda: 0, timeStep: timeStep, steps: steps, frozenResidual: 1).solve().predictions
     }

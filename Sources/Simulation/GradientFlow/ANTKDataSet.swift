@@ -39,7 +39,7 @@ public struct ANTKDataSet: Sendable {
 
     public var count: Int { trainCount + testCount }
 
-    /// C = X X^T / D over all n points (n x n); its training block is THEORY's input kernel.
+    /// C = X X^T / D over all n points (n x n); its training block is the input kernel C of notes/theory-overview.md (T1).
     public var inputKernel: [Double] {
         var c = [Double](repeating: 0, count: count * count)
         LinearAlgebra.flowProduct(inputs, transposeA: false, inputs, transposeB: true, m: count, k: dimension, n: count,
@@ -58,7 +58,7 @@ public struct ANTKDataSet: Sendable {
         return try ANTKDataSet(name: "whitened P = \(p)", train: x, labels: labels, test: [], testLabels: [], dimension: p)
     }
 
-    /// THEORY 2b: one point, C = 1, y = 1.
+    /// One point, C = 1, y = 1 (notes/theory-overview.md (T20)).
     public static var singlePoint: ANTKDataSet {
         try! ANTKDataSet(name: "single point C = 1, y = 1", train: [1], labels: [1], test: [], testLabels: [], dimension: 1)
     }

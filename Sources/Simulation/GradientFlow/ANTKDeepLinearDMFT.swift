@@ -2,20 +2,20 @@ import Foundation
 import Core
 import Numerics
 
-/// Deep linear DMFT with weight decay (notes/verify-antk.md, section 2, (V5)-(V12)): the
+/// Deep linear DMFT with weight decay (notes/verify-antk.md, section 2, (GV5)-(GV12)): the
 /// infinite-width limit of Euler gradient descent with weight decay of a deep linear network on one
 /// input with C = 1 and label y (whitened data reduces to this along y, notes/antk-deep-linear.md
 /// (A28)), written as time-discretized two-time kernel equations on the grid t_k = k dt, k = 0..T.
 ///
 /// Every field is linear in Gaussian sources, so each layer is a pair of linear maps
-///     h^l = E u^l + Khat_l g^l,      g^l = E r^l + Jhat_l h^l                         (V7)
+///     h^l = E u^l + Khat_l g^l,      g^l = E r^l + Jhat_l h^l                         (GV7)
 /// with E = diag(rho^k), rho = 1 - lambda dt, and strictly causal (Euler) memory kernels
-///     Khat_l = E A^{l-1} + gamma Q o [Delta_j H^{l-1}(k, j)],   Q_kj = dt rho^{k-1-j} (j < k)   (V8)
+///     Khat_l = E A^{l-1} + gamma Q o [Delta_j H^{l-1}(k, j)],   Q_kj = dt rho^{k-1-j} (j < k)   (GV8)
 ///     Jhat_l = E B^{l+1} + gamma Q o [Delta_j G^{l+1}(k, j)]
 /// sources u^l ~ GP(0, H^{l-1}) (H^0 = 1), r^l ~ GP(0, G^{l+1}) (G^{L+1} = 1), responses
-/// A^l = dh^l/dxi^l = M Khat E and B^l = dg^l/dchi^l = Jhat M E with M = (I - Khat Jhat)^{-1} (V9),
-/// kernels H^l, G^l as covariances (V10) and f_k = <g^L_k h^L_k>/gamma, Delta = y - f (V11).
-/// Solved by marching in time (V12): all maps are strictly causal, so row k of every matrix needs
+/// A^l = dh^l/dxi^l = M Khat E and B^l = dg^l/dchi^l = Jhat M E with M = (I - Khat Jhat)^{-1} (GV9),
+/// kernels H^l, G^l as covariances (GV10) and f_k = <g^L_k h^L_k>/gamma, Delta = y - f (GV11).
+/// Solved by marching in time (GV12): all maps are strictly causal, so row k of every matrix needs
 /// only rows < k, except that at time k the gradient kernels are filled from the top layer down and
 /// the feature kernels from the bottom layer up. One pass, O(L T^3) work, no iteration.
 public struct ANTKDeepLinearDMFT: Sendable {
@@ -26,8 +26,8 @@ public struct ANTKDeepLinearDMFT: Sendable {
     public let timeStep: Double
     public let steps: Int
 
-    /// When set, Delta_k is held at this value instead of y - f_k (V11). With lambda = 0, gamma = 1 and
-    /// Delta = 1 the solution is the lambda-free universal flow: f_k = Psi_L(k dt) (notes/verify-antk.md (V15)).
+    /// When set, Delta_k is held at this value instead of y - f_k (GV11). With lambda = 0, gamma = 1 and
+    /// Delta = 1 the solution is the lambda-free universal flow: f_k = Psi_L(k dt) (notes/verify-antk.md (GV15)).
     public var frozenResidual: Double?
 
     public init(depth: Int, gamma: Double, lambda: Double, label: Double = 1, timeStep: Double, steps: Int,
@@ -87,7 +87,7 @@ public struct ANTKDeepLinearDMFT: Sendable {
         }
         for k in 0..<n {
             let delta = (0..<k).map { frozenResidual ?? (label - f[$0]) }
-            // Gradient side, top layer down (V8, V9, V10).
+            // Gradient side, top layer down (GV8, GV9, GV10).
             for l in stride(from: depth, through: 1, by: -1) {
                 for j in 0..<k {
                     let qkj = dt * e[k - 1 - j]
@@ -121,7 +121,7 @@ public struct ANTKDeepLinearDMFT: Sendable {
                 }
                 kernelRow(&hk[l], phu[l], hk[l - 1], phr[l], gk[l + 1], k)
                 if l == depth {
-                    // f_k = <g^L_k h^L_k>/gamma (V11): cross covariance of the two linear maps.
+                    // f_k = <g^L_k h^L_k>/gamma (GV11): cross covariance of the two linear maps.
                     let vu = vecMat(ANTKDeepLinearDMFT.row(phu[l], k, n, k + 1), hk[l - 1], columns: k + 1)
                     let vr = vecMat(ANTKDeepLinearDMFT.row(phr[l], k, n, k + 1), gk[l + 1], columns: k + 1)
                     var s = 0.0

@@ -5,7 +5,7 @@ import Core
 /// forward Euler with step dt up to `maximumTime`; every `checkInterval` steps the RMS velocity of
 /// the state is measured, and the run stops early once it is below `tolerance` (stationary). With ReLU the
 /// measured velocity is a one-sided gradient, an element of the Clarke subdifferential, so the test is a
-/// sufficient Clarke-stationarity test at kinks too (notes/verify-antk.md (V20)).
+/// sufficient Clarke-stationarity test at kinks too (notes/verify-antk.md (GV20)).
 public struct ANTKFlowSettings: Sendable, Equatable {
     public var timeStep: Double
     public var maximumTime: Double
@@ -52,11 +52,11 @@ public struct ANTKFlowResult: Sendable {
     /// Adapted NTK K = sum_{l=0}^{L} G^{l+1} (.) Phi^l over all points (n x n).
     public let ntk: [Double]
     public let trainCount: Int
-    /// Measured decay rate kappa of |d theta/dt| over the last quarter of the run (V17): ln(|v(t1)|/|v(t)|)/(t - t1)
+    /// Measured decay rate kappa of |d theta/dt| over the last quarter of the run (GV17): ln(|v(t1)|/|v(t)|)/(t - t1)
     /// with t1 the last check at or before 3t/4 (t = 0 counts as a check); <= 0 when the velocity did not decay.
     public let decayRate: Double
     /// Mean over all n points and all neurons of z_i^2 C_nunu over the (neuron, point) pairs whose
-    /// preactivation is within reach of the ReLU kink, |h_inu| <= r_nu |d theta/dt| / kappa_eff (V19; r_nu = 1 for
+    /// preactivation is within reach of the ReLU kink, |h_inu| <= r_nu |d theta/dt| / kappa_eff (GV19; r_nu = 1 for
     /// the population, whose state holds h itself, sqrt(C_nunu) for a network, h = w.x/sqrt(D)):
     /// the largest change of the mean NTK diagonal from phi'(h) flipping on the way to the fixed point
     /// (0 for the linear activation).
@@ -64,14 +64,14 @@ public struct ANTKFlowResult: Sendable {
 
     public var count: Int { predictions.count }
 
-    /// kappa_eff = min(lambda, kappa) (V18): lambda is the slowest rate of the linear flows (A22), kappa the
-    /// measured one (ReLU: 0.0135 << lambda on the digits data, V17). 0 when the velocity did not decay.
+    /// kappa_eff = min(lambda, kappa) (GV18): lambda is the slowest rate of the linear flows (A22), kappa the
+    /// measured one (ReLU: 0.0135 << lambda on the digits data, GV17). 0 when the velocity did not decay.
     public func effectiveRate(lambda: Double) -> Double {
         guard decayRate > 0 else { return 0 }
         return lambda > 0 ? min(lambda, decayRate) : decayRate
     }
 
-    /// Distance-to-fixed-point estimate relative to |theta| (V18): |d theta/dt| / (kappa_eff |theta|);
+    /// Distance-to-fixed-point estimate relative to |theta| (GV18): |d theta/dt| / (kappa_eff |theta|);
     /// infinite when the velocity did not decay over the last quarter of the run.
     public func relativeDistance(lambda: Double) -> Double {
         let rate = effectiveRate(lambda: lambda)
@@ -79,7 +79,7 @@ public struct ANTKFlowResult: Sendable {
         return velocityNorm / (rate * max(stateNorm, 1e-300))
     }
 
-    /// Decay rate from a velocity history [(t, |v|)] (V17): between the last entry and the last one at or
+    /// Decay rate from a velocity history [(t, |v|)] (GV17): between the last entry and the last one at or
     /// before 3/4 of its time; 0 if there is no earlier entry.
     static func decayRate(_ history: [(time: Double, velocity: Double)]) -> Double {
         guard let last = history.last, let first = history.last(where: { $0.time <= 0.75 * last.time && $0.time < last.time }),

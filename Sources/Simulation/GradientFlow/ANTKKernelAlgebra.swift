@@ -1,7 +1,7 @@
 import Core
 import Numerics
 
-/// Kernels as averages over neurons (THEORY "Setup", section 2): Phi^l = phi(h^l).phi(h^l)/N,
+/// Kernels as averages over neurons (notes/theory-overview.md (T2)): Phi^l = phi(h^l).phi(h^l)/N,
 /// G^l = g^l.g^l/N, and the adapted NTK K = sum_{l=0}^{L} G^{l+1} (.) Phi^l with Phi^0 = C,
 /// G^{L+1} = 1 (notes/antk-deep-linear.md (A7)).
 public enum ANTKKernelAlgebra {
@@ -24,7 +24,7 @@ public enum ANTKKernelAlgebra {
         return k
     }
 
-    /// The kernel predictor on every point, K(., X) (K_XX + ridge I)^{-1} y (THEORY 2 with
+    /// The kernel predictor on every point, K(., X) (K_XX + ridge I)^{-1} y (notes/theory-overview.md (T15) with
     /// ridge = lambda (L+1)); ridge = 0 is the ridgeless (pseudo-inverse) predictor. nil if K_XX is
     /// numerically singular.
     public static func predictor(ntk k: [Double], count n: Int, trainCount p: Int, labels: [Double], ridge: Double) -> [Double]? {

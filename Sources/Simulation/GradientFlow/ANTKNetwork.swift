@@ -3,7 +3,7 @@ import Core
 import Numerics
 
 /// A finite network of width N with L hidden layers in the mean-field (muP) parameterization of
-/// THEORY "Setup" / notes/antk-deep-linear.md (A1), trained by gradient descent with weight decay
+/// notes/theory-overview.md (T1) / notes/antk-deep-linear.md (A1), trained by gradient descent with weight decay
 /// (A2): d theta/dt = gamma^2 N sum_mu Delta_mu df_mu/dtheta - lambda theta, forward Euler.
 ///
 ///     h^1 = W^0 x / sqrt(D),  h^{l+1} = W^l phi(h^l) / sqrt(N),  f = w . phi(h^L) / (gamma N)
@@ -157,7 +157,7 @@ public struct ANTKNetwork: Sendable {
     func result(_ data: ANTKDataSet, _ fields: Fields, previous: [Double], time: Double, steps: Int,
                 velocity: Double, residual: Double, stationary: Bool, decayRate rate: Double = 0) -> ANTKFlowResult {
         let n = data.count
-        // (V19), two-layer ReLU: pairs (i, nu) with |h_inu| <= sqrt(C_nunu) d, d = |v| / kappa_eff (h = w_i.x/sqrt D moves
+        // (GV19), two-layer ReLU: pairs (i, nu) with |h_inu| <= sqrt(C_nunu) d, d = |v| / kappa_eff (h = w_i.x/sqrt D moves
         // by at most |x|/sqrt(D) |dw_i| = sqrt(C_nunu) |dw_i|); each can flip phi'(h) and change G_nunu C_nunu by w_i^2 C_nunu / N.
         var kink = 0.0
         if activation == .relu && depth == 1 {

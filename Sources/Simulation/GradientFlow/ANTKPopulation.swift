@@ -2,13 +2,13 @@ import Foundation
 import Core
 import Numerics
 
-/// Two-layer mean-field DMFT (the paper's Algorithm 2; THEORY 2, notes/verify-antk.md (V1)-(V3)):
+/// Two-layer mean-field DMFT (the paper's Algorithm 2; notes/theory-overview.md (T16), notes/verify-antk.md (GV1)-(GV3)):
 /// a population of M sampled neurons, each carrying its preactivations h over all n = P + Q points
 /// and its readout z, evolved by the mean-field gradient flow with weight decay
 ///
-///     dh_nu/dt = gamma sum_mu Delta_mu z phi'(h_mu) C_{mu nu} - lambda h_nu        (V1)
-///     dz/dt    = gamma sum_mu Delta_mu phi(h_mu) - lambda z                        (V2)
-///     f_nu     = < z phi(h_nu) > / gamma,   Delta = y - f on the training points    (V3)
+///     dh_nu/dt = gamma sum_mu Delta_mu z phi'(h_mu) C_{mu nu} - lambda h_nu        (GV1)
+///     dz/dt    = gamma sum_mu Delta_mu phi(h_mu) - lambda z                        (GV2)
+///     f_nu     = < z phi(h_nu) > / gamma,   Delta = y - f on the training points    (GV3)
 ///
 /// with h(0) ~ N(0, C) and z(0) ~ N(0, 1) independently. Population averages replace the
 /// infinite-width expectations; their sampling error is estimated from independent seeds.
@@ -41,7 +41,7 @@ public struct ANTKPopulation: Sendable {
         count = n
     }
 
-    /// f on every point (V3).
+    /// f on every point (GV3).
     public func predictions() -> [Double] {
         var f = [Double](repeating: 0, count: count)
         for i in 0..<size {
@@ -51,7 +51,7 @@ public struct ANTKPopulation: Sendable {
         return f.map { $0 / (gamma * Double(size)) }
     }
 
-    /// One Euler step of (V1), (V2); `kernelRows` is C restricted to training rows (P x n).
+    /// One Euler step of (GV1), (GV2); `kernelRows` is C restricted to training rows (P x n).
     mutating func step(_ data: ANTKDataSet, kernelRows: [Double], predictions f: [Double], dt: Double) {
         let p = data.trainCount, n = count
         let delta = (0..<p).map { data.labels[$0] - f[$0] }
@@ -106,7 +106,7 @@ public struct ANTKPopulation: Sendable {
         let velocity = velocityNorm(data, kernelRows: rows, predictions: f, dt: dt)
         let residual = velocity / coordinates
         let rate = ANTKFlowResult.decayRate(history)
-        // (V19): pairs within reach d = |v| / kappa_eff of the kink (population coordinates are h itself).
+        // (GV19): pairs within reach d = |v| / kappa_eff of the kink (population coordinates are h itself).
         var kink = 0.0
         if activation == .relu {
             let kappa = rate > 0 ? (lambda > 0 ? min(lambda, rate) : rate) : 0
@@ -117,7 +117,7 @@ public struct ANTKPopulation: Sendable {
             }
             kink /= Double(size * n)
         }
-        // Kernels (V4): Phi = <phi(h) phi(h)>, G^1 = <z^2 phi'(h) phi'(h)>, K = G^1 (.) C + Phi.
+        // Kernels (GV4): Phi = <phi(h) phi(h)>, G^1 = <z^2 phi'(h) phi'(h)>, K = G^1 (.) C + Phi.
         var post = [Double](repeating: 0, count: size * n), grad = post
         for i in 0..<size {
             for nu in 0..<n {

@@ -1,7 +1,7 @@
 import Foundation
 import Core
 
-/// One DMFT step of the two-layer population (V1)-(V3) from a deterministic state, for the
+/// One DMFT step of the two-layer population (GV1)-(GV3) from a deterministic state, for the
 /// benchmark against the same update in NumPy (bench/dmft_step.py, BENCHMARKS.md). The state is
 /// given by closed-form formulas that bench/dmft_step.py reproduces, so both sides start from the
 /// same numbers and their predictions after the timed steps can be compared:
@@ -10,8 +10,8 @@ import Core
 ///     y[mu] = cos(1.3 mu),  h[i, mu] = sin(0.1 i + 0.37 mu) + 0.5 cos(0.013 i mu),  z[i] = cos(0.29 i)
 ///     ReLU, gamma = 1, lambda = 1/2, dt = 0.05
 ///
-/// A step is exactly what `ANTKPopulation.run` does per step: the Euler update (V1), (V2) and the
-/// new predictions (V3).
+/// A step is exactly what `ANTKPopulation.run` does per step: the Euler update (GV1), (GV2) and the
+/// new predictions (GV3).
 public struct ANTKStepBenchmark: Sendable {
     public static let dimension = 64
     public static let gamma = 1.0, lambda = 0.5, timeStep = 0.05

@@ -4,7 +4,7 @@ import Simulation
 import Theory
 import Numerics
 
-/// Deep linear cross-checks (issue 7, item 4a): DMFT and finite-width end points against every
+/// Deep linear cross-checks (notes/verify-antk.md section 4, items 1-2): DMFT and finite-width end points against every
 /// exact branch of notes/antk-deep-linear.md (certified by LinearTheory.WhitenedANTKSolver).
 struct ANTKLinearCases {
     let settings: ANTKVerifySettings
@@ -61,8 +61,8 @@ struct ANTKLinearCases {
         return (ANTKEstimate.inverseWidth(widths, perWidth), stationary, text)
     }
 
-    /// Deep linear DMFT (V5)-(V12) end value; error = |f(dt) - f(dt/2)| + drift over the last 10% of the horizon.
-    /// L = 1: the two-layer population DMFT (V1)-(V3) with phi(h) = h, seeds combined.
+    /// Deep linear DMFT (GV5)-(GV12) end value; error = |f(dt) - f(dt/2)| + drift over the last 10% of the horizon.
+    /// L = 1: the two-layer population DMFT (GV1)-(GV3) with phi(h) = h, seeds combined.
     func dmft(depth: Int, gamma: Double, lambda: Double) throws -> ANTKEstimate {
         if depth == 1 {
             let data = try ANTKDataSet.whitened(labels: ANTKLinearCases.labels)

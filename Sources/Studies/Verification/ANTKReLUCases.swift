@@ -3,8 +3,8 @@ import Core
 import Simulation
 import Numerics
 
-/// Two-layer cross-checks with the population DMFT (issue 7, items 4b and 4c): the kernel-predictor
-/// identity at the fixed point, THEORY 2b (one whitened point, ReLU) and DMFT vs finite width on
+/// Two-layer cross-checks with the population DMFT (notes/verify-antk.md section 4, items 3-5): the kernel-predictor
+/// identity at the fixed point, notes/theory-overview.md (T20) (one whitened point, ReLU) and DMFT vs finite width on
 /// digits (or synthetic) data.
 struct ANTKReLUCases {
     let settings: ANTKVerifySettings
@@ -21,7 +21,7 @@ struct ANTKReLUCases {
         }
     }
 
-    /// (V13): at any stationary point (L+1) f(x*) = K(x*, X) Delta / lambda - theta_dot . grad f(x*) / lambda,
+    /// (GV13): at any stationary point (L+1) f(x*) = K(x*, X) Delta / lambda - theta_dot . grad f(x*) / lambda,
     /// so |f - K(K + lambda(L+1) I)^{-1} y| is bounded by |theta_dot| |grad f(x*)| / (lambda (L+1)) + the
     /// drift; that bound is the error. With lambda = 0 the two differ (the case expects a difference).
     func predictorIdentity(lambda: Double) throws -> ANTKVerificationCase {
@@ -52,7 +52,7 @@ struct ANTKReLUCases {
             detail: String(format: "max over %d test points of |f - f_kernel| = %.3e; M = %d, t = %.1f, RMS velocity %.2e", n - p, worst, r.neurons, r.time, r.residual))
     }
 
-    /// THEORY 2b: one point, C = 1, y = 1, ReLU.
+    /// notes/theory-overview.md (T20): one point, C = 1, y = 1, ReLU.
     func singlePoint(gamma: Double, lambda: Double) throws -> [ANTKVerificationCase] {
         let data = ANTKDataSet.singlePoint
         progress("ReLU single point gamma = \(gamma), lambda = \(lambda)")
@@ -74,7 +74,7 @@ struct ANTKReLUCases {
         let shape = String(format: "fraction of neurons with h < -1e-6: %.4f; excess kurtosis of h: %@", negative.value,
                            kurtosis.map { String(format: "%.3f", $0) }.joined(separator: ", "))
         var cases = [
-            ANTKVerificationCase(name: "ReLU single point gamma=\(gamma) lambda=\(lambda): f = \(rich ? "1 - lambda/gamma" : "0 (collapse)") (THEORY 2b)",
+            ANTKVerificationCase(name: "ReLU single point gamma=\(gamma) lambda=\(lambda): f = \(rich ? "1 - lambda/gamma" : "0 (collapse)") (one-point ReLU, T20)",
                                  exact: rich ? 1 - lambda / gamma : 0, estimates: [("dmft", f)], stationary: stationary, detail: shape),
             ANTKVerificationCase(name: "ReLU single point gamma=\(gamma) lambda=\(lambda): <phi(h)^2> = \(rich ? "gamma - lambda" : "0")",
                                  exact: rich ? gamma - lambda : 0, estimates: [("dmft", moment)], stationary: stationary, detail: shape),
@@ -101,8 +101,8 @@ struct ANTKReLUCases {
             let loss = (p..<n).map { pow(r.predictions[$0] - data.testLabels[$0 - p], 2) }.reduce(0, +) / Double(n - p)
             let prev = (p..<n).map { pow(r.previousPredictions[$0] - data.testLabels[$0 - p], 2) }.reduce(0, +) / Double(n - p)
             let kernel = (0..<n).map { r.ntk[$0 * n + $0] }.reduce(0, +) / Double(n)
-            // Convergence error (V14) with the measured rate (V18): f and K move by ~ (degree) x relative distance
-            // to the fixed point; K also by the kink flips within that distance (V19).
+            // Convergence error (GV14) with the measured rate (GV18): f and K move by ~ (degree) x relative distance
+            // to the fixed point; K also by the kink flips within that distance (GV19).
             let rel = r.relativeDistance(lambda: lambda)
             let fError = (p..<n).map { abs(r.predictions[$0]) }.max()! * 2 * rel
             let lossError = max(abs(loss - prev), 2 * loss.squareRoot() * fError)
@@ -110,7 +110,7 @@ struct ANTKReLUCases {
         }
         progress("ReLU on \(data.name): population DMFT (M = \(settings.population))")
         let runs = try populations(data, gamma: gamma, lambda: lambda, activation: .relu, flow: settings.reluFlow, tag: 300)
-        // Stationary (V17): RMS velocity below the tolerance and decaying over the last quarter of the run.
+        // Stationary (GV17): RMS velocity below the tolerance and decaying over the last quarter of the run.
         var stationary = runs.allSatisfy { $0.1.stationary && $0.1.decayRate > 0 }
         var worstResidual = runs.map { $0.1.residual }.max() ?? 0
         var slowest = runs.map { $0.1.decayRate }.min() ?? 0, longest = runs.map { $0.1.time }.max() ?? 0
@@ -154,7 +154,7 @@ struct ANTKReLUCases {
                                         exact: d.value, estimates: [("dmft", d), ("finite_width", ANTKEstimate(fw.value, error: combined))],
                                         stationary: stationary,
                                         detail: zip(settings.widths, perWidth).map { String(format: "N=%d: %.7f", $0, $1.value) }.joined(separator: ", ")
-                                            + String(format: "; largest final RMS velocity %.2e (stationarity threshold %.0e), slowest measured decay rate %.4f (V17), longest run t = %.0f, largest kink bound on the mean NTK diagonal %.1e (V19)",
+                                            + String(format: "; largest final RMS velocity %.2e (stationarity threshold %.0e), slowest measured decay rate %.4f (GV17), longest run t = %.0f, largest kink bound on the mean NTK diagonal %.1e (GV19)",
                                                      worstResidual, settings.reluFlow.tolerance, slowest, longest, kinkBound))
         }
         return [agreement("test loss", dmftLoss, fwLoss, losses), agreement("mean NTK diagonal", dmftKernel, fwKernel, kernels)]

@@ -1,7 +1,7 @@
 import Core
 import Simulation
-/// The gradient-flow (aNTK) verification suite of issue 7: deep linear branches, the kernel-predictor
-/// identity, THEORY 2b and ReLU DMFT vs finite width. Deterministic for a fixed seed.
+/// The gradient-flow (aNTK) verification suite (notes/verify-antk.md): deep linear branches, the kernel-predictor
+/// identity, the one-point ReLU fixed point (notes/theory-overview.md (T20)) and ReLU DMFT vs finite width. Deterministic for a fixed seed.
 public struct ANTKVerifier: Sendable {
     public let settings: ANTKVerifySettings
 

@@ -24,7 +24,7 @@ public struct ANTKVerifySettings: Sendable {
     public var caseGroup: String? = nil
 
     /// Case groups in suite order: deep linear branches and the unstable branch, the ReLU predictor identity,
-    /// THEORY 2b, ReLU DMFT vs finite width on digits (or synthetic) data.
+    /// notes/theory-overview.md (T20), ReLU DMFT vs finite width on digits (or synthetic) data.
     public static let caseGroups = ["linear", "identity", "theory2b", "digits"]
 
     func includes(_ group: String) -> Bool { caseGroup == nil || caseGroup == group }
@@ -39,7 +39,7 @@ public struct ANTKVerifySettings: Sendable {
     public static func full(seed: UInt64) -> ANTKVerifySettings {
         ANTKVerifySettings(seed: seed, widths: [256, 512, 1024, 2048, 4096], deepWidths: [256, 512, 1024, 2048], seedsPerWidth: 3, population: 4096, populationSeeds: 4,
                            linearFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 150, tolerance: 1e-10),
-                           // ReLU digits runs need t ~ 850: the velocity decays at kappa = 0.0135 (notes (V17)).
+                           // ReLU digits runs need t ~ 850: the velocity decays at kappa = 0.0135 (notes (GV17)).
                            reluFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 2000, tolerance: 1e-8),
                            dmftStep: 0.1, dmftHorizon: 25, digitsTrain: 40, digitsTest: 40, digitsDirectory: nil, includeDeep: true)
     }

@@ -4,7 +4,7 @@ import Simulation
 import Theory
 import Numerics
 
-/// The Bayesian-side cross-checks of issue 6 (notes/verify-bayes.md, section 5). Each case is a
+/// The Bayesian-side cross-checks (notes/verify-bayes.md, section 5). Each case is a
 /// pass/fail with a tolerance built from the estimated errors. LinearTheory is used only to obtain
 /// exact values to compare against.
 public struct BayesVerification: Sendable {
@@ -114,7 +114,7 @@ public struct BayesVerification: Sendable {
     static func double(_ text: String) throws -> Double { try BigRational(parsing: text).doubleApproximation }
 
     /// Exact deep-linear kernels over all points (training block and test rows) and test predictions
-    /// from LinearTheory's general-C solver (issue 4), for a problem with phi = identity.
+    /// from Theory's general-C solver (notes/general-kernel-reduction.md), for a problem with phi = identity.
     static func exactGeneral(_ problem: BayesProblem, gamma: BigRational, beta: String) throws -> (kernels: [[Double]], predictions: [Double]) {
         let pa = problem.pointCount, p = problem.trainCount, q = problem.testCount
         let train = SmallMatrix.leadingBlock(problem.inputKernel, pa, p)
@@ -170,7 +170,7 @@ public struct BayesVerification: Sendable {
         }
 
         // 2. min-max, phi = identity, general C (synthetic, one test point) vs the certified-up-to-rounding
-        // general-C solver of LinearTheory (issue 4); the direct matrix saddle (V3) is a second reference.
+        // general-C solver of Theory (notes/general-kernel-reduction.md); the direct matrix saddle (V3) is a second reference.
         let generalNames = ["direct matrix saddle (V3) vs GeneralKernelSolver: all kernel entries (P=5+1, L=2)",
                             "minmax linear general-C y^T Phi^L y (P=5, L=2, gamma=1.5, beta=10)",
                             "minmax linear general-C test prediction", "minmax linear general-C all kernel entries (worst entry)"]
@@ -190,10 +190,10 @@ public struct BayesVerification: Sendable {
             let failure = mm.failure
             let overlap = mm.overlaps.last ?? Estimate(value: .nan, standardError: .nan)
             cases.append(.against(exact: problem.overlap(exact.kernels.last!), name: "minmax linear general-C y^T Phi^L y (P=5, L=2, gamma=1.5, beta=10)",
-                                  measured: Self.named("minmax", overlap), failure: failure, note: "exact: GeneralKernelSolver (issue 4)"))
+                                  measured: Self.named("minmax", overlap), failure: failure, note: "exact: GeneralKernelSolver"))
             let prediction = mm.predictions.first ?? Estimate(value: .nan, standardError: .nan)
             cases.append(.against(exact: exact.predictions[0], name: "minmax linear general-C test prediction",
-                                  measured: Self.named("minmax", prediction), failure: failure, note: "exact: GeneralKernelSolver (issue 4)"))
+                                  measured: Self.named("minmax", prediction), failure: failure, note: "exact: GeneralKernelSolver"))
             // Every kernel entry of every layer, as one case: the worst entry in units of its tolerance.
             var worst = 0.0, worstEstimate = Estimate(value: .nan, standardError: .nan), worstExact = Double.nan
             let entries = mm.kernels.count * (mm.kernels.first?.count ?? 0)

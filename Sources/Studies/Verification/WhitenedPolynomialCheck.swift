@@ -4,7 +4,7 @@ import Theory
 import Numerics
 
 /// An independent check of the whitened overlap solver that shares none of its reasoning: the
-/// dense integer-coefficient polynomial of THEORY 1b, its positive roots counted by Sturm's
+/// dense integer-coefficient polynomial of notes/whitened-overlaps.md (W2), its positive roots counted by Sturm's
 /// theorem, and exact rational sign evaluation at the solver's enclosure endpoints
 /// (notes/whitened-overlaps.md, "Independent check"). Practical for small depths (degree 2L+1).
 public struct WhitenedPolynomialCheck: Sendable {

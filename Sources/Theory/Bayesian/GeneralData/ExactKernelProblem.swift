@@ -2,7 +2,7 @@ import Foundation
 import Core
 import Numerics
 
-/// Deep linear aNBK with an input kernel C and labels y given exactly as rationals (THEORY 1a;
+/// Deep linear aNBK with an input kernel C and labels y given exactly as rationals (notes/theory-overview.md (T7);
 /// notes/general-kernel-reduction.md, "Certified path for exact inputs", eqs. G16-G21).
 /// Construction checks symmetry and positive semidefiniteness exactly (eq. G21: rational LDL^T
 /// with diagonal pivoting), and that C is nonsingular when b = 0.
@@ -24,7 +24,7 @@ public struct ExactKernelProblem: Sendable {
         let p = labels.count
         guard p > 0 else { throw GeneralKernelInputError.empty("no training points (empty label vector)") }
         guard p <= ExactKernelProblem.maximumPoints else {
-            throw GeneralKernelInputError.shapeMismatch("the certified (exact) path takes at most \(ExactKernelProblem.maximumPoints) points, got \(p); drop --exact for the working-precision path")
+            throw GeneralKernelInputError.shapeMismatch("the certified (exact) path takes at most \(ExactKernelProblem.maximumPoints) points, got \(p); use the working-precision path")
         }
         guard inputKernel.count == p * p else {
             throw GeneralKernelInputError.shapeMismatch("input kernel has \(inputKernel.count) entries, \(p) labels need \(p) x \(p)")

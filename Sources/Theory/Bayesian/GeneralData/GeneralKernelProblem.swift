@@ -20,7 +20,7 @@ public enum GeneralKernelInputError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Deep linear aNBK with any PSD input kernel C (P x P, row-major) and any label vector y
-/// (THEORY 1a; notes/general-kernel-reduction.md). gamma enters through g = gamma^2 and beta
+/// (notes/theory-overview.md (T7); notes/general-kernel-reduction.md). gamma enters through g = gamma^2 and beta
 /// through the ridge b = 1/beta.
 public struct GeneralKernelProblem: Sendable {
     public let inputKernel: [Double]

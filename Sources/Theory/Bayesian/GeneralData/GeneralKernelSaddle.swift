@@ -76,7 +76,7 @@ public struct GeneralKernelSaddle: Sendable {
         return k
     }
 
-    /// Relative residuals of the raw stationarity equations of THEORY 1a, evaluated with dense
+    /// Relative residuals of the raw stationarity equations of notes/theory-overview.md (T7), evaluated with dense
     /// kernels (eq. G1, inverse-free forms); the largest over all layers.
     public func stationarityResidual(inputKernel c: [Double]) -> Double {
         let p = v.count

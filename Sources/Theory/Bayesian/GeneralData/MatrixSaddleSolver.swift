@@ -2,7 +2,7 @@ import Foundation
 import Core
 import Numerics
 
-/// The independent check: the stationarity equations of THEORY 1a solved on dense P x P kernels,
+/// The independent check: the stationarity equations of notes/theory-overview.md (T7) solved on dense P x P kernels,
 /// without the conservation law, the eigenbasis or the secular equation
 /// (notes/general-kernel-reduction.md, eq. G14). Unknown: Phi^L. From it, v = (Phi^L + bI)^{-1} y
 /// (LAPACKE_dposv), hatPhi^L = −g v v^T, and a downward sweep
@@ -16,6 +16,8 @@ public struct MatrixSaddleSolver: Sendable {
     public var tolerance = 1e-11
     public var maximumIterations = 500
     public var history = 6
+    /// Wall-clock budget in seconds (nil: none); past it the solve throws `SolverError.notConverged`.
+    public var timeLimit: Double? = nil
 
     public init() {}
 
@@ -85,7 +87,11 @@ public struct MatrixSaddleSolver: Sendable {
         let cNorm = max(c.reduce(0) { $0 + $1 * $1 }.squareRoot(), .leastNormalMagnitude)
         var x = start ?? c
         var xs: [[Double]] = [], rs: [[Double]] = []
+        let deadline = timeLimit.map { Date().addingTimeInterval($0) }
         for iteration in 0..<maximumIterations {
+            if let deadline, Date() > deadline {
+                throw SolverError.notConverged("matrix solver: time limit of \(String(format: "%.3g", timeLimit!)) s reached after \(iteration) iterations")
+            }
             guard let phi0 = sweepDown(x, labels: y, g: g, b: b, depth: depth) else {
                 // Left the region where the sweep is defined: step halfway back and restart the history.
                 guard let last = xs.last else { throw SolverError.notConverged("matrix solver: the starting kernel is outside the domain of the sweep") }

@@ -1,7 +1,7 @@
 import Core
 import Numerics
 
-/// The posterior's inverse temperature beta (THEORY section 1); beta = inf is the zero-noise limit.
+/// The posterior's inverse temperature beta (notes/theory-overview.md (T4)); beta = inf is the zero-noise limit.
 /// The theory uses it through the ridge b = 1/beta (notes/whitened-overlaps.md, eq. W1).
 public enum InverseTemperature: Sendable, Equatable, CustomStringConvertible {
     case finite(BigRational)

@@ -152,7 +152,7 @@ struct WhitenedEquations {
         return difference.signum
     }
 
-    /// S(u) = (L/2)(u − ln(1+u)) + g / (2 (s^L + b))  (eq. W8), the scalar action of THEORY 1b
+    /// S(u) = (L/2)(u − ln(1+u)) + g / (2 (s^L + b))  (eq. W8), the scalar action of notes/theory-overview.md (T11)
     /// with chi = −u. Both terms are >= 0; the first is evaluated with extra bits against cancellation.
     func action(_ u: Interval) -> Interval {
         precondition(u.lower.signum > 0)

@@ -271,7 +271,7 @@ final class WhitenedKernelEvaluator {
         return nil
     }
 
-    // MARK: action (notes/whitened-overlaps.md, eqs. W8' and K2)
+    // MARK: action (notes/whitened-overlaps.md eq. W8', notes/numerics-intervals.md eq. K2)
 
     /// S(u) = (L/2) F(u) + g / (2 (c + b)) (eq. W8) for u in the interval `u` and c = s^L enclosed by
     /// `overlap`. The entropic part F(u) = u − ln(1 + u) is summed once, rounded down, as the

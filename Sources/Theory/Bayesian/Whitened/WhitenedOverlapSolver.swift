@@ -2,7 +2,7 @@ import Foundation
 import Core
 import Numerics
 
-/// Certified solver for every positive root of c (b+c)^(2L) = ((b+c)^2 + g c)^L (THEORY 1b).
+/// Certified solver for every positive root of c (b+c)^(2L) = ((b+c)^2 + g c)^L (notes/whitened-overlaps.md (W2)).
 ///
 /// Isolation (notes/whitened-overlaps.md, "Counting the roots"): in u = −chi the roots are the
 /// zeros of h(u) = ln u + 2 ln(b + s^L) − ln g − L ln s, whose derivative has the sign of Q(u)

@@ -1,7 +1,7 @@
 import Core
 import Numerics
 
-/// Whitened deep linear network in the Bayesian (aNBK) limit: C = I, |y| = 1 (THEORY 1b).
+/// Whitened deep linear network in the Bayesian (aNBK) limit: C = I, |y| = 1 (notes/theory-overview.md (T10)).
 /// The overlaps depend on gamma only through gamma^2 and on beta through the ridge b = 1/beta.
 public struct WhitenedProblem: Sendable, Equatable {
     public let gamma: BigRational

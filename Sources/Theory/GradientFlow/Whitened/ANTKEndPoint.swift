@@ -16,7 +16,7 @@ public struct ANTKEndPoint: Sendable, Equatable {
     public let rule: String
 
     /// Blow-up time tau*_L of the universal flow Psi_L at N = infinity (A31): value and error, from
-    /// the deep linear DMFT with lambda = 0, gamma = 1, Delta = 1 (notes/verify-antk.md (V15), (V16);
+    /// the deep linear DMFT with lambda = 0, gamma = 1, Delta = 1 (notes/verify-antk.md (GV15), (GV16);
     /// `adaptive-kernels antk-blowup`, Verify.ANTKBlowUpTime: Richardson-extrapolated Euler grids of
     /// 100...800 steps). The error is the Richardson difference plus the approach-to-blow-up bound.
     public static let blowUpTimes: [Int: (value: Double, error: Double)] = [

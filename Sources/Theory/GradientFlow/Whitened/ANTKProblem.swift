@@ -22,7 +22,7 @@ public enum ANTKInputError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Gradient flow with weight decay of a deep linear network on whitened data (C = I, |y| = 1),
-/// THEORY 2a / notes/antk-deep-linear.md (A14). gamma >= 0 is the feature strength, lambda > 0
+/// notes/theory-overview.md (T18) / notes/antk-deep-linear.md (A14). gamma >= 0 is the feature strength, lambda > 0
 /// the weight decay, L >= 1 the number of hidden layers (L + 1 weight matrices).
 public struct WhitenedANTKProblem: Sendable, Equatable {
     public let gamma: BigRational

@@ -39,7 +39,7 @@ public struct WhitenedANTKSolution: Sendable {
     public let isolation: String
 }
 
-/// Certified solver for every fixed point of the whitened aNTK (THEORY 2a).
+/// Certified solver for every fixed point of the whitened aNTK (notes/theory-overview.md (T18)).
 ///
 /// Isolation is exact (A17), (A18): the trinomial p(alpha) = alpha^{2L} − gamma alpha^{L−1} + lambda
 /// has p(0) = lambda > 0, one positive critical point alpha_c^{L+1} = (L−1) gamma/(2L), and p > 0 for

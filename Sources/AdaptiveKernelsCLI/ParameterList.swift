@@ -1,0 +1,61 @@
+import Foundation
+import Numerics
+
+/// Parameter lists, the one list syntax of every list option: comma-separated items, each a value
+/// or an inclusive range `a...b` (step 1) or `a...b:step`, all read exactly; `a..b` is accepted
+/// as the same range.
+enum ParameterList {
+    /// Most values one list may expand to, so a typo cannot ask for a billion solves.
+    static let maximumCount = 100_000
+
+    static func rationals(_ text: String, option: String) throws -> [String] {
+        var values: [String] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard !item.isEmpty else { throw UsageError("--\(option): empty item in list '\(text)'") }
+            guard let rangeMarker = item.range(of: "...") ?? item.range(of: "..") else { values.append(item); continue }
+            let start = String(item[..<rangeMarker.lowerBound])
+            var rest = String(item[rangeMarker.upperBound...])
+            var stepText = "1"
+            if let colon = rest.firstIndex(of: ":") {
+                stepText = String(rest[rest.index(after: colon)...])
+                rest = String(rest[..<colon])
+            }
+            let low = try number(start, option: option), high = try number(rest, option: option)
+            let step = try number(stepText, option: option)
+            guard step.signum > 0 else { throw UsageError("--\(option): range step must be > 0 in '\(item)'") }
+            guard low <= high else { throw UsageError("--\(option): empty range '\(item)'") }
+            var value = low
+            while value <= high {
+                values.append(value.description)
+                value = value + step
+                guard values.count <= maximumCount else { throw UsageError("--\(option): more than \(maximumCount) values") }
+            }
+        }
+        guard values.count <= maximumCount else { throw UsageError("--\(option): more than \(maximumCount) values") }
+        return values
+    }
+
+    /// A list of integers in `range` (depths, layers), in the order given.
+    static func integers(_ text: String, option: String, in range: ClosedRange<Int>, what: String = "an integer") throws -> [Int] {
+        try rationals(text, option: option).map { item in
+            guard let value = Int(item), range.contains(value) else {
+                throw UsageError("--\(option): '\(item)' is not \(what) in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return value
+        }
+    }
+
+    /// Beta values: a list of exact rationals and "inf".
+    static func betas(_ text: String, option: String = "beta") throws -> [String] {
+        try text.split(separator: ",", omittingEmptySubsequences: false).flatMap { item -> [String] in
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            return trimmed.lowercased() == "inf" ? ["inf"] : try rationals(trimmed, option: option)
+        }
+    }
+
+    private static func number(_ text: String, option: String) throws -> BigRational {
+        do { return try BigRational(parsing: text) } catch let error as RationalParseError {
+            throw UsageError("--\(option): \(error)")
+        }
+    }
+}

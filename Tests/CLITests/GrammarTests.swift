@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+@testable import AdaptiveKernelsCLI
+
+/// The grammar shared by every command: --out FILE|- for a report, --out-dir for folders, plot's
+/// format from the --out extension, progress reporting.
+final class GrammarTests: XCTestCase {
+    func run(_ arguments: [String]) -> CommandResult { AdaptiveKernelsCommandLine.run(arguments) }
+
+    func testOutWritesTheReportWholeOrNothing() throws {
+        let folder = try temporaryFolder()
+        let arguments = ["overlaps", "--gamma", "4", "--beta", "10", "--depth", "16", "--format", "json"]
+        let plain = run(arguments)
+        let file = folder.appendingPathComponent("report.json")
+        let written = run(arguments + ["--out", file.path])
+        XCTAssertEqual(written.exitCode, 0, written.standardError)
+        XCTAssertEqual(written.standardOutput, "")
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), plain.standardOutput)
+        XCTAssertEqual(run(arguments + ["--out=-"]).standardOutput, plain.standardOutput)
+        // A folder is not a file; a bad input writes nothing.
+        let refused = run(arguments + ["--out", folder.path])
+        XCTAssertEqual(refused.exitCode, 2)
+        XCTAssertTrue(refused.standardError.contains("--out-dir"), refused.standardError)
+        let bad = folder.appendingPathComponent("bad.json")
+        XCTAssertEqual(run(["overlaps", "--gamma", "-1", "--beta", "10", "--depth", "2", "--out", bad.path]).exitCode, 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bad.path))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["report.json"])
+    }
+
+    func testPlotFormatFollowsTheExtension() throws {
+        let folder = try temporaryFolder()
+        let svg = folder.appendingPathComponent("depth.svg")
+        let result = run(["plot", "depth", "--depth", "3", "--out", svg.path])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let text = try String(contentsOf: svg, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("<svg") || text.hasPrefix("<?xml"), String(text.prefix(40)))
+        XCTAssertEqual(run(["plot", "depth", "--depth", "3", "--out", "-"]).standardOutput, text)
+        for refused in ["depth.png", "depth.pdf", "depth"] {
+            let r = run(["plot", "depth", "--depth", "3", "--out", folder.appendingPathComponent(refused).path])
+            XCTAssertEqual(r.exitCode, 2, refused)
+            XCTAssertTrue(r.standardError.contains("SVG only"), r.standardError)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["depth.svg"])
+    }
+
+    func testProgressShowsCaseAndTimeLeft() {
+        XCTAssertNil(Progress.remaining(elapsed: 5, completed: 0, total: 4))
+        XCTAssertEqual(Progress.remaining(elapsed: 30, completed: 3, total: 9), 60)
+        XCTAssertEqual(Progress.duration(42), "42 s")
+        XCTAssertEqual(Progress.duration(185), "3 min 05 s")
+        XCTAssertEqual(Progress.duration(7320), "2 h 02 min")
+        var lines: [String] = []
+        let start = Date(timeIntervalSince1970: 0)
+        let progress = Progress(label: "verify antk", total: 3, sink: { lines.append($0) }, start: start)
+        progress.advance("linear", now: start)
+        progress.advance("identity", now: start.addingTimeInterval(20))
+        progress.finish()
+        XCTAssertEqual(lines[0], "\rverify antk: case 1/3: linear, 0 s elapsed")
+        XCTAssertEqual(lines[1].trimmingCharacters(in: .whitespaces), "\rverify antk: case 2/3: identity, 20 s elapsed, ~40 s left")
+        XCTAssertTrue(lines[2].hasPrefix("\r ") && lines[2].hasSuffix("\r"))
+        // Not a terminal (tests, pipes): nothing is written.
+        XCTAssertFalse(Progress(label: "x", total: 1, sink: Progress.terminalSink()).isEnabled && isatty(STDERR_FILENO) == 0)
+    }
+}
