@@ -107,7 +107,7 @@ enum NDKReport {
                 .object([("kind", .string("approximate")), ("values", .array(t.test[k].map { .string(OutputContract.decimal17($0)) })),
                          ("floats", .array(t.test[k].map { .number($0) })), ("residual", .string(OutputContract.decimal17(t.testError[k])))]) })),
             ("train_loss", .array(r.trainLoss.indices.map { withError(r.trainLoss[$0], r.trainLossError[$0]) })),
-            ("test_loss", r.testLoss.map { losses in .array(losses.indices.map { withError(losses[$0], r.testLossError![$0]) }) } ?? .null),
+            ("test_loss", .array((r.testLoss ?? []).indices.map { withError(r.testLoss![$0], r.testLossError![$0]) })),
             ("ntk_equilibrium", .object([("train", OutputContract.approximateArray(e.ntkTrain)), ("test", OutputContract.approximateArray(e.ntkTest)),
                                          ("test_loss", r.ntkTestLoss.map { OutputContract.approximate($0) } ?? .null)])),
             ("nngp_equilibrium", .object([("train", OutputContract.approximateArray(e.nngpTrain)), ("test", OutputContract.approximateArray(e.nngpTest)),

@@ -1,6 +1,7 @@
 import Foundation
 import Core
 import Studies
+import Numerics
 
 /// `adaptive-kernels verify ndk [--quick] [--seed S] [--perturb-exact X] [--format table|json]`:
 /// the NDK mean predictor against finite-width Langevin networks (notes/neural-dynamical-kernel.md).
@@ -23,9 +24,10 @@ enum VerifyNDKCommand {
         let options = try ParsedArguments(arguments, valued: ["seed", "perturb-exact", "format"], switches: ["quick"])
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
         let seed = try options.integer("seed", default: 1, in: 0...Int(Int32.max))
-        var perturbation = 0.0
+        var perturbation = 0.0, perturbationText = "0"
         if let text = options.value("perturb-exact") {
-            guard let x = Double(text), x.isFinite, abs(x) < 1 else { throw UsageError("--perturb-exact must be a number in (-1, 1) (got '\(text)')") }
+            perturbationText = text
+            guard let x = Double(text), x.isFinite, abs(x) < 1, (try? BigRational(parsing: text)) != nil else { throw UsageError("--perturb-exact must be a number in (-1, 1) (got '\(text)')") }
             perturbation = x
         }
         var settings = options.has("quick") ? NDKVerification.Settings.quick(seed: UInt64(seed)) : NDKVerification.Settings.full(seed: UInt64(seed))
@@ -39,7 +41,7 @@ enum VerifyNDKCommand {
         switch format {
         case .json:
             let members: [(String, JSONValue)] = [
-                ("seed", .integer(seed)), ("perturb_exact", .string(OutputContract.decimal17(perturbation))),
+                ("seed", .integer(seed)), ("perturb_exact", OutputContract.exact(try BigRational(parsing: perturbationText))),
                 ("false_alarm_rate", .string(OutputContract.decimal17(VerificationCase.falseFailureProbability))),
                 ("verdict", .string(verdict)),
                 ("summary", .object([("pass", .integer(passed)), ("fail", .integer(failed)), ("inconclusive", .integer(inconclusive))])),
