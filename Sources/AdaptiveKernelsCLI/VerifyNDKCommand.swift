@@ -14,8 +14,8 @@ enum VerifyNDKCommand {
         notes/neural-dynamical-kernel.md, NK18 and section 9). A case passes when the difference is
         within k pair standard errors (Student t, Bonferroni over the cases) plus 4|f|/N (finite width)
         plus the solver's stated error; inconclusive when the solver's error control did not converge.
-        --quick: L = 1, width 512, 32 pairs, 3 times; the full plan: L = 1, 2, widths 1024 and 2048
-        extrapolated in 1/N, 64 pairs, 4 times. --perturb-exact X multiplies the theory by 1 + X (a
+        --quick: L = 1, width 512, 32 pairs, 3 times (seconds); the full plan: L = 1, 2, widths 512
+        and 1024 extrapolated in 1/N, 64 pairs, 4 times (long: N x N layers for L = 2). --perturb-exact X multiplies the theory by 1 + X (a
         verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive without fail.
 
     """

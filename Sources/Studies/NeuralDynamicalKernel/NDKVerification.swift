@@ -23,7 +23,7 @@ public struct NDKVerification: Sendable {
             Settings(seed: seed, widths: [512], pairs: 32, timeStep: 0.01, times: [0.5, 1.5, 4], depths: [1])
         }
         public static func full(seed: UInt64) -> Settings {
-            Settings(seed: seed, widths: [1024, 2048], pairs: 64, timeStep: 0.005, times: [0.5, 1.5, 4, 10], depths: [1, 2])
+            Settings(seed: seed, widths: [512, 1024], pairs: 64, timeStep: 0.01, times: [0.5, 1.5, 4, 10], depths: [1, 2])
         }
     }
 
@@ -62,7 +62,7 @@ public struct NDKVerification: Sendable {
             progress("theory \(group)")
             let setting = try NDKSetting(activation: activation, depth: depth, temperature: NDKVerification.temperature,
                                          priorVariance: NDKVerification.priorVariance, initVariance: NDKVerification.initVariance)
-            let theory = try NDKPredictor(setting: setting, inputs: inputs).solve(times: s.times, tolerance: 1e-4, maximumSteps: 32)
+            let theory = try NDKPredictor(setting: setting, inputs: inputs).solve(times: s.times, tolerance: 5e-4, maximumSteps: 64)
             // widths: the widest run is compared (one width) or the 1/N extrapolation (several)
             var perWidth: [LangevinTrainingEnsemble.Result] = []
             for (w, width) in s.widths.enumerated() {
