@@ -32,4 +32,27 @@ final class NDKAgreementTests: XCTestCase {
         }
         XCTAssertGreaterThan(moved, 0.05, "the predictor must move for the check to mean anything")
     }
+
+    /// (NK16) against networks whose readout is frozen at t0 = 1.5 while the hidden weights drift
+    /// (ReLU, width 128, 24 pairs, seed 11): the output decays towards sigma^2 m(x) m^T (K + T I)^{-1} y.
+    func testReLUDriftMatchesSimulation() throws {
+        let x: [Double] = [1, 0.2, -0.4, 0.3, 1.1, 0.5, -0.8, 0.4, 1.0, 0.6, -0.9, 0.2]
+        let y = [1, -0.5, 0.8, -1.0]
+        let inputs = try NDKInputs(train: x, labels: y, dimension: 3)
+        let setting = try NDKSetting(activation: .relu, depth: 1, temperature: 0.5, priorVariance: 1, initVariance: 1)
+        let predictor = NDKPredictor(setting: setting, inputs: inputs)
+        let trajectory = try predictor.solve(times: [0.5, 1.5], tolerance: 1e-4, maximumSteps: 32)
+        let later = [1.5, 2.5, 4.0]
+        let drift = try NDKDrift(predictor: predictor, trajectory: trajectory, freezeIndex: 1, times: later)
+        var settings = LangevinTrainingEnsemble.Settings(activation: .relu, depth: 1, width: 128, temperature: 0.5, priorVariance: 1, initVariance: 1)
+        settings.pairs = 24; settings.timeStep = 0.01; settings.seed = 11; settings.freezeTime = 1.5
+        let simulation = try LangevinTrainingEnsemble(settings: settings).run(train: x, labels: y, test: [], dimension: 3, times: later)
+        let k = VerificationCase.standardErrors(comparisons: 12)
+        for i in later.indices { for a in 0..<4 {
+            let exact = drift.train[i][a], e = simulation.train[i][a]
+            XCTAssertEqual(e.value, exact, accuracy: k * e.standardError + 4 * abs(exact) / 128 + trajectory.maximumError, "t = \(later[i]), point \(a)")
+        } }
+        // the drift is visible: the output at t = 4 differs from the one at t0
+        XCTAssertGreaterThan((0..<4).map { abs(drift.train[2][$0] - drift.train[0][$0]) }.max()!, 0.05)
+    }
 }

@@ -22,6 +22,10 @@ public struct LangevinTrainingEnsemble: Sendable {
         public var timeStep: Double = 0.01
         public var pairs: Int = 64
         public var seed: UInt64 = 1
+        /// Representational drift (notes/neural-dynamical-kernel.md (NK16)): from this time on the loss is
+        /// switched off (every weight follows the prior process) and the output uses the readout
+        /// frozen at this time with the current hidden weights. nil: ordinary training.
+        public var freezeTime: Double? = nil
         public init(activation: Activation, depth: Int, width: Int, temperature: Double, priorVariance: Double, initVariance: Double) {
             self.activation = activation; self.depth = depth; self.width = width; self.temperature = temperature
             self.priorVariance = priorVariance; self.initVariance = initVariance
@@ -98,9 +102,14 @@ public struct LangevinTrainingEnsemble: Sendable {
         var noiseA = [Double](repeating: 0, count: n)
         let last = steps.max() ?? 0
         var next = 0
+        let freezeStep = s.freezeTime.map { Int(($0 / s.timeStep).rounded()) } ?? Int.max
+        var frozenA = readoutA, frozenB = readoutB
+        let zero = (hidden: sizes.map { [Double](repeating: 0, count: $0) }, readout: [Double](repeating: 0, count: n))
         for step in 1...last {
-            let gradA = gradient(hidden: hidden, readout: readoutA, x: x, y: y, d: d)
-            let gradB = gradient(hidden: hiddenB, readout: readoutB, x: x, y: y, d: d)
+            if step - 1 == freezeStep { frozenA = readoutA; frozenB = readoutB }
+            let learning = step - 1 < freezeStep
+            let gradA = learning ? gradient(hidden: hidden, readout: readoutA, x: x, y: y, d: d) : zero
+            let gradB = learning ? gradient(hidden: hiddenB, readout: readoutB, x: x, y: y, d: d) : zero
             for l in 0..<depth {
                 noise[l].withUnsafeMutableBufferPointer { NormalSampler.fill($0, seed: NormalSampler.derive(seed, 2, UInt64(step), UInt64(l))) }
                 for i in 0..<sizes[l] {
@@ -114,8 +123,9 @@ public struct LangevinTrainingEnsemble: Sendable {
                 readoutB[i] = decay * readoutB[i] - force * gradB.readout[i] - noiseScale * noiseA[i]
             }
             while next < steps.count && steps[next] == step {
-                let fa = outputs(hidden: hidden, readout: readoutA, x: x + xt, d: d)
-                let fb = outputs(hidden: hiddenB, readout: readoutB, x: x + xt, d: d)
+                let frozen = step >= freezeStep
+                let fa = outputs(hidden: hidden, readout: frozen ? (step == freezeStep ? readoutA : frozenA) : readoutA, x: x + xt, d: d)
+                let fb = outputs(hidden: hiddenB, readout: frozen ? (step == freezeStep ? readoutB : frozenB) : readoutB, x: x + xt, d: d)
                 for a in 0..<(p + q) { out[next * (p + q) + a] = (fa[a] + fb[a]) / 2 }
                 next += 1
             }
