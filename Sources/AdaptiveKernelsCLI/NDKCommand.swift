@@ -36,11 +36,27 @@ enum NDKCommand {
       S2/T (the grid needs steps of order 1/((L + 1) T/S2)).
     """
 
+    static let valued: Set<String> = ["activation", "depth", "temperature", "prior-variance", "init-variance", "train", "labels",
+                         "test", "test-labels", "time", "points", "time-min", "tolerance", "drift"]
+
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["activation", "depth", "temperature", "prior-variance", "init-variance", "train", "labels",
-                                                              "test", "test-labels", "time", "points", "time-min", "tolerance", "drift", "format", "out-dir"],
-                                          switches: [])
+        let options = try ParsedArguments(arguments, valued: valued.union(["format", "out-dir"]), switches: [])
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
+        let (result, parameters) = try study(options)
+        let json = NDKReport.json(result, parameters: parameters)
+        if let out = options.value("out-dir") {
+            try DataFiles.writeAtomically([("trajectory.csv", Data(NDKReport.csv(result).utf8)),
+                                           ("summary.json", Data((json.serialized() + "\n").utf8))], to: out, option: "out-dir")
+        }
+        switch format {
+        case .json: return json.serialized() + "\n"
+        case .csv: return NDKReport.csv(result)
+        case .table: return NDKReport.table(result)
+        }
+    }
+
+    /// Parses the model, data and grid options and runs the study; also returns the parameters as echoed in JSON.
+    static func study(_ options: ParsedArguments) throws -> (NDKStudy.Result, [(String, JSONValue)]) {
         let activation: Activation
         do { activation = try Activation(name: options.required("activation")) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
         let depth = try options.integer("depth", default: -1, in: 0...NDKSetting.maximumDepth)
@@ -69,19 +85,10 @@ enum NDKCommand {
                 return try NDKStudy.run(problem)
             } catch let error as InputError { throw UsageError(error.description) }
         }
-        let json = NDKReport.json(result, parameters: [("activation", .string(activation.rawValue)), ("depth", .integer(depth)),
-                                                       ("temperature", OutputContract.exact(temperature.0)), ("prior_variance", OutputContract.exact(prior.0)),
+        return (result, [("activation", .string(activation.rawValue)), ("depth", .integer(depth)),
+                         ("temperature", OutputContract.exact(temperature.0)), ("prior_variance", OutputContract.exact(prior.0)),
                                                        ("init_variance", OutputContract.exact(initial.0)), ("time", OutputContract.exact(horizon.0)),
                                                        ("points", .integer(points))])
-        if let out = options.value("out-dir") {
-            try DataFiles.writeAtomically([("trajectory.csv", Data(NDKReport.csv(result).utf8)),
-                                           ("summary.json", Data((json.serialized() + "\n").utf8))], to: out, option: "out-dir")
-        }
-        switch format {
-        case .json: return json.serialized() + "\n"
-        case .csv: return NDKReport.csv(result)
-        case .table: return NDKReport.table(result)
-        }
     }
 }
 
@@ -176,5 +183,41 @@ enum NDKReport {
             lines.append("  long-time limit train[0] = \(g(e.driftLimitTrain[0])) (nonzero only when E phi(h) != 0, e.g. ReLU: the input norms survive)")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// `plot ndk`: the mean test predictions and the test loss against time (log axis), with the NTK
+/// (dashed) and NNGP (dotted) plateaus of each curve and the two time scales as vertical markers.
+enum NDKFigure {
+    static func plot(_ r: NDKStudy.Result) -> SVGPlot {
+        let t = r.trajectory, e = r.equilibria
+        var curves: [(label: String, values: [Double], ntk: Double?, nngp: Double?)] = []
+        if r.inputs.testCount > 0 {
+            for j in 0..<min(r.inputs.testCount, 5) { curves.append(("test[\(j)]", t.test.map { $0[j] }, e.ntkTest[j], e.nngpTest[j])) }
+        } else {
+            for j in 0..<min(r.inputs.trainCount, 5) { curves.append(("train[\(j)]", t.train.map { $0[j] }, e.ntkTrain[j], e.nngpTrain[j])) }
+        }
+        if let loss = r.testLoss { curves.append(("test loss", loss, r.ntkTestLoss, r.nngpTestLoss)) }
+        let all = curves.flatMap { $0.values + [$0.ntk, $0.nngp].compactMap { $0 } }
+        var low = all.min() ?? 0, high = all.max() ?? 1
+        if high - low < 1e-9 { low -= 0.5; high += 0.5 }
+        let pad = 0.05 * (high - low)
+        let range = (t.times.first ?? 1e-3)...(t.times.last ?? 1)
+        var plot = SVGPlot(title: "NDK mean predictor, \(r.problem.setting.activation.rawValue) L = \(r.problem.setting.depth), T = \(String(format: "%g", r.problem.setting.temperature)): dashed NTK plateau, dotted NNGP plateau",
+                           x: .init(label: "time", logarithmic: true, range: range.lowerBound...max(range.upperBound, range.lowerBound * 10)),
+                           y: .init(label: "mean prediction / test loss", logarithmic: false, range: (low - pad)...(high + pad)))
+        for (index, curve) in curves.enumerated() {
+            let color = curve.label == "test loss" ? "#000000" : SVGPlot.palette[index % SVGPlot.palette.count]
+            plot.series.append(.init(label: curve.label, points: zip(t.times, curve.values).map { ($0, $1) }, color: color, markers: curve.label == "test loss"))
+            if let ntk = curve.ntk { plot.series.append(.init(label: nil, points: [(range.lowerBound, ntk), (range.upperBound, ntk)], color: color, stroke: .dashed)) }
+            if let nngp = curve.nngp { plot.series.append(.init(label: nil, points: [(range.lowerBound, nngp), (range.upperBound, nngp)], color: color, stroke: .dotted)) }
+        }
+        for (time, label) in [(e.gradientTime, "1/mu_min"), (e.diffusiveTime, "sigma^2/T")] where range.contains(time) {
+            plot.series.append(.init(label: nil, points: [(time, low - pad), (time, high + pad)], color: "#999999", stroke: .dashDot))
+            _ = label
+        }
+        plot.legend = [.init(label: "NTK plateau", color: "#555555", stroke: .dashed), .init(label: "NNGP plateau", color: "#555555", stroke: .dotted),
+                       .init(label: "time scales 1/mu_min, sigma^2/T", color: "#999999", stroke: .dashDot)]
+        return plot
     }
 }

@@ -58,4 +58,18 @@ final class NDKCommandTests: XCTestCase {
             XCTAssertEqual(result.standardError.filter { $0 == "\n" }.count, 1, result.standardError)
         }
     }
+
+    /// `plot ndk` writes one well-formed SVG with the curves, the plateaus and the legend.
+    func testPlotWritesSVG() throws {
+        let f = try files()
+        let out = try folder().appendingPathComponent("ndk.svg").path
+        let result = AdaptiveKernelsCommandLine.run(["plot", "ndk", "--out", out, "--activation", "identity", "--depth", "1", "--temperature", "0.5",
+                                                     "--prior-variance", "1", "--init-variance", "2", "--train", f[0], "--labels", f[1], "--test", f[2],
+                                                     "--test-labels", f[3], "--time", "10", "--points", "5"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let svg = try String(contentsOfFile: out, encoding: .utf8)
+        XCTAssertTrue(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
+        XCTAssertTrue(svg.contains("NNGP plateau") && svg.contains("test loss"))
+        XCTAssertTrue(svg.hasSuffix("</svg>\n") || svg.hasSuffix("</svg>"))
+    }
 }
