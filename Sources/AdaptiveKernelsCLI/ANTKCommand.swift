@@ -136,7 +136,7 @@ enum ANTKReport {
         }
         lines.append("")
         let mark = solution.endPoint.certified ? "" : "~ "
-        lines.append("predicted end point from a unit-variance start: \(mark)\(solution.endPoint.branch.rawValue)\(solution.endPoint.certified ? "" : " (approximate)")")
+        lines.append("predicted end point from a unit-variance start: \(mark)\(solution.endPoint.branch.rawValue)\(solution.endPoint.certified ? "" : " (\(solution.endPoint.kind.rawValue))")")
         lines.append("  rule: \(solution.endPoint.rule)")
         lines.append("kernels at a fixed point (A16): Phi^l = E^l y y^T, G^l = E^(L+1-l) 1 1^T, K = lambda a (I + L y y^T), f = a y/(1+a)")
         return lines.joined(separator: "\n") + "\n"

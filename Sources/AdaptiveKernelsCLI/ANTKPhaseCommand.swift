@@ -7,7 +7,7 @@ enum ANTKPhaseCommand {
                                        usage: usage, run: run)
 
     static let usage = """
-    usage: adaptive-kernels antk-phase --depth LIST --lambda LAM [--digits D] [--format table|json]
+    usage: adaptive-kernels antk-phase --depth LIST --lambda LAM [--digits D] [--format table|csv|json]
       Whitened data (|y| = 1). Where feature learning switches on (notes/antk-deep-linear.md (A17)):
       L = 1, the collapse threshold gamma_c = lambda (gamma^2 y^T C y = lambda^2);
       L >= 2, the saddle node where the lower and upper branches are born,
@@ -34,13 +34,19 @@ enum ANTKPhaseCommand {
     }
 
     /// gamma_c^(2L) exactly (decimal or p/q), nil when longer than `maximumExactLength`.
-    static func exactPower(_ point: ANTKCriticalPoint) -> String? {
-        let text = OutputContract.exactText(point.gammaPower)
+    static func exactPower(_ point: ANTKCriticalPoint) -> String? { exactPowerText(point.gammaPower) }
+
+    static func exactPowerText(_ power: BigRational) -> String? {
+        let text = OutputContract.exactText(power)
         return text.count <= maximumExactLength ? text : nil
     }
 
+    /// A power the theory did not form exactly (too large) has no exact text.
+    static func exactPowerText(_ power: BigRational?) -> String? { power.flatMap { exactPowerText($0) } }
+
     static func exact(_ point: ANTKCriticalPoint) -> String {
-        let text = point.gammaPower.description
+        guard let power = point.gammaPower else { return factored(lambda: point.lambda, depth: point.depth) }
+        let text = power.description
         return text.count <= maximumExactLength ? text : factored(lambda: point.lambda, depth: point.depth)
     }
 
@@ -49,7 +55,7 @@ enum ANTKPhaseCommand {
         let depths = try parseDepths(try options.required("depth"))
         let lambda = try parseRational(options, "lambda")
         let digits = try options.integer("digits", default: WhitenedANTKSolver.defaultDigits, in: 1...WhitenedANTKSolver.maximumDigits)
-        let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
+        let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
         let points = try depths.map { depth in try antkUsage { try ANTKPhase().critical(lambda: lambda, depth: depth, digits: digits) } }
         if format == .json {
             return OutputContract.render(command: "antk-phase", [
@@ -67,6 +73,17 @@ enum ANTKPhaseCommand {
                         ])
                 })),
             ])
+        }
+        if format == .csv {
+            // Numeric cells only: u_c and gamma_c^(2L) exact (decimal or p/q; empty when too long).
+            var rows = ["depth,gamma_c,gamma_c_lower,gamma_c_upper,gamma_c_over_lambda,gamma_c_over_lambda_lower,gamma_c_over_lambda_upper,u_c,gamma_c_power"]
+            for point in points {
+                let g = point.gamma.decimalBounds(significantDigits: digits + 3), r = point.ratio.decimalBounds(significantDigits: digits + 3)
+                rows.append([String(point.depth), try OutputContract.certifiedText(point.gamma, digits: digits), g.lower, g.upper,
+                             try OutputContract.certifiedText(point.ratio, digits: digits), r.lower, r.upper,
+                             OutputContract.exactText(point.criticalOverlap), exactPower(point) ?? ""].joined(separator: ","))
+            }
+            return rows.joined(separator: "\n") + "\n"
         }
         var lines = ["Critical feature strength of the deep linear aNTK, whitened |y| = 1 (notes/antk-deep-linear.md A17)",
                      "lambda = \(lambda)   digits = \(digits) (all certified)",

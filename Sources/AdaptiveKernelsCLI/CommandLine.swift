@@ -173,6 +173,6 @@ public enum AdaptiveKernelsCommandLine {
 struct CommandFailure: Error {
     let message: String
     let standardOutput: String
-    /// 3: a check disagrees or a verification case failed; 4: inconclusive without a failure.
+    /// 3 by default; `verify` uses 4 for an inconclusive report without a failure.
     var exitCode: Int32 = 3
 }

@@ -207,6 +207,9 @@ enum KernelsReport {
         }
         lines.append("")
         lines.append("check (matrix equations, G14): \(r.check.text)")
+        if r.check.status == .unchecked, r.check.reason?.contains("time") == true {
+            lines.append("  (the answer above stands; a longer --check-time S lets the check finish)")
+        }
         if let timings {
             lines.append("")
             lines.append("timings (s): " + timings.map { "\($0.stage) \(String(format: "%.3f", $0.seconds))" }.joined(separator: ", "))

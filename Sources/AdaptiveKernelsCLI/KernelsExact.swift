@@ -57,7 +57,7 @@ extension KernelsCommand {
                 [(key, .array(xs.map { .string($0.value) })), (key + "_lower", .array(xs.map { .string($0.lower) })),
                  (key + "_upper", .array(xs.map { .string($0.upper) }))]
             }
-            return OutputContract.render(command: "kernels --exact", [
+            var members: [(String, JSONValue)] = [
                 ("gamma", OutputContract.exact(parameters.gamma)), ("beta", OutputContract.exact(parameters.beta)),
                 ("depth", .integer(depth)), ("digits", .integer(digits)),
                 ("certified", .bool(true)),
@@ -66,13 +66,15 @@ extension KernelsCommand {
                 ("features", result.features.map { .integer($0) } ?? .null),
                 ("input_kernel_rank", .integer(result.rank)),
                 ("isolation", .string(result.isolation)),
+                ("layers", .array(result.layers.map(JSONValue.integer))),
                 ("roots", .array(result.roots.map { row in .object(
                     certified("u", row.u) + certified("chi", row.chi) + certified("spike_t", row.spikeT) + certified("action", row.action)
                     + [("stationarity", .string(row.stationarity)), ("dominant", .bool(row.dominant))]
                     + certifiedArray("overlaps", row.overlaps)) })),
                 ("overlap", .object(certifiedArray("anbk", dominant.overlaps) + certified("input", result.inputOverlap)
                                     + [("input_exact", .string(OutputContract.exactText(try BigRational(parsing: result.inputOverlapExact))))])),
-            ])
+            ]
+            return OutputContract.render(command: "kernels --exact", members)
         default:
             var lines: [String] = []
             lines.append("Deep linear aNBK, exact rational inputs, certified (notes/general-kernel-reduction.md, G16-G21)")
@@ -87,7 +89,7 @@ extension KernelsCommand {
             lines.append("")
             lines.append("layer  overlap y'Phi y/|y|^2 (dominant root)")
             lines.append("    0  " + result.inputOverlap.value)
-            for (l, o) in dominant.overlaps.enumerated() { lines.append(String(l + 1).leftPadded(to: 5) + "  " + o.value) }
+            for (l, o) in zip(result.layers, dominant.overlaps) { lines.append(String(l).leftPadded(to: 5) + "  " + o.value) }
             return lines.joined(separator: "\n") + "\n"
         }
     }

@@ -17,7 +17,7 @@ public enum CSVMatrix {
         try table(text) { field in Result { try BigRational(parsing: field) } }
     }
 
-    /// Rows of `read` fields: shape [rows] for one column, [rows, columns] otherwise.
+    /// Rows of `read` fields: shape [rows] for one column of several rows, [rows, columns] otherwise.
     static func table<Value>(_ text: String, _ read: (String) -> Result<Value, Error>) throws -> (shape: [Int], values: [Value]) {
         var rows: [[Value]] = []
         var lineNumber = 0
@@ -41,6 +41,9 @@ public enum CSVMatrix {
         if let bad = rows.firstIndex(where: { $0.count != width }) {
             throw DataFileError.malformed("CSV row \(bad + 1) has \(rows[bad].count) fields, row 1 has \(width)")
         }
-        return (width == 1 ? [rows.count] : [rows.count, width], rows.flatMap { $0 })
+        // One column is a vector, except a single number: that is the 1 x 1 matrix (P = 1), which a
+        // caller wanting a vector accepts as shape [1, 1] as well.
+        let shape = width == 1 && rows.count > 1 ? [rows.count] : [rows.count, width]
+        return (shape, rows.flatMap { $0 })
     }
 }

@@ -92,7 +92,15 @@ public struct CertifiedRootFinder: Sendable {
         var x = start.flatMap { low < $0 && $0 < high ? $0 : nil } ?? CertifiedRootFinder.split(low, high)
         var slope: Interval? = nil
         var slopePoint: Dyadic? = nil
-        for _ in 0..<(400 + targetBits / 8) {
+        // Safeguard (notes/numerics-intervals.md (N6)): Newton from far away on a steep power (x^(2L)
+        // with L = 10^5) converges only linearly, with steps shrinking by 1 − 1/L. A Newton step that
+        // is not at most half the previous one twice in a row is followed by one split of the
+        // bracket, so the bracket at least halves (in width, or in log-range when geometric) every
+        // three iterations and the iteration count is bounded by `iterationLimit`.
+        var previousStepTop: Int? = nil
+        var stalledSteps = 0
+        var forceSplit = false
+        for _ in 0..<CertifiedRootFinder.iterationLimit(low, high, targetBits: targetBits) {
             if CertifiedRootFinder.relativeWidthBits(low, high) >= targetBits {
                 return SignBracket(lower: low, upper: high, signAtLower: signLow)
             }
@@ -102,7 +110,16 @@ public struct CertifiedRootFinder: Sendable {
             case .some(0): return SignBracket(lower: x, upper: x, signAtLower: signLow)
             case .some(let s) where s == signLow: low = x
             case .some: high = x
-            case .none: break
+            case .none:
+                // Undecided at the full working precision: E is below the rounding noise there (near
+                // a double root, |E| ~ E'' d (u − u*) with d the roots' distance), so the guard
+                // bits did not cover the condition; raise the precision (notes/numerics-intervals.md (N3)).
+                if precision == finalPrecision {
+                    finalPrecision += max(64, finalPrecision / 4)
+                    guard finalPrecision <= maximumPrecision else {
+                        throw RootFindingError.undecidable("sign of f near \(x.doubleApproximation) undecided at \(maximumPrecision) bits")
+                    }
+                }
             }
             // The slope only needs the accuracy of the current step: it is evaluated at <= 192 bits
             // and reused once the working precision is above that, as long as x stays within
@@ -117,11 +134,15 @@ public struct CertifiedRootFinder: Sendable {
                 slopePoint = x
             }
             var next: Dyadic? = nil
-            if let slope, let s = slope.definiteSign, s != 0 {
+            if !forceSplit, let slope, let s = slope.definiteSign, s != 0 {
                 let step = Dyadic.quotient(value.midpoint, slope.midpoint, bits: precision, .down)
                 let candidate = Dyadic.sum(x, step.negated, bits: precision + 8, .down)
                 if low < candidate && candidate < high {
                     next = candidate
+                    if !step.isZero {
+                        if let previous = previousStepTop, step.topBit >= previous { stalledSteps += 1 } else { stalledSteps = 0 }
+                        previousStepTop = step.topBit
+                    }
                     // Newton's error after this step is about step^2 (relative), kept with 16 bits of
                     // margin; the slope's own error (2^-150 or better) adds step * 2^-150.
                     let stepBits = step.isZero ? Int.max / 4 : x.topBit - step.topBit
@@ -146,11 +167,31 @@ public struct CertifiedRootFinder: Sendable {
                     }
                 }
             }
-            if next == nil { slope = nil }
+            forceSplit = false
+            if stalledSteps >= 2 {
+                forceSplit = true
+                stalledSteps = 0
+                previousStepTop = nil
+            }
+            if next == nil {
+                slope = nil
+                previousStepTop = nil
+            }
             x = next ?? CertifiedRootFinder.split(low, high)
             precision = min(finalPrecision, 2 * precision)
         }
         throw RootFindingError.notConverged("bracket [\(low.doubleApproximation), \(high.doubleApproximation)] after the iteration limit")
+    }
+
+    /// The iteration budget of `refine` (notes/numerics-intervals.md (N6)): a split at least every
+    /// third iteration halves the width or the log-range, so log2 of the range's exponent span, the
+    /// span itself (geometric splits down to a ratio of 8) and the target bits (bisection after that)
+    /// bound the count, times three, plus 400 for the Newton phase.
+    public static func iterationLimit(_ low: Dyadic, _ high: Dyadic, targetBits: Int) -> Int {
+        guard high.signum > 0 else { return 400 + 3 * targetBits }
+        let lowTop = low.signum > 0 ? low.topBit : high.topBit - 4 * 1100
+        let span = max(0, high.topBit - lowTop)
+        return 400 + 3 * (targetBits + span + 64)
     }
 
     /// How many leading bits two positive endpoints share, as −log2((high − low)/low); 0 when low <= 0.

@@ -15,7 +15,7 @@ public enum TheoryInputError: Error, Equatable, CustomStringConvertible {
         case .nonPositiveBeta(let b): return "beta must be > 0 or inf (got \(b))"
         case .depthOutOfRange(let l, let maximum): return "depth L must be an integer in 1...\(maximum) (got \(l))"
         case .digitsOutOfRange(let d, let maximum): return "digits must be in 1...\(maximum) (got \(d))"
-        case .tooManyLayers(let n, let maximum): return "at most \(maximum) layers can be listed (asked for \(n))"
+        case .tooManyLayers(let n, let maximum): return "at most \(maximum) layers can be listed (asked for \(n); the limit is 1000000 layers and 50000000 printed digits per root)"
         }
     }
 }
@@ -39,5 +39,13 @@ public enum SolverError: Error, Equatable, CustomStringConvertible {
         case .degenerate(let what): return "degenerate input, no certified answer: \(what)"
         case .notConverged(let what): return "no convergence: \(what)"
         }
+    }
+}
+
+/// Runs a certified refinement (`CertifiedRefinement.run`), reporting a spent precision budget as
+/// `SolverError.notConverged` (exit status 3, with the reason).
+func refinement<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let failure as CertifiedRefinement.Failure {
+        throw SolverError.notConverged(failure.description)
     }
 }

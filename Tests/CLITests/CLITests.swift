@@ -171,7 +171,7 @@ final class CLITests: XCTestCase {
         let all = run(["overlaps", "--gamma", "1", "--beta", "10", "--depth", "2000000", "--layers", "all"])
         XCTAssertEqual(all.exitCode, 2)
         // The library says what is wrong; the command line adds the option that fixes it.
-        XCTAssertTrue(all.standardError.contains("at most 1000000 layers can be listed (asked for 2000000); choose layers with --layers LIST"), all.standardError)
+        XCTAssertTrue(all.standardError.contains("at most 1000000 layers can be listed (asked for 2000000; the limit is 1000000 layers and 50000000 printed digits per root); choose layers with --layers LIST"), all.standardError)
         XCTAssertEqual(run(["sweep", "--gamma", "1", "--beta", "10", "--depth", "2000000", "--layers", "all"]).exitCode, 2)
     }
 

@@ -67,6 +67,7 @@ final class KernelsCheckTests: XCTestCase {
         XCTAssertTrue(check.hasPrefix("unchecked: ") && check.contains("time"), check)
         let full = try json(run(base + ["--format", "json"]).standardOutput)
         XCTAssertEqual(try float((object["roots"] as? [[String: Any]])?.first?["u"]), try float((full["roots"] as? [[String: Any]])?.first?["u"]))
+        XCTAssertTrue(run(base + ["--check-time", "0.000001"]).standardOutput.contains("a longer --check-time S lets the check finish"))
         let table = run(base + ["--no-check"])
         XCTAssertEqual(table.exitCode, 0)
         XCTAssertTrue(table.standardOutput.contains("check (matrix equations, G14): unchecked: not requested"), table.standardOutput)

@@ -144,6 +144,10 @@ final class OutputContractTests: XCTestCase {
         check(run(["asymptotics", "--regime", "lazy", "--order", "4", "--digits", "20", "--format", "csv"]).standardOutput, "asymptotics")
         check(run(["asymptotics", "--regime", "deep", "--order", "1", "--digits", "20", "--format", "csv"]).standardOutput, "asymptotics deep")
         check(run(["asymptotics", "--regime", "lazy", "--order", "3", "--coefficients", "--format", "csv"]).standardOutput, "coefficients")
+        let phase = run(["antk-phase", "--depth", "1...3", "--lambda", "1", "--digits", "12", "--format", "csv"]).standardOutput
+        check(phase, "antk-phase")
+        XCTAssertTrue(phase.contains("\n2,1.75476535060,1.75476535060332,1.75476535060333,"), phase)
+        XCTAssertTrue(phase.hasSuffix(",0.25,256/27\n3,1.88988157484,1.88988157484230,1.88988157484231,1.88988157484,1.88988157484230,1.88988157484231,1/3,45.5625\n"), phase)
         let x = try write(NPYArray(shape: [6, 3], values: (0..<18).map { sin(Double($0)) }), "X.npy", in: folder)
         let y = try write(NPYArray(shape: [6], values: (0..<6).map { cos(Double($0)) }), "y.npy", in: folder)
         let out = folder.appendingPathComponent("out")

@@ -76,7 +76,7 @@ final class ANTKWhitenedTests: XCTestCase {
             XCTAssertTrue(roots[0].fDotY.lower.rational <= exact && exact <= roots[0].fDotY.upper.rational)
             XCTAssertTrue(roots[0].stability.isStable)
             XCTAssertEqual(s.fixedPoints[0].stability.verdict, .unstable)   // (A26): gamma > lambda
-            XCTAssertEqual(s.endPoint, ANTKEndPoint(branch: .upper, certified: true, rule: s.endPoint.rule))
+            XCTAssertEqual(s.endPoint, ANTKEndPoint(branch: .upper, kind: .certified, rule: s.endPoint.rule))
         }
     }
 
@@ -175,15 +175,17 @@ final class ANTKWhitenedTests: XCTestCase {
 
     /// End point (A32) with tau*_2 = 1.16803 +- 1.1e-4 (N = infinity, A31): L = 2, gamma = lambda = 16 has
     /// both branches (kappa = 1/16) but the budget 1 is below tau*_2: collapse, outside the error band, so
-    /// certified. gamma/lambda inside the band (1.16803) is approximate; above it the upper branch is
-    /// predicted but stays approximate (the budget condition is necessary, not sufficient).
+    /// estimated (it rests on the DMFT estimate of tau*_2, not certified). gamma/lambda inside the band
+    /// (1.16803) is approximate; above it the upper branch is predicted but stays approximate (the
+    /// budget condition is necessary, not sufficient).
     func testEndPointRule() throws {
         let s = try solve("16", "16", 2, digits: 10)
         XCTAssertEqual(s.fixedPoints.count, 3)
         XCTAssertEqual(s.endPoint.branch, .collapse)
-        XCTAssertTrue(s.endPoint.certified, s.endPoint.rule)
+        XCTAssertEqual(s.endPoint.kind, .estimated, s.endPoint.rule)
+        XCTAssertFalse(s.endPoint.certified, s.endPoint.rule)
         let band = try solve("186885/10000", "16", 2, digits: 10)
-        XCTAssertFalse(band.endPoint.certified, band.endPoint.rule)
+        XCTAssertEqual(band.endPoint.kind, .approximate, band.endPoint.rule)
         XCTAssertTrue(band.endPoint.rule.contains("error band"), band.endPoint.rule)
         let above = try solve("19", "16", 2, digits: 10)
         XCTAssertEqual(above.endPoint.branch, .upper)
@@ -193,7 +195,7 @@ final class ANTKWhitenedTests: XCTestCase {
         let deep = try solve("16", "16", 3, digits: 10)
         XCTAssertEqual(deep.fixedPoints.count, 3)
         XCTAssertEqual(deep.endPoint.branch, .collapse)
-        XCTAssertTrue(deep.endPoint.certified)
+        XCTAssertEqual(deep.endPoint.kind, .estimated)
         // Beyond the computed table (L >= 9): upper, approximate.
         let far = try solve("3", "1", 9, digits: 10)
         XCTAssertEqual(far.endPoint.branch, .upper)

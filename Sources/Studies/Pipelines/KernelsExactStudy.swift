@@ -39,7 +39,7 @@ public enum KernelsExactStudy {
         public let u, chi, spikeT, action: CertifiedDecimal
         public let stationarity: String
         public let dominant: Bool
-        /// y^T Phi^l y / |y|^2, l = 1...L.
+        /// y^T Phi^l y / |y|^2 for l in `Result.layers`.
         public let overlaps: [CertifiedDecimal]
     }
 
@@ -47,6 +47,9 @@ public enum KernelsExactStudy {
         public let digits, points, depth, rank: Int
         public let features: Int?
         public let isolation: String
+        /// The layer of each entry of `Root.overlaps`: every layer up to the solver's automatic limit,
+        /// a selection beyond it (notes/general-kernel-reduction.md (G22)).
+        public let layers: [Int]
         public let roots: [Root]
         public let dominantIndex: Int
         /// y^T C y / |y|^2 (exact rational, also as a certified decimal).
@@ -74,7 +77,7 @@ public enum KernelsExactStudy {
         }
         let input = Interval(solution.inputOverlap, precision: Int(Double(digits) * 3.33) + 64)
         return Result(digits: digits, points: exact.count, depth: problem.depth, rank: exact.rank, features: problem.features,
-                      isolation: solution.isolation, roots: roots, dominantIndex: dominantIndex,
+                      isolation: solution.isolation, layers: solution.listedLayers, roots: roots, dominantIndex: dominantIndex,
                       inputOverlapExact: solution.inputOverlap.description, inputOverlap: try certified(input))
     }
 }

@@ -199,7 +199,8 @@ public struct CertifiedGeneralKernelSaddle: Sendable {
     public let spike: Interval
     /// Enclosure of the action S (eq. G8').
     public let action: Interval
-    /// Enclosures of y^T Phi^l y / |y|^2 for l = 1...L (eq. G11').
+    /// Enclosures of y^T Phi^l y / |y|^2 for the listed layers `CertifiedGeneralKernelSolution.listedLayers`
+    /// (every l = 1...L by default up to depth 100000) (eq. G11').
     public let layerOverlaps: [Interval]
     public let stationarity: WhitenedSaddle.Stationarity
     public internal(set) var isDominant = false
@@ -215,6 +216,8 @@ public struct CertifiedGeneralKernelSolution: Sendable {
     /// y^T C y / |y|^2 exactly (the layer-0 overlap).
     public let inputOverlap: BigRational
     public let isolation: String
+    /// The layers whose overlaps each root lists, ascending (`LayerSelection.resolved`).
+    public let listedLayers: [Int]
     public var dominant: CertifiedGeneralKernelSaddle? { roots.first { $0.isDominant } }
 }
 
@@ -225,12 +228,26 @@ public struct CertifiedGeneralKernelSolution: Sendable {
 /// minimum of S whose action enclosure lies strictly below every other minimum's.
 public struct CertifiedGeneralKernelSolver: Sendable {
     public var gridCells = 32
+    /// Levels of cell splitting below the grid before the isolation reports a (near-)double root.
+    public static let isolationDepth = 400
+    /// How often the isolation precision is doubled before a (near-)double root is reported.
+    public static let isolationPrecisionDoublings = 3
     public var finder = CertifiedRootFinder()
 
     public init() {}
 
-    public func solve(_ problem: ExactKernelProblem, digits: Int = WhitenedOverlapSolver.defaultDigits) throws -> CertifiedGeneralKernelSolution {
+    /// `layers`: which overlaps to enclose; nil chooses `LayerSelection.automatic` (every layer up to
+    /// depth 100000, then 1, 2, 4, ... and L). Listing more than `LayerSelection.maximumListedLayers`
+    /// is refused before anything is allocated.
+    public func solve(_ problem: ExactKernelProblem, digits: Int = WhitenedOverlapSolver.defaultDigits,
+                      layers: LayerSelection? = nil) throws -> CertifiedGeneralKernelSolution {
         guard digits >= 1 && digits <= 1000 else { throw TheoryInputError.digitsOutOfRange(digits, maximum: 1000) }
+        let selection = layers ?? .automatic(depth: problem.depth, digits: digits)
+        let listedCount = selection.count(depth: problem.depth)
+        guard listedCount <= LayerSelection.maximumListed(digits: digits) else {
+            throw TheoryInputError.tooManyLayers(listedCount, maximum: LayerSelection.maximumListed(digits: digits))
+        }
+        let listedLayers = selection.resolved(depth: problem.depth)
         let evaluator = ExactSecularEvaluator(problem)
         let depthBits = Int.bitWidth - problem.depth.leadingZeroBitCount
         let norm = problem.labels.reduce(BigRational.zero) { $0 + $1 * $1 }
@@ -248,11 +265,12 @@ public struct CertifiedGeneralKernelSolver: Sendable {
             let action = Interval(problem.gammaSquared, precision: 64 + evaluator.guardBits) * res.e / 2
             let overlap = Interval(inputOverlap, precision: 64 + 4 * digits)
             let root = CertifiedGeneralKernelSaddle(u: zero, spike: Interval(1, precision: 64), action: action,
-                                                    layerOverlaps: Array(repeating: overlap, count: problem.depth),
+                                                    layerOverlaps: Array(repeating: overlap, count: listedLayers.count),
                                                     stationarity: .minimum, isDominant: true,
                                                     bracket: SignBracket(lower: .zero, upper: .zero, signAtLower: -1))
             return CertifiedGeneralKernelSolution(problem: problem, roots: [root], inputOverlap: inputOverlap,
-                                                  isolation: problem.gammaSquared.isZero ? "gamma = 0: u = 0, the lazy kernels" : "C y = 0 exactly: u = 0, the lazy kernels")
+                                                  isolation: problem.gammaSquared.isZero ? "gamma = 0: u = 0, the lazy kernels" : "C y = 0 exactly: u = 0, the lazy kernels",
+                                                  listedLayers: listedLayers)
         }
 
         let upper = try rootBound(problem, norm: norm, precision: 96 + 2 * depthBits)
@@ -261,57 +279,70 @@ public struct CertifiedGeneralKernelSolver: Sendable {
         // Every root is in (0, U] (eq. G9'): E(0) = -g q(1) < 0. Grid: 0, then geometric from a
         // scale below g q(1) (an estimate; any positive start is valid) up to U, dyadic points.
         let q1 = try evaluator.resolventRaisingPrecision(Interval(1, precision: 64), precision: 64).q
-        var start = Dyadic(exactly: max(Double.leastNormalMagnitude, (Interval(evaluator.g, precision: 64) * q1).midpoint.doubleApproximation / 8))
+        // Scales are handled as log2 magnitudes and dyadics, never as Doubles: g, labels and roots
+        // range far outside Double's exponent range (gamma = 1e200, |y| = 1e-200).
+        let gq1 = (Interval(evaluator.g, precision: 64) * q1).midpoint
+        var start = gq1.signum > 0 ? Dyadic.powerOfTwo(Int(gq1.log2Magnitude.rounded(.down)) - 3) : Dyadic.powerOfTwo(-1074)
         if start >= upper { start = Dyadic(upper.mantissa, exponent: upper.exponent - 1) }
         let cells = max(1, gridCells)
         let ratio = (upper.log2Magnitude - start.log2Magnitude) / Double(cells)
         var grid: [Dyadic] = [.zero, start]
         for k in 1..<cells {
-            let point = Dyadic(exactly: exp2(start.log2Magnitude + ratio * Double(k)))
+            let point = Dyadic(exponentialOf: (start.log2Magnitude + ratio * Double(k)) * M_LN2)
             if point > grid.last!, point < upper { grid.append(point) }
         }
         grid.append(upper)
         let lower = Dyadic.zero
-        let oracle = ExactSecularOracle(evaluator, precision: isolationPrecision)
-        let found: [RootCell<Dyadic>]
-        do { found = try isolateRoots(oracle, grid: grid) } catch {
-            if let failure = oracle.failure { throw failure }
-            throw error
+        // Two roots d (relative) apart leave |E| ~ d^2 between them: the cell enclosures (G20) exclude
+        // zero there only at about 2 log2(1/d) bits. The isolation is retried at 2x, 4x and 8x the
+        // precision (the isolation budget, notes/general-kernel-reduction.md "Finding every root")
+        // before a (near-)double root is reported.
+        var found: [RootCell<Dyadic>] = []
+        var oraclePrecision = isolationPrecision
+        for attempt in 0..<CertifiedGeneralKernelSolver.isolationPrecisionDoublings + 1 {
+            let oracle = ExactSecularOracle(evaluator, precision: oraclePrecision)
+            do {
+                found = try isolateRoots(oracle, grid: grid, maximumDepth: CertifiedGeneralKernelSolver.isolationDepth)
+                if let failure = oracle.failure { throw failure }
+                break
+            } catch let error as SolverError {
+                if let failure = oracle.failure { throw failure }
+                guard case .degenerate = error, attempt < CertifiedGeneralKernelSolver.isolationPrecisionDoublings else { throw error }
+                oraclePrecision *= 2
+            }
         }
-        if let failure = oracle.failure { throw failure }
         guard !found.isEmpty else { throw SolverError.notConverged("no root of the secular equation was found inside its proven bounds") }
-        let isolation = "\(found.count) root(s) in (\(lower.doubleApproximation), \(upper.doubleApproximation)] (eq. G9'), isolated by certified interval cell enclosures (eq. G20), exact rational C (no eigendecomposition)"
+        let isolation = "\(found.count) root(s) in (\(lower.doubleApproximation), \(Interval(upper, precision: 64).decimalBounds(significantDigits: 6).upper)] (eq. G9'), isolated by certified interval cell enclosures (eq. G20), exact rational C (no eigendecomposition)"
 
         // Refine until every printed number is decided and dominance is decided (or a tie is certain to many bits).
         let function = IntervalFunction(value: { u in (try? evaluator.value(u)) ?? ExactSecularEvaluator.undecided(u.precision) },
                                         derivative: { u in (try? evaluator.slope(u)) ?? ExactSecularEvaluator.undecided(u.precision) })
-        var targetBits = Int((Double(digits) + 3) * 3.3219280948873623) + depthBits + 8
         var brackets = found.map { SignBracket(lower: $0.lower, upper: $0.upper, signAtLower: $0.signAtLower) }
-        var roots: [CertifiedGeneralKernelSaddle] = []
         var finder = self.finder
-        finder.guardBits = 48 + 2 * depthBits
-        for attempt in 0..<6 {
-            roots = []
-            for index in brackets.indices {
-                do { brackets[index] = try finder.refine(function, bracket: brackets[index], start: nil, targetBits: targetBits) } catch let error as RootFindingError {
-                    throw SolverError.notConverged(error.description)
+        finder.guardBits = CertifiedRefinement.rootGuardBits(depthBits: depthBits)
+        // Target: the digits' bits plus depthBits + 8 (notes/numerics-intervals.md (N1), (N2)). Every
+        // printed quantity is checked: u, chi = −u, the spike t, the action and the overlaps.
+        var roots: [CertifiedGeneralKernelSaddle] = try refinement {
+            try CertifiedRefinement.run(initialTargetBits: CertifiedRefinement.digitBits(digits) + depthBits + 8) { targetBits in
+                var roots: [CertifiedGeneralKernelSaddle] = []
+                for index in brackets.indices {
+                    do { brackets[index] = try finder.refine(function, bracket: brackets[index], start: nil, targetBits: targetBits) } catch let error as RootFindingError {
+                        throw SolverError.notConverged(error.description)
+                    }
+                    roots.append(try saddle(brackets[index], evaluator: evaluator, yCy: yCy, norm: norm, layers: listedLayers,
+                                            precision: CertifiedRefinement.derivedPrecision(targetBits: targetBits, depthBits: depthBits)))
                 }
-                roots.append(try saddle(brackets[index], evaluator: evaluator, yCy: yCy, norm: norm,
-                                        precision: targetBits + 32 + 2 * depthBits))
+                let printable = roots.allSatisfy { root in
+                    [root.u, root.spike, root.action].allSatisfy { $0.certifiedDecimal(significantDigits: digits) != nil }
+                        && root.layerOverlaps.allSatisfy { $0.certifiedDecimal(significantDigits: digits) != nil }
+                }
+                if !printable { return .undecided("the enclosures of u, t, S and the overlaps did not decide \(digits) digits") }
+                return dominantIndex(roots) != nil ? .printable(roots) : .orderUndecided(roots)
             }
-            let printable = roots.allSatisfy { root in
-                root.u.certifiedDecimal(significantDigits: digits) != nil && root.action.certifiedDecimal(significantDigits: digits) != nil
-                    && root.layerOverlaps.allSatisfy { $0.certifiedDecimal(significantDigits: digits) != nil }
-            }
-            if printable && dominantIndex(roots) != nil { break }
-            if attempt == 5 {
-                if !printable { throw SolverError.notConverged("enclosures did not decide \(digits) digits after \(targetBits) bits") }
-                break
-            }
-            targetBits += 64 << attempt
         }
         if let best = dominantIndex(roots) { roots[best].isDominant = true }
-        return CertifiedGeneralKernelSolution(problem: problem, roots: roots, inputOverlap: inputOverlap, isolation: isolation)
+        return CertifiedGeneralKernelSolution(problem: problem, roots: roots, inputOverlap: inputOverlap, isolation: isolation,
+                                              listedLayers: listedLayers)
     }
 
     /// The local minimum of S whose action enclosure lies strictly below every other minimum's (eq. G8').
@@ -322,7 +353,7 @@ public struct CertifiedGeneralKernelSolver: Sendable {
 
     /// Enclosures at a refined root (u in the bracket): t, the action (eq. G8') and the overlaps (eq. G11').
     func saddle(_ bracket: SignBracket, evaluator: ExactSecularEvaluator, yCy: BigRational, norm: BigRational,
-                precision: Int) throws -> CertifiedGeneralKernelSaddle {
+                layers: [Int], precision: Int) throws -> CertifiedGeneralKernelSaddle {
         let problem = evaluator.problem
         let u = bracket.interval(precision: precision)
         let s = u + 1
@@ -335,12 +366,24 @@ public struct CertifiedGeneralKernelSolver: Sendable {
         let base = Interval(yCy, precision: precision), inverseNorm = Interval(norm.reciprocal, precision: precision)
         let spikeWeight = g * t * res.r.squared
         var overlaps: [Interval] = []
-        overlaps.reserveCapacity(problem.depth)
-        var a = Interval(0, precision: precision), power = Interval(1, precision: precision)
-        for _ in 1...problem.depth {
-            a = a + power
-            power = power * s
-            overlaps.append((base + spikeWeight * a) * inverseNorm)
+        overlaps.reserveCapacity(layers.count)
+        if layers.count == problem.depth {
+            var a = Interval(0, precision: precision), power = Interval(1, precision: precision)
+            for _ in 1...problem.depth {
+                a = a + power
+                power = power * s
+                overlaps.append((base + spikeWeight * a) * inverseNorm)
+            }
+        } else {
+            // a_l = ((1+u)^l − 1)/u for selected layers: s^l − 1 cancels about log2(1/(l u)) bits when
+            // l u is small, so it is formed with that many bits more (u > 0: the lazy case lists all layers).
+            let extra = max(0, -u.lower.topBit) + 2 * CertifiedRefinement.depthBits(problem.depth) + 8
+            let wide = u.withPrecision(precision + extra)
+            let one = Interval(1, precision: precision + extra)
+            for layer in layers {
+                let a = ((wide + one).power(layer) - one) / wide
+                overlaps.append((base + spikeWeight * a.withPrecision(precision)) * inverseNorm)
+            }
         }
         return CertifiedGeneralKernelSaddle(u: u, spike: t, action: action, layerOverlaps: overlaps,
                                             stationarity: bracket.signAtLower < 0 ? .minimum : .maximum,
@@ -356,7 +399,14 @@ public struct CertifiedGeneralKernelSolver: Sendable {
         if problem.rank == problem.count {
             let bigG = g * ExactKernelProblem.inverseQuadratic(problem.inputKernel, problem.labels, n: problem.count)
             // Smallest tried U with U (1+U)^L > G, certified in intervals; also U <= G itself works.
-            var candidate = Dyadic(exactly: max(Double.leastNormalMagnitude, exp(bigG.naturalLogMagnitude / Double(problem.depth + 1))) * 1.0001)
+            // Start below the bound and grow: u (1+u)^L <= u e^(L u), so u = W(L G)/L (Lambert W, a
+            // Double estimate in logs) is at most the root of u (1+u)^L = G; at depth 10^9 that keeps
+            // t = (1+U)^L moderate where G^(1/(L+1)) would give t = 2^(10^9).
+            let lnLG = bigG.naturalLogMagnitude + log(Double(problem.depth))
+            var w = max(1.0, lnLG)                                   // w + ln w = ln(L G), Newton in w > 0
+            if lnLG > 1 { for _ in 0..<60 { w -= (w + log(w) - lnLG) / (1 + 1 / w) } } else { w = exp(lnLG) / (1 + exp(lnLG)) }
+            let lnSmall = log(max(w, .leastNonzeroMagnitude)) - log(Double(problem.depth))
+            var candidate = Dyadic(exponentialOf: min(bigG.naturalLogMagnitude / Double(problem.depth + 1) + 1e-4, lnSmall))
             let gUpper = Interval(bigG, precision: precision).upper
             for _ in 0..<4000 {
                 let x = Interval(candidate, precision: precision)

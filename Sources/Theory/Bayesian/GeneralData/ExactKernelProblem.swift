@@ -29,7 +29,7 @@ public struct ExactKernelProblem: Sendable {
         guard inputKernel.count == p * p else {
             throw GeneralKernelInputError.shapeMismatch("input kernel has \(inputKernel.count) entries, \(p) labels need \(p) x \(p)")
         }
-        try TheoryInputError.validate(gamma: gamma, beta: beta, depth: depth, maximumDepth: 100_000)
+        try TheoryInputError.validate(gamma: gamma, beta: beta, depth: depth, maximumDepth: WhitenedProblem.maximumDepth)
         for i in 0..<p { for j in (i + 1)..<p where inputKernel[i * p + j] != inputKernel[j * p + i] {
             throw GeneralKernelInputError.notSymmetric("input kernel is not symmetric at (\(i), \(j)): \(inputKernel[i * p + j]) vs \(inputKernel[j * p + i]) (exact comparison)")
         } }

@@ -10,11 +10,12 @@ public enum GeneralKernelInputError: Error, Equatable, CustomStringConvertible {
     case notPositiveSemidefinite(String)
     case singularWithoutRidge(String)
     case empty(String)
+    case outOfRange(String)
 
     public var description: String {
         switch self {
         case .shapeMismatch(let s), .nonFinite(let s), .notSymmetric(let s), .notPositiveSemidefinite(let s),
-             .singularWithoutRidge(let s), .empty(let s): return s
+             .singularWithoutRidge(let s), .empty(let s), .outOfRange(let s): return s
         }
     }
 }
@@ -43,6 +44,13 @@ public struct GeneralKernelProblem: Sendable {
         if let bad = inputKernel.firstIndex(where: { !$0.isFinite }) {
             throw GeneralKernelInputError.nonFinite("input kernel entry (\(bad / p), \(bad % p)) is not finite (\(inputKernel[bad]))")
         }
+        // The working-precision path squares the labels (weights w_k = (u_k . y)^2, |y|^2): outside
+        // this range they underflow to 0 or overflow, and the overlaps y^T Phi y / |y|^2 would be 0/0.
+        let largestLabel = labels.reduce(0.0) { max($0, abs($1)) }
+        if largestLabel > 0 && !(GeneralKernelProblem.labelRange).contains(largestLabel) {
+            throw GeneralKernelInputError.outOfRange(
+                "the largest label is \(largestLabel); the working-precision path needs it in [\(GeneralKernelProblem.labelRange.lowerBound), \(GeneralKernelProblem.labelRange.upperBound)] (its square must stay a normal double); rescale y by c and gamma by 1/c (u and the overlaps depend on gamma^2 |y|^2 only), or use --exact (any magnitude)")
+        }
         var scale = 0.0
         for value in inputKernel { scale = max(scale, abs(value)) }
         for i in 0..<p { for j in (i + 1)..<p where abs(inputKernel[i * p + j] - inputKernel[j * p + i]) > 1e-12 * max(scale, .leastNormalMagnitude) {
@@ -55,6 +63,9 @@ public struct GeneralKernelProblem: Sendable {
         self.beta = beta
         self.depth = depth
     }
+
+    /// Label magnitudes whose squares (and sums of P <= 10^6 of them) stay normal doubles.
+    public static let labelRange: ClosedRange<Double> = 1e-150...1e150
 
     /// g = gamma^2 and b = 1/beta at working precision.
     public var gammaSquared: Double { (gamma * gamma).doubleApproximation }

@@ -27,10 +27,12 @@ public struct WhitenedOverlapSolver: Sendable {
         guard digits >= 1 && digits <= WhitenedOverlapSolver.maximumDigits else {
             throw TheoryInputError.digitsOutOfRange(digits, maximum: WhitenedOverlapSolver.maximumDigits)
         }
-        let listedLayers = selection.resolved(depth: problem.depth)
-        guard listedLayers.count <= LayerSelection.maximumListedLayers else {
-            throw TheoryInputError.tooManyLayers(listedLayers.count, maximum: LayerSelection.maximumListedLayers)
+        // Refused before anything is allocated: `.all` at depth 10^9 would list 10^9 layers.
+        let listedCount = selection.count(depth: problem.depth)
+        guard listedCount <= LayerSelection.maximumListed(digits: digits) else {
+            throw TheoryInputError.tooManyLayers(listedCount, maximum: LayerSelection.maximumListed(digits: digits))
         }
+        let listedLayers = selection.resolved(depth: problem.depth)
         let depthBits = Int.bitWidth - problem.depth.leadingZeroBitCount
         let equations = WhitenedEquations(problem, cachedPrecision: Int(Double(digits) * 3.33) + 4 * depthBits + 256, reusing: cache)
         if problem.gammaSquared.isZero {
@@ -46,42 +48,42 @@ public struct WhitenedOverlapSolver: Sendable {
                                     isolation: "gamma = 0: c_l = 1 exactly", listedLayers: listedLayers)
         }
         let (brackets, isolation) = try isolate(equations, depthBits: depthBits)
-        var targetBits = Int((Double(digits) + 3) * 3.3219280948873623) + depthBits + 2
+        // Target: the digits' bits plus depthBits + 2 (notes/numerics-intervals.md (N1), (N2)).
         var refined = brackets
-        var roots: [WhitenedSaddle] = []
         let printer = DecimalPrinter(significantDigits: digits)
-        for attempt in 0..<6 {
-            roots = []
-            for (index, entry) in refined.enumerated() {
-                let bracket = try refine(entry.bracket, hint: entry.hint, equations: equations, targetBits: targetBits)
-                refined[index].bracket = bracket
-                roots.append(saddle(from: bracket, problem: problem, equations: equations,
-                                    precision: targetBits + 32 + 2 * depthBits, actionBits: Int((Double(digits) + 3) * 3.3219280948873623) + 8))
-            }
-            var printable = true
-            for index in roots.indices {
-                roots[index].overlapDecimal = printer.certified(roots[index].overlap)
-                roots[index].chiDecimal = printer.certified(roots[index].chi)
-                roots[index].actionDecimal = printer.certified(roots[index].action)
-                if roots[index].overlapDecimal == nil || roots[index].chiDecimal == nil || roots[index].actionDecimal == nil {
-                    printable = false
+        let initialTargetBits = CertifiedRefinement.digitBits(digits) + depthBits + 2
+        var roots: [WhitenedSaddle] = try refinement {
+            try CertifiedRefinement.run(initialTargetBits: initialTargetBits) { targetBits in
+                // The action's series is summed to the digits' bits + 8, plus every bit a retry added
+                // (an action within 2^-40 of a decimal tie, e.g. g/2 = 3.72645e-56 at 5 digits, needs them).
+                let actionBits = CertifiedRefinement.digitBits(digits) + 8 + (targetBits - initialTargetBits)
+                var roots: [WhitenedSaddle] = []
+                for (index, entry) in refined.enumerated() {
+                    let bracket = try refine(entry.bracket, hint: entry.hint, equations: equations, targetBits: targetBits)
+                    refined[index].bracket = bracket
+                    roots.append(saddle(from: bracket, problem: problem, equations: equations,
+                                        precision: CertifiedRefinement.derivedPrecision(targetBits: targetBits, depthBits: depthBits),
+                                        actionBits: actionBits))
                 }
-            }
-            if printable && !listedLayers.isEmpty {
                 for index in roots.indices {
-                    guard let decimals = layerDecimals(of: roots[index], layers: listedLayers, printer: printer) else {
-                        printable = false
-                        break
+                    roots[index].overlapDecimal = printer.certified(roots[index].overlap)
+                    roots[index].chiDecimal = printer.certified(roots[index].chi)
+                    roots[index].actionDecimal = printer.certified(roots[index].action)
+                    if roots[index].overlapDecimal == nil || roots[index].chiDecimal == nil || roots[index].actionDecimal == nil {
+                        return .undecided("the enclosures of c, chi and S did not decide \(digits) digits")
                     }
-                    roots[index].layerOverlapDecimals = decimals
                 }
+                if !listedLayers.isEmpty {
+                    for index in roots.indices {
+                        guard let decimals = layerDecimals(of: roots[index], layers: listedLayers, printer: printer) else {
+                            return .undecided("the layer overlaps' enclosures did not decide \(digits) digits")
+                        }
+                        roots[index].layerOverlapDecimals = decimals
+                    }
+                }
+                // Dominance undecided at the budget: the actions agree to the working precision (a tie).
+                return dominantIndex(roots) != nil ? .printable(roots) : .orderUndecided(roots)
             }
-            if printable && dominantIndex(roots) != nil { break }
-            if attempt == 5 {
-                if !printable { throw SolverError.notConverged("enclosures did not decide \(digits) digits after \(targetBits) bits") }
-                break // dominance undecided: the actions agree to the working precision (reported as a tie)
-            }
-            targetBits += 64 << attempt
         }
         if let best = dominantIndex(roots) { roots[best].isDominant = true }
         return WhitenedSolution(problem: problem, digits: digits, roots: roots, isolation: isolation,
@@ -130,7 +132,7 @@ public struct WhitenedOverlapSolver: Sendable {
 
     private func refine(_ bracket: SignBracket, hint: Dyadic?, equations: WhitenedEquations, targetBits: Int) throws -> SignBracket {
         var finder = self.finder
-        finder.guardBits = 48 + 2 * (Int.bitWidth - equations.depth.leadingZeroBitCount)
+        finder.guardBits = CertifiedRefinement.rootGuardBits(depthBits: CertifiedRefinement.depthBits(equations.depth))
         if let fast = equations.kernel.refine(bracket, start: hint, targetBits: targetBits, guardBits: finder.guardBits) {
             return fast
         }

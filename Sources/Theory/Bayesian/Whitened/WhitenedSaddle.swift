@@ -97,6 +97,23 @@ public enum LayerSelection: Sendable, Equatable {
     /// Listing every layer is limited to this depth (memory: one decimal string per layer).
     public static let maximumListedLayers = 1_000_000
 
+    /// Printed digits of all listed layers together (per root) are limited to this (about 50 MB).
+    public static let maximumListedDigits = 50_000_000
+
+    /// How many layers may be listed at `digits` significant digits.
+    public static func maximumListed(digits: Int) -> Int {
+        min(maximumListedLayers, maximumListedDigits / max(1, digits))
+    }
+
+    /// How many layers `resolved(depth:)` lists, without listing them (at most the list's length).
+    public func count(depth: Int) -> Int {
+        switch self {
+        case .none: return 0
+        case .all: return max(0, depth)
+        case .layers(let list): return list.count
+        }
+    }
+
     /// The ascending list of layers for depth L.
     public func resolved(depth: Int) -> [Int] {
         switch self {
@@ -106,9 +123,9 @@ public enum LayerSelection: Sendable, Equatable {
         }
     }
 
-    /// All layers up to 100000; beyond, the powers of two and L itself.
-    public static func automatic(depth: Int) -> LayerSelection {
-        if depth <= 100_000 { return .all }
+    /// All layers up to 100000 (and within `maximumListed(digits:)`); beyond, the powers of two and L itself.
+    public static func automatic(depth: Int, digits: Int = 30) -> LayerSelection {
+        if depth <= min(100_000, maximumListed(digits: digits)) { return .all }
         var list: [Int] = []
         var l = 1
         while l < depth { list.append(l); l *= 2 }

@@ -24,8 +24,8 @@ public struct GeneralANTKProblem: Sendable {
         } }
         guard gamma.isFinite, gamma >= 0 else { throw ANTKInputError.negativeGamma("\(gamma)") }
         guard lambda.isFinite, lambda > 0 else { throw ANTKInputError.nonPositiveLambda("\(lambda)") }
-        guard depth >= 1 && depth <= WhitenedANTKProblem.maximumDepth else {
-            throw ANTKInputError.depthOutOfRange(depth, maximum: WhitenedANTKProblem.maximumDepth)
+        guard depth >= 1 && depth <= GeneralANTKSolver.maximumDepth else {
+            throw ANTKInputError.depthOutOfRange(depth, maximum: GeneralANTKSolver.maximumDepth)
         }
         self.kernel = kernel
         self.labels = labels
@@ -105,6 +105,9 @@ struct SpectralData {
 /// is monotone between them, so each sign change is one root, found by bisection. Working precision:
 /// a pair of critical points closer than the grid step (a near-tangency) can be missed.
 public struct GeneralANTKSolver: Sendable {
+    /// The data path keeps per-layer kernels (L + 1 matrices): its depth stays bounded.
+    public static let maximumDepth = 100_000
+
     public var gridStep = 0.005
 
     public init() {}

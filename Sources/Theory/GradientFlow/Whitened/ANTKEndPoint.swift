@@ -7,13 +7,32 @@ import Numerics
 public struct ANTKEndPoint: Sendable, Equatable {
     public enum Branch: String, Sendable { case collapse, upper }
 
+    /// How far the verdict can be trusted (the project's three kinds of numbers).
+    public enum Kind: String, Sendable {
+        /// Decided by exact arithmetic on the inputs alone (L = 1, gamma <= gamma_c).
+        case certified
+        /// Decided by comparing gamma/lambda with (L-1) tau*_L where tau*_L is a DMFT estimate
+        /// (value +- error): the verdict is as sure as that estimate's error bar (outside the band).
+        case estimated
+        /// A heuristic: gamma/lambda inside the error band of (L-1) tau*_L (decided by the central
+        /// value), no tau*_L for this depth, the exact saddle node, or the upper branch (whose
+        /// condition (A32) is necessary, not sufficient).
+        case approximate
+    }
+
     public let branch: Branch
-    /// False when the verdict is approximate: gamma/lambda inside the error band of (L-1) tau*_L, no
-    /// tau*_L computed for this depth, the exact saddle node, or the upper branch (whose condition
-    /// (A32) is necessary, not sufficient).
-    public let certified: Bool
+    public let kind: Kind
     /// The rule applied, in words.
     public let rule: String
+
+    /// True only for `kind == .certified` (kept for renderers that show a mark for non-certified verdicts).
+    public var certified: Bool { kind == .certified }
+
+    public init(branch: Branch, kind: Kind, rule: String) {
+        self.branch = branch
+        self.kind = kind
+        self.rule = rule
+    }
 
     /// Blow-up time tau*_L of the universal flow Psi_L at N = infinity (A31): value and error, from
     /// the deep linear DMFT with lambda = 0, gamma = 1, Delta = 1 (notes/verify-antk.md (GV15), (GV16);
@@ -32,20 +51,20 @@ public struct ANTKEndPoint: Sendable, Equatable {
         if l == 1 {
             // (A27): exact at N = infinity; no dynamical condition for L = 1 (Psi_1 = sinh 2 tau).
             return count == .one
-                ? ANTKEndPoint(branch: .upper, certified: true, rule: "L = 1, gamma > lambda: the flow (A27) ends on u = 1 - lambda/gamma")
-                : ANTKEndPoint(branch: .collapse, certified: true, rule: "L = 1, gamma <= lambda: collapse is the only fixed point (A10, A26)")
+                ? ANTKEndPoint(branch: .upper, kind: .certified, rule: "L = 1, gamma > lambda: the flow (A27) ends on u = 1 - lambda/gamma")
+                : ANTKEndPoint(branch: .collapse, kind: .certified, rule: "L = 1, gamma <= lambda: collapse is the only fixed point (A10, A26)")
         }
         switch count {
         case .none, .one:
-            return ANTKEndPoint(branch: .collapse, certified: true,
+            return ANTKEndPoint(branch: .collapse, kind: .certified,
                                 rule: "gamma < gamma_c (A17): collapse is the only fixed point of the gradient flow")
         case .doubleRoot:
-            return ANTKEndPoint(branch: .collapse, certified: false,
+            return ANTKEndPoint(branch: .collapse, kind: .approximate,
                                 rule: "gamma = gamma_c exactly (A17): the only nontrivial point is a semistable saddle node; the balanced flow (A19) cannot reach it from below")
         case .two:
             let ratio = (problem.gamma / problem.lambda).doubleApproximation
             guard let tau = blowUpTimes[l] else {
-                return ANTKEndPoint(branch: .upper, certified: false,
+                return ANTKEndPoint(branch: .upper, kind: .approximate,
                                     rule: "gamma > gamma_c (A17); tau*_\(l) (A31) is computed for L = 2...8 only, so the dynamical condition gamma/lambda >~ (L-1) tau*_L (A32) is not checked")
             }
             let low = Double(l - 1) * (tau.value - bandErrors * tau.error), high = Double(l - 1) * (tau.value + bandErrors * tau.error)
@@ -53,15 +72,16 @@ public struct ANTKEndPoint: Sendable, Equatable {
                               ratio, l, Double(l - 1) * tau.value, l, tau.value, tau.error, low, high)
             if ratio < low {
                 // tau(t) <= gamma/(lambda (L-1)) < tau*_L: Psi_L stays finite and u -> 0 (A32).
-                return ANTKEndPoint(branch: .collapse, certified: true,
-                                    rule: "learning budget gamma/(lambda (L-1)) below tau*_L: collapse (A32); " + text)
+                // Estimated, not certified: the side of (A32) rests on the DMFT estimate of tau*_L.
+                return ANTKEndPoint(branch: .collapse, kind: .estimated,
+                                    rule: "estimated (tau*_L is a DMFT estimate): learning budget gamma/(lambda (L-1)) below tau*_L: collapse (A32); " + text)
             }
             if ratio <= high {
                 let central = Double(l - 1) * tau.value
-                return ANTKEndPoint(branch: ratio < central ? .collapse : .upper, certified: false,
+                return ANTKEndPoint(branch: ratio < central ? .collapse : .upper, kind: .approximate,
                                     rule: "approximate: the learning budget is within the error band of tau*_L, so the side of (A32) is decided by the central value; " + text)
             }
-            return ANTKEndPoint(branch: .upper, certified: false,
+            return ANTKEndPoint(branch: .upper, kind: .approximate,
                                 rule: "gamma > gamma_c and the learning budget exceeds tau*_L: upper branch; " + text
                                     + "; approximate: the budget condition is necessary, not sufficient; the 1-D ODE (A30) with a finite-N Psi_2 puts the boundary higher (L = 2, lambda = 4: gamma 5.20 vs 4.67)")
         }

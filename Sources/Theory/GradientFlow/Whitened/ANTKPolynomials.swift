@@ -47,16 +47,54 @@ public enum ANTKPolynomials {
 
     /// How many nontrivial fixed points exist (A18), decided exactly:
     /// L = 1: one iff gamma > lambda; L >= 2: compare gamma^{2L} with gamma_c^{2L} (A17)
-    /// (two above, one double root at, none below).
-    public static func branchCount(_ problem: WhitenedANTKProblem) -> BranchCount {
+    /// (two above, one double root at, none below). The comparison is made first on certified
+    /// logarithms, D = 2L ln gamma − ln gamma_c^{2L} (`logMargin`), at 128, 512 and 2048 bits; only
+    /// when |D| stays below their resolution (gamma within about 2^-2000 of gamma_c, or equal) are
+    /// the rationals formed, if their size is within `exactPowerBudget`; beyond it the input is
+    /// reported as undecidable within the budget (SolverError.degenerate, exit status 3).
+    public static func branchCount(_ problem: WhitenedANTKProblem) throws -> BranchCount {
         let l = problem.depth
         if l == 1 { return problem.gamma > problem.lambda ? .one : .none }
+        if problem.gamma.isZero { return .none }
+        for precision in [128, 512, 2048] {
+            if let sign = logMargin(problem, precision: precision).definiteSign, sign != 0 { return sign > 0 ? .two : .none }
+        }
+        let bits = exactPowerBits(problem.gamma, exponent: 2 * l) + exactPowerBits(lambda: problem.lambda, depth: l)
+        guard bits <= exactPowerBudget else {
+            throw SolverError.degenerate("gamma agrees with gamma_c to about 2^-2000 (relative); deciding gamma^{2L} against gamma_c^{2L} exactly needs about \(bits) bits, beyond the budget of \(exactPowerBudget)")
+        }
         let difference = problem.gamma.power(2 * l) - criticalGammaPower(lambda: problem.lambda, depth: l)
         switch difference.signum {
         case 1: return .two
         case 0: return .doubleRoot
         default: return .none
         }
+    }
+
+    /// Enclosure of D = 2L ln gamma − ln gamma_c^{2L}
+    /// = 2L ln gamma − (L+1) ln lambda − 2L ln(2L) + (L−1) ln(L−1) + (L+1) ln(L+1)   (A17), L >= 2, gamma > 0.
+    static func logMargin(_ problem: WhitenedANTKProblem, precision p: Int) -> Interval {
+        let l = problem.depth
+        let bits = p + 2 * (Int.bitWidth - l.leadingZeroBitCount) + 8
+        func ln(_ k: Int) -> Interval { Interval.log(Interval(k, precision: bits)) }
+        let lnGamma = Interval.log(Interval(problem.gamma, precision: bits))
+        let lnLambda = Interval.log(Interval(problem.lambda, precision: bits))
+        return lnGamma * (2 * l) - lnLambda * (l + 1) - ln(2 * l) * (2 * l) + ln(l - 1) * (l - 1) + ln(l + 1) * (l + 1)
+    }
+
+    /// Rationals up to this many bits (numerator plus denominator) are formed exactly (about 1.3
+    /// million decimal digits; GMP forms and compares them in well under a second).
+    public static let exactPowerBudget = 1 << 22
+
+    /// Bits of x^exponent (numerator plus denominator).
+    static func exactPowerBits(_ x: BigRational, exponent: Int) -> Int {
+        exponent * (x.numerator.bitWidth + x.denominator.bitWidth)
+    }
+
+    /// Bits of gamma_c^{2L} = lambda^{L+1} (2L)^{2L} / ((L−1)^{L−1} (L+1)^{L+1}).
+    static func exactPowerBits(lambda: BigRational, depth l: Int) -> Int {
+        let depthBits = Int.bitWidth - (2 * l).leadingZeroBitCount
+        return exactPowerBits(lambda, exponent: l + 1) + 4 * l * depthBits
     }
 
     public enum BranchCount: Sendable, Equatable {

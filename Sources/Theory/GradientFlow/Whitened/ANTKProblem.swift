@@ -29,8 +29,9 @@ public struct WhitenedANTKProblem: Sendable, Equatable {
     public let lambda: BigRational
     public let depth: Int
 
-    /// Exact arithmetic on gamma^{2L} and (2L)^{2L} stays cheap far beyond any practical depth.
-    public static let maximumDepth = 100_000
+    /// The whitened solver works with interval powers alpha^{2L} (binary powering) and decides the
+    /// branch count on certified logarithms (A17), so depth is limited only as the overlap solver's.
+    public static let maximumDepth = 1_000_000_000
 
     public init(gamma: BigRational, lambda: BigRational, depth: Int) throws {
         guard gamma.signum >= 0 else { throw ANTKInputError.negativeGamma(gamma.description) }

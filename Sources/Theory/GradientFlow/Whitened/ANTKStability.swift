@@ -25,14 +25,32 @@ public struct ANTKStability: Sendable {
 
     /// Collapse f = 0 (A26): L >= 2, Hess U(0) = lambda I, stable; L = 1, eigenvalues
     /// −lambda ± gamma |y| (|y| = 1), stable iff gamma <= lambda.
-    static func collapse(_ problem: WhitenedANTKProblem, precision: Int) -> ANTKStability {
-        let lambda = Interval(problem.lambda, precision: precision)
+    /// The eigenvalue is an exact rational, enclosed so that it prints at `digits` digits: the
+    /// difference gamma − lambda is formed exactly first (enclosing gamma and lambda separately
+    /// cancels their common leading digits, e.g. gamma = 1 − 10^-21, lambda = 1).
+    static func collapse(_ problem: WhitenedANTKProblem, digits: Int) throws -> ANTKStability {
         if problem.depth >= 2 {
-            return ANTKStability(verdict: .stable, decidingEigenvalue: -lambda, perpendicularEigenvalue: nil)
+            return ANTKStability(verdict: .stable, decidingEigenvalue: try exactEnclosure(-problem.lambda, digits: digits),
+                                 perpendicularEigenvalue: nil)
         }
-        let mu = Interval(problem.gamma, precision: precision) - lambda
+        let mu = try exactEnclosure(problem.gamma - problem.lambda, digits: digits)
         let verdict: Verdict = problem.gamma > problem.lambda ? .unstable : .stable
         return ANTKStability(verdict: verdict, decidingEigenvalue: mu, perpendicularEigenvalue: nil)
+    }
+
+    /// An enclosure of an exact rational that decides its `digits`-digit rounding: the point 0 for
+    /// 0 (and a point for every dyadic), otherwise the directed roundings at (N1) bits, raised by
+    /// the schedule (N4) (notes/numerics-intervals.md). Only a non-dyadic rational lying exactly on
+    /// a decimal rounding boundary (a tie, e.g. 0.15 at one digit) stays undecided; that is reported.
+    static func exactEnclosure(_ r: BigRational, digits: Int) throws -> Interval {
+        if r.isZero { return Interval(0, precision: 64) }
+        return try refinement {
+            try CertifiedRefinement.run(initialTargetBits: CertifiedRefinement.digitBits(digits) + 64) { bits in
+                let x = Interval(r, precision: bits)
+                return x.certifiedDecimal(significantDigits: digits) != nil
+                    ? .printable(x) : .undecided("the exact value \(r) lies on a \(digits)-digit decimal rounding boundary")
+            }
+        }
     }
 
     /// mu_bal = lambda ((L−1) − 2 L u)/(1 − u) (A21) and mu_perp = −lambda/(1 − u) (A22) at a

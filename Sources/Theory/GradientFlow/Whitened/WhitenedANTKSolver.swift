@@ -60,11 +60,11 @@ public struct WhitenedANTKSolver: Sendable {
         }
         let depthBits = Int.bitWidth - problem.depth.leadingZeroBitCount
         let basePrecision = 128 + 2 * depthBits
-        let count = ANTKPolynomials.branchCount(problem)
+        let count = try ANTKPolynomials.branchCount(problem)
         let collapse = WhitenedANTKFixedPoint(
             kind: .collapse, amplitude: Interval(0, precision: 64), fDotY: Interval(0, precision: 64),
             a: Interval(0, precision: 64), layerNorm: Interval(0, precision: 64),
-            stability: ANTKStability.collapse(problem, precision: Int(Double(digits) * 3.33) + 64))
+            stability: try ANTKStability.collapse(problem, digits: digits))
         var brackets: [(SignBracket, WhitenedANTKFixedPoint.Kind, IntervalFunction, Dyadic?)] = []
         let isolation: String
         let trinomial = IntervalFunction(value: { self.trinomial(problem, $0) }, derivative: { self.trinomialSlope(problem, $0) })
@@ -95,30 +95,34 @@ public struct WhitenedANTKSolver: Sendable {
             ]
             isolation = "gamma^{2L} > gamma_c^{2L} (A17), exact: p(0) > 0, p(m) < 0 certified at m = \(middle.doubleApproximation), p(\(upperLimit.doubleApproximation)) > 0: two roots (Descartes, A18)"
         }
-        var targetBits = Int((Double(digits) + 3) * 3.3219280948873623) + 2 * depthBits + 8
-        var points: [WhitenedANTKFixedPoint] = []
+        // Target: the digits' bits plus 2 depthBits + 8 (notes/numerics-intervals.md (N1), (N2)); the
+        // derived quantities carry 64 + 2 depthBits more (powers alpha^{2L}).
         var refined = brackets.map(\.0)
-        for attempt in 0..<7 {
-            points = []
-            var printable = true
-            for (index, entry) in brackets.enumerated() {
-                let bracket = try refine(entry.2, bracket: refined[index], hint: entry.3, targetBits: targetBits, depthBits: depthBits)
-                refined[index] = bracket
-                let precision = targetBits + 64 + 2 * depthBits
-                guard let point = fixedPoint(problem, amplitude: bracket.interval(precision: precision), kind: entry.1) else {
-                    printable = false
-                    continue
+        let points: [WhitenedANTKFixedPoint] = try refinement {
+            try CertifiedRefinement.run(initialTargetBits: CertifiedRefinement.digitBits(digits) + 2 * depthBits + 8) { targetBits in
+                var points: [WhitenedANTKFixedPoint] = []
+                for (index, entry) in brackets.enumerated() {
+                    let bracket = try refine(entry.2, bracket: refined[index], hint: entry.3, targetBits: targetBits, depthBits: depthBits)
+                    refined[index] = bracket
+                    let precision = targetBits + 64 + 2 * depthBits
+                    guard let point = fixedPoint(problem, amplitude: bracket.interval(precision: precision), kind: entry.1) else {
+                        return .undecided("the stability sign of the \(entry.1.rawValue) branch")
+                    }
+                    points.append(point)
+                    let printable = [point.fDotY, point.a, point.layerNorm, point.amplitude, point.stability.decidingEigenvalue]
+                        .allSatisfy { WhitenedANTKSolver.prints($0, digits: digits) }
+                    if !printable { return .undecided("the enclosures of the \(entry.1.rawValue) branch did not decide \(digits) digits") }
                 }
-                points.append(point)
-                printable = printable && [point.fDotY, point.a, point.layerNorm, point.amplitude, point.stability.decidingEigenvalue]
-                    .allSatisfy { $0.isPoint && $0.lower.isZero || $0.certifiedDecimal(significantDigits: digits) != nil }
+                return .printable(points)
             }
-            if printable { break }
-            if attempt == 6 { throw SolverError.notConverged("enclosures did not decide \(digits) digits after \(targetBits) bits") }
-            targetBits += 64 << attempt
         }
         return WhitenedANTKSolution(problem: problem, digits: digits, fixedPoints: [collapse] + points,
                                     endPoint: ANTKEndPoint.predict(problem, count: count), isolation: isolation)
+    }
+
+    /// True when `x` prints certified at `digits` significant digits (the exact zero prints "0").
+    public static func prints(_ x: Interval, digits: Int) -> Bool {
+        x.isPoint && x.lower.isZero || x.certifiedDecimal(significantDigits: digits) != nil
     }
 
     /// The fixed point at an amplitude enclosure (A14a), (A16); nil when the stability sign is undecided.
@@ -200,7 +204,7 @@ public struct WhitenedANTKSolver: Sendable {
 
     private func refine(_ f: IntervalFunction, bracket: SignBracket, hint: Dyadic?, targetBits: Int, depthBits: Int) throws -> SignBracket {
         var finder = self.finder
-        finder.guardBits = 48 + 2 * depthBits
+        finder.guardBits = CertifiedRefinement.rootGuardBits(depthBits: depthBits)
         var start = bracket
         if let hint, bracket.lower < hint, hint < bracket.upper,
            let tight = finder.bracket(around: hint, of: f.value, signBelow: bracket.signAtLower,

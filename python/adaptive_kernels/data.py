@@ -1,0 +1,159 @@
+"""Adaptive kernels on data: the deep linear aNBK (`kernels`) and aNTK (`antk --train`) as numpy.
+
+Arrays go to the executable as .npy files in a temporary directory (removed afterwards) and the
+kernels come back from the files it writes there. Values on this path are at working precision
+(kind "approximate", with residuals); with exact=True `kernels` takes the certified path."""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import pathlib
+import tempfile
+from typing import Any, Optional
+
+import numpy
+
+from . import _binary
+from ._numbers import exact_argument, to_float, to_mpf
+
+
+@dataclasses.dataclass
+class DataResult:
+    """What one solve on data returned.
+
+    kernels: {"phi_1": P x P array, ..., "cross_L": test x train, "ntk": ...} as written by the
+    executable; predictions: {"train": {predictor: array}, "test": {predictor: array}};
+    train_loss / test_loss: {predictor: float} (mean squared error, no factor 1/2);
+    document: the full JSON document (adaptive-kernels/2 contract)."""
+
+    kernels: dict
+    predictions: dict
+    train_loss: dict
+    test_loss: Optional[dict]
+    document: dict
+
+
+def _matrix(x: Any, name: str, rows: Optional[int] = None) -> numpy.ndarray:
+    array = numpy.asarray(x, dtype=numpy.float64)
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    if array.ndim != 2 or array.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D array (points x features), got shape {array.shape}")
+    if not numpy.all(numpy.isfinite(array)):
+        raise ValueError(f"{name} has non-finite entries")
+    if rows is not None and array.shape[0] != rows:
+        raise ValueError(f"{name} has {array.shape[0]} rows, expected {rows}")
+    return numpy.ascontiguousarray(array)
+
+
+def _labels(y: Any, name: str, rows: int) -> numpy.ndarray:
+    array = numpy.asarray(y, dtype=numpy.float64).reshape(-1)
+    if array.shape[0] != rows:
+        raise ValueError(f"{name} has {array.shape[0]} entries, expected {rows}")
+    if not numpy.all(numpy.isfinite(array)):
+        raise ValueError(f"{name} has non-finite entries")
+    return array
+
+
+def _read_predictions(path: pathlib.Path) -> dict:
+    if not path.is_file():
+        return {}
+    with path.open() as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        return {}
+    keys = [k for k in rows[0].keys() if k not in ("index", "label")]
+    return {k: numpy.array([float(r[k]) if r[k] != "" else numpy.nan for r in rows]) for k in keys}
+
+
+def _losses(document: dict, key: str) -> Optional[dict]:
+    losses = document.get(key)
+    if losses is None:
+        return None
+    return {name: to_float(value) for name, value in losses.items()}
+
+
+def _solve(command: list, X: Any, y: Any, X_test: Any, y_test: Any, all_layers: bool) -> DataResult:
+    x_train = _matrix(X, "X")
+    y_train = _labels(y, "y", x_train.shape[0])
+    with tempfile.TemporaryDirectory(prefix="adaptive-kernels-") as folder:
+        root = pathlib.Path(folder)
+        numpy.save(root / "X.npy", x_train)
+        numpy.save(root / "y.npy", y_train)
+        arguments = [*command, "--train", str(root / "X.npy"), "--labels", str(root / "y.npy")]
+        if X_test is not None:
+            x_test = _matrix(X_test, "X_test")
+            if x_test.shape[1] != x_train.shape[1]:
+                raise ValueError(f"X_test has {x_test.shape[1]} features, X has {x_train.shape[1]}")
+            # The executable pairs test points with labels for the test loss; without labels the
+            # loss is against zeros and is dropped here.
+            labels = _labels(y_test, "y_test", x_test.shape[0]) if y_test is not None else numpy.zeros(x_test.shape[0])
+            numpy.save(root / "Xt.npy", x_test)
+            numpy.save(root / "yt.npy", labels)
+            arguments += ["--test", str(root / "Xt.npy"), "--test-labels", str(root / "yt.npy")]
+        out = root / "out"
+        arguments += ["--out-dir", str(out)]
+        if all_layers:
+            arguments.append("--all-layers")
+        document, _ = _binary.run_json(arguments)
+        kernels = {p.stem: numpy.load(p) for p in sorted(out.glob("*.npy"))}
+        predictions = {"train": _read_predictions(out / "train_predictions.csv"),
+                       "test": _read_predictions(out / "test_predictions.csv")}
+    test_loss = _losses(document, "test_loss") if (X_test is not None and y_test is not None) else None
+    return DataResult(kernels=kernels, predictions=predictions, train_loss=_losses(document, "train_loss") or {},
+                      test_loss=test_loss, document=document)
+
+
+def kernels(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, gamma: Any, beta: Any, depth: int,
+            all_layers: bool = True, exact: bool = False, digits: int = 30):
+    """Deep linear aNBK (Bayesian adaptive kernels) with input kernel C = X X^T / D.
+
+    Returns a DataResult (kernels per layer as numpy arrays, predictions of aNBK and the lazy NNGP /
+    NTK baselines, losses). With exact=True the certified path runs instead (X and y read exactly as
+    the dyadic rationals their floats are, P <= 64) and the JSON document is returned with the
+    certified values as mpmath numbers under "roots"."""
+    command = ["kernels", "--gamma", exact_argument(gamma, "gamma"), "--beta", exact_argument(beta, "beta"),
+               "--depth", str(int(depth))]
+    if exact:
+        if X_test is not None:
+            raise ValueError("the certified path (exact=True) has no test set")
+        x_train = _matrix(X, "X")
+        y_train = _labels(y, "y", x_train.shape[0])
+        with tempfile.TemporaryDirectory(prefix="adaptive-kernels-") as folder:
+            root = pathlib.Path(folder)
+            numpy.save(root / "X.npy", x_train)
+            numpy.save(root / "y.npy", y_train)
+            document, _ = _binary.run_json([*command, "--exact", "--digits", str(int(digits)),
+                                            "--train", str(root / "X.npy"), "--labels", str(root / "y.npy")])
+        for root_object in document.get("roots", []):
+            for key in ("u", "chi", "spike_t", "action"):
+                root_object[key] = to_mpf(root_object[key], digits)
+            root_object["overlaps"] = [to_mpf(v, digits) for v in root_object.get("overlaps", [])]
+        return document
+    return _solve(command, X, y, X_test, y_test, all_layers)
+
+
+def antk(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, gamma: Any, lambda_: Any, depth: int,
+         beta: Any = None, all_layers: bool = True) -> DataResult:
+    """Deep linear aNTK: the fixed point of gradient flow with weight decay lambda_ on C = X X^T / D,
+    with the aNBK at beta (default 1/lambda_) and the lazy NTK for comparison."""
+    command = ["antk", "--gamma", exact_argument(gamma, "gamma"), "--lambda", exact_argument(lambda_, "lambda"),
+               "--depth", str(int(depth))]
+    if beta is not None:
+        command += ["--beta", exact_argument(beta, "beta")]
+    return _solve(command, X, y, X_test, y_test, all_layers)
+
+
+def asymptotics(regime: str, **options: Any) -> dict:
+    """The asymptotic study of one regime ("lazy", "rich", "deep", "joint") as the JSON document,
+    options passed as --key value (underscores become dashes; True adds a switch)."""
+    arguments = ["asymptotics", "--regime", regime]
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            arguments.append(flag)
+        elif value is not None and value is not False:
+            arguments += [flag, exact_argument(value, key) if not isinstance(value, str) else value]
+    document, _ = _binary.run_json(arguments)
+    return document

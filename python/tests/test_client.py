@@ -1,0 +1,205 @@
+"""The Python client against the executable and against independent mpmath references.
+
+Needs the release binary (scripts/setup builds it); the tests are skipped with the build hint when it
+is missing, except the ones that test that hint."""
+from __future__ import annotations
+
+import fractions
+import math
+import os
+import pathlib
+import stat
+
+import mpmath
+import numpy
+import pytest
+
+import adaptive_kernels as ak
+from adaptive_kernels import _binary
+
+REPOSITORY = pathlib.Path(__file__).resolve().parents[2]
+FIXTURES = REPOSITORY / "Tests" / "Fixtures" / "digits"
+
+try:
+    BINARY = ak.find_binary()
+except ak.BinaryNotFoundError as error:  # pragma: no cover
+    BINARY = None
+    MISSING = str(error)
+
+needs_binary = pytest.mark.skipif(BINARY is None, reason="adaptive-kernels executable not built")
+
+
+def whitened_reference(gamma, beta, depth, digits):
+    """Every positive root of c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L by mpmath (independent of the Swift
+    solver): the polynomial's real roots at 3x the digits, positive ones kept."""
+    with mpmath.workdps(3 * digits + 20):
+        def number(x):
+            x = fractions.Fraction(x)
+            return mpmath.mpf(x.numerator) / x.denominator
+        g2 = number(gamma) ** 2
+        b = 0 if beta == "inf" else 1 / number(beta)
+        # Coefficients of c (b+c)^(2L) - ((b+c)^2 + g2 c)^L by expanding with integer binomials.
+        left = [0] * (2 * depth + 2)
+        for k in range(2 * depth + 1):
+            left[k + 1] += mpmath.binomial(2 * depth, k) * b ** (2 * depth - k)
+        quad = [b * b, 2 * b + g2, 1]
+        power = [mpmath.mpf(1)]
+        for _ in range(depth):
+            nxt = [0] * (len(power) + 2)
+            for i, p in enumerate(power):
+                for j, q in enumerate(quad):
+                    nxt[i + j] += p * q
+            power = nxt
+        coeffs = [left[k] - (power[k] if k < len(power) else 0) for k in range(len(left))]
+        roots = mpmath.polyroots(list(reversed(coeffs)), maxsteps=400, extraprec=4 * digits + 200)
+        return sorted(mpmath.re(r) for r in roots if abs(mpmath.im(r)) < mpmath.mpf(10) ** (-digits) and mpmath.re(r) > 0)
+
+
+@needs_binary
+def test_overlaps_reference_value_to_50_digits():
+    roots = ak.overlaps("4", "10", 16, digits=50)
+    assert len(roots) == 1
+    root = roots[0]
+    assert isinstance(root.c, mpmath.mpf)
+    with mpmath.workdps(60):
+        reference = mpmath.mpf("55.790734915273130345303922069964589464")
+        assert abs(root.c - reference) < mpmath.mpf(10) ** -35
+        assert root.c in root.enclosure
+        assert reference in root.enclosure
+    assert root.dominant and root.layers[-1] == 16 and len(root.overlaps) == 16
+    with mpmath.workdps(60):
+        # c_l = (1 - chi)^l (whitened saddle): checks chi and the per-layer overlaps together.
+        for layer, value in zip(root.layers, root.overlaps):
+            assert abs(value - (1 - root.chi) ** layer) < mpmath.mpf(10) ** -45 * abs(value)
+
+
+@needs_binary
+def test_three_roots_against_independent_mpmath_polynomial():
+    roots = ak.overlaps(316, fractions.Fraction(1, 10000), 10, digits=25)
+    # gamma^2 = 99856, b = 10^4: three positive roots
+    reference = whitened_reference(316, fractions.Fraction(1, 10000), 10, 25)
+    assert len(roots) == len(reference) == 3
+    with mpmath.workdps(40):
+        for root, expected in zip(roots, reference):
+            assert abs(root.c - expected) <= mpmath.mpf(10) ** -22 * expected
+            assert expected in root.enclosure
+    actions = [r.action for r in roots]
+    assert [r.dominant for r in roots] == [a == min(actions) for a in actions]
+
+
+@needs_binary
+def test_float_inputs_are_read_exactly():
+    # 0.1 as a float is 3602879701896397/2^55, not 1/10: the certified roots differ in digit ~17.
+    as_float = ak.overlaps(0.1, math.inf, 3, digits=30)[0].c
+    as_text = ak.overlaps("0.1", "inf", 3, digits=30)[0].c
+    with mpmath.workdps(40):
+        assert as_float != as_text
+        assert abs(as_float - as_text) < mpmath.mpf(10) ** -15
+
+
+@needs_binary
+def test_sweep_frame_dtypes_and_exact_columns():
+    pandas = pytest.importorskip("pandas")
+    frame = ak.sweep(["1/2", 1, 2], 10, range(1, 5), digits=15)
+    assert isinstance(frame, pandas.DataFrame)
+    assert len(frame) == 12
+    assert frame["depth"].dtype.kind == "i" and frame["chi"].dtype.kind == "f" and frame["gamma"].dtype.kind == "f"
+    assert set(frame["gamma_exact"]) == {"0.5", "1", "2"}
+    row = frame[(frame["gamma_exact"] == "1") & (frame["depth"] == 4)].iloc[0]
+    # c_4 for gamma 1, beta 10 (reference value): (1 - chi)^4
+    assert abs((1 - row["chi"]) ** 4 - 2.981240152385322) < 1e-12
+
+
+@needs_binary
+def test_sweep_without_pandas_is_a_list_of_dicts():
+    rows = ak.sweep(1, 10, "1...2", as_frame=False)
+    assert isinstance(rows, list) and rows[0]["depth"] == 1 and isinstance(rows[0]["chi"], float)
+
+
+@needs_binary
+def test_errors_become_exceptions_with_the_cli_message():
+    with pytest.raises(ValueError) as error:
+        ak.overlaps(-1, 10, 3)
+    assert isinstance(error.value, ak.InvalidInputError)
+    assert "gamma" in str(error.value) and "adaptive-kernels: error" not in str(error.value)
+    with pytest.raises(ak.InvalidInputError):
+        ak.overlaps(1, 0, 3)
+
+
+def test_missing_binary_says_how_to_build(monkeypatch, tmp_path):
+    monkeypatch.setenv("ADAPTIVE_KERNELS_BIN", str(tmp_path / "nothing"))
+    with pytest.raises(ak.BinaryNotFoundError) as error:
+        ak.find_binary()
+    assert "scripts/setup" in str(error.value)
+
+
+def test_environment_variable_wins(monkeypatch, tmp_path):
+    fake = tmp_path / "adaptive-kernels"
+    fake.write_text("#!/bin/sh\necho '{\"schema\": \"adaptive-kernels/2\"}'\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("ADAPTIVE_KERNELS_BIN", str(fake))
+    assert ak.find_binary() == str(fake)
+    document, status = _binary.run_json(["anything"])
+    assert document == {"schema": "adaptive-kernels/2"} and status == 0
+
+
+def test_exit_three_is_not_certified(monkeypatch, tmp_path):
+    fake = tmp_path / "adaptive-kernels"
+    fake.write_text("#!/bin/sh\necho 'adaptive-kernels: error: degenerate input, no certified answer: double root' >&2\nexit 3\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("ADAPTIVE_KERNELS_BIN", str(fake))
+    with pytest.raises(ak.NotCertifiedError, match="double root"):
+        ak.overlaps(1, 1, 1)
+
+
+@needs_binary
+def test_kernels_round_trip_numpy_against_numpy_ridge():
+    X = numpy.load(FIXTURES / "X_train.npy")[:40]
+    y = numpy.load(FIXTURES / "y_train.npy")[:40]
+    Xt = numpy.load(FIXTURES / "X_test.npy")[:20]
+    yt = numpy.load(FIXTURES / "y_test.npy")[:20]
+    result = ak.kernels(X, y, Xt, yt, gamma=1, beta=10, depth=2)
+    phi1, phi2 = result.kernels["phi_1"], result.kernels["phi_2"]
+    assert phi1.shape == (40, 40) and numpy.allclose(phi2, phi2.T, atol=1e-10)
+    # The aNBK predictor is kernel ridge regression with the adapted kernel and ridge 1/beta.
+    cross = result.kernels["cross_2"]
+    expected = cross @ numpy.linalg.solve(phi2 + 0.1 * numpy.eye(40), y)
+    assert numpy.allclose(result.predictions["test"]["anbk"], expected, atol=1e-8)
+    assert abs(result.test_loss["anbk"] - numpy.mean((expected - yt) ** 2)) < 1e-8
+    # The lazy NNGP of a deep linear network is C itself.
+    C = X @ X.T / X.shape[1]
+    nngp = (Xt @ X.T / X.shape[1]) @ numpy.linalg.solve(C + 0.1 * numpy.eye(40), y)
+    assert numpy.allclose(result.predictions["test"]["nngp"], nngp, atol=1e-8)
+
+
+@needs_binary
+def test_regressor_fit_predict_matches_kernels():
+    X = numpy.load(FIXTURES / "X_train.npy")[:30]
+    y = numpy.load(FIXTURES / "y_train.npy")[:30]
+    Xt = numpy.load(FIXTURES / "X_test.npy")[:10]
+    model = ak.AdaptiveKernelRegressor(kind="anbk", depth=2, gamma=1, beta=10).fit(X, y)
+    direct = ak.kernels(X, y, Xt, numpy.zeros(10), gamma=1, beta=10, depth=2)
+    assert numpy.allclose(model.predict(Xt), direct.predictions["test"]["anbk"], atol=1e-12)
+    assert model.get_params()["depth"] == 2
+    with pytest.raises(ValueError):
+        ak.AdaptiveKernelRegressor(activation="relu").fit(X, y)
+
+
+@needs_binary
+def test_antk_regressor_predicts_with_the_adapted_ntk():
+    X = numpy.load(FIXTURES / "X_train.npy")[:30]
+    y = numpy.load(FIXTURES / "y_train.npy")[:30]
+    Xt = numpy.load(FIXTURES / "X_test.npy")[:10]
+    yt = numpy.load(FIXTURES / "y_test.npy")[:10]
+    result = ak.antk(X, y, Xt, yt, gamma=1, lambda_=1, depth=3)
+    model = ak.AdaptiveKernelRegressor(kind="antk", depth=3, gamma=1, lambda_=1).fit(X, y)
+    assert numpy.allclose(model.predict(Xt), result.predictions["test"]["antk"], atol=1e-12)
+    assert set(result.train_loss) >= {"antk", "anbk", "ntk"}
+
+
+@needs_binary
+def test_verify_returns_failures_as_data():
+    report = ak.verify("antk", quick=True, case="linear", seed=1, perturb_exact=0.05)
+    assert report.exit_status in (3, 4) and report.verdict in ("fail", "inconclusive")
+    assert any(case.verdict == "fail" for case in report.cases)
+    assert all(isinstance(case.estimates, dict) for case in report.cases)
