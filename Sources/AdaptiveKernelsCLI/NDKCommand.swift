@@ -64,7 +64,7 @@ enum NDKCommand {
         func positive(_ name: String) throws -> (BigRational, Double) {
             let text = try options.required(name)
             guard let value = try? BigRational(parsing: text), value.signum > 0 else { throw UsageError("--\(name) must be a positive number (got '\(text)')") }
-            let double = value.doubleApproximation
+            let double = Double(text) ?? value.doubleApproximation   // the correctly rounded double when the text is a decimal
             guard double.isFinite, double > 0 else { throw UsageError("--\(name) is out of range (got '\(text)')") }
             return (value, double)
         }
