@@ -110,6 +110,7 @@ enum ANTKReport {
             ("predicted_end_point", .object([
                 ("kind", .string(solution.endPoint.branch.rawValue)),
                 ("certified", .bool(solution.endPoint.certified)),
+                ("certainty", .string(solution.endPoint.kind.rawValue)),
                 ("rule", .string(solution.endPoint.rule)),
             ])),
         ])

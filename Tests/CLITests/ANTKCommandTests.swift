@@ -27,6 +27,22 @@ final class ANTKCommandTests: XCTestCase {
         let end = try XCTUnwrap(object["predicted_end_point"] as? [String: Any])
         XCTAssertEqual(end["kind"] as? String, "upper")
         XCTAssertEqual(end["certified"] as? Bool, false)
+        XCTAssertEqual(end["certainty"] as? String, "approximate")
+    }
+
+    /// Below the learning-budget band the end point rests on the blow-up time tau*_2 estimated by the
+    /// deep linear DMFT: an estimated verdict, never "certified" (notes/antk-deep-linear.md (A32), (A33)).
+    func testEndPointFromEstimatedBlowUpTimesIsEstimated() throws {
+        // L = 2, lambda = 16: gamma_c = 16^(3/4) (256/27)^(1/4) = 14.04, so gamma = 16 has two branches,
+        // and gamma/lambda = 1 < (L-1) tau*_2 = 1.168: the flow collapses.
+        let result = run(["antk", "--gamma", "16", "--lambda", "16", "--depth", "2", "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let object = try json(result.standardOutput)
+        XCTAssertEqual((object["branches"] as? [[String: Any]])?.count, 3)
+        let end = try XCTUnwrap(object["predicted_end_point"] as? [String: Any])
+        XCTAssertEqual(end["kind"] as? String, "collapse")
+        XCTAssertEqual(end["certainty"] as? String, "estimated")
+        XCTAssertEqual(end["certified"] as? Bool, false)
     }
 
     func testDepthOneTable() {

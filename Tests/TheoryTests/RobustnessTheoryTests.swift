@@ -60,6 +60,18 @@ final class RobustnessTheoryTests: XCTestCase {
         assertEncloses(s.roots[0].u, "2.1544346900318837217592935665193505e133", "u")
     }
 
+    /// Rank-one C = ((1,1),(1,1)), y = (1, 2), gamma = 189, beta = 649, L = 851: the root bound
+    /// u (1+u)^L <= g y^T C^+ y (pseudo-inverse) keeps t moderate (exit 3 before, the factorization
+    /// budget spent at t = (1 + g |y|^2/(4b))^851). Reference: E(u) = u − g t 9/(2t + b)^2, mpmath bisection.
+    func testSingularKernelRootBound() throws {
+        let p = try ExactKernelProblem(inputKernel: ["1", "1", "1", "1"].map(r), labels: ["1", "2"].map(r), gamma: r("189"),
+                                       beta: InverseTemperature(parsing: "649"), depth: 851)
+        let s = try CertifiedGeneralKernelSolver().solve(p, digits: 30)
+        XCTAssertEqual(s.roots.count, 1)
+        assertEncloses(s.roots[0].u, "0.018145908728385279186003439856443009", "u")
+        XCTAssertEqual(ExactKernelProblem.pseudoInverseQuadratic(["1", "1", "1", "1"].map(r), ["1", "2"].map(r), n: 2), r("9/4"))
+    }
+
     /// P = 1: C = (2), y = (1), gamma = 2, beta = 1, L = 2.
     func testGeneralSolverOnePoint() throws {
         let p = try ExactKernelProblem(inputKernel: [r("2")], labels: [r("1")], gamma: r("2"), beta: InverseTemperature(parsing: "1"), depth: 2)

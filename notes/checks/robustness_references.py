@@ -38,3 +38,7 @@ E = lambda u: u - 4 * (1 + u) ** 2 * 2 / (2 * (1 + u) ** 2 + 1) ** 2
 print("kernels --exact P=1 C=2 y=1 gamma=2 beta=1 L=2 u:", mp.nstr(bisect(E, mp.mpf('0.01'), mp.mpf(2)), 35))
 gamma = mp.mpf(772531541740654344171300337597704597698605967029858963663819219033116868414118198583) / 5000000000000000000000000000000000000000000000000000000000000000000000000000000000
 print("near-double gamma L=16 b=1000 roots u:", *[mp.nstr(u, 35) for u in whitened_roots(gamma ** 2, mp.mpf(1000), 16)])
+# Rank-one C = ((1,1),(1,1)), y = (1,2): eigenvalue 2 with weight 9/2, so E(u) = u - g t 9/(2t + b)^2.
+g, b, L = mp.mpf(189) ** 2, mp.mpf(1) / 649, 851
+E = lambda u: u - g * (1 + u) ** L * 9 / (2 * (1 + u) ** L + b) ** 2
+print("kernels --exact rank-one C gamma=189 beta=649 L=851 u:", mp.nstr(bisect(E, mp.mpf('0.001'), mp.mpf('0.0269898')), 35))

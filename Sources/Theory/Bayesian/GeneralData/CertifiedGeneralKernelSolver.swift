@@ -396,8 +396,14 @@ public struct CertifiedGeneralKernelSolver: Sendable {
         let g = problem.gammaSquared, b = problem.ridge
         var upper: Dyadic? = nil
         if b.signum > 0 { upper = Dyadic(g * norm / (b * BigRational(4)), bits: 64, .up) }
-        if problem.rank == problem.count {
-            let bigG = g * ExactKernelProblem.inverseQuadratic(problem.inputKernel, problem.labels, n: problem.count)
+        // u (1+u)^L <= G = g y^T C^+ y holds for every C (the lambda = 0 directions do not enter q);
+        // for singular C, C^+ is formed exactly (`pseudoInverseQuadratic`). Without it a singular C
+        // at depth ~1000 had only the bound g |y|^2/(4b), with t = (1+U)^L beyond 2^(2^14).
+        if problem.rank > 0 {
+            let quadratic = problem.rank == problem.count
+                ? ExactKernelProblem.inverseQuadratic(problem.inputKernel, problem.labels, n: problem.count)
+                : ExactKernelProblem.pseudoInverseQuadratic(problem.inputKernel, problem.labels, n: problem.count)
+            let bigG = g * quadratic
             // Smallest tried U with U (1+U)^L > G, certified in intervals; also U <= G itself works.
             // Start below the bound and grow: u (1+u)^L <= u e^(L u), so u = W(L G)/L (Lambert W, a
             // Double estimate in logs) is at most the root of u (1+u)^L = G; at depth 10^9 that keeps
@@ -429,6 +435,42 @@ extension ExactSecularEvaluator {
 }
 
 extension ExactKernelProblem {
+    /// y^T C^+ y exactly for a PSD C of any rank (eq. G9'): z^T C z for any solution z of
+    /// C^2 z = C y (consistent, C y in the range of C^2 = range of C; two solutions differ by n with
+    /// C^2 n = 0, hence C n = 0, so z^T C z does not depend on the choice), by rational reduction
+    /// with the free unknowns set to 0.
+    static func pseudoInverseQuadratic(_ c: [BigRational], _ y: [BigRational], n: Int) -> BigRational {
+        var a = [BigRational](repeating: .zero, count: n * n)
+        var rhs = [BigRational](repeating: .zero, count: n)
+        for i in 0..<n {
+            for k in 0..<n where !c[i * n + k].isZero {
+                rhs[i] = rhs[i] + c[i * n + k] * y[k]
+                for j in 0..<n { a[i * n + j] = a[i * n + j] + c[i * n + k] * c[k * n + j] }
+            }
+        }
+        var pivotColumns: [Int] = []
+        var row = 0
+        for column in 0..<n where row < n {
+            guard let pivot = (row..<n).first(where: { !a[$0 * n + column].isZero }) else { continue }
+            if pivot != row { for j in 0..<n { a.swapAt(row * n + j, pivot * n + j) }; rhs.swapAt(row, pivot) }
+            let inverse = a[row * n + column].reciprocal
+            for j in 0..<n { a[row * n + j] = a[row * n + j] * inverse }
+            rhs[row] = rhs[row] * inverse
+            for i in 0..<n where i != row && !a[i * n + column].isZero {
+                let f = a[i * n + column]
+                for j in 0..<n { a[i * n + j] = a[i * n + j] - f * a[row * n + j] }
+                rhs[i] = rhs[i] - f * rhs[row]
+            }
+            pivotColumns.append(column)
+            row += 1
+        }
+        var z = [BigRational](repeating: .zero, count: n)
+        for (r, column) in pivotColumns.enumerated() { z[column] = rhs[r] }
+        var total = BigRational.zero
+        for i in 0..<n where !z[i].isZero { for j in 0..<n where !z[j].isZero { total = total + z[i] * c[i * n + j] * z[j] } }
+        return total
+    }
+
     /// y^T C^{-1} y exactly (C nonsingular), by rational Gaussian elimination.
     static func inverseQuadratic(_ c: [BigRational], _ y: [BigRational], n: Int) -> BigRational {
         var a = c, x = y
