@@ -7,7 +7,7 @@ import Numerics
 /// the NDK mean predictor against finite-width Langevin networks (notes/neural-dynamical-kernel.md).
 enum VerifyNDKCommand {
     static let usage = """
-           adaptive-kernels verify ndk [--quick] [--seed S] [--perturb-exact X] [--format table|json]
+           adaptive-kernels verify ndk [--quick] [--depth L] [--seed S] [--perturb-exact X] [--format table|json]
       ndk: the mean test predictor of the neural dynamical kernel theory (Volterra solution) against
         finite-width networks trained by Langevin dynamics (antithetic pairs), identity and ReLU, along
         time (T = 0.5, sigma^2 = 1, sigma_0^2 = 0.25 on a 4-point task, so both phases are crossed;
@@ -16,12 +16,12 @@ enum VerifyNDKCommand {
         plus the solver's stated error; inconclusive when the solver's error control did not converge.
         --quick: L = 1, width 512, 32 pairs, 3 times (seconds); the full plan: L = 1, 2, widths 512
         and 1024 extrapolated in 1/N, 64 pairs, 4 times (long: N x N layers for L = 2). --perturb-exact X multiplies the theory by 1 + X (a
-        verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive without fail.
+        verifier must then fail). --depth L (1..4) runs that depth only (L >= 2 is slow: N x N layers, over 8 minutes for --quick). Exit status 0 all pass, 3 any fail, 4 inconclusive without fail.
 
     """
 
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["seed", "perturb-exact", "format"], switches: ["quick"])
+        let options = try ParsedArguments(arguments, valued: ["seed", "perturb-exact", "format", "depth"], switches: ["quick"])
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
         let seed = try options.integer("seed", default: 1, in: 0...Int(Int32.max))
         var perturbation = 0.0, perturbationText = "0"
@@ -32,6 +32,7 @@ enum VerifyNDKCommand {
         }
         var settings = options.has("quick") ? NDKVerification.Settings.quick(seed: UInt64(seed)) : NDKVerification.Settings.full(seed: UInt64(seed))
         settings.perturbation = perturbation
+        if options.value("depth") != nil { settings.depths = [try options.integer("depth", default: 1, in: 1...4)] }
         let progress = VerifyCommand.progressReporter()
         let cases = try NDKVerification(settings: settings).run(progress: progress ?? { _ in })
         let failed = cases.filter { $0.verdict == "fail" }.count, inconclusive = cases.filter { $0.verdict == "inconclusive" }.count
