@@ -37,6 +37,7 @@ public enum AdaptiveKernelsCommandLine {
         ANTKBlowUpCommand.subcommand,
         VerifyCommand.subcommand,
         KernelsCommand.subcommand,
+        NDKCommand.subcommand,
         AsymptoticsCommand.subcommand,
         PlotCommand.subcommand,
     ]

@@ -13,18 +13,33 @@ enum PlotCommand {
     static let usage = """
     usage: adaptive-kernels plot scaling --out FILE.svg [--beta B]
            adaptive-kernels plot depth --out FILE.svg [--beta B] [--depth L]
+           adaptive-kernels plot ndk --out FILE.svg <the options of 'ndk' but --format/--out-dir>
       scaling: c_L - 1 against gamma (log-log) for L = 1, 2, 4, 8, 16 (default beta = 100), exact values from the
                certified solver (solid), with the lazy L gamma^2/(1+b)^2 (dashed), rich gamma^(2L/(L+1)) (dotted) and
                deep L gamma^2/W(L gamma^2) - 1 (dash-dot) asymptotes (rich and deep drawn where >= 2), as in the paper's Figure 2(b).
       depth:   c_l against layer l = 0..L (default L = 16, beta = 100) for gamma = 1/4, 1/2, 1, 2, 4, 8 (Figure 2(a)).
+      ndk:     the NDK mean test predictions (up to 5 points) and the test loss against time (log axis), each
+               with its NTK (dashed) and NNGP (dotted) plateau and the time scales 1/mu_min and sigma^2/T.
       The format follows the extension of --out: .svg (the only format written; any other extension
       is refused with exit status 2). --out - writes the SVG to stdout. The file is written whole
       (temporary file, then rename) or not at all.
     """
 
     static func run(_ arguments: [String]) throws -> String {
-        guard let kind = arguments.first, kind == "scaling" || kind == "depth" else {
-            throw UsageError("plot needs a figure: 'plot scaling --out FILE.svg' or 'plot depth --out FILE.svg'")
+        guard let kind = arguments.first, kind == "scaling" || kind == "depth" || kind == "ndk" else {
+            throw UsageError("plot needs a figure: 'plot scaling --out FILE.svg', 'plot depth --out FILE.svg' or 'plot ndk --out FILE.svg <ndk options>'")
+        }
+        if kind == "ndk" {
+            let options = try ParsedArguments(Array(arguments.dropFirst()), valued: NDKCommand.valued.union(["out"]), switches: [])
+            let out = try options.required("out")
+            if out != "-" {
+                let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
+                guard ext == "svg" else { throw UsageError("plot writes SVG only: --out must end in .svg or be - (got '\(out)')") }
+            }
+            let svg = NDKFigure.plot(try NDKCommand.study(options).0).render()
+            if out == "-" { return svg }
+            try DataFiles.writeFileAtomically(Data(svg.utf8), to: out)
+            return "wrote \(out)\n"
         }
         let options = try ParsedArguments(Array(arguments.dropFirst()), valued: kind == "scaling" ? ["out", "beta"] : ["out", "beta", "depth"],
                                           switches: [])

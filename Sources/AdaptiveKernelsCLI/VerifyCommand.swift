@@ -44,10 +44,10 @@ enum VerifyCommand {
       all: both verifiers with the same seed; one report (the aNTK cases, then the Bayesian ones;
         each plan keeps its own family, so the false-alarm rate is the sum, 0.02); exit status as above.
 
-    """ + VerifyANTKCommand.usage
+    """ + VerifyANTKCommand.usage + VerifyNDKCommand.usage
 
     static func run(_ arguments: [String]) throws -> String {
-        guard let side = arguments.first else { throw UsageError("verify needs a side: bayes, antk or all") }
+        guard let side = arguments.first else { throw UsageError("verify needs a side: bayes, antk, ndk or all") }
         let rest = Array(arguments.dropFirst())
         switch side {
         case "bayes": return try VerifyBayes.run(rest)
@@ -55,8 +55,9 @@ enum VerifyCommand {
         case "minmax-trace": return try MinMaxTrace.run(rest)
         case "bayes-kernels": return try BayesKernels.run(rest)
         case "antk": return try VerifyANTKCommand.run(rest)
+        case "ndk": return try VerifyNDKCommand.run(rest)
         case "all": return try VerifyAll.run(rest)
-        default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, all)")
+        default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, ndk, all)")
         }
     }
 

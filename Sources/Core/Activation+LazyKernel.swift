@@ -49,4 +49,13 @@ extension Activation {
     }
 
     static let gaussHermite64 = Activation.gaussHermite(64)
+
+    /// E phi(h) for h ~ N(0, q): 0 for the odd activations (identity, tanh, erf), sqrt(q / (2 pi)) for
+    /// ReLU (notes/neural-dynamical-kernel.md (NK16)).
+    public func gaussianMean(variance q: Double) -> Double {
+        switch self {
+        case .identity, .tanh, .erf: return 0
+        case .relu: return (max(0, q) / (2 * Double.pi)).squareRoot()
+        }
+    }
 }
