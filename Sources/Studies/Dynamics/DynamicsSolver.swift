@@ -24,11 +24,16 @@ public struct DynamicsTrajectory: Sendable {
 public struct DynamicsSolver: Sendable {
     /// Target coarse time step (whitened data: the scalar reduction is cheap, so the grids are finer).
     public var coarseStep: Double?
-    public init(coarseStep: Double? = nil) { self.coarseStep = coarseStep }
+    /// Solve whitened data by the scalar reduction (DY14) (false: as general data with C = I, for checks).
+    public var reduceWhitened: Bool
+    public init(coarseStep: Double? = nil, reduceWhitened: Bool = true) {
+        self.coarseStep = coarseStep
+        self.reduceWhitened = reduceWhitened
+    }
 
     /// Number of coarse steps per output interval, within `DeepLinearDMFT.maximumPairs` on the finest grid.
     public func stepsPerInterval(_ problem: DynamicsProblem) throws -> Int {
-        let points = problem.data.whitenedSize != nil ? 1 : problem.data.pointCount
+        let points = problem.data.whitenedSize != nil && reduceWhitened ? 1 : problem.data.pointCount
         let target = coarseStep ?? (problem.data.whitenedSize != nil ? 0.02 : 0.05)
         let wanted = max(1, Int((problem.time / (Double(problem.intervals) * target)).rounded(.up)))
         let allowed = (DeepLinearDMFT.maximumPairs / points - 1) / (4 * problem.intervals)
@@ -42,7 +47,7 @@ public struct DynamicsSolver: Sendable {
     /// Frames at the K + 1 output times from a grid of `steps` steps (a multiple of K).
     func frames(_ problem: DynamicsProblem, _ approximation: DynamicsApproximation, steps: Int, gamma: Double? = nil) -> [KernelFrame] {
         let stride = steps / problem.intervals, dt = problem.time / Double(steps)
-        let whitened = problem.data.whitenedSize != nil
+        let whitened = problem.data.whitenedSize != nil && reduceWhitened
         let kernel = whitened ? [1.0] : problem.data.kernel
         let labels = whitened ? [1.0] : problem.data.labels
         let points = whitened ? 1 : problem.data.pointCount
