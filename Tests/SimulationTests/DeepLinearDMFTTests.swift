@@ -4,7 +4,7 @@ import Numerics
 
 /// The general-data deep linear DMFT (notes/dynamics-deep-linear.md (DY1)-(DY10)).
 final class DeepLinearDMFTTests: XCTestCase {
-    /// One point, C = 1: the general solver is the single-input march of notes/verify-antk.md (V5)-(V12).
+    /// One point, C = 1: the general solver is the single-input march of notes/verify-antk.md (GV5)-(GV12).
     func testOnePointIsTheSingleInputMarch() {
         for (depth, gamma, lambda) in [(1, 2.0, 1.0), (2, 3.0, 1.0), (3, 1.5, 0.25)] {
             let old = ANTKDeepLinearDMFT(depth: depth, gamma: gamma, lambda: lambda, label: 0.8, timeStep: 0.05, steps: 60).solve()

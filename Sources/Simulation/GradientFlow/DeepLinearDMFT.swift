@@ -11,10 +11,10 @@ import Numerics
 /// linear maps (DY5) h^l = E u^l + Khat_l g^l, g^l = E r^l + Jhat_l h^l with h^l indexed by
 /// (time, point) and g^l by time; S = (I - Jhat Khat)^{-1} (DY6) gives the responses (DY7), the
 /// kernels (DY8) and the predictor f_{nu,k} = <g^L_k h^L_{nu,k}>/gamma (DY9). Solved by marching in
-/// time (DY10): one pass, no iteration. With one point, C = 1, this is notes/verify-antk.md (V5)-(V12).
+/// time (DY10): one pass, no iteration. With one point, C = 1, this is notes/verify-antk.md (GV5)-(GV12).
 ///
 /// `responses = false` drops the response terms A, B from Khat and Jhat: the gradient-independence
-/// approximation (DY18). `frozenResidual` holds Delta at a constant on every training point ((V15)).
+/// approximation (DY18). `frozenResidual` holds Delta at a constant on every training point ((GV15)).
 public struct DeepLinearDMFT: Sendable {
     public let depth: Int
     public let gamma: Double

@@ -9,7 +9,7 @@ public struct DynamicsTrajectory: Sendable {
     public let approximation: DynamicsApproximation
     public let times: [Double]
     public let values: [DynamicsPoint]
-    /// Residual bound of each value, same shape (|R2 - R1'| of (DY12), plus (DY19)'s gamma-extrapolation step).
+    /// Residual bound of each value, same shape (|r2 - r1'| of (DY12), plus (DY19)'s gamma-extrapolation step).
     public let residuals: [DynamicsPoint]
     /// Steps of the coarse, middle and fine grids over [0, T].
     public let gridSteps: [Int]
