@@ -44,7 +44,7 @@ enum VerifyCommand {
       all: both verifiers with the same seed; one report (the aNTK cases, then the Bayesian ones;
         each plan keeps its own family, so the false-alarm rate is the sum, 0.02); exit status as above.
 
-    """ + VerifyANTKCommand.usage
+    """ + VerifyANTKCommand.usage + "\n" + VerifyDynamicsCommand.usage
 
     static func run(_ arguments: [String]) throws -> String {
         guard let side = arguments.first else { throw UsageError("verify needs a side: bayes, antk or all") }
@@ -55,8 +55,9 @@ enum VerifyCommand {
         case "minmax-trace": return try MinMaxTrace.run(rest)
         case "bayes-kernels": return try BayesKernels.run(rest)
         case "antk": return try VerifyANTKCommand.run(rest)
+        case "dynamics": return try VerifyDynamicsCommand.run(rest)
         case "all": return try VerifyAll.run(rest)
-        default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, all)")
+        default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, dynamics, all)")
         }
     }
 

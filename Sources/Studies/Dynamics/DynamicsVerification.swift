@@ -13,21 +13,41 @@ import Theory
 ///   extrapolated in 1/N (DY20), against the DMFT on that same grid (the exact N -> infinity limit of
 ///   that discrete flow, (DY1)), per observable and time; Bonferroni over the comparisons of a group.
 public struct DynamicsVerification: Sendable {
+    /// One comparison of an estimate with an exact value. Its verdict follows the verify family's rule:
+    /// pass when |estimate - exact (1 + R)| <= k standard error + systematic, with k the two-sided Student t
+    /// quantile (the estimate's degrees of freedom) at the family-wise false-alarm rate divided by the
+    /// number of cases (Bonferroni); R is the --perturb-exact power-study perturbation.
     public struct Case: Sendable {
         public let group: String
-        public let verification: VerificationCase
+        public let name: String
+        public let exact: Double
+        public let estimate: Estimate
+        /// Degrees of freedom of the standard error (seeds - 1); nil for a deterministic estimate.
+        public let degreesOfFreedom: Int?
+        public let estimator: String
+        public let note: String
+
+        public func tolerance(cases: Int, falseAlarmRate: Double) -> Double {
+            guard let dof = degreesOfFreedom, estimate.standardError > 0 else { return estimate.systematic }
+            return StudentT.twoSidedQuantile(p: falseAlarmRate / Double(max(1, cases)), dof: dof) * estimate.standardError + estimate.systematic
+        }
+
+        public func passes(cases: Int, falseAlarmRate: Double, perturbation: Double) -> Bool {
+            let d = abs(estimate.value - exact * (1 + perturbation))
+            return d.isFinite && d <= tolerance(cases: cases, falseAlarmRate: falseAlarmRate)
+        }
     }
+
+    public static let defaultFalseAlarmRate = 0.01
 
     public let quick: Bool
     public let seed: UInt64
-    /// Relative perturbation applied to every exact value (power study; 0 = none).
-    public let perturbExact: Double
 
-    public init(quick: Bool, seed: UInt64, perturbExact: Double = 0) {
-        self.quick = quick; self.seed = seed; self.perturbExact = perturbExact
+    public init(quick: Bool, seed: UInt64) {
+        self.quick = quick; self.seed = seed
     }
 
-    func perturbed(_ x: Double) -> Double { x * (1 + perturbExact) }
+    func perturbed(_ x: Double) -> Double { x }
 
     /// Rounding floor of a deterministic comparison: 64 ulp of max(1, |x|).
     static func floor(_ x: Double) -> Double { 64 * max(1, abs(x)).ulp }
@@ -44,10 +64,9 @@ public struct DynamicsVerification: Sendable {
                 let exact = perturbed(DynamicsVerification.twoLayerExact(gamma: gamma, lambda: lambda, time: problem.times[i]))
                 let v = trajectory.values[i].fDotY
                 let estimate = Estimate(value: v, standardError: 0, systematic: 2 * trajectory.residuals[i].fDotY + DynamicsVerification.floor(v))
-                cases.append(Case(group: "exact", verification: .against(
-                    exact: exact, name: "L=1 whitened gamma=\(gamma) lambda=\(lambda): f.y(t=\(problem.times[i]))",
-                    measured: .init(name: "dmft", estimate: estimate), failure: nil,
-                    note: "DMFT on 3 grids, Richardson (DY12), vs the exact two-layer flow (A27)")))
+                cases.append(Case(group: "exact", name: "L=1 whitened gamma=\(gamma) lambda=\(lambda): f_dot_y(t=\(problem.times[i]))",
+                                  exact: exact, estimate: estimate, degreesOfFreedom: nil, estimator: "dmft",
+                                  note: "DMFT on 3 grids, Richardson (DY12), vs the exact two-layer flow (A27); systematic = 2 residuals"))
             }
         }
         // 2. Long-time limit = aNTK fixed point (lambda > 0), whitened L = 2 (upper branch reached) and L = 1 general data.
@@ -59,11 +78,11 @@ public struct DynamicsVerification: Sendable {
             let exact = perturbed(fixed.map(\.fDotY).max()!)
             let v = trajectory.values[3].fDotY
             let tail = abs(v - trajectory.values[2].fDotY)   // drift over the last third: bounds the remaining exponential approach
-            cases.append(Case(group: "exact", verification: .against(
-                exact: exact, name: "L=2 whitened gamma=3 lambda=1: f.y(t=15) vs upper aNTK branch",
-                measured: .init(name: "dmft", estimate: Estimate(value: v, standardError: 0,
-                                                                 systematic: trajectory.residuals[3].fDotY + tail + DynamicsVerification.floor(v))),
-                failure: nil, note: "(A8) fixed point; systematic = Richardson residual + drift over [10, 15]")))
+            cases.append(Case(group: "exact", name: "L=2 whitened gamma=3 lambda=1: f_dot_y(t=15) vs upper aNTK branch",
+                              exact: exact, estimate: Estimate(value: v, standardError: 0,
+                                                               systematic: trajectory.residuals[3].fDotY + tail + DynamicsVerification.floor(v)),
+                              degreesOfFreedom: nil, estimator: "dmft",
+                              note: "(A8) fixed point; systematic = Richardson residual + drift over [10, 15]"))
         }
         // 3. Finite width against the DMFT on the same grid.
         let whitened = try DynamicsProblem(depth: 1, gamma: 1.5, lambda: 0.5, time: 2, intervals: 2, data: .whitened(size: 4))
@@ -93,18 +112,15 @@ public struct DynamicsVerification: Sendable {
         let checked = [problem.intervals / 2, problem.intervals].filter { $0 > 0 }
         let names = ["train_loss"] + (problem.data.testCount > 0 ? ["test_loss"] : []) + ["f_dot_y"]
             + (1...problem.depth).map { "overlap_\($0)" } + ["ntk_alignment"]
-        let comparisons = checked.count * names.count
         for i in checked {
             let reference = DynamicsPoint.observe(trajectory.finestFrames[i], data: problem.data, lambda: problem.lambda, time: problem.times[i])
             for (c, component) in names.enumerated() {
                 let exact = perturbed(reference.components[c])
                 let estimate = Estimate(value: networks.values[i].components[c], standardError: networks.standardErrors[i].components[c],
                                         systematic: DynamicsVerification.floor(exact))
-                cases.append(Case(group: "finite-width", verification: .against(
-                    exact: exact, name: "\(name): \(component)(t=\(problem.times[i]))",
-                    measured: .init(name: "finite_width", estimate: estimate), failure: nil,
-                    note: "widths \(widths.map(String.init).joined(separator: ",")), \(seeds) seeds each, 1/N fit; DMFT on the same Euler grid (dt = \(dt))",
-                    comparisons: comparisons)))
+                cases.append(Case(group: "finite_width", name: "\(name): \(component)(t=\(problem.times[i]))",
+                                  exact: exact, estimate: estimate, degreesOfFreedom: seeds - 1, estimator: "finite_width",
+                                  note: "widths \(widths.map(String.init).joined(separator: ",")), \(seeds) seeds each, 1/N fit; exact: the DMFT on the same Euler grid (dt = \(dt))"))
             }
         }
     }
