@@ -13,7 +13,8 @@ enum VerifyDynamicsCommand {
         and the exact aNTK fixed point, and finite-width gradient descent (1/N fits over 20 seeds per width)
         against the DMFT on the same Euler grid (notes/dynamics-deep-linear.md). --quick: widths up to 2048
         (L = 1) and 512 (L = 2), about 1 CPU-minute; full: up to 4096 and 2048. --perturb-exact R multiplies
-        every exact value by 1 + R (power study). Family-wise false-alarm rate 0.01 (Bonferroni over the cases,
+        every exact value by 1 + R (power study). --case TEXT: the group exact or finite_width, or the cases
+        whose name contains TEXT. Family-wise false-alarm rate 0.01 (Bonferroni over the cases,
         Student t with seeds - 1 degrees of freedom). Exit status 0 all pass, 3 any fails.
     """
 
@@ -27,7 +28,8 @@ enum VerifyDynamicsCommand {
         }
         let rate = DynamicsVerification.defaultFalseAlarmRate
         var cases = try DynamicsCommand.dynamicsErrors {
-            try DynamicsVerification(quick: options.has("quick"), seed: seed).run(progress: progressLine)
+            try DynamicsVerification(quick: options.has("quick"), seed: seed)
+                .run(groups: options.value("case").flatMap { DynamicsVerification.groups.contains($0) ? [$0] : nil }, progress: progressLine)
         }
         if let text = options.value("case") {
             cases = cases.filter { $0.name.lowercased().contains(text.lowercased()) || $0.group == text }

@@ -65,4 +65,22 @@ final class DynamicsCommandTests: XCTestCase {
             XCTAssertEqual(result.standardError.split(separator: "\n").count, 1, result.standardError)
         }
     }
+
+    /// `verify dynamics --case exact`: the report follows rule 7 and passes; the verdict rule fails a 1% perturbation.
+    func testVerifyExactGroupReport() throws {
+        let validator = try OutputContractValidator.load()
+        let result = run(["verify", "dynamics", "--quick", "--case", "exact", "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "verify dynamics"), [])
+        let doc = try json(result.standardOutput)
+        XCTAssertEqual((doc["summary"] as? [String: Int])?["pass"], 5)
+        let cases = try XCTUnwrap(doc["cases"] as? [[String: Any]])
+        for c in cases {
+            let exact = try XCTUnwrap(Double(c["exact"] as? String ?? ""))
+            let estimate = try XCTUnwrap((c["estimates"] as? [String: [String: Any]])?["dmft"]?["float"] as? Double)
+            let tolerance = try XCTUnwrap(Double(c["tolerance"] as? String ?? ""))
+            XCTAssertLessThanOrEqual(abs(estimate - exact), tolerance)
+            XCTAssertGreaterThan(abs(estimate - 1.01 * exact), tolerance)   // --perturb-exact 0.01 would fail it
+        }
+    }
 }
