@@ -83,4 +83,13 @@ final class DynamicsCommandTests: XCTestCase {
             XCTAssertGreaterThan(abs(estimate - 1.01 * exact), tolerance)   // --perturb-exact 0.01 would fail it
         }
     }
+
+    /// `plot dynamics`: an SVG with one DMFT line and one marker series per gamma; bad quantity exits 2.
+    func testPlotDynamics() {
+        let result = run(["plot", "dynamics", "--out", "-", "--gammas", "1,2", "--time", "1", "--widths", "16,32", "--seeds", "2"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertTrue(result.standardOutput.hasPrefix("<svg") || result.standardOutput.hasPrefix("<?xml"), String(result.standardOutput.prefix(40)))
+        XCTAssertTrue(result.standardOutput.contains("gamma = 2"))
+        XCTAssertEqual(run(["plot", "dynamics", "--out", "-", "--quantity", "speed"]).exitCode, 2)
+    }
 }
