@@ -1,6 +1,7 @@
 import Foundation
 import Core
 import Numerics
+import Simulation
 import Studies
 
 /// `adaptive-kernels dynamics`: the training trajectory of a deep linear network at infinite width
@@ -113,7 +114,9 @@ enum DynamicsCommand {
     }
 
     static func dynamicsErrors<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as InputError { throw UsageError(error.description) }
+        do { return try body() } catch let error as InputError { throw UsageError(error.description) } catch let error as ANTKVerifyInputError {
+            throw UsageError(error.description)
+        }
     }
 }
 

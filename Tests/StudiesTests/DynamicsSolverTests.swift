@@ -124,4 +124,12 @@ final class DynamicsSolverTests: XCTestCase {
         }
         XCTAssertEqual(log2(pertErrors[0] / pertErrors[1]), 4, accuracy: 0.3)
     }
+
+    /// A grid too coarse for gamma: the explicit march diverges and the solver says so instead of returning NaN.
+    func testDivergentGridIsRefused() throws {
+        let problem = try DynamicsProblem(depth: 2, gamma: 8, lambda: 0, time: 16, intervals: 2, data: .whitened(size: 1))
+        XCTAssertThrowsError(try DynamicsSolver(coarseStep: 2).solve(problem)) { error in
+            XCTAssertTrue("\(error)".contains("diverged"), "\(error)")
+        }
+    }
 }

@@ -113,6 +113,10 @@ public struct DynamicsSolver: Sendable {
             values.append(v)
             residuals.append(DynamicsPoint(components: res, shape: v))
         }
+        guard (values + residuals).allSatisfy({ $0.components.allSatisfy(\.isFinite) }) else {
+            throw InputError("dynamics: the Euler march diverged on the coarse grid (dt = \(problem.time / Double(m))); "
+                             + "use a shorter --time, fewer --points or fewer data points")
+        }
         return DynamicsTrajectory(approximation: approximation, times: times, values: values, residuals: residuals,
                                   gridSteps: [m, 2 * m, 4 * m], finestFrames: levels[2])
     }
