@@ -15,7 +15,7 @@ enum DynamicsCommand {
              [--widths LIST [--seeds S] [--seed S]] [--format table|csv|json] [--out-dir DIR]
       Training dynamics at infinite width (gradient flow, muP, weight decay W >= 0, default 0): the deep
       linear DMFT on the data's input kernel C = X X^T / D (DY1-DY10), solved on Euler grids of m, 2m and
-      4m steps and Richardson-extrapolated (DY12); every value is approximate with its residual. Without
+      4m steps (8m more for whitened data) and Richardson-extrapolated (DY12); every value is approximate with its residual. Without
       data: whitened single-direction data, P points (default 4), C = I, y = e_1, by the scalar reduction
       (DY14, DY15). Output at K+1 times (default K = 10) from 0 to T: train loss (1/(2P)) |y - f|^2, test
       loss, f.y/|y|^2, per-layer overlaps y^T Phi^l y/|y|^2 and the NTK's alignment with y y^T (DY13).
@@ -93,7 +93,7 @@ enum DynamicsCommand {
         let reference = approximation == .selfConsistent ? nil : try dynamicsErrors { try solver.solve(problem) }
         var finite: DynamicsFiniteWidth.Result? = nil
         if let widths {
-            let fine = (reference ?? trajectory).gridSteps[2]
+            let fine = (reference ?? trajectory).gridSteps.last!
             finite = try dynamicsErrors {
                 try DynamicsFiniteWidth(widths: widths, seedsPerWidth: seeds, seed: seed)
                     .run(problem, timeStep: problem.time / Double(fine), stepsPerFrame: fine / points)
@@ -149,7 +149,7 @@ enum DynamicsReport {
             ("train_points", .integer(p.data.trainCount)), ("test_points", .integer(p.data.testCount)),
             ("approximation", .string(t.approximation.rawValue)),
             ("grid_steps", .array(t.gridSteps.map { .integer($0) })),
-            ("error_control", .string("Euler grids of m, 2m, 4m steps, two Richardson eliminations; residual = size of the last elimination (DY12)")),
+            ("error_control", .string("Euler grids of m, 2m, 4m (8m: whitened) steps, Richardson eliminations of dt, dt^2 (dt^3); residual = size of the last elimination (DY12)")),
             ("times", .array(t.times.map { .string(OutputContract.decimal17($0)) })),
         ] + series(t)
         if let reference = r.reference {

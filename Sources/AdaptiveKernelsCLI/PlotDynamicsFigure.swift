@@ -41,7 +41,7 @@ enum PlotDynamicsFigure {
             }
             let solver = DynamicsSolver(coarseStep: 0.05)
             let trajectory = try DynamicsCommand.dynamicsErrors { try solver.solve(problem) }
-            let fine = trajectory.gridSteps[2]
+            let fine = trajectory.gridSteps.last!
             let networks = try DynamicsCommand.dynamicsErrors {
                 try DynamicsFiniteWidth(widths: widths, seedsPerWidth: seeds, seed: NormalSampler.derive(seed, UInt64(index)))
                     .run(problem, timeStep: problem.time / Double(fine), stepsPerFrame: fine / intervals)

@@ -28,12 +28,12 @@ final class DynamicsSolverTests: XCTestCase {
     func testTwoLayerWhitenedMatchesExactTrajectory() throws {
         for (gamma, lambda) in [(2.0, 0.5), (1.0, 0.0)] {
             let problem = try DynamicsProblem(depth: 1, gamma: gamma, lambda: lambda, time: 2, intervals: 4, data: .whitened(size: 1))
-            let trajectory = try DynamicsSolver(coarseStep: 0.02).solve(problem)
+            let trajectory = try DynamicsSolver(coarseStep: 0.04).solve(problem)
             for (i, t) in problem.times.enumerated() where i > 0 {
                 let exact = DynamicsSolverTests.twoLayerExact(gamma: gamma, lambda: lambda, time: t)
                 let v = trajectory.values[i].fDotY, r = trajectory.residuals[i].fDotY
                 XCTAssertLessThan(abs(v - exact), 2 * r + 1e-12, "t = \(t): \(v) vs \(exact) (residual \(r))")
-                XCTAssertLessThan(r, 3e-5)
+                XCTAssertLessThan(r, 1e-6)
                 XCTAssertGreaterThan(abs(trajectory.finestFrames[i].predictions[0] - exact), 10 * abs(v - exact))  // Richardson helps
             }
         }
@@ -43,7 +43,7 @@ final class DynamicsSolverTests: XCTestCase {
     /// L = 2, gamma = 3 (upper branch 0.7450578380236...) and a non-whitened L = 1 case, three training points and a test point.
     func testLongTimeLimitIsTheFixedPoint() throws {
         let whitened = try DynamicsProblem(depth: 2, gamma: 3, lambda: 1, time: 15, intervals: 1, data: .whitened(size: 1))
-        let end = try DynamicsSolver(coarseStep: 0.1).solve(whitened).values.last!.fDotY
+        let end = try DynamicsSolver(coarseStep: 0.1, levels: 3).solve(whitened).values.last!.fDotY
         let points = try GeneralANTKSolver().solve(GeneralANTKProblem(kernel: [1], labels: [1], gamma: 3, lambda: 1, depth: 2))
         let upper = points.map(\.fDotY).max()!
         XCTAssertEqual(upper, 0.745057838023606, accuracy: 1e-12)

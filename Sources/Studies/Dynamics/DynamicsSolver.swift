@@ -9,7 +9,7 @@ public struct DynamicsTrajectory: Sendable {
     public let approximation: DynamicsApproximation
     public let times: [Double]
     public let values: [DynamicsPoint]
-    /// Residual bound of each value, same shape (|r2 - r1'| of (DY12), plus (DY19)'s gamma-extrapolation step).
+    /// Residual bound of each value, same shape (the last Richardson elimination of (DY12), plus (DY19)'s gamma-extrapolation step).
     public let residuals: [DynamicsPoint]
     /// Steps of the coarse, middle and fine grids over [0, T].
     public let gridSteps: [Int]
@@ -26,9 +26,13 @@ public struct DynamicsSolver: Sendable {
     public var coarseStep: Double?
     /// Solve whitened data by the scalar reduction (DY14) (false: as general data with C = I, for checks).
     public var reduceWhitened: Bool
-    public init(coarseStep: Double? = nil, reduceWhitened: Bool = true) {
+    /// Number of grid levels (nil: `levelCount`'s default).
+    public var levels: Int?
+    public init(coarseStep: Double? = nil, reduceWhitened: Bool = true, levels: Int? = nil) {
+        precondition(levels.map { (2...6).contains($0) } ?? true)
         self.coarseStep = coarseStep
         self.reduceWhitened = reduceWhitened
+        self.levels = levels
     }
 
     /// Number of coarse steps per output interval, within `DeepLinearDMFT.maximumPairs` on the finest grid.
@@ -36,7 +40,7 @@ public struct DynamicsSolver: Sendable {
         let points = problem.data.whitenedSize != nil && reduceWhitened ? 1 : problem.data.pointCount
         let target = coarseStep ?? (problem.data.whitenedSize != nil ? 0.02 : 0.05)
         let wanted = max(1, Int((problem.time / (Double(problem.intervals) * target)).rounded(.up)))
-        let allowed = (DeepLinearDMFT.maximumPairs / points - 1) / (4 * problem.intervals)
+        let allowed = (DeepLinearDMFT.maximumPairs / points - 1) / ((1 << (levelCount(problem) - 1)) * problem.intervals)
         guard allowed >= 1 else {
             throw InputError("dynamics: \(problem.data.pointCount) points x \(problem.intervals) output intervals exceed the solver's "
                              + "\(DeepLinearDMFT.maximumPairs) (time, point) pairs; use fewer --points or fewer data points")
@@ -88,20 +92,33 @@ public struct DynamicsSolver: Sendable {
         return (extrapolated, plain)
     }
 
+    /// Grid levels m, 2m, ..., 2^(levels-1) m: four for whitened data (the cheap scalar reduction, three
+    /// Richardson eliminations), three otherwise (DY12).
+    public func levelCount(_ problem: DynamicsProblem) -> Int { levels ?? (problem.data.whitenedSize != nil && reduceWhitened ? 4 : 3) }
+
     public func solve(_ problem: DynamicsProblem, approximation: DynamicsApproximation = .selfConsistent) throws -> DynamicsTrajectory {
         let q = try stepsPerInterval(problem)
         let m = q * problem.intervals
-        let levels = [m, 2 * m, 4 * m].map { frames(problem, approximation, steps: $0) }
+        let count = levelCount(problem)
+        let steps = (0..<count).map { m << $0 }
+        let levels = steps.map { frames(problem, approximation, steps: $0) }
+        let finest = levels[count - 1]
         let times = problem.times
         var values = [DynamicsPoint](), residuals = [DynamicsPoint]()
-        let pert = approximation == .perturbative ? perturbative(problem, steps: 4 * m).plain : nil
-        let pertR = approximation == .perturbative ? levels[2] : nil
+        let pert = approximation == .perturbative ? perturbative(problem, steps: steps[count - 1]).plain : nil
+        let pertR = approximation == .perturbative ? finest : nil
         for i in times.indices {
-            let r1 = KernelFrame.combine(2, levels[1][i], -1, levels[0][i])
-            let r1p = KernelFrame.combine(2, levels[2][i], -1, levels[1][i])
-            let r2 = KernelFrame.combine(4.0 / 3, r1p, -1.0 / 3, r1)
-            let best = approximation == .staticNTK ? levels[2][i] : r2
-            let check = approximation == .staticNTK ? levels[1][i] : r1p
+            // Richardson table: column j eliminates the dt^j term, r_j(a) = (2^j r_{j-1}(a+1) - r_{j-1}(a)) / (2^j - 1).
+            var column = levels.map { $0[i] }
+            var previous = column
+            for j in 1..<count {
+                previous = column
+                let f = Double(1 << j)
+                column = (0..<(column.count - 1)).map { KernelFrame.combine(f / (f - 1), column[$0 + 1], -1 / (f - 1), column[$0]) }
+            }
+            // best: the fully extrapolated value; check: the previous elimination on the finest pair of grids.
+            let best = approximation == .staticNTK ? finest[i] : column[0]
+            let check = approximation == .staticNTK ? levels[count - 2][i] : previous[previous.count - 1]
             let v = DynamicsPoint.observe(best, data: problem.data, lambda: problem.lambda, time: times[i])
             let c = DynamicsPoint.observe(check, data: problem.data, lambda: problem.lambda, time: times[i])
             var res = zip(v.components, c.components).map { abs($0 - $1) }
@@ -118,7 +135,7 @@ public struct DynamicsSolver: Sendable {
                              + "use a shorter --time, fewer --points or fewer data points")
         }
         return DynamicsTrajectory(approximation: approximation, times: times, values: values, residuals: residuals,
-                                  gridSteps: [m, 2 * m, 4 * m], finestFrames: levels[2])
+                                  gridSteps: steps, finestFrames: finest)
     }
 }
 

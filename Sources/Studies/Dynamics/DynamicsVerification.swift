@@ -65,7 +65,7 @@ public struct DynamicsVerification: Sendable {
         progress("two-layer trajectory vs (A27)")
         for (gamma, lambda) in [(2.0, 0.5), (1.0, 0.0)] {
             let problem = try DynamicsProblem(depth: 1, gamma: gamma, lambda: lambda, time: 2, intervals: 2, data: .whitened(size: 1))
-            let trajectory = try DynamicsSolver().solve(problem)
+            let trajectory = try DynamicsSolver(coarseStep: 0.04).solve(problem)
             for i in 1...2 {
                 let exact = perturbed(DynamicsVerification.twoLayerExact(gamma: gamma, lambda: lambda, time: problem.times[i]))
                 let v = trajectory.values[i].fDotY
@@ -79,7 +79,7 @@ public struct DynamicsVerification: Sendable {
         progress("long-time limit vs aNTK fixed point")
         do {
             let problem = try DynamicsProblem(depth: 2, gamma: 3, lambda: 1, time: 15, intervals: 3, data: .whitened(size: 1))
-            let trajectory = try DynamicsSolver(coarseStep: 0.15).solve(problem)
+            let trajectory = try DynamicsSolver(coarseStep: 0.15, levels: 3).solve(problem)
             let fixed = try GeneralANTKSolver().solve(GeneralANTKProblem(kernel: [1], labels: [1], gamma: 3, lambda: 1, depth: 2))
             let exact = perturbed(fixed.map(\.fDotY).max()!)
             let v = trajectory.values[3].fDotY
@@ -113,7 +113,7 @@ public struct DynamicsVerification: Sendable {
         progress("finite width: \(name)")
         let solver = DynamicsSolver(coarseStep: coarseStep, reduceWhitened: false)   // the discrete grid of the networks, point by point
         let trajectory = try solver.solve(problem)
-        let fine = trajectory.gridSteps[2], stride = fine / problem.intervals
+        let fine = trajectory.gridSteps.last!, stride = fine / problem.intervals
         let dt = problem.time / Double(fine)
         let networks = try DynamicsFiniteWidth(widths: widths, seedsPerWidth: seeds, seed: NormalSampler.derive(seed, UInt64(problem.depth), 7))
             .run(problem, timeStep: dt, stepsPerFrame: stride)
