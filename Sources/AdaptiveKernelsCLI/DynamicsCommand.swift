@@ -161,7 +161,7 @@ enum DynamicsReport {
         if let f = r.finiteWidth {
             func column(_ pick: (DynamicsPoint) -> Double) -> JSONValue {
                 .array(zip(f.values, f.standardErrors).map {
-                    OutputContract.estimated(Estimate(value: pick($0), standardError: pick($1), systematic: 0))
+                    OutputContract.estimated(Estimate(value: pick($0), standardError: pick($1), systematic: 0, degreesOfFreedom: f.seedsPerWidth - 1))
                 })
             }
             var fw: [(String, JSONValue)] = [("widths", .array(f.widths.map { .integer($0) })), ("seeds", .integer(f.seedsPerWidth)),
@@ -171,7 +171,7 @@ enum DynamicsReport {
             if f.values[0].testLoss != nil { fw.append(("test_loss", column { $0.testLoss! })) }
             fw += [("f_dot_y", column(\.fDotY)),
                    ("overlap", .array(zip(f.values, f.standardErrors).map { v, e in
-                       .array(zip(v.overlaps, e.overlaps).map { OutputContract.estimated(Estimate(value: $0, standardError: $1, systematic: 0)) }) })),
+                       .array(zip(v.overlaps, e.overlaps).map { OutputContract.estimated(Estimate(value: $0, standardError: $1, systematic: 0, degreesOfFreedom: f.seedsPerWidth - 1)) }) })),
                    ("ntk_alignment", column(\.ntkAlignment))]
             members.append(("finite_width", .object(fw)))
         }

@@ -76,7 +76,7 @@ final class DynamicsCommandTests: XCTestCase {
         XCTAssertEqual((doc["summary"] as? [String: Int])?["pass"], 5)
         let cases = try XCTUnwrap(doc["cases"] as? [[String: Any]])
         for c in cases {
-            let exact = try XCTUnwrap(Double(c["exact"] as? String ?? ""))
+            let exact = try XCTUnwrap((c["exact"] as? [String: Any])?["float"] as? Double)
             let estimate = try XCTUnwrap((c["estimates"] as? [String: [String: Any]])?["dmft"]?["float"] as? Double)
             let tolerance = try XCTUnwrap(Double(c["tolerance"] as? String ?? ""))
             XCTAssertLessThanOrEqual(abs(estimate - exact), tolerance)

@@ -8,7 +8,6 @@ import Theory
 /// The infinite-width trajectories of notes/dynamics-deep-linear.md: Richardson-extrapolated DMFT (DY12)
 /// against exact results, and the approximations (DY17)-(DY19).
 final class DynamicsSolverTests: XCTestCase {
-    override func setUp() { LinearAlgebra.setThreadCount(1) }
 
     /// The two-layer trajectory of notes/antk-deep-linear.md (A27): f = e^{-2 lambda t} sinh(2 gamma Q)/gamma,
     /// dQ/dt = 1 - f (|y| = 1), by RK4 with 20000 steps (error < 1e-13).

@@ -68,10 +68,11 @@ public struct DynamicsFiniteWidth: Sendable {
             let count = perWidth[0].mean[t].count
             var v = [Double](repeating: 0, count: count), e = v
             for c in 0..<count {
-                let fit = InverseWidthFit(widths: widths, values: perWidth.map { $0.mean[t][c] },
-                                          standardErrors: perWidth.map { max($0.se[t][c], 1e-15) })
-                v[c] = fit.intercept
-                e[c] = fit.interceptStandardError
+                let fit = InverseWidthFit(widths: widths, points: perWidth.map {
+                    Estimate(value: $0.mean[t][c], standardError: $0.se[t][c], degreesOfFreedom: seedsPerWidth - 1)
+                })
+                v[c] = fit.intercept.value
+                e[c] = fit.intercept.standardError
             }
             values.append(DynamicsPoint(components: v, shape: shape[t]))
             errors.append(DynamicsPoint(components: e, shape: shape[t]))
