@@ -35,6 +35,7 @@ public enum AdaptiveKernelsCommandLine {
         ANTKCommand.subcommand,
         ANTKPhaseCommand.subcommand,
         ANTKBlowUpCommand.subcommand,
+        DynamicsCommand.subcommand,
         VerifyCommand.subcommand,
         KernelsCommand.subcommand,
         NDKCommand.subcommand,

@@ -7,7 +7,7 @@ import Numerics
 /// Figure 2(b) (c_L − 1 against gamma with the lazy, rich and deep asymptotes) and Figure 2(a)
 /// (c_l against l for several gamma), drawn from certified exact values.
 enum PlotCommand {
-    static let subcommand = Subcommand(name: "plot", summary: "SVG figures: scaling (Fig. 2b, c_L - 1 vs gamma with asymptotes), depth (Fig. 2a, c_l vs l)",
+    static let subcommand = Subcommand(name: "plot", summary: "SVG figures: scaling (Fig. 2b, c_L - 1 vs gamma with asymptotes), depth (Fig. 2a, c_l vs l), dynamics (loss or alignment vs time)",
                                        usage: usage, run: run)
 
     static let usage = """
@@ -20,14 +20,15 @@ enum PlotCommand {
       depth:   c_l against layer l = 0..L (default L = 16, beta = 100) for gamma = 1/4, 1/2, 1, 2, 4, 8 (Figure 2(a)).
       ndk:     the NDK mean test predictions (up to 5 points) and the test loss against time (log axis), each
                with its NTK (dashed) and NNGP (dotted) plateau and the time scales 1/mu_min and sigma^2/T.
+    """ + PlotDynamicsFigure.usage + """
       The format follows the extension of --out: .svg (the only format written; any other extension
       is refused with exit status 2). --out - writes the SVG to stdout. The file is written whole
       (temporary file, then rename) or not at all.
     """
 
     static func run(_ arguments: [String]) throws -> String {
-        guard let kind = arguments.first, kind == "scaling" || kind == "depth" || kind == "ndk" else {
-            throw UsageError("plot needs a figure: 'plot scaling --out FILE.svg', 'plot depth --out FILE.svg' or 'plot ndk --out FILE.svg <ndk options>'")
+        guard let kind = arguments.first, ["scaling", "depth", "dynamics", "ndk"].contains(kind) else {
+            throw UsageError("plot needs a figure: 'plot scaling --out FILE.svg', 'plot depth --out FILE.svg', 'plot dynamics --out FILE.svg' or 'plot ndk --out FILE.svg <ndk options>'")
         }
         if kind == "ndk" {
             let options = try ParsedArguments(Array(arguments.dropFirst()), valued: NDKCommand.valued.union(["out"]), switches: [])
@@ -41,7 +42,8 @@ enum PlotCommand {
             try DataFiles.writeFileAtomically(Data(svg.utf8), to: out)
             return "wrote \(out)\n"
         }
-        let options = try ParsedArguments(Array(arguments.dropFirst()), valued: kind == "scaling" ? ["out", "beta"] : ["out", "beta", "depth"],
+        let options = try ParsedArguments(Array(arguments.dropFirst()),
+                                          valued: kind == "scaling" ? ["out", "beta"] : kind == "depth" ? ["out", "beta", "depth"] : PlotDynamicsFigure.valued,
                                           switches: [])
         let out = try options.required("out")
         if out != "-" {
@@ -54,6 +56,8 @@ enum PlotCommand {
         let svg: String
         if kind == "scaling" {
             svg = try scalingFigure(beta: beta).render()
+        } else if kind == "dynamics" {
+            svg = try PlotDynamicsFigure.figure(options).render()
         } else {
             svg = try depthFigure(beta: beta, depth: options.value("depth") ?? "16").render()
         }

@@ -41,13 +41,13 @@ enum VerifyCommand {
       bayes-kernels: mean kernels Phi^1..Phi^L (JSON) of one Langevin run (width N, measured time T) or
         one min-max run (n samples, T iterations, the second half averaged) on the digits subset.
            adaptive-kernels verify all [--quick] [--seed S] [--format table|json] [--data DIR] [--perturb-exact R]
-      all: both verifiers with the same seed; one report (the aNTK cases, then the Bayesian ones;
-        each plan keeps its own family, so the false-alarm rate is the sum, 0.02); exit status as above.
+      all: the three verifiers with the same seed; one report (the aNTK cases, then the Bayesian ones, then
+        the dynamics ones; each plan keeps its own family, so the false-alarm rate is the sum, 0.03); exit status as above.
 
-    """ + VerifyANTKCommand.usage + VerifyNDKCommand.usage
+    """ + VerifyANTKCommand.usage + VerifyNDKCommand.usage + "\n" + VerifyDynamicsCommand.usage
 
     static func run(_ arguments: [String]) throws -> String {
-        guard let side = arguments.first else { throw UsageError("verify needs a side: bayes, antk, ndk or all") }
+        guard let side = arguments.first else { throw UsageError("verify needs a side: bayes, antk, dynamics, ndk or all") }
         let rest = Array(arguments.dropFirst())
         switch side {
         case "bayes": return try VerifyBayes.run(rest)
@@ -56,8 +56,9 @@ enum VerifyCommand {
         case "bayes-kernels": return try BayesKernels.run(rest)
         case "antk": return try VerifyANTKCommand.run(rest)
         case "ndk": return try VerifyNDKCommand.run(rest)
+        case "dynamics": return try VerifyDynamicsCommand.run(rest)
         case "all": return try VerifyAll.run(rest)
-        default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, ndk, all)")
+        default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, dynamics, ndk, all)")
         }
     }
 
@@ -252,15 +253,20 @@ enum VerificationRendering {
     }
 }
 
-/// `verify all`: the aNTK and Bayesian verifiers in one run and one report.
+/// `verify all`: the aNTK, Bayesian and dynamics verifiers in one run and one report.
 enum VerifyAll {
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued, switches: ["quick"])
         let common = try VerifyOptions(options, needsData: true)
         let antk = try VerifyANTKCommand.report(arguments)
         let bayes = try VerifyBayes.report(arguments)
-        let report = VerificationReport.concatenated([antk, bayes])
+        let dynamics = try VerifyDynamicsCommand.report(arguments)
+        // The NDK plan has no digits data and no --data option: it gets the shared options without it.
+        var ndkArguments: [String] = options.has("quick") ? ["--quick"] : []
+        for key in ["seed", "format", "perturb-exact"] { if let value = options.value(key) { ndkArguments += ["--\(key)", value] } }
+        let ndk = try VerifyNDKCommand.report(ndkArguments)
+        let report = VerificationReport.concatenated([antk, bayes, dynamics, ndk])
         return try VerificationRendering.finish(report, command: "verify all", json: common.json,
-                                                title: "aNTK and Bayesian verifiers (notes/verify-antk.md, notes/verify-bayes.md)")
+                                                title: "aNTK, Bayesian, dynamics and NDK verifiers (notes/verify-antk.md, notes/verify-bayes.md, notes/dynamics-deep-linear.md, notes/neural-dynamical-kernel.md)")
     }
 }

@@ -20,7 +20,8 @@ enum VerifyNDKCommand {
 
     """
 
-    static func run(_ arguments: [String]) throws -> String {
+    /// The report of the plan selected by `arguments` (no rendering); `verify all` concatenates it.
+    static func report(_ arguments: [String]) throws -> VerificationReport {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["depth"]), switches: ["quick"])
         let common = try VerifyOptions(options, needsData: false)
         var settings = options.has("quick") ? NDKVerification.Settings.quick(seed: common.seed) : NDKVerification.Settings.full(seed: common.seed)
@@ -28,9 +29,14 @@ enum VerifyNDKCommand {
         let progress = VerifyCommand.progressReporter()
         let cases = try NDKVerification(settings: settings).run(progress: { message in progress?("verify ndk: " + message) })
         if progress != nil { FileHandle.standardError.write(Data("\r\(String(repeating: " ", count: 100))\r".utf8)) }
-        let report = VerificationReport(plan: options.has("quick") ? "ndk --quick" : "ndk --full", seed: common.seed, cases: cases,
-                                        perturbExact: common.perturbation, perturbExactText: common.perturbationText)
-        return try VerificationRendering.finish(report, command: "verify ndk", json: common.json,
+        return VerificationReport(plan: options.has("quick") ? "ndk --quick" : "ndk --full", seed: common.seed, cases: cases,
+                                  perturbExact: common.perturbation, perturbExactText: common.perturbationText)
+    }
+
+    static func run(_ arguments: [String]) throws -> String {
+        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["depth"]), switches: ["quick"])
+        let common = try VerifyOptions(options, needsData: false)
+        return try VerificationRendering.finish(try report(arguments), command: "verify ndk", json: common.json,
             title: "Neural dynamical kernel: mean test predictor, theory (Volterra) vs finite-width Langevin networks (notes/neural-dynamical-kernel.md)")
     }
 }

@@ -1,0 +1,95 @@
+import Foundation
+import XCTest
+import Numerics
+@testable import AdaptiveKernelsCLI
+
+/// `adaptive-kernels dynamics` (notes/dynamics-deep-linear.md): the output contract, the data path,
+/// the approximations beside the self-consistent trajectory, finite widths, bad input.
+final class DynamicsCommandTests: XCTestCase {
+    func run(_ arguments: [String]) -> CommandResult { AdaptiveKernelsCommandLine.run(arguments) }
+
+    func testWhitenedJSONFollowsTheContractAndTheExactTwoLayerFlow() throws {
+        let validator = try OutputContractValidator.load()
+        let result = run(["dynamics", "--depth", "1", "--gamma", "2", "--lambda", "1/2", "--time", "1", "--points", "2", "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "dynamics"), [])
+        let doc = try json(result.standardOutput)
+        XCTAssertEqual(doc["times"] as? [String], ["0", "0.5", "1"])
+        XCTAssertEqual(doc["lambda"] as? String, "0.5")
+        let f = try XCTUnwrap(doc["f_dot_y"] as? [[String: Any]])
+        // (A27): f(1) = e^{-1} sinh(2 gamma Q(1))/gamma with dQ/dt = 1 - f.
+        let value = try XCTUnwrap(f[2]["float"] as? Double), residual = try XCTUnwrap(Double(f[2]["residual"] as? String ?? ""))
+        XCTAssertEqual(value, 0.70890681851319, accuracy: 2 * residual + 1e-12)
+        let overlap = try XCTUnwrap(doc["overlap"] as? [[Any]])
+        XCTAssertEqual(overlap.count, 3)
+        XCTAssertEqual(overlap[0].count, 1)
+    }
+
+    func testDataApproximationAndFiniteWidth() throws {
+        let validator = try OutputContractValidator.load()
+        let folder = try temporaryFolder()
+        let x = try write(NPYArray(shape: [3, 2], values: [1, 0.2, 0.3, 1.1, -0.5, 0.7]), "X.npy", in: folder)
+        let y = try write(NPYArray(shape: [3], values: [1, 0.5, -0.3]), "y.npy", in: folder)
+        let xt = try write(NPYArray(shape: [1, 2], values: [0.4, 0.9]), "Xt.npy", in: folder)
+        let yt = try write(NPYArray(shape: [1], values: [0.6]), "yt.npy", in: folder)
+        let out = folder.appendingPathComponent("run")
+        let result = run(["dynamics", "--depth", "2", "--gamma", "1", "--time", "1", "--points", "2", "--train", x, "--labels", y,
+                          "--test", xt, "--test-labels", yt, "--approximation", "static-ntk", "--widths", "16,32", "--seeds", "2",
+                          "--format", "json", "--out-dir", out.path])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "dynamics"), [])
+        let doc = try json(result.standardOutput)
+        XCTAssertEqual((doc["test_loss"] as? [Any])?.count, 3)
+        let reference = try XCTUnwrap(doc["self_consistent"] as? [String: Any])
+        XCTAssertEqual((reference["f_dot_y"] as? [Any])?.count, 3)
+        XCTAssertEqual((doc["f_dot_y_difference"] as? [String])?.first, "0")
+        let finite = try XCTUnwrap(doc["finite_width"] as? [String: Any])
+        XCTAssertEqual(finite["widths"] as? [Int], [16, 32])
+        XCTAssertEqual(((finite["f_dot_y"] as? [[String: Any]])?.last?["kind"]) as? String, "estimated")
+        let csv = try String(contentsOf: out.appendingPathComponent("trajectory.csv"), encoding: .utf8)
+        let header = csv.split(separator: "\n")[0]
+        XCTAssertTrue(header.hasPrefix("time,train_loss,test_loss,f_dot_y,overlap_1,overlap_2,ntk_alignment,train_loss_residual"), String(header))
+        XCTAssertEqual(csv.split(separator: "\n").count, 4)
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("summary.json"), encoding: .utf8), result.standardOutput)
+    }
+
+    func testBadInputExitsTwoWithNothingOnStdout() {
+        for arguments in [["dynamics", "--depth", "2", "--gamma", "1", "--time", "1", "--activation", "relu"],
+                          ["dynamics", "--depth", "2", "--gamma", "1", "--time", "1", "--approximation", "lazy"],
+                          ["dynamics", "--depth", "0", "--gamma", "1", "--time", "1"],
+                          ["dynamics", "--depth", "2", "--gamma", "1", "--time", "-1"],
+                          ["dynamics", "--depth", "2", "--gamma", "1"]] {
+            let result = run(arguments)
+            XCTAssertEqual(result.exitCode, 2, arguments.joined(separator: " "))
+            XCTAssertEqual(result.standardOutput, "")
+            XCTAssertEqual(result.standardError.split(separator: "\n").count, 1, result.standardError)
+        }
+    }
+
+    /// `verify dynamics --case exact`: the report follows rule 7 and passes; the verdict rule fails a 1% perturbation.
+    func testVerifyExactGroupReport() throws {
+        let validator = try OutputContractValidator.load()
+        let result = run(["verify", "dynamics", "--quick", "--case", "exact", "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "verify dynamics"), [])
+        let doc = try json(result.standardOutput)
+        XCTAssertEqual((doc["summary"] as? [String: Int])?["pass"], 5)
+        let cases = try XCTUnwrap(doc["cases"] as? [[String: Any]])
+        for c in cases {
+            let exact = try XCTUnwrap((c["exact"] as? [String: Any])?["float"] as? Double)
+            let estimate = try XCTUnwrap((c["estimates"] as? [String: [String: Any]])?["dmft"]?["float"] as? Double)
+            let tolerance = try XCTUnwrap(Double(c["tolerance"] as? String ?? ""))
+            XCTAssertLessThanOrEqual(abs(estimate - exact), tolerance)
+            XCTAssertGreaterThan(abs(estimate - 1.01 * exact), tolerance)   // --perturb-exact 0.01 would fail it
+        }
+    }
+
+    /// `plot dynamics`: an SVG with one DMFT line and one marker series per gamma; bad quantity exits 2.
+    func testPlotDynamics() {
+        let result = run(["plot", "dynamics", "--out", "-", "--gammas", "1,2", "--time", "1", "--widths", "16,32", "--seeds", "2"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertTrue(result.standardOutput.hasPrefix("<svg") || result.standardOutput.hasPrefix("<?xml"), String(result.standardOutput.prefix(40)))
+        XCTAssertTrue(result.standardOutput.contains("gamma = 2"))
+        XCTAssertEqual(run(["plot", "dynamics", "--out", "-", "--quantity", "speed"]).exitCode, 2)
+    }
+}
