@@ -97,8 +97,7 @@ public enum AdaptiveKernelsCommandLine {
                     let report = try command.run(rest)
                     output = try deliver(report, to: destination)
                 } catch let failure as CommandFailure {
-                    _ = try deliver(failure.standardOutput, to: destination)
-                    throw CommandFailure(message: failure.message, standardOutput: destination == nil || destination == "-" ? failure.standardOutput : "")
+                    throw try relay(failure, to: destination)
                 }
             }
             return CommandResult(standardOutput: output, standardError: "", exitCode: 0)
@@ -158,6 +157,15 @@ public enum AdaptiveKernelsCommandLine {
         guard let destination, destination != "-" else { return report }
         try DataFiles.writeFileAtomically(Data(report.utf8), to: destination)
         return ""
+    }
+
+    /// A report that must exit non-zero, delivered to --out like any report: the failure to rethrow
+    /// keeps its exit status (3 fail, 4 inconclusive) and prints the report on stdout only when it
+    /// went there.
+    static func relay(_ failure: CommandFailure, to destination: String?) throws -> CommandFailure {
+        _ = try deliver(failure.standardOutput, to: destination)
+        return CommandFailure(message: failure.message, standardOutput: destination == nil || destination == "-" ? failure.standardOutput : "",
+                              exitCode: failure.exitCode)
     }
 
     static func help(_ text: String) -> CommandResult {

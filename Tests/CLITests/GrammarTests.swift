@@ -62,3 +62,22 @@ final class GrammarTests: XCTestCase {
         XCTAssertFalse(Progress(label: "x", total: 1, sink: Progress.terminalSink()).isEnabled && isatty(STDERR_FILENO) == 0)
     }
 }
+
+/// A verification report that ends inconclusive exits 4 whether it goes to stdout or to --out FILE
+/// (the relay of a failing report keeps its exit status).
+final class FailureRelayTests: XCTestCase {
+    func testInconclusiveReportKeepsExitStatusFourThroughOut() throws {
+        let inconclusive = CommandFailure(message: "1 of 1 cases inconclusive", standardOutput: "{}\n", exitCode: 4)
+        let toStdout = try AdaptiveKernelsCommandLine.relay(inconclusive, to: nil)
+        XCTAssertEqual(toStdout.exitCode, 4)
+        XCTAssertEqual(toStdout.standardOutput, "{}\n")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let toFile = try AdaptiveKernelsCommandLine.relay(inconclusive, to: file)
+        XCTAssertEqual(toFile.exitCode, 4)
+        XCTAssertEqual(toFile.standardOutput, "")
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "{}\n")
+        let failed = try AdaptiveKernelsCommandLine.relay(CommandFailure(message: "x", standardOutput: "", exitCode: 3), to: "-")
+        XCTAssertEqual(failed.exitCode, 3)
+    }
+}
