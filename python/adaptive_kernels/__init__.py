@@ -12,11 +12,12 @@ from .data import DataResult, antk, asymptotics, kernels
 from .errors import AdaptiveKernelsError, BinaryNotFoundError, InconclusiveError, InvalidInputError, NotCertifiedError
 from .overlaps import Root, overlaps, sweep
 from .regressor import AdaptiveKernelRegressor
+from .trajectories import dynamics, ndk
 from .verify import Case, Estimate, Report, verify
 
 __version__ = "0.2.0"
 __all__ = [
     "AdaptiveKernelRegressor", "AdaptiveKernelsError", "BinaryNotFoundError", "Case", "DataResult", "Estimate",
     "InconclusiveError", "InvalidInputError", "NotCertifiedError", "Report", "Root", "antk", "asymptotics",
-    "find_binary", "kernels", "overlaps", "sweep", "verify",
+    "dynamics", "find_binary", "kernels", "ndk", "overlaps", "sweep", "verify",
 ]

@@ -211,3 +211,29 @@ def test_verify_returns_verdicts_as_data():
     assert [c.verdict == "fail" for c in perturbed.cases] == [c.exact != 0 for c in perturbed.cases]
     with pytest.raises(ak.InvalidInputError):
         ak.verify("antk", case="no-such-group")
+
+
+@needs_binary
+def test_dynamics_whitened_trajectory_as_numpy():
+    result = ak.dynamics(depth=2, gamma=2, lambda_="1/2", time=1, points=2)
+    assert list(result["times"]) == [0.0, 0.5, 1.0]
+    fdy, loss = result["f_dot_y"], result["train_loss"]
+    assert fdy[0] == 0 and 0 < fdy[1] < fdy[2] < 1
+    # Whitened single-direction data (P = 4, y = e_1): f = (f.y) y, so the train loss (1/(2P))|y - f|^2
+    # is (1 - f.y)^2 / 8 at every time.
+    assert numpy.allclose(loss, (1 - fdy) ** 2 / 8, atol=1e-9)
+    with pytest.raises(ak.InvalidInputError):
+        ak.dynamics(depth=2, gamma=-1, time=1)
+
+
+@needs_binary
+def test_ndk_mean_predictor_reaches_the_nngp_plateau():
+    X = numpy.array([[1, 0.2, -0.4], [0.3, 1.1, 0.5], [-0.8, 0.4, 1.0], [0.6, -0.9, 0.2]])
+    y = numpy.array([1, -0.5, 0.8, -1])
+    Xt = numpy.array([[0.7, 0.6, 0.1], [-0.5, 0.9, 0.6]])
+    yt = numpy.array([0.6, -0.4])
+    result = ak.ndk(X, y, Xt, yt, activation="relu", depth=1, temperature="0.01", prior_variance=1, init_variance=2,
+                    time=1000, points=8)
+    assert result["times"].shape == (8,) and result["test_mean_prediction"].shape == (8, 2)
+    # t = 1000 is ten diffusive times sigma^2/T: the mean predictor sits on the NNGP posterior mean.
+    assert numpy.allclose(result["test_mean_prediction"][-1], result["nngp_equilibrium"]["test"], atol=1e-3)
