@@ -96,28 +96,13 @@ struct VerifyOptions {
             do { r = try BigRational(parsing: text) } catch { throw UsageError("--perturb-exact: '\(text)' is not a number") }
             guard r > BigRational(-1), r < BigRational(1) else { throw UsageError("--perturb-exact must lie in (-1, 1) (got '\(text)')") }
             perturbation = r.doubleApproximation
-            perturbationText = VerifyOptions.exactDecimal(r)
+            perturbationText = OutputContract.exactText(r)
         }
         if needsData || options.value("data") != nil {
             do { dataDirectory = try DigitsFixture.locate(explicit: options.value("data")) } catch let e as DigitsFixture.Missing {
                 throw UsageError(e.description)
             }
         }
-    }
-
-    /// The exact decimal of r when it terminates, else "p/q".
-    static func exactDecimal(_ r: BigRational) -> String {
-        var scaled = r, digits = 0
-        while !scaled.isInteger, digits < 60 { scaled = scaled * BigRational(10); digits += 1 }
-        guard scaled.isInteger else { return r.description }
-        var text = scaled.numerator.description
-        let negative = text.hasPrefix("-")
-        if negative { text.removeFirst() }
-        if digits > 0 {
-            if text.count <= digits { text = String(repeating: "0", count: digits - text.count + 1) + text }
-            text.insert(".", at: text.index(text.endIndex, offsetBy: -digits))
-        }
-        return (negative ? "-" : "") + text
     }
 }
 
