@@ -1,6 +1,7 @@
 import Foundation
 import Asymptotics
 import Theory
+import Studies
 import Numerics
 
 /// `adaptive-kernels plot scaling|depth --out FILE.svg [--beta B] [--depth L]`: the paper's
@@ -66,36 +67,24 @@ enum PlotCommand {
         return "wrote \(out)\n"
     }
 
-    /// gamma = 10^(k/10), k = −20...30, as 5-significant-digit decimals (exact rationals).
-    static let scalingGammas: [BigRational] = (-20...30).map { k in try! BigRational(parsing: String(format: "%.4e", pow(10, Double(k) / 10))) }
-
+    /// Draws Fig. 2(b) from `WhitenedFigureStudy.scaling`: exact curves solid, the leading forms
+    /// dashed (lazy), dotted (rich) and dash-dotted (deep).
     static func scalingFigure(beta betaText: String) throws -> SVGPlot {
+        let beta = try parseProblem(gamma: "1", beta: betaText, depth: "1").beta
+        let figure = try WhitenedFigureStudy.scaling(beta: beta)
         var plot = SVGPlot(title: "c_L - 1 against gamma, beta = \(betaText) (cf. Fig. 2(b)); solid: exact (certified)",
                            x: .init(label: "gamma", logarithmic: true, range: 0.01...1000),
                            y: .init(label: "c_L - 1", logarithmic: true, range: 1e-4...1e6))
-        let solver = WhitenedOverlapSolver()
-        for (index, depth) in [1, 2, 4, 8, 16].enumerated() {
-            let color = SVGPlot.palette[index]
-            var exact: [(x: Double, y: Double)] = []
-            var ridge = 0.0
-            for gamma in scalingGammas {
-                let problem = try parseProblem(gamma: gamma.description, beta: betaText, depth: String(depth))
-                ridge = problem.ridge.doubleApproximation
-                let roots = try solver.solve(problem, digits: 20).roots
-                let root = roots.first(where: \.isDominant) ?? roots.last!
-                let excess = root.overlap - Interval(1, precision: root.overlap.precision)
-                exact.append((gamma.doubleApproximation, excess.midpoint.doubleApproximation))
+        let depths = figure.curves.compactMap(\.depth).reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
+        for curve in figure.curves {
+            let color = SVGPlot.palette[depths.firstIndex(of: curve.depth ?? 0) ?? 0]
+            let points = curve.points.map { (x: $0.x, y: $0.y) }
+            switch curve.kind {
+            case "exact": plot.series.append(.init(label: "L = \(curve.depth ?? 0)", points: points, color: color))
+            case "lazy": plot.series.append(.init(label: nil, points: points, color: color, stroke: .dashed))
+            case "rich": plot.series.append(.init(label: nil, points: points, color: color, stroke: .dotted))
+            default: plot.series.append(.init(label: nil, points: points, color: color, stroke: .dashDot))
             }
-            plot.series.append(.init(label: "L = \(depth)", points: exact, color: color))
-            let l = Double(depth)
-            let xs = scalingGammas.map(\.doubleApproximation)
-            // Leading forms of notes/theory-overview.md (T13) and the Lambert form (notes/asymptotics-deep.md D5), minus 1.
-            plot.series.append(.init(label: nil, points: xs.filter { $0 <= 3 }.map { ($0, l * $0 * $0 / ((1 + ridge) * (1 + ridge))) },
-                                     color: color, stroke: .dashed))
-            plot.series.append(.init(label: nil, points: xs.map { ($0, pow($0 * $0, l / (l + 1))) }.filter { $0.1 >= 2 },
-                                     color: color, stroke: .dotted))
-            plot.series.append(.init(label: nil, points: xs.map { ($0, l * $0 * $0 / lambertW(l * $0 * $0) - 1) }.filter { $0.1 >= 2 },
-                                     color: color, stroke: .dashDot))
         }
         plot.legendCorner = .bottomRight
         plot.legend = [
@@ -106,23 +95,17 @@ enum PlotCommand {
         return plot
     }
 
+    /// Draws Fig. 2(a) from `WhitenedFigureStudy.depth`.
     static func depthFigure(beta betaText: String, depth depthText: String) throws -> SVGPlot {
-        let gammas = ["1/4", "1/2", "1", "2", "4", "8"]
         let probe = try parseProblem(gamma: "1", beta: betaText, depth: depthText)
         guard probe.depth <= 1000 else { throw UsageError("plot depth draws every layer: --depth must be at most 1000") }
-        var series: [SVGPlot.Series] = []
+        let figure = try WhitenedFigureStudy.depth(beta: probe.beta, depth: probe.depth)
         var highest = 1.0
-        let solver = WhitenedOverlapSolver()
-        for (index, gamma) in gammas.enumerated() {
-            let problem = try parseProblem(gamma: gamma, beta: betaText, depth: depthText)
-            let solution = try solver.solve(problem, digits: 20)
-            let root = solution.dominant ?? solution.roots.last!
-            var points: [(x: Double, y: Double)] = [(0, 1)]
-            for (layer, overlap) in root.layerOverlaps().enumerated() {
-                points.append((Double(layer + 1), overlap.midpoint.doubleApproximation))
-            }
-            highest = max(highest, points.last!.y)
-            series.append(.init(label: "gamma = \(gamma)", points: points, color: SVGPlot.palette[index], markers: problem.depth <= 40))
+        var series: [SVGPlot.Series] = []
+        for (index, curve) in figure.curves.enumerated() {
+            highest = max(highest, curve.points.last?.y ?? 1)
+            series.append(.init(label: "gamma = \(curve.gamma ?? "")", points: curve.points.map { (x: $0.x, y: $0.y) },
+                                color: SVGPlot.palette[index], markers: probe.depth <= 40))
         }
         let top = pow(10, ceil(log10(highest) + 0.05))
         var plot = SVGPlot(title: "layer overlaps c_l, L = \(probe.depth), beta = \(betaText) (cf. Fig. 2(a)); exact (certified)",
