@@ -8,28 +8,12 @@ import Theory
 /// The infinite-width trajectories of notes/dynamics-deep-linear.md: Richardson-extrapolated DMFT (DY12)
 /// against exact results, and the approximations (DY17)-(DY19).
 final class DynamicsSolverTests: XCTestCase {
-
-    /// The two-layer trajectory of notes/antk-deep-linear.md (A27): f = e^{-2 lambda t} sinh(2 gamma Q)/gamma,
-    /// dQ/dt = 1 - f (|y| = 1), by RK4 with 20000 steps (error < 1e-13).
-    static func twoLayerExact(gamma: Double, lambda: Double, time: Double) -> Double {
-        let steps = 20000, h = time / Double(steps)
-        func f(_ q: Double, _ t: Double) -> Double { exp(-2 * lambda * t) * sinh(2 * gamma * q) / gamma }
-        func v(_ q: Double, _ t: Double) -> Double { 1 - f(q, t) }
-        var q = 0.0
-        for k in 0..<steps {
-            let t = Double(k) * h
-            let a = v(q, t), b = v(q + h / 2 * a, t + h / 2), c = v(q + h / 2 * b, t + h / 2), d = v(q + h * c, t + h)
-            q += h / 6 * (a + 2 * b + 2 * c + d)
-        }
-        return f(q, time)
-    }
-
     func testTwoLayerWhitenedMatchesExactTrajectory() throws {
         for (gamma, lambda) in [(2.0, 0.5), (1.0, 0.0)] {
             let problem = try DynamicsProblem(depth: 1, gamma: gamma, lambda: lambda, time: 2, intervals: 4, data: .whitened(size: 1))
             let trajectory = try DynamicsSolver(coarseStep: 0.04).solve(problem)
             for (i, t) in problem.times.enumerated() where i > 0 {
-                let exact = DynamicsSolverTests.twoLayerExact(gamma: gamma, lambda: lambda, time: t)
+                let exact = DynamicsVerification.twoLayerExact(gamma: gamma, lambda: lambda, time: t)
                 let v = trajectory.values[i].fDotY, r = trajectory.residuals[i].fDotY
                 XCTAssertLessThan(abs(v - exact), 2 * r + 1e-12, "t = \(t): \(v) vs \(exact) (residual \(r))")
                 XCTAssertLessThan(r, 1e-6)
