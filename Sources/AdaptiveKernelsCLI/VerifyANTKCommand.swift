@@ -55,11 +55,9 @@ enum VerifyANTKCommand {
         let cases: [VerificationCase]
         do {
             // Progress only when stderr is a terminal (one self-overwriting line), never in pipes or files.
-            let progress = VerifyCommand.progressReporter()
-            cases = try LinearAlgebra.withThreadCount(1) {
-                try ANTKVerifier(settings: settings).run { message in progress?("verify antk: " + message) }
-            }
-            if progress != nil { FileHandle.standardError.write(Data("\r\(String(repeating: " ", count: 100))\r".utf8)) }
+            let progress = Progress(label: "verify antk")
+            defer { progress.finish() }
+            cases = try LinearAlgebra.withThreadCount(1) { try ANTKVerifier(settings: settings).run(progress: progress.reporter) }
         } catch let error as ANTKVerifyInputError { throw UsageError(error.description) }
         let plan = settings.widths.count > 3 ? "antk --full" : "antk --quick"
         return VerificationReport(plan: plan, seed: common.seed, cases: cases,

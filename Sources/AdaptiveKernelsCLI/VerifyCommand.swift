@@ -61,16 +61,6 @@ enum VerifyCommand {
         default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, dynamics, ndk, all)")
         }
     }
-
-    /// Progress on stderr, only when it is a terminal: one self-overwriting line.
-    static func progressReporter() -> ((String) -> Void)? {
-        guard isatty(STDERR_FILENO) != 0 else { return nil }
-        let start = Date()
-        return { message in
-            let line = String(format: "\r[%5.0fs] %@", Date().timeIntervalSince(start), message).padding(toLength: 100, withPad: " ", startingAt: 0)
-            FileHandle.standardError.write(line.data(using: .utf8)!)
-        }
-    }
 }
 
 /// Options shared by `verify bayes`, `verify antk` and `verify all`.
@@ -120,10 +110,10 @@ enum VerifyBayes {
             guard !filter.isEmpty else { throw UsageError("--case needs a non-empty text") }
             plan.caseFilter = filter
         }
-        let progress = VerifyCommand.progressReporter()
-        let cases = try LinearAlgebra.withThreadCount(1) { try BayesVerification(plan: plan).run(progress: progress) }
+        let progress = Progress(label: "verify bayes")
+        let cases = try LinearAlgebra.withThreadCount(1) { try BayesVerification(plan: plan).run(progress: progress.isEnabled ? { progress.detail($0) } : nil) }
+        progress.finish()
         if cases.isEmpty { throw UsageError("--case '\(plan.caseFilter ?? "")' matches no case of the \(planName) plan") }
-        if progress != nil { FileHandle.standardError.write("\r\(String(repeating: " ", count: 100))\r".data(using: .utf8)!) }
         return VerificationReport(plan: "bayes --\(planName)", seed: common.seed, cases: cases,
                                   perturbExact: common.perturbation, perturbExactText: common.perturbationText)
     }

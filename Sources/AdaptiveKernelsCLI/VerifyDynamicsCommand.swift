@@ -26,12 +26,9 @@ enum VerifyDynamicsCommand {
             groups = [group]
         }
         let plan = DynamicsVerification(quick: options.has("quick"), seed: common.seed)
-        let cases = try DynamicsCommand.dynamicsErrors {
-            try plan.run(groups: groups) { message in
-                guard isatty(STDERR_FILENO) != 0 else { return }
-                FileHandle.standardError.write(Data("verify dynamics: \(message)\n".utf8))
-            }
-        }
+        let progress = Progress(label: "verify dynamics")
+        defer { progress.finish() }
+        let cases = try DynamicsCommand.dynamicsErrors { try plan.run(groups: groups) { progress.detail($0) } }
         let verification = cases.map { c in
             VerificationCase.against(exact: c.exact, name: c.name, group: c.group,
                                      measured: .init(name: c.estimator, estimate: Estimate(value: c.estimate.value, standardError: c.estimate.standardError,

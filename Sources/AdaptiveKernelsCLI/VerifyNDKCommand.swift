@@ -26,9 +26,9 @@ enum VerifyNDKCommand {
         let common = try VerifyOptions(options, needsData: false)
         var settings = options.has("quick") ? NDKVerification.Settings.quick(seed: common.seed) : NDKVerification.Settings.full(seed: common.seed)
         if options.value("depth") != nil { settings.depths = [try options.integer("depth", default: 1, in: 1...4)] }
-        let progress = VerifyCommand.progressReporter()
-        let cases = try NDKVerification(settings: settings).run(progress: { message in progress?("verify ndk: " + message) })
-        if progress != nil { FileHandle.standardError.write(Data("\r\(String(repeating: " ", count: 100))\r".utf8)) }
+        let progress = Progress(label: "verify ndk")
+        defer { progress.finish() }
+        let cases = try NDKVerification(settings: settings).run(progress: { progress.detail($0) })
         return VerificationReport(plan: options.has("quick") ? "ndk --quick" : "ndk --full", seed: common.seed, cases: cases,
                                   perturbExact: common.perturbation, perturbExactText: common.perturbationText)
     }

@@ -146,7 +146,6 @@ struct ANTKLinearCases {
         weights.append(readout)
         var net = ANTKNetwork(depth: depth, gamma: g, lambda: lam, activation: .identity, weights: weights)
         let start = ANTKLinearCases.overlap(net.fields(data).predictions)
-        progress("linear L=\(depth) gamma=\(gamma): started \(sign > 0 ? "above" : "below") the unstable branch")
         let r = net.train(data, settings.linearFlow)
         let end = ANTKLinearCases.networkOverlap(r, gamma: g, lambda: lam)
         let target = sign > 0 ? upper.u : 0
@@ -158,19 +157,21 @@ struct ANTKLinearCases {
             note: String(format: "width %d, start f.y = %.8f, end f.y = %.10f", width, start, end.value))
     }
 
-    func cases() throws -> [VerificationCase] {
-        var out: [VerificationCase] = []
-        out += try branchCases(depth: 1, gamma: "2", lambda: "1", label: "stable root 1 - lambda/gamma")
-        out += try branchCases(depth: 1, gamma: "4/5", lambda: "1", label: "gamma < lambda, collapse")
-        out += try branchCases(depth: 2, gamma: "17/10", lambda: "1", label: "gamma < gamma_c = 1.7548, collapse")
-        out += try branchCases(depth: 2, gamma: "9/5", lambda: "1", label: "just above gamma_c, feature learning switches on")
-        out += try branchCases(depth: 2, gamma: "3", lambda: "1", label: "upper branch reached")
-        out.append(try repulsionCase(depth: 2, gamma: "3", lambda: "1", sign: 1))
-        out.append(try repulsionCase(depth: 2, gamma: "3", lambda: "1", sign: -1))
-        if settings.includeDeep {
-            out += try branchCases(depth: 3, gamma: "3", lambda: "1", label: "upper branch reached")
-            out += try branchCases(depth: 4, gamma: "3", lambda: "1", label: "upper branch reached")
+    /// The deep linear steps of the plan, in order (one per configuration).
+    func steps() -> [VerificationStep] {
+        func branch(_ depth: Int, _ gamma: String, _ label: String) -> VerificationStep {
+            VerificationStep("linear L=\(depth) gamma=\(gamma): \(label)") { try branchCases(depth: depth, gamma: gamma, lambda: "1", label: label) }
         }
+        func repulsion(_ sign: Double) -> VerificationStep {
+            VerificationStep("linear L=2 gamma=3: started \(sign > 0 ? "above" : "below") the unstable branch") {
+                [try repulsionCase(depth: 2, gamma: "3", lambda: "1", sign: sign)]
+            }
+        }
+        var out = [branch(1, "2", "stable root 1 - lambda/gamma"), branch(1, "4/5", "gamma < lambda, collapse"),
+                   branch(2, "17/10", "gamma < gamma_c = 1.7548, collapse"),
+                   branch(2, "9/5", "just above gamma_c, feature learning switches on"),
+                   branch(2, "3", "upper branch reached"), repulsion(1), repulsion(-1)]
+        if settings.includeDeep { out += [branch(3, "3", "upper branch reached"), branch(4, "3", "upper branch reached")] }
         return out
     }
 }

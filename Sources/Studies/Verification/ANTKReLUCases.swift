@@ -28,7 +28,6 @@ struct ANTKReLUCases {
     func predictorIdentity(lambda: Double) throws -> VerificationCase {
         let data = try ANTKDataSet.synthetic(train: 6, test: 4, dimension: 8, seed: settings.runSeed(77))
         let gamma = 2.0, n = data.count, p = data.trainCount
-        progress("two-layer ReLU predictor identity, lambda = \(lambda)")
         var pop = try ANTKPopulation(size: settings.population, data: data, gamma: gamma, lambda: lambda, activation: .relu,
                                      seed: settings.runSeed(78, Int(lambda * 100)))
         // (GV13) holds at any state, so the run may stop where a ReLU sliding mode keeps the one-sided
@@ -67,7 +66,6 @@ struct ANTKReLUCases {
     /// One point, C = 1, y = 1, ReLU (notes/verify-antk.md section 4, item 4).
     func singlePoint(gamma: Double, lambda: Double) throws -> [VerificationCase] {
         let data = ANTKDataSet.singlePoint
-        progress("ReLU single point gamma = \(gamma), lambda = \(lambda)")
         let runs = try populations(data, gamma: gamma, lambda: lambda, activation: .relu, flow: settings.reluFlow, tag: 200 + Int(gamma * 10))
         let unconverged = ANTKLinearCases.unreached(runs.map(\.1), settings.reluFlow, what: "population DMFT")
         let f = Estimate.mean(ofIndependent: runs.map { Estimate.bounded($0.1.predictions[0], systematic: $0.1.drift) })
