@@ -130,3 +130,10 @@ enum DataFiles {
         }
     }
 }
+
+extension DigitsFixture {
+    /// The library's message in the command line's words (`--data DIR`).
+    static func flagged(_ missing: Missing) -> String {
+        missing.explicit ? "--data: " + missing.description : missing.description + " (--data DIR)"
+    }
+}

@@ -90,7 +90,7 @@ struct VerifyOptions {
         }
         if needsData || options.value("data") != nil {
             do { dataDirectory = try DigitsFixture.locate(explicit: options.value("data")) } catch let e as DigitsFixture.Missing {
-                throw UsageError(e.description)
+                throw UsageError(DigitsFixture.flagged(e))
             }
         }
     }
