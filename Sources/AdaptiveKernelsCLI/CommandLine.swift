@@ -1,5 +1,6 @@
 import Foundation
 import Theory
+import Core
 import Numerics
 
 /// What one invocation printed and its exit status. Output is assembled completely before it is
@@ -105,6 +106,8 @@ public enum AdaptiveKernelsCommandLine {
             return failure(error.message, code: 2)
         } catch let error as TheoryInputError {
             return failure(commandLineWording(error), code: 2)
+        } catch let error as InputError {
+            return failure(error.description, code: 2)
         } catch let error as SolverError {
             return failure(error.description, code: 3)
         } catch let error as CommandFailure {

@@ -58,7 +58,7 @@ enum VerifyANTKCommand {
             let progress = Progress(label: "verify antk")
             defer { progress.finish() }
             cases = try LinearAlgebra.withThreadCount(1) { try ANTKVerifier(settings: settings).run(progress: progress.reporter) }
-        } catch let error as ANTKVerifyInputError { throw UsageError(error.description) }
+        } catch let error as InputError { throw UsageError(error.description) }
         let plan = settings.widths.count > 3 ? "antk --full" : "antk --quick"
         return VerificationReport(plan: plan, seed: common.seed, cases: cases,
                                   perturbExact: common.perturbation, perturbExactText: common.perturbationText)

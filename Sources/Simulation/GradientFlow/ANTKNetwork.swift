@@ -53,7 +53,7 @@ public struct ANTKNetwork: Sendable {
         public var predictions: [Double]
     }
 
-    public func fields(_ data: ANTKDataSet) -> Fields {
+    public func fields(_ data: LabelledData) -> Fields {
         let n = data.count, nn = width, d = data.dimension
         var pre = [[Double]](repeating: [], count: depth + 1), post = pre, grad = pre
         var h = [Double](repeating: 0, count: n * nn)
@@ -91,7 +91,7 @@ public struct ANTKNetwork: Sendable {
     }
 
     /// One Euler step of (A2) from the given fields (computed at the current weights).
-    mutating func step(_ data: ANTKDataSet, _ fields: Fields, dt: Double) {
+    mutating func step(_ data: LabelledData, _ fields: Fields, dt: Double) {
         let p = data.trainCount, nn = width, d = data.dimension
         let delta = (0..<p).map { data.labels[$0] - fields.predictions[$0] }
         let decay = 1 - lambda * dt
@@ -117,7 +117,7 @@ public struct ANTKNetwork: Sendable {
     }
 
     /// |d theta/dt| at the current weights (Euclidean), from one trial step that is then undone.
-    func velocityNorm(_ data: ANTKDataSet, _ fields: Fields, dt: Double) -> Double {
+    func velocityNorm(_ data: LabelledData, _ fields: Fields, dt: Double) -> Double {
         var trial = self
         trial.step(data, fields, dt: dt)
         var s = 0.0
@@ -126,7 +126,7 @@ public struct ANTKNetwork: Sendable {
     }
 
     /// Trains to stationarity or to the step budget; `progress` (if any) gets a fraction in [0, 1].
-    public mutating func train(_ data: ANTKDataSet, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
+    public mutating func train(_ data: LabelledData, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
         let dt = settings.timeStep, budget = settings.stepBudget
         var fields = self.fields(data)
         var previous = fields.predictions
@@ -153,7 +153,7 @@ public struct ANTKNetwork: Sendable {
                       decayRate: ANTKFlowResult.decayRate(history))
     }
 
-    func result(_ data: ANTKDataSet, _ fields: Fields, previous: [Double], time: Double, steps: Int,
+    func result(_ data: LabelledData, _ fields: Fields, previous: [Double], time: Double, steps: Int,
                 velocity: Double, residual: Double, stationary: Bool, decayRate rate: Double = 0) -> ANTKFlowResult {
         let n = data.count
         // (GV19), two-layer ReLU: pairs (i, nu) with |h_inu| <= sqrt(C_nunu) d, d = |v| / kappa_eff (h = w_i.x/sqrt D moves

@@ -22,10 +22,10 @@ public struct ANTKPopulation: Sendable {
     public var readouts: [Double]
     public let count: Int
 
-    public init(size: Int, data: ANTKDataSet, gamma: Double, lambda: Double, activation: Activation, seed: UInt64) throws {
+    public init(size: Int, data: LabelledData, gamma: Double, lambda: Double, activation: Activation, seed: UInt64) throws {
         let n = data.count
         guard let root = ANTKKernelAlgebra.symmetricSquareRoot(data.inputKernel, n: n) else {
-            throw ANTKVerifyInputError("input kernel: eigen-decomposition failed")
+            throw InputError("input kernel: eigen-decomposition failed")
         }
         let xi = NormalSampler.vector(size * n, seed: NormalSampler.derive(seed, 0))
         var h = [Double](repeating: 0, count: size * n)
@@ -51,7 +51,7 @@ public struct ANTKPopulation: Sendable {
     }
 
     /// One Euler step of (GV1), (GV2); `kernelRows` is C restricted to training rows (P x n).
-    mutating func step(_ data: ANTKDataSet, kernelRows: [Double], predictions f: [Double], dt: Double) {
+    mutating func step(_ data: LabelledData, kernelRows: [Double], predictions f: [Double], dt: Double) {
         let p = data.trainCount, n = count
         let delta = (0..<p).map { data.labels[$0] - f[$0] }
         var b = [Double](repeating: 0, count: size * p)
@@ -71,7 +71,7 @@ public struct ANTKPopulation: Sendable {
         for i in 0..<size { readouts[i] = (1 - lambda * dt) * readouts[i] + dt * gamma * dz[i] }
     }
 
-    func velocityNorm(_ data: ANTKDataSet, kernelRows: [Double], predictions f: [Double], dt: Double) -> Double {
+    func velocityNorm(_ data: LabelledData, kernelRows: [Double], predictions f: [Double], dt: Double) -> Double {
         var trial = self
         trial.step(data, kernelRows: kernelRows, predictions: f, dt: dt)
         var s = 0.0
@@ -81,7 +81,7 @@ public struct ANTKPopulation: Sendable {
     }
 
     /// Runs to stationarity (RMS velocity per neuron coordinate below the tolerance) or to the budget.
-    public mutating func run(_ data: ANTKDataSet, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
+    public mutating func run(_ data: LabelledData, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
         let n = count, p = data.trainCount, dt = settings.timeStep, budget = settings.stepBudget
         let kernel = data.inputKernel
         let rows = Array(kernel[0..<(p * n)])

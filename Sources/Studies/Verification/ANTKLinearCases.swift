@@ -49,7 +49,7 @@ struct ANTKLinearCases {
     }
 
     func finiteWidth(depth: Int, gamma: Double, lambda: Double) throws -> (estimate: Estimate, unconverged: String?, text: String) {
-        let data = try ANTKDataSet.whitened(labels: ANTKLinearCases.labels)
+        let data = try LabelledData.whitened(labels: ANTKLinearCases.labels)
         var perWidth: [Estimate] = [], results: [ANTKFlowResult] = []
         // Deep N x N layers cost N^2 per step: depth >= 3 stops at the third width.
         let widths = depth == 1 ? settings.widths : depth == 2 ? settings.deepWidths : Array(settings.deepWidths.prefix(3))
@@ -75,7 +75,7 @@ struct ANTKLinearCases {
     /// L = 1: the two-layer population DMFT (GV1)-(GV3) with phi(h) = h, seeds combined.
     func dmft(depth: Int, gamma: Double, lambda: Double) throws -> (estimate: Estimate, unconverged: String?) {
         if depth == 1 {
-            let data = try ANTKDataSet.whitened(labels: ANTKLinearCases.labels)
+            let data = try LabelledData.whitened(labels: ANTKLinearCases.labels)
             let runs = try (0..<settings.populationSeeds).map { s -> ANTKFlowResult in
                 var pop = try ANTKPopulation(size: settings.population, data: data, gamma: gamma, lambda: lambda,
                                              activation: .identity, seed: settings.runSeed(11, Int(gamma * 1000), s))
@@ -125,10 +125,10 @@ struct ANTKLinearCases {
     func repulsionCase(depth: Int, gamma: String, lambda: String, sign: Double) throws -> VerificationCase {
         let exact = try ANTKLinearCases.exact(gamma: gamma, lambda: lambda, depth: depth)
         guard let lower = exact.branches.first(where: { $0.kind == "lower" }), let upper = exact.branches.last(where: { $0.kind == "upper" }) else {
-            throw ANTKVerifyInputError("no unstable branch for L=\(depth) gamma=\(gamma) lambda=\(lambda)")
+            throw InputError("no unstable branch for L=\(depth) gamma=\(gamma) lambda=\(lambda)")
         }
         let g = try BigRational(parsing: gamma).doubleApproximation, lam = try BigRational(parsing: lambda).doubleApproximation
-        let data = try ANTKDataSet.whitened(labels: ANTKLinearCases.labels)
+        let data = try LabelledData.whitened(labels: ANTKLinearCases.labels)
         let width = settings.widths[0], p = data.trainCount
         // (A9) on the balanced rank-one manifold (A19): alpha = (gamma u)^{1/(L+1)}, f = u y.
         let alpha = pow(g * lower.u, 1 / Double(depth + 1)) * (1 + sign * 1e-3)
