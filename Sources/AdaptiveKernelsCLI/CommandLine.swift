@@ -42,6 +42,7 @@ public enum AdaptiveKernelsCommandLine {
         NDKCommand.subcommand,
         AsymptoticsCommand.subcommand,
         PlotCommand.subcommand,
+        MergeCommand.subcommand,
     ]
 
     static var overview: String {

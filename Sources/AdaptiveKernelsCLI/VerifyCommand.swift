@@ -71,8 +71,12 @@ struct VerifyOptions {
     var perturbationText = "0"
     /// The digits directory (explicit --data, else the package fixture).
     var dataDirectory: String? = nil
+    /// `--shard I/N`: only that block of the plan's steps, written as a shard document for `merge`.
+    var shard: Shard? = nil
+    /// The options that define the run, for the shard document (ShardedOutput.canonicalArguments).
+    var canonical = ""
 
-    static let valued: Set<String> = ["seed", "format", "data", "perturb-exact"]
+    static let valued: Set<String> = ["seed", "format", "data", "perturb-exact", "shard"]
 
     /// Parses the shared options; `needsData`: locate the digits fixture (an error names the missing file).
     init(_ options: ParsedArguments, needsData: Bool) throws {
@@ -81,6 +85,8 @@ struct VerifyOptions {
             seed = value
         }
         json = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table) == .json
+        shard = try ShardedOutput.parse(options)
+        canonical = ShardedOutput.canonicalArguments(options)
         if let text = options.value("perturb-exact") {
             let r: BigRational
             do { r = try BigRational(parsing: text) } catch { throw UsageError("--perturb-exact: '\(text)' is not a number") }
@@ -102,6 +108,7 @@ enum VerifyBayes {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["case"]), switches: ["quick", "smoke"])
         guard !(options.has("quick") && options.has("smoke")) else { throw UsageError("--quick and --smoke exclude each other") }
         let common = try VerifyOptions(options, needsData: !options.has("smoke"))
+        guard common.shard == nil else { throw UsageError("--shard: verify bayes is not split into steps yet; it runs as one job") }
         let planName = options.has("smoke") ? "smoke" : options.has("quick") ? "quick" : "full"
         var plan = options.has("smoke") ? BayesVerification.Plan.smoke(seed: common.seed)
             : options.has("quick") ? BayesVerification.Plan.quick(seed: common.seed) : BayesVerification.Plan.full(seed: common.seed)
@@ -233,6 +240,7 @@ enum VerifyAll {
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued, switches: ["quick"])
         let common = try VerifyOptions(options, needsData: true)
+        guard common.shard == nil else { throw UsageError("--shard: shard each plan (verify antk|bayes|dynamics|ndk ... --shard I/N), not verify all") }
         let antk = try VerifyANTKCommand.report(arguments)
         let bayes = try VerifyBayes.report(arguments)
         let dynamics = try VerifyDynamicsCommand.report(arguments)

@@ -18,6 +18,7 @@ enum VerifyDynamicsCommand {
     static func report(_ arguments: [String]) throws -> VerificationReport {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["case"]), switches: ["quick"])
         let common = try VerifyOptions(options, needsData: false)
+        guard common.shard == nil else { throw UsageError("--shard: verify dynamics is not split into steps yet; it runs as one job") }
         var groups: Set<String>? = nil
         if let group = options.value("case") {
             guard DynamicsVerification.groups.contains(group) else {

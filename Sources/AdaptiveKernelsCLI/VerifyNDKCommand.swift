@@ -24,6 +24,7 @@ enum VerifyNDKCommand {
     static func report(_ arguments: [String]) throws -> VerificationReport {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["depth"]), switches: ["quick"])
         let common = try VerifyOptions(options, needsData: false)
+        guard common.shard == nil else { throw UsageError("--shard: verify ndk is not split into steps yet; it runs as one job") }
         var settings = options.has("quick") ? NDKVerification.Settings.quick(seed: common.seed) : NDKVerification.Settings.full(seed: common.seed)
         if options.value("depth") != nil { settings.depths = [try options.integer("depth", default: 1, in: 1...4)] }
         let progress = Progress(label: "verify ndk")

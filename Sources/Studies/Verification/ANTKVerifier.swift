@@ -26,7 +26,8 @@ public struct ANTKVerifier: Sendable {
         return steps
     }
 
-    public func run(progress: ProgressReporter = .silent) throws -> [VerificationCase] {
-        try VerificationStep.run(steps(detail: progress.detail), progress: progress)
+    /// The cases of the plan, or of its `shard` (a block of its steps).
+    public func run(shard: Shard? = nil, progress: ProgressReporter = .silent) throws -> [VerificationCase] {
+        try VerificationStep.run(steps(detail: progress.detail), shard: shard, progress: progress)
     }
 }
