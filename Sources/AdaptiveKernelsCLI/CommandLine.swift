@@ -40,6 +40,7 @@ public enum AdaptiveKernelsCommandLine {
         VerifyCommand.subcommand,
         KernelsCommand.subcommand,
         NDKCommand.subcommand,
+        TrainCommand.subcommand,
         AsymptoticsCommand.subcommand,
         PlotCommand.subcommand,
         MergeCommand.subcommand,
