@@ -54,6 +54,8 @@ final class OutputContractTests: XCTestCase {
         assertConforms(["asymptotics", "--regime", "joint", "--order", "1", "--digits", "20", "--format", "json"], command: "asymptotics", validator: validator)
         assertConforms(["asymptotics", "--regime", "rich", "--order", "2", "--coefficients", "--format", "json"], command: "asymptotics --coefficients", validator: validator)
         assertConforms(["verify", "antk", "--quick", "--case", "theory2b", "--format", "json"], command: "verify antk", validator: validator, exitCodes: [0, 3, 4])
+        assertConforms(["antk", "--activation", "erf", "--gamma", "1", "--lambda", "1/2", "--depth", "1", "--population", "64", "--seeds", "2",
+                        "--time", "2", "--format", "json"] + data, command: "antk --activation", validator: validator)
         assertConforms(["train", "--activation", "relu", "--depth", "2", "--width", "32", "--gamma", "1", "--lambda", "1/2", "--seeds", "2",
                         "--time", "2", "--format", "json"] + data, command: "train", validator: validator)
         // The mean kernels of a tiny Langevin run (N = 64, 5 time units) on the committed digits subset.
