@@ -41,6 +41,7 @@ public enum AdaptiveKernelsCommandLine {
         KernelsCommand.subcommand,
         NDKCommand.subcommand,
         TrainCommand.subcommand,
+        LearningCurveCommand.subcommand,
         AsymptoticsCommand.subcommand,
         PlotCommand.subcommand,
         MergeCommand.subcommand,
@@ -93,9 +94,9 @@ public enum AdaptiveKernelsCommandLine {
                 }
                 var rest = Array(arguments.dropFirst())
                 if rest.contains("--help") || rest.contains("-h") { return help(command.usage) }
-                // --out FILE (every command but plot, which draws into it): the report goes to FILE.
+                // --out FILE (every command but plot and learning-curve, which draw into it): the report goes to FILE.
                 var destination: String? = nil
-                if command.name != "plot" { (rest, destination) = try extractOut(rest) }
+                if command.name != "plot" && command.name != "learning-curve" { (rest, destination) = try extractOut(rest) }
                 do {
                     let report = try command.run(rest)
                     output = try deliver(report, to: destination)
