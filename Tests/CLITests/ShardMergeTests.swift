@@ -3,6 +3,7 @@ import XCTest
 import Core
 import Numerics
 @testable import AdaptiveKernelsCLI
+import Studies
 
 /// `--shard I/N` and `merge`: the union of the shards is the unsharded output, byte for byte, in
 /// any order of the files; incomplete, repeated or foreign shards are refused with exit 2.
@@ -90,62 +91,5 @@ final class ShardMergeTests: XCTestCase {
         XCTAssertEqual(run(["merge"]).exitCode, 2)
         XCTAssertEqual(run(["sweep", "--gamma", "1", "--beta", "inf", "--depth", "1", "--shard", "3/2"]).exitCode, 2)
         XCTAssertEqual(run(["verify", "all", "--quick", "--shard", "1/2"]).exitCode, 2)
-    }
-}
-
-/// `train`: the baseline command's files and refusals.
-final class TrainCommandTests: XCTestCase {
-    func testTrainWritesKernelsAndRefusesBadInput() throws {
-        let folder = try temporaryFolder()
-        let x = try write(NPYArray(shape: [5, 3], values: (0..<15).map { sin(Double($0)) }), "X.npy", in: folder)
-        let y = try write(NPYArray(shape: [5], values: [1, -1, 1, -1, 1]), "y.npy", in: folder)
-        let base = ["train", "--activation", "relu", "--depth", "2", "--width", "16", "--gamma", "1", "--train", x, "--labels", y,
-                    "--seeds", "2", "--time", "1"]
-        let out = folder.appendingPathComponent("out").path
-        let r = AdaptiveKernelsCommandLine.run(base + ["--lambda", "1", "--out-dir", out])
-        XCTAssertEqual(r.exitCode, 0, r.standardError)
-        let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        XCTAssertEqual(files, ["ntk.npy", "phi_1.npy", "phi_2.npy", "summary.json"])
-        let phi = try NPYArray(npyData: try Data(contentsOf: URL(fileURLWithPath: out + "/phi_2.npy")))
-        XCTAssertEqual(phi.shape, [5, 5])
-        // No rule, two rules, negative lambda, one seed, too deep, and posterior sampling on a singular C
-        // (5 points in D = 3).
-        for bad in [base, base + ["--lambda", "1", "--beta", "2"], base + ["--lambda", "-1"], base + ["--lambda", "1", "--seeds", "1"],
-                    base + ["--beta", "10"],
-                    ["train", "--activation", "relu", "--depth", "17", "--width", "16", "--gamma", "1", "--lambda", "1", "--train", x, "--labels", y]] {
-            let result = AdaptiveKernelsCommandLine.run(bad)
-            XCTAssertEqual(result.exitCode, 2, "\(bad): \(result.standardError)")
-            XCTAssertEqual(result.standardOutput, "")
-        }
-    }
-}
-
-/// `learning-curve`: report formats, the SVG, and refusals.
-final class LearningCurveCommandTests: XCTestCase {
-    func testCurveRunsAndRefusesBadInput() throws {
-        let folder = try temporaryFolder()
-        func gaussian(_ n: Int, _ seed: Double) -> [Double] { (0..<n).map { sin(Double($0) * 1.7 + seed) } }
-        let x = try write(NPYArray(shape: [8, 12], values: gaussian(96, 0)), "X.npy", in: folder)
-        let y = try write(NPYArray(shape: [8], values: [1, -1, 1, -1, 1, 1, -1, -1]), "y.npy", in: folder)
-        let xt = try write(NPYArray(shape: [3, 12], values: gaussian(36, 5)), "Xt.npy", in: folder)
-        let yt = try write(NPYArray(shape: [3], values: [1, -1, 1]), "yt.npy", in: folder)
-        let svg = folder.appendingPathComponent("curve.svg").path
-        let base = ["learning-curve", "--activation", "relu", "--gamma", "1", "--lambda", "1/2", "--sizes", "4,8", "--train", x, "--labels", y,
-                    "--test", xt, "--test-labels", yt, "--population", "64", "--width", "32", "--time", "5"]
-        let csv = AdaptiveKernelsCommandLine.run(base + ["--format", "csv", "--out", svg])
-        XCTAssertEqual(csv.exitCode, 0, csv.standardError)
-        let lines = csv.standardOutput.split(separator: "\n")
-        XCTAssertEqual(lines.count, 3)
-        XCTAssertEqual(lines[0], "size,nngp_test_loss,nngp_standard_error,ntk_test_loss,ntk_standard_error,antk_test_loss,antk_standard_error,network_test_loss,network_standard_error")
-        for line in lines.dropFirst() { XCTAssertTrue(line.split(separator: ",").allSatisfy { Double($0) != nil }, String(line)) }
-        XCTAssertTrue(try String(contentsOfFile: svg, encoding: .utf8).contains("<svg"))
-        let validator = try OutputContractValidator.load()
-        XCTAssertEqual(validator.violations(AdaptiveKernelsCommandLine.run(base + ["--format", "json"]).standardOutput, command: "learning-curve"), [])
-        for bad in [base + ["--out", folder.appendingPathComponent("c.png").path], base.map { $0 == "4,8" ? "4,9" : $0 },
-                    base + ["--depth", "2"]] {
-            let r = AdaptiveKernelsCommandLine.run(bad)
-            XCTAssertEqual(r.exitCode, 2, r.standardError)
-            XCTAssertEqual(r.standardOutput, "")
-        }
     }
 }

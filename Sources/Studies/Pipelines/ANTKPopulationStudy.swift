@@ -67,7 +67,7 @@ public enum ANTKPopulationStudy {
     }
 
     /// The lazy NNGP Phi^1 and NTK Theta^1 of (T3) over all points (n x n).
-    static func lazyKernels(_ data: LabelledData, activation: Activation) -> (nngp: [Double], ntk: [Double]) {
+    public static func lazyKernels(_ data: LabelledData, activation: Activation) -> (nngp: [Double], ntk: [Double]) {
         let c = data.inputKernel, n = data.count
         let diagonal = (0..<n).map { c[$0 * n + $0] }
         return LazyKernels.kernels(input: c, rows: n, columns: n, rowDiagonal: diagonal, columnDiagonal: diagonal,
@@ -81,25 +81,43 @@ public enum ANTKPopulationStudy {
         return try ANTKPredictors.lazyNTK(kernel: train, labels: labels, testKernel: all)
     }
 
+    /// Largest relative change of the state per step (AN2): 1%.
+    public static let relativeStepLimit = 0.01
+
     public static func run(_ problem: Problem, progress: ProgressReporter = .silent) throws -> Result {
+        try run(problem, timeStep: nil, progress: progress)
+    }
+
+    /// `timeStep` nil: the rule (AN2); else that step for every population (after a halving).
+    static func run(_ problem: Problem, timeStep: Double?, progress: ProgressReporter) throws -> Result {
         try problem.validate()
         let data = problem.data, n = data.count, p = data.trainCount
         let lazy = lazyKernels(data, activation: problem.activation)
         // (AN2) = notes/training-baseline.md (TB3): df/dt = K Delta - ..., margin 4 below Euler's limit.
         let trainNTK = (0..<p).flatMap { i in (0..<p).map { lazy.ntk[i * n + $0] } }
         let top = LinearAlgebra.symmetricEigen(trainNTK, n: p)?.values.max() ?? (0..<p).reduce(0.0) { $0 + trainNTK[$1 * p + $1] }
-        let dt = min(0.1, 0.5 / (top + 2 * problem.lambda))
-        let settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
+        // A population whose fields stop being finite (the NTK grew past the margin) is rerun from the
+        // same start with dt halved, at most 4 times (AN2); every population runs at the final dt.
+        var dt = timeStep ?? min(0.1, 0.5 / (top + 2 * problem.lambda))
         var runs: [ANTKFlowResult] = []
+        var halvings = 0
         for s in 0..<problem.seeds {
             progress.started(s + 1, problem.seeds, "population \(s + 1) of \(problem.seeds) (M = \(problem.population))")
-            var population = try ANTKPopulation(size: problem.population, data: data, gamma: problem.gamma, lambda: problem.lambda,
-                                                activation: problem.activation, seed: NormalSampler.derive(problem.seed, UInt64(s)))
-            let r = population.run(data, settings)
-            guard r.predictions.allSatisfy(\.isFinite) else {
-                throw TrainStudy.SolverFailure(description: "population \(s + 1) diverged (non-finite fields, dt = \(dt))")
+            while true {
+                var population = try ANTKPopulation(size: problem.population, data: data, gamma: problem.gamma, lambda: problem.lambda,
+                                                    activation: problem.activation, seed: NormalSampler.derive(problem.seed, UInt64(s)))
+                var settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
+                settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
+                let r = population.run(data, settings)
+                if r.predictions.allSatisfy(\.isFinite) { runs.append(r); break }
+                guard halvings < 4 else {
+                    throw TrainStudy.SolverFailure(description: "population \(s + 1) diverged (non-finite fields) even at dt = \(dt) after 4 halvings")
+                }
+                halvings += 1
+                dt /= 2
+                progress.detail("diverged: dt halved to \(dt)")
+                if s > 0 { return try run(problem, timeStep: dt, progress: progress) }
             }
-            runs.append(r)
         }
         func mean(_ values: [Double]) -> Estimate { Estimate.mean(ofIndependent: values.map { Estimate(value: $0, standardError: 0) }) }
         func exact(_ x: Double) -> Estimate { Estimate(value: x, standardError: 0) }

@@ -128,21 +128,31 @@ public enum TrainStudy {
         public let description: String
     }
 
-    static func gradientFlow(_ problem: Problem, lambda: Double, progress: ProgressReporter) throws -> Result {
+    static func gradientFlow(_ problem: Problem, lambda: Double, timeStep: Double? = nil, progress: ProgressReporter) throws -> Result {
         let data = problem.data, n = data.count, p = data.trainCount, depth = problem.depth
-        // (TB3): margin 4 below the Euler stability limit of the lazy linearisation.
-        let dt = min(0.1, 0.5 / (lazyLargestEigenvalue(data, depth: depth, activation: problem.activation) + lambda * Double(depth + 1)))
-        let settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
+        // (TB3): margin 4 below the Euler stability limit of the lazy linearisation; a run whose fields
+        // stop being finite is rerun from the same start with dt halved, at most 4 times, and every
+        // seed then runs at the final dt.
+        var dt = timeStep ?? min(0.1, 0.5 / (lazyLargestEigenvalue(data, depth: depth, activation: problem.activation) + lambda * Double(depth + 1)))
         var runs: [ANTKFlowResult] = []
+        var halvings = 0
         for s in 0..<problem.seeds {
             progress.started(s + 1, problem.seeds, "seed \(s + 1): gradient flow, N = \(problem.width)")
-            var network = ANTKNetwork(depth: depth, width: problem.width, inputDimension: data.dimension, gamma: problem.gamma,
-                                      lambda: lambda, activation: problem.activation, seed: NormalSampler.derive(problem.seed, UInt64(s)))
-            let r = network.train(data, settings)
-            guard r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) else {
-                throw SolverFailure(description: "seed \(s + 1) diverged (non-finite fields at t = \(r.time), dt = \(dt)): the step rule (TB3) was not enough for this feature-learning strength")
+            while true {
+                var network = ANTKNetwork(depth: depth, width: problem.width, inputDimension: data.dimension, gamma: problem.gamma,
+                                          lambda: lambda, activation: problem.activation, seed: NormalSampler.derive(problem.seed, UInt64(s)))
+                var settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
+                settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
+                let r = network.train(data, settings)
+                if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) { runs.append(r); break }
+                guard halvings < 4 else {
+                    throw SolverFailure(description: "seed \(s + 1) diverged (non-finite fields) even at dt = \(dt) after 4 halvings of the step rule (TB3)")
+                }
+                halvings += 1
+                dt /= 2
+                progress.detail("diverged: dt halved to \(dt)")
+                if s > 0 { return try gradientFlow(problem, lambda: lambda, timeStep: dt, progress: progress) }
             }
-            runs.append(r)
         }
         func mean(_ values: [Double]) -> Estimate {
             Estimate.mean(ofIndependent: values.map { Estimate(value: $0, standardError: 0) })
