@@ -17,6 +17,8 @@ enum PlotCommand {
            adaptive-kernels plot ndk --out FILE.svg <the options of 'ndk' but --format/--out-dir>
            adaptive-kernels plot features --out FILE.svg --activation A --gamma G --lambda LAM --train X.npy --labels y.npy
                                           [--population M] [--seeds K] [--seed S] [--time T]
+           adaptive-kernels plot densities --out FILE.svg --activation A --gamma G --lambda LAM --train X.npy --labels y.npy
+                                           [--population M] [--width N] [--seeds K] [--seed S] [--time T]
       scaling: c_L - 1 against gamma (log-log) for L = 1, 2, 4, 8, 16 (default beta = 100), exact values from the
                certified solver (solid), with the lazy L gamma^2/(1+b)^2 (dashed), rich gamma^(2L/(L+1)) (dotted) and
                deep L gamma^2/W(L gamma^2) - 1 (dash-dot) asymptotes (rich and deep drawn where >= 2), as in the paper's Figure 2(b).
@@ -27,6 +29,10 @@ enum PlotCommand {
                the adapted two-layer kernel Phi (right; aNTK by the population DMFT, as 'antk --activation'),
                coloured by the sign of y, with each kernel's class separation (notes/antk-nonlinear-data.md
                (AN7); the paper's Figure 3(c)).
+      densities: histograms of the normalised first-layer preactivations h/sqrt(C_xx) over neurons and training
+               points at the aNTK fixed point (population DMFT, line) and in trained width-N networks (markers,
+               gradient flow with the same weight decay), against the lazy standard normal (dashed), with each
+               excess kurtosis (notes/antk-nonlinear-data.md (AN8); the paper's Figure 3(b), two-layer).
     """ + PlotDynamicsFigure.usage + """
       The format follows the extension of --out: .svg (the only format written; any other extension
       is refused with exit status 2). --out - writes the SVG to stdout. The file is written whole
@@ -34,8 +40,8 @@ enum PlotCommand {
     """
 
     static func run(_ arguments: [String]) throws -> String {
-        guard let kind = arguments.first, ["scaling", "depth", "dynamics", "ndk", "features"].contains(kind) else {
-            throw UsageError("plot needs a figure: 'plot scaling --out FILE.svg', 'plot depth --out FILE.svg', 'plot dynamics --out FILE.svg', 'plot ndk --out FILE.svg <ndk options>' or 'plot features --out FILE.svg <options>'")
+        guard let kind = arguments.first, ["scaling", "depth", "dynamics", "ndk", "features", "densities"].contains(kind) else {
+            throw UsageError("plot needs a figure: 'plot scaling --out FILE.svg', 'plot depth --out FILE.svg', 'plot dynamics --out FILE.svg', 'plot ndk --out FILE.svg <ndk options>', 'plot features --out FILE.svg <options>' or 'plot densities --out FILE.svg <options>'")
         }
         if kind == "ndk" {
             let options = try ParsedArguments(Array(arguments.dropFirst()), valued: NDKCommand.valued.union(["out"]), switches: [])
@@ -51,7 +57,8 @@ enum PlotCommand {
         }
         let options = try ParsedArguments(Array(arguments.dropFirst()),
                                           valued: kind == "scaling" ? ["out", "beta"] : kind == "depth" ? ["out", "beta", "depth"]
-                                            : kind == "features" ? PlotFeaturesFigure.valued : PlotDynamicsFigure.valued,
+                                            : kind == "features" ? PlotFeaturesFigure.valued : kind == "densities" ? PlotDensitiesFigure.valued
+                                            : PlotDynamicsFigure.valued,
                                           switches: [])
         let out = try options.required("out")
         if out != "-" {
@@ -66,6 +73,8 @@ enum PlotCommand {
             svg = try scalingFigure(beta: beta).render()
         } else if kind == "features" {
             svg = try PlotFeaturesFigure.render(options)
+        } else if kind == "densities" {
+            svg = try PlotDensitiesFigure.render(options)
         } else if kind == "dynamics" {
             svg = try PlotDynamicsFigure.figure(options).render()
         } else {

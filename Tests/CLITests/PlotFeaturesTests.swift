@@ -32,4 +32,28 @@ final class PlotFeaturesTests: XCTestCase {
         // Means (1.05, 0) and (0, 1.05) up to rotation: distance 1.05 sqrt 2; spread 0.05^2 each.
         XCTAssertEqual(map.separation, 1.05 * 2.0.squareRoot() / 0.05, accuracy: 1e-9)
     }
+
+    /// `plot densities`: three curves and the kurtosis in the title; the histogram normalises to 1.
+    func testDensitiesPlotAndHistogram() throws {
+        let folder = try temporaryFolder()
+        let x = try write(NPYArray(shape: [8, 12], values: (0..<96).map { sin(Double($0) * 1.7) }), "X.npy", in: folder)
+        let y = try write(NPYArray(shape: [8], values: [1, -1, 1, -1, 1, 1, -1, -1]), "y.npy", in: folder)
+        let svg = folder.appendingPathComponent("d.svg").path
+        let r = AdaptiveKernelsCommandLine.run(["plot", "densities", "--activation", "tanh", "--gamma", "1", "--lambda", "1/2", "--train", x, "--labels", y,
+                                                "--population", "64", "--width", "16", "--time", "3", "--out", svg])
+        XCTAssertEqual(r.exitCode, 0, r.standardError)
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        XCTAssertTrue(text.contains("excess kurtosis aNTK"))
+        XCTAssertTrue(text.contains("lazy: standard normal"))
+        // A histogram of standard normal samples integrates to 1 - outside and has excess kurtosis ~ 0.
+        var generator = SeededGenerator(seed: 3)
+        let samples = (0..<200_000).map { _ -> Double in
+            let u = Double.random(in: Double.ulpOfOne..<1, using: &generator), v = Double.random(in: 0..<1, using: &generator)
+            return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+        }
+        let density = PreactivationDensity(samples)
+        XCTAssertEqual(density.density.reduce(0, +) * 8.0 / 64, 1 - density.outside, accuracy: 1e-12)
+        XCTAssertEqual(density.excessKurtosis, 0, accuracy: 0.05)
+        XCTAssertEqual(density.outside, 6.3e-5, accuracy: 1e-4)
+    }
 }

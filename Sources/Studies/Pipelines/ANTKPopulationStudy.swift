@@ -64,6 +64,9 @@ public enum ANTKPopulationStudy {
         /// Largest |f - K (K + 2 lambda I)^{-1} y| over the training points of the mean state (GV13):
         /// zero at an exact fixed point.
         public let predictorIdentityResidual: Double
+        /// Normalised first-layer preactivations h_i(x_mu)/sqrt(C_mumu) of the first population at its
+        /// end state, over its neurons and the training points (notes/antk-nonlinear-data.md (AN8)).
+        public let preactivations: [Double]
     }
 
     /// The lazy NNGP Phi^1 and NTK Theta^1 of (T3) over all points (n x n).
@@ -101,6 +104,8 @@ public enum ANTKPopulationStudy {
         var dt = timeStep ?? min(0.1, 0.5 / (top + 2 * problem.lambda))
         var runs: [ANTKFlowResult] = []
         var halvings = 0
+        var preactivations: [Double] = []
+        let c = data.inputKernel
         for s in 0..<problem.seeds {
             progress.started(s + 1, problem.seeds, "population \(s + 1) of \(problem.seeds) (M = \(problem.population))")
             while true {
@@ -109,7 +114,15 @@ public enum ANTKPopulationStudy {
                 var settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
                 settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
                 let r = population.run(data, settings)
-                if r.predictions.allSatisfy(\.isFinite) { runs.append(r); break }
+                if r.predictions.allSatisfy(\.isFinite) {
+                    if s == 0 {
+                        preactivations = (0..<problem.population).flatMap { i in
+                            (0..<p).map { mu in population.fields[i * n + mu] / c[mu * n + mu].squareRoot() }
+                        }
+                    }
+                    runs.append(r)
+                    break
+                }
                 guard halvings < 4 else {
                     throw TrainStudy.SolverFailure(description: "population \(s + 1) diverged (non-finite fields) even at dt = \(dt) after 4 halvings")
                 }
@@ -152,6 +165,6 @@ public enum ANTKPopulationStudy {
                       pointCount: n, trainCount: p, stationaryRuns: runs.count - stuck.count,
                       unconverged: stuck.isEmpty ? nil : String(format: "%d of %d populations spent the time budget %.4g above the velocity tolerance %.0e (largest RMS velocity %.2e)",
                                                                 stuck.count, runs.count, problem.time, problem.tolerance, stuck.map(\.residual).max() ?? .nan),
-                      predictorIdentityResidual: identity)
+                      predictorIdentityResidual: identity, preactivations: preactivations)
     }
 }

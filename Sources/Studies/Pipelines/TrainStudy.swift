@@ -84,6 +84,9 @@ public enum TrainStudy {
         public let stationaryRuns: Int
         /// What the runs that missed their stopping rule reached (TB6); nil when all met it.
         public let unconverged: String?
+        /// Gradient flow: normalised first-layer preactivations h_i(x_mu)/sqrt(C_mumu) at the end of
+        /// every seed's run, over neurons and training points (notes/antk-nonlinear-data.md (AN8)).
+        public var preactivations: [Double] = []
     }
 
     /// The mean lazy NTK's largest eigenvalue on the training block, for the step rule (TB3).
@@ -136,6 +139,8 @@ public enum TrainStudy {
         var dt = timeStep ?? min(0.1, 0.5 / (lazyLargestEigenvalue(data, depth: depth, activation: problem.activation) + lambda * Double(depth + 1)))
         var runs: [ANTKFlowResult] = []
         var halvings = 0
+        var preactivations: [Double] = []
+        let c = data.inputKernel
         for s in 0..<problem.seeds {
             progress.started(s + 1, problem.seeds, "seed \(s + 1): gradient flow, N = \(problem.width)")
             while true {
@@ -144,7 +149,20 @@ public enum TrainStudy {
                 var settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
                 settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
                 let r = network.train(data, settings)
-                if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) { runs.append(r); break }
+                if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) {
+                    // h = W^0 x / sqrt(D) (TB1) on the training points, normalised by sqrt(C_mumu).
+                    let d = data.dimension, w0 = network.weights[0]
+                    for mu in 0..<p {
+                        let scale = c[mu * n + mu].squareRoot() * Double(d).squareRoot()
+                        for i in 0..<problem.width {
+                            var h = 0.0
+                            for k in 0..<d { h += w0[i * d + k] * data.inputs[mu * d + k] }
+                            preactivations.append(h / scale)
+                        }
+                    }
+                    runs.append(r)
+                    break
+                }
                 guard halvings < 4 else {
                     throw SolverFailure(description: "seed \(s + 1) diverged (non-finite fields) even at dt = \(dt) after 4 halvings of the step rule (TB3)")
                 }
@@ -165,13 +183,15 @@ public enum TrainStudy {
         let stuck = runs.filter { !$0.stationary }
         let unconverged = stuck.isEmpty ? nil : String(format: "%d of %d runs spent the time budget %.4g above the velocity tolerance %.0e (largest RMS velocity %.2e)",
                                                        stuck.count, runs.count, problem.time, problem.tolerance, stuck.map(\.residual).max() ?? .nan)
-        return Result(seeds: runs.count, width: problem.width, timeStep: dt,
+        var result = Result(seeds: runs.count, width: problem.width, timeStep: dt,
                       trainLoss: mean(runs.map { loss($0.predictions[0..<p], data.labels) }),
                       testLoss: hasTest ? mean(runs.map { loss($0.predictions[p...], data.testLabels) }) : nil,
                       predictions: predictions, predictionsAreTest: hasTest,
                       overlap: pairs.map { mean($0.map(\.0)) }, alignment: pairs.map { mean($0.map(\.1)) },
                       kernels: kernels, ntk: ntk, pointCount: n, trainCount: p,
                       stationaryRuns: runs.count - stuck.count, unconverged: unconverged)
+        result.preactivations = preactivations
+        return result
     }
 
     static func posterior(_ problem: Problem, beta: Double, progress: ProgressReporter) throws -> Result {
