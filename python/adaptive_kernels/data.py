@@ -134,15 +134,83 @@ def kernels(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, gamma: An
     return _solve(command, X, y, X_test, y_test, all_layers)
 
 
+def _estimated(document: dict) -> DataResult:
+    """A DataResult from a document whose losses and predictions are estimated objects (population
+    DMFT, trained networks): values as floats; standard errors stay in `document`."""
+    where = document.get("predictions_of", "test")
+    name = "antk" if document["command"].startswith("antk") else "network"
+    predictions = {"train": {}, "test": {}}
+    predictions[where][name] = numpy.array([to_float(v) for v in document.get("predictions", [])])
+
+    def losses(key: str) -> Optional[dict]:
+        value = document.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dict) and "kind" in value:
+            return {name: to_float(value)}
+        return {k: to_float(v) for k, v in value.items()}
+    return DataResult(kernels={}, predictions=predictions, train_loss=losses("train_loss") or {},
+                      test_loss=losses("test_loss"), document=document)
+
+
+def _run_estimated(command: list, X: Any, y: Any, X_test: Any, y_test: Any) -> DataResult:
+    x_train = _matrix(X, "X")
+    y_train = _labels(y, "y", x_train.shape[0])
+    with tempfile.TemporaryDirectory(prefix="adaptive-kernels-") as folder:
+        root = pathlib.Path(folder)
+        numpy.save(root / "X.npy", x_train)
+        numpy.save(root / "y.npy", y_train)
+        arguments = [*command, "--train", str(root / "X.npy"), "--labels", str(root / "y.npy")]
+        if X_test is not None:
+            if y_test is None:
+                raise ValueError("X_test needs y_test here (the test loss is reported)")
+            x_test = _matrix(X_test, "X_test")
+            numpy.save(root / "Xt.npy", x_test)
+            numpy.save(root / "yt.npy", _labels(y_test, "y_test", x_test.shape[0]))
+            arguments += ["--test", str(root / "Xt.npy"), "--test-labels", str(root / "yt.npy")]
+        out = root / "out"
+        document, _ = _binary.run_json([*arguments, "--out-dir", str(out)])
+        result = _estimated(document)
+        result.kernels = {p.stem: numpy.load(p) for p in sorted(out.glob("*.npy"))}
+    return result
+
+
 def antk(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, gamma: Any, lambda_: Any, depth: int,
-         beta: Any = None, all_layers: bool = True) -> DataResult:
-    """Deep linear aNTK: the fixed point of gradient flow with weight decay lambda_ on C = X X^T / D,
-    with the aNBK at beta (default 1/lambda_) and the lazy NTK for comparison."""
+         beta: Any = None, all_layers: bool = True, activation: str = "identity", solver: Optional[str] = None,
+         population: Optional[int] = None, seeds: Optional[int] = None, seed: Optional[int] = None,
+         time: Any = None) -> DataResult:
+    """The aNTK: the fixed point of gradient flow with weight decay lambda_ on C = X X^T / D.
+
+    activation "identity" (default): the deep linear solver, with the aNBK at beta (default 1/lambda_)
+    and the lazy NTK for comparison. Another activation (relu, tanh, erf), or solver="dmft": the
+    two-layer population DMFT (depth 1), with the lazy NNGP and NTK; its values are means over
+    `seeds` populations of `population` neurons (standard errors in result.document)."""
     command = ["antk", "--gamma", exact_argument(gamma, "gamma"), "--lambda", exact_argument(lambda_, "lambda"),
                "--depth", str(int(depth))]
+    if activation != "identity" or solver == "dmft":
+        command += ["--activation", str(activation)] + (["--solver", "dmft"] if solver == "dmft" else [])
+        for key, value in (("population", population), ("seeds", seeds), ("seed", seed), ("time", time)):
+            if value is not None:
+                command += [f"--{key}", str(value)]
+        return _run_estimated(command, X, y, X_test, y_test)
     if beta is not None:
         command += ["--beta", exact_argument(beta, "beta")]
     return _solve(command, X, y, X_test, y_test, all_layers)
+
+
+def train(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, activation: str, depth: int, width: int, gamma: Any,
+          lambda_: Any = None, beta: Any = None, seeds: int = 8, seed: int = 1, time: Any = None) -> DataResult:
+    """Actual width-`width` networks trained on (X, y): gradient flow with weight decay lambda_, or
+    Langevin sampling of the posterior at beta (exactly one of the two). Values are means over
+    `seeds` runs (standard errors in result.document); kernels phi_l (and ntk) are the mean kernels."""
+    if (lambda_ is None) == (beta is None):
+        raise ValueError("give exactly one of lambda_ (gradient flow) and beta (posterior)")
+    command = ["train", "--activation", str(activation), "--depth", str(int(depth)), "--width", str(int(width)),
+               "--gamma", exact_argument(gamma, "gamma"), "--seeds", str(int(seeds)), "--seed", str(int(seed))]
+    command += ["--lambda", exact_argument(lambda_, "lambda")] if lambda_ is not None else ["--beta", exact_argument(beta, "beta")]
+    if time is not None:
+        command += ["--time", str(time)]
+    return _run_estimated(command, X, y, X_test, y_test)
 
 
 def asymptotics(regime: str, **options: Any) -> dict:

@@ -237,3 +237,24 @@ def test_ndk_mean_predictor_reaches_the_nngp_plateau():
     assert result["times"].shape == (8,) and result["test_mean_prediction"].shape == (8, 2)
     # t = 1000 is ten diffusive times sigma^2/T: the mean predictor sits on the NNGP posterior mean.
     assert numpy.allclose(result["test_mean_prediction"][-1], result["nngp_equilibrium"]["test"], atol=1e-3)
+
+
+@needs_binary
+def test_population_antk_and_trained_networks_as_numpy():
+    X = numpy.load(FIXTURES / "X_train.npy")[:12]
+    y = numpy.load(FIXTURES / "y_train.npy")[:12]
+    Xt = numpy.load(FIXTURES / "X_test.npy")[:5]
+    yt = numpy.load(FIXTURES / "y_test.npy")[:5]
+    theory = ak.antk(X, y, Xt, yt, gamma=1, lambda_="1/2", depth=1, activation="relu", population=128, seeds=2, time=5)
+    assert set(theory.test_loss) == {"antk", "nngp", "ntk"}
+    assert theory.predictions["test"]["antk"].shape == (5,)
+    assert theory.kernels["phi_1"].shape == (17, 17)
+    # The test loss is the mean squared error of the reported mean predictions.
+    assert abs(theory.test_loss["antk"] - numpy.mean((theory.predictions["test"]["antk"] - yt) ** 2)) < 0.05
+    nets = ak.train(X, y, Xt, yt, activation="relu", depth=2, width=32, gamma=1, lambda_="1/2", seeds=2, time=2)
+    assert set(nets.kernels) == {"phi_1", "phi_2", "ntk"} and nets.predictions["test"]["network"].shape == (5,)
+    assert nets.document["stationary_runs"] in (0, 1, 2)
+    with pytest.raises(ValueError):
+        ak.train(X, y, activation="relu", depth=1, width=8, gamma=1)
+    with pytest.raises(ak.InvalidInputError):
+        ak.antk(X, y, gamma=1, lambda_=1, depth=2, activation="relu")
