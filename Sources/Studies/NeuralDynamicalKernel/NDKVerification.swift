@@ -145,6 +145,21 @@ public struct NDKVerification: Sendable {
                 }
             }
         }
+        // Power at R = 0.05 ((NK19)): |estimate - exact (1 + R)| exceeds the tolerance in >= 99% of runs when
+        // R |f| >= tolerance + z_0.99 se (z_0.99 = 2.33); a case short of that says so, quantified.
+        let k = VerificationCase.standardErrors(familySize: cases.count, degreesOfFreedom: cases.map { $0.estimates[0].estimate.degreesOfFreedom }.min() ?? 1)
+        for i in cases.indices {
+            guard let exact = cases[i].exact, exact != 0 else { continue }
+            let e = cases[i].estimates[0].estimate
+            let needed = (e.tolerance(k: k) + 2.33 * e.standardError) / abs(exact)
+            if needed > 0.05 {
+                let room = 0.05 * abs(exact) - e.systematic
+                let remedy = room > 0 ? String(format: "about %.0fx the pairs would reach 5%%", pow((k + 2.33) * e.standardError / room, 2))
+                                      : String(format: "the systematic bound alone (%.1f%%) exceeds 5%%: wider networks are needed", 100 * e.systematic / abs(exact))
+                cases[i].perturbationNote = String(format: "a 5%% change of the theory is detected in fewer than 99%% of runs: the tolerance (%.1f%% of |f|) plus 2.33 se (%.1f%%) is %.1f%% of |f| at these pairs and widths; ",
+                                                   100 * e.tolerance(k: k) / abs(exact), 100 * 2.33 * e.standardError / abs(exact), 100 * needed) + remedy
+            }
+        }
         return cases
     }
 }
