@@ -16,7 +16,7 @@ import Numerics
 /// Antithetic pairs (shared hidden weights and hidden noise, readout and its noise flipped) estimate
 /// the mean predictor; pairs are independent. Each pair also carries a shadow network that follows
 /// the prior process only, with the pair's noise (common random numbers): its empirical NTK at the
-/// recorded times and at t = 0 are control variates with known means (NK19).
+/// recorded times and at t = 0 are control variates with known means (NK18), (NK19).
 public struct LangevinTrainingEnsemble: Sendable {
     public struct Settings: Sendable {
         public var activation: Activation
