@@ -154,7 +154,7 @@ public struct NDKVerification: Sendable {
             let needed = (e.tolerance(k: k) + 2.33 * e.standardError) / abs(exact)
             if needed > 0.05 {
                 let room = 0.05 * abs(exact) - e.systematic
-                let remedy = room > 0 ? String(format: "about %.0fx the pairs would reach 5%%", pow((k + 2.33) * e.standardError / room, 2))
+                let remedy = room > 0 ? String(format: "about %.1fx the pairs would reach 5%%", pow((k + 2.33) * e.standardError / room, 2))
                                       : String(format: "the systematic bound alone (%.1f%%) exceeds 5%%: wider networks are needed", 100 * e.systematic / abs(exact))
                 cases[i].perturbationNote = String(format: "a 5%% change of the theory is detected in fewer than 99%% of runs: the tolerance (%.1f%% of |f|) plus 2.33 se (%.1f%%) is %.1f%% of |f| at these pairs and widths; ",
                                                    100 * e.tolerance(k: k) / abs(exact), 100 * 2.33 * e.standardError / abs(exact), 100 * needed) + remedy
