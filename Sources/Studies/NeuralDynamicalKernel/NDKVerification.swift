@@ -49,7 +49,7 @@ public struct NDKVerification: Sendable {
         }
         /// The groups of one depth only (`verify ndk --depth L`): the quick plan's widths scaled for L >= 2.
         public mutating func restrict(depth: Int) {
-            let activations = Array(Set(groups.map(\.activation))).sorted { $0.rawValue < $1.rawValue }
+            let activations = groups.map(\.activation).reduce(into: [Activation]()) { if !$0.contains($1) { $0.append($1) } }
             let template = groups.first { $0.depth == depth }
             groups = activations.map { Group(activation: $0, depth: depth, widths: template?.widths ?? (depth == 1 ? [1024] : [128, 256]),
                                              pairs: template?.pairs ?? groups.first?.pairs ?? 96) }
