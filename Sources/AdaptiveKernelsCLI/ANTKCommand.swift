@@ -54,18 +54,25 @@ enum ANTKCommand {
       summary.json (the JSON report), atomically.
       G, LAM: exact numbers (3, 0.1, 2.5e-3, 3/2), G >= 0, LAM > 0. D: significant digits (default 30;
       at most 17 are printed for data).
-    """
+    """ + ANTKPopulationCommand.usage
 
     static let dataOptions: Set<String> = ["train", "labels", "test", "test-labels", "beta", "out-dir"]
 
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: Set(["gamma", "lambda", "depth", "digits", "format"]).union(dataOptions), switches: ["all-layers"])
+        let options = try ParsedArguments(arguments, valued: Set(["gamma", "lambda", "depth", "digits", "format"]).union(dataOptions)
+                                            .union(ANTKPopulationCommand.options), switches: ["all-layers"])
         let gamma = try parseRational(options, "gamma"), lambda = try parseRational(options, "lambda")
         let depthText = try options.required("depth")
         guard let depth = Int(depthText) else { throw UsageError("--depth must be a positive integer (got '\(depthText)')") }
         let problem = try antkUsage { try WhitenedANTKProblem(gamma: gamma, lambda: lambda, depth: depth) }
         let digits = try options.integer("digits", default: WhitenedANTKSolver.defaultDigits, in: 1...WhitenedANTKSolver.maximumDigits)
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
+        if try ANTKPopulationCommand.wanted(options) {
+            return try ANTKPopulationCommand.run(options, gamma: gamma, lambda: lambda, depth: depth, format: format)
+        }
+        if let extra = ["population", "seeds", "seed", "time", "tolerance"].first(where: { options.value($0) != nil }) {
+            throw UsageError("--\(extra) belongs to the population DMFT (--activation relu|tanh|erf or --solver dmft)")
+        }
         let withData = dataOptions.contains { options.value($0) != nil } || options.has("all-layers")
         if withData {
             return try ANTKDataCommand.run(options, gamma: gamma, lambda: lambda, depth: depth, digits: digits, format: format)

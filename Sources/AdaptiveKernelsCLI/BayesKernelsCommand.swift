@@ -30,8 +30,8 @@ enum BayesKernels {
         let iterations = try options.integer("iterations", default: 700, in: 2...1_000_000)
         let seed = try options.integer("seed", default: 1, in: 0...Int.max)
         let directory: String
-        do { directory = try DigitsFixture.locate(explicit: options.value("data")) } catch let e as DigitsFixture.Missing { throw UsageError(e.description) }
-        let data = try ANTKDataSet.npyDirectory(directory, train: 8, test: 2)
+        do { directory = try DigitsFixture.locate(explicit: options.value("data")) } catch let e as DigitsFixture.Missing { throw UsageError(DigitsFixture.flagged(e)) }
+        let data = try LabelledData.npyDirectory(directory, train: 8, test: 2)
         let problem = try BayesProblem.normalized(inputKernel: data.inputKernel, trainCount: data.trainCount, labels: data.labels,
                                                   gamma: gamma, ridge: 1 / beta, depth: depth, activation: activation)
         let series: [[[Double]]] = try LinearAlgebra.withThreadCount(1) {

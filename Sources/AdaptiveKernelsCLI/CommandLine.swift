@@ -1,5 +1,6 @@
 import Foundation
 import Theory
+import Core
 import Numerics
 
 /// What one invocation printed and its exit status. Output is assembled completely before it is
@@ -39,8 +40,11 @@ public enum AdaptiveKernelsCommandLine {
         VerifyCommand.subcommand,
         KernelsCommand.subcommand,
         NDKCommand.subcommand,
+        TrainCommand.subcommand,
+        LearningCurveCommand.subcommand,
         AsymptoticsCommand.subcommand,
         PlotCommand.subcommand,
+        MergeCommand.subcommand,
     ]
 
     static var overview: String {
@@ -90,9 +94,9 @@ public enum AdaptiveKernelsCommandLine {
                 }
                 var rest = Array(arguments.dropFirst())
                 if rest.contains("--help") || rest.contains("-h") { return help(command.usage) }
-                // --out FILE (every command but plot, which draws into it): the report goes to FILE.
+                // --out FILE (every command but plot and learning-curve, which draw into it): the report goes to FILE.
                 var destination: String? = nil
-                if command.name != "plot" { (rest, destination) = try extractOut(rest) }
+                if command.name != "plot" && command.name != "learning-curve" { (rest, destination) = try extractOut(rest) }
                 do {
                     let report = try command.run(rest)
                     output = try deliver(report, to: destination)
@@ -105,6 +109,8 @@ public enum AdaptiveKernelsCommandLine {
             return failure(error.message, code: 2)
         } catch let error as TheoryInputError {
             return failure(commandLineWording(error), code: 2)
+        } catch let error as InputError {
+            return failure(error.description, code: 2)
         } catch let error as SolverError {
             return failure(error.description, code: 3)
         } catch let error as CommandFailure {

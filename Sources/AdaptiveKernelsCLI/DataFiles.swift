@@ -1,5 +1,6 @@
 import Foundation
 import Numerics
+import Core
 import Studies
 
 /// Loading matrices and vectors from .npy or CSV, and writing outputs atomically (a folder of files
@@ -71,13 +72,12 @@ enum DataFiles {
 
     /// Reads --train, --labels and the optional --test/--test-labels pair (both or neither).
     /// Every shape and entry is validated here, with the option names in the messages.
-    static func trainingData(_ options: ParsedArguments) throws -> TrainingData {
+    static func trainingData(_ options: ParsedArguments) throws -> LabelledData {
         let train = try matrix(load(options.required("train"), option: "train"), option: "train")
         let labels = try vector(load(options.required("labels"), option: "labels"), count: train.rows, option: "labels", against: "--train")
-        let trainMatrix = TrainingData.Matrix(values: train.values, rows: train.rows, columns: train.columns)
         switch (options.value("test"), options.value("test-labels")) {
         case (nil, nil):
-            return try studyErrors { try TrainingData(train: trainMatrix, labels: labels) }
+            return try studyErrors { try LabelledData(train: train.values, labels: labels, dimension: train.columns) }
         case (let t?, let tl?):
             let loaded = try matrix(load(t, option: "test"), option: "test")
             guard loaded.columns == train.columns else {
@@ -85,7 +85,7 @@ enum DataFiles {
             }
             let testLabels = try vector(load(tl, option: "test-labels"), count: loaded.rows, option: "test-labels", against: "--test")
             return try studyErrors {
-                try TrainingData(train: trainMatrix, labels: labels, test: .init(values: loaded.values, rows: loaded.rows, columns: loaded.columns), testLabels: testLabels)
+                try LabelledData(train: train.values, labels: labels, test: loaded.values, testLabels: testLabels, dimension: train.columns)
             }
         default: throw UsageError("--test and --test-labels go together")
         }
@@ -128,5 +128,12 @@ enum DataFiles {
             try? FileManager.default.removeItem(at: temporary)
             throw UsageError("cannot write --\(option) '\(path)' (\(reason))")
         }
+    }
+}
+
+extension DigitsFixture {
+    /// The library's message in the command line's words (`--data DIR`).
+    static func flagged(_ missing: Missing) -> String {
+        missing.explicit ? "--data: " + missing.description : missing.description + " (--data DIR)"
     }
 }

@@ -72,10 +72,7 @@ enum DynamicsCommand {
         if options.value("train") != nil || options.value("labels") != nil {
             guard options.value("whitened-points") == nil else { throw UsageError("--whitened-points and --train exclude each other") }
             let loaded = try DataFiles.trainingData(options)
-            data = try dynamicsErrors {
-                try DynamicsData(train: loaded.train.values, labels: loaded.labels, test: loaded.test?.values ?? [],
-                                 testLabels: loaded.testLabels ?? [], dimension: loaded.train.columns)
-            }
+            data = try dynamicsErrors { try DynamicsData(loaded) }
         } else {
             data = .whitened(size: try options.integer("whitened-points", default: 4, in: 1...100000))
         }
@@ -114,9 +111,7 @@ enum DynamicsCommand {
     }
 
     static func dynamicsErrors<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as InputError { throw UsageError(error.description) } catch let error as ANTKVerifyInputError {
-            throw UsageError(error.description)
-        }
+        do { return try body() } catch let error as InputError { throw UsageError(error.description) }
     }
 }
 

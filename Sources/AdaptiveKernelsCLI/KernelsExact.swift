@@ -57,7 +57,7 @@ extension KernelsCommand {
                 [(key, .array(xs.map { .string($0.value) })), (key + "_lower", .array(xs.map { .string($0.lower) })),
                  (key + "_upper", .array(xs.map { .string($0.upper) }))]
             }
-            var members: [(String, JSONValue)] = [
+            let members: [(String, JSONValue)] = [
                 ("gamma", OutputContract.exact(parameters.gamma)), ("beta", OutputContract.exact(parameters.beta)),
                 ("depth", .integer(depth)), ("digits", .integer(digits)),
                 ("certified", .bool(true)),

@@ -15,12 +15,18 @@ enum PlotCommand {
     usage: adaptive-kernels plot scaling --out FILE.svg [--beta B]
            adaptive-kernels plot depth --out FILE.svg [--beta B] [--depth L]
            adaptive-kernels plot ndk --out FILE.svg <the options of 'ndk' but --format/--out-dir>
+           adaptive-kernels plot features --out FILE.svg --activation A --gamma G --lambda LAM --train X.npy --labels y.npy
+                                          [--population M] [--seeds K] [--seed S] [--time T]
       scaling: c_L - 1 against gamma (log-log) for L = 1, 2, 4, 8, 16 (default beta = 100), exact values from the
                certified solver (solid), with the lazy L gamma^2/(1+b)^2 (dashed), rich gamma^(2L/(L+1)) (dotted) and
                deep L gamma^2/W(L gamma^2) - 1 (dash-dot) asymptotes (rich and deep drawn where >= 2), as in the paper's Figure 2(b).
       depth:   c_l against layer l = 0..L (default L = 16, beta = 100) for gamma = 1/4, 1/2, 1, 2, 4, 8 (Figure 2(a)).
       ndk:     the NDK mean test predictions (up to 5 points) and the test loss against time (log axis), each
                with its NTK (dashed) and NNGP (dotted) plateau and the time scales 1/mu_min and sigma^2/T.
+      features: the training points in the top-two kernel principal coordinates of the lazy NNGP (left) and of
+               the adapted two-layer kernel Phi (right; aNTK by the population DMFT, as 'antk --activation'),
+               coloured by the sign of y, with each kernel's class separation (notes/antk-nonlinear-data.md
+               (AN7); the paper's Figure 3(c)).
     """ + PlotDynamicsFigure.usage + """
       The format follows the extension of --out: .svg (the only format written; any other extension
       is refused with exit status 2). --out - writes the SVG to stdout. The file is written whole
@@ -28,8 +34,8 @@ enum PlotCommand {
     """
 
     static func run(_ arguments: [String]) throws -> String {
-        guard let kind = arguments.first, ["scaling", "depth", "dynamics", "ndk"].contains(kind) else {
-            throw UsageError("plot needs a figure: 'plot scaling --out FILE.svg', 'plot depth --out FILE.svg', 'plot dynamics --out FILE.svg' or 'plot ndk --out FILE.svg <ndk options>'")
+        guard let kind = arguments.first, ["scaling", "depth", "dynamics", "ndk", "features"].contains(kind) else {
+            throw UsageError("plot needs a figure: 'plot scaling --out FILE.svg', 'plot depth --out FILE.svg', 'plot dynamics --out FILE.svg', 'plot ndk --out FILE.svg <ndk options>' or 'plot features --out FILE.svg <options>'")
         }
         if kind == "ndk" {
             let options = try ParsedArguments(Array(arguments.dropFirst()), valued: NDKCommand.valued.union(["out"]), switches: [])
@@ -44,7 +50,8 @@ enum PlotCommand {
             return "wrote \(out)\n"
         }
         let options = try ParsedArguments(Array(arguments.dropFirst()),
-                                          valued: kind == "scaling" ? ["out", "beta"] : kind == "depth" ? ["out", "beta", "depth"] : PlotDynamicsFigure.valued,
+                                          valued: kind == "scaling" ? ["out", "beta"] : kind == "depth" ? ["out", "beta", "depth"]
+                                            : kind == "features" ? PlotFeaturesFigure.valued : PlotDynamicsFigure.valued,
                                           switches: [])
         let out = try options.required("out")
         if out != "-" {
@@ -57,6 +64,8 @@ enum PlotCommand {
         let svg: String
         if kind == "scaling" {
             svg = try scalingFigure(beta: beta).render()
+        } else if kind == "features" {
+            svg = try PlotFeaturesFigure.render(options)
         } else if kind == "dynamics" {
             svg = try PlotDynamicsFigure.figure(options).render()
         } else {

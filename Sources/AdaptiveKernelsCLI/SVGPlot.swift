@@ -3,7 +3,8 @@ import Foundation
 /// A small self-contained SVG line plot: linear or logarithmic axes with ticks and labels, several
 /// series (solid, dashed, dotted or dash-dotted lines, optional markers), a legend. No dependencies.
 struct SVGPlot {
-    enum Stroke: String { case solid, dashed, dotted, dashDot }
+    /// `none`: markers only (a scatter plot).
+    enum Stroke: String { case solid, dashed, dotted, dashDot, none }
 
     struct Series {
         var label: String?
@@ -94,6 +95,7 @@ struct SVGPlot {
         case .dashed: return " stroke-dasharray=\"8,5\""
         case .dotted: return " stroke-dasharray=\"2,4\""
         case .dashDot: return " stroke-dasharray=\"9,4,2,4\""
+        case .none: return ""
         }
     }
 
@@ -130,7 +132,7 @@ struct SVGPlot {
                 return (a, b)
             }
             guard !coordinates.isEmpty else { continue }
-            if coordinates.count > 1 {
+            if coordinates.count > 1 && s.stroke != .none {
                 let path = coordinates.map { "\(SVGPlot.f($0.0)),\(SVGPlot.f($0.1))" }.joined(separator: " ")
                 out += "<polyline class=\"series\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"\(s.stroke == .solid ? 2 : 1.6)\"\(SVGPlot.dashArray(s.stroke)) points=\"\(path)\"/>\n"
             }
@@ -149,7 +151,9 @@ struct SVGPlot {
             out += "<g class=\"legend\">\n<rect x=\"\(SVGPlot.f(left))\" y=\"\(SVGPlot.f(top))\" width=\"\(SVGPlot.f(boxWidth))\" height=\"\(SVGPlot.f(boxHeight))\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#999\"/>\n"
             for (i, entry) in entries.enumerated() {
                 let yy = top + 14 + Double(i) * 18
-                out += "<line x1=\"\(SVGPlot.f(left + 8))\" y1=\"\(SVGPlot.f(yy))\" x2=\"\(SVGPlot.f(left + 36))\" y2=\"\(SVGPlot.f(yy))\" stroke=\"\(entry.color)\" stroke-width=\"2\"\(SVGPlot.dashArray(entry.stroke))/>\n"
+                if entry.stroke != .none {
+                    out += "<line x1=\"\(SVGPlot.f(left + 8))\" y1=\"\(SVGPlot.f(yy))\" x2=\"\(SVGPlot.f(left + 36))\" y2=\"\(SVGPlot.f(yy))\" stroke=\"\(entry.color)\" stroke-width=\"2\"\(SVGPlot.dashArray(entry.stroke))/>\n"
+                }
                 if entry.markers { out += "<circle cx=\"\(SVGPlot.f(left + 22))\" cy=\"\(SVGPlot.f(yy))\" r=\"3\" fill=\"\(entry.color)\"/>\n" }
                 out += "<text x=\"\(SVGPlot.f(left + 42))\" y=\"\(SVGPlot.f(yy + 4))\">\(SVGPlot.escape(entry.label))</text>\n"
             }

@@ -10,21 +10,28 @@ enum SweepCommand {
 
     static let usage = """
     usage: adaptive-kernels sweep --gamma LIST --beta LIST --depth LIST [--digits D] [--layers all|LIST] [--format table|csv|json] [--timings]
+                                  [--shard I/N]
       The overlap table across parameters, solved in parallel on all cores. LIST: comma values and
       inclusive ranges, e.g. --depth 1...64 or 1...64:4 (1..64 is the same range), --gamma 0.5,1,2,
       --beta inf,10. One row per root (c_L), or per root and listed layer with --layers all|LIST
       (listed layers beyond a point's depth are left out for that point). Columns (csv, default): \(OverlapReport.csvHeader).
       --timings prints the wall time of reading the lists, solving and formatting on stderr.
+      --shard I/N: solve only block I of N of the parameter points (gamma outermost, then beta, then
+        depth; contiguous blocks of equal size to within one), csv or json; 'adaptive-kernels merge'
+        joins the N shard files into exactly the unsharded output. One run takes at most
+        \(ParameterList.maximumCount) points; a larger sweep needs --shard.
     """
 
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["gamma", "beta", "depth", "digits", "format", "layers"], switches: ["timings"])
+        let options = try ParsedArguments(arguments, valued: ["gamma", "beta", "depth", "digits", "format", "layers", "shard"], switches: ["timings"])
         let started = DispatchTime.now()
         let gammas = try ParameterList.rationals(options.required("gamma"), option: "gamma")
         let betas = try ParameterList.betas(options.required("beta"))
         let depths = try ParameterList.rationals(options.required("depth"), option: "depth")
         let digits = try options.integer("digits", default: WhitenedOverlapSolver.defaultDigits, in: 1...WhitenedOverlapSolver.maximumDigits)
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .csv)
+        let shard = try ShardedOutput.parse(options)
+        if shard != nil && format == .table { throw UsageError("--shard writes csv or json (for 'adaptive-kernels merge'), not a table") }
         // Each list item is read once; the problems are their product.
         let gammaValues = try gammas.map(parseGamma), betaValues = try betas.map(parseBeta)
         let depthValues = try depths.map(parseDepth)
@@ -39,12 +46,15 @@ enum SweepCommand {
                 layers = .layers(try ParameterList.integers(text, option: "layers", in: 1...max(1, depthValues.max() ?? 1), what: "a layer"))
             }
         }
-        var problems: [WhitenedProblem] = []
-        for gamma in gammaValues { for beta in betaValues { for depth in depthValues {
-            problems.append(try makeProblem(gamma: gamma, beta: beta, depth: depth))
-        } } }
-        guard problems.count <= ParameterList.maximumCount else {
-            throw UsageError("the sweep has \(problems.count) parameter points (at most \(ParameterList.maximumCount))")
+        // Point i of the product, gamma outermost: (i / (nb nd), (i / nd) mod nb, i mod nd).
+        let nb = betaValues.count, nd = depthValues.count
+        let (total, overflow) = gammaValues.count.multipliedReportingOverflow(by: nb * nd)
+        let block = overflow ? 0..<0 : (shard?.range(of: total) ?? 0..<total)
+        guard !overflow, block.count <= ParameterList.maximumCount else {
+            throw UsageError("the sweep has \(overflow ? "too many" : String(total)) parameter points\(shard == nil ? "" : " (\(block.count) in this shard)"); one run takes at most \(ParameterList.maximumCount): split it with --shard I/N")
+        }
+        let problems = try block.map { i in
+            try makeProblem(gamma: gammaValues[i / (nb * nd)], beta: betaValues[(i / nd) % nb], depth: depthValues[i % nd])
         }
         let parsed = DispatchTime.now()
         let solutions = try solveAll(problems, digits: digits, layers: layers)
@@ -58,14 +68,16 @@ enum SweepCommand {
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }
+        let arguments = ShardedOutput.canonicalArguments(options, excluding: ["shard", "timings"])
         switch format {
         case .json:
-            return OutputContract.render(command: "sweep", [
+            return OutputContract.render(command: "sweep", (shard.map { [ShardedOutput.member($0, of: total, unit: "points", arguments: arguments)] } ?? []) + [
                 ("digits", .integer(digits)),
                 ("results", .array(solutions.map { .object(OverlapReport.members($0)) })),
             ])
         case .csv:
-            var lines = [OverlapReport.csvHeader]
+            var lines = shard.map { [ShardedOutput.csvMarker(command: "sweep", shard: $0, total: total, arguments: arguments)] } ?? []
+            lines.append(OverlapReport.csvHeader)
             for solution in solutions { lines += OverlapReport.csvRows(solution) }
             return lines.joined(separator: "\n") + "\n"
         case .table:

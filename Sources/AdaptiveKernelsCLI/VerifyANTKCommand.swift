@@ -9,7 +9,7 @@ import Core
 /// exact deep-linear fixed points, case by case (notes/verify-antk.md).
 enum VerifyANTKCommand {
     static let usage = """
-    usage: adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--data DIR] [--case GROUP] [--perturb-exact R]
+    usage: adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--data DIR] [--case GROUP] [--perturb-exact R] [--shard I/N]
            adaptive-kernels verify antk --bench [--neurons M] [--points P] [--steps S]
       Cross-checks gradient flow with weight decay (aNTK): the deep linear DMFT and finite-width
       gradient descent (widths 256..4096 for two layers, 256..2048 deep, extrapolated in 1/N; --quick: 64..256) against every exact
@@ -27,6 +27,8 @@ enum VerifyANTKCommand {
       --case GROUP runs one group: linear (deep linear branches, unstable branch), identity (ReLU
       predictor identity), theory2b (one point, ReLU) or digits (ReLU DMFT vs finite width).
       --perturb-exact R: multiply every exact reference value by (1 + R) before comparing (power check).
+      --shard I/N: run only block I of N of the plan's steps and write a shard document (exit 0);
+        'adaptive-kernels merge' joins the N documents into exactly the unsharded report and exit status.
       Expected duration: --quick well under 2 CPU-minutes; the digits group alone (--case digits) 13 min of CPU
       and wall clock on 2 shared cores (measured); the full suite about 20 min CPU, 25 min wall
       (estimated from its stages).
@@ -52,15 +54,17 @@ enum VerifyANTKCommand {
     /// The report of the plan selected by `arguments` (no rendering).
     static func report(_ arguments: [String]) throws -> VerificationReport {
         let (settings, common) = try settings(arguments)
+        return try report(settings, common)
+    }
+
+    static func report(_ settings: ANTKVerifySettings, _ common: VerifyOptions) throws -> VerificationReport {
         let cases: [VerificationCase]
         do {
             // Progress only when stderr is a terminal (one self-overwriting line), never in pipes or files.
-            let progress = VerifyCommand.progressReporter()
-            cases = try LinearAlgebra.withThreadCount(1) {
-                try ANTKVerifier(settings: settings).run { message in progress?("verify antk: " + message) }
-            }
-            if progress != nil { FileHandle.standardError.write(Data("\r\(String(repeating: " ", count: 100))\r".utf8)) }
-        } catch let error as ANTKVerifyInputError { throw UsageError(error.description) }
+            let progress = Progress(label: "verify antk")
+            defer { progress.finish() }
+            cases = try LinearAlgebra.withThreadCount(1) { try ANTKVerifier(settings: settings).run(shard: common.shard, progress: progress.reporter) }
+        } catch let error as InputError { throw UsageError(error.description) }
         let plan = settings.widths.count > 3 ? "antk --full" : "antk --quick"
         return VerificationReport(plan: plan, seed: common.seed, cases: cases,
                                   perturbExact: common.perturbation, perturbExactText: common.perturbationText)
@@ -68,10 +72,14 @@ enum VerifyANTKCommand {
 
     static func run(_ arguments: [String]) throws -> String {
         if arguments.contains("--bench") { return try bench(arguments) }
-        let report = try report(arguments)
-        let json = try settings(arguments).1.json
-        return try VerificationRendering.finish(report, command: "verify antk", json: json,
-            title: "Gradient flow with weight decay (aNTK): DMFT, finite width (N -> inf) and exact fixed points (notes/verify-antk.md)")
+        let (settings, common) = try settings(arguments)
+        let report = try report(settings, common)
+        let title = "Gradient flow with weight decay (aNTK): DMFT, finite width (N -> inf) and exact fixed points (notes/verify-antk.md)"
+        if let shard = common.shard {
+            return try ShardedOutput.verifyDocument(report, command: "verify antk", shard: shard, steps: ANTKVerifier(settings: settings).steps().count,
+                                                    arguments: common.canonical, json: common.json, title: title)
+        }
+        return try VerificationRendering.finish(report, command: "verify antk", json: common.json, title: title)
     }
 
     /// `--bench`: one population DMFT step (ANTKStepBenchmark), JSON on stdout.

@@ -61,16 +61,6 @@ enum VerifyCommand {
         default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, dynamics, ndk, all)")
         }
     }
-
-    /// Progress on stderr, only when it is a terminal: one self-overwriting line.
-    static func progressReporter() -> ((String) -> Void)? {
-        guard isatty(STDERR_FILENO) != 0 else { return nil }
-        let start = Date()
-        return { message in
-            let line = String(format: "\r[%5.0fs] %@", Date().timeIntervalSince(start), message).padding(toLength: 100, withPad: " ", startingAt: 0)
-            FileHandle.standardError.write(line.data(using: .utf8)!)
-        }
-    }
 }
 
 /// Options shared by `verify bayes`, `verify antk` and `verify all`.
@@ -81,8 +71,12 @@ struct VerifyOptions {
     var perturbationText = "0"
     /// The digits directory (explicit --data, else the package fixture).
     var dataDirectory: String? = nil
+    /// `--shard I/N`: only that block of the plan's steps, written as a shard document for `merge`.
+    var shard: Shard? = nil
+    /// The options that define the run, for the shard document (ShardedOutput.canonicalArguments).
+    var canonical = ""
 
-    static let valued: Set<String> = ["seed", "format", "data", "perturb-exact"]
+    static let valued: Set<String> = ["seed", "format", "data", "perturb-exact", "shard"]
 
     /// Parses the shared options; `needsData`: locate the digits fixture (an error names the missing file).
     init(_ options: ParsedArguments, needsData: Bool) throws {
@@ -91,6 +85,8 @@ struct VerifyOptions {
             seed = value
         }
         json = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table) == .json
+        shard = try ShardedOutput.parse(options)
+        canonical = ShardedOutput.canonicalArguments(options)
         if let text = options.value("perturb-exact") {
             let r: BigRational
             do { r = try BigRational(parsing: text) } catch { throw UsageError("--perturb-exact: '\(text)' is not a number") }
@@ -100,7 +96,7 @@ struct VerifyOptions {
         }
         if needsData || options.value("data") != nil {
             do { dataDirectory = try DigitsFixture.locate(explicit: options.value("data")) } catch let e as DigitsFixture.Missing {
-                throw UsageError(e.description)
+                throw UsageError(DigitsFixture.flagged(e))
             }
         }
     }
@@ -112,6 +108,7 @@ enum VerifyBayes {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["case"]), switches: ["quick", "smoke"])
         guard !(options.has("quick") && options.has("smoke")) else { throw UsageError("--quick and --smoke exclude each other") }
         let common = try VerifyOptions(options, needsData: !options.has("smoke"))
+        guard common.shard == nil else { throw UsageError("--shard: verify bayes is not split into steps yet; it runs as one job") }
         let planName = options.has("smoke") ? "smoke" : options.has("quick") ? "quick" : "full"
         var plan = options.has("smoke") ? BayesVerification.Plan.smoke(seed: common.seed)
             : options.has("quick") ? BayesVerification.Plan.quick(seed: common.seed) : BayesVerification.Plan.full(seed: common.seed)
@@ -120,10 +117,10 @@ enum VerifyBayes {
             guard !filter.isEmpty else { throw UsageError("--case needs a non-empty text") }
             plan.caseFilter = filter
         }
-        let progress = VerifyCommand.progressReporter()
-        let cases = try LinearAlgebra.withThreadCount(1) { try BayesVerification(plan: plan).run(progress: progress) }
+        let progress = Progress(label: "verify bayes")
+        let cases = try LinearAlgebra.withThreadCount(1) { try BayesVerification(plan: plan).run(progress: progress.isEnabled ? { progress.detail($0) } : nil) }
+        progress.finish()
         if cases.isEmpty { throw UsageError("--case '\(plan.caseFilter ?? "")' matches no case of the \(planName) plan") }
-        if progress != nil { FileHandle.standardError.write("\r\(String(repeating: " ", count: 100))\r".data(using: .utf8)!) }
         return VerificationReport(plan: "bayes --\(planName)", seed: common.seed, cases: cases,
                                   perturbExact: common.perturbation, perturbExactText: common.perturbationText)
     }
@@ -243,6 +240,7 @@ enum VerifyAll {
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued, switches: ["quick"])
         let common = try VerifyOptions(options, needsData: true)
+        guard common.shard == nil else { throw UsageError("--shard: shard each plan (verify antk|bayes|dynamics|ndk ... --shard I/N), not verify all") }
         let antk = try VerifyANTKCommand.report(arguments)
         let bayes = try VerifyBayes.report(arguments)
         let dynamics = try VerifyDynamicsCommand.report(arguments)

@@ -30,6 +30,7 @@ enum VerifyNDKCommand {
     static func report(_ arguments: [String]) throws -> VerificationReport {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["depth", "activation", "widths", "pairs"]), switches: ["quick"])
         let common = try VerifyOptions(options, needsData: false)
+        guard common.shard == nil else { throw UsageError("--shard: verify ndk is not split into steps yet; it runs as one job") }
         var settings = options.has("quick") ? NDKVerification.Settings.quick(seed: common.seed) : NDKVerification.Settings.full(seed: common.seed)
         if options.value("depth") != nil { settings.restrict(depth: try options.integer("depth", default: 1, in: 1...4)) }
         if let name = options.value("activation") {
@@ -46,9 +47,9 @@ enum VerifyNDKCommand {
             let pairs = try options.integer("pairs", default: 96, in: 8...4096)
             for g in settings.groups.indices { settings.groups[g].pairs = pairs }
         }
-        let progress = VerifyCommand.progressReporter()
-        let cases = try NDKVerification(settings: settings).run(progress: { message in progress?("verify ndk: " + message) })
-        if progress != nil { FileHandle.standardError.write(Data("\r\(String(repeating: " ", count: 100))\r".utf8)) }
+        let progress = Progress(label: "verify ndk")
+        defer { progress.finish() }
+        let cases = try NDKVerification(settings: settings).run(progress: { progress.detail($0) })
         return VerificationReport(plan: options.has("quick") ? "ndk --quick" : "ndk --full", seed: common.seed, cases: cases,
                                   perturbExact: common.perturbation, perturbExactText: common.perturbationText)
     }

@@ -57,5 +57,17 @@ public struct VerificationReport: Sendable, Codable {
                                   falseAlarmRate: reports.map(\.falseAlarmRate).reduce(0, +), cases: reports.flatMap(\.cases))
     }
 
+    /// The whole plan's report from its shards' reports, given in shard order: the cases
+    /// concatenated and put back into one family (the plan's size, its false-alarm rate), so every
+    /// tolerance and verdict is the unsharded run's. The shards must come from one plan, seed and
+    /// perturbation (the caller checks).
+    public static func merged(shards: [VerificationReport]) -> VerificationReport {
+        precondition(!shards.isEmpty)
+        let first = shards[0]
+        return VerificationReport(plan: first.plans.joined(separator: " + "), seed: first.seed, cases: shards.flatMap(\.cases),
+                                  falseAlarmRate: first.falseAlarmRate, perturbExact: first.perturbExact,
+                                  perturbExactText: first.perturbExactText)
+    }
+
     public var exitStatus: Int32 { verdict.exitStatus }
 }

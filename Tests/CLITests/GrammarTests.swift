@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Core
 @testable import AdaptiveKernelsCLI
 
 /// The grammar shared by every command: --out FILE|- for a report, --out-dir for folders, plot's
@@ -51,15 +52,27 @@ final class GrammarTests: XCTestCase {
         XCTAssertEqual(Progress.duration(7320), "2 h 02 min")
         var lines: [String] = []
         let start = Date(timeIntervalSince1970: 0)
-        let progress = Progress(label: "verify antk", total: 3, sink: { lines.append($0) }, start: start)
-        progress.advance("linear", now: start)
-        progress.advance("identity", now: start.addingTimeInterval(20))
-        progress.finish()
+        let progress = Progress(label: "verify antk", sink: { lines.append($0) }, start: start)
+        // The library's reporter drives the line: step starts and details inside a step.
+        let reporter = progress.reporter
+        var clock = start
+        let timed = Progress(label: "verify antk", sink: { lines.append($0) }, start: start)
+        timed.started(1, of: 3, "linear", now: clock)
+        clock = clock.addingTimeInterval(20)
+        timed.started(2, of: 3, "identity", now: clock)
+        timed.detail("N=256 done", now: clock.addingTimeInterval(4))
+        timed.finish()
         XCTAssertEqual(lines[0], "\rverify antk: case 1/3: linear, 0 s elapsed")
         XCTAssertEqual(lines[1].trimmingCharacters(in: .whitespaces), "\rverify antk: case 2/3: identity, 20 s elapsed, ~40 s left")
-        XCTAssertTrue(lines[2].hasPrefix("\r ") && lines[2].hasSuffix("\r"))
+        XCTAssertEqual(lines[2].trimmingCharacters(in: .whitespaces), "\rverify antk: case 2/3: identity: N=256 done, 24 s elapsed, ~48 s left")
+        XCTAssertTrue(lines[3].hasPrefix("\r ") && lines[3].hasSuffix("\r"))
+        // A plan run through the reporter shows every step k/N in order.
+        lines.removeAll()
+        let steps = ["a", "b"].map { name in VerificationStep(name) { [] } }
+        _ = try? VerificationStep.run(steps, progress: reporter)
+        XCTAssertEqual(lines.map { String($0.prefix(while: { $0 != "," })) }, ["\rverify antk: case 1/2: a", "\rverify antk: case 2/2: b"])
         // Not a terminal (tests, pipes): nothing is written.
-        XCTAssertFalse(Progress(label: "x", total: 1, sink: Progress.terminalSink()).isEnabled && isatty(STDERR_FILENO) == 0)
+        XCTAssertFalse(Progress(label: "x", sink: Progress.terminalSink()).isEnabled && isatty(STDERR_FILENO) == 0)
     }
 }
 

@@ -4,6 +4,7 @@ import Numerics
 import Theory
 import Studies
 @testable import AdaptiveKernelsCLI
+import Core
 
 /// `kernels` never discards an answer: the independent matrix check (G14) reports agrees,
 /// disagrees or "unchecked: <reason>"; only a disagreement exits 3. Random data with P = D,
@@ -79,7 +80,7 @@ final class KernelsCheckTests: XCTestCase {
     /// and the command line turns only that into exit status 3, with the report on stdout.
     func testDisagreementIsTheOnlyFailure() throws {
         let data = randomData(points: 10, features: 4, seed: 11)
-        let problem = KernelsStudy.Problem(data: try TrainingData(train: .init(values: data.x, rows: 10, columns: 4), labels: data.y),
+        let problem = KernelsStudy.Problem(data: try LabelledData(train: data.x, labels: data.y, dimension: 4),
                                            gamma: BigRational(1), beta: .finite(BigRational(10)), depth: 2)
         var options = KernelsStudy.Options()
         options.agreementTolerance = 0

@@ -45,6 +45,8 @@ final class OutputContractTests: XCTestCase {
         let whitened = try write(NPYArray(shape: [4, 4], values: (0..<16).map { $0 % 5 == 0 ? 2 : 0 }), "W.npy", in: folder)
         let y4 = try write(NPYArray(shape: [4], values: [0.5, 0.5, -0.5, 0.5]), "y4.npy", in: folder)
         assertConforms(["kernels", "--train", whitened, "--labels", y4, "--gamma", "4", "--beta", "10", "--depth", "4", "--format", "json"], command: "kernels", validator: validator)
+        assertConforms(["train", "--activation", "tanh", "--depth", "1", "--width", "32", "--gamma", "1", "--beta", "10", "--seeds", "2",
+                        "--time", "5", "--burn-in", "2", "--format", "json", "--train", whitened, "--labels", y4], command: "train", validator: validator)
         assertConforms(["kernels", "--exact", "--kernel", kernel.path, "--labels", labels.path, "--gamma", "1", "--beta", "10", "--depth", "3", "--format", "json"],
                        command: "kernels --exact", validator: validator)
         assertConforms(["antk", "--gamma", "1", "--lambda", "1/2", "--depth", "2", "--format", "json"] + data, command: "antk --train", validator: validator)
@@ -52,6 +54,10 @@ final class OutputContractTests: XCTestCase {
         assertConforms(["asymptotics", "--regime", "joint", "--order", "1", "--digits", "20", "--format", "json"], command: "asymptotics", validator: validator)
         assertConforms(["asymptotics", "--regime", "rich", "--order", "2", "--coefficients", "--format", "json"], command: "asymptotics --coefficients", validator: validator)
         assertConforms(["verify", "antk", "--quick", "--case", "theory2b", "--format", "json"], command: "verify antk", validator: validator, exitCodes: [0, 3, 4])
+        assertConforms(["antk", "--activation", "erf", "--gamma", "1", "--lambda", "1/2", "--depth", "1", "--population", "64", "--seeds", "2",
+                        "--time", "2", "--format", "json"] + data, command: "antk --activation", validator: validator)
+        assertConforms(["train", "--activation", "relu", "--depth", "2", "--width", "32", "--gamma", "1", "--lambda", "1/2", "--seeds", "2",
+                        "--time", "2", "--format", "json"] + data, command: "train", validator: validator)
         // The mean kernels of a tiny Langevin run (N = 64, 5 time units) on the committed digits subset.
         assertConforms(["verify", "bayes-kernels", "--method", "langevin", "--activation", "tanh", "--width", "64", "--time", "5", "--depth", "2"],
                        command: "verify bayes-kernels", validator: validator)

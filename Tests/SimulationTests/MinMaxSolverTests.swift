@@ -138,7 +138,7 @@ final class MinMaxSolverTests: XCTestCase {
         // The case that diverged with the Gaussian inner step and the start at C (notes section 7): it must
         // now pass the drift test and keep the importance weights healthy. Agreement with the Langevin
         // networks is the `verify bayes` case (too slow for a debug-build unit test).
-        let data = try ANTKDataSet.npyDirectory(Self.digitsDirectory, train: 8, test: 1)
+        let data = try LabelledData.npyDirectory(Self.digitsDirectory, train: 8, test: 1)
         let problem = try BayesProblem.normalized(inputKernel: data.inputKernel, trainCount: 8, labels: data.labels, gamma: 1, ridge: 0.1,
                                                   depth: 2, activation: .relu)
         var mm = Self.settings()

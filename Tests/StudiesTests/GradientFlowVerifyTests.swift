@@ -11,7 +11,7 @@ final class GradientFlowVerifyTests: XCTestCase {
     let labels = [0.5, 0.5, 0.5, 0.5]
 
     func testFiniteWidthReachesStableBranchExactly() throws {
-        let data = try ANTKDataSet.whitened(labels: labels)
+        let data = try LabelledData.whitened(labels: labels)
         var net = ANTKNetwork(depth: 2, width: 64, inputDimension: 4, gamma: 3, lambda: 1, activation: .identity, seed: 3)
         let r = net.train(data, ANTKFlowSettings(timeStep: 0.05, maximumTime: 60, tolerance: 1e-10))
         XCTAssertTrue(r.stationary)
@@ -52,7 +52,7 @@ final class GradientFlowVerifyTests: XCTestCase {
     }
 
     func testPopulationSinglePointReLU() throws {
-        let data = ANTKDataSet.singlePoint
+        let data = LabelledData.singlePoint
         var pop = try ANTKPopulation(size: 128, data: data, gamma: 2, lambda: 1, activation: .relu, seed: 5)
         let r = pop.run(data, ANTKFlowSettings(timeStep: 0.05, maximumTime: 80, tolerance: 1e-9))
         XCTAssertTrue(r.stationary)
@@ -142,7 +142,7 @@ final class GradientFlowVerifyTests: XCTestCase {
             XCTAssertTrue(c.unconverged?.contains("spent the budget t = 3") ?? false, c.unconverged ?? "")
         }
         // A single early run: velocity far above the tolerance, finite positive rate, kink bound finite.
-        let data = try ANTKDataSet.synthetic(train: 4, test: 3, dimension: 16, seed: 11)
+        let data = try LabelledData.synthetic(train: 4, test: 3, dimension: 16, seed: 11)
         var pop = try ANTKPopulation(size: 64, data: data, gamma: 1, lambda: 0.5, activation: .relu, seed: 12)
         let r = pop.run(data, ANTKFlowSettings(timeStep: 0.05, maximumTime: 3, tolerance: 1e-8))
         XCTAssertFalse(r.stationary)
@@ -151,7 +151,7 @@ final class GradientFlowVerifyTests: XCTestCase {
     }
 
     func testRunsAreDeterministicForASeed() {
-        let data = ANTKDataSet.singlePoint
+        let data = LabelledData.singlePoint
         let flow = ANTKFlowSettings(timeStep: 0.05, maximumTime: 2)
         var a = try! ANTKPopulation(size: 32, data: data, gamma: 2, lambda: 1, activation: .relu, seed: 9)
         var b = try! ANTKPopulation(size: 32, data: data, gamma: 2, lambda: 1, activation: .relu, seed: 9)

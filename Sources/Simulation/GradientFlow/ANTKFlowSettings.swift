@@ -17,6 +17,14 @@ public struct ANTKFlowSettings: Sendable, Equatable {
     /// or decays too slowly to reach the tolerance within the budget at the measured rate.
     /// Only for observables whose error bound holds at any state (GV13): the bound then carries the velocity.
     public var stallTime: Double?
+    /// When set, the step adapts at every check: dt = min(timeStep, relativeStepLimit |theta| / |d theta/dt|),
+    /// so the state moves by at most that fraction of its norm per step, and the budget counts flow
+    /// time. A fixed step that is Euler-stable for the function-space dynamics can still move every
+    /// field by more than its own scale per step early in feature learning at large gamma (field
+    /// velocities scale with gamma), which kills ReLU units that gradient flow keeps; fixed points do
+    /// not depend on the step (theta = theta + dt v(theta) iff v = 0), the path to them does.
+    /// nil (default): the fixed step of the verifier's runs.
+    public var relativeStepLimit: Double? = nil
 
     public init(timeStep: Double, maximumTime: Double, tolerance: Double = 1e-9, checkInterval: Int = 25, stallTime: Double? = nil) {
         self.timeStep = timeStep

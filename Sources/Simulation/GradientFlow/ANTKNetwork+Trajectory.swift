@@ -8,7 +8,7 @@ public extension ANTKNetwork {
     /// (notes/dynamics-deep-linear.md (DY20)). Gradient kernels are those of the first point, which are
     /// the pattern-independent G^l for phi(h) = h (notes/antk-deep-linear.md (A3)); the recorder is for
     /// linear networks, and the caller checks that.
-    mutating func trajectory(_ data: ANTKDataSet, timeStep: Double, stepsPerFrame: Int, frames: Int) -> [KernelFrame] {
+    mutating func trajectory(_ data: LabelledData, timeStep: Double, stepsPerFrame: Int, frames: Int) -> [KernelFrame] {
         precondition(activation == .identity, "trajectory: gradient kernels are pattern independent only for phi(h) = h")
         let n = data.count
         func frame(_ fields: Fields) -> KernelFrame {

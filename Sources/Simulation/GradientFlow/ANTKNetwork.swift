@@ -53,7 +53,7 @@ public struct ANTKNetwork: Sendable {
         public var predictions: [Double]
     }
 
-    public func fields(_ data: ANTKDataSet) -> Fields {
+    public func fields(_ data: LabelledData) -> Fields {
         let n = data.count, nn = width, d = data.dimension
         var pre = [[Double]](repeating: [], count: depth + 1), post = pre, grad = pre
         var h = [Double](repeating: 0, count: n * nn)
@@ -91,7 +91,7 @@ public struct ANTKNetwork: Sendable {
     }
 
     /// One Euler step of (A2) from the given fields (computed at the current weights).
-    mutating func step(_ data: ANTKDataSet, _ fields: Fields, dt: Double) {
+    mutating func step(_ data: LabelledData, _ fields: Fields, dt: Double) {
         let p = data.trainCount, nn = width, d = data.dimension
         let delta = (0..<p).map { data.labels[$0] - fields.predictions[$0] }
         let decay = 1 - lambda * dt
@@ -117,7 +117,7 @@ public struct ANTKNetwork: Sendable {
     }
 
     /// |d theta/dt| at the current weights (Euclidean), from one trial step that is then undone.
-    func velocityNorm(_ data: ANTKDataSet, _ fields: Fields, dt: Double) -> Double {
+    func velocityNorm(_ data: LabelledData, _ fields: Fields, dt: Double) -> Double {
         var trial = self
         trial.step(data, fields, dt: dt)
         var s = 0.0
@@ -126,34 +126,53 @@ public struct ANTKNetwork: Sendable {
     }
 
     /// Trains to stationarity or to the step budget; `progress` (if any) gets a fraction in [0, 1].
-    public mutating func train(_ data: ANTKDataSet, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
-        let dt = settings.timeStep, budget = settings.stepBudget
+    public mutating func train(_ data: LabelledData, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
+        var dt = settings.timeStep
+        let budget = settings.stepBudget, adaptive = settings.relativeStepLimit
         var fields = self.fields(data)
         var previous = fields.predictions
-        var steps = 0, residual = Double.infinity, stationary = false
+        var steps = 0, residual = Double.infinity, stationary = false, time = 0.0
+        // (ANTKFlowSettings.relativeStepLimit): the step from the state's norm and velocity at each check.
+        // Per layer: no weight matrix moves by more than the limit times its own norm per step.
+        func adapt() {
+            guard let limit = adaptive else { return }
+            var trial = self
+            trial.step(data, fields, dt: dt)
+            var smallest = Double.infinity
+            for (a, b) in zip(trial.weights, weights) {
+                var change = 0.0, norm = 0.0
+                for j in a.indices { change += (a[j] - b[j]) * (a[j] - b[j]); norm += b[j] * b[j] }
+                if change > 0 { smallest = min(smallest, limit * norm.squareRoot() / (change.squareRoot() / dt)) }
+            }
+            if smallest.isFinite { dt = min(settings.timeStep, smallest) }
+        }
+        adapt()
         var history = [(time: 0.0, velocity: velocityNorm(data, fields, dt: dt))]
-        while steps < budget {
+        func done() -> Bool { adaptive == nil ? steps >= budget : time >= settings.maximumTime }
+        while !done() {
             step(data, fields, dt: dt)
             steps += 1
+            time = adaptive == nil ? Double(steps) * dt : time + dt
             fields = self.fields(data)
-            if steps % settings.checkInterval == 0 || steps == budget {
+            if steps % settings.checkInterval == 0 || done() {
                 let speed = velocityNorm(data, fields, dt: dt)
-                history.append((Double(steps) * dt, speed))
+                history.append((time, speed))
                 residual = speed / Double(parameterCount).squareRoot()
                 if residual < settings.tolerance { stationary = true }
-                progress?(Double(steps) / Double(budget))
-                if stationary || steps == budget { break }
+                progress?(adaptive == nil ? Double(steps) / Double(budget) : time / settings.maximumTime)
+                if stationary || done() { break }
                 previous = fields.predictions
+                adapt()
             }
         }
         let velocity = velocityNorm(data, fields, dt: dt)
         residual = velocity / Double(parameterCount).squareRoot()
-        return result(data, fields, previous: previous, time: Double(steps) * dt, steps: steps,
+        return result(data, fields, previous: previous, time: time, steps: steps,
                       velocity: velocity, residual: residual, stationary: residual < settings.tolerance,
                       decayRate: ANTKFlowResult.decayRate(history))
     }
 
-    func result(_ data: ANTKDataSet, _ fields: Fields, previous: [Double], time: Double, steps: Int,
+    func result(_ data: LabelledData, _ fields: Fields, previous: [Double], time: Double, steps: Int,
                 velocity: Double, residual: Double, stationary: Bool, decayRate rate: Double = 0) -> ANTKFlowResult {
         let n = data.count
         // (GV19), two-layer ReLU: pairs (i, nu) with |h_inu| <= sqrt(C_nunu) d, d = |v| / kappa_eff (h = w_i.x/sqrt D moves

@@ -22,10 +22,10 @@ public struct ANTKPopulation: Sendable {
     public var readouts: [Double]
     public let count: Int
 
-    public init(size: Int, data: ANTKDataSet, gamma: Double, lambda: Double, activation: Activation, seed: UInt64) throws {
+    public init(size: Int, data: LabelledData, gamma: Double, lambda: Double, activation: Activation, seed: UInt64) throws {
         let n = data.count
         guard let root = ANTKKernelAlgebra.symmetricSquareRoot(data.inputKernel, n: n) else {
-            throw ANTKVerifyInputError("input kernel: eigen-decomposition failed")
+            throw InputError("input kernel: eigen-decomposition failed")
         }
         let xi = NormalSampler.vector(size * n, seed: NormalSampler.derive(seed, 0))
         var h = [Double](repeating: 0, count: size * n)
@@ -51,7 +51,7 @@ public struct ANTKPopulation: Sendable {
     }
 
     /// One Euler step of (GV1), (GV2); `kernelRows` is C restricted to training rows (P x n).
-    mutating func step(_ data: ANTKDataSet, kernelRows: [Double], predictions f: [Double], dt: Double) {
+    mutating func step(_ data: LabelledData, kernelRows: [Double], predictions f: [Double], dt: Double) {
         let p = data.trainCount, n = count
         let delta = (0..<p).map { data.labels[$0] - f[$0] }
         var b = [Double](repeating: 0, count: size * p)
@@ -71,7 +71,7 @@ public struct ANTKPopulation: Sendable {
         for i in 0..<size { readouts[i] = (1 - lambda * dt) * readouts[i] + dt * gamma * dz[i] }
     }
 
-    func velocityNorm(_ data: ANTKDataSet, kernelRows: [Double], predictions f: [Double], dt: Double) -> Double {
+    func velocityNorm(_ data: LabelledData, kernelRows: [Double], predictions f: [Double], dt: Double) -> Double {
         var trial = self
         trial.step(data, kernelRows: kernelRows, predictions: f, dt: dt)
         var s = 0.0
@@ -81,33 +81,52 @@ public struct ANTKPopulation: Sendable {
     }
 
     /// Runs to stationarity (RMS velocity per neuron coordinate below the tolerance) or to the budget.
-    public mutating func run(_ data: ANTKDataSet, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
-        let n = count, p = data.trainCount, dt = settings.timeStep, budget = settings.stepBudget
+    public mutating func run(_ data: LabelledData, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
+        let n = count, p = data.trainCount, budget = settings.stepBudget, adaptive = settings.relativeStepLimit
+        var dt = settings.timeStep
         let kernel = data.inputKernel
         let rows = Array(kernel[0..<(p * n)])
         let coordinates = Double(size * (n + 1)).squareRoot()
         var f = predictions(), previous = f
-        var steps = 0
-        var history = [(time: 0.0, velocity: velocityNorm(data, kernelRows: rows, predictions: f, dt: dt))]
+        var steps = 0, time = 0.0
         var settled = false
-        while steps < budget {
+        // (ANTKFlowSettings.relativeStepLimit): the step from the state's norm and velocity at each check.
+        // Fields and readouts separately: neither moves by more than the limit times its own norm per step.
+        func adapt() {
+            guard let limit = adaptive else { return }
+            var trial = self
+            trial.step(data, kernelRows: rows, predictions: f, dt: dt)
+            var smallest = Double.infinity
+            for (a, b) in [(trial.fields, fields), (trial.readouts, readouts)] {
+                var change = 0.0, norm = 0.0
+                for j in a.indices { change += (a[j] - b[j]) * (a[j] - b[j]); norm += b[j] * b[j] }
+                if change > 0 { smallest = min(smallest, limit * norm.squareRoot() / (change.squareRoot() / dt)) }
+            }
+            if smallest.isFinite { dt = min(settings.timeStep, smallest) }
+        }
+        adapt()
+        var history = [(time: 0.0, velocity: velocityNorm(data, kernelRows: rows, predictions: f, dt: dt))]
+        func done() -> Bool { adaptive == nil ? steps >= budget : time >= settings.maximumTime }
+        while !done() {
             step(data, kernelRows: rows, predictions: f, dt: dt)
             steps += 1
+            time = adaptive == nil ? Double(steps) * dt : time + dt
             f = predictions()
-            if steps % settings.checkInterval == 0 || steps == budget {
+            if steps % settings.checkInterval == 0 || done() {
                 let speed = velocityNorm(data, kernelRows: rows, predictions: f, dt: dt)
-                history.append((Double(steps) * dt, speed))
+                history.append((time, speed))
                 let residual = speed / coordinates
-                progress?(Double(steps) / Double(budget))
-                if residual < settings.tolerance || steps == budget { break }
+                progress?(adaptive == nil ? Double(steps) / Double(budget) : time / settings.maximumTime)
+                if residual < settings.tolerance || done() { break }
                 // Stall or futility (V22 cases only): after stallTime, stop when the velocity no longer
                 // decays, or decays too slowly to reach the tolerance within the budget.
-                if let stall = settings.stallTime, Double(steps) * dt >= stall {
+                if let stall = settings.stallTime, time >= stall {
                     let rate = ANTKFlowResult.decayRate(history)
                     let needed = rate > 0 ? log(residual / settings.tolerance) / rate : .infinity
-                    if rate < 1e-3 || Double(steps) * dt + needed > settings.maximumTime { settled = true; break }
+                    if rate < 1e-3 || time + needed > settings.maximumTime { settled = true; break }
                 }
                 previous = f
+                adapt()
             }
         }
         let velocity = velocityNorm(data, kernelRows: rows, predictions: f, dt: dt)
@@ -137,7 +156,7 @@ public struct ANTKPopulation: Sendable {
         let g = ANTKKernelAlgebra.gram(ANTKPopulation.transposed(grad, rows: size, columns: n), rows: n, columns: size)
         let ntk = ANTKKernelAlgebra.ntk(input: kernel, feature: [phi], gradient: [g], count: n)
         let zNorm = readouts.reduce(0) { $0 + $1 * $1 } / Double(size)
-        var result = ANTKFlowResult(predictions: f, previousPredictions: previous, time: Double(steps) * dt, steps: steps,
+        var result = ANTKFlowResult(predictions: f, previousPredictions: previous, time: time, steps: steps,
                               residual: residual, velocityNorm: velocity,
                               stateNorm: (fields.reduce(0) { $0 + $1 * $1 } + readouts.reduce(0) { $0 + $1 * $1 }).squareRoot(), neurons: size,
                               stationary: residual < settings.tolerance || settled,

@@ -27,15 +27,15 @@ public struct ANTKStepBenchmark: Sendable {
         public let predictions: [Double]
     }
 
-    public static func data(points p: Int) throws -> ANTKDataSet {
+    public static func data(points p: Int) throws -> LabelledData {
         let d = dimension
         var x = [Double](repeating: 0, count: p * d)
         for mu in 0..<p { for j in 0..<d { x[mu * d + j] = sin(0.7 * Double(mu + 1) * Double(j + 1)) } }
-        return try ANTKDataSet(name: "benchmark P = \(p)", train: x, labels: (0..<p).map { cos(1.3 * Double($0)) },
+        return try LabelledData(name: "benchmark P = \(p)", train: x, labels: (0..<p).map { cos(1.3 * Double($0)) },
                                test: [], testLabels: [], dimension: d)
     }
 
-    public static func population(neurons m: Int, data: ANTKDataSet) throws -> ANTKPopulation {
+    public static func population(neurons m: Int, data: LabelledData) throws -> ANTKPopulation {
         var pop = try ANTKPopulation(size: m, data: data, gamma: gamma, lambda: lambda, activation: .relu, seed: 1)
         let p = data.count
         for i in 0..<m {

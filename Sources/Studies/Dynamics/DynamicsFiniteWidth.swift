@@ -12,8 +12,8 @@ public struct DynamicsFiniteWidth: Sendable {
     public let seed: UInt64
 
     public init(widths: [Int], seedsPerWidth: Int, seed: UInt64) throws {
-        guard widths.count >= 2, widths.allSatisfy({ $0 >= 2 }) else { throw InputError("dynamics: at least two widths >= 2 are needed for the 1/N fit") }
-        guard seedsPerWidth >= 2 else { throw InputError("dynamics: at least two seeds per width are needed for a standard error") }
+        guard widths.count >= 2, widths.allSatisfy({ $0 >= 2 }) else { throw InputError("at least two widths >= 2 are needed for the 1/N fit") }
+        guard seedsPerWidth >= 2 else { throw InputError("at least two seeds per width are needed for a standard error") }
         self.widths = widths
         self.seedsPerWidth = seedsPerWidth
         self.seed = seed

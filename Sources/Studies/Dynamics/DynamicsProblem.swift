@@ -12,32 +12,33 @@ public enum DynamicsApproximation: String, Sendable, CaseIterable {
     case perturbative
 }
 
-/// Data for a trajectory: inputs (for finite networks), the input kernel of all points, labels.
-/// Whitened data of `whitenedSize` points with labels along one direction is solved by the scalar
-/// reduction (DY14), (DY15); its inputs are sqrt(P) e_mu in R^P (C = I) and y = e_1.
+/// Data for a trajectory: a labelled data set (inputs for finite networks, C = X X^T / D over all
+/// points), and whether it is whitened single-direction data of `whitenedSize` points, which the
+/// scalar reduction (DY14), (DY15) solves; its inputs are sqrt(P) e_mu in R^P (C = I) and y = e_1.
 public struct DynamicsData: Sendable {
-    public let inputs: [Double]
-    public let dimension: Int
-    public let labels: [Double]
-    public let testLabels: [Double]
+    public let dataSet: LabelledData
     /// C = X X^T / D over training then test points.
     public let kernel: [Double]
     /// Set for whitened single-direction data: the number of training points.
     public let whitenedSize: Int?
 
-    public var trainCount: Int { labels.count }
-    public var testCount: Int { testLabels.count }
-    public var pointCount: Int { trainCount + testCount }
+    public var inputs: [Double] { dataSet.inputs }
+    public var dimension: Int { dataSet.dimension }
+    public var labels: [Double] { dataSet.labels }
+    public var testLabels: [Double] { dataSet.testLabels }
+    public var trainCount: Int { dataSet.trainCount }
+    public var testCount: Int { dataSet.testCount }
+    public var pointCount: Int { dataSet.count }
 
-    public init(train: [Double], labels: [Double], test: [Double] = [], testLabels: [Double] = [], dimension: Int) throws {
-        let data = try ANTKDataSet(name: "dynamics", train: train, labels: labels, test: test, testLabels: testLabels, dimension: dimension)
-        guard labels.contains(where: { $0 != 0 }) else { throw InputError("dynamics: the labels are all zero") }
-        inputs = data.inputs
-        self.dimension = dimension
-        self.labels = labels
-        self.testLabels = testLabels
+    public init(_ data: LabelledData) throws {
+        guard data.labels.contains(where: { $0 != 0 }) else { throw InputError("the training labels are all zero") }
+        dataSet = data
         kernel = data.inputKernel
         whitenedSize = nil
+    }
+
+    public init(train: [Double], labels: [Double], test: [Double] = [], testLabels: [Double] = [], dimension: Int) throws {
+        try self.init(LabelledData(name: "dynamics", train: train, labels: labels, test: test, testLabels: testLabels, dimension: dimension))
     }
 
     /// Whitened single-direction data: P points, C = I, y = e_1 (|y| = 1).
@@ -45,22 +46,11 @@ public struct DynamicsData: Sendable {
 
     private init(whitenedSize p: Int) {
         precondition(p >= 1)
-        var x = [Double](repeating: 0, count: p * p)
-        for i in 0..<p { x[i * p + i] = Double(p).squareRoot() }
-        inputs = x
-        dimension = p
-        labels = (0..<p).map { $0 == 0 ? 1 : 0 }
-        testLabels = []
+        dataSet = try! LabelledData.whitened(labels: (0..<p).map { $0 == 0 ? 1 : 0 })
         var c = [Double](repeating: 0, count: p * p)
         for i in 0..<p { c[i * p + i] = 1 }
         kernel = c
         whitenedSize = p
-    }
-
-    var dataSet: ANTKDataSet {
-        // Shapes were checked on construction.
-        try! ANTKDataSet(name: "dynamics", train: Array(inputs[0..<(trainCount * dimension)]), labels: labels,
-                         test: Array(inputs[(trainCount * dimension)...]), testLabels: testLabels, dimension: dimension)
     }
 }
 
@@ -74,11 +64,11 @@ public struct DynamicsProblem: Sendable {
     public let data: DynamicsData
 
     public init(depth: Int, gamma: Double, lambda: Double, time: Double, intervals: Int, data: DynamicsData) throws {
-        guard depth >= 1 else { throw InputError("dynamics: --depth must be at least 1") }
-        guard gamma > 0, gamma.isFinite else { throw InputError("dynamics: --gamma must be positive") }
-        guard lambda >= 0, lambda.isFinite else { throw InputError("dynamics: --lambda must be >= 0") }
-        guard time > 0, time.isFinite else { throw InputError("dynamics: --time must be positive") }
-        guard intervals >= 1 else { throw InputError("dynamics: --points must be at least 1") }
+        guard depth >= 1 else { throw InputError("the depth must be at least 1") }
+        guard gamma > 0, gamma.isFinite else { throw InputError("gamma must be positive and finite") }
+        guard lambda >= 0, lambda.isFinite else { throw InputError("the weight decay lambda must be finite and >= 0") }
+        guard time > 0, time.isFinite else { throw InputError("the training time must be positive and finite") }
+        guard intervals >= 1 else { throw InputError("the number of output intervals must be at least 1") }
         self.depth = depth
         self.gamma = gamma
         self.lambda = lambda

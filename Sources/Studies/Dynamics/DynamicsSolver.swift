@@ -42,8 +42,8 @@ public struct DynamicsSolver: Sendable {
         let wanted = max(1, Int((problem.time / (Double(problem.intervals) * target)).rounded(.up)))
         let allowed = (DeepLinearDMFT.maximumPairs / points - 1) / ((1 << (levelCount(problem) - 1)) * problem.intervals)
         guard allowed >= 1 else {
-            throw InputError("dynamics: \(problem.data.pointCount) points x \(problem.intervals) output intervals exceed the solver's "
-                             + "\(DeepLinearDMFT.maximumPairs) (time, point) pairs; use fewer --points or fewer data points")
+            throw InputError("\(problem.data.pointCount) points x \(problem.intervals) output intervals exceed the solver's "
+                             + "\(DeepLinearDMFT.maximumPairs) (time, point) pairs; use fewer output intervals or fewer data points")
         }
         return min(wanted, allowed)
     }
@@ -131,8 +131,8 @@ public struct DynamicsSolver: Sendable {
             residuals.append(DynamicsPoint(components: res, shape: v))
         }
         guard (values + residuals).allSatisfy({ $0.components.allSatisfy(\.isFinite) }) else {
-            throw InputError("dynamics: the Euler march diverged on the coarse grid (dt = \(problem.time / Double(m))); "
-                             + "use a shorter --time, fewer --points or fewer data points")
+            throw InputError("the Euler march diverged on the coarse grid (dt = \(problem.time / Double(m))); "
+                             + "use a shorter training time, fewer output intervals or fewer data points")
         }
         return DynamicsTrajectory(approximation: approximation, times: times, values: values, residuals: residuals,
                                   gridSteps: steps, finestFrames: finest)

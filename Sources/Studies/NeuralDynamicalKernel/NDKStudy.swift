@@ -9,7 +9,7 @@ import Theory
 /// Every number is approximate (double precision) with the stated step-halving error.
 public enum NDKStudy {
     public struct Problem: Sendable {
-        public var data: TrainingData
+        public var data: LabelledData
         public var setting: NDKSetting
         public var maximumTime: Double
         public var points: Int = 40
@@ -19,7 +19,7 @@ public enum NDKStudy {
         public var maximumSteps: Int = 32
         /// Drift: follow the frozen-readout output for this many decades after the last time (0: none).
         public var driftPoints: Int = 0
-        public init(data: TrainingData, setting: NDKSetting, maximumTime: Double) {
+        public init(data: LabelledData, setting: NDKSetting, maximumTime: Double) {
             self.data = data; self.setting = setting; self.maximumTime = maximumTime
         }
     }
@@ -63,8 +63,7 @@ public enum NDKStudy {
             throw StudyInputError.shape("the first time must be > 0 and below the time horizon")
         }
         let data = problem.data
-        let inputs = try NDKInputs(train: data.train.values, labels: data.labels, test: data.test?.values ?? [],
-                                   testLabels: data.testLabels, dimension: data.features)
+        let inputs = try NDKInputs(data)
         let equilibria = try NDKEquilibria(setting: problem.setting, inputs: inputs)
         let times = outputTimes(maximum: problem.maximumTime, minimum: problem.minimumTime, points: problem.points, fastest: equilibria.fastestGradientTime)
         let predictor = NDKPredictor(setting: problem.setting, inputs: inputs)

@@ -8,13 +8,13 @@ import Theory
 /// (G5), (G12)) and the lazy NTK (A29).
 public enum ANTKDataStudy {
     public struct Problem: Sendable {
-        public let data: TrainingData
+        public let data: LabelledData
         public let gamma: BigRational
         public let lambda: BigRational
         public let depth: Int
         /// Inverse temperature of the aNBK comparison; nil: the documented default 1/lambda.
         public let beta: InverseTemperature?
-        public init(data: TrainingData, gamma: BigRational, lambda: BigRational, depth: Int, beta: InverseTemperature? = nil) {
+        public init(data: LabelledData, gamma: BigRational, lambda: BigRational, depth: Int, beta: InverseTemperature? = nil) {
             self.data = data; self.gamma = gamma; self.lambda = lambda; self.depth = depth; self.beta = beta
         }
     }
@@ -100,8 +100,8 @@ public enum ANTKDataStudy {
         let data = problem.data, depth = problem.depth
         let beta = problem.beta ?? .finite(problem.lambda.reciprocal)
         if case .finite(let value) = beta, value.signum <= 0 { throw TheoryInputError.nonPositiveBeta(value.description) }
-        let p = data.points, labels = data.labels
-        let c = data.inputKernel()
+        let p = data.trainCount, labels = data.labels
+        let c = data.trainKernel()
         let testKernels = data.testKernels()
 
         // aNTK: every fixed point (A11), stability (A24, A26), kernels (A6, A7).
@@ -135,14 +135,14 @@ public enum ANTKDataStudy {
         var trainPredictions: [String: [Double]] = ["antk": train[selected], "anbk": dominant.predict(crossKernel: c, rows: p)]
         trainPredictions["ntk"] = try ANTKPredictors.lazyNTK(kernel: c, labels: labels, testKernel: c)
         var testPredictions: [String: [Double]]? = nil
-        if let testKernels, let rows = data.test?.rows {
+        if let testKernels, case let rows = data.testCount {
             testPredictions = ["antk": test[selected]!, "anbk": dominant.predict(crossKernel: testKernels.cross, rows: rows),
                                "ntk": try ANTKPredictors.lazyNTK(kernel: c, labels: labels, testKernel: testKernels.cross)]
         }
         var trainLoss: [String: Double] = [:]
         for name in predictors { trainLoss[name] = ANTKPredictors.meanSquaredError(trainPredictions[name]!, labels) }
         var testLoss: [String: Double]? = nil
-        if let yt = data.testLabels, let testPredictions {
+        if data.hasTest, case let yt = data.testLabels, let testPredictions {
             var losses: [String: Double] = [:]
             for name in predictors { losses[name] = ANTKPredictors.meanSquaredError(testPredictions[name]!, yt) }
             testLoss = losses
@@ -152,11 +152,11 @@ public enum ANTKDataStudy {
                    stabilityExponent: points[i].stabilityExponent, stable: points[i].stable, isCollapse: points[i].isCollapse,
                    equationResidual: points[i].equationResidual, predictorResidual: points[i].predictorResidual,
                    trainLoss: ANTKPredictors.meanSquaredError(train[i], labels),
-                   testLoss: branchTestLoss(test[i], data.testLabels))
+                   testLoss: branchTestLoss(test[i], data.hasTest ? data.testLabels : nil))
         }
         let chosen = kernels[selected]
         var result = Result(
-            trainPoints: p, features: data.features, testPoints: data.test?.rows ?? 0, depth: depth,
+            trainPoints: p, features: data.dimension, testPoints: data.testCount, depth: depth,
             branches: branches, selectedIndex: selected, selectionRule: selectionRule,
             gradientKernelEntries: (1...(depth + 1)).map { chosen.gradientKernelEntry(layer: $0) },
             effectiveRidge: points[selected].a > 0 ? 1 / points[selected].a : nil,
@@ -164,7 +164,7 @@ public enum ANTKDataStudy {
                                  u: dominant.u, spikeT: dominant.spike, secularResidual: dominant.secularResidual,
                                  effectiveRidge: anbkProblem.ridge / dominant.spike, roots: anbk.roots.count),
             trainLoss: trainLoss, testLoss: testLoss, trainPredictions: trainPredictions, testPredictions: testPredictions)
-        result.kernels = Kernels(kernels: chosen, cross: testKernels?.cross, points: p, testPoints: data.test?.rows ?? 0)
+        result.kernels = Kernels(kernels: chosen, cross: testKernels?.cross, points: p, testPoints: data.testCount)
         return result
     }
 }

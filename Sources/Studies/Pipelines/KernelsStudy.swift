@@ -14,11 +14,11 @@ import Theory
 /// reason (the matrix solver did not converge, ran past its time budget, or was not requested).
 public enum KernelsStudy {
     public struct Problem: Sendable {
-        public let data: TrainingData
+        public let data: LabelledData
         public let gamma: BigRational
         public let beta: InverseTemperature
         public let depth: Int
-        public init(data: TrainingData, gamma: BigRational, beta: InverseTemperature, depth: Int) {
+        public init(data: LabelledData, gamma: BigRational, beta: InverseTemperature, depth: Int) {
             self.data = data; self.gamma = gamma; self.beta = beta; self.depth = depth
         }
     }
@@ -128,12 +128,12 @@ public enum KernelsStudy {
         var clock = Date()
         func lap(_ name: String) { let now = Date(); timings.append(Timing(stage: name, seconds: now.timeIntervalSince(clock))); clock = now }
         let data = problem.data
-        let p = data.points, d = data.features, depth = problem.depth, labels = data.labels
-        let c = data.inputKernel()
+        let p = data.trainCount, d = data.dimension, depth = problem.depth, labels = data.labels
+        let c = data.trainKernel()
         lap("input_kernel")
         let general = try GeneralKernelProblem(inputKernel: c, labels: labels, gamma: problem.gamma, beta: problem.beta, depth: depth)
         // D < P: the reduced spectrum from the thin SVD of X (eq. G4'), O(P D^2) instead of dsyevd's O(P^3).
-        let spectrum = d < p ? try KernelSpectrum(general, features: data.train.values, rows: p, columns: d) : try KernelSpectrum(general)
+        let spectrum = d < p ? try KernelSpectrum(general, features: data.trainInputs, rows: p, columns: d) : try KernelSpectrum(general)
         lap(d < p ? "spectrum_svd" : "eigendecomposition")
         let solution = try GeneralKernelSolver().solve(general, spectrum: spectrum)
         guard let dominant = solution.dominant, let dominantIndex = solution.roots.firstIndex(where: \.isDominant) else {
@@ -142,7 +142,7 @@ public enum KernelsStudy {
 
         // Certified overlaps when C = lambda I exactly (eq. G13).
         var certified: [CertifiedDecimal]? = nil
-        if let scalar = ScalarKernelReduction(features: data.train.values, rows: p, columns: d, labels: labels),
+        if let scalar = ScalarKernelReduction(features: data.trainInputs, rows: p, columns: d, labels: labels),
            let whitened = try scalar.whitenedProblem(gamma: problem.gamma, beta: problem.beta, depth: depth) {
             let exact = try WhitenedOverlapSolver().solve(whitened, digits: options.digits)
             guard let root = exact.dominant else { throw SolverError.degenerate("certified solver: dominance undecided") }
@@ -176,12 +176,12 @@ public enum KernelsStudy {
 
         // Predictions and losses.
         let b = general.ridge
-        let diagonal = data.inputDiagonal(c)
+        let diagonal = (0..<p).map { c[$0 * p + $0] }
         var trainPredictions: [String: [Double]] = ["anbk": dominant.predict(crossKernel: c, rows: p)]
         var testPredictions: [String: [Double]] = [:]
         let testKernels = data.testKernels()
-        if let testKernels, let test = data.test {
-            testPredictions["anbk"] = dominant.predict(crossKernel: testKernels.cross, rows: test.rows)
+        if let testKernels {
+            testPredictions["anbk"] = dominant.predict(crossKernel: testKernels.cross, rows: data.testCount)
         }
         var lazyTrainKernels: [String: [Double]] = [:]
         // Linear lazy kernels in closed form (eq. G15): NNGP = C, NTK = (L+1) C; their ridge
@@ -193,8 +193,8 @@ public enum KernelsStudy {
             }
             let alpha = spectrum.apply(spectrum.eigenvalues.map { 1 / (scale * $0 + b) })
             trainPredictions[name] = LinearAlgebra.multiply(lazyTrainKernels[name]!, vector: alpha, m: p, n: p)
-            if let testKernels, let test = data.test {
-                testPredictions[name] = LinearAlgebra.multiply(testKernels.cross, vector: alpha, m: test.rows, n: p).map { $0 * scale }
+            if let testKernels {
+                testPredictions[name] = LinearAlgebra.multiply(testKernels.cross, vector: alpha, m: data.testCount, n: p).map { $0 * scale }
             }
         }
         lap("lazy_linear")
@@ -202,8 +202,8 @@ public enum KernelsStudy {
         lazyTrainKernels["nngp_relu"] = trainReLU.nngp
         lazyTrainKernels["ntk_relu"] = trainReLU.ntk
         var crossReLU: (nngp: [Double], ntk: [Double])? = nil
-        if let testKernels, let test = data.test {
-            crossReLU = LazyKernels.kernels(input: testKernels.cross, rows: test.rows, columns: p, rowDiagonal: testKernels.diagonal, columnDiagonal: diagonal, depth: depth, activation: .relu)
+        if let testKernels {
+            crossReLU = LazyKernels.kernels(input: testKernels.cross, rows: data.testCount, columns: p, rowDiagonal: testKernels.diagonal, columnDiagonal: diagonal, depth: depth, activation: .relu)
         }
         lap("lazy_relu_kernels")
         for (name, k, kx) in [("nngp_relu", trainReLU.nngp, crossReLU?.nngp), ("ntk_relu", trainReLU.ntk, crossReLU?.ntk)] {
@@ -211,14 +211,14 @@ public enum KernelsStudy {
                 throw StudyInputError.singular("the \(name) kernel plus b I is singular; give a finite beta")
             }
             trainPredictions[name] = fit
-            if let kx, let test = data.test { testPredictions[name] = LazyKernels.predict(train: k, cross: kx, rows: test.rows, labels: labels, ridge: b) }
+            if let kx { testPredictions[name] = LazyKernels.predict(train: k, cross: kx, rows: data.testCount, labels: labels, ridge: b) }
         }
         lap("lazy_relu_ridge")
         func loss(_ f: [Double], _ y: [Double]) -> Double { zip(f, y).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(y.count) }
         var trainLoss: [String: Double] = [:]
         for name in predictors { trainLoss[name] = loss(trainPredictions[name]!, labels) }
         var testLoss: [String: Double]? = nil
-        if let yt = data.testLabels {
+        if data.hasTest, case let yt = data.testLabels {
             var losses: [String: Double] = [:]
             for name in predictors { losses[name] = loss(testPredictions[name]!, yt) }
             testLoss = losses
@@ -248,15 +248,15 @@ public enum KernelsStudy {
         }
         lap("dense_residuals")
         var result = Result(
-            trainPoints: p, features: d, testPoints: data.test?.rows ?? 0, depth: depth, isolation: solution.isolation,
+            trainPoints: p, features: d, testPoints: data.testCount, depth: depth, isolation: solution.isolation,
             roots: roots, dominantIndex: dominantIndex,
             overlaps: (1...depth).map { dominant.overlap($0) }, certifiedOverlaps: certified,
             alignments: (1...depth).map { dominant.alignment($0) },
             inputOverlap: input.overlap, inputAlignment: input.alignment, lazyOverlap: lazyOverlap, lazyAlignment: lazyAlignment,
             trainLoss: trainLoss, testLoss: testLoss, trainPredictions: trainPredictions,
-            testPredictions: data.test == nil ? nil : testPredictions,
+            testPredictions: data.hasTest ? testPredictions : nil,
             check: overall(checks), timings: timings)
-        result.kernels = Kernels(root: dominant, inputKernel: c, cross: testKernels?.cross, points: p, testPoints: data.test?.rows ?? 0)
+        result.kernels = Kernels(root: dominant, inputKernel: c, cross: testKernels?.cross, points: p, testPoints: data.testCount)
         return result
     }
 

@@ -49,7 +49,7 @@ struct ANTKLinearCases {
     }
 
     func finiteWidth(depth: Int, gamma: Double, lambda: Double) throws -> (estimate: Estimate, unconverged: String?, text: String) {
-        let data = try ANTKDataSet.whitened(labels: ANTKLinearCases.labels)
+        let data = try LabelledData.whitened(labels: ANTKLinearCases.labels)
         var perWidth: [Estimate] = [], results: [ANTKFlowResult] = []
         // Deep N x N layers cost N^2 per step: depth >= 3 stops at the third width.
         let widths = depth == 1 ? settings.widths : depth == 2 ? settings.deepWidths : Array(settings.deepWidths.prefix(3))
@@ -75,7 +75,7 @@ struct ANTKLinearCases {
     /// L = 1: the two-layer population DMFT (GV1)-(GV3) with phi(h) = h, seeds combined.
     func dmft(depth: Int, gamma: Double, lambda: Double) throws -> (estimate: Estimate, unconverged: String?) {
         if depth == 1 {
-            let data = try ANTKDataSet.whitened(labels: ANTKLinearCases.labels)
+            let data = try LabelledData.whitened(labels: ANTKLinearCases.labels)
             let runs = try (0..<settings.populationSeeds).map { s -> ANTKFlowResult in
                 var pop = try ANTKPopulation(size: settings.population, data: data, gamma: gamma, lambda: lambda,
                                              activation: .identity, seed: settings.runSeed(11, Int(gamma * 1000), s))
@@ -125,10 +125,10 @@ struct ANTKLinearCases {
     func repulsionCase(depth: Int, gamma: String, lambda: String, sign: Double) throws -> VerificationCase {
         let exact = try ANTKLinearCases.exact(gamma: gamma, lambda: lambda, depth: depth)
         guard let lower = exact.branches.first(where: { $0.kind == "lower" }), let upper = exact.branches.last(where: { $0.kind == "upper" }) else {
-            throw ANTKVerifyInputError("no unstable branch for L=\(depth) gamma=\(gamma) lambda=\(lambda)")
+            throw InputError("no unstable branch for L=\(depth) gamma=\(gamma) lambda=\(lambda)")
         }
         let g = try BigRational(parsing: gamma).doubleApproximation, lam = try BigRational(parsing: lambda).doubleApproximation
-        let data = try ANTKDataSet.whitened(labels: ANTKLinearCases.labels)
+        let data = try LabelledData.whitened(labels: ANTKLinearCases.labels)
         let width = settings.widths[0], p = data.trainCount
         // (A9) on the balanced rank-one manifold (A19): alpha = (gamma u)^{1/(L+1)}, f = u y.
         let alpha = pow(g * lower.u, 1 / Double(depth + 1)) * (1 + sign * 1e-3)
@@ -146,7 +146,6 @@ struct ANTKLinearCases {
         weights.append(readout)
         var net = ANTKNetwork(depth: depth, gamma: g, lambda: lam, activation: .identity, weights: weights)
         let start = ANTKLinearCases.overlap(net.fields(data).predictions)
-        progress("linear L=\(depth) gamma=\(gamma): started \(sign > 0 ? "above" : "below") the unstable branch")
         let r = net.train(data, settings.linearFlow)
         let end = ANTKLinearCases.networkOverlap(r, gamma: g, lambda: lam)
         let target = sign > 0 ? upper.u : 0
@@ -158,19 +157,21 @@ struct ANTKLinearCases {
             note: String(format: "width %d, start f.y = %.8f, end f.y = %.10f", width, start, end.value))
     }
 
-    func cases() throws -> [VerificationCase] {
-        var out: [VerificationCase] = []
-        out += try branchCases(depth: 1, gamma: "2", lambda: "1", label: "stable root 1 - lambda/gamma")
-        out += try branchCases(depth: 1, gamma: "4/5", lambda: "1", label: "gamma < lambda, collapse")
-        out += try branchCases(depth: 2, gamma: "17/10", lambda: "1", label: "gamma < gamma_c = 1.7548, collapse")
-        out += try branchCases(depth: 2, gamma: "9/5", lambda: "1", label: "just above gamma_c, feature learning switches on")
-        out += try branchCases(depth: 2, gamma: "3", lambda: "1", label: "upper branch reached")
-        out.append(try repulsionCase(depth: 2, gamma: "3", lambda: "1", sign: 1))
-        out.append(try repulsionCase(depth: 2, gamma: "3", lambda: "1", sign: -1))
-        if settings.includeDeep {
-            out += try branchCases(depth: 3, gamma: "3", lambda: "1", label: "upper branch reached")
-            out += try branchCases(depth: 4, gamma: "3", lambda: "1", label: "upper branch reached")
+    /// The deep linear steps of the plan, in order (one per configuration).
+    func steps() -> [VerificationStep] {
+        func branch(_ depth: Int, _ gamma: String, _ label: String) -> VerificationStep {
+            VerificationStep("linear L=\(depth) gamma=\(gamma): \(label)") { try branchCases(depth: depth, gamma: gamma, lambda: "1", label: label) }
         }
+        func repulsion(_ sign: Double) -> VerificationStep {
+            VerificationStep("linear L=2 gamma=3: started \(sign > 0 ? "above" : "below") the unstable branch") {
+                [try repulsionCase(depth: 2, gamma: "3", lambda: "1", sign: sign)]
+            }
+        }
+        var out = [branch(1, "2", "stable root 1 - lambda/gamma"), branch(1, "4/5", "gamma < lambda, collapse"),
+                   branch(2, "17/10", "gamma < gamma_c = 1.7548, collapse"),
+                   branch(2, "9/5", "just above gamma_c, feature learning switches on"),
+                   branch(2, "3", "upper branch reached"), repulsion(1), repulsion(-1)]
+        if settings.includeDeep { out += [branch(3, "3", "upper branch reached"), branch(4, "3", "upper branch reached")] }
         return out
     }
 }

@@ -11,7 +11,7 @@ struct ANTKReLUCases {
     let progress: (String) -> Void
 
     /// Population runs over independent seeds.
-    func populations(_ data: ANTKDataSet, gamma: Double, lambda: Double, activation: Activation,
+    func populations(_ data: LabelledData, gamma: Double, lambda: Double, activation: Activation,
                      flow: ANTKFlowSettings, tag: Int) throws -> [(ANTKPopulation, ANTKFlowResult)] {
         try (0..<settings.populationSeeds).map { s in
             var pop = try ANTKPopulation(size: settings.population, data: data, gamma: gamma, lambda: lambda,
@@ -26,9 +26,8 @@ struct ANTKReLUCases {
     /// drift; that bound is the systematic error. With lambda = 0 the two differ (a negative control).
     /// The run continues until its stationarity test passes or the budget `identityTime` is spent.
     func predictorIdentity(lambda: Double) throws -> VerificationCase {
-        let data = try ANTKDataSet.synthetic(train: 6, test: 4, dimension: 8, seed: settings.runSeed(77))
+        let data = try LabelledData.synthetic(train: 6, test: 4, dimension: 8, seed: settings.runSeed(77))
         let gamma = 2.0, n = data.count, p = data.trainCount
-        progress("two-layer ReLU predictor identity, lambda = \(lambda)")
         var pop = try ANTKPopulation(size: settings.population, data: data, gamma: gamma, lambda: lambda, activation: .relu,
                                      seed: settings.runSeed(78, Int(lambda * 100)))
         // (GV13) holds at any state, so the run may stop where a ReLU sliding mode keeps the one-sided
@@ -38,7 +37,7 @@ struct ANTKReLUCases {
                                     stallTime: 200)
         let r = pop.run(data, flow)
         guard let kernelPrediction = ANTKKernelAlgebra.predictor(ntk: r.ntk, count: n, trainCount: p, labels: data.labels, ridge: 2 * lambda) else {
-            throw ANTKVerifyInputError("kernel predictor: eigen-decomposition failed")
+            throw InputError("kernel predictor: eigen-decomposition failed")
         }
         // (GV13) at any state: f_nu = K_nu,X Delta / (2 lambda) - e_nu with |e_nu| <= |v| |grad f_nu| / (2 lambda);
         // on the training points Delta = (K + 2 lambda I)^-1 2 lambda (y + e_X), so a test point's distance
@@ -66,8 +65,7 @@ struct ANTKReLUCases {
 
     /// One point, C = 1, y = 1, ReLU (notes/verify-antk.md section 4, item 4).
     func singlePoint(gamma: Double, lambda: Double) throws -> [VerificationCase] {
-        let data = ANTKDataSet.singlePoint
-        progress("ReLU single point gamma = \(gamma), lambda = \(lambda)")
+        let data = LabelledData.singlePoint
         let runs = try populations(data, gamma: gamma, lambda: lambda, activation: .relu, flow: settings.reluFlow, tag: 200 + Int(gamma * 10))
         let unconverged = ANTKLinearCases.unreached(runs.map(\.1), settings.reluFlow, what: "population DMFT")
         let f = Estimate.mean(ofIndependent: runs.map { Estimate.bounded($0.1.predictions[0], systematic: $0.1.drift) })
@@ -103,11 +101,11 @@ struct ANTKReLUCases {
     /// DMFT population vs finite-width networks (1/N extrapolation) on digits or synthetic data:
     /// test loss and the mean diagonal of the final NTK.
     func dataCase() throws -> [VerificationCase] {
-        let data: ANTKDataSet
+        let data: LabelledData
         if let dir = settings.digitsDirectory {
-            data = try ANTKDataSet.npyDirectory(dir, train: settings.digitsTrain, test: settings.digitsTest)
+            data = try LabelledData.npyDirectory(dir, train: settings.digitsTrain, test: settings.digitsTest)
         } else {
-            data = try ANTKDataSet.synthetic(train: settings.digitsTrain, test: settings.digitsTest, dimension: 16, seed: settings.runSeed(91))
+            data = try LabelledData.synthetic(train: settings.digitsTrain, test: settings.digitsTest, dimension: 16, seed: settings.runSeed(91))
         }
         var results: [ANTKFlowResult] = []
         let gamma = 1.0, lambda = 0.5, n = data.count, p = data.trainCount

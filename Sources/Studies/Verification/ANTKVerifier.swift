@@ -7,19 +7,27 @@ public struct ANTKVerifier: Sendable {
 
     public init(settings: ANTKVerifySettings) { self.settings = settings }
 
-    public func run(progress: @escaping (String) -> Void = { _ in }) throws -> [VerificationCase] {
-        var cases: [VerificationCase] = []
-        if settings.includes("linear") { cases += try ANTKLinearCases(settings: settings, progress: progress).cases() }
-        let relu = ANTKReLUCases(settings: settings, progress: progress)
+    /// The plan's steps in order, selected by `settings.caseGroup`; `detail` gets messages inside a step.
+    public func steps(detail: @escaping (String) -> Void = { _ in }) -> [VerificationStep] {
+        var steps: [VerificationStep] = []
+        if settings.includes("linear") { steps += ANTKLinearCases(settings: settings, progress: detail).steps() }
+        let relu = ANTKReLUCases(settings: settings, progress: detail)
         if settings.includes("identity") {
-            cases.append(try relu.predictorIdentity(lambda: 1))
-            cases.append(try relu.predictorIdentity(lambda: 0))
+            for lambda in [1.0, 0.0] {
+                steps.append(VerificationStep("two-layer ReLU predictor identity, lambda = \(lambda)") { [try relu.predictorIdentity(lambda: lambda)] })
+            }
         }
         if settings.includes("theory2b") {
-            cases += try relu.singlePoint(gamma: 2, lambda: 1)
-            cases += try relu.singlePoint(gamma: 0.8, lambda: 1)
+            for gamma in [2.0, 0.8] {
+                steps.append(VerificationStep("ReLU single point gamma = \(gamma), lambda = 1") { try relu.singlePoint(gamma: gamma, lambda: 1) })
+            }
         }
-        if settings.includes("digits") { cases += try relu.dataCase() }
-        return cases
+        if settings.includes("digits") { steps.append(VerificationStep("ReLU on digits: DMFT and finite width") { try relu.dataCase() }) }
+        return steps
+    }
+
+    /// The cases of the plan, or of its `shard` (a block of its steps).
+    public func run(shard: Shard? = nil, progress: ProgressReporter = .silent) throws -> [VerificationCase] {
+        try VerificationStep.run(steps(detail: progress.detail), shard: shard, progress: progress)
     }
 }

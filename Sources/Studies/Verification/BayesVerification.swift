@@ -263,7 +263,7 @@ public struct BayesVerification: Sendable {
                                           activation: activation, seed: NormalSampler.derive(self.plan.seed, 0xD)) }),
         ]
         if let directory = plan.digitsDirectory {
-            let data = try ANTKDataSet.npyDirectory(directory, train: plan.digitsTrain, test: plan.digitsTest)
+            let data = try LabelledData.npyDirectory(directory, train: plan.digitsTrain, test: plan.digitsTest)
             datasets.append(("digits (first \(data.trainCount)+\(data.testCount) points, D=\(data.dimension), C/mean diag, |y|=1, L=2, gamma=1, beta=10)", { activation in
                 try BayesProblem.normalized(inputKernel: data.inputKernel, trainCount: data.trainCount, labels: data.labels,
                                             gamma: 1, ridge: 0.1, depth: 2, activation: activation) }))

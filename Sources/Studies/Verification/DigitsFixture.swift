@@ -10,6 +10,8 @@ public enum DigitsFixture {
 
     public struct Missing: Error, CustomStringConvertible {
         public let description: String
+        /// Whether the directory was given (a file is missing in it) or searched for.
+        public let explicit: Bool
     }
 
     /// The directory to use, or `Missing` naming the file that is not there.
@@ -17,7 +19,7 @@ public enum DigitsFixture {
         if let explicit {
             for file in files {
                 let path = (explicit as NSString).appendingPathComponent(file)
-                guard FileManager.default.fileExists(atPath: path) else { throw Missing(description: "--data: missing '\(path)'") }
+                guard FileManager.default.fileExists(atPath: path) else { throw Missing(description: "the digits data directory lacks '\(path)'", explicit: true) }
             }
             return explicit
         }
@@ -27,7 +29,7 @@ public enum DigitsFixture {
             if files.allSatisfy({ FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }) { return directory }
             tried.append((directory as NSString).appendingPathComponent(files[0]))
         }
-        throw Missing(description: "the digits fixture was not found (no \(tried.joined(separator: ", "))); pass --data DIR")
+        throw Missing(description: "the digits fixture was not found (no \(tried.joined(separator: ", "))); name the data directory explicitly", explicit: false)
     }
 
     /// Folders above the executable (at most six levels), then the package root of this source file.

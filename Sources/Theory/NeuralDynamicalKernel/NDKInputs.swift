@@ -12,28 +12,26 @@ public struct NDKInputs: Sendable {
     public let labels: [Double]
     public let testLabels: [Double]?
 
-    /// From row-major data matrices (P x D and Q x D) and labels.
+    /// From a data set: its Gram blocks (notes/neural-dynamical-kernel.md (NK7)). Every training input
+    /// must be nonzero.
+    public init(_ data: LabelledData) throws {
+        let cross = data.testKernels()
+        self.init(trainGram: data.trainKernel(), crossGram: cross?.cross ?? [], testDiagonal: cross?.diagonal ?? [],
+                  labels: data.labels, testLabels: data.hasTest ? data.testLabels : nil)
+        guard trainDiagonal.allSatisfy({ $0 > 0 }) else { throw InputError("every training input must be nonzero") }
+    }
+
+    /// From row-major data matrices (P x D and Q x D) and labels; without test labels the test
+    /// points still get predictions.
     public init(train: [Double], labels: [Double], test: [Double] = [], testLabels: [Double]? = nil, dimension d: Int) throws {
-        guard d > 0 else { throw InputError("the input dimension must be positive") }
-        guard !labels.isEmpty, train.count == labels.count * d else {
-            throw InputError("the training inputs must be a P x D matrix with P = number of labels (got \(train.count) values for \(labels.count) labels)")
-        }
-        guard test.count % d == 0 else { throw InputError("the test inputs must have D = \(d) columns like the training inputs") }
-        let p = labels.count, q = test.count / d
+        guard d > 0, test.count % d == 0 else { throw InputError("the test inputs must have D = \(d) columns like the training inputs") }
+        let q = test.count / d
         if let testLabels, testLabels.count != q { throw InputError("\(q) test inputs but \(testLabels.count) test labels") }
-        guard (train + test + labels + (testLabels ?? [])).allSatisfy(\.isFinite) else { throw InputError("inputs and labels must be finite numbers") }
-        func dot(_ a: [Double], _ i: Int, _ b: [Double], _ j: Int) -> Double {
-            var s = 0.0
-            for k in 0..<d { s += a[i * d + k] * b[j * d + k] }
-            return s / Double(d)
-        }
-        var gram = [Double](repeating: 0, count: p * p)
-        for i in 0..<p { for j in 0..<p { gram[i * p + j] = dot(train, i, train, j) } }
-        var cross = [Double](repeating: 0, count: q * p)
-        for i in 0..<q { for j in 0..<p { cross[i * p + j] = dot(test, i, train, j) } }
-        self.init(trainGram: gram, crossGram: cross, testDiagonal: (0..<q).map { dot(test, $0, test, $0) },
+        let data = try LabelledData(train: train, labels: labels, test: test, testLabels: testLabels ?? [Double](repeating: 0, count: q), dimension: d)
+        let cross = data.testKernels()
+        self.init(trainGram: data.trainKernel(), crossGram: cross?.cross ?? [], testDiagonal: cross?.diagonal ?? [],
                   labels: labels, testLabels: testLabels)
-        guard (0..<p).allSatisfy({ gram[$0 * p + $0] > 0 }) else { throw InputError("every training input must be nonzero") }
+        guard trainDiagonal.allSatisfy({ $0 > 0 }) else { throw InputError("every training input must be nonzero") }
     }
 
     /// From Gram entries directly.

@@ -12,6 +12,16 @@ public enum GeneralKernelInputError: Error, Equatable, CustomStringConvertible {
     case empty(String)
     case outOfRange(String)
 
+    /// The structural defects of a kernel, under this error's cases.
+    public init(_ defect: KernelMatrixCheck.Defect) {
+        switch defect {
+        case .empty: self = .empty(defect.description)
+        case .shape: self = .shapeMismatch(defect.description)
+        case .nonFiniteLabel, .nonFiniteKernel: self = .nonFinite(defect.description)
+        case .notSymmetric: self = .notSymmetric(defect.description)
+        }
+    }
+
     public var description: String {
         switch self {
         case .shapeMismatch(let s), .nonFinite(let s), .notSymmetric(let s), .notPositiveSemidefinite(let s),
@@ -33,29 +43,17 @@ public struct GeneralKernelProblem: Sendable {
 
     public init(inputKernel: [Double], labels: [Double], gamma: BigRational, beta: InverseTemperature, depth: Int) throws {
         let p = labels.count
-        guard p > 0 else { throw GeneralKernelInputError.empty("no training points (empty label vector)") }
-        guard inputKernel.count == p * p else {
-            throw GeneralKernelInputError.shapeMismatch("input kernel has \(inputKernel.count) entries, \(p) labels need \(p) x \(p)")
+        if let defect = KernelMatrixCheck.defect(kernel: inputKernel, labels: labels, relativeSymmetry: 1e-12) {
+            throw GeneralKernelInputError(defect)
         }
         try TheoryInputError.validate(gamma: gamma, beta: beta, depth: depth, maximumDepth: 100_000)
-        if let bad = labels.firstIndex(where: { !$0.isFinite }) {
-            throw GeneralKernelInputError.nonFinite("label \(bad) is not finite (\(labels[bad]))")
-        }
-        if let bad = inputKernel.firstIndex(where: { !$0.isFinite }) {
-            throw GeneralKernelInputError.nonFinite("input kernel entry (\(bad / p), \(bad % p)) is not finite (\(inputKernel[bad]))")
-        }
         // The working-precision path squares the labels (weights w_k = (u_k . y)^2, |y|^2): outside
         // this range they underflow to 0 or overflow, and the overlaps y^T Phi y / |y|^2 would be 0/0.
         let largestLabel = labels.reduce(0.0) { max($0, abs($1)) }
         if largestLabel > 0 && !(GeneralKernelProblem.labelRange).contains(largestLabel) {
             throw GeneralKernelInputError.outOfRange(
-                "the largest label is \(largestLabel); the working-precision path needs it in [\(GeneralKernelProblem.labelRange.lowerBound), \(GeneralKernelProblem.labelRange.upperBound)] (its square must stay a normal double); rescale y by c and gamma by 1/c (u and the overlaps depend on gamma^2 |y|^2 only), or use --exact (any magnitude)")
+                "the largest label is \(largestLabel); the working-precision path needs it in [\(GeneralKernelProblem.labelRange.lowerBound), \(GeneralKernelProblem.labelRange.upperBound)] (its square must stay a normal double); rescale y by c and gamma by 1/c (u and the overlaps depend on gamma^2 |y|^2 only), or use the certified path (any magnitude)")
         }
-        var scale = 0.0
-        for value in inputKernel { scale = max(scale, abs(value)) }
-        for i in 0..<p { for j in (i + 1)..<p where abs(inputKernel[i * p + j] - inputKernel[j * p + i]) > 1e-12 * max(scale, .leastNormalMagnitude) {
-            throw GeneralKernelInputError.notSymmetric("input kernel is not symmetric at (\(i), \(j)): \(inputKernel[i * p + j]) vs \(inputKernel[j * p + i])")
-        } }
         self.inputKernel = inputKernel
         self.labels = labels
         count = p

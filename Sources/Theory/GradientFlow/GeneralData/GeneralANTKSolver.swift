@@ -14,14 +14,9 @@ public struct GeneralANTKProblem: Sendable {
 
     public init(kernel: [Double], labels: [Double], gamma: Double, lambda: Double, depth: Int) throws {
         let p = labels.count
-        guard p >= 1, kernel.count == p * p else {
-            throw ANTKInputError.invalidData("C must be P x P with P = \(p) labels (got \(kernel.count) entries)")
+        if let defect = KernelMatrixCheck.defect(kernel: kernel, labels: labels, relativeSymmetry: 1e-10) {
+            throw ANTKInputError.invalidData(defect.description)
         }
-        guard kernel.allSatisfy(\.isFinite), labels.allSatisfy(\.isFinite) else { throw ANTKInputError.invalidData("non-finite entry in C or y") }
-        let scale = kernel.map(abs).max() ?? 0
-        for i in 0..<p { for j in 0..<i where abs(kernel[i * p + j] - kernel[j * p + i]) > 1e-10 * max(scale, 1e-300) {
-            throw ANTKInputError.invalidData("C is not symmetric at (\(i), \(j))")
-        } }
         guard gamma.isFinite, gamma >= 0 else { throw ANTKInputError.negativeGamma("\(gamma)") }
         guard lambda.isFinite, lambda > 0 else { throw ANTKInputError.nonPositiveLambda("\(lambda)") }
         guard depth >= 1 && depth <= GeneralANTKSolver.maximumDepth else {

@@ -1,0 +1,121 @@
+import Foundation
+import Core
+import Numerics
+import Studies
+
+/// `adaptive-kernels learning-curve`: test loss against P (the paper's Fig. 3a). Parses, calls
+/// `LearningCurveStudy`, renders the table/CSV/JSON and draws the SVG.
+enum LearningCurveCommand {
+    static let subcommand = Subcommand(name: "learning-curve", summary: "test loss against the number of training points: lazy NNGP/NTK, aNTK (DMFT) and trained networks (Fig. 3a)",
+                                       usage: usage, run: run)
+
+    static let usage = """
+    usage: adaptive-kernels learning-curve --activation A --depth 1 --gamma G --lambda LAM --sizes LIST
+                                           --train X.npy --labels y.npy --test Xt.npy --test-labels yt.npy
+                                           [--population M] [--populations K] [--width N] [--networks K]
+                                           [--seed S] [--time T] [--out FILE.svg] [--format table|csv|json]
+      For each P in --sizes (first P training points, all test points): the test loss of the lazy NNGP
+      and NTK (ridgeless kernel regression), of the two-layer aNTK by the population DMFT (K populations
+      of M neurons, default 2 x 2048) and of trained width-N networks (gradient flow with the same
+      weight decay LAM, K seeds, default 3 x 256), each with its error bar
+      (notes/antk-nonlinear-data.md (AN6), notes/training-baseline.md). --out FILE.svg draws the
+      curves (log-log; lines: theory, markers: networks); the report goes to stdout.
+      Depth: 1 (two-layer networks; the population DMFT is two-layer).
+    """
+
+    static func run(_ arguments: [String]) throws -> String {
+        let options = try ParsedArguments(arguments, valued: ["activation", "depth", "gamma", "lambda", "sizes", "train", "labels", "test", "test-labels",
+                                                              "population", "populations", "width", "networks", "seed", "time", "out", "format"], switches: [])
+        let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
+        if let out = options.value("out") {
+            let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
+            guard ext == "svg" else { throw UsageError("learning-curve draws SVG only: --out must end in .svg (got '\(out)')") }
+        }
+        let activation: Activation
+        do { activation = try Activation(name: options.required("activation")) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
+        guard try options.integer("depth", default: 1, in: 1...64) == 1 else {
+            throw UsageError("--depth: the learning curve's aNTK is the two-layer population DMFT (--depth 1)")
+        }
+        let gamma = try parseRational(options, "gamma"), lambda = try parseRational(options, "lambda")
+        guard gamma.signum > 0, lambda.signum > 0 else { throw UsageError("--gamma and --lambda must be positive") }
+        let sizes = try ParameterList.integers(options.required("sizes"), option: "sizes", in: 2...1_000_000, what: "a size")
+        var problem = LearningCurveStudy.Problem(data: try DataFiles.trainingData(options), activation: activation,
+                                                 gamma: gamma.doubleApproximation, lambda: lambda.doubleApproximation, sizes: sizes)
+        problem.population = try options.integer("population", default: 2048, in: 16...ANTKPopulationStudy.Problem.maximumPopulation)
+        problem.populations = try options.integer("populations", default: 2, in: 2...256)
+        problem.width = try options.integer("width", default: 256, in: 2...TrainStudy.Problem.maximumWidth)
+        problem.networks = try options.integer("networks", default: 3, in: 2...1024)
+        if let text = options.value("seed") {
+            guard let s = UInt64(text) else { throw UsageError("--seed must be a non-negative integer (got '\(text)')") }
+            problem.seed = s
+        }
+        if let text = options.value("time") {
+            guard let t = Double(text), t > 0, t.isFinite else { throw UsageError("--time must be a positive number (got '\(text)')") }
+            problem.time = t
+        }
+        let progress = Progress(label: "learning-curve")
+        let points: [LearningCurveStudy.Point]
+        do {
+            defer { progress.finish() }
+            points = try studyErrors { try LearningCurveStudy.run(problem, progress: progress.reporter) }
+        } catch let error as TrainStudy.SolverFailure { throw CommandFailure(message: "learning-curve: " + error.description, standardOutput: "") }
+        if let out = options.value("out") {
+            try DataFiles.writeFileAtomically(Data(figure(points, activation: activation, gamma: OutputContract.exactText(gamma),
+                                                          lambda: OutputContract.exactText(lambda), width: problem.width).render().utf8), to: out)
+        }
+        switch format {
+        case .json:
+            return OutputContract.render(command: "learning-curve", [
+                ("activation", .string(activation.rawValue)), ("depth", .integer(1)), ("gamma", OutputContract.exact(gamma)),
+                ("lambda", OutputContract.exact(lambda)), ("width", .integer(problem.width)),
+                ("points", .array(points.map { point in
+                    .object([("size", .integer(point.size))] + LearningCurveStudy.predictors.map { name in
+                        let e = point.testLoss[name]!
+                        return (name, e.standardError > 0 || name == "antk" || name == "network" ? OutputContract.estimated(e) : OutputContract.approximate(e.value))
+                    } + [("stationary_populations", .integer(point.stationaryPopulations)), ("stationary_networks", .integer(point.stationaryNetworks))])
+                })),
+            ])
+        case .csv:
+            var lines = ["size," + LearningCurveStudy.predictors.flatMap { ["\($0)_test_loss", "\($0)_standard_error"] }.joined(separator: ",")]
+            for point in points {
+                lines.append("\(point.size)," + LearningCurveStudy.predictors.map { name in
+                    let e = point.testLoss[name]!
+                    return "\(OutputContract.decimal17(e.value)),\(OutputContract.decimal17(e.standardError))"
+                }.joined(separator: ","))
+            }
+            return lines.joined(separator: "\n") + "\n"
+        case .table:
+            var lines = ["test loss against P (\(activation.rawValue), L = 1, gamma = \(OutputContract.exactText(gamma)), lambda = \(OutputContract.exactText(lambda)), networks N = \(problem.width))",
+                         "P      " + LearningCurveStudy.predictors.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined()]
+            for point in points {
+                lines.append(String(point.size).padding(toLength: 7, withPad: " ", startingAt: 0) + LearningCurveStudy.predictors.map { name in
+                    let e = point.testLoss[name]!
+                    let text = e.standardError > 0 ? String(format: "%.4g ± %.1g", e.value, e.standardError) : String(format: "%.4g", e.value)
+                    return text.padding(toLength: 22, withPad: " ", startingAt: 0)
+                }.joined())
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
+
+    static func figure(_ points: [LearningCurveStudy.Point], activation: Activation, gamma: String, lambda: String, width: Int) -> SVGPlot {
+        let values = points.flatMap { p in LearningCurveStudy.predictors.compactMap { p.testLoss[$0]?.value } }.filter { $0 > 0 }
+        // Headroom above the curves for the legend (top left).
+        let lo = (values.min() ?? 1e-3) / 1.5, hi = (values.max() ?? 1) * 6
+        let sizes = points.map { Double($0.size) }
+        var plot = SVGPlot(title: "test loss against P: \(activation.rawValue), two-layer, gamma = \(gamma), lambda = \(lambda) (cf. Fig. 3a)",
+                           x: .init(label: "training points P", logarithmic: true, range: (sizes.min()! / 1.2)...(sizes.max()! * 1.2)),
+                           y: .init(label: "test loss (mean squared error)", logarithmic: true, range: lo...hi))
+        let styles: [(String, String, SVGPlot.Stroke, Bool)] = [("nngp", "lazy NNGP", .dashed, false), ("ntk", "lazy NTK", .dotted, false),
+                                                                ("antk", "aNTK (population DMFT)", .solid, false),
+                                                                ("network", "trained networks, N = \(width)", .solid, true)]
+        for (index, (key, label, stroke, markers)) in styles.enumerated() {
+            var series = SVGPlot.Series(label: label, points: points.map { (Double($0.size), $0.testLoss[key]!.value) },
+                                        color: SVGPlot.palette[index], stroke: stroke, markers: markers)
+            if markers { series.stroke = .dotted }
+            plot.series.append(series)
+        }
+        plot.legendCorner = .topLeft
+        return plot
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Core
+import Numerics
+import Simulation
+import Theory
+
+/// The aNTK of a two-layer network with any activation on data, by the population DMFT (the
+/// paper's Algorithm 2; notes/verify-antk.md (GV1)-(GV4)) run to its fixed point, with the lazy
+/// NNGP and NTK baselines (notes/antk-nonlinear-data.md (AN1)-(AN5)). Every value is estimated:
+/// the mean over independent populations with its standard error.
+public enum ANTKPopulationStudy {
+    public struct Problem: Sendable {
+        public var data: LabelledData
+        public var activation: Activation
+        public var gamma: Double
+        public var lambda: Double
+        /// Neurons per population (M) and independent populations (seeds).
+        public var population = 4096
+        public var seeds = 4
+        public var seed: UInt64 = 1
+        /// Time budget and RMS-velocity tolerance of each run (AN2).
+        public var time = 400.0
+        public var tolerance = 1e-8
+
+        public init(data: LabelledData, activation: Activation, gamma: Double, lambda: Double) {
+            self.data = data; self.activation = activation; self.gamma = gamma; self.lambda = lambda
+        }
+
+        public static let maximumPopulation = 1 << 17
+
+        func validate() throws {
+            guard gamma > 0, gamma.isFinite else { throw InputError("gamma must be positive and finite for the population DMFT (got \(gamma))") }
+            guard lambda > 0, lambda.isFinite else { throw InputError("the weight decay lambda must be positive and finite (got \(lambda))") }
+            guard population >= 16, population <= Problem.maximumPopulation else { throw InputError("the population must have 16...\(Problem.maximumPopulation) neurons") }
+            guard seeds >= 2, seeds <= 256 else { throw InputError("the number of populations must be in 2...256 (an error bar needs two)") }
+            guard time > 0, time.isFinite, tolerance > 0 else { throw InputError("the time budget and the tolerance must be positive") }
+            guard population.multipliedReportingOverflow(by: data.count).partialValue <= 1 << 28 else {
+                throw InputError("population x points must be at most 2^28 (\(population) x \(data.count))")
+            }
+        }
+    }
+
+    public struct Result: Sendable, Codable {
+        public let seeds: Int
+        public let population: Int
+        public let timeStep: Double
+        /// Train and test loss (notes/theory-overview.md (T25)) of the aNTK (estimated) and of the lazy
+        /// baselines (deterministic, working precision), keyed "antk", "nngp", "ntk".
+        public let trainLoss: [String: Estimate]
+        public let testLoss: [String: Estimate]?
+        /// aNTK predictions (test points in input order, else training points).
+        public let predictions: [Estimate]
+        public let predictionsAreTest: Bool
+        /// Layer 1 (the only hidden layer) on the training block (T26).
+        public let overlap: Estimate
+        public let alignment: Estimate
+        /// Mean adapted kernels over all points (n x n, training first): Phi^1 and the NTK.
+        public let feature: [Double]
+        public let ntk: [Double]
+        public let pointCount: Int
+        public let trainCount: Int
+        public let stationaryRuns: Int
+        public let unconverged: String?
+        /// Largest |f - K (K + 2 lambda I)^{-1} y| over the training points of the mean state (GV13):
+        /// zero at an exact fixed point.
+        public let predictorIdentityResidual: Double
+    }
+
+    /// The lazy NNGP Phi^1 and NTK Theta^1 of (T3) over all points (n x n).
+    public static func lazyKernels(_ data: LabelledData, activation: Activation) -> (nngp: [Double], ntk: [Double]) {
+        let c = data.inputKernel, n = data.count
+        let diagonal = (0..<n).map { c[$0 * n + $0] }
+        return LazyKernels.kernels(input: c, rows: n, columns: n, rowDiagonal: diagonal, columnDiagonal: diagonal,
+                                   depth: 1, activation: activation, symmetric: true)
+    }
+
+    /// Ridgeless kernel regression with the n x n kernel `k` (AN3): predictions on all points.
+    static func regression(_ k: [Double], n: Int, p: Int, labels: [Double]) throws -> [Double] {
+        let train = (0..<p).flatMap { i in (0..<p).map { k[i * n + $0] } }
+        let all = (0..<n).flatMap { i in (0..<p).map { k[i * n + $0] } }
+        return try ANTKPredictors.lazyNTK(kernel: train, labels: labels, testKernel: all)
+    }
+
+    /// Largest relative change of the state per step (AN2): 1%.
+    public static let relativeStepLimit = 0.01
+
+    public static func run(_ problem: Problem, progress: ProgressReporter = .silent) throws -> Result {
+        try run(problem, timeStep: nil, progress: progress)
+    }
+
+    /// `timeStep` nil: the rule (AN2); else that step for every population (after a halving).
+    static func run(_ problem: Problem, timeStep: Double?, progress: ProgressReporter) throws -> Result {
+        try problem.validate()
+        let data = problem.data, n = data.count, p = data.trainCount
+        let lazy = lazyKernels(data, activation: problem.activation)
+        // (AN2) = notes/training-baseline.md (TB3): df/dt = K Delta - ..., margin 4 below Euler's limit.
+        let trainNTK = (0..<p).flatMap { i in (0..<p).map { lazy.ntk[i * n + $0] } }
+        let top = LinearAlgebra.symmetricEigen(trainNTK, n: p)?.values.max() ?? (0..<p).reduce(0.0) { $0 + trainNTK[$1 * p + $1] }
+        // A population whose fields stop being finite (the NTK grew past the margin) is rerun from the
+        // same start with dt halved, at most 4 times (AN2); every population runs at the final dt.
+        var dt = timeStep ?? min(0.1, 0.5 / (top + 2 * problem.lambda))
+        var runs: [ANTKFlowResult] = []
+        var halvings = 0
+        for s in 0..<problem.seeds {
+            progress.started(s + 1, problem.seeds, "population \(s + 1) of \(problem.seeds) (M = \(problem.population))")
+            while true {
+                var population = try ANTKPopulation(size: problem.population, data: data, gamma: problem.gamma, lambda: problem.lambda,
+                                                    activation: problem.activation, seed: NormalSampler.derive(problem.seed, UInt64(s)))
+                var settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
+                settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
+                let r = population.run(data, settings)
+                if r.predictions.allSatisfy(\.isFinite) { runs.append(r); break }
+                guard halvings < 4 else {
+                    throw TrainStudy.SolverFailure(description: "population \(s + 1) diverged (non-finite fields) even at dt = \(dt) after 4 halvings")
+                }
+                halvings += 1
+                dt /= 2
+                progress.detail("diverged: dt halved to \(dt)")
+                if s > 0 { return try run(problem, timeStep: dt, progress: progress) }
+            }
+        }
+        func mean(_ values: [Double]) -> Estimate { Estimate.mean(ofIndependent: values.map { Estimate(value: $0, standardError: 0) }) }
+        func exact(_ x: Double) -> Estimate { Estimate(value: x, standardError: 0) }
+        let nngp = try regression(lazy.nngp, n: n, p: p, labels: data.labels)
+        let ntkLazy = try regression(lazy.ntk, n: n, p: p, labels: data.labels)
+        var trainLoss = ["antk": mean(runs.map { TrainStudy.loss($0.predictions[0..<p], data.labels) })]
+        trainLoss["nngp"] = exact(TrainStudy.loss(nngp[0..<p], data.labels))
+        trainLoss["ntk"] = exact(TrainStudy.loss(ntkLazy[0..<p], data.labels))
+        var testLoss: [String: Estimate]? = nil
+        if data.hasTest {
+            testLoss = ["antk": mean(runs.map { TrainStudy.loss($0.predictions[p...], data.testLabels) }),
+                        "nngp": exact(TrainStudy.loss(nngp[p...], data.testLabels)),
+                        "ntk": exact(TrainStudy.loss(ntkLazy[p...], data.testLabels))]
+        }
+        let offset = data.hasTest ? p : 0
+        let predictions = (0..<(data.hasTest ? data.testCount : p)).map { j in mean(runs.map { $0.predictions[offset + j] }) }
+        let pairs = runs.map { TrainStudy.overlapAndAlignment($0.featureKernels[0], n: n, labels: data.labels) }
+        let feature = (0..<(n * n)).map { e in runs.reduce(0.0) { $0 + $1.featureKernels[0][e] } / Double(runs.count) }
+        let ntk = (0..<(n * n)).map { e in runs.reduce(0.0) { $0 + $1.ntk[e] } / Double(runs.count) }
+        // (GV13) on the mean state: f = K (K + lambda (L + 1) I)^{-1} y with L = 1.
+        var ridge = (0..<p).flatMap { i in (0..<p).map { ntk[i * n + $0] } }
+        for i in 0..<p { ridge[i * p + i] += 2 * problem.lambda }
+        var identity = Double.nan
+        if let alpha = LinearAlgebra.solvePositiveDefinite(ridge, data.labels, n: p, rightHandSides: 1) {
+            let meanF = (0..<p).map { mu in runs.reduce(0.0) { $0 + $1.predictions[mu] } / Double(runs.count) }
+            identity = (0..<p).map { mu in abs(meanF[mu] - (0..<p).reduce(0.0) { $0 + ntk[mu * n + $1] * alpha[$1] }) }.max() ?? .nan
+        }
+        let stuck = runs.filter { !$0.stationary }
+        return Result(seeds: runs.count, population: problem.population, timeStep: dt, trainLoss: trainLoss, testLoss: testLoss,
+                      predictions: predictions, predictionsAreTest: data.hasTest,
+                      overlap: mean(pairs.map(\.0)), alignment: mean(pairs.map(\.1)), feature: feature, ntk: ntk,
+                      pointCount: n, trainCount: p, stationaryRuns: runs.count - stuck.count,
+                      unconverged: stuck.isEmpty ? nil : String(format: "%d of %d populations spent the time budget %.4g above the velocity tolerance %.0e (largest RMS velocity %.2e)",
+                                                                stuck.count, runs.count, problem.time, problem.tolerance, stuck.map(\.residual).max() ?? .nan),
+                      predictorIdentityResidual: identity)
+    }
+}

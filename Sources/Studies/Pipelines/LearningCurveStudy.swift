@@ -1,0 +1,68 @@
+import Foundation
+import Core
+import Numerics
+
+/// Test loss against the number of training points P (the paper's Fig. 3a) for the lazy NNGP and
+/// NTK, the two-layer aNTK by the population DMFT (ANTKPopulationStudy) and trained width-N networks
+/// (TrainStudy, gradient flow with the same weight decay) on the first P training points of a data
+/// set, every point with its error bar (notes/antk-nonlinear-data.md (AN6)).
+public enum LearningCurveStudy {
+    public struct Problem: Sendable {
+        public var data: LabelledData
+        public var activation: Activation
+        public var gamma: Double
+        public var lambda: Double
+        public var sizes: [Int]
+        public var population = 2048
+        public var populations = 2
+        public var width = 256
+        public var networks = 3
+        public var seed: UInt64 = 1
+        public var time = 200.0
+
+        public init(data: LabelledData, activation: Activation, gamma: Double, lambda: Double, sizes: [Int]) {
+            self.data = data; self.activation = activation; self.gamma = gamma; self.lambda = lambda; self.sizes = sizes
+        }
+    }
+
+    public struct Point: Sendable, Codable {
+        public let size: Int
+        /// Test loss (notes/theory-overview.md (T25)) keyed "nngp", "ntk" (approximate: standard error 0),
+        /// "antk" and "network" (estimated).
+        public let testLoss: [String: Estimate]
+        public let stationaryPopulations: Int
+        public let stationaryNetworks: Int
+    }
+
+    public static let predictors = ["nngp", "ntk", "antk", "network"]
+
+    public static func run(_ problem: Problem, progress: ProgressReporter = .silent) throws -> [Point] {
+        let data = problem.data
+        guard data.hasTest else { throw InputError("a learning curve needs test points") }
+        guard !problem.sizes.isEmpty, problem.sizes.allSatisfy({ $0 >= 2 && $0 <= data.trainCount }) else {
+            throw InputError("every size must be in 2...\(data.trainCount) (the training points available)")
+        }
+        var points: [Point] = []
+        for (index, size) in problem.sizes.enumerated() {
+            progress.started(index + 1, problem.sizes.count, "P = \(size)")
+            let d = data.dimension
+            let subset = try LabelledData(name: "\(data.name), first \(size) training points", train: Array(data.trainInputs[0..<(size * d)]),
+                                          labels: Array(data.labels[0..<size]), test: data.testInputs, testLabels: data.testLabels, dimension: d)
+            var population = ANTKPopulationStudy.Problem(data: subset, activation: problem.activation, gamma: problem.gamma, lambda: problem.lambda)
+            population.population = problem.population
+            population.seeds = problem.populations
+            population.seed = NormalSampler.derive(problem.seed, UInt64(2 * index))
+            population.time = problem.time
+            let theory = try ANTKPopulationStudy.run(population, progress: ProgressReporter(started: { _, _, _ in }, detail: progress.detail))
+            progress.detail("networks, N = \(problem.width)")
+            let network = try TrainStudy.run(TrainStudy.Problem(data: subset, activation: problem.activation, depth: 1, width: problem.width,
+                                                                gamma: problem.gamma, rule: .gradientFlow(lambda: problem.lambda),
+                                                                seeds: problem.networks, seed: NormalSampler.derive(problem.seed, UInt64(2 * index + 1)),
+                                                                time: problem.time))
+            var losses = theory.testLoss!
+            losses["network"] = network.testLoss!
+            points.append(Point(size: size, testLoss: losses, stationaryPopulations: theory.stationaryRuns, stationaryNetworks: network.stationaryRuns))
+        }
+        return points
+    }
+}

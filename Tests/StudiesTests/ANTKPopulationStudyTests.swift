@@ -1,0 +1,44 @@
+import XCTest
+import Core
+import Theory
+@testable import Studies
+
+/// The two-layer aNTK on data by the population DMFT (notes/antk-nonlinear-data.md).
+final class ANTKPopulationStudyTests: XCTestCase {
+    /// (AN5)(i): identity activation, synthetic data, against the exact deep-linear aNTK fixed point on
+    /// the same data (GeneralANTKSolver, notes/antk-deep-linear.md (A11)): f.y/|y|^2 within 4 se plus the
+    /// O(dt) bias allowance 0.02 |f.y| (dt = 0.1 here; the verifier halves dt to measure it).
+    func testIdentityPopulationMatchesTheExactDeepLinearFixedPoint() throws {
+        let data = try LabelledData.synthetic(train: 5, test: 2, dimension: 8, seed: 21)
+        var problem = ANTKPopulationStudy.Problem(data: data, activation: .identity, gamma: 2, lambda: 0.5)
+        problem.population = 2048
+        problem.seeds = 3
+        problem.time = 120
+        let r = try ANTKPopulationStudy.run(problem)
+        let y = data.labels
+        let exact = try GeneralANTKSolver().solve(GeneralANTKProblem(kernel: data.trainKernel(), labels: y, gamma: 2, lambda: 0.5, depth: 1))
+        let stable = try XCTUnwrap(exact.last { $0.stable && !$0.isCollapse })
+        // Without test points the reported predictions are the training ones: f.y/|y|^2 from them.
+        let trainOnly = try LabelledData(train: data.trainInputs, labels: y, dimension: data.dimension)
+        problem.data = trainOnly
+        let t = try ANTKPopulationStudy.run(problem)
+        XCTAssertFalse(t.predictionsAreTest)
+        let norm = y.reduce(0) { $0 + $1 * $1 }
+        let fDotY = zip(t.predictions, y).reduce(0.0) { $0 + $1.0.value * $1.1 } / norm
+        let se = zip(t.predictions, y).reduce(0.0) { $0 + $1.0.standardError * abs($1.1) } / norm
+        XCTAssertEqual(fDotY, stable.fDotY, accuracy: 4 * se + 0.02 * abs(stable.fDotY))
+        XCTAssertLessThan(t.predictorIdentityResidual, 1e-3)
+        // With a test set: losses for all three predictors, baselines exact on the training points.
+        XCTAssertEqual(Set(r.testLoss!.keys), ["antk", "nngp", "ntk"])
+        XCTAssertLessThan(r.trainLoss["ntk"]!.value, 1e-12)
+        XCTAssertEqual(r.predictions.count, 2)
+    }
+
+    func testBadInputIsRefused() throws {
+        let data = try LabelledData.synthetic(train: 3, test: 0, dimension: 4, seed: 1)
+        var p = ANTKPopulationStudy.Problem(data: data, activation: .relu, gamma: 1, lambda: 0)
+        XCTAssertThrowsError(try ANTKPopulationStudy.run(p)) { XCTAssertTrue($0 is InputError) }
+        p.lambda = 1; p.seeds = 1
+        XCTAssertThrowsError(try ANTKPopulationStudy.run(p)) { XCTAssertTrue($0 is InputError) }
+    }
+}
