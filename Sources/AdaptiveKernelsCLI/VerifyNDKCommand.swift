@@ -7,26 +7,46 @@ import Numerics
 /// the NDK mean predictor against finite-width Langevin networks (notes/neural-dynamical-kernel.md).
 enum VerifyNDKCommand {
     static let usage = """
-           adaptive-kernels verify ndk [--quick] [--depth L] [--seed S] [--perturb-exact X] [--format table|json]
-      ndk: the mean test predictor of the neural dynamical kernel theory (Volterra solution) against
-        finite-width networks trained by Langevin dynamics (antithetic pairs), identity and ReLU, along
-        time (T = 0.5, sigma^2 = 1, sigma_0^2 = 0.25 on a 4-point task, so both phases are crossed;
-        notes/neural-dynamical-kernel.md, NK18 and section 9). A case passes when the difference is
-        within k pair standard errors (Student t, Bonferroni over the cases) plus 4|f|/N (finite width)
-        plus the solver's stated error; inconclusive when the solver's error control did not converge.
-        --quick: L = 1, width 512, 32 pairs, 3 times (seconds); the full plan: L = 1, 2, widths 512
-        and 1024 extrapolated in 1/N, 64 pairs, 4 times (long: N x N layers for L = 2). --perturb-exact X multiplies the theory by 1 + X (a
-        verifier must then fail). --depth L (1..4) runs that depth only (L >= 2 is slow: N x N layers, over 8 minutes for --quick). Exit status 0 all pass, 3 any fail, 4 inconclusive without fail.
+           adaptive-kernels verify ndk [--quick] [--depth L] [--activation A] [--widths LIST] [--pairs P]
+                                       [--seed S] [--perturb-exact X] [--format table|json]
+      ndk: the mean predictor of the neural dynamical kernel theory (Volterra solution) on 3 training
+        and 2 test points at t = 0.5, 1.5, 4 (T = 0.5, sigma^2 = 1, sigma_0^2 = 0.25: both phases) against
+        finite-width networks trained by Langevin dynamics (exact prior step + Heun force, dt = 0.02;
+        antithetic pairs; two control variates per case: the empirical NTK of a shadow prior network
+        with the pair's noise, at t and at 0, of known mean; notes/neural-dynamical-kernel.md, NK18-NK19).
+        A case passes when the difference is within k standard errors (Student t, Bonferroni over the
+        cases) plus 4|f|/N (one width) or the 1/N extrapolation's bound (several), plus the solver's
+        error; inconclusive when the solver's error control did not converge.
+        --quick: identity, ReLU, erf at L = 1, N = 1024, 96 pairs (about 20 CPU-seconds); a 5% change of
+        the theory fails every case. Full plan: L = 1 at N = 1024, 2048 (128 pairs) and L = 2, 3 at
+        N = 128, 256 (96 pairs), extrapolated in 1/N (about 10 CPU-minutes). --depth L (1..4) runs that
+        depth only (L >= 2 at N = 128, 256); --activation identity|relu|erf one activation; --widths LIST
+        and --pairs P override every group. --perturb-exact X multiplies the theory by 1 + X (a verifier
+        must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive without fail.
 
     """
 
     /// The report of the plan selected by `arguments` (no rendering); `verify all` concatenates it.
     static func report(_ arguments: [String]) throws -> VerificationReport {
-        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["depth"]), switches: ["quick"])
+        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["depth", "activation", "widths", "pairs"]), switches: ["quick"])
         let common = try VerifyOptions(options, needsData: false)
         guard common.shard == nil else { throw UsageError("--shard: verify ndk is not split into steps yet; it runs as one job") }
         var settings = options.has("quick") ? NDKVerification.Settings.quick(seed: common.seed) : NDKVerification.Settings.full(seed: common.seed)
-        if options.value("depth") != nil { settings.depths = [try options.integer("depth", default: 1, in: 1...4)] }
+        if options.value("depth") != nil { settings.restrict(depth: try options.integer("depth", default: 1, in: 1...4)) }
+        if let name = options.value("activation") {
+            let activation: Activation
+            do { activation = try Activation(name: name) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
+            guard [.identity, .relu, .erf].contains(activation) else { throw UsageError("verify ndk: --activation must be identity, relu or erf") }
+            settings.groups = settings.groups.filter { $0.activation == activation }
+        }
+        if let text = options.value("widths") {
+            let widths = try ParameterList.integers(text, option: "widths", in: 2...4096, what: "a width")
+            for g in settings.groups.indices { settings.groups[g].widths = widths }
+        }
+        if options.value("pairs") != nil {
+            let pairs = try options.integer("pairs", default: 96, in: 8...4096)
+            for g in settings.groups.indices { settings.groups[g].pairs = pairs }
+        }
         let progress = Progress(label: "verify ndk")
         defer { progress.finish() }
         let cases = try NDKVerification(settings: settings).run(progress: { progress.detail($0) })
@@ -35,7 +55,7 @@ enum VerifyNDKCommand {
     }
 
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["depth"]), switches: ["quick"])
+        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["depth", "activation", "widths", "pairs"]), switches: ["quick"])
         let common = try VerifyOptions(options, needsData: false)
         return try VerificationRendering.finish(try report(arguments), command: "verify ndk", json: common.json,
             title: "Neural dynamical kernel: mean test predictor, theory (Volterra) vs finite-width Langevin networks (notes/neural-dynamical-kernel.md)")

@@ -59,6 +59,16 @@ final class NDKCommandTests: XCTestCase {
         }
     }
 
+    /// `verify ndk` rejects bad plan options before simulating anything: one line, exit 2.
+    func testVerifyBadOptionsAreOneLineExitTwo() {
+        for bad in [["--activation", "tanh"], ["--activation", "sigmoid"], ["--widths", "1"], ["--widths", "64,x"], ["--pairs", "2"], ["--depth", "0"]] {
+            let result = AdaptiveKernelsCommandLine.run(["verify", "ndk", "--quick"] + bad)
+            XCTAssertEqual(result.exitCode, 2, "\(bad)")
+            XCTAssertEqual(result.standardOutput, "")
+            XCTAssertEqual(result.standardError.filter { $0 == "\n" }.count, 1, result.standardError)
+        }
+    }
+
     /// `plot ndk` writes one well-formed SVG with the curves, the plateaus and the legend.
     func testPlotWritesSVG() throws {
         let f = try files()
