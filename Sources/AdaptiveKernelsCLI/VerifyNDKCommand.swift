@@ -8,7 +8,7 @@ import Numerics
 enum VerifyNDKCommand {
     static let usage = """
            adaptive-kernels verify ndk [--quick] [--depth L] [--activation A] [--widths LIST] [--pairs P]
-                                       [--seed S] [--perturb-exact X] [--format table|json]
+                                       [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]
       ndk: the mean predictor of the neural dynamical kernel theory (Volterra solution) on 3 training
         and 2 test points at t = 0.5, 1.5, 4 (T = 0.5, sigma^2 = 1, sigma_0^2 = 0.25: both phases) against
         finite-width networks trained by Langevin dynamics (exact prior step + Heun force, dt = 0.02;
@@ -22,15 +22,15 @@ enum VerifyNDKCommand {
         N = 128, 256 (96 pairs), extrapolated in 1/N (about 10 CPU-minutes). --depth L (1..4) runs that
         depth only (L >= 2 at N = 128, 256); --activation identity|relu|erf one activation; --widths LIST
         and --pairs P override every group. --perturb-exact X multiplies the theory by 1 + X (a verifier
-        must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive without fail.
+        must then fail). --shard I/N: block I of N of the plan's groups, as a shard document for
+        'adaptive-kernels merge'. Exit status 0 all pass, 3 any fail, 4 inconclusive without fail.
 
     """
 
-    /// The report of the plan selected by `arguments` (no rendering); `verify all` concatenates it.
-    static func report(_ arguments: [String]) throws -> VerificationReport {
+    /// The plan selected by `arguments`, parsed once.
+    static func plan(_ arguments: [String]) throws -> (plan: NDKVerification, common: VerifyOptions, name: String) {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["depth", "activation", "widths", "pairs"]), switches: ["quick"])
         let common = try VerifyOptions(options, needsData: false)
-        guard common.shard == nil else { throw UsageError("--shard: verify ndk is not split into steps yet; it runs as one job") }
         var settings = options.has("quick") ? NDKVerification.Settings.quick(seed: common.seed) : NDKVerification.Settings.full(seed: common.seed)
         if options.value("depth") != nil { settings.restrict(depth: try options.integer("depth", default: 1, in: 1...4)) }
         if let name = options.value("activation") {
@@ -47,17 +47,30 @@ enum VerifyNDKCommand {
             let pairs = try options.integer("pairs", default: 96, in: 8...4096)
             for g in settings.groups.indices { settings.groups[g].pairs = pairs }
         }
+        return (NDKVerification(settings: settings), common, options.has("quick") ? "ndk --quick" : "ndk --full")
+    }
+
+    static func report(_ plan: NDKVerification, _ common: VerifyOptions, name: String) throws -> VerificationReport {
         let progress = Progress(label: "verify ndk")
         defer { progress.finish() }
-        let cases = try NDKVerification(settings: settings).run(progress: { progress.detail($0) })
-        return VerificationReport(plan: options.has("quick") ? "ndk --quick" : "ndk --full", seed: common.seed, cases: cases,
-                                  perturbExact: common.perturbation, perturbExactText: common.perturbationText)
+        let cases = try plan.run(shard: common.shard, progress: progress.reporter)
+        return VerificationReport(plan: name, seed: common.seed, cases: cases, perturbExact: common.perturbation, perturbExactText: common.perturbationText)
+    }
+
+    /// The report of the plan selected by `arguments` (no rendering); `verify all` concatenates it.
+    static func report(_ arguments: [String]) throws -> VerificationReport {
+        let (plan, common, name) = try plan(arguments)
+        return try report(plan, common, name: name)
     }
 
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["depth", "activation", "widths", "pairs"]), switches: ["quick"])
-        let common = try VerifyOptions(options, needsData: false)
-        return try VerificationRendering.finish(try report(arguments), command: "verify ndk", json: common.json,
-            title: "Neural dynamical kernel: mean test predictor, theory (Volterra) vs finite-width Langevin networks (notes/neural-dynamical-kernel.md)")
+        let (plan, common, name) = try plan(arguments)
+        let report = try report(plan, common, name: name)
+        let title = "Neural dynamical kernel: mean test predictor, theory (Volterra) vs finite-width Langevin networks (notes/neural-dynamical-kernel.md)"
+        if let shard = common.shard {
+            return try ShardedOutput.verifyDocument(report, command: "verify ndk", shard: shard, steps: plan.steps().count,
+                                                    arguments: common.canonical, json: common.json, title: title)
+        }
+        return try VerificationRendering.finish(report, command: "verify ndk", json: common.json, title: title)
     }
 }

@@ -71,13 +71,31 @@ public struct NDKVerification: Sendable {
     public let settings: Settings
     public init(settings: Settings) { self.settings = settings }
 
-    public func run(progress: (String) -> Void = { _ in }) throws -> [VerificationCase] {
+    /// Cases of the whole plan: every group has one case per time and point (train and test).
+    public var caseCount: Int { settings.groups.count * settings.times.count * (NDKVerification.labels.count + NDKVerification.testLabels.count) }
+
+    /// The plan's steps, one per group (activation, depth); seeds are fixed by the group's index, so a
+    /// step computes the same cases whether or not the others run (Core.VerificationStep, --shard).
+    public func steps(detail: @escaping (String) -> Void = { _ in }) -> [VerificationStep] {
+        settings.groups.enumerated().map { index, group in
+            VerificationStep("\(group.name): theory and Langevin networks N = \(group.widths.map(String.init).joined(separator: ","))") {
+                try self.groupCases(index: index, group: group, progress: detail)
+            }
+        }
+    }
+
+    /// The cases of the plan, or of its `shard`.
+    public func run(shard: Shard? = nil, progress: ProgressReporter = .silent) throws -> [VerificationCase] {
+        try VerificationStep.run(steps(detail: progress.detail), shard: shard, progress: progress)
+    }
+
+    func groupCases(index: Int, group: Group, progress: (String) -> Void) throws -> [VerificationCase] {
         let s = settings
         let inputs = try NDKInputs(train: NDKVerification.train, labels: NDKVerification.labels, test: NDKVerification.test,
                                    testLabels: NDKVerification.testLabels, dimension: 3)
         let p = inputs.trainCount, m = p + inputs.testCount, y = inputs.labels
         var cases: [VerificationCase] = []
-        for (index, group) in s.groups.enumerated() {
+        do {
             progress("theory \(group.name)")
             let setting = try NDKSetting(activation: group.activation, depth: group.depth, temperature: NDKVerification.temperature,
                                          priorVariance: NDKVerification.priorVariance, initVariance: NDKVerification.initVariance)
@@ -146,11 +164,12 @@ public struct NDKVerification: Sendable {
             }
         }
         // Power at R = 0.05 ((NK19)): |estimate - exact (1 + R)| exceeds the tolerance in >= 99% of runs when
-        // R |f| >= tolerance + z_0.99 se (z_0.99 = 2.33); a case short of that says so, quantified.
-        let k = VerificationCase.standardErrors(familySize: cases.count, degreesOfFreedom: cases.map { $0.estimates[0].estimate.degreesOfFreedom }.min() ?? 1)
+        // R |f| >= tolerance + z_0.99 se (z_0.99 = 2.33); a case short of that says so, quantified. k is the
+        // case's own: the whole plan's Bonferroni family (caseCount) at its estimate's degrees of freedom.
         for i in cases.indices {
             guard let exact = cases[i].exact, exact != 0 else { continue }
             let e = cases[i].estimates[0].estimate
+            let k = VerificationCase.standardErrors(familySize: caseCount, degreesOfFreedom: e.degreesOfFreedom)
             let needed = (e.tolerance(k: k) + 2.33 * e.standardError) / abs(exact)
             if needed > 0.05 {
                 let room = 0.05 * abs(exact) - e.systematic
