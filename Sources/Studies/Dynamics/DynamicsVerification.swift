@@ -79,6 +79,22 @@ public struct DynamicsVerification: Sendable {
                               degreesOfFreedom: nil, estimator: "dmft",
                               note: "(A8) fixed point; systematic = Richardson residual + drift over [10, 15]"))
         }
+        // 3. The sampled two-layer DMFT (notes/dynamics-nonlinear.md (DN8)): identity activation against (A27).
+        progress("sampled two-layer DMFT, identity, vs (A27)")
+        do {
+            let problem = try DynamicsProblem(depth: 1, gamma: 2, lambda: 0.5, time: 1, intervals: 2, data: .whitened(size: 1))
+            let replicas = 16
+            let trajectory = try DynamicsSolver(coarseStep: 0.05, pairs: 1024, replicas: replicas, seed: NormalSampler.derive(seed, 0xA27),
+                                                sampleLinear: true).solve(problem)
+            for i in 1...2 {
+                let exact = DynamicsVerification.twoLayerExact(gamma: 2, lambda: 0.5, time: problem.times[i])
+                let estimate = Estimate(value: trajectory.values[i].fDotY, standardError: trajectory.standardErrors![i].fDotY,
+                                        systematic: trajectory.residuals[i].fDotY)
+                cases.append(Case(group: "exact", name: "sampled DMFT identity L=1 whitened gamma=2 lambda=0.5: f_dot_y(t=\(problem.times[i]))",
+                                  exact: exact, estimate: estimate, degreesOfFreedom: replicas - 1, estimator: "sampled_dmft",
+                                  note: "\(replicas) replicas x 2048 sites, Richardson (DY12); systematic = Richardson residual; vs the exact two-layer flow (A27)"))
+            }
+        }
         }
         guard finiteGroup else { return cases }
         // 3. Finite width against the DMFT on the same grid.
@@ -88,7 +104,22 @@ public struct DynamicsVerification: Sendable {
         let deep = try DynamicsProblem(depth: 2, gamma: 1, lambda: 0.2, time: 1.5, intervals: 3, data: DynamicsVerification.smallData())
         try finiteWidth(deep, name: "L=2 data P=3+1 gamma=1 lambda=0.2", widths: quick ? [128, 256, 512] : [256, 512, 1024, 2048],
                         seeds: 20, coarseStep: 0.05, into: &cases, progress: progress)
+        // 4. Nonlinear two-layer networks against the sampled DMFT on the same grid (notes/dynamics-nonlinear.md (DN10)).
+        for activation in quick ? [Activation.relu] : [.relu, .tanh, .erf] {
+            let problem = try DynamicsProblem(depth: 1, gamma: 1.5, lambda: 0.2, time: 1, intervals: 2, data: DynamicsVerification.smallData(),
+                                              activation: activation)
+            try finiteWidth(problem, name: "L=1 \(activation.rawValue) data P=3+1 gamma=1.5 lambda=0.2",
+                            widths: quick ? [256, 512, 1024, 2048] : [256, 512, 1024, 2048, 4096],
+                            seeds: 20, coarseStep: 0.05, into: &cases, progress: progress)
+        }
         return cases
+    }
+
+    /// Welch-Satterthwaite degrees of freedom of the difference of two independent estimates.
+    static func welch(_ s1: Double, _ n1: Int, _ s2: Double, _ n2: Int) -> Int {
+        let a = s1 * s1, b = s2 * s2
+        guard a + b > 0 else { return min(n1, n2) }
+        return max(1, Int(((a + b) * (a + b) / (a * a / Double(n1) + b * b / Double(n2))).rounded(.down)))
     }
 
     /// Three training points and one test point in D = 5, fixed (not seed dependent).
@@ -100,7 +131,10 @@ public struct DynamicsVerification: Sendable {
     func finiteWidth(_ problem: DynamicsProblem, name: String, widths: [Int], seeds: Int, coarseStep: Double,
                      into cases: inout [Case], progress: (String) -> Void) throws {
         progress("finite width: \(name)")
-        let solver = DynamicsSolver(coarseStep: coarseStep, reduceWhitened: false)   // the discrete grid of the networks, point by point
+        // The discrete grid of the networks, point by point; a nonlinear problem is the sampled DMFT (16 replicas x 2048 sites).
+        let replicas = 16
+        let solver = DynamicsSolver(coarseStep: coarseStep, reduceWhitened: false, pairs: 1024, replicas: replicas,
+                                    seed: NormalSampler.derive(seed, UInt64(problem.depth), 0xD2))
         let trajectory = try solver.solve(problem)
         let fine = trajectory.gridSteps.last!, stride = fine / problem.intervals
         let dt = problem.time / Double(fine)
@@ -110,14 +144,20 @@ public struct DynamicsVerification: Sendable {
         let names = ["train_loss"] + (problem.data.testCount > 0 ? ["test_loss"] : []) + ["f_dot_y"]
             + (1...problem.depth).map { "overlap_\($0)" } + ["ntk_alignment"]
         for i in checked {
-            let reference = DynamicsPoint.observe(trajectory.finestFrames[i], data: problem.data, lambda: problem.lambda, time: problem.times[i])
+            let reference = trajectory.finestValues[i]
             for (c, component) in names.enumerated() {
                 let exact = perturbed(reference.components[c])
-                let estimate = Estimate(value: networks.values[i].components[c], standardError: networks.standardErrors[i].components[c],
+                let fw = networks.standardErrors[i].components[c]
+                // Sampled DMFT: its standard error adds in quadrature (independent replicas), Welch-Satterthwaite degrees of freedom.
+                let dmft = trajectory.finestStandardErrors?[i].components[c] ?? 0
+                let dof = trajectory.finestStandardErrors == nil ? seeds - 1 : DynamicsVerification.welch(fw, seeds - 1, dmft, replicas - 1)
+                let estimate = Estimate(value: networks.values[i].components[c], standardError: (fw * fw + dmft * dmft).squareRoot(),
                                         systematic: DynamicsVerification.floor(exact))
+                let what = trajectory.sampling == nil ? "the DMFT on the same Euler grid"
+                    : "the sampled DMFT on the same Euler grid (\(replicas) replicas x 2048 sites; its standard error \(String(format: "%.2g", dmft)) added in quadrature)"
                 cases.append(Case(group: "finite_width", name: "\(name): \(component)(t=\(problem.times[i]))",
-                                  exact: exact, estimate: estimate, degreesOfFreedom: seeds - 1, estimator: "finite_width",
-                                  note: "widths \(widths.map(String.init).joined(separator: ",")), \(seeds) seeds each, 1/N fit; exact: the DMFT on the same Euler grid (dt = \(dt))"))
+                                  exact: exact, estimate: estimate, degreesOfFreedom: dof, estimator: "finite_width",
+                                  note: "widths \(widths.map(String.init).joined(separator: ",")), \(seeds) seeds each, 1/N fit; exact: \(what) (dt = \(dt))"))
             }
         }
     }
