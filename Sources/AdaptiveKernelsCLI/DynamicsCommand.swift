@@ -29,7 +29,8 @@ enum DynamicsCommand {
       replicas (default 8) of M single-site neurons each (default 4096, antithetic pairs), each marched to
       self-consistency on the same three Euler grids and Richardson-extrapolated; values are estimated:
       mean over replicas, standard error sd/sqrt(R), systematic = the Richardson residual. --target-error E:
-      M is raised (from a pilot run, at most 16x) until the largest standard error of f.y is below E.
+      M is raised by (pilot standard error / E)^2 (at most 16x), so that the largest standard error of the
+      self-consistent f.y is about E (approximations built from it, e.g. perturbative, carry more).
       Whitened data is solved point by point (no scalar reduction). static-ntk uses the exact lazy kernels
       (DN9) and needs --lambda 0 for tanh and erf; gradient-independence equals self-consistent at L = 1;
       --depth >= 2 with a nonlinear activation is not implemented (exit 2).
