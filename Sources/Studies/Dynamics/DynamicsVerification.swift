@@ -38,8 +38,9 @@ public struct DynamicsVerification: Sendable {
     /// Rounding floor of a deterministic comparison: 64 ulp of max(1, |x|).
     static func floor(_ x: Double) -> Double { 64 * max(1, abs(x)).ulp }
 
-    /// The groups of the plan: "exact" and "finite_width".
-    public static let groups = ["exact", "finite_width"]
+    /// The groups of the plan: "exact", "finite_width" (deep linear networks) and "nonlinear" (two-layer
+    /// relu, tanh, erf networks against the sampled DMFT, notes/dynamics-nonlinear.md (DN10)).
+    public static let groups = ["exact", "finite_width", "nonlinear"]
 
     /// Runs the plan, or only the given groups (nil: all).
     public func run(groups: Set<String>? = nil, progress: (String) -> Void = { _ in }) throws -> [Case] {
@@ -49,6 +50,7 @@ public struct DynamicsVerification: Sendable {
     func runPlan(groups: Set<String>?, progress: (String) -> Void) throws -> [Case] {
         var cases = [Case]()
         let exactGroup = groups?.contains("exact") ?? true, finiteGroup = groups?.contains("finite_width") ?? true
+        let nonlinearGroup = groups?.contains("nonlinear") ?? true
         if exactGroup {
         // 1. Two-layer trajectory, exact (A27).
         progress("two-layer trajectory vs (A27)")
@@ -96,7 +98,7 @@ public struct DynamicsVerification: Sendable {
             }
         }
         }
-        guard finiteGroup else { return cases }
+        if finiteGroup {
         // 3. Finite width against the DMFT on the same grid.
         let whitened = try DynamicsProblem(depth: 1, gamma: 1.5, lambda: 0.5, time: 2, intervals: 2, data: .whitened(size: 4))
         try finiteWidth(whitened, name: "L=1 whitened P=4 gamma=1.5 lambda=0.5", widths: quick ? [256, 512, 1024, 2048] : [256, 512, 1024, 2048, 4096],
@@ -104,13 +106,15 @@ public struct DynamicsVerification: Sendable {
         let deep = try DynamicsProblem(depth: 2, gamma: 1, lambda: 0.2, time: 1.5, intervals: 3, data: DynamicsVerification.smallData())
         try finiteWidth(deep, name: "L=2 data P=3+1 gamma=1 lambda=0.2", widths: quick ? [128, 256, 512] : [256, 512, 1024, 2048],
                         seeds: 20, coarseStep: 0.05, into: &cases, progress: progress)
+        }
+        guard nonlinearGroup else { return cases }
         // 4. Nonlinear two-layer networks against the sampled DMFT on the same grid (notes/dynamics-nonlinear.md (DN10)).
         for activation in quick ? [Activation.relu] : [.relu, .tanh, .erf] {
             let problem = try DynamicsProblem(depth: 1, gamma: 1.5, lambda: 0.2, time: 1, intervals: 2, data: DynamicsVerification.smallData(),
                                               activation: activation)
             try finiteWidth(problem, name: "L=1 \(activation.rawValue) data P=3+1 gamma=1.5 lambda=0.2",
                             widths: quick ? [256, 512, 1024, 2048] : [256, 512, 1024, 2048, 4096],
-                            seeds: 20, coarseStep: 0.05, into: &cases, progress: progress)
+                            seeds: 20, coarseStep: 0.05, group: "nonlinear", into: &cases, progress: progress)
         }
         return cases
     }
@@ -128,7 +132,7 @@ public struct DynamicsVerification: Sendable {
         return try! DynamicsData(train: Array(x[0..<15]), labels: [1, -0.5, 0.8], test: Array(x[15...]), testLabels: [0.4], dimension: 5)
     }
 
-    func finiteWidth(_ problem: DynamicsProblem, name: String, widths: [Int], seeds: Int, coarseStep: Double,
+    func finiteWidth(_ problem: DynamicsProblem, name: String, widths: [Int], seeds: Int, coarseStep: Double, group: String = "finite_width",
                      into cases: inout [Case], progress: (String) -> Void) throws {
         progress("finite width: \(name)")
         // The discrete grid of the networks, point by point; a nonlinear problem is the sampled DMFT (16 replicas x 2048 sites).
@@ -155,7 +159,7 @@ public struct DynamicsVerification: Sendable {
                                         systematic: DynamicsVerification.floor(exact))
                 let what = trajectory.sampling == nil ? "the DMFT on the same Euler grid"
                     : "the sampled DMFT on the same Euler grid (\(replicas) replicas x 2048 sites; its standard error \(String(format: "%.2g", dmft)) added in quadrature)"
-                cases.append(Case(group: "finite_width", name: "\(name): \(component)(t=\(problem.times[i]))",
+                cases.append(Case(group: group, name: "\(name): \(component)(t=\(problem.times[i]))",
                                   exact: exact, estimate: estimate, degreesOfFreedom: dof, estimator: "finite_width",
                                   note: "widths \(widths.map(String.init).joined(separator: ",")), \(seeds) seeds each, 1/N fit; exact: \(what) (dt = \(dt))"))
             }
