@@ -73,6 +73,10 @@ public struct DynamicsSolver: Sendable {
         let wanted = max(1, Int((problem.time / (Double(problem.intervals) * target)).rounded(.up)))
         let allowed = sampled ? DynamicsSolver.maximumSampledSteps / ((1 << (levelCount(problem) - 1)) * problem.intervals)
             : (DeepLinearDMFT.maximumPairs / points - 1) / ((1 << (levelCount(problem) - 1)) * problem.intervals)
+        guard allowed >= 1 || !sampled else {
+            throw InputError("dynamics: \(problem.intervals) output intervals exceed the sampled solver's \(DynamicsSolver.maximumSampledSteps) "
+                             + "steps on its finest grid; use fewer --points")
+        }
         guard allowed >= 1 else {
             throw InputError("dynamics: \(problem.data.pointCount) points x \(problem.intervals) output intervals exceed the solver's "
                              + "\(DeepLinearDMFT.maximumPairs) (time, point) pairs; use fewer --points or fewer data points")
