@@ -39,7 +39,7 @@ enum VerifyDynamicsCommand {
                                      measured: .init(name: c.estimator, estimate: Estimate(value: c.estimate.value, standardError: c.estimate.standardError,
                                                                                            systematic: c.estimate.systematic,
                                                                                            degreesOfFreedom: c.degreesOfFreedom ?? 1)),
-                                     failure: nil, note: c.note)
+                                     failure: nil, note: c.note, perturbationNote: c.perturbationNote)
         }
         return VerificationReport(plan: options.has("quick") ? "dynamics --quick" : "dynamics --full", seed: common.seed, cases: verification,
                                   perturbExact: common.perturbation, perturbExactText: common.perturbationText)
