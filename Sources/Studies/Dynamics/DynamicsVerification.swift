@@ -115,7 +115,7 @@ public struct DynamicsVerification: Sendable {
         // Sized for power (notes/dynamics-nonlinear.md, "Power"): a 5% error of any reference must fail in >= 99% of seeds, i.e.
         // (k + z_0.99) se <= 0.05 |reference| for the smallest reference (test_loss(t=1) ~ 0.026). The two variances (sampled DMFT,
         // 1/N intercept) are balanced: 32 replicas x 16384 sites on two grids (only the finest one is compared), widths 256...4096
-        // x 112 seeds (the 1/N intercept's variance falls 8.5x from 256...2048 x 20 seeds at 11x the cost). The test loss is compared
+        // x 112 seeds (the 1/N intercept's variance falls about 16x from 256...2048 x 20 seeds at 11.6x the neurons). The test loss is compared
         // at t = T/2 only: at t = T it is 0.006-0.026 and would need 2-4x these sizes to detect a 5% error.
         for activation in quick ? [Activation.relu] : [.relu, .tanh, .erf] {
             let problem = try DynamicsProblem(depth: 1, gamma: 1.5, lambda: 0.2, time: 1, intervals: 2, data: DynamicsVerification.smallData(),
