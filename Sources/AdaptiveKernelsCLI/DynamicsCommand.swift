@@ -4,13 +4,14 @@ import Numerics
 import Simulation
 import Studies
 
-/// `adaptive-kernels dynamics`: the training trajectory of a deep linear network at infinite width
-/// (notes/dynamics-deep-linear.md): the self-consistent DMFT or one of its approximations, with the
+/// `adaptive-kernels dynamics`: the training trajectory of a network at infinite width: the deep linear
+/// DMFT (notes/dynamics-deep-linear.md) or the sampled two-layer DMFT for relu, tanh, erf
+/// (notes/dynamics-nonlinear.md); the self-consistent DMFT or one of its approximations, with the
 /// self-consistent solution beside an approximation, optionally finite-width networks.
 enum DynamicsCommand {
     static let usage = """
     usage: adaptive-kernels dynamics --depth L --gamma G [--lambda W] --time T [--points K]
-             [--activation identity] [--train X.npy --labels y.npy [--test Xt.npy --test-labels yt.npy] | --whitened-points P]
+             [--activation identity|relu|tanh|erf [--samples M] [--replicas R] [--target-error E]] [--train X.npy --labels y.npy [--test Xt.npy --test-labels yt.npy] | --whitened-points P]
              [--approximation self-consistent|static-ntk|gradient-independence|perturbative]
              [--widths LIST [--seeds S] [--seed S]] [--format table|csv|json] [--out-dir DIR]
       Training dynamics at infinite width (gradient flow, muP, weight decay W >= 0, default 0): the deep
@@ -24,7 +25,15 @@ enum DynamicsCommand {
       self-consistent trajectory is printed beside it with the first time their f.y differ by > 0.01.
       --widths LIST: also train networks of these widths (--seeds S each, default 8) with the finest
       grid's step and report the 1/N-extrapolated observables (estimated, standard errors; DY20).
-      --activation: only identity (the deep linear DMFT); nonlinear DMFT by sampling is not implemented.
+      --activation relu|tanh|erf (needs --depth 1): the two-layer DMFT by sampling (DN1-DN6): R independent
+      replicas (default 8) of M single-site neurons each (default 4096, antithetic pairs), each marched to
+      self-consistency on the same three Euler grids and Richardson-extrapolated; values are estimated:
+      mean over replicas, standard error sd/sqrt(R), systematic = the Richardson residual. --target-error E:
+      M is raised by (pilot standard error / E)^2 (at most 16x), so that the largest standard error of the
+      self-consistent f.y is about E (approximations built from it, e.g. perturbative, carry more).
+      Whitened data is solved point by point (no scalar reduction). static-ntk uses the exact lazy kernels
+      (DN9) and needs --lambda 0 for tanh and erf; gradient-independence equals self-consistent at L = 1;
+      --depth >= 2 with a nonlinear activation is not implemented (exit 2).
       --out-dir DIR: trajectory.csv and summary.json. G, W, T: exact numbers (1, 0.5, 2.5e-3, 3/2).
     """
     static let subcommand = Subcommand(name: "dynamics", summary: "training trajectories at infinite width: deep linear DMFT on data, against its approximations and finite networks",
@@ -49,10 +58,23 @@ enum DynamicsCommand {
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: ["depth", "gamma", "lambda", "time", "points", "activation", "train", "labels", "test",
                                                               "test-labels", "whitened-points", "approximation", "widths", "seeds", "seed",
-                                                              "format", "out-dir"], switches: [])
-        if let activation = options.value("activation"), activation != "identity" {
-            guard Activation(rawValue: activation) != nil else { throw UsageError("--activation must be identity, relu, tanh or erf (got '\(activation)')") }
-            throw UsageError("dynamics: --activation \(activation) needs the nonlinear DMFT by sampling, which is not implemented; use identity")
+                                                              "format", "out-dir", "samples", "replicas", "target-error"], switches: [])
+        var activation = Activation.identity
+        if let text = options.value("activation") {
+            guard let a = Activation(rawValue: text) else { throw UsageError("--activation must be identity, relu, tanh or erf (got '\(text)')") }
+            activation = a
+        }
+        let samples = try options.integer("samples", default: 4096, in: 2...(1 << 22))
+        guard samples % 2 == 0 else { throw UsageError("--samples must be even (antithetic pairs; got \(samples))") }
+        let replicas = try options.integer("replicas", default: 8, in: 2...1000)
+        var targetError: Double? = nil
+        if options.value("target-error") != nil {
+            let e = try parseRational(options, "target-error").doubleApproximation
+            guard e > 0 else { throw UsageError("--target-error must be positive") }
+            targetError = e
+        }
+        if activation == .identity, options.value("samples") != nil || options.value("replicas") != nil || targetError != nil {
+            throw UsageError("--samples, --replicas and --target-error need a nonlinear --activation (the deep linear DMFT is not sampled)")
         }
         let depthText = try options.required("depth")
         guard let depth = Int(depthText), (1...64).contains(depth) else { throw UsageError("--depth must be an integer in 1...64 (got '\(depthText)')") }
@@ -78,14 +100,17 @@ enum DynamicsCommand {
         }
         let problem = try dynamicsErrors {
             try DynamicsProblem(depth: depth, gamma: gamma.doubleApproximation, lambda: lambda.doubleApproximation,
-                                time: time.doubleApproximation, intervals: points, data: data)
+                                time: time.doubleApproximation, intervals: points, data: data, activation: activation)
         }
         guard gamma.doubleApproximation > 0, lambda.doubleApproximation >= 0 else { throw UsageError("--gamma must be > 0 and --lambda >= 0") }
         var widths: [Int]? = nil
         if let text = options.value("widths") { widths = try ParameterList.integers(text, option: "widths", in: 2...16384, what: "a width") }
         let seeds = try options.integer("seeds", default: 8, in: 2...1000)
         let seed = UInt64(try options.integer("seed", default: 1, in: 0...Int(Int32.max)))
-        let solver = DynamicsSolver()
+        var solver = DynamicsSolver(pairs: samples / 2, replicas: replicas, seed: seed)
+        if let targetError, solver.sampled(problem) {
+            solver = try dynamicsErrors { try sizedSolver(solver, problem, target: targetError) }
+        }
         let trajectory = try dynamicsErrors { try solver.solve(problem, approximation: approximation) }
         let reference = approximation == .selfConsistent ? nil : try dynamicsErrors { try solver.solve(problem) }
         var finite: DynamicsFiniteWidth.Result? = nil
@@ -110,6 +135,22 @@ enum DynamicsCommand {
         }
     }
 
+    /// Monte Carlo error control (notes/dynamics-nonlinear.md (DN5)): a pilot run with the given sites, then
+    /// M scaled by (largest f.y standard error / target)^2, at most 16x the pilot (the standard error falls as 1/sqrt(M)).
+    static func sizedSolver(_ pilot: DynamicsSolver, _ problem: DynamicsProblem, target: Double) throws -> DynamicsSolver {
+        let run = try pilot.solve(problem)
+        let worst = run.standardErrors!.map(\.fDotY).max() ?? 0
+        guard worst > target else { return pilot }
+        let factor = min(16, (worst / target) * (worst / target))
+        guard factor < 16 else {
+            throw InputError("dynamics: --target-error \(target) needs more than 16 x \(2 * pilot.pairs) sites per replica "
+                             + "(pilot standard error \(String(format: "%.2g", worst))); raise --samples or --replicas")
+        }
+        var solver = pilot
+        solver.pairs = Int((Double(pilot.pairs) * factor).rounded(.up))
+        return solver
+    }
+
     static func dynamicsErrors<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as InputError { throw UsageError(error.description) }
     }
@@ -118,16 +159,24 @@ enum DynamicsCommand {
 /// Renderings of a dynamics run by the output contract (every trajectory value approximate with its
 /// residual; finite-width values estimated).
 enum DynamicsReport {
-    static func series(_ t: DynamicsTrajectory) -> [(String, JSONValue)] {
-        func column(_ pick: (DynamicsPoint) -> Double) -> JSONValue {
-            .array(zip(t.values, t.residuals).map { OutputContract.approximate(pick($0), residual: pick($1)) })
+    /// Approximate (deep linear DMFT, static NTK: value with residual) or estimated (sampled DMFT: mean over
+    /// replicas, standard error, the Richardson residual as systematic).
+    static func quantity(_ t: DynamicsTrajectory, _ i: Int, _ pick: (DynamicsPoint) -> Double) -> JSONValue {
+        if let se = t.standardErrors, let sampling = t.sampling {
+            return OutputContract.estimated(Estimate(value: pick(t.values[i]), standardError: pick(se[i]), systematic: pick(t.residuals[i]),
+                                                     degreesOfFreedom: sampling.replicas - 1))
         }
+        return OutputContract.approximate(pick(t.values[i]), residual: pick(t.residuals[i]))
+    }
+
+    static func series(_ t: DynamicsTrajectory) -> [(String, JSONValue)] {
+        func column(_ pick: (DynamicsPoint) -> Double) -> JSONValue { .array(t.values.indices.map { quantity(t, $0, pick) }) }
         var members: [(String, JSONValue)] = [("train_loss", column(\.trainLoss))]
         if t.values[0].testLoss != nil { members.append(("test_loss", column { $0.testLoss! })) }
         members += [
             ("f_dot_y", column(\.fDotY)),
-            ("overlap", .array(zip(t.values, t.residuals).map { v, r in
-                .array(zip(v.overlaps, r.overlaps).map { OutputContract.approximate($0, residual: $1) }) })),
+            ("overlap", .array(t.values.indices.map { i in
+                .array(t.values[i].overlaps.indices.map { l in quantity(t, i) { $0.overlaps[l] } }) })),
             ("ntk_alignment", column(\.ntkAlignment)),
         ]
         return members
@@ -136,15 +185,23 @@ enum DynamicsReport {
     static func json(_ r: DynamicsCommand.Run) -> JSONValue {
         let p = r.problem, t = r.trajectory
         var members: [(String, JSONValue)] = [
-            ("activation", .string("identity")), ("depth", .integer(p.depth)),
+            ("activation", .string(p.activation.rawValue)), ("depth", .integer(p.depth)),
             ("gamma", OutputContract.exact(r.gamma)), ("lambda", OutputContract.exact(r.lambda)), ("time", OutputContract.exact(r.time)),
             ("points", .integer(p.intervals)),
-            ("data", .string(p.data.whitenedSize.map { "whitened: P = \($0) points, C = I, y = e_1 (scalar reduction)" }
+            ("data", .string(p.data.whitenedSize.map { "whitened: P = \($0) points, C = I, y = e_1" + (p.activation == .identity ? " (scalar reduction)" : "") }
                              ?? "C = X X^T / D: P = \(p.data.trainCount), D = \(p.data.dimension), test Q = \(p.data.testCount)")),
             ("train_points", .integer(p.data.trainCount)), ("test_points", .integer(p.data.testCount)),
             ("approximation", .string(t.approximation.rawValue)),
             ("grid_steps", .array(t.gridSteps.map { .integer($0) })),
-            ("error_control", .string("Euler grids of m, 2m, 4m (8m: whitened) steps, Richardson eliminations of dt, dt^2 (dt^3); residual = size of the last elimination (DY12)")),
+            ("error_control", .string(t.sampling == nil
+                ? "Euler grids of m, 2m, 4m (8m: whitened) steps, Richardson eliminations of dt, dt^2 (dt^3); residual = size of the last elimination (DY12)"
+                : "sampled DMFT (DN5): replicas of independent single-site samples, each on Euler grids of m, 2m, 4m steps with Richardson (DY12); "
+                  + "value = mean over replicas, standard_error = sd/sqrt(replicas), systematic = mean Richardson residual")),
+        ]
+        if let sampling = t.sampling {
+            members.append(("sampling", .object([("replicas", .integer(sampling.replicas)), ("sites_per_replica", .integer(sampling.sites))])))
+        }
+        members += [
             ("times", .array(t.times.map { .string(OutputContract.decimal17($0)) })),
         ] + series(t)
         if let reference = r.reference {
@@ -177,13 +234,13 @@ enum DynamicsReport {
         let t = r.trajectory, depth = r.problem.depth
         let hasTest = t.values[0].testLoss != nil
         var names = ["train_loss"] + (hasTest ? ["test_loss"] : []) + ["f_dot_y"] + (1...depth).map { "overlap_\($0)" } + ["ntk_alignment"]
-        var header = ["time"] + names + names.map { $0 + "_residual" }
+        var header = ["time"] + names + names.map { $0 + "_residual" } + (t.standardErrors == nil ? [] : names.map { $0 + "_standard_error" })
         if r.reference != nil { header += names.map { "self_consistent_" + $0 } }
         if r.finiteWidth != nil { header += names.map { "finite_width_" + $0 } + names.map { "finite_width_" + $0 + "_standard_error" } }
         names = []
         var lines = [header.joined(separator: ",")]
         for i in t.times.indices {
-            var row = [t.times[i]] + t.values[i].components + t.residuals[i].components
+            var row = [t.times[i]] + t.values[i].components + t.residuals[i].components + (t.standardErrors?[i].components ?? [])
             if let reference = r.reference { row += reference.values[i].components }
             if let f = r.finiteWidth { row += f.values[i].components + f.standardErrors[i].components }
             lines.append(row.map { OutputContract.decimal17($0) }.joined(separator: ","))
@@ -193,14 +250,20 @@ enum DynamicsReport {
 
     static func table(_ r: DynamicsCommand.Run) -> String {
         let p = r.problem, t = r.trajectory
-        var lines = ["Deep linear network at infinite width: \(t.approximation.rawValue) trajectory (notes/dynamics-deep-linear.md)",
+        let header = t.sampling.map { "Two-layer \(p.activation.rawValue) network at infinite width: \(t.approximation.rawValue) trajectory, "
+            + "sampled DMFT, \($0.replicas) replicas x \($0.sites) sites (notes/dynamics-nonlinear.md)" }
+            ?? (p.activation == .identity ? "Deep linear network at infinite width: \(t.approximation.rawValue) trajectory (notes/dynamics-deep-linear.md)"
+                : "Two-layer \(p.activation.rawValue) network at infinite width: \(t.approximation.rawValue) trajectory, exact lazy kernels (notes/dynamics-nonlinear.md)")
+        var lines = [header,
                      "L = \(p.depth)   gamma = \(r.gamma)   lambda = \(r.lambda)   T = \(r.time)   "
                      + (p.data.whitenedSize.map { "whitened data, P = \($0)" } ?? "data: P = \(p.data.trainCount), D = \(p.data.dimension), test Q = \(p.data.testCount)"),
-                     "approximate values (Euler grids \(t.gridSteps.map(String.init).joined(separator: ", ")) steps, Richardson; max residual \(String(format: "%.1e", t.residuals.flatMap(\.components).max() ?? 0)))",
+                     (t.standardErrors == nil ? "approximate values" : "estimated values (mean over replicas; largest standard error \(String(format: "%.1e", t.standardErrors!.flatMap(\.components).max() ?? 0)))")
+                     + " (Euler grids \(t.gridSteps.map(String.init).joined(separator: ", ")) steps, Richardson; max residual \(String(format: "%.1e", t.residuals.flatMap(\.components).max() ?? 0)))",
                      ""]
         let hasTest = t.values[0].testLoss != nil
         var head = "    t       train_loss    " + (hasTest ? "test_loss     " : "") + "f.y/|y|^2     "
         head += (1...p.depth).map { "overlap_\($0)".padding(toLength: 14, withPad: " ", startingAt: 0) }.joined() + "ntk_alignment"
+        if t.standardErrors != nil { head += "   s.e.(f.y)" }
         if r.reference != nil { head += "   self-consistent f.y" }
         if r.finiteWidth != nil { head += "   finite width f.y (1/N fit)" }
         lines.append(head)
@@ -211,6 +274,7 @@ enum DynamicsReport {
             line += String(format: "%-12.6g  ", v.fDotY)
             line += v.overlaps.map { String(format: "%-12.6g  ", $0) }.joined()
             line += String(format: "%-12.6g", v.ntkAlignment)
+            if let se = t.standardErrors { line += String(format: "   %-9.2g", se[i].fDotY) }
             if let reference = r.reference { line += String(format: "   %-12.6g", reference.values[i].fDotY) }
             if let f = r.finiteWidth { line += String(format: "   %.5g +- %.2g", f.values[i].fDotY, f.standardErrors[i].fDotY) }
             lines.append(line)

@@ -62,11 +62,14 @@ def _with_data(arguments: list, X: Any, y: Any, X_test: Any, y_test: Any) -> tup
 
 def dynamics(*, depth: int, gamma: Any, time: Any, lambda_: Any = None, points: int = 10, X: Any = None, y: Any = None,
              X_test: Any = None, y_test: Any = None, approximation: Optional[str] = None, whitened_points: Optional[int] = None,
-             widths: Optional[list] = None, seeds: Optional[int] = None, seed: Optional[int] = None) -> dict:
-    """The gradient-flow trajectory of a deep linear network at infinite width (DMFT): times,
-    train/test loss, f.y/|y|^2, per-layer overlaps and the NTK alignment, as numpy arrays; with
-    `approximation` the self-consistent solution beside it; with `widths` finite-width networks
-    extrapolated in 1/N. Without X: whitened single-direction data."""
+             widths: Optional[list] = None, seeds: Optional[int] = None, seed: Optional[int] = None,
+             activation: Optional[str] = None, samples: Optional[int] = None, replicas: Optional[int] = None) -> dict:
+    """The gradient-flow trajectory of a network at infinite width (DMFT): times, train/test loss,
+    f.y/|y|^2, per-layer overlaps and the NTK alignment, as numpy arrays (values only; the JSON of the
+    CLI has the residuals and standard errors); with `approximation` the self-consistent solution beside
+    it; with `widths` finite-width networks extrapolated in 1/N. Without X: whitened single-direction
+    data. `activation` relu, tanh or erf (depth 1): the two-layer DMFT by sampling, `samples` sites per
+    replica, `replicas` replicas."""
     arguments = ["dynamics", "--depth", str(int(depth)), "--gamma", exact_argument(gamma, "gamma"),
                  "--time", exact_argument(time, "time"), "--points", str(int(points))]
     if lambda_ is not None:
@@ -81,6 +84,12 @@ def dynamics(*, depth: int, gamma: Any, time: Any, lambda_: Any = None, points: 
         arguments += ["--seeds", str(int(seeds))]
     if seed is not None:
         arguments += ["--seed", str(int(seed))]
+    if activation is not None:
+        arguments += ["--activation", str(activation)]
+    if samples is not None:
+        arguments += ["--samples", str(int(samples))]
+    if replicas is not None:
+        arguments += ["--replicas", str(int(replicas))]
     document, _ = _with_data(arguments, X, y, X_test, y_test)
     return _arrays(document)
 

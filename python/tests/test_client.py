@@ -227,6 +227,16 @@ def test_dynamics_whitened_trajectory_as_numpy():
 
 
 @needs_binary
+def test_dynamics_relu_two_layer_sampled():
+    result = ak.dynamics(depth=1, gamma=1, time=1, points=2, activation="relu", samples=512, replicas=4)
+    assert result["activation"] == "relu" and result["sampling"] == {"replicas": 4, "sites_per_replica": 512}
+    fdy = result["f_dot_y"]
+    assert fdy[0] == 0 and 0 < fdy[1] < fdy[2] < 1   # antithetic sites: f(0) = 0 exactly
+    with pytest.raises(ak.InvalidInputError):
+        ak.dynamics(depth=2, gamma=1, time=1, activation="relu")   # the deep nonlinear DMFT is not implemented
+
+
+@needs_binary
 def test_ndk_mean_predictor_reaches_the_nngp_plateau():
     X = numpy.array([[1, 0.2, -0.4], [0.3, 1.1, 0.5], [-0.8, 0.4, 1.0], [0.6, -0.9, 0.2]])
     y = numpy.array([1, -0.5, 0.8, -1])

@@ -9,12 +9,12 @@ public extension ANTKNetwork {
     /// the pattern-independent G^l for phi(h) = h (notes/antk-deep-linear.md (A3)); the recorder is for
     /// linear networks, and the caller checks that.
     mutating func trajectory(_ data: LabelledData, timeStep: Double, stepsPerFrame: Int, frames: Int) -> [KernelFrame] {
-        precondition(activation == .identity, "trajectory: gradient kernels are pattern independent only for phi(h) = h")
         let n = data.count
         func frame(_ fields: Fields) -> KernelFrame {
             let phi = (1...depth).map { ANTKKernelAlgebra.gram(fields.post[$0], rows: n, columns: width) }
             let g = (1...depth).map { l in (0..<width).reduce(0) { $0 + fields.grad[l][$1] * fields.grad[l][$1] } / Double(width) }
-            return KernelFrame(predictions: fields.predictions, featureKernels: phi, gradientKernels: g)
+            let matrices = activation == .identity ? nil : (1...depth).map { ANTKKernelAlgebra.gram(fields.grad[$0], rows: n, columns: width) }
+            return KernelFrame(predictions: fields.predictions, featureKernels: phi, gradientKernels: g, gradientMatrices: matrices)
         }
         var fields = self.fields(data)
         var out = [frame(fields)]

@@ -3,7 +3,7 @@ import Core
 import Numerics
 import Simulation
 
-/// Finite-width trajectories (notes/dynamics-deep-linear.md (DY20)): deep linear networks of several
+/// Finite-width trajectories (notes/dynamics-deep-linear.md (DY20), notes/dynamics-nonlinear.md (DN10)): networks of several
 /// widths trained by forward-Euler gradient descent with weight decay (`ANTKNetwork`), the observables
 /// (DY13) at the output times averaged over seeds at each width and extrapolated in 1/N.
 public struct DynamicsFiniteWidth: Sendable {
@@ -38,7 +38,7 @@ public struct DynamicsFiniteWidth: Sendable {
             var runs = [[[Double]]]()   // seed -> time -> components
             for s in 0..<seedsPerWidth {
                 var network = ANTKNetwork(depth: problem.depth, width: width, inputDimension: data.dimension, gamma: problem.gamma,
-                                          lambda: problem.lambda, activation: .identity,
+                                          lambda: problem.lambda, activation: problem.activation,
                                           seed: NormalSampler.derive(seed, UInt64(wi), UInt64(s), UInt64(problem.depth)))
                 let frames = network.trajectory(data, timeStep: timeStep, stepsPerFrame: stepsPerFrame, frames: problem.intervals)
                 let points = zip(frames, problem.times).map {

@@ -37,7 +37,7 @@ public struct DynamicsPoint: Sendable, Equatable {
     public static func observe(_ frame: KernelFrame, data: DynamicsData, lambda: Double, time t: Double) -> DynamicsPoint {
         let depth = frame.featureKernels.count
         let g = frame.gradientKernels + [1]   // G^1 ... G^{L+1}
-        if let size = data.whitenedSize, frame.predictions.count == 1 {
+        if let size = data.whitenedSize, frame.predictions.count == 1, frame.gradientMatrices == nil {
             let f1 = frame.predictions[0]
             let overlaps = frame.featureKernels.map { $0[0] }
             var k11 = g[0], kaa = g[0]
@@ -64,10 +64,16 @@ public struct DynamicsPoint: Sendable, Equatable {
             for a in 0..<p { for b in 0..<p { s += y[a] * m[a * np + b] * y[b] } }
             return s
         }
+        // G^l entry (a, b): pattern independent for linear networks, point-indexed for nonlinear ones
+        // (notes/dynamics-nonlinear.md (DN4)); G^{L+1} = 1.
+        func gradient(_ l: Int, _ a: Int, _ b: Int) -> Double {
+            guard l < depth, let matrices = frame.gradientMatrices else { return g[l] }
+            return matrices[l][a * np + b]
+        }
         var kernel = [Double](repeating: 0, count: p * p)
         for a in 0..<p { for b in 0..<p {
-            var s = g[0] * data.kernel[a * data.pointCount + b]
-            for l in 1...depth { s += g[l] * frame.featureKernels[l - 1][a * np + b] }
+            var s = gradient(0, a, b) * data.kernel[a * data.pointCount + b]
+            for l in 1...depth { s += gradient(l, a, b) * frame.featureKernels[l - 1][a * np + b] }
             kernel[a * p + b] = s
         } }
         var kyy = 0.0, frob = 0.0

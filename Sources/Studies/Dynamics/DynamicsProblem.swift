@@ -54,22 +54,31 @@ public struct DynamicsData: Sendable {
     }
 }
 
-/// Network, flow and output grid: depth L, gamma, weight decay lambda, horizon T, K output intervals.
+/// Network, flow and output grid: depth L, activation, gamma, weight decay lambda, horizon T, K output intervals.
 public struct DynamicsProblem: Sendable {
     public let depth: Int
+    /// identity: the deep linear DMFT (notes/dynamics-deep-linear.md); relu, tanh, erf: the two-layer
+    /// DMFT by sampling (notes/dynamics-nonlinear.md), L = 1 only.
+    public let activation: Activation
     public let gamma: Double
     public let lambda: Double
     public let time: Double
     public let intervals: Int
     public let data: DynamicsData
 
-    public init(depth: Int, gamma: Double, lambda: Double, time: Double, intervals: Int, data: DynamicsData) throws {
+    public init(depth: Int, gamma: Double, lambda: Double, time: Double, intervals: Int, data: DynamicsData,
+                activation: Activation = .identity) throws {
         guard depth >= 1 else { throw InputError("the depth must be at least 1") }
+        guard activation == .identity || depth == 1 else {
+            throw InputError("the \(activation.rawValue) DMFT is implemented for one hidden layer (the two-layer DMFT by sampling); "
+                             + "the deep nonlinear DMFT (L >= 2, with response functions) is not implemented")
+        }
         guard gamma > 0, gamma.isFinite else { throw InputError("gamma must be positive and finite") }
         guard lambda >= 0, lambda.isFinite else { throw InputError("the weight decay lambda must be finite and >= 0") }
         guard time > 0, time.isFinite else { throw InputError("the training time must be positive and finite") }
         guard intervals >= 1 else { throw InputError("the number of output intervals must be at least 1") }
         self.depth = depth
+        self.activation = activation
         self.gamma = gamma
         self.lambda = lambda
         self.time = time

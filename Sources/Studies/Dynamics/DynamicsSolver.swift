@@ -2,6 +2,7 @@ import Foundation
 import Core
 import Numerics
 import Simulation
+import Theory
 
 /// A trajectory of approximate values: observables at each output time with the residual of their
 /// time-step extrapolation (notes/dynamics-deep-linear.md (DY12)).
@@ -13,9 +14,18 @@ public struct DynamicsTrajectory: Sendable {
     public let residuals: [DynamicsPoint]
     /// Steps of the coarse, middle and fine grids over [0, T].
     public let gridSteps: [Int]
-    /// Frames at the output times on the finest grid (the N = infinity limit of Euler gradient descent with that step).
+    /// Frames at the output times on the finest grid (the N = infinity limit of Euler gradient descent with that step;
+    /// for a sampled DMFT, those of the first replica).
     public let finestFrames: [KernelFrame]
     public var finestTimeStep: Double { times.last! / Double(gridSteps.last!) }
+    /// Sampled DMFT (notes/dynamics-nonlinear.md (DN5)): standard errors of `values` over the replicas
+    /// (nil for the deterministic deep linear DMFT and the static NTK).
+    public var standardErrors: [DynamicsPoint]? = nil
+    /// The observables on the finest grid (mean over replicas when sampled) and their standard errors.
+    public var finestValues: [DynamicsPoint] = []
+    public var finestStandardErrors: [DynamicsPoint]? = nil
+    /// Replicas x sites per replica of a sampled DMFT (nil otherwise).
+    public var sampling: (replicas: Int, sites: Int)? = nil
 }
 
 /// Solves the infinite-width trajectory of a deep linear network (notes/dynamics-deep-linear.md):
@@ -28,19 +38,45 @@ public struct DynamicsSolver: Sendable {
     public var reduceWhitened: Bool
     /// Number of grid levels (nil: `levelCount`'s default).
     public var levels: Int?
-    public init(coarseStep: Double? = nil, reduceWhitened: Bool = true, levels: Int? = nil) {
+    /// Sampled DMFT (notes/dynamics-nonlinear.md (DN5)): antithetic pairs of sites per replica, replicas, seed.
+    public var pairs: Int
+    public var replicas: Int
+    public var seed: UInt64
+    /// Solve an identity-activation, L = 1 problem by sampling too (the check of (DN8) against the deep linear DMFT).
+    public var sampleLinear: Bool
+    public init(coarseStep: Double? = nil, reduceWhitened: Bool = true, levels: Int? = nil,
+                pairs: Int = 2048, replicas: Int = 8, seed: UInt64 = 1, sampleLinear: Bool = false) {
         precondition(levels.map { (2...6).contains($0) } ?? true)
+        precondition(pairs >= 1 && replicas >= 2)
         self.coarseStep = coarseStep
         self.reduceWhitened = reduceWhitened
         self.levels = levels
+        self.pairs = pairs
+        self.replicas = replicas
+        self.seed = seed
+        self.sampleLinear = sampleLinear
     }
+
+    /// Whether the problem is solved by the sampled two-layer DMFT (DN1)-(DN6).
+    public func sampled(_ problem: DynamicsProblem) -> Bool {
+        problem.activation != .identity || (sampleLinear && problem.depth == 1)
+    }
+
+    /// Largest finest grid of the sampled DMFT (cost: sites x points^2 x steps).
+    static let maximumSampledSteps = 8192
 
     /// Number of coarse steps per output interval, within `DeepLinearDMFT.maximumPairs` on the finest grid.
     public func stepsPerInterval(_ problem: DynamicsProblem) throws -> Int {
-        let points = problem.data.whitenedSize != nil && reduceWhitened ? 1 : problem.data.pointCount
-        let target = coarseStep ?? (problem.data.whitenedSize != nil ? 0.02 : 0.05)
+        let sampled = self.sampled(problem)
+        let points = problem.data.whitenedSize != nil && reduceWhitened && !sampled ? 1 : problem.data.pointCount
+        let target = coarseStep ?? (problem.data.whitenedSize != nil && !sampled ? 0.02 : 0.05)
         let wanted = max(1, Int((problem.time / (Double(problem.intervals) * target)).rounded(.up)))
-        let allowed = (DeepLinearDMFT.maximumPairs / points - 1) / ((1 << (levelCount(problem) - 1)) * problem.intervals)
+        let allowed = sampled ? DynamicsSolver.maximumSampledSteps / ((1 << (levelCount(problem) - 1)) * problem.intervals)
+            : (DeepLinearDMFT.maximumPairs / points - 1) / ((1 << (levelCount(problem) - 1)) * problem.intervals)
+        guard allowed >= 1 || !sampled else {
+            throw InputError("\(problem.intervals) output intervals exceed the sampled solver's \(DynamicsSolver.maximumSampledSteps) "
+                             + "steps on its finest grid; use fewer output intervals")
+        }
         guard allowed >= 1 else {
             throw InputError("\(problem.data.pointCount) points x \(problem.intervals) output intervals exceed the solver's "
                              + "\(DeepLinearDMFT.maximumPairs) (time, point) pairs; use fewer output intervals or fewer data points")
@@ -49,8 +85,28 @@ public struct DynamicsSolver: Sendable {
     }
 
     /// Frames at the K + 1 output times from a grid of `steps` steps (a multiple of K).
-    func frames(_ problem: DynamicsProblem, _ approximation: DynamicsApproximation, steps: Int, gamma: Double? = nil) -> [KernelFrame] {
+    func frames(_ problem: DynamicsProblem, _ approximation: DynamicsApproximation, steps: Int, gamma: Double? = nil,
+                sites: TwoLayerDMFT.Sites? = nil) -> [KernelFrame] {
         let stride = steps / problem.intervals, dt = problem.time / Double(steps)
+        if sampled(problem) {
+            switch approximation {
+            case .staticNTK:
+                return StaticNTKTrajectory(activation: problem.activation, lambda: problem.lambda, kernel: problem.data.kernel,
+                                           labels: problem.data.labels, pointCount: problem.data.pointCount)
+                    .frames(timeStep: dt, steps: steps, stride: stride)
+            case .selfConsistent, .gradientIndependence:
+                // L = 1 has no hidden N x N matrix: gradient independence is the self-consistent DMFT (DN7).
+                let dmft = TwoLayerDMFT(activation: problem.activation, gamma: gamma ?? problem.gamma, lambda: problem.lambda,
+                                        kernel: problem.data.kernel, pointCount: problem.data.pointCount, labels: problem.data.labels,
+                                        timeStep: dt, steps: steps)
+                return dmft.march(sites!, stride: stride).map {
+                    KernelFrame(predictions: $0.predictions, featureKernels: [$0.featureKernel], gradientKernels: [$0.gradientKernel[0]],
+                                gradientMatrices: [$0.gradientKernel])
+                }
+            case .perturbative:
+                return perturbative(problem, steps: steps, sites: sites).extrapolated
+            }
+        }
         let whitened = problem.data.whitenedSize != nil && reduceWhitened
         let kernel = whitened ? [1.0] : problem.data.kernel
         let labels = whitened ? [1.0] : problem.data.labels
@@ -74,11 +130,11 @@ public struct DynamicsSolver: Sendable {
     /// gamma_s/2 difference alone (the residual of that step).
     static let perturbationGamma = 1.0 / 16
 
-    func perturbative(_ problem: DynamicsProblem, steps: Int) -> (extrapolated: [KernelFrame], plain: [KernelFrame]) {
+    func perturbative(_ problem: DynamicsProblem, steps: Int, sites: TwoLayerDMFT.Sites? = nil) -> (extrapolated: [KernelFrame], plain: [KernelFrame]) {
         let gs = DynamicsSolver.perturbationGamma, g0 = gs * 1e-4
-        let base = frames(problem, .selfConsistent, steps: steps, gamma: g0)
-        let big = frames(problem, .selfConsistent, steps: steps, gamma: gs)
-        let small = frames(problem, .selfConsistent, steps: steps, gamma: gs / 2)
+        let base = frames(problem, .selfConsistent, steps: steps, gamma: g0, sites: sites)
+        let big = frames(problem, .selfConsistent, steps: steps, gamma: gs, sites: sites)
+        let small = frames(problem, .selfConsistent, steps: steps, gamma: gs / 2, sites: sites)
         let g2 = problem.gamma * problem.gamma
         var extrapolated = [KernelFrame](), plain = [KernelFrame]()
         for i in base.indices {
@@ -94,18 +150,63 @@ public struct DynamicsSolver: Sendable {
 
     /// Grid levels m, 2m, ..., 2^(levels-1) m: four for whitened data (the cheap scalar reduction, three
     /// Richardson eliminations), three otherwise (DY12).
-    public func levelCount(_ problem: DynamicsProblem) -> Int { levels ?? (problem.data.whitenedSize != nil && reduceWhitened ? 4 : 3) }
+    public func levelCount(_ problem: DynamicsProblem) -> Int {
+        levels ?? (problem.data.whitenedSize != nil && reduceWhitened && !sampled(problem) ? 4 : 3)
+    }
 
     public func solve(_ problem: DynamicsProblem, approximation: DynamicsApproximation = .selfConsistent) throws -> DynamicsTrajectory {
+        guard sampled(problem) else { return try solveOne(problem, approximation: approximation, sites: nil) }
+        if approximation == .staticNTK {
+            guard problem.lambda == 0 || problem.activation == .relu || problem.activation == .identity else {
+                throw InputError("the static-NTK approximation with weight decay lambda > 0 is defined for homogeneous activations "
+                                 + "(identity, relu) only (notes/dynamics-nonlinear.md (DN9)); use lambda = 0")
+            }
+            return try solveOne(problem, approximation: approximation, sites: nil)
+        }
+        // Independent replicas (DN5): mean and standard error over replicas; residuals averaged.
+        var runs = [DynamicsTrajectory]()
+        for r in 0..<replicas {
+            let sites = TwoLayerDMFT.sample(kernel: problem.data.kernel, pointCount: problem.data.pointCount, pairs: pairs,
+                                            seed: NormalSampler.derive(seed, UInt64(r), 0xD1))
+            runs.append(try solveOne(problem, approximation: approximation, sites: sites))
+        }
+        func pool(_ pick: (DynamicsTrajectory) -> [DynamicsPoint]) -> (mean: [DynamicsPoint], se: [DynamicsPoint]) {
+            let n = Double(runs.count), first = pick(runs[0])
+            var means = [DynamicsPoint](), errors = [DynamicsPoint]()
+            for i in first.indices {
+                let samples = runs.map { pick($0)[i].components }
+                var mean = [Double](repeating: 0, count: samples[0].count), se = mean
+                for c in mean.indices {
+                    let xs = samples.map { $0[c] }
+                    let mu = xs.reduce(0, +) / n
+                    mean[c] = mu
+                    se[c] = (xs.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / (n - 1) / n).squareRoot()
+                }
+                means.append(DynamicsPoint(components: mean, shape: first[i]))
+                errors.append(DynamicsPoint(components: se, shape: first[i]))
+            }
+            return (means, errors)
+        }
+        let values = pool(\.values), residuals = pool(\.residuals), finest = pool(\.finestValues)
+        var out = DynamicsTrajectory(approximation: approximation, times: runs[0].times, values: values.mean, residuals: residuals.mean,
+                                     gridSteps: runs[0].gridSteps, finestFrames: runs[0].finestFrames)
+        out.standardErrors = values.se
+        out.finestValues = finest.mean
+        out.finestStandardErrors = finest.se
+        out.sampling = (replicas, 2 * pairs)
+        return out
+    }
+
+    func solveOne(_ problem: DynamicsProblem, approximation: DynamicsApproximation, sites: TwoLayerDMFT.Sites?) throws -> DynamicsTrajectory {
         let q = try stepsPerInterval(problem)
         let m = q * problem.intervals
         let count = levelCount(problem)
         let steps = (0..<count).map { m << $0 }
-        let levels = steps.map { frames(problem, approximation, steps: $0) }
+        let levels = steps.map { frames(problem, approximation, steps: $0, sites: sites) }
         let finest = levels[count - 1]
         let times = problem.times
         var values = [DynamicsPoint](), residuals = [DynamicsPoint]()
-        let pert = approximation == .perturbative ? perturbative(problem, steps: steps[count - 1]).plain : nil
+        let pert = approximation == .perturbative ? perturbative(problem, steps: steps[count - 1], sites: sites).plain : nil
         let pertR = approximation == .perturbative ? finest : nil
         for i in times.indices {
             // Richardson table: column j eliminates the dt^j term, r_j(a) = (2^j r_{j-1}(a+1) - r_{j-1}(a)) / (2^j - 1).
@@ -134,8 +235,10 @@ public struct DynamicsSolver: Sendable {
             throw InputError("the Euler march diverged on the coarse grid (dt = \(problem.time / Double(m))); "
                              + "use a shorter training time, fewer output intervals or fewer data points")
         }
-        return DynamicsTrajectory(approximation: approximation, times: times, values: values, residuals: residuals,
-                                  gridSteps: steps, finestFrames: finest)
+        var out = DynamicsTrajectory(approximation: approximation, times: times, values: values, residuals: residuals,
+                                     gridSteps: steps, finestFrames: finest)
+        out.finestValues = zip(finest, times).map { DynamicsPoint.observe($0, data: problem.data, lambda: problem.lambda, time: $1) }
+        return out
     }
 }
 
@@ -149,8 +252,20 @@ public struct StaticNTKTrajectory: Sendable {
     public let labels: [Double]
     public let pointCount: Int
 
+    /// Nonlinear two-layer networks (notes/dynamics-nonlinear.md (DN9)): the lazy Phi_0, G_0 and NTK K_0 = Phi_0 + G_0 (.) C.
+    let lazy: (feature: [Double], gradient: [Double], ntk: [Double])?
+
     public init(depth: Int, lambda: Double, kernel: [Double], labels: [Double], pointCount: Int) {
         self.depth = depth; self.lambda = lambda; self.kernel = kernel; self.labels = labels; self.pointCount = pointCount
+        lazy = nil
+    }
+
+    /// L = 1 with a nonlinear activation (DN9): df/dt = e^{-2 lambda t} K_0 (y - f) - 2 lambda f, defined for
+    /// lambda = 0 or a homogeneous activation (relu); Phi(t) = e^{-2 lambda t} Phi_0, G(t) = e^{-2 lambda t} G_0.
+    public init(activation: Activation, lambda: Double, kernel: [Double], labels: [Double], pointCount: Int) {
+        depth = 1; self.lambda = lambda; self.kernel = kernel; self.labels = labels; self.pointCount = pointCount
+        let maps = TwoLayerDMFT.lazyKernels(activation, kernel: kernel, pointCount: pointCount)
+        lazy = (maps.feature, maps.gradient, (0..<kernel.count).map { maps.feature[$0] + maps.gradient[$0] * kernel[$0] })
     }
 
     func velocity(_ f: [Double], _ t: Double) -> [Double] {
@@ -158,6 +273,10 @@ public struct StaticNTKTrajectory: Sendable {
         let decay = exp(-2 * lambda * Double(depth) * t)
         return (0..<np).map { nu in
             var s = 0.0
+            if let lazy {
+                for mu in 0..<p { s += lazy.ntk[nu * np + mu] * (labels[mu] - f[mu]) }
+                return decay * s - lambda * a * f[nu]
+            }
             for mu in 0..<p { s += kernel[nu * np + mu] * (labels[mu] - f[mu]) }
             return a * decay * s - lambda * a * f[nu]
         }
@@ -166,7 +285,12 @@ public struct StaticNTKTrajectory: Sendable {
     public func frames(timeStep dt: Double, steps: Int, stride: Int) -> [KernelFrame] {
         var f = [Double](repeating: 0, count: pointCount)
         func frame(_ t: Double) -> KernelFrame {
-            KernelFrame(predictions: f,
+            if let lazy {
+                let decay = exp(-2 * lambda * t)
+                return KernelFrame(predictions: f, featureKernels: [lazy.feature.map { $0 * decay }], gradientKernels: [lazy.gradient[0] * decay],
+                                   gradientMatrices: [lazy.gradient.map { $0 * decay }])
+            }
+            return KernelFrame(predictions: f,
                         featureKernels: (1...depth).map { l in kernel.map { $0 * exp(-2 * lambda * Double(l) * t) } },
                         gradientKernels: (1...depth).map { l in exp(-2 * lambda * Double(depth + 1 - l) * t) })
         }
