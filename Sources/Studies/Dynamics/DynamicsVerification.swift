@@ -13,21 +13,6 @@ import Theory
 ///   extrapolated in 1/N (DY20), against the DMFT on that same grid (the exact N -> infinity limit of
 ///   that discrete flow, (DY1)), per observable and time; Bonferroni over the comparisons of a group.
 public struct DynamicsVerification: Sendable {
-    /// One comparison of an estimate with an exact value; the CLI turns it into a Core `VerificationCase`
-    /// (family-wise false-alarm rate, Bonferroni over the plan's cases, Student t with these degrees of freedom).
-    public struct Case: Sendable {
-        public let group: String
-        public let name: String
-        public let exact: Double
-        public let estimate: Estimate
-        /// Degrees of freedom of the standard error (seeds - 1); nil for a deterministic estimate.
-        public let degreesOfFreedom: Int?
-        public let estimator: String
-        public let note: String
-        /// Why --perturb-exact 0.05 may not fail this case, quantified (nil: the case is sized to catch it).
-        public var perturbationNote: String? = nil
-    }
-
     public let quick: Bool
     public let seed: UInt64
 
@@ -44,18 +29,15 @@ public struct DynamicsVerification: Sendable {
     /// relu, tanh, erf networks against the sampled DMFT, notes/dynamics-nonlinear.md (DN10)).
     public static let groups = ["exact", "finite_width", "nonlinear"]
 
-    /// Runs the plan, or only the given groups (nil: all).
-    public func run(groups: Set<String>? = nil, progress: (String) -> Void = { _ in }) throws -> [Case] {
-        try LinearAlgebra.withThreadCount(1) { try runPlan(groups: groups, progress: progress) }
-    }
-
-    func runPlan(groups: Set<String>?, progress: (String) -> Void) throws -> [Case] {
-        var cases = [Case]()
-        let exactGroup = groups?.contains("exact") ?? true, finiteGroup = groups?.contains("finite_width") ?? true
-        let nonlinearGroup = groups?.contains("nonlinear") ?? true
-        if exactGroup {
-        // 1. Two-layer trajectory, exact (A27).
-        progress("two-layer trajectory vs (A27)")
+    /// The plan's steps in order, or those of the given groups (nil: all); every step's seeds are fixed
+    /// by tags, not by its position, so a step computes the same cases whether or not the others run
+    /// (Core.VerificationStep, --shard).
+    public func steps(groups: Set<String>? = nil, detail: @escaping (String) -> Void = { _ in }) -> [VerificationStep] {
+        let quick = self.quick
+        var steps: [VerificationStep] = []
+        if groups?.contains("exact") ?? true {
+            steps.append(VerificationStep("exact: two-layer trajectory vs (A27)") {
+                var cases: [VerificationCase] = []
         for (gamma, lambda) in [(2.0, 0.5), (1.0, 0.0)] {
             let problem = try DynamicsProblem(depth: 1, gamma: gamma, lambda: lambda, time: 2, intervals: 2, data: .whitened(size: 1))
             let trajectory = try DynamicsSolver(coarseStep: 0.04).solve(problem)
@@ -63,29 +45,30 @@ public struct DynamicsVerification: Sendable {
                 let exact = perturbed(DynamicsVerification.twoLayerExact(gamma: gamma, lambda: lambda, time: problem.times[i]))
                 let v = trajectory.values[i].fDotY
                 let estimate = Estimate(value: v, standardError: 0, systematic: 2 * trajectory.residuals[i].fDotY + DynamicsVerification.floor(v))
-                cases.append(Case(group: "exact", name: "L=1 whitened gamma=\(gamma) lambda=\(lambda): f_dot_y(t=\(problem.times[i]))",
+                cases.append(DynamicsVerification.verificationCase(group: "exact", name: "L=1 whitened gamma=\(gamma) lambda=\(lambda): f_dot_y(t=\(problem.times[i]))",
                                   exact: exact, estimate: estimate, degreesOfFreedom: nil, estimator: "dmft",
                                   note: "DMFT on 4 grids, Richardson (DY12), vs the exact two-layer flow (A27); systematic = 2 residuals"))
             }
         }
-        // 2. Long-time limit = aNTK fixed point (lambda > 0), whitened L = 2 (upper branch reached) and L = 1 general data.
-        progress("long-time limit vs aNTK fixed point")
-        do {
+                return cases
+            })
+            steps.append(VerificationStep("exact: long-time limit vs the aNTK fixed point") {
+                var cases: [VerificationCase] = []
             let problem = try DynamicsProblem(depth: 2, gamma: 3, lambda: 1, time: 15, intervals: 3, data: .whitened(size: 1))
             let trajectory = try DynamicsSolver(coarseStep: 0.15, levels: 3).solve(problem)
             let fixed = try GeneralANTKSolver().solve(GeneralANTKProblem(kernel: [1], labels: [1], gamma: 3, lambda: 1, depth: 2))
             let exact = perturbed(fixed.map(\.fDotY).max()!)
             let v = trajectory.values[3].fDotY
             let tail = abs(v - trajectory.values[2].fDotY)   // drift over the last third: bounds the remaining exponential approach
-            cases.append(Case(group: "exact", name: "L=2 whitened gamma=3 lambda=1: f_dot_y(t=15) vs upper aNTK branch",
+            cases.append(DynamicsVerification.verificationCase(group: "exact", name: "L=2 whitened gamma=3 lambda=1: f_dot_y(t=15) vs upper aNTK branch",
                               exact: exact, estimate: Estimate(value: v, standardError: 0,
                                                                systematic: trajectory.residuals[3].fDotY + tail + DynamicsVerification.floor(v)),
                               degreesOfFreedom: nil, estimator: "dmft",
                               note: "(A8) fixed point; systematic = Richardson residual + drift over [10, 15]"))
-        }
-        // 3. The sampled two-layer DMFT (notes/dynamics-nonlinear.md (DN8)): identity activation against (A27).
-        progress("sampled two-layer DMFT, identity, vs (A27)")
-        do {
+                return cases
+            })
+            steps.append(VerificationStep("exact: sampled two-layer DMFT, identity, vs (A27)") {
+                var cases: [VerificationCase] = []
             let problem = try DynamicsProblem(depth: 1, gamma: 2, lambda: 0.5, time: 1, intervals: 2, data: .whitened(size: 1))
             let replicas = 16
             let trajectory = try DynamicsSolver(coarseStep: 0.05, pairs: 1024, replicas: replicas, seed: NormalSampler.derive(seed, 0xA27),
@@ -94,38 +77,60 @@ public struct DynamicsVerification: Sendable {
                 let exact = DynamicsVerification.twoLayerExact(gamma: 2, lambda: 0.5, time: problem.times[i])
                 let estimate = Estimate(value: trajectory.values[i].fDotY, standardError: trajectory.standardErrors![i].fDotY,
                                         systematic: trajectory.residuals[i].fDotY)
-                cases.append(Case(group: "exact", name: "sampled DMFT identity L=1 whitened gamma=2 lambda=0.5: f_dot_y(t=\(problem.times[i]))",
+                cases.append(DynamicsVerification.verificationCase(group: "exact", name: "sampled DMFT identity L=1 whitened gamma=2 lambda=0.5: f_dot_y(t=\(problem.times[i]))",
                                   exact: exact, estimate: estimate, degreesOfFreedom: replicas - 1, estimator: "sampled_dmft",
                                   note: "\(replicas) replicas x 2048 sites, Richardson (DY12); systematic = Richardson residual; vs the exact two-layer flow (A27)"))
             }
+                return cases
+            })
         }
+        if groups?.contains("finite_width") ?? true {
+            // Finite width against the DMFT on the same grid. 40 seeds: train_loss(t=1) has a relative standard
+            // error of 0.6% at 20 seeds, at the edge of a 5% error's 99% power.
+            steps.append(VerificationStep("finite_width: L=1 whitened P=4 gamma=1.5 lambda=0.5") {
+                let whitened = try DynamicsProblem(depth: 1, gamma: 1.5, lambda: 0.5, time: 2, intervals: 2, data: .whitened(size: 4))
+                return try self.finiteWidth(whitened, name: "L=1 whitened P=4 gamma=1.5 lambda=0.5",
+                                            widths: quick ? [256, 512, 1024, 2048] : [256, 512, 1024, 2048, 4096],
+                                            seeds: 40, coarseStep: 0.05, progress: detail)
+            })
+            steps.append(VerificationStep("finite_width: L=2 data P=3+1 gamma=1 lambda=0.2") {
+                let deep = try DynamicsProblem(depth: 2, gamma: 1, lambda: 0.2, time: 1.5, intervals: 3, data: DynamicsVerification.smallData())
+                return try self.finiteWidth(deep, name: "L=2 data P=3+1 gamma=1 lambda=0.2", widths: quick ? [128, 256, 512] : [256, 512, 1024, 2048],
+                                            seeds: 20, coarseStep: 0.05, perturbationNote: DynamicsVerification.deepPowerNote, progress: detail)
+            })
         }
-        if finiteGroup {
-        // 3. Finite width against the DMFT on the same grid.
-        let whitened = try DynamicsProblem(depth: 1, gamma: 1.5, lambda: 0.5, time: 2, intervals: 2, data: .whitened(size: 4))
-        // 40 seeds: train_loss(t=1) has a relative standard error of 0.6% at 20 seeds, at the edge of a 5% error's 99% power.
-        try finiteWidth(whitened, name: "L=1 whitened P=4 gamma=1.5 lambda=0.5", widths: quick ? [256, 512, 1024, 2048] : [256, 512, 1024, 2048, 4096],
-                        seeds: 40, coarseStep: 0.05, into: &cases, progress: progress)
-        let deep = try DynamicsProblem(depth: 2, gamma: 1, lambda: 0.2, time: 1.5, intervals: 3, data: DynamicsVerification.smallData())
-        try finiteWidth(deep, name: "L=2 data P=3+1 gamma=1 lambda=0.2", widths: quick ? [128, 256, 512] : [256, 512, 1024, 2048],
-                        seeds: 20, coarseStep: 0.05, perturbationNote: DynamicsVerification.deepPowerNote, into: &cases, progress: progress)
+        if groups?.contains("nonlinear") ?? true {
+            // Nonlinear two-layer networks against the sampled DMFT on the same grid (notes/dynamics-nonlinear.md (DN10)).
+            // Sized for power (notes/dynamics-nonlinear.md (DN11)): a 5% error of any reference must fail in >= 99% of seeds, i.e.
+            // (k + z_0.99) se <= 0.05 |reference| for the smallest reference. The two variances (sampled DMFT, 1/N intercept) are
+            // balanced: 32 replicas x 16384 sites on two grids (only the finest one is compared), widths 256...4096 x 112 seeds.
+            // The test loss is compared at t = T/2 only: at t = T it is 0.006-0.026 and would need 2-4x these sizes.
+            for activation in quick ? [Activation.relu] : [.relu, .tanh, .erf] {
+                let name = "L=1 \(activation.rawValue) data P=3+1 gamma=1.5 lambda=0.2"
+                steps.append(VerificationStep("nonlinear: \(name)") {
+                    let problem = try DynamicsProblem(depth: 1, gamma: 1.5, lambda: 0.2, time: 1, intervals: 2, data: DynamicsVerification.smallData(),
+                                                      activation: activation)
+                    return try self.finiteWidth(problem, name: name, widths: [256, 512, 1024, 2048, 4096], seeds: DynamicsVerification.nonlinearSeeds,
+                                                coarseStep: 0.025, levels: 2, replicas: DynamicsVerification.nonlinearReplicas,
+                                                pairs: DynamicsVerification.nonlinearPairs, finalTestLoss: false, group: "nonlinear", progress: detail)
+                })
+            }
         }
-        guard nonlinearGroup else { return cases }
-        // 4. Nonlinear two-layer networks against the sampled DMFT on the same grid (notes/dynamics-nonlinear.md (DN10)).
-        // Sized for power (notes/dynamics-nonlinear.md, "Power"): a 5% error of any reference must fail in >= 99% of seeds, i.e.
-        // (k + z_0.99) se <= 0.05 |reference| for the smallest reference (test_loss(t=1) ~ 0.026). The two variances (sampled DMFT,
-        // 1/N intercept) are balanced: 32 replicas x 16384 sites on two grids (only the finest one is compared), widths 256...4096
-        // x 112 seeds (the 1/N intercept's variance falls about 16x from 256...2048 x 20 seeds at 11.6x the neurons). The test loss is compared
-        // at t = T/2 only: at t = T it is 0.006-0.026 and would need 2-4x these sizes to detect a 5% error.
-        for activation in quick ? [Activation.relu] : [.relu, .tanh, .erf] {
-            let problem = try DynamicsProblem(depth: 1, gamma: 1.5, lambda: 0.2, time: 1, intervals: 2, data: DynamicsVerification.smallData(),
-                                              activation: activation)
-            try finiteWidth(problem, name: "L=1 \(activation.rawValue) data P=3+1 gamma=1.5 lambda=0.2",
-                            widths: [256, 512, 1024, 2048, 4096], seeds: DynamicsVerification.nonlinearSeeds,
-                            coarseStep: 0.025, levels: 2, replicas: DynamicsVerification.nonlinearReplicas,
-                            pairs: DynamicsVerification.nonlinearPairs, finalTestLoss: false, group: "nonlinear", into: &cases, progress: progress)
-        }
-        return cases
+        return steps
+    }
+
+    /// The cases of the plan (or of the given groups, or of a `shard` of its steps).
+    public func run(groups: Set<String>? = nil, shard: Shard? = nil, progress: ProgressReporter = .silent) throws -> [VerificationCase] {
+        try LinearAlgebra.withThreadCount(1) { try VerificationStep.run(steps(groups: groups, detail: progress.detail), shard: shard, progress: progress) }
+    }
+
+    /// One comparison with an exact value as a Core case; deterministic estimates carry one degree of freedom.
+    static func verificationCase(group: String, name: String, exact: Double, estimate: Estimate, degreesOfFreedom: Int?, estimator: String,
+                                 note: String, perturbationNote: String? = nil) -> VerificationCase {
+        var e = estimate
+        e.degreesOfFreedom = degreesOfFreedom ?? 1
+        return .against(exact: exact, name: name, group: group, measured: .init(name: estimator, estimate: e), failure: nil,
+                        note: note, perturbationNote: perturbationNote)
     }
 
     /// Welch-Satterthwaite degrees of freedom of the difference of two independent estimates.
@@ -151,7 +156,8 @@ public struct DynamicsVerification: Sendable {
 
     func finiteWidth(_ problem: DynamicsProblem, name: String, widths: [Int], seeds: Int, coarseStep: Double, levels: Int? = nil,
                      replicas: Int = 16, pairs: Int = 1024, finalTestLoss: Bool = true, perturbationNote: String? = nil, group: String = "finite_width",
-                     into cases: inout [Case], progress: (String) -> Void) throws {
+                     progress: (String) -> Void) throws -> [VerificationCase] {
+        var cases: [VerificationCase] = []
         progress("finite width: \(name)")
         // The discrete grid of the networks, point by point; a nonlinear problem is the sampled DMFT (replicas x 2 pairs sites).
         let solver = DynamicsSolver(coarseStep: coarseStep, reduceWhitened: false, levels: levels, pairs: pairs, replicas: replicas,
@@ -176,12 +182,13 @@ public struct DynamicsVerification: Sendable {
                                         systematic: DynamicsVerification.floor(exact))
                 let what = trajectory.sampling == nil ? "the DMFT on the same Euler grid"
                     : "the sampled DMFT on the same Euler grid (\(replicas) replicas x \(2 * pairs) sites; its standard error \(String(format: "%.2g", dmft)) added in quadrature)"
-                cases.append(Case(group: group, name: "\(name): \(component)(t=\(problem.times[i]))",
+                cases.append(DynamicsVerification.verificationCase(group: group, name: "\(name): \(component)(t=\(problem.times[i]))",
                                   exact: exact, estimate: estimate, degreesOfFreedom: dof, estimator: "finite_width",
                                   note: "widths \(widths.map(String.init).joined(separator: ",")), \(seeds) seeds each, 1/N fit; exact: \(what) (dt = \(dt))",
                                   perturbationNote: perturbationNote))
             }
         }
+        return cases
     }
 
     /// The exact two-layer trajectory (A27), (DY16), |y| = 1: f = e^{-2 lambda t} sinh(2 gamma Q)/gamma,
