@@ -7,7 +7,7 @@ import Numerics
 public enum SyntheticData {
     /// `testOnRidgeDirection`: every test input x_q becomes (2 sqrt(D) u/|u| + x_q) / sqrt(5) with
     /// u = X_t^T (C_tt + b I)^{-1} y, the input-space direction of the linear ridge fit, so that the test
-    /// prediction is of order one for every seed instead of occasionally near 0 (notes/verify-bayes.md, section 5:
+    /// prediction is of order one for every seed instead of occasionally near 0 (notes/verify-bayes.md (V48):
     /// a relative error of the exact prediction must be resolvable).
     public static func problem(train: Int, test: Int, dimension: Int, gamma: Double, ridge: Double, depth: Int,
                                activation: Activation, seed: UInt64, testOnRidgeDirection: Bool = false) throws -> BayesProblem {

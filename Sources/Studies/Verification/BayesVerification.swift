@@ -198,7 +198,7 @@ public struct BayesVerification: Sendable {
                                           fixedTolerance: 1e-8 * scale,
                                           note: String(format: "largest |difference| %.2e (tolerance 1e-8 x max |Phi| = %.2e: both double-precision solves)", referenceGap, 1e-8 * scale),
                                           perturbationNote: "the compared quantity is the largest difference of two deterministic solvers (exact value 0): a relative perturbation leaves it unchanged"))
-            // The exact kernels as one unit vector over all layers and entries: the projection of the estimated
+            // The exact kernels as one unit vector over all layers and entries (notes/verify-bayes.md (V47)): the projection of the estimated
             // kernels on it has the exact value |Phi_exact| (Frobenius, all layers), so a relative error of the
             // exact kernels is resolved at the precision of a diagonal-dominated average.
             let exactNorm = exact.kernels.joined().reduce(0) { $0 + $1 * $1 }.squareRoot()
