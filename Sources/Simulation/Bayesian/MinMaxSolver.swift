@@ -298,13 +298,25 @@ public struct MinMaxSolver: Sendable {
             // step moved Phi^{l-1}, or the samples reached its heavy tail) is scaled toward 0 until it is.
             let floor = settings.feasibleESSFraction * Double(settings.samples)
             var before = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: false)
-            var pulls = 0
+            var pulls = 0, resampled = false
+            let original = state.duals[l]
             while !feasible(before, floor: floor) {
-                guard pulls < 30 else { throw StepFailure(reason: "no feasible dual at layer \(l) (effective sample size \(Int(before.ess)) at hatPhi = 0)") }
-                pulls += 1
-                state.duals[l] = pulls < 30 ? state.duals[l].map { 0.5 * $0 } : state.duals[l].map { _ in 0 }
+                if pulls >= 30 {
+                    // Infeasible even at hatPhi = 0: the proposal (V6b) itself no longer covers Phi^{l-1} (the outer
+                    // step moved it). Sample from Phi^{l-1} instead (weights 1 at hatPhi = 0) and retreat again.
+                    guard !resampled else { throw StepFailure(reason: "no feasible dual at layer \(l) (effective sample size \(Int(before.ess)) at hatPhi = 0)") }
+                    try sample(input: state.kernels[l - 1], proposal: state.kernels[l - 1],
+                               seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0xFEA5), workspace: workspace)
+                    resampled = true
+                    pulls = 0
+                    state.duals[l] = original
+                } else {
+                    pulls += 1
+                    state.duals[l] = pulls < 30 ? state.duals[l].map { 0.5 * $0 } : state.duals[l].map { _ in 0 }
+                }
                 before = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: false)
             }
+            if resampled { state.retreats += 1 }
             if pulls > 0 { state.retreats += 1 }
             // Inner ascent: a damped Newton step on hatPhi^l toward <phi phi^T> = Phi^l (eq. V10).
             let phiT = SmallMatrix.leadingBlock(state.kernels[l], pa, p)
