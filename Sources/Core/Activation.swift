@@ -93,6 +93,18 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
         return (values, (0..<m).map { vectors[$0] * vectors[$0] })
     }
 
+    /// phi(h) and phi'(h) for the first `count` entries of h: for tanh one branch-free tanh per entry
+    /// (eq. V44 of notes/verify-bayes.md) and phi' = 1 - phi^2, instead of two libm-based evaluations.
+    public func valuesAndDerivatives(_ h: UnsafeMutableBufferPointer<Double>, values: UnsafeMutableBufferPointer<Double>,
+                                     derivatives: UnsafeMutableBufferPointer<Double>, count: Int) {
+        switch self {
+        case .tanh:
+            for i in 0..<count { let t = Activation.tanhWithoutLibm(h[i]); values[i] = t; derivatives[i] = 1 - t * t }
+        default:
+            for i in 0..<count { let x = h[i]; values[i] = value(x); derivatives[i] = derivative(x) }
+        }
+    }
+
     /// phi applied in place to a buffer.
     public func apply(_ values: UnsafeMutableBufferPointer<Double>) {
         switch self {

@@ -170,4 +170,78 @@ final class MinMaxSolverTests: XCTestCase {
         XCTAssertLessThan(worst, 1.8e-15)
         print("tanh without libm: worst relative error \(worst)")
     }
+    func testInfeasibleDualIsPulledBackTowardZero() throws {
+        // ReLU, P = 4: hatPhi^1 = -6 I makes the tilt exp(3 |phi(h)|^2) non-integrable at Phi^0 = C
+        // (rho of eq. V40 >= 6 / (C^-1)_ii, about 6, along d = e_i), so the importance weights collapse. The step
+        // must pull the dual back toward 0 (eq. V46), count the retreat and end with a feasible dual, not throw.
+        let problem = try SyntheticData.problem(train: 4, test: 1, dimension: 16, gamma: 1, ridge: 0.1, depth: 1, activation: .relu, seed: 3)
+        var s = Self.settings()
+        s.samples = 4000
+        let solver = MinMaxSolver(problem: problem, settings: s)
+        var state = solver.initialState()
+        state.duals[1] = (0..<16).map { $0 % 5 == 0 ? -6.0 : 0 }
+        let workspace = MinMaxSolver.Workspace(samples: s.samples, width: problem.pointCount)
+        try solver.sample(input: state.kernels[0], proposal: state.proposals[1], seed: 1, workspace: workspace)
+        let collapsed = solver.tiltedMoments(dual: state.duals[1], workspace: workspace, needSecondMoment: false)
+        XCTAssertLessThan(collapsed.ess, s.feasibleESSFraction * Double(s.samples), "the start must be infeasible for this test")
+        XCTAssertNoThrow(try solver.step(&state, iteration: 0, workspace: workspace))
+        XCTAssertGreaterThanOrEqual(state.retreats, 1)
+        XCTAssertGreaterThanOrEqual(state.minimumESS, s.feasibleESSFraction * Double(s.samples))
+        let diagonal = (0..<4).map { state.duals[1][$0 * 5] }
+        XCTAssertTrue(diagonal.allSatisfy { $0 > -6 * 0.5 }, "\(diagonal)")
+        // A feasible dual is left alone: the linear whitened problem at hatPhi = 0 never retreats.
+        let linear = MinMaxSolver(problem: try BayesProblem.whitened(points: 3, gamma: 1, ridge: 0.1, depth: 2), settings: s)
+        var linearState = linear.initialState()
+        let linearWorkspace = MinMaxSolver.Workspace(samples: s.samples, width: 3)
+        for t in 0..<20 { try linear.step(&linearState, iteration: t, workspace: linearWorkspace) }
+        XCTAssertEqual(linearState.retreats, 0)
+    }
+
+    func testKernelFunctionalEqualsTheOverlapWhenItsWeightsAreTheOverlaps() throws {
+        // A functional with weights y_i y_j / |y|^2 on the top layer's training block is c_L itself: the same
+        // series, so the same estimate (to rounding); the unit-vector projection used by `verify bayes` is linear.
+        let problem = try SyntheticData.problem(train: 4, test: 1, dimension: 10, gamma: 1.5, ridge: 0.1, depth: 2, activation: .identity, seed: 11)
+        var s = Self.settings()
+        s.samples = 2000; s.burnIn = 100; s.measured = 100
+        let pa = problem.pointCount, norm = problem.labels.reduce(0) { $0 + $1 * $1 }
+        var top = [Double](repeating: 0, count: pa * pa)
+        for i in 0..<4 { for j in 0..<4 { top[i * pa + j] = problem.labels[i] * problem.labels[j] / norm } }
+        let zero = [Double](repeating: 0, count: pa * pa)
+        let estimate = MinMaxEstimate.compute(problem: problem, settings: s, functionals: [[zero, top], [top, zero]])
+        XCTAssertTrue(estimate.converged, estimate.failure ?? "")
+        XCTAssertEqual(estimate.functionals.count, 2)
+        XCTAssertEqual(estimate.functionals[0].value, estimate.overlaps[1].value, accuracy: 1e-12)
+        XCTAssertEqual(estimate.functionals[0].standardError, estimate.overlaps[1].standardError, accuracy: 1e-12)
+        XCTAssertEqual(estimate.functionals[1].value, estimate.overlaps[0].value, accuracy: 1e-12)
+    }
+
+    func testRidgeDirectionTestPointsGiveOrderOnePredictions() throws {
+        // The general-C case's data (notes/verify-bayes.md, section 5): with the test point along the ridge direction the
+        // exact linear prediction is of order one for every seed (so a 5% error of it is resolvable), and C
+        // stays positive definite over all P + Q points.
+        var smallest = Double.infinity
+        for seed in 1...40 {
+            let problem = try SyntheticData.problem(train: 5, test: 1, dimension: 8, gamma: 1.5, ridge: 0.1, depth: 2,
+                                                    activation: .identity, seed: NormalSampler.derive(UInt64(seed), 0xC), testOnRidgeDirection: true)
+            XCTAssertNotNil(LinearAlgebra.cholesky(problem.inputKernel, n: 6), "seed \(seed)")
+            let f = try XCTUnwrap(problem.predictions(problem.inputKernel))
+            smallest = min(smallest, abs(f[0]))
+        }
+        XCTAssertGreaterThan(smallest, 0.25)
+    }
+
+    func testValuesAndDerivativesAgreeWithThePointwiseFunctions() {
+        let n = 10_001
+        let h = UnsafeMutableBufferPointer<Double>.allocate(capacity: n), v = UnsafeMutableBufferPointer<Double>.allocate(capacity: n),
+            d = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+        defer { h.deallocate(); v.deallocate(); d.deallocate() }
+        for i in 0..<n { h[i] = -20 + 40 * Double(i) / Double(n - 1) }
+        for activation in [Activation.identity, .relu, .tanh, .erf] {
+            activation.valuesAndDerivatives(h, values: v, derivatives: d, count: n)
+            for i in 0..<n {
+                XCTAssertEqual(v[i], activation.value(h[i]), accuracy: 2e-15 * max(1, abs(v[i])))
+                XCTAssertEqual(d[i], activation.derivative(h[i]), accuracy: 4e-15)
+            }
+        }
+    }
 }

@@ -77,7 +77,7 @@ public struct LangevinNetwork: Sendable {
         let act = problem.activation
         var kernels: [[Double]] = [problem.inputKernel]
         for layer in layers {
-            for i in 0..<(n * pa) { let x = layer.h[i]; layer.phi[i] = act.value(x); layer.dphi[i] = act.derivative(x) }
+            act.valuesAndDerivatives(layer.h, values: layer.phi, derivatives: layer.dphi, count: n * pa)
             kernels.append(kernel(layer.phi))
         }
         for l in 1...L {

@@ -9,6 +9,9 @@ public struct MinMaxEstimate: Sendable {
     public var overlaps: [Estimate]
     public var kernels: [[Estimate]]
     public var predictions: [Estimate]
+    /// Linear functionals sum_l sum_e W_l[e] Phi^l[e] of the kernels (the `functionals` argument), each
+    /// estimated from its own time series (so correlations between entries are accounted for).
+    public var functionals: [Estimate] = []
     public var minimumESS: Double
     public var gradientNorm: Double
     /// Largest drift z-score between the halves of the measured series (stationarity check, eq. V18).
@@ -20,10 +23,15 @@ public struct MinMaxEstimate: Sendable {
     public var attempts = 1
     public var finalBudget: (burnIn: Int, measured: Int) = (0, 0)
     public var converged: Bool { failure == nil }
+    /// Iterations with a feasibility retreat of a dual (eq. V46) in the two runs of the last attempt,
+    /// in all and during the measured iterations.
+    public var retreats = 0
+    public var measuredRetreats = 0
 
-    /// "; ..." for a case note when the budget had to be raised (empty otherwise).
+    /// "; ..." for a case note when the budget had to be raised or a dual was pulled back (empty otherwise).
     public var budgetNote: String {
-        attempts > 1 ? "; stationary only after \(attempts) runs (budget doubled each time, last burn-in \(finalBudget.burnIn), measured \(finalBudget.measured) iterations)" : ""
+        (attempts > 1 ? "; stationary only after \(attempts) runs (budget doubled each time, last burn-in \(finalBudget.burnIn), measured \(finalBudget.measured) iterations)" : "")
+            + (retreats > 0 ? "; \(retreats) iterations with an infeasible dual pulled back toward 0 (eq. V46), \(measuredRetreats) of them measured" : "")
     }
 
     public static let minimumEffectiveSamples = 100.0
@@ -32,17 +40,18 @@ public struct MinMaxEstimate: Sendable {
     /// drift is repeated from scratch (fresh seed) with burn-in and measured iterations doubled, at
     /// most `attempts` runs in all. A failure that a longer run cannot cure (degenerate importance
     /// weights) is not retried.
-    public static func compute(problem: BayesProblem, settings: MinMaxSettings, attempts: Int = 3,
+    /// `functionals[k][l - 1]`: weights over Phi^l's entries (row-major over all points) of functional k.
+    public static func compute(problem: BayesProblem, settings: MinMaxSettings, attempts: Int = 3, functionals: [[[Double]]] = [],
                                progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
         var s = settings
-        var result = computeOnce(problem: problem, settings: s, progress: progress)
+        var result = computeOnce(problem: problem, settings: s, functionals: functionals, progress: progress)
         var made = 1
         while made < attempts, result.notStationary {
             s.burnIn *= 2
             s.measured *= 2
             s.seed = NormalSampler.derive(settings.seed, 0x5EED, UInt64(made))
             progress?("min-max not stationary: rerun \(made + 1) with burn-in \(s.burnIn), measured \(s.measured)")
-            result = computeOnce(problem: problem, settings: s, progress: progress)
+            result = computeOnce(problem: problem, settings: s, functionals: functionals, progress: progress)
             made += 1
         }
         result.attempts = made
@@ -53,7 +62,7 @@ public struct MinMaxEstimate: Sendable {
         return result
     }
 
-    static func computeOnce(problem: BayesProblem, settings: MinMaxSettings,
+    static func computeOnce(problem: BayesProblem, settings: MinMaxSettings, functionals: [[[Double]]] = [],
                             progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
         var half = settings
         half.samples = max(2, settings.samples / 2)
@@ -64,10 +73,10 @@ public struct MinMaxEstimate: Sendable {
             let (s, label) = j == 0 ? (half, "n/2") : (settings, "n")
             runs.set(j, MinMaxSolver(problem: problem, settings: s).run { t, n in if t % 50 == 0 { progress?("min-max \(label) \(t)/\(n)") } })
         }
-        return combine(problem: problem, coarse: runs.get(0), fine: runs.get(1), batches: settings.batches)
+        return combine(problem: problem, coarse: runs.get(0), fine: runs.get(1), batches: settings.batches, functionals: functionals)
     }
 
-    static func combine(problem: BayesProblem, coarse: MinMaxRun, fine: MinMaxRun, batches: Int) -> MinMaxEstimate {
+    static func combine(problem: BayesProblem, coarse: MinMaxRun, fine: MinMaxRun, batches: Int, functionals: [[[Double]]] = []) -> MinMaxEstimate {
         let pa = problem.pointCount, p = problem.trainCount
         var drift = 0.0, checked = 0
         func extrapolate(_ a: [Double], _ b: [Double]) -> Estimate {
@@ -96,6 +105,16 @@ public struct MinMaxEstimate: Sendable {
             return extrapolate(series(coarse), series(fine))
         }
         let predictions = (0..<problem.testCount).map { extrapolate(coarse.predictionSeries[$0], fine.predictionSeries[$0]) }
+        let projected = functionals.map { weights -> Estimate in
+            func series(_ run: MinMaxRun) -> [Double] {
+                (0..<(run.kernelSeries.first?.first?.count ?? 0)).map { t in
+                    var s = 0.0
+                    for (l, w) in weights.enumerated() { for e in w.indices where w[e] != 0 { s += w[e] * run.kernelSeries[l][e][t] } }
+                    return s
+                }
+            }
+            return extrapolate(series(coarse), series(fine))
+        }
         let ess = min(coarse.minimumESS, fine.minimumESS)
         let limit = BatchMeans.driftLimit(series: checked)
         var notStationary = false
@@ -105,7 +124,11 @@ public struct MinMaxEstimate: Sendable {
         } else if ess < minimumEffectiveSamples {
             failure = String(format: "importance weights degenerate: effective sample size %.0f", ess)
         }
-        return MinMaxEstimate(overlaps: overlaps, kernels: kernels, predictions: predictions, minimumESS: ess,
-                              gradientNorm: fine.finalGradientNorm, drift: drift, failure: failure, notStationary: notStationary)
+        var result = MinMaxEstimate(overlaps: overlaps, kernels: kernels, predictions: predictions, minimumESS: ess,
+                                    gradientNorm: fine.finalGradientNorm, drift: drift, failure: failure, notStationary: notStationary)
+        result.functionals = projected
+        result.retreats = coarse.retreats + fine.retreats
+        result.measuredRetreats = coarse.measuredRetreats + fine.measuredRetreats
+        return result
     }
 }

@@ -19,6 +19,10 @@ public struct MinMaxSettings: Sendable {
     public var newtonPoints: Int = 12
     /// Levenberg-Marquardt weight of the Gaussian Fisher added to the sampled one (eq. V41c).
     public var newtonDamping: Double = 0.1
+    /// Feasibility floor of the inner step (eq. V46): a dual whose tilted moment on the current samples
+    /// has an effective sample size below this fraction of n, or a training block that is not positive
+    /// definite, is pulled back toward hatPhi = 0 (always integrable) until it is feasible.
+    public var feasibleESSFraction: Double = 0.02
     /// Iterations over which gamma^2 is ramped up from 0 (eq. V43); nil: a quarter of the burn-in.
     public var gammaRamp: Int? = nil
     public var batches: Int = BatchMeans.defaultBatches
@@ -33,6 +37,9 @@ public struct MinMaxRun: Sendable {
     public var predictionSeries: [[Double]]
     public var minimumESS: Double
     public var finalGradientNorm: Double
+    /// Feasibility retreats of a dual (eq. V46): over the whole run and during the measured iterations.
+    public var retreats = 0
+    public var measuredRetreats = 0
     public var failure: String?
 }
 
@@ -55,6 +62,8 @@ public struct MinMaxSolver: Sendable {
         public var proposals: [[Double]]
         public var minimumESS = Double.infinity
         public var gradientNorm = 0.0
+        /// Feasibility retreats (eq. V46) made so far.
+        public var retreats = 0
     }
 
     /// The lazy start (eq. V42): Phi^l the lazy kernels of the activation, hatPhi^l = 0, proposals Phi^{l-1}.
@@ -263,6 +272,11 @@ public struct MinMaxSolver: Sendable {
         return (a, hh, 1 / sumSquares)
     }
 
+    /// Feasible tilted moments (eq. V46): enough effective samples and a positive definite training block.
+    func feasible(_ m: (a: [Double], hh: [Double], ess: Double), floor: Double) -> Bool {
+        m.ess >= floor && LinearAlgebra.cholesky(SmallMatrix.leadingBlock(m.a, problem.pointCount, problem.trainCount), n: problem.trainCount) != nil
+    }
+
     /// Continuation in gamma^2 from the lazy start (eq. V43): gamma_t^2 = gamma^2 min(1, (t + 1) / ramp) with
     /// ramp = `gammaRamp` (default: a quarter of the burn-in), so the iteration follows the saddle from the lazy point
     /// instead of facing the full tilt there (for ReLU the full tilt can be non-integrable at the lazy point).
@@ -279,7 +293,31 @@ public struct MinMaxSolver: Sendable {
         for l in 1...L {
             try sample(input: state.kernels[l - 1], proposal: state.proposals[l],
                        seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l)), workspace: workspace)
-            let before = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: false)
+            // Feasibility (eq. V46): the integrable duals form a convex set containing 0 (eq. V40: rho_l is a
+            // maximum of functions linear in hatPhi^l). A dual that is not feasible on these samples (the outer
+            // step moved Phi^{l-1}, or the samples reached its heavy tail) is scaled toward 0 until it is.
+            let floor = settings.feasibleESSFraction * Double(settings.samples)
+            var before = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: false)
+            var pulls = 0, resampled = false
+            let original = state.duals[l]
+            while !feasible(before, floor: floor) {
+                if pulls >= 30 {
+                    // Infeasible even at hatPhi = 0: the proposal (V6b) itself no longer covers Phi^{l-1} (the outer
+                    // step moved it). Sample from Phi^{l-1} instead (weights 1 at hatPhi = 0) and retreat again.
+                    guard !resampled else { throw StepFailure(reason: "no feasible dual at layer \(l) (effective sample size \(Int(before.ess)) at hatPhi = 0)") }
+                    try sample(input: state.kernels[l - 1], proposal: state.kernels[l - 1],
+                               seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0xFEA5), workspace: workspace)
+                    resampled = true
+                    pulls = 0
+                    state.duals[l] = original
+                } else {
+                    pulls += 1
+                    state.duals[l] = pulls < 30 ? state.duals[l].map { 0.5 * $0 } : state.duals[l].map { _ in 0 }
+                }
+                before = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: false)
+            }
+            if resampled { state.retreats += 1 }
+            if pulls > 0 { state.retreats += 1 }
             // Inner ascent: a damped Newton step on hatPhi^l toward <phi phi^T> = Phi^l (eq. V10).
             let phiT = SmallMatrix.leadingBlock(state.kernels[l], pa, p)
             guard let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
@@ -306,6 +344,19 @@ public struct MinMaxSolver: Sendable {
                 innerSize *= 0.5; halvings += 1
                 state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
                 m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+            }
+            // The step itself must stay feasible (eq. V46); the previous dual is.
+            if !feasible(m, floor: floor) {
+                while !feasible(m, floor: floor), halvings < 20 {
+                    innerSize *= 0.5; halvings += 1
+                    state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
+                    m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+                }
+                if !feasible(m, floor: floor) {
+                    state.duals[l] = previous
+                    m = tiltedMoments(dual: previous, workspace: workspace, needSecondMoment: true)
+                }
+                state.retreats += 1
             }
             moments.append(m.a); secondMoments.append(SmallMatrix.leadingBlock(m.hh, pa, p))
             state.proposals[l] = m.hh.map { MinMaxSolver.proposalInflation * $0 }
@@ -375,20 +426,24 @@ public struct MinMaxSolver: Sendable {
         var series = Array(repeating: Array(repeating: [Double](), count: pa * pa), count: L)
         var predictions = Array(repeating: [Double](), count: problem.testCount)
         var minESS = Double.infinity
+        var measuredRetreats = 0
         let total = settings.burnIn + settings.measured
         for t in 0..<total {
+            let retreatsBefore = state.retreats
             do { try step(&state, iteration: t, workspace: workspace) } catch let failure as StepFailure {
                 return MinMaxRun(kernelSeries: series, predictionSeries: predictions, minimumESS: minESS,
-                                 finalGradientNorm: state.gradientNorm, failure: "\(failure.reason) at iteration \(t)")
+                                 finalGradientNorm: state.gradientNorm, retreats: state.retreats, measuredRetreats: measuredRetreats,
+                                 failure: "\(failure.reason) at iteration \(t)")
             } catch { fatalError("unexpected \(error)") }
             progress?(t + 1, total)
             guard t >= settings.burnIn else { continue }
+            if state.retreats > retreatsBefore { measuredRetreats += 1 }
             minESS = min(minESS, state.minimumESS)
             for l in 1...L { for e in 0..<(pa * pa) { series[l - 1][e].append(state.kernels[l][e]) } }
             if let f = problem.predictions(state.kernels[L]) { for q in f.indices { predictions[q].append(f[q]) } }
         }
         return MinMaxRun(kernelSeries: series, predictionSeries: predictions, minimumESS: minESS,
-                         finalGradientNorm: state.gradientNorm, failure: nil)
+                         finalGradientNorm: state.gradientNorm, retreats: state.retreats, measuredRetreats: measuredRetreats, failure: nil)
     }
 }
 
