@@ -12,7 +12,7 @@ enum VerifyCommand {
 
     static let usage = """
     usage: adaptive-kernels verify bayes [--quick | --smoke] [--seed S] [--format table|json] [--data DIR] [--case TEXT]
-                                         [--perturb-exact R]
+                                         [--perturb-exact R] [--shard I/N]
            adaptive-kernels verify minmax-step [--points P] [--depth L] [--samples N] [--activation A] [--repeat R]
            adaptive-kernels verify minmax-trace [--gamma G] [--beta B] [--depth L] [--samples N] [--iterations T] [--every K] [--seed S]
            adaptive-kernels verify bayes-kernels [--method langevin|minmax] [--activation A] [--gamma G] [--beta B] [--depth L]
@@ -34,6 +34,8 @@ enum VerifyCommand {
         --perturb-exact R: multiply every exact reference value by (1 + R) before comparing (a power
         check: R = 0.05 must make every case with a nonzero exact value fail; the JSON gives each case's
         smallest detectable R, and why a case cannot detect it).
+        --shard I/N: block I of N of the plan's steps (one per case or per group of cases sharing a run), as a
+        shard document for 'adaptive-kernels merge', which gives the unsharded report and exit status.
         Exit status 0 all pass, 3 any case fails, 4 some inconclusive and none fails.
       minmax-step: time one min-max iteration (benchmark; bench/minmax_step.py).
       minmax-trace: c_L at every K-th iteration of one min-max run, whitened linear problem (P = 3), from
@@ -103,12 +105,11 @@ struct VerifyOptions {
 }
 
 enum VerifyBayes {
-    /// The report of the plan selected by `arguments` (no rendering).
-    static func report(_ arguments: [String]) throws -> VerificationReport {
+    /// The plan selected by `arguments`, parsed once.
+    static func plan(_ arguments: [String]) throws -> (plan: BayesVerification, common: VerifyOptions, name: String) {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["case"]), switches: ["quick", "smoke"])
         guard !(options.has("quick") && options.has("smoke")) else { throw UsageError("--quick and --smoke exclude each other") }
         let common = try VerifyOptions(options, needsData: !options.has("smoke"))
-        guard common.shard == nil else { throw UsageError("--shard: verify bayes is not split into steps yet; it runs as one job") }
         let planName = options.has("smoke") ? "smoke" : options.has("quick") ? "quick" : "full"
         var plan = options.has("smoke") ? BayesVerification.Plan.smoke(seed: common.seed)
             : options.has("quick") ? BayesVerification.Plan.quick(seed: common.seed) : BayesVerification.Plan.full(seed: common.seed)
@@ -117,19 +118,35 @@ enum VerifyBayes {
             guard !filter.isEmpty else { throw UsageError("--case needs a non-empty text") }
             plan.caseFilter = filter
         }
+        return (BayesVerification(plan: plan), common, planName)
+    }
+
+    static func report(_ verification: BayesVerification, _ common: VerifyOptions, name: String) throws -> VerificationReport {
+        guard try !verification.steps().isEmpty else {
+            throw UsageError("--case '\(verification.plan.caseFilter ?? "")' matches no case of the \(name) plan")
+        }
         let progress = Progress(label: "verify bayes")
-        let cases = try LinearAlgebra.withThreadCount(1) { try BayesVerification(plan: plan).run(progress: progress.isEnabled ? { progress.detail($0) } : nil) }
-        progress.finish()
-        if cases.isEmpty { throw UsageError("--case '\(plan.caseFilter ?? "")' matches no case of the \(planName) plan") }
-        return VerificationReport(plan: "bayes --\(planName)", seed: common.seed, cases: cases,
+        defer { progress.finish() }
+        let cases = try LinearAlgebra.withThreadCount(1) { try verification.run(shard: common.shard, progress: progress.reporter) }
+        return VerificationReport(plan: "bayes --\(name)", seed: common.seed, cases: cases,
                                   perturbExact: common.perturbation, perturbExactText: common.perturbationText)
     }
 
+    /// The report of the plan selected by `arguments` (no rendering); `verify all` concatenates it.
+    static func report(_ arguments: [String]) throws -> VerificationReport {
+        let (verification, common, name) = try plan(arguments)
+        return try report(verification, common, name: name)
+    }
+
     static func run(_ arguments: [String]) throws -> String {
-        let report = try report(arguments)
-        let json = try VerifyOptions(try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["case"]), switches: ["quick", "smoke"]), needsData: false).json
+        let (verification, common, name) = try plan(arguments)
+        let report = try report(verification, common, name: name)
         let title = "Bayesian verifier (notes/verify-bayes.md): exact theory vs min-max (Algorithm 1) vs Langevin networks (N -> inf)"
-        return try VerificationRendering.finish(report, command: "verify bayes", json: json, title: title)
+        if let shard = common.shard {
+            return try ShardedOutput.verifyDocument(report, command: "verify bayes", shard: shard, steps: try verification.steps().count,
+                                                    arguments: common.canonical, json: common.json, title: title)
+        }
+        return try VerificationRendering.finish(report, command: "verify bayes", json: common.json, title: title)
     }
 }
 

@@ -147,36 +147,53 @@ public struct BayesVerification: Sendable {
 
     static func named(_ name: String, _ e: Estimate) -> VerificationCase.NamedEstimate { .init(name: name, estimate: e) }
 
-    public func run(progress: ((String) -> Void)? = nil) throws -> [VerificationCase] {
-        var cases: [VerificationCase] = []
-        var caseIndex: UInt64 = 0
-        func settings() -> MinMaxSettings { caseIndex += 1; var s = plan.minMax; s.seed = NormalSampler.derive(plan.seed, caseIndex); return s }
-        func langevinSettings() -> LangevinSettings { caseIndex += 1; var s = plan.langevin; s.seed = NormalSampler.derive(plan.seed, caseIndex); return s }
-        // --case: a section runs when one of its case names is selected; a skipped section still
-        // consumes its seeds (`seeds` settings() calls), so every case keeps its full-plan seed.
-        func wants(_ names: [String], seeds: Int) -> Bool {
-            if names.contains(where: plan.selects) { return true }
-            caseIndex += UInt64(seeds)
-            return false
+    /// The seeds of one step: its k-th draw uses the plan's index base + k (k = 1, 2, ...). Every step
+    /// reserves its draws when the plan is built, in plan order, whether it runs or not (--case, --shard),
+    /// so every case keeps its full-plan seed.
+    final class StepSeeds {
+        private var index: UInt64
+        private let plan: Plan
+        init(plan: Plan, base: UInt64) { self.plan = plan; index = base }
+        func minMax() -> MinMaxSettings { index += 1; var s = plan.minMax; s.seed = NormalSampler.derive(plan.seed, index); return s }
+        func langevin() -> LangevinSettings { index += 1; var s = plan.langevin; s.seed = NormalSampler.derive(plan.seed, index); return s }
+    }
+
+    /// The cases of the plan (or of its `shard`, a block of its steps), in plan order.
+    public func run(shard: Shard? = nil, progress: ProgressReporter = .silent) throws -> [VerificationCase] {
+        try VerificationStep.run(steps(detail: progress.detail), shard: shard, progress: progress).filter { plan.selects($0.name) }
+    }
+
+    /// The plan as steps, one per case or group of cases that share a run (Core.VerificationStep).
+    public func steps(detail: @escaping (String) -> Void = { _ in }) throws -> [VerificationStep] {
+        let plan = self.plan
+        let progress: ((String) -> Void)? = detail
+        var steps: [VerificationStep] = []
+        var next: UInt64 = 0
+        /// Reserves `seeds` draws; the step runs (non-nil) when one of its case names is selected.
+        func reserve(_ names: [String], seeds: Int) -> StepSeeds? {
+            let reserved = StepSeeds(plan: plan, base: next)
+            next += UInt64(seeds)
+            return names.contains(where: plan.selects) ? reserved : nil
         }
 
         // 1. min-max, phi = identity, whitened data vs the certified overlaps.
         for (g, beta, depth) in plan.whitenedMinMax {
             let name = "minmax linear whitened c_L (gamma=\(g), beta=\(beta), L=\(depth))"
-            guard wants([name], seeds: 1) else { continue }
-            progress?(name)
+            guard let seeds = reserve([name], seeds: 1) else { continue }
+            steps.append(VerificationStep(name) {
             let exact = try Self.exactWhitened(g, beta, depth).dominant!.overlap.midpoint.doubleApproximation
             let problem = try BayesProblem.whitened(points: 3, gamma: Self.double(g), ridge: 1 / Self.double(beta), depth: depth)
-            var caseSettings = settings()
+            var caseSettings = seeds.minMax()
             if let budget = plan.whitenedMinMaxBudget["\(g),\(beta),\(depth)"] {
                 caseSettings.burnIn = budget.burnIn
                 caseSettings.measured = budget.measured
                 if let samples = budget.samples { caseSettings.samples = samples }
             }
             let mm = MinMaxEstimate.compute(problem: problem, settings: caseSettings, progress: progress)
-            cases.append(.against(exact: exact, name: name, group: "minmax_whitened",
-                                  measured: Self.named("minmax", mm.overlaps.last ?? Estimate(value: .nan, standardError: .nan)),
-                                  failure: mm.failure, note: String(format: "ESS >= %.0f", mm.minimumESS) + mm.budgetNote))
+            return [.against(exact: exact, name: name, group: "minmax_whitened",
+                             measured: Self.named("minmax", mm.overlaps.last ?? Estimate(value: .nan, standardError: .nan)),
+                             failure: mm.failure, note: String(format: "ESS >= %.0f", mm.minimumESS) + mm.budgetNote)]
+            })
         }
 
         // 2. min-max, phi = identity, general C (synthetic, one test point) vs the certified-up-to-rounding
@@ -185,10 +202,11 @@ public struct BayesVerification: Sendable {
                             "minmax linear general-C y^T Phi^L y (P=5, L=2, gamma=1.5, beta=10)",
                             "minmax linear general-C test prediction", "minmax linear general-C all kernel entries (worst entry)",
                             "minmax linear general-C kernels projected on the exact kernels (all layers and entries)"]
-        if wants(generalNames, seeds: 1) {
+        if let seeds = reserve(generalNames, seeds: 1) {
+            steps.append(VerificationStep("minmax linear general C (P=5+1, L=2)") {
+            var cases: [VerificationCase] = []
             let problem = try SyntheticData.problem(train: 5, test: 1, dimension: 8, gamma: 1.5, ridge: 0.1, depth: 2,
                                                     activation: .identity, seed: NormalSampler.derive(plan.seed, 0xC), testOnRidgeDirection: true)
-            progress?("minmax linear general C")
             let exact = try Self.exactGeneral(problem, gamma: BigRational(3, 2), beta: "10")
             let direct = try DirectLinearSaddle(problem: problem)
             let referenceGap = zip(direct.kernels.joined(), exact.kernels.joined()).map { abs($0 - $1) }.max() ?? .nan
@@ -202,7 +220,7 @@ public struct BayesVerification: Sendable {
             // kernels on it has the exact value |Phi_exact| (Frobenius, all layers), so a relative error of the
             // exact kernels is resolved at the precision of a diagonal-dominated average.
             let exactNorm = exact.kernels.joined().reduce(0) { $0 + $1 * $1 }.squareRoot()
-            let mm = MinMaxEstimate.compute(problem: problem, settings: settings(),
+            let mm = MinMaxEstimate.compute(problem: problem, settings: seeds.minMax(),
                                             functionals: [exact.kernels.map { $0.map { $0 / exactNorm } }], progress: progress)
             let failure = mm.failure
             let overlap = mm.overlaps.last ?? Estimate(value: .nan, standardError: .nan)
@@ -228,40 +246,43 @@ public struct BayesVerification: Sendable {
             cases.append(.against(exact: exactNorm, name: generalNames[4], group: "minmax_general",
                                   measured: Self.named("minmax", mm.functionals.first ?? Estimate(value: .nan, standardError: .nan)), failure: failure,
                                   note: String(format: "sum over layers and entries of Phi_minmax Phi_exact / |Phi_exact| against |Phi_exact| (Frobenius over %d entries)", exact.kernels.joined().count)))
+            return cases
+            })
         }
 
         // 3a. The Langevin sampler's reparametrization: explicit weights vs weights integrated out (eq. V26).
         if plan.weightSpaceWidth > 0,
-           wants(["Langevin tanh N=\(plan.weightSpaceWidth): explicit weights vs pre-activation sampler (same finite N)"], seeds: 2) {
+           let seeds = reserve(["Langevin tanh N=\(plan.weightSpaceWidth): explicit weights vs pre-activation sampler (same finite N)"], seeds: 2) {
+            steps.append(VerificationStep("Langevin tanh N=\(plan.weightSpaceWidth): explicit weights vs pre-activation sampler") {
             let p = 3, width = plan.weightSpaceWidth
             var x = [Double](repeating: 0, count: p * p)
             for i in 0..<p { x[i * p + i] = Double(p).squareRoot() }
             let problem = try BayesProblem.whitened(points: p, gamma: 1, ridge: 0.1, depth: 2, activation: .tanh)
-            progress?("weight-space Langevin N=\(width)")
-            var s = langevinSettings()
+            var s = seeds.langevin()
             s.width = width; s.timeStep = 0.02; s.burnInTime = 10; s.measuredTime = plan.weightSpaceTime; s.recordEvery = 10
             let series = try WeightSpaceLangevin(inputs: x, dimension: p, problem: problem, settings: s).overlapSeries()
             let w = BatchMeans.estimate(series)
-            var t = langevinSettings()
+            var t = seeds.langevin()
             t.measuredTime = 2 * plan.weightSpaceTime
             let pre = try LangevinEstimate.compute(problem: problem, widths: [width], settings: t, progress: progress)
             let failure = pre.failure ?? (w.drift > BatchMeans.driftLimit(series: 1)
                 ? String(format: "weight-space chain not stationary after its budget (measured time %.0f): drift z = %.1f (limit %.1f)", plan.weightSpaceTime, w.drift, BatchMeans.driftLimit(series: 1)) : nil)
             var weightEstimate = Self.named("langevin", Estimate(value: w.mean, standardError: w.standardError))
             weightEstimate = .init(name: "weight_space", estimate: weightEstimate.estimate)
-            cases.append(.between(weightEstimate, Self.named("langevin", pre.overlap),
-                                  name: "Langevin tanh N=\(width): explicit weights vs pre-activation sampler (same finite N)", group: "langevin_weight_space",
-                                  failure: failure, note: "weight-space chain: \(weightEstimate.estimate)"))
+            return [.between(weightEstimate, Self.named("langevin", pre.overlap),
+                             name: "Langevin tanh N=\(width): explicit weights vs pre-activation sampler (same finite N)", group: "langevin_weight_space",
+                             failure: failure, note: "weight-space chain: \(weightEstimate.estimate)")]
+            })
         }
 
         // 3. Langevin networks vs the certified overlaps (the authors' case gamma=4, beta=10, L=16).
         if case let (g, beta, depth) = plan.whitenedLangevin,
            case let name = "Langevin linear whitened c_L (gamma=\(g), beta=\(beta), L=\(depth), N=\(plan.langevinWidths.map(String.init).joined(separator: ",")))",
-           wants([name], seeds: 1) {
-            progress?(name)
+           let seeds = reserve([name], seeds: 1) {
+            steps.append(VerificationStep(name) {
             let exact = try Self.exactWhitened(g, beta, depth).dominant!.overlap.midpoint.doubleApproximation
             let problem = try BayesProblem.whitened(points: 3, gamma: Self.double(g), ridge: 1 / Self.double(beta), depth: depth)
-            let lv = try LangevinEstimate.compute(problem: problem, widths: plan.langevinWidths, settings: langevinSettings(), progress: progress)
+            let lv = try LangevinEstimate.compute(problem: problem, widths: plan.langevinWidths, settings: seeds.langevin(), progress: progress)
             let widths = lv.perWidth.map { "N=\($0.width): \($0.overlap)" }.joined(separator: "; ")
             // Power: the tolerance relative to c_L, from the estimate's own errors at the one-case k.
             let relative = lv.overlap.tolerance(k: VerificationCase.standardErrors()) / abs(exact)
@@ -269,8 +290,9 @@ public struct BayesVerification: Sendable {
                 ? String(format: "finite-width chains extrapolated in 1/N (N = %@, measured time %.0f) resolve c_L only to about %.0f%%: a 5%% shift of the exact value is within the tolerance; catching it needs about %.0fx the chain time (error ~ 1/sqrt(time)); the min-max cases check the same exact values to 1-2%%",
                          plan.langevinWidths.map(String.init).joined(separator: ","), plan.langevin.measuredTime, 100 * relative, pow(relative / 0.04, 2))
                 : nil
-            cases.append(.against(exact: exact, name: name, group: "langevin_whitened", measured: Self.named("langevin", lv.overlap),
-                                  failure: lv.failure, note: widths + lv.budgetNote, perturbationNote: power))
+            return [.against(exact: exact, name: name, group: "langevin_whitened", measured: Self.named("langevin", lv.overlap),
+                             failure: lv.failure, note: widths + lv.budgetNote, perturbationNote: power)]
+            })
         }
 
         // 4. Nonlinear: min-max vs Langevin on synthetic data and on the digits subset, kernels
@@ -278,7 +300,7 @@ public struct BayesVerification: Sendable {
         var datasets: [(String, (Activation) throws -> BayesProblem)] = [
             ("synthetic (P=4+1, D=16, L=2, gamma=1, beta=10)", { activation in
                 try SyntheticData.problem(train: 4, test: 1, dimension: 16, gamma: 1, ridge: 0.1, depth: 2,
-                                          activation: activation, seed: NormalSampler.derive(self.plan.seed, 0xD)) }),
+                                          activation: activation, seed: NormalSampler.derive(plan.seed, 0xD)) }),
         ]
         if let directory = plan.digitsDirectory {
             let data = try LabelledData.npyDirectory(directory, train: plan.digitsTrain, test: plan.digitsTest)
@@ -290,11 +312,12 @@ public struct BayesVerification: Sendable {
             for activation in plan.nonlinearActivations {
                 let names = ["\(activation.rawValue) \(label): y^T Phi^L y / |y|^2"]
                     + (1...max(1, plan.digitsTest)).map { "\(activation.rawValue) \(label): test prediction \($0)" }
-                guard wants(names, seeds: 2) else { continue }
+                guard let seeds = reserve(names, seeds: 2) else { continue }
+                steps.append(VerificationStep("\(activation.rawValue) \(label): min-max and Langevin networks") {
+                var cases: [VerificationCase] = []
                 let problem = try make(activation)
-                progress?("\(activation.rawValue) \(label)")
-                let mm = MinMaxEstimate.compute(problem: problem, settings: settings(), progress: progress)
-                let lv = try LangevinEstimate.compute(problem: problem, widths: plan.nonlinearWidths, settings: langevinSettings(), progress: progress)
+                let mm = MinMaxEstimate.compute(problem: problem, settings: seeds.minMax(), progress: progress)
+                let lv = try LangevinEstimate.compute(problem: problem, widths: plan.nonlinearWidths, settings: seeds.langevin(), progress: progress)
                 let failure = mm.failure.map { "min-max: " + $0 } ?? lv.failure.map { "Langevin: " + $0 }
                 let nan = Estimate(value: .nan, standardError: .nan)
                 let group = "\(activation.rawValue)_" + (label.hasPrefix("digits") ? "digits" : "synthetic")
@@ -306,47 +329,59 @@ public struct BayesVerification: Sendable {
                                           Self.named("langevin", lv.predictions.count > q ? lv.predictions[q] : nan),
                                           name: "\(activation.rawValue) \(label): test prediction \(q + 1)", group: group, failure: failure))
                 }
+                return cases
+                })
             }
         }
 
         // 5. Multi-saddle regime: in which saddle's basin do finite-width chains started at the lazy
-        // end or above the largest minimum sit, against the dominance rule (smallest action)?
-        let saddleNames = ["lazy start", "high start"].flatMap { label in plan.multiSaddleWidths.map { width in
-            "multi-saddle (gamma=\(plan.multiSaddle.0), beta=\(plan.multiSaddle.1), L=\(plan.multiSaddle.2)) \(label) N=\(width): basin" } }
-        if wants(saddleNames, seeds: saddleNames.count) {
-            let (g, beta, depth) = plan.multiSaddle
-            let solution = try Self.exactWhitened(g, beta, depth)
-            let roots = solution.roots.map { (c: $0.overlap.midpoint.doubleApproximation, dominant: $0.isDominant,
-                                              minimum: $0.stationarity == .minimum, action: $0.action.midpoint.doubleApproximation) }
-            let problem = try BayesProblem.whitened(points: 3, gamma: Self.double(g), ridge: 1 / Self.double(beta), depth: depth)
-            let highest = roots.filter(\.minimum).map(\.c).max()!
-            for (start, label) in [(nil as Double?, "lazy start"), (highest * 1.1, "high start")] {
-                for width in plan.multiSaddleWidths {
-                    progress?("multi-saddle \(label) N=\(width)")
-                    var s = langevinSettings()
+        // end or above the largest minimum sit, against the dominance rule (smallest action)? One step per
+        // chain (one seed each, in the order lazy then high start, widths ascending). A chain whose starting
+        // basin's barrier is below `minimumBarrier` (N dS) is not a basin check: it is expected to cross
+        // during its measured time (notes/verify-bayes.md (V49)); its seed is still reserved.
+        let (sg, sbeta, sdepth) = plan.multiSaddle
+        let solution = try Self.exactWhitened(sg, sbeta, sdepth)
+        let roots = solution.roots.map { (c: $0.overlap.midpoint.doubleApproximation, dominant: $0.isDominant,
+                                          minimum: $0.stationarity == .minimum, action: $0.action.midpoint.doubleApproximation) }
+        let minima = roots.filter(\.minimum), maxima = roots.filter { !$0.minimum }
+        let highest = minima.map(\.c).max()!
+        /// The barrier N dS out of the basin of the minimum nearest (in log c) to `c`.
+        func barrier(from c: Double, width: Int) -> Double {
+            let start = minima.min(by: { abs(log($0.c / c)) < abs(log($1.c / c)) }) ?? roots[0]
+            return Double(width) * (maxima.map { $0.action - start.action }.min() ?? .infinity)
+        }
+        for (start, label) in [(nil as Double?, "lazy start"), (highest * 1.1, "high start")] {
+            for width in plan.multiSaddleWidths {
+                let name = "multi-saddle (gamma=\(sg), beta=\(sbeta), L=\(sdepth)) \(label) N=\(width): basin"
+                guard let seeds = reserve([name], seeds: 1), barrier(from: start ?? 1, width: width) >= BayesVerification.minimumBarrier else { continue }
+                steps.append(VerificationStep(name) {
+                    let problem = try BayesProblem.whitened(points: 3, gamma: Self.double(sg), ridge: 1 / Self.double(sbeta), depth: sdepth)
+                    var s = seeds.langevin()
                     s.initialOverlap = start
                     s.measuredTime = plan.multiSaddleTime
-                    // Run to a verdict: a chain that crosses a barrier during its measured time (the high start at
-                    // N = 512, barrier N dS ~ 3.4, escapes at a random time) is rerun with burn-in and measured time
-                    // doubled, up to `multiSaddleAttempts` runs (one chain: cheap next to the rest of the plan).
+                    // Run to a verdict: a chain that drifts is rerun with burn-in and measured time doubled, up to
+                    // `multiSaddleAttempts` runs (one chain: cheap next to the rest of the plan).
                     let lv = try LangevinEstimate.compute(problem: problem, widths: [width], settings: s, timeStepCheck: false,
                                                           attempts: plan.multiSaddleAttempts, progress: progress)
                     let value = lv.overlap.value
                     // The basin of a minimum: the interval between its neighbouring maxima of the action (eq. V33).
-                    let nearest = roots.filter(\.minimum).min(by: { abs(log($0.c / value)) < abs(log($1.c / value)) }) ?? roots[0]
-                    let boundary = roots.filter { !$0.minimum }.map { abs($0.c - nearest.c) }.min() ?? .infinity
-                    let barrier = roots.filter { !$0.minimum }.map { $0.action - nearest.action }.min() ?? 0
-                    let which = nearest.dominant ? "the dominant saddle" : String(format: "a NON-dominant saddle (metastable; barrier N*dS = %.1f)", Double(width) * barrier)
+                    let nearest = minima.min(by: { abs(log($0.c / value)) < abs(log($1.c / value)) }) ?? roots[0]
+                    let boundary = maxima.map { abs($0.c - nearest.c) }.min() ?? .infinity
+                    let height = maxima.map { $0.action - nearest.action }.min() ?? 0
+                    let which = nearest.dominant ? "the dominant saddle" : String(format: "a NON-dominant saddle (metastable; barrier N*dS = %.1f)", Double(width) * height)
                     let rootList = roots.map { String(format: "%.4g%@ (S=%.4f)", $0.c, $0.dominant ? "*" : "", $0.action) }.joined(separator: ", ")
-                    cases.append(VerificationCase(name: "multi-saddle (gamma=\(g), beta=\(beta), L=\(depth)) \(label) N=\(width): basin",
-                                                  group: "multi_saddle", comparison: .insideBasin, exact: nearest.c,
-                                                  estimates: [Self.named("langevin", lv.overlap)], fixedTolerance: boundary,
-                                                  unconverged: lv.failure,
-                                                  note: "sits in \(which); roots \(rootList) (* dominant); pass = inside the basin by k se" + lv.budgetNote,
-                                                  perturbationNote: String(format: "the check is which basin the chain sits in (half-width %.3g, %.0f%% of the root): a perturbation smaller than that keeps it inside", boundary, 100 * boundary / nearest.c)))
-                }
+                    return [VerificationCase(name: name, group: "multi_saddle", comparison: .insideBasin, exact: nearest.c,
+                                             estimates: [Self.named("langevin", lv.overlap)], fixedTolerance: boundary,
+                                             unconverged: lv.failure,
+                                             note: "sits in \(which); roots \(rootList) (* dominant); pass = inside the basin by k se" + lv.budgetNote,
+                                             perturbationNote: String(format: "the check is which basin the chain sits in (half-width %.3g, %.0f%% of the root): a perturbation smaller than that keeps it inside", boundary, 100 * boundary / nearest.c))]
+                })
             }
         }
-        return cases.filter { plan.selects($0.name) }
+        return steps
     }
+
+    /// Smallest barrier N dS out of a chain's starting basin for a basin check (notes/verify-bayes.md (V49)).
+    public static let minimumBarrier = 5.0
+
 }
