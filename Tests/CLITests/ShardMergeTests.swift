@@ -66,6 +66,13 @@ final class ShardMergeTests: XCTestCase {
         assertMergeIsIdentity(plan + ["--format", "table"], shards: 3, suffix: "json", in: folder)
         // With the exact values perturbed the plan fails; the merge of its shards fails the same way.
         assertMergeIsIdentity(plan + ["--format", "json", "--perturb-exact", "0.05"], shards: 2, suffix: "json", in: folder)
+    }
+
+    /// The other plans' steps: Bayesian (smoke, min-max steps), dynamics (exact group), NDK (small widths).
+    func testEveryPlanShardsMergeToTheUnshardedReport() throws {
+        let folder = try temporaryFolder()
+        // The Bayesian smoke plan's min-max steps (the whitened case and the general-C group).
+        assertMergeIsIdentity(["verify", "bayes", "--smoke", "--case", "minmax linear", "--format", "json"], shards: 2, suffix: "json", in: folder)
         // The dynamics plan's exact group (three steps).
         assertMergeIsIdentity(["verify", "dynamics", "--quick", "--case", "exact", "--format", "json"], shards: 2, suffix: "json", in: folder)
         // The NDK plan (one step per group), small widths.
