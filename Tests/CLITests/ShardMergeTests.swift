@@ -68,15 +68,23 @@ final class ShardMergeTests: XCTestCase {
         assertMergeIsIdentity(plan + ["--format", "json", "--perturb-exact", "0.05"], shards: 2, suffix: "json", in: folder)
     }
 
-    /// The other plans' steps: Bayesian (smoke, min-max steps), dynamics (exact group), NDK (small widths).
-    func testEveryPlanShardsMergeToTheUnshardedReport() throws {
+    /// The Bayesian plan's steps (smoke plan, min-max steps).
+    func testBayesShardsMergeToTheUnshardedReport() throws {
         let folder = try temporaryFolder()
         // The Bayesian smoke plan's min-max steps (the whitened case and the general-C group).
         assertMergeIsIdentity(["verify", "bayes", "--smoke", "--case", "minmax linear", "--format", "json"], shards: 2, suffix: "json", in: folder)
+    }
+
+    func testDynamicsShardsMergeToTheUnshardedReport() throws {
+        let folder = try temporaryFolder()
         // The dynamics plan's exact group (three steps).
         assertMergeIsIdentity(["verify", "dynamics", "--quick", "--case", "exact", "--format", "json"], shards: 2, suffix: "json", in: folder)
+    }
+
+    func testNDKShardsMergeToTheUnshardedReport() throws {
+        let folder = try temporaryFolder()
         // The NDK plan (one step per group), small widths.
-        assertMergeIsIdentity(["verify", "ndk", "--quick", "--widths", "64", "--pairs", "8", "--format", "json"], shards: 3, suffix: "json", in: folder)
+        assertMergeIsIdentity(["verify", "ndk", "--quick", "--widths", "32", "--pairs", "8", "--format", "json"], shards: 2, suffix: "json", in: folder)
     }
 
     func testMergeRefusesIncompleteRepeatedOrForeignShards() throws {
