@@ -43,8 +43,8 @@ enum VerifyCommand {
       bayes-kernels: mean kernels Phi^1..Phi^L (JSON) of one Langevin run (width N, measured time T) or
         one min-max run (n samples, T iterations, the second half averaged) on the digits subset.
            adaptive-kernels verify all [--quick] [--seed S] [--format table|json] [--data DIR] [--perturb-exact R]
-      all: the three verifiers with the same seed; one report (the aNTK cases, then the Bayesian ones, then
-        the dynamics ones; each plan keeps its own family, so the false-alarm rate is the sum, 0.03); exit status as above.
+      all: the four verifiers with the same seed; one report (the aNTK cases, then the Bayesian, dynamics and
+        NDK ones; each plan keeps its own family, so the false-alarm rate is the sum, 0.04); exit status as above.
 
     """ + VerifyANTKCommand.usage + VerifyNDKCommand.usage + "\n" + VerifyDynamicsCommand.usage
 
