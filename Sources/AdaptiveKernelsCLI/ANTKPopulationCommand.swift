@@ -53,16 +53,9 @@ enum ANTKPopulationCommand {
                                                   gamma: gamma.doubleApproximation, lambda: lambda.doubleApproximation)
         problem.population = try options.integer("population", default: 4096, in: 16...ANTKPopulationStudy.Problem.maximumPopulation)
         problem.seeds = try options.integer("seeds", default: 4, in: 2...256)
-        if let text = options.value("seed") {
-            guard let s = UInt64(text) else { throw UsageError("--seed must be a non-negative integer (got '\(text)')") }
-            problem.seed = s
-        }
-        for (name, keyPath) in [("time", \ANTKPopulationStudy.Problem.time), ("tolerance", \ANTKPopulationStudy.Problem.tolerance)] {
-            if let text = options.value(name) {
-                guard let v = Double(text), v > 0, v.isFinite else { throw UsageError("--\(name) must be a positive number (got '\(text)')") }
-                problem[keyPath: keyPath] = v
-            }
-        }
+        problem.seed = try options.seed()
+        problem.time = try options.positiveNumber("time", default: problem.time)
+        problem.tolerance = try options.positiveNumber("tolerance", default: problem.tolerance)
         let progress = Progress(label: "antk dmft")
         defer { progress.finish() }
         let result: ANTKPopulationStudy.Result

@@ -45,14 +45,8 @@ enum LearningCurveCommand {
         problem.populations = try options.integer("populations", default: 2, in: 2...256)
         problem.width = try options.integer("width", default: 256, in: 2...TrainStudy.Problem.maximumWidth)
         problem.networks = try options.integer("networks", default: 3, in: 2...1024)
-        if let text = options.value("seed") {
-            guard let s = UInt64(text) else { throw UsageError("--seed must be a non-negative integer (got '\(text)')") }
-            problem.seed = s
-        }
-        if let text = options.value("time") {
-            guard let t = Double(text), t > 0, t.isFinite else { throw UsageError("--time must be a positive number (got '\(text)')") }
-            problem.time = t
-        }
+        problem.seed = try options.seed()
+        problem.time = try options.positiveNumber("time", default: problem.time)
         let progress = Progress(label: "learning-curve")
         let points: [LearningCurveStudy.Point]
         do {

@@ -59,6 +59,20 @@ public struct ParsedArguments: Equatable {
 
     public func has(_ flag: String) -> Bool { flags.contains(flag) }
 
+    /// `--seed S` (a non-negative integer), or the default when absent.
+    public func seed(default fallback: UInt64 = 1) throws -> UInt64 {
+        guard let text = values["seed"] else { return fallback }
+        guard let value = UInt64(text) else { throw UsageError("--seed must be a non-negative integer (got '\(text)')") }
+        return value
+    }
+
+    /// A positive finite number option (decimal), or the default when absent.
+    public func positiveNumber(_ name: String, default fallback: Double) throws -> Double {
+        guard let text = values[name] else { return fallback }
+        guard let value = Double(text), value > 0, value.isFinite else { throw UsageError("--\(name) must be a positive number (got '\(text)')") }
+        return value
+    }
+
     /// An integer option within bounds, or the default when absent.
     public func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>) throws -> Int {
         guard let text = values[name] else { return fallback }

@@ -20,17 +20,9 @@ enum PlotDensitiesFigure {
         population.seeds = 2
         let width = try options.integer("width", default: 512, in: 2...TrainStudy.Problem.maximumWidth)
         let seeds = try options.integer("seeds", default: 2, in: 2...256)
-        var seed: UInt64 = 1
-        if let text = options.value("seed") {
-            guard let s = UInt64(text) else { throw UsageError("--seed must be a non-negative integer (got '\(text)')") }
-            seed = s
-        }
+        let seed = try options.seed()
         population.seed = seed
-        var time = 200.0
-        if let text = options.value("time") {
-            guard let t = Double(text), t > 0, t.isFinite else { throw UsageError("--time must be a positive number (got '\(text)')") }
-            time = t
-        }
+        let time = try options.positiveNumber("time", default: 200)
         population.time = time
         let progress = Progress(label: "plot densities")
         let theory: ANTKPopulationStudy.Result, networks: TrainStudy.Result

@@ -17,14 +17,8 @@ enum PlotFeaturesFigure {
         var problem = ANTKPopulationStudy.Problem(data: data, activation: activation, gamma: gamma.doubleApproximation, lambda: lambda.doubleApproximation)
         problem.population = try options.integer("population", default: 2048, in: 16...ANTKPopulationStudy.Problem.maximumPopulation)
         problem.seeds = try options.integer("seeds", default: 2, in: 2...256)
-        if let text = options.value("seed") {
-            guard let s = UInt64(text) else { throw UsageError("--seed must be a non-negative integer (got '\(text)')") }
-            problem.seed = s
-        }
-        if let text = options.value("time") {
-            guard let t = Double(text), t > 0, t.isFinite else { throw UsageError("--time must be a positive number (got '\(text)')") }
-            problem.time = t
-        }
+        problem.seed = try options.seed()
+        problem.time = try options.positiveNumber("time", default: problem.time)
         let progress = Progress(label: "plot features")
         let result: ANTKPopulationStudy.Result
         do {

@@ -64,7 +64,7 @@ enum TrainCommand {
         default: throw UsageError("give exactly one of --lambda W (gradient flow with weight decay) and --beta B (posterior)")
         }
         let seeds = try options.integer("seeds", default: 8, in: 2...TrainStudy.Problem.maximumSeeds)
-        guard let seed = UInt64(options.value("seed") ?? "1") else { throw UsageError("--seed must be a non-negative integer") }
+        let seed = try options.seed()
         let isFlow: Bool = { if case .gradientFlow = rule { return true } else { return false } }()
         let time = try positive("time", default: isFlow ? "200" : "400")
         let data = try DataFiles.trainingData(options)
