@@ -25,6 +25,10 @@ public struct ANTKFlowSettings: Sendable, Equatable {
     /// not depend on the step (theta = theta + dt v(theta) iff v = 0), the path to them does.
     /// nil (default): the fixed step of the verifier's runs.
     public var relativeStepLimit: Double? = nil
+    /// With `relativeStepLimit`, a run also stops after this many times the fixed-step count of steps
+    /// (maximumTime / timeStep): where the step keeps shrinking (a ReLU sliding mode chattering at a kink)
+    /// the run ends, short of its time budget and not stationary, instead of taking unbounded steps.
+    public static let adaptiveStepFactor = 32
 
     public init(timeStep: Double, maximumTime: Double, tolerance: Double = 1e-9, checkInterval: Int = 25, stallTime: Double? = nil) {
         self.timeStep = timeStep

@@ -148,7 +148,8 @@ public struct ANTKNetwork: Sendable {
         }
         adapt()
         var history = [(time: 0.0, velocity: velocityNorm(data, fields, dt: dt))]
-        func done() -> Bool { adaptive == nil ? steps >= budget : time >= settings.maximumTime }
+        // Adaptive: the budget is flow time, and at most ANTKFlowSettings.adaptiveStepFactor times the fixed-step count of steps.
+        func done() -> Bool { adaptive == nil ? steps >= budget : (time >= settings.maximumTime || steps >= ANTKFlowSettings.adaptiveStepFactor * budget) }
         while !done() {
             step(data, fields, dt: dt)
             steps += 1

@@ -106,7 +106,8 @@ public struct ANTKPopulation: Sendable {
         }
         adapt()
         var history = [(time: 0.0, velocity: velocityNorm(data, kernelRows: rows, predictions: f, dt: dt))]
-        func done() -> Bool { adaptive == nil ? steps >= budget : time >= settings.maximumTime }
+        // Adaptive: the budget is flow time, and at most ANTKFlowSettings.adaptiveStepFactor times the fixed-step count of steps.
+        func done() -> Bool { adaptive == nil ? steps >= budget : (time >= settings.maximumTime || steps >= ANTKFlowSettings.adaptiveStepFactor * budget) }
         while !done() {
             step(data, kernelRows: rows, predictions: f, dt: dt)
             steps += 1

@@ -163,8 +163,8 @@ public enum ANTKPopulationStudy {
                       predictions: predictions, predictionsAreTest: data.hasTest,
                       overlap: mean(pairs.map(\.0)), alignment: mean(pairs.map(\.1)), feature: feature, ntk: ntk,
                       pointCount: n, trainCount: p, stationaryRuns: runs.count - stuck.count,
-                      unconverged: stuck.isEmpty ? nil : String(format: "%d of %d populations spent the time budget %.4g above the velocity tolerance %.0e (largest RMS velocity %.2e)",
-                                                                stuck.count, runs.count, problem.time, problem.tolerance, stuck.map(\.residual).max() ?? .nan),
+                      unconverged: stuck.isEmpty ? nil : String(format: "%d of %d populations ended above the velocity tolerance %.0e (largest RMS velocity %.2e), at flow times %.4g to %.4g of the budget %.4g (an adaptive run also stops after %d times the fixed-step count of steps)",
+                                                                stuck.count, runs.count, problem.tolerance, stuck.map(\.residual).max() ?? .nan, stuck.map(\.time).min() ?? .nan, stuck.map(\.time).max() ?? .nan, problem.time, ANTKFlowSettings.adaptiveStepFactor),
                       predictorIdentityResidual: identity, preactivations: preactivations)
     }
 }

@@ -181,8 +181,8 @@ public enum TrainStudy {
         let kernels = (0..<depth).map { l in (0..<(n * n)).map { e in runs.reduce(0.0) { $0 + $1.featureKernels[l][e] } / Double(runs.count) } }
         let ntk = (0..<(n * n)).map { e in runs.reduce(0.0) { $0 + $1.ntk[e] } / Double(runs.count) }
         let stuck = runs.filter { !$0.stationary }
-        let unconverged = stuck.isEmpty ? nil : String(format: "%d of %d runs spent the time budget %.4g above the velocity tolerance %.0e (largest RMS velocity %.2e)",
-                                                       stuck.count, runs.count, problem.time, problem.tolerance, stuck.map(\.residual).max() ?? .nan)
+        let unconverged = stuck.isEmpty ? nil : String(format: "%d of %d runs ended above the velocity tolerance %.0e (largest RMS velocity %.2e), at flow times %.4g to %.4g of the budget %.4g (an adaptive run also stops after %d times the fixed-step count of steps)",
+                                                       stuck.count, runs.count, problem.tolerance, stuck.map(\.residual).max() ?? .nan, stuck.map(\.time).min() ?? .nan, stuck.map(\.time).max() ?? .nan, problem.time, ANTKFlowSettings.adaptiveStepFactor)
         var result = Result(seeds: runs.count, width: problem.width, timeStep: dt,
                       trainLoss: mean(runs.map { loss($0.predictions[0..<p], data.labels) }),
                       testLoss: hasTest ? mean(runs.map { loss($0.predictions[p...], data.testLabels) }) : nil,
