@@ -5,6 +5,7 @@ kernels come back from the files it writes there. Values on this path are at wor
 (kind "approximate", with residuals); with exact=True `kernels` takes the certified path."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import json
@@ -74,26 +75,36 @@ def _losses(document: dict, key: str) -> Optional[dict]:
     return {name: to_float(value) for name, value in losses.items()}
 
 
-def _solve(command: list, X: Any, y: Any, X_test: Any, y_test: Any, all_layers: bool) -> DataResult:
+@contextlib.contextmanager
+def _data_files(X: Any, y: Any, X_test: Any, y_test: Any, *, test_labels_required: bool):
+    """Writes X, y (and X_test with its labels) as .npy files in a temporary directory and yields
+    (the data options, the --out-dir folder); the directory is removed afterwards. Without y_test the
+    test labels are zeros (the executable pairs test points with labels for the test loss), unless
+    `test_labels_required`."""
     x_train = _matrix(X, "X")
     y_train = _labels(y, "y", x_train.shape[0])
     with tempfile.TemporaryDirectory(prefix="adaptive-kernels-") as folder:
         root = pathlib.Path(folder)
         numpy.save(root / "X.npy", x_train)
         numpy.save(root / "y.npy", y_train)
-        arguments = [*command, "--train", str(root / "X.npy"), "--labels", str(root / "y.npy")]
+        arguments = ["--train", str(root / "X.npy"), "--labels", str(root / "y.npy")]
         if X_test is not None:
+            if y_test is None and test_labels_required:
+                raise ValueError("X_test needs y_test here (the test loss is reported)")
             x_test = _matrix(X_test, "X_test")
             if x_test.shape[1] != x_train.shape[1]:
                 raise ValueError(f"X_test has {x_test.shape[1]} features, X has {x_train.shape[1]}")
-            # The executable pairs test points with labels for the test loss; without labels the
-            # loss is against zeros and is dropped here.
             labels = _labels(y_test, "y_test", x_test.shape[0]) if y_test is not None else numpy.zeros(x_test.shape[0])
             numpy.save(root / "Xt.npy", x_test)
             numpy.save(root / "yt.npy", labels)
             arguments += ["--test", str(root / "Xt.npy"), "--test-labels", str(root / "yt.npy")]
-        out = root / "out"
-        arguments += ["--out-dir", str(out)]
+        yield arguments, root / "out"
+
+
+def _solve(command: list, X: Any, y: Any, X_test: Any, y_test: Any, all_layers: bool) -> DataResult:
+    # Without test labels the test loss is against zeros and is dropped here.
+    with _data_files(X, y, X_test, y_test, test_labels_required=False) as (data, out):
+        arguments = [*command, *data, "--out-dir", str(out)]
         if all_layers:
             arguments.append("--all-layers")
         document, _ = _binary.run_json(arguments)
@@ -154,22 +165,8 @@ def _estimated(document: dict) -> DataResult:
 
 
 def _run_estimated(command: list, X: Any, y: Any, X_test: Any, y_test: Any) -> DataResult:
-    x_train = _matrix(X, "X")
-    y_train = _labels(y, "y", x_train.shape[0])
-    with tempfile.TemporaryDirectory(prefix="adaptive-kernels-") as folder:
-        root = pathlib.Path(folder)
-        numpy.save(root / "X.npy", x_train)
-        numpy.save(root / "y.npy", y_train)
-        arguments = [*command, "--train", str(root / "X.npy"), "--labels", str(root / "y.npy")]
-        if X_test is not None:
-            if y_test is None:
-                raise ValueError("X_test needs y_test here (the test loss is reported)")
-            x_test = _matrix(X_test, "X_test")
-            numpy.save(root / "Xt.npy", x_test)
-            numpy.save(root / "yt.npy", _labels(y_test, "y_test", x_test.shape[0]))
-            arguments += ["--test", str(root / "Xt.npy"), "--test-labels", str(root / "yt.npy")]
-        out = root / "out"
-        document, _ = _binary.run_json([*arguments, "--out-dir", str(out)])
+    with _data_files(X, y, X_test, y_test, test_labels_required=True) as (data, out):
+        document, _ = _binary.run_json([*command, *data, "--out-dir", str(out)])
         result = _estimated(document)
         result.kernels = {p.stem: numpy.load(p) for p in sorted(out.glob("*.npy"))}
     return result
