@@ -40,6 +40,7 @@ public enum AdaptiveKernelsCommandLine {
         VerifyCommand.subcommand,
         KernelsCommand.subcommand,
         NDKCommand.subcommand,
+        FluctuationsCommand.subcommand,
         TrainCommand.subcommand,
         LearningCurveCommand.subcommand,
         AsymptoticsCommand.subcommand,

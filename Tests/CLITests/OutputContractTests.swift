@@ -40,6 +40,8 @@ final class OutputContractTests: XCTestCase {
         assertConforms(["antk", "--gamma", "1/10", "--lambda", "1", "--depth", "1", "--format", "json"], command: "antk", validator: validator)
         assertConforms(["antk-phase", "--depth", "1...3,40", "--lambda", "1/3", "--format", "json"], command: "antk-phase", validator: validator)
         assertConforms(["antk-blowup", "--depth", "2", "--steps", "10", "--levels", "2", "--format", "json"], command: "antk-blowup", validator: validator)
+        assertConforms(["fluctuations", "--setting", "bayes", "--depth", "3", "--gamma", "2", "--beta", "5", "--format", "json"], command: "fluctuations", validator: validator)
+        assertConforms(["fluctuations", "--setting", "bayes", "--depth", "1", "--gamma", "0", "--beta", "5", "--format", "json"], command: "fluctuations", validator: validator)
         assertConforms(["kernels"] + data + ["--gamma", "1", "--beta", "10", "--depth", "3", "--format", "json", "--timings"], command: "kernels", validator: validator)
         // C = 4 I exactly: certified overlaps on the working-precision path.
         let whitened = try write(NPYArray(shape: [4, 4], values: (0..<16).map { $0 % 5 == 0 ? 2 : 0 }), "W.npy", in: folder)

@@ -164,6 +164,11 @@ struct OutputContractValidator {
     }
 
     func check(_ value: JSONValue, against rawSpec: JSONValue, path: String, into problems: inout [String]) {
+        // "#type?": a named type that may be null.
+        if case .string(let name) = rawSpec, name.hasPrefix("#"), name.hasSuffix("?") {
+            if value == .null { return }
+            return check(value, against: .string(String(name.dropLast())), path: path, into: &problems)
+        }
         let spec = resolve(rawSpec)
         switch spec {
         case .string(var type):

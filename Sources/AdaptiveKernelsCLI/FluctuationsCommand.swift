@@ -1,0 +1,124 @@
+import Foundation
+import Theory
+import Numerics
+
+/// `adaptive-kernels fluctuations --setting bayes --activation identity --depth L --gamma G --beta B
+/// [--whitened-points P] [--digits D] [--format table|csv|json]`: the O(1/N) finite-width fluctuations
+/// of the Bayesian deep linear network on whitened data (notes/fluctuations-bayes.md), certified.
+enum FluctuationsCommand {
+    static let usage = """
+    usage: adaptive-kernels fluctuations --setting bayes --activation identity --depth L --gamma G --beta B
+             [--whitened-points P] [--digits D] [--format table|csv|json]
+      Finite-width fluctuations at order 1/N around the infinite-width saddle (the Laplace expansion of
+      the exact law of the layer kernels, FB1-FB11): N x Var of the overlaps c_l = y^T Phi^l y (|y| = 1),
+      N x (E c_l - c_l) (their mean shift), N x Var of the predictions along the labels and orthogonal to
+      them (the part due to the kernels, and the total with the readout's posterior noise), and N x Var of
+      the kernel's diagonal mean tr Phi^L / P. Whitened data: C = I, P points (default 4). Every value is
+      certified: the correctly rounded decimal of an enclosure, D significant digits (default 20).
+      Available now: --setting bayes with --activation identity on whitened data (L <= 100000). The
+      gradient-flow setting, nonlinear activations and data files are not available in this version and
+      are refused with exit status 2.
+    """
+    static let subcommand = Subcommand(name: "fluctuations", summary: "O(1/N) finite-width fluctuations of kernels and predictions (Bayesian deep linear, whitened), certified",
+                                       usage: usage, run: run)
+
+    static func run(_ arguments: [String]) throws -> String {
+        let options = try ParsedArguments(arguments, valued: ["setting", "activation", "depth", "gamma", "beta", "lambda", "whitened-points",
+                                                              "digits", "format", "train", "labels", "test", "test-labels", "time", "points"], switches: [])
+        let setting = try options.required("setting")
+        guard ["bayes", "gradient-flow"].contains(setting) else { throw UsageError("--setting must be bayes or gradient-flow (got '\(setting)')") }
+        guard setting == "bayes" else {
+            throw UsageError("--setting gradient-flow is not available in this version (only --setting bayes)")
+        }
+        let activation = options.value("activation") ?? "identity"
+        guard ["identity", "relu", "tanh", "erf"].contains(activation) else {
+            throw UsageError("--activation must be identity, relu, tanh or erf (got '\(activation)')")
+        }
+        guard activation == "identity" else {
+            throw UsageError("--activation \(activation) is not available for fluctuations in this version (only identity)")
+        }
+        for name in ["train", "labels", "test", "test-labels"] where options.value(name) != nil {
+            throw UsageError("--\(name): fluctuations on data files are not available in this version (whitened data only)")
+        }
+        for name in ["lambda", "time", "points"] where options.value(name) != nil {
+            throw UsageError("--\(name) belongs to --setting gradient-flow")
+        }
+        let problem = try parseProblem(gamma: try options.required("gamma"), beta: try options.required("beta"),
+                                       depth: try options.required("depth"))
+        guard problem.depth <= WhitenedFluctuations.maximumDepth else {
+            throw UsageError(WhitenedFluctuations.Failure.depthTooLarge(problem.depth, maximum: WhitenedFluctuations.maximumDepth).description)
+        }
+        let points = try options.integer("whitened-points", default: 4, in: 1...WhitenedFluctuations.maximumPoints)
+        let digits = try options.integer("digits", default: 20, in: 1...1000)
+        let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
+        let value: WhitenedFluctuations
+        do {
+            value = try WhitenedFluctuations.certified(problem: problem, points: points, digits: digits)
+        } catch let failure as WhitenedFluctuations.Failure {
+            throw SolverError.notConverged(failure.description)
+        }
+        switch format {
+        case .json: return try json(value, digits: digits)
+        case .csv: return try csv(value, digits: digits)
+        case .table: return try table(value, digits: digits)
+        }
+    }
+
+    static func json(_ f: WhitenedFluctuations, digits: Int) throws -> String {
+        func array(_ xs: [Interval]) throws -> JSONValue {
+            .object([("kind", .string("certified"))] + (try OutputContract.certifiedArray("values", xs, digits: digits)))
+        }
+        func single(_ x: Interval?) throws -> JSONValue {
+            guard let x else { return .null }
+            return .object([("kind", .string("certified"))] + (try OutputContract.certified("value", x, digits: digits)))
+        }
+        let depth = f.problem.depth
+        return OutputContract.render(command: "fluctuations", [
+            ("setting", .string("bayes")), ("activation", .string("identity")),
+            ("gamma", OutputContract.exact(f.problem.gamma)), ("beta", OutputContract.exact(f.problem.beta)),
+            ("depth", .integer(depth)), ("whitened_points", .integer(f.points)), ("digits", .integer(digits)),
+            ("layers", .array((1...depth).map { .integer($0) })),
+            ("overlap", try array(f.overlaps)),
+            ("overlap_variance", try array(f.overlapVariance)),
+            ("overlap_mean_shift", try array(f.overlapMeanShift)),
+            ("prediction_variance", .object([
+                ("label_direction", try single(f.labelPredictionVariance)),
+                ("orthogonal_direction", try single(f.orthogonalPredictionVariance)),
+                ("label_direction_from_kernels", try single(f.labelPredictorMeanVariance)),
+                ("orthogonal_direction_from_kernels", try single(f.orthogonalPredictorMeanVariance)),
+            ])),
+            ("kernel_variance", try single(f.kernelDiagonalVariance)),
+            ("ntk_variance", .null),
+        ])
+    }
+
+    static func csv(_ f: WhitenedFluctuations, digits: Int) throws -> String {
+        var lines = ["layer,overlap,overlap_variance,overlap_variance_lower,overlap_variance_upper,overlap_mean_shift,overlap_mean_shift_lower,overlap_mean_shift_upper"]
+        for l in 0..<f.problem.depth {
+            func cells(_ x: Interval) throws -> String {
+                let bounds = x.decimalBounds(significantDigits: digits + 3)
+                return "\(try OutputContract.certifiedText(x, digits: digits)),\(bounds.lower),\(bounds.upper)"
+            }
+            lines.append("\(l + 1),\(try OutputContract.certifiedText(f.overlaps[l], digits: digits)),\(try cells(f.overlapVariance[l])),\(try cells(f.overlapMeanShift[l]))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func table(_ f: WhitenedFluctuations, digits: Int) throws -> String {
+        let p = f.problem
+        func text(_ x: Interval?) throws -> String {
+            guard let x else { return "unbounded (gamma = 0, finite beta)" }
+            return try OutputContract.certifiedText(x, digits: digits)
+        }
+        var lines = ["Finite-width fluctuations, Bayesian deep linear network, whitened data (P = \(f.points), |y| = 1)",
+                     "gamma = \(OutputContract.exactText(p.gamma)), beta = \(OutputContract.exactText(p.beta)), L = \(p.depth); certified, \(digits) digits (FB8-FB11)",
+                     "layer  c_l  N Var(c_l)  N (E c_l - c_l)"]
+        for l in 0..<p.depth {
+            lines.append("\(l + 1)  \(try text(f.overlaps[l]))  \(try text(f.overlapVariance[l]))  \(try text(f.overlapMeanShift[l]))")
+        }
+        lines.append("N Var(y.f)   = \(try text(f.labelPredictionVariance))   (from the kernels: \(try text(f.labelPredictorMeanVariance)))")
+        lines.append("N Var(e.f)   = \(try text(f.orthogonalPredictionVariance))   (from the kernels: \(try text(f.orthogonalPredictorMeanVariance))), e a unit vector orthogonal to y")
+        lines.append("N Var(tr Phi^L / P) = \(try text(f.kernelDiagonalVariance))")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
