@@ -46,10 +46,10 @@ enum VerifyCommand {
       all: the four verifiers with the same seed; one report (the aNTK cases, then the Bayesian, dynamics and
         NDK ones; each plan keeps its own family, so the false-alarm rate is the sum, 0.04); exit status as above.
 
-    """ + VerifyANTKCommand.usage + VerifyNDKCommand.usage + "\n" + VerifyDynamicsCommand.usage
+    """ + VerifyANTKCommand.usage + VerifyNDKCommand.usage + "\n" + VerifyDynamicsCommand.usage + "\n" + VerifyFluctuationsCommand.usage
 
     static func run(_ arguments: [String]) throws -> String {
-        guard let side = arguments.first else { throw UsageError("verify needs a side: bayes, antk, dynamics, ndk or all") }
+        guard let side = arguments.first else { throw UsageError("verify needs a side: bayes, antk, dynamics, ndk, fluctuations or all") }
         let rest = Array(arguments.dropFirst())
         switch side {
         case "bayes": return try VerifyBayes.run(rest)
@@ -59,8 +59,9 @@ enum VerifyCommand {
         case "antk": return try VerifyANTKCommand.run(rest)
         case "ndk": return try VerifyNDKCommand.run(rest)
         case "dynamics": return try VerifyDynamicsCommand.run(rest)
+        case "fluctuations": return try VerifyFluctuationsCommand.run(rest)
         case "all": return try VerifyAll.run(rest)
-        default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, dynamics, ndk, all)")
+        default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, dynamics, ndk, fluctuations, all)")
         }
     }
 }

@@ -52,3 +52,26 @@ final class FluctuationsCommandTests: XCTestCase {
         }
     }
 }
+
+/// `verify fluctuations`: a small run follows the verification report contract, perturbing the theory
+/// by 50% fails, and bad options exit 2.
+final class VerifyFluctuationsCommandTests: XCTestCase {
+    func testSmallPlanReportAndNegativeControl() throws {
+        let arguments = ["verify", "fluctuations", "--quick", "--widths", "16,32", "--chains", "12", "--format", "json"]
+        let result = AdaptiveKernelsCommandLine.run(arguments)
+        XCTAssertTrue([0, 3, 4].contains(result.exitCode), result.standardError)
+        let validator = try OutputContractValidator.load()
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "verify fluctuations"), [])
+        let perturbed = AdaptiveKernelsCommandLine.run(arguments + ["--perturb-exact", "0.5"])
+        XCTAssertEqual(perturbed.exitCode, 3, perturbed.standardOutput)
+    }
+
+    func testBadOptionsExitTwo() {
+        for arguments in [["verify", "fluctuations", "--widths", "64"], ["verify", "fluctuations", "--chains", "2"],
+                          ["verify", "fluctuations", "--perturb-exact", "2"]] {
+            let result = AdaptiveKernelsCommandLine.run(arguments)
+            XCTAssertEqual(result.exitCode, 2, "\(arguments)")
+            XCTAssertEqual(result.standardOutput, "")
+        }
+    }
+}

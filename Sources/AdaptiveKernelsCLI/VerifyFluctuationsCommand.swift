@@ -1,0 +1,63 @@
+import Foundation
+import Core
+import Studies
+import Numerics
+
+/// `adaptive-kernels verify fluctuations [--quick] [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]`:
+/// the certified O(1/N) fluctuations of the Bayesian deep linear network against exact posterior
+/// samples of finite-width networks (notes/fluctuations-bayes.md (FB13)).
+enum VerifyFluctuationsCommand {
+    static let usage = """
+           adaptive-kernels verify fluctuations [--quick] [--widths LIST] [--chains K]
+                                       [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]
+      fluctuations: N Var(c_l) and N (E c_l - c_l) of the certified theory (whitened data, deep linear,
+        FB8) against K independent exact posterior chains of width-N networks per width (preconditioned
+        Crank-Nicolson Metropolis on the network's preactivations, weights integrated out; no time-step
+        bias), extrapolated in 1/N. A case passes when the difference is within k standard errors (Student
+        t with K - 1 degrees of freedom, Bonferroni over the cases); inconclusive when a chain's halves
+        disagree (not stationary). --quick: gamma = 1, beta = 2, L = 2, P = 3 at N = 64, 128, 256 with 64
+        chains. Full plan: that case at N = 128...1024 and gamma = 3/2, beta = 5, L = 3, P = 6, with 64
+        chains. --widths LIST and --chains K override every group. --perturb-exact X multiplies the
+        theory by 1 + X (a verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive.
+
+    """
+
+    static func plan(_ arguments: [String]) throws -> (plan: FluctuationsVerification, common: VerifyOptions, name: String) {
+        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["widths", "chains"]), switches: ["quick"])
+        let common = try VerifyOptions(options, needsData: false)
+        var settings = options.has("quick") ? FluctuationsVerification.Settings.quick(seed: common.seed) : FluctuationsVerification.Settings.full(seed: common.seed)
+        if let text = options.value("widths") {
+            let widths = try ParameterList.integers(text, option: "widths", in: 16...8192, what: "a width")
+            guard widths.count >= 2 else { throw UsageError("--widths needs two widths or more (a 1/N extrapolation)") }
+            for g in settings.groups.indices { settings.groups[g].widths = widths }
+        }
+        if options.value("chains") != nil {
+            let chains = try options.integer("chains", default: 32, in: 4...4096)
+            for g in settings.groups.indices { settings.groups[g].chains = chains }
+        }
+        return (FluctuationsVerification(settings: settings), common, options.has("quick") ? "fluctuations --quick" : "fluctuations --full")
+    }
+
+    static func report(_ plan: FluctuationsVerification, _ common: VerifyOptions, name: String) throws -> VerificationReport {
+        let progress = Progress(label: "verify fluctuations")
+        defer { progress.finish() }
+        let cases = try plan.run(shard: common.shard, progress: progress.reporter)
+        return VerificationReport(plan: name, seed: common.seed, cases: cases, perturbExact: common.perturbation, perturbExactText: common.perturbationText)
+    }
+
+    static func report(_ arguments: [String]) throws -> VerificationReport {
+        let (plan, common, name) = try plan(arguments)
+        return try report(plan, common, name: name)
+    }
+
+    static func run(_ arguments: [String]) throws -> String {
+        let (plan, common, name) = try plan(arguments)
+        let report = try report(plan, common, name: name)
+        let title = "Finite-width fluctuations: certified O(1/N) theory vs exact posterior samples of finite-width deep linear networks (notes/fluctuations-bayes.md)"
+        if let shard = common.shard {
+            return try ShardedOutput.verifyDocument(report, command: "verify fluctuations", shard: shard, steps: plan.steps().count,
+                                                    arguments: common.canonical, json: common.json, title: title)
+        }
+        return try VerificationRendering.finish(report, command: "verify fluctuations", json: common.json, title: title)
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Core
+import Numerics
+import Theory
+import Simulation
+
+/// `verify fluctuations`: the certified O(1/N) fluctuations of the Bayesian deep linear network on
+/// whitened data (notes/fluctuations-bayes.md (FB8)) against ensembles of finite-width networks
+/// sampled exactly from their posterior (`DeepLinearPosteriorSampler`, no time-step bias).
+///
+/// Per width N and layer l, from K independent chains (chain-level statistics, so the chains'
+/// autocorrelation needs no model): N Var(c_l) by the pooled variance about the grand mean, its
+/// standard error from the spread of the chains' mean squared deviations; N (E c_l - c_l) by the grand
+/// mean, its standard error from the spread of the chains' means; both with K - 1 degrees of freedom
+/// (notes/fluctuations-bayes.md (FB13)). Over the widths, `InverseWidthFit` extrapolates N x (the
+/// quantity) = value + a/N (the O(1/N^2) remainder of (FB3)), and its intercept is compared with the
+/// theory by the project's rule (notes/verify-bayes.md (V20)). A chain whose first and second halves
+/// disagree by more than 4 standard errors makes the case inconclusive (not stationary).
+public struct FluctuationsVerification: Sendable {
+    public struct Group: Sendable {
+        public var gamma: BigRational
+        public var beta: BigRational
+        public var depth: Int
+        public var points: Int
+        public var widths: [Int]
+        public var chains: Int
+        public init(gamma: BigRational, beta: BigRational, depth: Int, points: Int, widths: [Int], chains: Int) {
+            self.gamma = gamma; self.beta = beta; self.depth = depth; self.points = points; self.widths = widths; self.chains = chains
+        }
+        public var name: String { "gamma\(gamma)_beta\(beta)_L\(depth)_P\(points)".replacingOccurrences(of: "/", with: "over") }
+    }
+
+    public struct Settings: Sendable {
+        public var seed: UInt64
+        public var groups: [Group]
+        /// Burn-in and measured pCN steps per chain, as multiples of the width (the proposal's
+        /// decorrelation time grows like N: rho^2 ~ 1/N, (FB13)).
+        public var burnInPerWidth: Int = 12
+        public var measuredPerWidth: Int = 100
+
+        /// gamma = 1, beta = 2, L = 2, P = 3 at N = 64, 128, 256 with 64 chains.
+        public static func quick(seed: UInt64) -> Settings {
+            Settings(seed: seed, groups: [Group(gamma: BigRational(1), beta: BigRational(2), depth: 2, points: 3, widths: [64, 128, 256], chains: 64)])
+        }
+        /// The quick group at N = 128...1024 with 64 chains, and gamma = 3/2, beta = 5, L = 3, P = 6.
+        public static func full(seed: UInt64) -> Settings {
+            Settings(seed: seed, groups: [
+                Group(gamma: BigRational(1), beta: BigRational(2), depth: 2, points: 3, widths: [128, 256, 512, 1024], chains: 64),
+                Group(gamma: BigRational(3, 2), beta: BigRational(5), depth: 3, points: 6, widths: [128, 256, 512, 1024], chains: 64),
+            ])
+        }
+    }
+
+    public let settings: Settings
+    public init(settings: Settings) { self.settings = settings }
+
+    /// Two cases (variance, mean shift) per layer and group.
+    public var caseCount: Int { settings.groups.reduce(0) { $0 + 2 * $1.depth } }
+
+    public func steps(detail: @escaping (String) -> Void = { _ in }) -> [VerificationStep] {
+        settings.groups.enumerated().map { index, group in
+            VerificationStep("\(group.name): theory and \(group.chains) posterior chains at N = \(group.widths.map(String.init).joined(separator: ","))") {
+                try self.groupCases(index: index, group: group, progress: detail)
+            }
+        }
+    }
+
+    public func run(shard: Shard? = nil, progress: ProgressReporter = .silent) throws -> [VerificationCase] {
+        try VerificationStep.run(steps(detail: progress.detail), shard: shard, progress: progress)
+    }
+
+    /// Per width and layer: (N Var, N bias) estimates, or the reason a chain was not stationary.
+    struct WidthMoments {
+        var variance: [Estimate]
+        var bias: [Estimate]
+        var notStationary: String?
+    }
+
+    func moments(group: Group, groupIndex: Int, width: Int, exactOverlaps: [Double]) throws -> WidthMoments {
+        let p = group.points
+        var kernel = [Double](repeating: 0, count: p * p)
+        for a in 0..<p { kernel[a * p + a] = 1 }
+        var labels = [Double](repeating: 0, count: p)
+        labels[0] = 1
+        let runs: [DeepLinearPosteriorSampler.Run] = try (0..<group.chains).map { chain in
+            let seed = NormalSampler.derive(settings.seed, UInt64(groupIndex), UInt64(width), UInt64(chain))
+            let sampler = try DeepLinearPosteriorSampler(inputKernel: kernel, labels: labels, gamma: group.gamma.doubleApproximation,
+                                                         ridge: 1 / group.beta.doubleApproximation, depth: group.depth,
+                                                         settings: .init(width: width, burnInSteps: settings.burnInPerWidth * width,
+                                                                         measuredSteps: settings.measuredPerWidth * width, recordEvery: 4, seed: seed))
+            return sampler.run()
+        }
+        if let failure = runs.compactMap(\.failure).first { return WidthMoments(variance: [], bias: [], notStationary: failure) }
+        let n = Double(width), k = Double(group.chains)
+        var variance: [Estimate] = [], bias: [Estimate] = []
+        var notStationary: String? = nil
+        for l in 0..<group.depth {
+            let chainMeans = runs.map { $0.overlapSeries[l].reduce(0, +) / Double($0.overlapSeries[l].count) }
+            let grand = chainMeans.reduce(0, +) / k
+            let chainSquares = runs.map { run in run.overlapSeries[l].reduce(0) { $0 + ($1 - grand) * ($1 - grand) } / Double(run.overlapSeries[l].count) }
+            func spread(_ xs: [Double]) -> Double {
+                let m = xs.reduce(0, +) / k
+                return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (k - 1) / k).squareRoot()
+            }
+            let pooled = chainSquares.reduce(0, +) / k
+            variance.append(Estimate(value: n * pooled, standardError: n * spread(chainSquares), degreesOfFreedom: group.chains - 1))
+            bias.append(Estimate(value: n * (grand - exactOverlaps[l]), standardError: n * spread(chainMeans), degreesOfFreedom: group.chains - 1))
+            // Stationarity (FB13): the halves' grand means agree within 4 standard errors.
+            let halves = runs.map { run -> (Double, Double) in
+                let xs = run.overlapSeries[l], h = xs.count / 2
+                return (xs[..<h].reduce(0, +) / Double(h), xs[h...].reduce(0, +) / Double(xs.count - h))
+            }
+            let differences = halves.map { $0.1 - $0.0 }
+            let meanDifference = differences.reduce(0, +) / k
+            if abs(meanDifference) > 4 * spread(differences) + 1e-12 {
+                notStationary = "N = \(width), layer \(l + 1): the chains' halves differ by \(meanDifference) (> 4 standard errors)"
+            }
+        }
+        return WidthMoments(variance: variance, bias: bias, notStationary: notStationary)
+    }
+
+    func groupCases(index: Int, group: Group, progress: (String) -> Void) throws -> [VerificationCase] {
+        progress("theory \(group.name)")
+        let problem = try WhitenedProblem(gamma: group.gamma, beta: .finite(group.beta), depth: group.depth)
+        let theory = try WhitenedFluctuations.certified(problem: problem, points: group.points, digits: 17)
+        let exactOverlaps = theory.overlaps.map { $0.midpoint.rational.doubleApproximation }
+        var perWidth: [WidthMoments] = []
+        for width in group.widths {
+            progress("\(group.chains) posterior chains, \(group.name), N = \(width)")
+            perWidth.append(try moments(group: group, groupIndex: index, width: width, exactOverlaps: exactOverlaps))
+        }
+        let failure = perWidth.compactMap(\.notStationary).first
+        var cases: [VerificationCase] = []
+        for l in 0..<group.depth {
+            let quantities: [(String, Interval, (WidthMoments) -> Estimate)] = [
+                ("N Var(c_\(l + 1))", theory.overlapVariance[l], { $0.variance[l] }),
+                ("N (E c_\(l + 1) - c_\(l + 1))", theory.overlapMeanShift[l], { $0.bias[l] }),
+            ]
+            for (what, exact, pick) in quantities {
+                let exactValue = exact.midpoint.rational.doubleApproximation
+                let estimate: Estimate
+                var note: String
+                if failure == nil {
+                    let fit = InverseWidthFit(widths: group.widths, points: perWidth.map(pick))
+                    estimate = fit.intercept
+                    note = "widths \(group.widths.map(String.init).joined(separator: ",")): " + zip(group.widths, perWidth).map { w, m in
+                        String(format: "%d: %.4f +- %.4f", w, pick(m).value, pick(m).standardError)
+                    }.joined(separator: "; ") + String(format: "; 1/N slope %.3g", fit.slope)
+                } else {
+                    estimate = Estimate(value: 0, standardError: 0)
+                    note = "not stationary"
+                }
+                cases.append(.against(exact: exactValue, name: "\(group.name): \(what)", group: group.name,
+                                      measured: .init(name: "posterior_chains", estimate: estimate), failure: failure, note: note))
+            }
+        }
+        return cases
+    }
+}
