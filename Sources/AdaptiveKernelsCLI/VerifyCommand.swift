@@ -43,8 +43,9 @@ enum VerifyCommand {
       bayes-kernels: mean kernels Phi^1..Phi^L (JSON) of one Langevin run (width N, measured time T) or
         one min-max run (n samples, T iterations, the second half averaged) on the digits subset.
            adaptive-kernels verify all [--quick] [--seed S] [--format table|json] [--data DIR] [--perturb-exact R]
-      all: the four verifiers with the same seed; one report (the aNTK cases, then the Bayesian, dynamics and
-        NDK ones; each plan keeps its own family, so the false-alarm rate is the sum, 0.04); exit status as above.
+      all: the five verifiers with the same seed; one report (the aNTK cases, then the Bayesian, dynamics,
+        NDK and fluctuations ones; each plan keeps its own family, so the false-alarm rate is the sum, 0.05);
+        exit status as above.
 
     """ + VerifyANTKCommand.usage + VerifyNDKCommand.usage + "\n" + VerifyDynamicsCommand.usage + "\n" + VerifyFluctuationsCommand.usage
 
@@ -253,7 +254,7 @@ enum VerificationRendering {
     }
 }
 
-/// `verify all`: the aNTK, Bayesian and dynamics verifiers in one run and one report.
+/// `verify all`: the aNTK, Bayesian, dynamics, NDK and fluctuations verifiers in one run and one report.
 enum VerifyAll {
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued, switches: ["quick"])
@@ -266,8 +267,10 @@ enum VerifyAll {
         var ndkArguments: [String] = options.has("quick") ? ["--quick"] : []
         for key in ["seed", "format", "perturb-exact"] { if let value = options.value(key) { ndkArguments += ["--\(key)", value] } }
         let ndk = try VerifyNDKCommand.report(ndkArguments)
-        let report = VerificationReport.concatenated([antk, bayes, dynamics, ndk])
+        // The fluctuations plan likewise takes the shared options without --data.
+        let fluctuations = try VerifyFluctuationsCommand.report(ndkArguments)
+        let report = VerificationReport.concatenated([antk, bayes, dynamics, ndk, fluctuations])
         return try VerificationRendering.finish(report, command: "verify all", json: common.json,
-                                                title: "aNTK, Bayesian, dynamics and NDK verifiers (notes/verify-antk.md, notes/verify-bayes.md, notes/dynamics-deep-linear.md, notes/neural-dynamical-kernel.md)")
+                                                title: "aNTK, Bayesian, dynamics, NDK and fluctuations verifiers (notes/verify-antk.md, notes/verify-bayes.md, notes/dynamics-deep-linear.md, notes/neural-dynamical-kernel.md, notes/fluctuations-bayes.md)")
     }
 }

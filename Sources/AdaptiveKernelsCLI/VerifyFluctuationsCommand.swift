@@ -15,9 +15,9 @@ enum VerifyFluctuationsCommand {
         Crank-Nicolson Metropolis on the network's preactivations, weights integrated out; no time-step
         bias), extrapolated in 1/N. A case passes when the difference is within k standard errors (Student
         t with K - 1 degrees of freedom, Bonferroni over the cases); inconclusive when a chain's halves
-        disagree (not stationary). --quick: gamma = 1, beta = 2, L = 2, P = 3 at N = 64, 128, 256 with 64
-        chains. Full plan: that case at N = 128...1024 and gamma = 3/2, beta = 5, L = 3, P = 6, with 64
-        chains. --widths LIST and --chains K override every group. --perturb-exact X multiplies the
+        disagree (not stationary). --quick: gamma = 2, beta = 10, L = 2, P = 6 at N = 64, 128, 256 with 32
+        chains. Full plan: gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 at
+        N = 128...1024 with 64 chains. --widths LIST and --chains K override every group. --perturb-exact X multiplies the
         theory by 1 + X (a verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive.
 
     """

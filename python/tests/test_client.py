@@ -268,3 +268,24 @@ def test_population_antk_and_trained_networks_as_numpy():
         ak.train(X, y, activation="relu", depth=1, width=8, gamma=1)
     with pytest.raises(ak.InvalidInputError):
         ak.antk(X, y, gamma=1, lambda_=1, depth=2, activation="relu")
+
+
+@needs_binary
+def test_fluctuations_against_the_dense_mpmath_reference_and_the_lazy_limit():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("fluctuations_reference", REPOSITORY / "notes" / "checks" / "fluctuations_bayes_reference.py")
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    c, var, shift, label_mean, orthogonal_mean, kernel = reference.fluctuations(1, mpmath.mpf(1) / 2, 2, 3)
+    result = ak.fluctuations(gamma=1, beta=2, depth=2, whitened_points=3, digits=20)
+    for l in range(2):
+        assert abs(result.overlap_variance[l] - var[l]) < mpmath.mpf(10) ** -18 * abs(var[l])
+        assert abs(result.overlap_mean_shift[l] - shift[l]) < mpmath.mpf(10) ** -18 * abs(shift[l])
+        assert var[l] in result.overlap_variance_enclosures[l]
+    assert abs(result.prediction_variance["label_direction_from_kernels"] - label_mean) < mpmath.mpf(10) ** -18
+    assert abs(result.kernel_variance - kernel) < mpmath.mpf(10) ** -18
+    lazy = ak.fluctuations(gamma=0, beta=1, depth=3)
+    assert [float(v) for v in lazy.overlap_variance] == [2.0, 4.0, 6.0]
+    assert lazy.prediction_variance["label_direction"] is None
+    with pytest.raises(ak.InvalidInputError):
+        ak.fluctuations(gamma=1, beta=2, depth=2, setting="gradient-flow")

@@ -13,7 +13,9 @@ import Numerics
 /// (V22), exp(ell(Z)) with ell = -1/2 ln det(Phi^L + b I) - gamma^2 N/2 y^T (Phi^L + b I)^{-1} y.
 /// Preconditioned Crank-Nicolson proposals Z' = sqrt(1 - rho^2) Z + rho xi leave the N(0, 1) prior
 /// invariant, so accepting with probability min(1, exp(ell(Z') - ell(Z))) samples the posterior
-/// exactly; rho is tuned during burn-in only (acceptance 0.25-0.6), then frozen.
+/// exactly; rho is tuned during burn-in only (acceptance 0.25-0.6), then frozen. Each step also makes
+/// one radial Metropolis-Hastings move per layer (the first column of Z^l scaled by a log-normal
+/// factor, eq. FB14), which moves the overlap along the first point in O(1) steps instead of O(N).
 ///
 /// Failure modes: a kernel that is not numerically positive definite (N < P or a degenerate draw)
 /// ends the run with `failure` set; nothing is silently dropped.
@@ -111,29 +113,54 @@ public struct DeepLinearPosteriorSampler: Sendable {
         let p = labels.count, n = settings.width, count = depth * n * p
         var z = NormalSampler.vector(count, seed: NormalSampler.derive(settings.seed, 0))
         var uniforms = SeededGenerator(seed: NormalSampler.derive(settings.seed, 1))
+        var radialUniforms = SeededGenerator(seed: NormalSampler.derive(settings.seed, 3))
+        func uniform() -> Double { Double(uniforms.next() >> 11) * 0x1p-53 }
+        func radialNormal() -> Double {   // Box-Muller
+            let u1 = Double((radialUniforms.next() >> 11) + 1) * 0x1p-53, u2 = Double(radialUniforms.next() >> 11) * 0x1p-53
+            return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+        }
         var series = Array(repeating: [Double](), count: depth)
         guard var current = evaluate(z) else { return Run(overlapSeries: series, acceptance: 0, proposalScale: 0, failure: "degenerate initial kernels") }
         var rho = min(0.5, 1.5 / Double(n).squareRoot())
-        var accepted = 0, windowAccepted = 0, window = 0
+        var radialScale = 1 / Double(n).squareRoot()
+        var accepted = 0, windowAccepted = 0, radialWindowAccepted = 0, window = 0
         let total = settings.burnInSteps + settings.measuredSteps
         for step in 0..<total {
+            // (FB13) pCN move of every variable.
             let xi = NormalSampler.vector(count, seed: NormalSampler.derive(settings.seed, 2, UInt64(step)))
             let keep = (1 - rho * rho).squareRoot()
             var proposal = z
             for k in 0..<count { proposal[k] = keep * z[k] + rho * xi[k] }
-            let u = Double(uniforms.next() >> 11) * 0x1p-53
-            if let candidate = evaluate(proposal), log(u) < candidate.logTilt - current.logTilt {
+            if let candidate = evaluate(proposal), log(uniform()) < candidate.logTilt - current.logTilt {
                 z = proposal
                 current = candidate
                 if step >= settings.burnInSteps { accepted += 1 } else { windowAccepted += 1 }
             }
+            // (FB14) Radial move per layer: the first column of Z^l (the first point's direction)
+            // scaled by a = exp(sigma eta), eta ~ N(0, 1); Metropolis-Hastings with the prior ratio
+            // exp(-(a^2 - 1)|v|^2/2) and the Jacobian a^N of the scaling.
+            for l in 0..<depth {
+                let base = l * n * p
+                var squared = 0.0
+                for i in 0..<n { squared += z[base + i * p] * z[base + i * p] }
+                let logA = radialScale * radialNormal(), a = exp(logA)
+                var scaled = z
+                for i in 0..<n { scaled[base + i * p] *= a }
+                if let candidate = evaluate(scaled),
+                   log(uniform()) < candidate.logTilt - current.logTilt - (a * a - 1) * squared / 2 + Double(n) * logA {
+                    z = scaled
+                    current = candidate
+                    if step < settings.burnInSteps { radialWindowAccepted += 1 }
+                }
+            }
             if step < settings.burnInSteps {
                 window += 1
                 if window == 100 {
-                    // Burn-in only: aim at acceptance 0.25-0.6 (the frozen rho keeps the chain exact).
-                    let rate = Double(windowAccepted) / 100
+                    // Burn-in only: aim at acceptance 0.25-0.6 (the frozen scales keep the chain exact).
+                    let rate = Double(windowAccepted) / 100, radialRate = Double(radialWindowAccepted) / Double(100 * depth)
                     if rate < 0.25 { rho *= 0.7 } else if rate > 0.6 { rho = min(0.9, rho * 1.3) }
-                    window = 0; windowAccepted = 0
+                    if radialRate < 0.25 { radialScale *= 0.7 } else if radialRate > 0.6 { radialScale = min(1, radialScale * 1.3) }
+                    window = 0; windowAccepted = 0; radialWindowAccepted = 0
                 }
             } else if (step - settings.burnInSteps) % settings.recordEvery == 0 {
                 for l in 0..<depth { series[l].append(current.overlaps[l]) }

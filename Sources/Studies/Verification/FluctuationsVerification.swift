@@ -36,13 +36,13 @@ public struct FluctuationsVerification: Sendable {
         /// Burn-in and measured pCN steps per chain, as multiples of the width (the proposal's
         /// decorrelation time grows like N: rho^2 ~ 1/N, (FB13)).
         public var burnInPerWidth: Int = 12
-        public var measuredPerWidth: Int = 100
+        public var measuredPerWidth: Int = 40
 
-        /// gamma = 1, beta = 2, L = 2, P = 3 at N = 64, 128, 256 with 64 chains.
+        /// gamma = 2, beta = 10, L = 2, P = 6 at N = 64, 128, 256 with 32 chains.
         public static func quick(seed: UInt64) -> Settings {
-            Settings(seed: seed, groups: [Group(gamma: BigRational(1), beta: BigRational(2), depth: 2, points: 3, widths: [64, 128, 256], chains: 64)])
+            Settings(seed: seed, groups: [Group(gamma: BigRational(2), beta: BigRational(10), depth: 2, points: 6, widths: [64, 128, 256], chains: 32)])
         }
-        /// The quick group at N = 128...1024 with 64 chains, and gamma = 3/2, beta = 5, L = 3, P = 6.
+        /// gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 at N = 128...1024 with 64 chains.
         public static func full(seed: UInt64) -> Settings {
             Settings(seed: seed, groups: [
                 Group(gamma: BigRational(1), beta: BigRational(2), depth: 2, points: 3, widths: [128, 256, 512, 1024], chains: 64),
@@ -150,8 +150,13 @@ public struct FluctuationsVerification: Sendable {
                     estimate = Estimate(value: 0, standardError: 0)
                     note = "not stationary"
                 }
+                // The mean shift is a difference of means at O(1/N): its resolution is about a quarter of
+                // its size at these sample sizes (FB13), so a 5% change of it is not detectable here.
+                let isShift = what.hasPrefix("N (E")
+                let resolution = estimate.standardError > 0 ? String(format: "%.2g", 3.3 * estimate.standardError / max(abs(exactValue), 1e-300)) : "-"
                 cases.append(.against(exact: exactValue, name: "\(group.name): \(what)", group: group.name,
-                                      measured: .init(name: "posterior_chains", estimate: estimate), failure: failure, note: note))
+                                      measured: .init(name: "posterior_chains", estimate: estimate), failure: failure, note: note,
+                                      perturbationNote: isShift ? "the O(1/N) mean shift is resolved only to a relative \(resolution) (k se) by these samples" : nil))
             }
         }
         return cases
