@@ -6,15 +6,19 @@ Rows (gamma = 1, beta = 10; c_L, chi and the action S as correctly rounded decim
   a  L = 1..1000 at 50 digits        b  L = 10^6 at 50 digits      c  L = 16 at 1000 digits
   d  L = 16 at 5000 digits           e  L = 10^9 at 50 digits
 Ours: the release binary (.build/release/adaptive-kernels or $AK_BIN), `sweep ... --timings`,
-pinned to core 0; in process = what --timings calls "solve" (isolation, certified refinement,
-c, chi, S and their decimals); whole process = the wall time of the command (start-up, parsing,
-printing). Peer: bench/overlaps_flint.py (interval Newton in arb balls from a Double hint,
-precision doubling, arb's log1p for S, correctly rounded decimals by Ziv's loop), timed inside
-this Python process pinned to core 0 (in process; import excluded) and as
-`python3 bench/overlaps_flint.py ...` (whole process). Best of N, ours and the peer interleaved.
+pinned to core 0. In process, cold = what --timings calls "solve" (isolation, certified
+refinement, c, chi, S and their decimals) in a fresh process: it includes first-use costs (code
+pages, lazy symbol binding, type metadata). In process, warm (single-root rows) = the solve time of
+`--depth L,L` minus that of `--depth L`: the second, identical root solved in the same process.
+Whole process = the wall time of the command (start-up, parsing, printing).
+Peer: bench/overlaps_flint.py (interval Newton in arb balls from a Double hint, precision
+doubling, arb's log1p for S, correctly rounded decimals by Ziv's loop). In process, warm = timed
+inside this Python process pinned to core 0, best of N (import and earlier calls done); in process,
+cold = the first call in a fresh `python3 bench/overlaps_flint.py ...` (its own stderr report);
+whole process = that command's wall time. Best of N throughout, ours and the peer interleaved.
 Every value of ours (c, chi, S) must equal the peer's correctly rounded decimal exactly; the
-script exits 1 otherwise. mpmath (row a, continuation from the previous root, and row b) is
-compared to digits - 2.
+script exits 1 otherwise. mpmath (rows a and b, findroot on c only, continuation from the
+previous root) is compared to digits - 2.
 Usage: python3 bench/overlaps.py [--quick]    ($AK_BIN_STATIC: also time a static-stdlib build)
 """
 import os
@@ -61,9 +65,12 @@ def peer_in_process(lmin, lmax, digits):
 
 
 def peer_process(lmin, lmax, digits):
+    """(whole-process wall time, the peer's cold in-process solve time)."""
     start = time.perf_counter()
-    subprocess.run(PIN + [sys.executable, PEER, "1", "10", str(lmin), str(lmax), str(digits)], check=True, capture_output=True)
-    return time.perf_counter() - start
+    done = subprocess.run(PIN + [sys.executable, PEER, "1", "10", str(lmin), str(lmax), str(digits)],
+                          check=True, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    return elapsed, float(re.search(r"solve ([0-9.]+)", done.stderr).group(1))
 
 
 def same(text, value):
@@ -94,40 +101,50 @@ def main():
     print(f"machine: {os.cpu_count()} cores; python-flint {flint.__version__} (FLINT {flint.__FLINT_VERSION__}), "
           f"mpmath {mpmath.__version__}; ours: {BINARY}")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'row':<4}{'case':<26}{'ours solve':>12}{'arb solve':>12}{'ratio':>8}{'ours proc':>12}{'arb proc':>12}{'ratio':>8}")
+    print(f"{'row':<4}{'case':<24}{'ours cold':>11}{'arb cold':>11}{'ratio':>7}{'ours warm':>11}{'arb warm':>11}{'ratio':>7}"
+          f"{'ours proc':>11}{'arb proc':>11}{'ratio':>7}")
     failures = 0
     static = os.environ.get("AK_BIN_STATIC")
+    ms = lambda x: f"{x * 1e3:>9.3f}ms"
     for name, depths, lmin, lmax, digits in ROWS:
         n = repeats if digits < 5000 else max(2, repeats // 2)
-        best = {"os": 1e9, "op": 1e9, "ps": 1e9, "pp": 1e9, "ss": 1e9, "sp": 1e9}
+        inf = float("inf")
+        best = {k: inf for k in ("os", "op", "o2", "ps", "pc", "pp", "ss", "sp")}
         for _ in range(n):
             s, p, mine = ours(BINARY, depths, digits)
             best["os"], best["op"] = min(best["os"], s), min(best["op"], p)
+            if lmin == lmax:
+                best["o2"] = min(best["o2"], ours(BINARY, f"{depths},{depths}", digits)[0])
             t, values = peer_in_process(lmin, lmax, digits)
             best["ps"] = min(best["ps"], t)
-            best["pp"] = min(best["pp"], peer_process(lmin, lmax, digits))
+            whole, cold = peer_process(lmin, lmax, digits)
+            best["pp"], best["pc"] = min(best["pp"], whole), min(best["pc"], cold)
             if static:
                 s2, p2, _ = ours(static, depths, digits)
                 best["ss"], best["sp"] = min(best["ss"], s2), min(best["sp"], p2)
         bad = [L for L in values if not all(same(a, b) for a, b in zip(mine[L], values[L]))]
         failures += len(bad)
+        # Warm: a second identical root in the same process (single-root rows); row a is a sweep
+        # whose roots after the first are warm already, so its cold time is also its warm time.
+        warm = max(best["o2"] - best["os"], 1e-7) if lmin == lmax else best["os"]
         case = f"L={depths} D={digits}"
-        print(f"{name:<4}{case:<26}{best['os'] * 1e3:>10.3f}ms{best['ps'] * 1e3:>10.3f}ms{best['ps'] / best['os']:>7.2f}x"
-              f"{best['op'] * 1e3:>10.2f}ms{best['pp'] * 1e3:>10.2f}ms{best['pp'] / best['op']:>7.1f}x"
+        print(f"{name:<4}{case:<24}{ms(best['os'])}{ms(best['pc'])}{best['pc'] / best['os']:>6.2f}x"
+              f"{ms(warm)}{ms(best['ps'])}{best['ps'] / warm:>6.2f}x"
+              f"{ms(best['op'])}{ms(best['pp'])}{best['pp'] / best['op']:>6.1f}x"
               f"   values equal: {len(values) - len(bad)}/{len(values)}")
         if static:
-            print(f"{'':<4}{'  static stdlib build':<26}{best['ss'] * 1e3:>10.3f}ms{'':>12}{best['ps'] / best['ss']:>7.2f}x"
-                  f"{best['sp'] * 1e3:>10.2f}ms{'':>12}{best['pp'] / best['sp']:>7.1f}x")
+            print(f"{'':<4}{'  static stdlib build':<24}{ms(best['ss'])}{'':>11}{best['pc'] / best['ss']:>6.2f}x{'':>36}"
+                  f"{ms(best['sp'])}{'':>11}{best['pp'] / best['sp']:>6.1f}x")
         if name == "a":
             s, _, _ = ours(BINARY, depths, digits, cores=os.cpu_count())
-            print(f"{'':<4}{'  ours on all cores':<26}{s * 1e3:>10.3f}ms{'':>12}{best['ps'] / s:>7.2f}x")
+            print(f"{'':<4}{'  ours on all cores':<24}{ms(s)}{'':>11}{best['pc'] / s:>6.2f}x{'':>22}{best['ps'] / s:>6.2f}x")
         if name in ("a", "b") and not quick:
             guess = 1.5 if name == "a" else 1e6 / float(mpmath.lambertw(1e6))
             tm, roots, mp = mpmath_row(range(lmin, lmax + 1), digits, guess)
             wrong = [L for L in roots if not mp.almosteq(mp.mpf(mine[L][0]), roots[L], rel_eps=mp.mpf(10) ** -(digits - 2))]
             failures += len(wrong)
-            print(f"{'':<4}{'  mpmath findroot (c only)':<26}{'':>12}{tm * 1e3:>10.3f}ms{tm / best['os']:>7.2f}x"
-                  f"{'':>24}   c agrees to {digits - 2} digits: {len(roots) - len(wrong)}/{len(roots)}")
+            print(f"{'':<4}{'  mpmath findroot (c)':<24}{'':>29}{'':>11}{ms(tm)}{tm / warm:>6.2f}x"
+                  f"   c agrees to {digits - 2} digits: {len(roots) - len(wrong)}/{len(roots)}")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     sys.exit(1 if failures else 0)
 

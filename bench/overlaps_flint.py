@@ -14,7 +14,8 @@ decimals (both ends of each ball must round alike, else the precision doubles: Z
 Only the single-root regime (every case the benchmark runs: gamma = 1, beta = 10) is covered.
 
 Usage (whole-process timing): python3 bench/overlaps_flint.py GAMMA BETA LMIN LMAX DIGITS
-prints one line per depth: L,c,chi,S (correctly rounded decimals).
+prints one line per depth: L,c,chi,S (correctly rounded decimals), and the in-process solve time
+(the first call: cold) on stderr.
 """
 import math
 import sys
@@ -171,5 +172,8 @@ def run(gamma_text, beta_text, depths, digits):
 
 if __name__ == "__main__":
     gamma_text, beta_text, lmin, lmax, digits = sys.argv[1:6]
+    import time
+    start = time.perf_counter()
     results = run(gamma_text, beta_text, range(int(lmin), int(lmax) + 1), int(digits))
+    sys.stderr.write(f"solve {time.perf_counter() - start:.6f}\n")     # the first, cold solve in process
     sys.stdout.write("".join(f"{L},{as_text(c)},{as_text(x)},{as_text(s)}\n" for L, (c, x, s) in results.items()))
