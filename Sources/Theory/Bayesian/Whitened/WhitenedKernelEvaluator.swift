@@ -40,10 +40,10 @@ final class WhitenedKernelEvaluator {
     private let ratioPower = 28, term = 29, oddSum = 30, entropic = 31, energetic = 32, overlapBound = 33
     private let actionLow = 34, actionHigh = 35
     // Reduced action (eq. W8''): v_i, the reduction sum, a block sum and the powers y^1 ... y^m.
-    private let reduced = 36, reductionSum = 37, blockSum = 38, tailBound = 39, evenTerm = 40
-    private let powerRegisters = 41
+    private let reduced = 36, reductionSum = 37, blockSum = 38, tailBound = 39, evenTerm = 40, root = 41
+    private let powerRegisters = 42
     private static let maximumBlock = 24
-    private let registerCount = 41 + WhitenedKernelEvaluator.maximumBlock
+    private let registerCount = 42 + WhitenedKernelEvaluator.maximumBlock
 
     /// The registers of one rounding side: every quantity of that side rounded the same way.
     private struct Side {
@@ -302,7 +302,8 @@ final class WhitenedKernelEvaluator {
         let plan = ActionPlan(u: u.lower.doubleApproximation, relativeBits: relativeBits)
         // Up to 512 bits (about 150 digits) the plain series as before: those outputs are unchanged.
         if reduction && relativeBits > ActionPlan.minimumBits && (plan.reductions > 0 || plan.terms > ActionPlan.seriesTerms) {
-            return reducedAction(u, overlap: c, plan: plan, w)
+            // One more limb: the reduction's subtractions cost up to k + log2(8/u) bits (eq. W8'').
+            return reducedAction(u, overlap: c, plan: plan, workspace(bits: w.precision + 64))
         }
         w.set(uLow, u.lower, .down)
         w.set(uHigh, u.upper, .up)
@@ -389,10 +390,10 @@ final class WhitenedKernelEvaluator {
                     let root: Int = Int(Double(termCount).squareRoot().rounded())
                     let m: Int = max(1, min(WhitenedKernelEvaluator.maximumBlock, root))
                     let q: Int = (termCount + m - 1) / m
-                    // A reduction step: a square root, a quotient, a square (about 4 products,
-                    // counted by callgrind at 1000 digits); a series term: half an integer
-                    // quotient, an integer product and a sum (about 0.3).
-                    let reductionCost: Double = 4 * Double(k)
+                    // A reduction step: a square root and a square (about 2.5 products, counted
+                    // by callgrind at 1000 digits); a series term: half an integer quotient, an
+                    // integer product and a sum (about 0.3).
+                    let reductionCost: Double = 2.5 * Double(k)
                     let cost: Double = reductionCost + Double(m + q) + 0.3 * Double(q * m)
                     if cost < best { best = cost; reductions = k; terms = q * m; block = m; blocks = q }
                 }
@@ -402,11 +403,12 @@ final class WhitenedKernelEvaluator {
     }
 
     /// S(u) as in `action`, with F(u) = u − ln(1 + u) by argument reduction (eq. W8''):
-    /// v_0 = u, v_(i+1) = v_i/(1 + sqrt(1 + v_i)) = sqrt(1 + v_i) − 1, and
+    /// s_0 = 1 + u, s_(i+1) = sqrt(s_i), v_i = s_i − 1, and
     /// F(u)/2 = Σ_(i=1..k) 2^(i−2) v_i^2 + 2^k F(v_k)/2, the last by the series (W8') at v_k summed
     /// in blocks (rectangular splitting). Every operation rounded down at the lower end of u gives
     /// a lower bound (eq. K1; divisors rounded up); the upper bound is the a-priori bound K2 with
     /// the error exponents tracked below, plus the series tail and the width term as in `action`.
+    /// `w` has one limb more than the action's precision (the subtractions s_i − 1 cost bits).
     private func reducedAction(_ u: Interval, overlap c: Interval, plan: ActionPlan, _ w: DirectedFloatWorkspace) -> Interval? {
         w.set(uLow, u.lower, .down)
         w.set(uHigh, u.upper, .up)
@@ -416,12 +418,14 @@ final class WhitenedKernelEvaluator {
         w.setZero(reductionSum)
         var reductionError = 0
         if plan.reductions > 0 {
+            w.add(root, uLow, one, .down)                                // s_0 = 1 + u, rounded down
             for i in 1...plan.reductions {
-                w.add(t, reduced, one, .up)
-                w.squareRoot(t, t, .up)
-                w.add(t, t, one, .up)                                   // 1 + sqrt(1 + v), rounded up
-                w.divide(reduced, reduced, t, .down)                    // v_i, e + 4 (eq. K3)
-                vError += 4
+                w.squareRoot(root, root, .down)                          // s_i >= exact (1 − ε)^2 (eq. K3)
+                guard w.subtract(reduced, root, one, .down) > 0 else { return nil }   // v_i = s_i − 1, exact
+                // v_i − v_i' <= 2 ε s_i: exponent 4 (1 + 1/v_i') <= 4 + 2^(3 − top(v_i')).
+                let shift = max(0, 3 - w.topBit(reduced))
+                guard shift < 48 else { return nil }                    // beyond the extra limb
+                vError = 4 + (1 << shift)
                 w.multiply(square, reduced, reduced, .down)             // v_i^2, 2e + 1
                 w.scale(square, square, byPowerOfTwo: i - 2)
                 w.add(reductionSum, reductionSum, square, .down)
