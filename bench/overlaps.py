@@ -20,6 +20,7 @@ Every value of ours (c, chi, S) must equal the peer's correctly rounded decimal 
 script exits 1 otherwise. mpmath (rows a and b, findroot on c only, continuation from the
 previous root) is compared to digits - 2.
 Usage: python3 bench/overlaps.py [--quick]    ($AK_BIN_STATIC: also time a static-stdlib build)
+       python3 bench/overlaps.py --instructions   (callgrind counts per solve; needs valgrind)
 """
 import os
 import re
@@ -91,7 +92,45 @@ def mpmath_row(depths, digits, guess):
     return time.perf_counter() - start, roots, mp
 
 
+def callgrind(cmd, toggle=None):
+    """Instructions executed by cmd (all of it, or inside functions matching `toggle`)."""
+    out = f"/tmp/overlaps-callgrind-{os.getpid()}.out"
+    extra = [f"--toggle-collect={toggle}"] if toggle else []
+    subprocess.run(PIN + ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"] + extra + cmd,
+                   check=True, capture_output=True)
+    with open(out) as f:
+        total = next(int(line.split()[1]) for line in f if line.startswith(("summary:", "totals:")))
+    os.remove(out)
+    return total
+
+
+def instructions():
+    """Instruction counts per solve (callgrind), immune to the machine's load: ours inside
+    solveAll (cold: one point in a fresh process; warm: (3 identical points - 1) / 2, one core so
+    they run in order); the peer as differences of whole Python runs with 0, 1 and 3 repeats."""
+    print("instructions per solve (valgrind --tool=callgrind), ours | python-flint; ratio = peer / ours")
+    print(f"{'row':<4}{'case':<24}{'ours cold':>12}{'arb cold':>12}{'ratio':>7}{'ours warm':>12}{'arb warm':>12}{'ratio':>7}")
+    for name, depths, lmin, lmax, digits in ROWS:
+        base = [BINARY, "sweep", "--gamma", "1", "--beta", "10", "--digits", str(digits), "--depth"]
+        cold = callgrind(base + [depths], "*solveAll*")
+        peer_cmd = [sys.executable, PEER, "1", "10", str(lmin), str(lmax), str(digits)]
+        p0, p1 = callgrind(peer_cmd + ["0"]), callgrind(peer_cmd + ["1"])
+        if lmin == lmax:
+            warm = (callgrind(base + [",".join([depths] * 3)], "*solveAll*") - cold) / 2
+            p3 = callgrind(peer_cmd + ["3"])
+            peer_warm = (p3 - p1) / 2
+        else:
+            warm, peer_warm = cold, p1 - p0
+        per = 1 if lmin == lmax else (lmax - lmin + 1)
+        case = f"L={depths} D={digits}" + ("" if per == 1 else " (per root)")
+        print(f"{name:<4}{case:<24}{cold / per:>12,.0f}{(p1 - p0) / per:>12,.0f}{(p1 - p0) / cold:>6.2f}x"
+              f"{warm / per:>12,.0f}{peer_warm / per:>12,.0f}{peer_warm / warm:>6.2f}x")
+
+
 def main():
+    if "--instructions" in sys.argv:
+        instructions()
+        return
     quick = "--quick" in sys.argv
     repeats = 3 if quick else 7
     if not os.path.exists(BINARY):

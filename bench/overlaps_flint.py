@@ -172,8 +172,13 @@ def run(gamma_text, beta_text, depths, digits):
 
 if __name__ == "__main__":
     gamma_text, beta_text, lmin, lmax, digits = sys.argv[1:6]
+    # An optional 6th argument repeats the solve (instruction counts per solve: callgrind on
+    # 0, 1 and n repeats; 0 = start-up and imports only).
+    repeats = int(sys.argv[6]) if len(sys.argv) > 6 else 1
     import time
     start = time.perf_counter()
-    results = run(gamma_text, beta_text, range(int(lmin), int(lmax) + 1), int(digits))
+    results = {}
+    for _ in range(repeats):
+        results = run(gamma_text, beta_text, range(int(lmin), int(lmax) + 1), int(digits))
     sys.stderr.write(f"solve {time.perf_counter() - start:.6f}\n")     # the first, cold solve in process
     sys.stdout.write("".join(f"{L},{as_text(c)},{as_text(x)},{as_text(s)}\n" for L, (c, x, s) in results.items()))
