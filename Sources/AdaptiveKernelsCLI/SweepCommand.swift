@@ -100,9 +100,14 @@ enum SweepCommand {
     /// own `WhitenedSolveCache` (state shared by consecutive solves with the same gamma and beta);
     /// the first failure (in input order) is rethrown.
     static func solveAll(_ problems: [WhitenedProblem], digits: Int, layers: LayerSelection) throws -> [WhitenedSolution] {
-        let results = ResultSlots<Result<WhitenedSolution, Error>>(count: problems.count)
         let solver = WhitenedOverlapSolver()
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, problems.count))
+        // One point, or one core: solved on this thread, in order; no pool, no shared slots.
+        let workers = problems.count <= 1 ? 1 : max(1, min(availableCores(), problems.count))
+        if workers == 1 {
+            let cache = WhitenedSolveCache()
+            return try problems.map { try solver.solve($0, digits: digits, layers: layers, cache: cache) }
+        }
+        let results = ResultSlots<Result<WhitenedSolution, Error>>(count: problems.count)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let cache = WhitenedSolveCache()
             for index in stride(from: worker, to: problems.count, by: workers) {
@@ -110,6 +115,21 @@ enum SweepCommand {
             }
         }
         return try results.values.map { try $0!.get() }
+    }
+
+    /// The cores this process may run on (its affinity mask, as `taskset` sets it), read with one
+    /// system call; the online processor count when the mask cannot be read.
+    static func availableCores() -> Int {
+        // sched_getaffinity is a GNU extension the Glibc module does not export: looked up by name.
+        typealias Affinity = @convention(c) (Int32, Int, UnsafeMutableRawPointer) -> Int32
+        if let symbol = dlsym(nil, "sched_getaffinity") {
+            let getAffinity = unsafeBitCast(symbol, to: Affinity.self)
+            var mask = [UInt64](repeating: 0, count: 16)             // 1024 CPUs, as cpu_set_t
+            let read = mask.withUnsafeMutableBytes { getAffinity(0, $0.count, $0.baseAddress!) }
+            let count = mask.reduce(0) { $0 + $1.nonzeroBitCount }
+            if read == 0 && count > 0 { return count }
+        }
+        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }
 }
 

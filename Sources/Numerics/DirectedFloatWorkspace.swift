@@ -192,6 +192,28 @@ public final class DirectedFloatWorkspace {
         round(into: destination, count: n + 1, exponent: exponents[a] - exponents[b] - 64 * n, direction, sticky: inexact)
     }
 
+    /// destination := sqrt(a) rounded in `direction` (notes/numerics-intervals.md (K3)): the
+    /// integer square root of M_a · 2^s (s = 64n or 64n + 1, so that e_a − s is even) in n + 1
+    /// limbs, with a nonzero remainder as the sticky bit.
+    public func squareRoot(_ destination: Int, _ a: Int, _ direction: RoundingDirection) {
+        if isZero(a) { setZero(destination); return }
+        let n = limbCount
+        let shift = 64 * n + (exponents[a] & 1 == 0 ? 0 : 1)
+        // Radicand M_a · 2^shift in 2n + 1 limbs after the root's n + 1 limbs.
+        let radicand = scratch + (n + 1)
+        radicand.update(repeating: 0, count: n)
+        if shift == 64 * n {
+            (radicand + n).update(from: mantissa(a), count: n)
+            radicand[2 * n] = 0
+        } else {
+            radicand[2 * n] = __gmpn_lshift(radicand + n, mantissa(a), n, 1)
+        }
+        let size = radicand[2 * n] == 0 ? 2 * n : 2 * n + 1
+        scratch[n] = 0
+        let remainderSize = __gmpn_sqrtrem(scratch, nil, radicand, size)
+        round(into: destination, count: n + 1, exponent: (exponents[a] - shift) / 2, direction, sticky: remainderSize != 0)
+    }
+
     /// destination := a · k for an integer k >= 1, rounded in `direction`.
     public func multiply(_ destination: Int, _ a: Int, integer k: Int, _ direction: RoundingDirection) {
         precondition(k >= 1)

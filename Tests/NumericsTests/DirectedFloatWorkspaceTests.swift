@@ -122,4 +122,32 @@ final class DirectedFloatWorkspaceTests: XCTestCase {
             }
         }
     }
+
+    /// Square roots (eq. K3): lower^2 <= x <= upper^2 exactly, the two one unit apart, at 1...5
+    /// limbs with even and odd exponents, exact squares exact.
+    func testSquareRootBracketsTheExactRoot() {
+        var generator = SeededGenerator(seed: 20261207)
+        for limbs in 1...5 {
+            let w = DirectedFloatWorkspace(limbs: limbs, registers: 4)
+            for trial in 0..<120 {
+                var x = randomDyadic(&generator, maximumBits: 64 * limbs)
+                if trial % 2 == 1 { x = Dyadic(x.mantissa, exponent: x.exponent + 1) }
+                w.set(0, x, .down)
+                guard w.dyadic(0) == x else { continue }
+                w.squareRoot(1, 0, .down); w.squareRoot(2, 0, .up)
+                let lower = w.dyadic(1), upper = w.dyadic(2)
+                XCTAssertLessThanOrEqual(Dyadic(lower.mantissa * lower.mantissa, exponent: 2 * lower.exponent), x, "sqrt lower")
+                XCTAssertLessThanOrEqual(x, Dyadic(upper.mantissa * upper.mantissa, exponent: 2 * upper.exponent), "sqrt upper")
+                let width = Dyadic.exactSum(upper, lower.negated)
+                if !width.isZero {
+                    XCTAssertLessThanOrEqual(width, Dyadic(BigInt(2), exponent: upper.topBit - 64 * limbs), "sqrt width")
+                }
+            }
+            // An exact square: (3 · 2^-7)^2 has root 3 · 2^-7 on both sides.
+            w.set(0, Dyadic(BigInt(9), exponent: -14), .down)
+            w.squareRoot(1, 0, .down); w.squareRoot(2, 0, .up)
+            XCTAssertEqual(w.dyadic(1), Dyadic(BigInt(3), exponent: -7))
+            XCTAssertEqual(w.dyadic(2), Dyadic(BigInt(3), exponent: -7))
+        }
+    }
 }

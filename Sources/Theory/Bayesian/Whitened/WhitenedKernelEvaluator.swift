@@ -1,3 +1,4 @@
+import Foundation
 import Core
 import Numerics
 
@@ -18,7 +19,11 @@ final class WhitenedKernelEvaluator {
     private var workspaces: [DirectedFloatWorkspace?] = []
     /// s^L at the ends of the last certified bracket: lower bound at its left end, upper bound at
     /// its right end (both from the certifying sign evaluations), reused by `overlap`.
-    private var certifiedOverlap: (lower: Dyadic, upper: Dyadic, overlap: (lower: Dyadic, upper: Dyadic))?
+    private var certifiedOverlap: CertifiedOverlap?
+    /// A struct, not a tuple: a tuple type's metadata is built at run time on first use.
+    private struct CertifiedOverlap {
+        let lower: Dyadic, upper: Dyadic, overlapLower: Dyadic, overlapUpper: Dyadic
+    }
     /// Enclosures of g and b at `cachedPrecision` bits; workspaces up to that size round them.
     private let cachedG: Interval
     private let cachedB: Interval
@@ -34,7 +39,11 @@ final class WhitenedKernelEvaluator {
     private let two = 23, ratio = 24, ratioSquared = 25, denominator = 26, evenPart = 27
     private let ratioPower = 28, term = 29, oddSum = 30, entropic = 31, energetic = 32, overlapBound = 33
     private let actionLow = 34, actionHigh = 35
-    private let registerCount = 36
+    // Reduced action (eq. W8''): v_i, the reduction sum, a block sum and the powers y^1 ... y^m.
+    private let reduced = 36, reductionSum = 37, blockSum = 38, tailBound = 39, evenTerm = 40, root = 41
+    private let powerRegisters = 42
+    private static let maximumBlock = 24
+    private let registerCount = 42 + WhitenedKernelEvaluator.maximumBlock
 
     /// The registers of one rounding side: every quantity of that side rounded the same way.
     private struct Side {
@@ -165,8 +174,8 @@ final class WhitenedKernelEvaluator {
         precondition(u.lower.signum >= 0)
         if let cached = certifiedOverlap, cached.lower == u.lower, cached.upper == u.upper {
             // The certification already bounded s^L at both ends of this bracket.
-            return Interval(lower: cached.overlap.lower.rounded(toBits: u.precision, .down),
-                            upper: cached.overlap.upper.rounded(toBits: u.precision, .up), precision: u.precision)
+            return Interval(lower: cached.overlapLower.rounded(toBits: u.precision, .down),
+                            upper: cached.overlapUpper.rounded(toBits: u.precision, .up), precision: u.precision)
         }
         let w = workspace(bits: u.precision)
         loadArgument(u, w)
@@ -265,7 +274,8 @@ final class WhitenedKernelEvaluator {
             guard highSign == -bracket.signAtLower else { return nil }
             // Width 2r = 2^(top(center) − targetBits − 3): relative bits as `relativeWidthBits` counts them.
             guard probeLow.topBit - (center.topBit - targetBits - 2) - 1 >= targetBits else { return nil }
-            certifiedOverlap = (probeLow, probeHigh, (overlapLower, workspace(bits: bits).dyadic(powerHigh)))
+            certifiedOverlap = CertifiedOverlap(lower: probeLow, upper: probeHigh, overlapLower: overlapLower,
+                                                overlapUpper: workspace(bits: bits).dyadic(powerHigh))
             return SignBracket(lower: probeLow, upper: probeHigh, signAtLower: bracket.signAtLower)
         }
         return nil
@@ -283,11 +293,18 @@ final class WhitenedKernelEvaluator {
     /// `relativeBits` (default: u's precision) sets the kernel's precision (relativeBits + 8) and
     /// where the series stops; the bounds stay rigorous whatever it is, it only sets how tight the
     /// enclosure is. nil when z may reach 1/4 (u >= 2/3): the caller then uses `WhitenedEquations.action`.
-    func action(_ u: Interval, overlap c: Interval, relativeBits requested: Int? = nil) -> Interval? {
+    /// `reduction: false` (tests) always sums (W8') directly.
+    func action(_ u: Interval, overlap c: Interval, relativeBits requested: Int? = nil, reduction: Bool = true) -> Interval? {
         precondition(u.lower.signum > 0)
         let w = workspace(bits: min(u.precision, (requested ?? u.precision) + 8))
         // The series stops once its tail is 2^-relativeBits of its sum.
         let relativeBits = min(requested ?? w.precision, w.precision) + 4
+        let plan = ActionPlan(u: u.lower.doubleApproximation, relativeBits: relativeBits)
+        // Up to 512 bits (about 150 digits) the plain series as before: those outputs are unchanged.
+        if reduction && relativeBits > ActionPlan.minimumBits && (plan.reductions > 0 || plan.terms > ActionPlan.seriesTerms) {
+            // One more limb: the reduction's subtractions cost up to k + log2(8/u) bits (eq. W8'').
+            return reducedAction(u, overlap: c, plan: plan, workspace(bits: w.precision + 64))
+        }
         w.set(uLow, u.lower, .down)
         w.set(uHigh, u.upper, .up)
         // Error exponents e of each rounded-down quantity (eq. K2): a product or quotient adds its
@@ -332,6 +349,170 @@ final class WhitenedKernelEvaluator {
             w.add(actionHigh, actionHigh, t, .up)
         }
         // g / (2 (c + b)), both sides: the lower bound over the largest denominator and vice versa.
+        w.set(overlapBound, c.upper, .up)
+        w.add(denominator, overlapBound, bHigh, .up)
+        w.scale(denominator, denominator, byPowerOfTwo: 1)
+        w.divide(energetic, gLow, denominator, .down)
+        w.add(actionLow, entropic, energetic, .down)
+        w.set(overlapBound, c.lower, .down)
+        w.add(denominator, overlapBound, bLow, .down)
+        w.scale(denominator, denominator, byPowerOfTwo: 1)
+        w.divide(energetic, gHigh, denominator, .up)
+        w.add(actionHigh, actionHigh, energetic, .up)
+        return Interval(lower: w.dyadic(actionLow).rounded(toBits: u.precision, .down),
+                        upper: w.dyadic(actionHigh).rounded(toBits: u.precision, .up), precision: u.precision)
+    }
+
+    // MARK: action by argument reduction (notes/whitened-overlaps.md eq. W8'')
+
+    /// How the entropic part is summed: `reductions` square-root steps v -> v/(1 + sqrt(1 + v)),
+    /// then the series (W8') at v_k with `terms` = blocks · block terms, by rectangular splitting.
+    /// A cost model in units of one full-precision product; it never affects rigour, only time.
+    struct ActionPlan {
+        /// Up to this many terms the plain series (W8') is summed as before (no reduction).
+        static let seriesTerms = 64
+        /// Below this many bits the plain series (or the generic logarithm for z >= 1/4) is kept.
+        static let minimumBits = 512
+        var reductions = 0
+        var terms = 0
+        var block = 1
+        var blocks = 0
+
+        init(u: Double, relativeBits: Int) {
+            var v = u
+            var best = Double.infinity
+            for k in 0...40 {
+                let z = v / (2 + v)
+                if z < 0.25, z > 0 {
+                    let bitsPerTerm: Double = -2 * log2(z)
+                    let termCount: Int = max(1, Int((Double(relativeBits) + 2) / bitsPerTerm) + 1)
+                    if k == 0 && termCount <= ActionPlan.seriesTerms { terms = termCount; return }
+                    let root: Int = Int(Double(termCount).squareRoot().rounded())
+                    let m: Int = max(1, min(WhitenedKernelEvaluator.maximumBlock, root))
+                    let q: Int = (termCount + m - 1) / m
+                    // A reduction step: a square root and a square (about 2.5 products, counted
+                    // by callgrind at 1000 digits); a series term: half an integer quotient, an
+                    // integer product and a sum (about 0.3).
+                    let reductionCost: Double = 2.5 * Double(k)
+                    let cost: Double = reductionCost + Double(m + q) + 0.3 * Double(q * m)
+                    if cost < best { best = cost; reductions = k; terms = q * m; block = m; blocks = q }
+                }
+                v = v / (1 + (1 + v).squareRoot())
+            }
+        }
+    }
+
+    /// S(u) as in `action`, with F(u) = u − ln(1 + u) by argument reduction (eq. W8''):
+    /// s_0 = 1 + u, s_(i+1) = sqrt(s_i), v_i = s_i − 1, and
+    /// F(u)/2 = Σ_(i=1..k) 2^(i−2) v_i^2 + 2^k F(v_k)/2, the last by the series (W8') at v_k summed
+    /// in blocks (rectangular splitting). Every operation rounded down at the lower end of u gives
+    /// a lower bound (eq. K1; divisors rounded up); the upper bound is the a-priori bound K2 with
+    /// the error exponents tracked below, plus the series tail and the width term as in `action`.
+    /// `w` has one limb more than the action's precision (the subtractions s_i − 1 cost bits).
+    private func reducedAction(_ u: Interval, overlap c: Interval, plan: ActionPlan, _ w: DirectedFloatWorkspace) -> Interval? {
+        w.set(uLow, u.lower, .down)
+        w.set(uHigh, u.upper, .up)
+        // Reductions: v_i lower bounds with error exponents vError (v_i >= exact (1 − ε)^vError).
+        w.copy(reduced, uLow)
+        var vError = 0
+        w.setZero(reductionSum)
+        var reductionError = 0
+        if plan.reductions > 0 {
+            w.add(root, uLow, one, .down)                                // s_0 = 1 + u, rounded down
+            for i in 1...plan.reductions {
+                w.squareRoot(root, root, .down)                          // s_i >= exact (1 − ε)^2 (eq. K3)
+                guard w.subtract(reduced, root, one, .down) > 0 else { return nil }   // v_i = s_i − 1, exact
+                // v_i − v_i' <= 2 ε s_i: exponent 4 (1 + 1/v_i') <= 4 + 2^(3 − top(v_i')).
+                let shift = max(0, 3 - w.topBit(reduced))
+                guard shift < 48 else { return nil }                    // beyond the extra limb
+                vError = 4 + (1 << shift)
+                w.multiply(square, reduced, reduced, .down)             // v_i^2, 2e + 1
+                w.scale(square, square, byPowerOfTwo: i - 2)
+                w.add(reductionSum, reductionSum, square, .down)
+                reductionError = max(reductionError, 2 * vError + 1) + 1
+            }
+        }
+        // The series (W8') at the register value v' <= v_k, taken as exact input: F(v')/2 <= F(v_k)/2
+        // and F(v_k) <= F(v') (1 − ε)^(−2 vError) (F(v)/v^2 decreases).
+        w.add(denominator, reduced, two, .up)
+        w.divide(ratio, reduced, denominator, .down)               // z = v/(2+v), e = 2
+        guard w.topBit(ratio) <= -2 else { return nil }             // z < 1/4
+        w.multiply(ratioSquared, ratio, ratio, .down)               // y = z^2, e = 5
+        w.multiply(square, reduced, reduced, .down)                 // v^2, e = 1
+        w.add(t, reduced, one, .up)
+        w.scale(t, t, byPowerOfTwo: 2)                              // 4 (1 + v) rounded up
+        w.divide(evenPart, square, t, .down)                        // v^2/(4 (1 + v)), e = 3
+        // Powers y^r, r = 1 ... m.
+        let m = plan.block
+        var powerErrors = [Int](repeating: 0, count: m + 1)
+        w.copy(powerRegisters, ratioSquared)
+        powerErrors[1] = 5
+        if m >= 2 {
+            for r in 2...m {
+                w.multiply(powerRegisters + r - 1, powerRegisters + r - 2, ratioSquared, .down)
+                powerErrors[r] = powerErrors[r - 1] + 5 + 1
+            }
+        }
+        // Σ_(j=1..qm) (2j/(2j+1)) y^j = Σ_i Y^i B_i, Y = y^m, B_i = Σ_r (2j/(2j+1)) y^r with j = i m + r.
+        var accumulatorError = 0
+        for blockIndex in stride(from: plan.blocks - 1, through: 0, by: -1) {
+            w.setZero(blockSum)
+            var blockError = 0
+            // Two terms over one denominator: (2j (2j+3) y^r + (2j+2)(2j+1) y^(r+1)) / ((2j+1)(2j+3)).
+            var r = 1
+            while r <= m {
+                let j = blockIndex * m + r
+                if r < m {
+                    w.multiply(term, powerRegisters + r - 1, integer: 2 * j * (2 * j + 3), .down)
+                    w.multiply(evenTerm, powerRegisters + r, integer: (2 * j + 2) * (2 * j + 1), .down)
+                    w.add(term, term, evenTerm, .down)
+                    w.divide(term, term, integer: (2 * j + 1) * (2 * j + 3), .down)
+                    blockError = max(blockError, max(powerErrors[r], powerErrors[r + 1]) + 3) + 1
+                    r += 2
+                } else {
+                    w.multiply(term, powerRegisters + r - 1, integer: 2 * j, .down)
+                    w.divide(term, term, integer: 2 * j + 1, .down)
+                    blockError = max(blockError, powerErrors[r] + 2) + 1
+                    r += 1
+                }
+                w.add(blockSum, blockSum, term, .down)
+            }
+            if blockIndex == plan.blocks - 1 {
+                w.copy(oddSum, blockSum)
+                accumulatorError = blockError
+            } else {
+                w.multiply(oddSum, oddSum, powerRegisters + m - 1, .down)
+                w.add(oddSum, oddSum, blockSum, .down)
+                accumulatorError = max(accumulatorError + powerErrors[m] + 1, blockError) + 1
+            }
+        }
+        w.multiply(oddSum, oddSum, ratio, .down)                   // z Σ, e + 3
+        w.add(entropic, evenPart, oddSum, .down)                   // F(v')/2
+        let seriesError = max(3, accumulatorError + 3) + 1
+        w.scale(entropic, entropic, byPowerOfTwo: plan.reductions)
+        w.add(entropic, entropic, reductionSum, .down)             // F/2
+        let halfError = max(reductionError, 2 * vError + seriesError) + 1
+        w.multiply(entropic, entropic, depthConstant, .down)       // (L/2) F(u_lo), e = halfError + 1
+        let entropicError = halfError + 1
+        // Tail of the series after J = q m terms, in units of F/2: 2^k · 2 z'^(2J+2) (as in
+        // `action`), with z'^(2J+2) = y'^(J+1) bounded above in one limb.
+        let small = workspace(bits: 64)
+        small.set(reduced, w.dyadic(ratioSquared), .up)
+        small.power(tailBound, reduced, plan.terms + 1, .up)
+        w.set(tailBound, small.dyadic(tailBound), .up)
+        w.scale(tailBound, tailBound, byPowerOfTwo: plan.reductions + 1)
+        // Upper bound: (L/2) F_d (1 + 2 e ε) + L · tail + (L/2)(u_hi − u_lo) u_hi, rounded up.
+        w.multiply(t, entropic, integer: 2 * entropicError, .up)
+        w.scale(t, t, byPowerOfTwo: 1 - w.precision)
+        w.add(actionHigh, entropic, t, .up)
+        w.multiply(t, tailBound, integer: depth, .up)
+        w.add(actionHigh, actionHigh, t, .up)
+        if w.subtract(t, uHigh, uLow, .up) > 0 {
+            w.multiply(t, t, uHigh, .up)
+            w.multiply(t, t, depthConstant, .up)
+            w.scale(t, t, byPowerOfTwo: -1)
+            w.add(actionHigh, actionHigh, t, .up)
+        }
         w.set(overlapBound, c.upper, .up)
         w.add(denominator, overlapBound, bHigh, .up)
         w.scale(denominator, denominator, byPowerOfTwo: 1)
