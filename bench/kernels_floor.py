@@ -72,7 +72,7 @@ def floor(c, y, vectors):
     a, d, e, tau, info = lapack.dsytrd(c, lower=1, lwork=lwork)
     assert info == 0
     if vectors:
-        m, w, z, info = lapack.dstemr(d, np.append(e, 0.0), 1, 0.0, 0.0, 0, 0, compute_v=1)   # range 'A'
+        m, w, z, info = lapack.dstemr(d, np.append(e, 0.0), 0, 0.0, 0.0, 0, 0, compute_v=1)   # range 0 = all
     else:
         w, info = lapack.dsterf(d, e)
     assert info == 0

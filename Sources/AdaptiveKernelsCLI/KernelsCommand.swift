@@ -23,7 +23,8 @@ enum KernelsCommand {
       overlap y^T Phi^l y / |y|^2, and train/test loss of aNBK vs the lazy NNGP and NTK kernels
       (linear and ReLU). Every kernel predictor uses the ridge b = 1/beta. --no-relu-baselines
       leaves out the ReLU baselines (nngp_relu, ntk_relu: L P^2 arc-cosine maps and two P^3
-      ridge fits, the largest cost after the spectrum); the linear ones are always reported.
+      ridge fits, the largest cost after the spectrum; their JSON values are then null); the
+      linear ones are always reported.
       Every root is checked against a direct solver of the matrix equations (G14), within S seconds
       in all (--check-time, default 10): the report says "check": agrees, disagrees, or
       "unchecked: <reason>" (the matrix solver did not converge in time, e.g. for an
@@ -141,9 +142,10 @@ enum KernelsReport {
             overlap.append(("anbk", OutputContract.approximateArray(r.overlaps)))
         }
         var alignment: [(String, JSONValue)] = [("anbk", OutputContract.approximateArray(r.alignments))]
-        for name in r.predictors.dropFirst() {
-            overlap.append((name, approximate(r.lazyOverlap[name]!)))
-            alignment.append((name, approximate(r.lazyAlignment[name]!)))
+        // Baselines left out (--no-relu-baselines) are null: every key of the contract stays present.
+        for name in KernelsStudy.predictors.dropFirst() {
+            overlap.append((name, r.lazyOverlap[name].map(approximate) ?? .null))
+            alignment.append((name, r.lazyAlignment[name].map(approximate) ?? .null))
         }
         overlap.append(("input", approximate(r.inputOverlap)))
         alignment.append(("input", approximate(r.inputAlignment)))
@@ -167,9 +169,9 @@ enum KernelsReport {
             ] + check(root.check)) })),
             ("overlap", .object(overlap)),
             ("alignment", .object(alignment)),
-            ("train_loss", .object(r.predictors.map { ($0, approximate(r.trainLoss[$0]!)) })),
+            ("train_loss", .object(KernelsStudy.predictors.map { ($0, r.trainLoss[$0].map(approximate) ?? .null) })),
         ]
-        if let testLoss = r.testLoss { members.append(("test_loss", .object(r.predictors.map { ($0, approximate(testLoss[$0]!)) }))) }
+        if let testLoss = r.testLoss { members.append(("test_loss", .object(KernelsStudy.predictors.map { ($0, testLoss[$0].map(approximate) ?? .null) }))) }
         if let timings { members.append(("timings_s", .object(timings.map { ($0.stage, .string(String(format: "%.3f", $0.seconds))) }))) }
         return OutputContract.document(command: "kernels", members)
     }
