@@ -54,6 +54,17 @@ except (AttributeError, OSError): pass
 pin = ["taskset", "-c", str(sorted(os.sched_getaffinity(0))[0])] if shutil.which("taskset") and hasattr(os, "sched_getaffinity") else []
 folder = tempfile.mkdtemp()
 
+def openblas_cores():
+    """The OpenBLAS kernel set each side runs (OPENBLAS_VERBOSE=2 prints it when the library loads;
+    our binary may load it twice, see Sources/Numerics/BLASCore.swift: the last one counts)."""
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, env=dict(os.environ, OPENBLAS_VERBOSE="2"))
+    ours = [line.split(":", 1)[1].strip() for line in (out.stdout + out.stderr).splitlines() if line.startswith("Core:")]
+    try:
+        from threadpoolctl import threadpool_info
+        peer = ",".join(f"{i.get('architecture')} ({i.get('version')})" for i in threadpool_info() if i.get("internal_api") == "openblas")
+    except ImportError: peer = "unknown (pip install threadpoolctl)"
+    return (ours[-1] if ours else "unknown"), peer
+
 def ours(x_path, y_path, relu):
     cmd = pin + [binary, "kernels", "--train", x_path, "--labels", y_path, "--gamma", "1", "--beta", "10", "--depth", str(L),
                  "--no-check", "--timings", "--format", "json"] + ([] if relu else ["--no-relu-baselines"])
@@ -132,8 +143,10 @@ def slope(key):
     xs = np.log([r[0] for r in rows]); ys = np.log([r[1][key] for r in rows])
     return np.polyfit(xs, ys, 1)[0] if len(rows) > 1 else float("nan")
 
+core_ours, core_peer = openblas_cores()
 print(f"kernels vs the LAPACK floor, D = P, L = {L}, one thread each; numpy {np.__version__}, scipy {scipy.__version__}; "
       f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; best of {args.repeat}, seconds")
+print(f"OpenBLAS kernels: ours {core_ours} (system library), NumPy/SciPy {core_peer}")
 head = f"{'P':>5} {'ours':>7} {'whole':>7} {'w/ReLU':>7} {'F':>7} {'F_stemr':>7} {'syrk':>7} {'eigvalsh':>8} {'eigh':>7} {'ours/F':>7} {'ours/(syrk+F)':>13} {'ours/F_stemr':>12} {'eigh/ours':>9}"
 print(head)
 for P, b, _ in rows:
