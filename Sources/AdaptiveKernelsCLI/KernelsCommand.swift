@@ -13,14 +13,18 @@ enum KernelsCommand {
     static let usage = """
     usage: adaptive-kernels kernels --train X.npy --labels y.npy [--test Xt.npy --test-labels yt.npy]
                                     --gamma G --beta B --depth L [--out-dir DIR] [--all-layers]
-                                    [--format table|json] [--digits D] [--no-check] [--check-time S] [--timings]
+                                    [--format table|json] [--digits D] [--no-check] [--check-time S]
+                                    [--no-relu-baselines] [--timings]
            adaptive-kernels kernels --exact (--train X.csv | --kernel C.csv) --labels y.csv
                                     --gamma G --beta B --depth L [--format table|json] [--digits D]
       Deep linear aNBK with input kernel C = X X^T / D (P x D data, .npy float64/float32 or .csv):
       every solution of the exact reduction (secular equation, notes/general-kernel-reduction.md),
       which one dominates (smallest action), per-layer alignment (cosine of Phi^l with y y^T) and
       overlap y^T Phi^l y / |y|^2, and train/test loss of aNBK vs the lazy NNGP and NTK kernels
-      (linear and ReLU). Every kernel predictor uses the ridge b = 1/beta.
+      (linear and ReLU). Every kernel predictor uses the ridge b = 1/beta. --no-relu-baselines
+      leaves out the ReLU baselines (nngp_relu, ntk_relu: L P^2 arc-cosine maps and two P^3
+      ridge fits, the largest cost after the spectrum; their JSON values are then null); the
+      linear ones are always reported.
       Every root is checked against a direct solver of the matrix equations (G14), within S seconds
       in all (--check-time, default 10): the report says "check": agrees, disagrees, or
       "unchecked: <reason>" (the matrix solver did not converge in time, e.g. for an
@@ -39,11 +43,9 @@ enum KernelsCommand {
       predictions, lazy baselines or --out-dir on this path.
     """
 
-    static let predictors = KernelsStudy.predictors
-
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: ["train", "labels", "test", "test-labels", "gamma", "beta", "depth", "out-dir", "format", "digits", "kernel", "check-time"],
-                                          switches: ["no-check", "all-layers", "exact", "timings"])
+                                          switches: ["no-check", "all-layers", "exact", "timings", "no-relu-baselines"])
         let parameters = try parseProblem(gamma: options.required("gamma"), beta: options.required("beta"), depth: options.required("depth"))
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
         let digits = try options.integer("digits", default: WhitenedOverlapSolver.defaultDigits, in: 1...200)
@@ -52,6 +54,7 @@ enum KernelsCommand {
         var studyOptions = KernelsStudy.Options()
         studyOptions.digits = digits
         studyOptions.check = !options.has("no-check")
+        studyOptions.reluBaselines = !options.has("no-relu-baselines")
         if let text = options.value("check-time") {
             guard !options.has("no-check") else { throw UsageError("--check-time and --no-check exclude each other") }
             guard let seconds = Double(text), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
@@ -75,7 +78,7 @@ enum KernelsCommand {
             if let cross = kernels.crossFeature(layer: depth) {
                 files.append(("cross_\(depth).npy", NPYArray(shape: [kernels.testPoints, p], values: cross).serialized()))
             }
-            files += PredictionsCSV.files(predictors: predictors, trainLabels: data.labels, train: result.trainPredictions,
+            files += PredictionsCSV.files(predictors: result.predictors, trainLabels: data.labels, train: result.trainPredictions,
                                           testLabels: data.testLabels, test: result.testPredictions)
             files.append(("summary.json", Data((json.serialized() + "\n").utf8)))
             try DataFiles.writeAtomically(files, to: out, option: "out-dir")
@@ -139,9 +142,10 @@ enum KernelsReport {
             overlap.append(("anbk", OutputContract.approximateArray(r.overlaps)))
         }
         var alignment: [(String, JSONValue)] = [("anbk", OutputContract.approximateArray(r.alignments))]
+        // Baselines left out (--no-relu-baselines) are null: every key of the contract stays present.
         for name in KernelsStudy.predictors.dropFirst() {
-            overlap.append((name, approximate(r.lazyOverlap[name]!)))
-            alignment.append((name, approximate(r.lazyAlignment[name]!)))
+            overlap.append((name, r.lazyOverlap[name].map(approximate) ?? .null))
+            alignment.append((name, r.lazyAlignment[name].map(approximate) ?? .null))
         }
         overlap.append(("input", approximate(r.inputOverlap)))
         alignment.append(("input", approximate(r.inputAlignment)))
@@ -165,9 +169,9 @@ enum KernelsReport {
             ] + check(root.check)) })),
             ("overlap", .object(overlap)),
             ("alignment", .object(alignment)),
-            ("train_loss", .object(KernelsStudy.predictors.map { ($0, approximate(r.trainLoss[$0]!)) })),
+            ("train_loss", .object(KernelsStudy.predictors.map { ($0, r.trainLoss[$0].map(approximate) ?? .null) })),
         ]
-        if let testLoss = r.testLoss { members.append(("test_loss", .object(KernelsStudy.predictors.map { ($0, approximate(testLoss[$0]!)) }))) }
+        if let testLoss = r.testLoss { members.append(("test_loss", .object(KernelsStudy.predictors.map { ($0, testLoss[$0].map(approximate) ?? .null) }))) }
         if let timings { members.append(("timings_s", .object(timings.map { ($0.stage, .string(String(format: "%.3f", $0.seconds))) }))) }
         return OutputContract.document(command: "kernels", members)
     }
@@ -199,7 +203,7 @@ enum KernelsReport {
         }
         lines.append("")
         lines.append("predictor    alignment      train loss     test loss")
-        for name in KernelsStudy.predictors {
+        for name in r.predictors {
             let align = name == "anbk" ? r.alignments[depth - 1] : r.lazyAlignment[name]!
             let testValue = r.testLoss?[name]
             lines.append(name.padding(toLength: 11, withPad: " ", startingAt: 0) + "  ~" + f(align).padding(toLength: 12, withPad: " ", startingAt: 0)

@@ -11,7 +11,7 @@ extension KernelsCommand {
         for unsupported in ["test", "test-labels", "out-dir", "check-time"] where options.value(unsupported) != nil {
             throw UsageError("--\(unsupported) is not available with --exact (the certified path reports roots, actions and overlaps)")
         }
-        for unsupported in ["no-check", "all-layers", "timings"] where options.has(unsupported) {
+        for unsupported in ["no-check", "all-layers", "timings", "no-relu-baselines"] where options.has(unsupported) {
             throw UsageError("--\(unsupported) is not available with --exact")
         }
         let depth = parameters.depth

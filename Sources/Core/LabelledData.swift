@@ -51,9 +51,9 @@ public struct LabelledData: Sendable {
     }
 
     /// C = X X^T / D over the training points (P x P).
+    /// One triangle by dsyrk, mirrored (`LinearAlgebra.rowGram`).
     public func trainKernel() -> [Double] {
-        let x = trainInputs
-        return LinearAlgebra.multiplyTransposed(x, x, m: trainCount, k: dimension, n: trainCount).map { $0 / Double(dimension) }
+        LinearAlgebra.rowGram(trainInputs, rows: trainCount, columns: dimension, divisor: Double(dimension))
     }
 
     /// C(x*, X) = Xt X^T / D (Q x P) and the test diagonal x*.x*/D (Q); nil without test points.

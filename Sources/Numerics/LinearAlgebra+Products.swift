@@ -24,4 +24,32 @@ public extension LinearAlgebra {
         cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, Int32(k), Int32(n), 1.0,
                     lower, Int32(n), a, Int32(n))
     }
+
+    /// X X^T / divisor (n x n, full symmetric) for X (n x k, row-major): cblas_dsyrk on one triangle
+    /// (half the flops of dgemm), then one blocked pass that divides and mirrors. Each entry is the
+    /// dot product rounded once more by the division, as `multiplyTransposed(x, x).map { $0 / divisor }`.
+    static func rowGram(_ x: [Double], rows n: Int, columns k: Int, divisor: Double = 1) -> [Double] {
+        precondition(x.count == n * k, "shape mismatch in rowGram")
+        var c = [Double](repeating: 0, count: n * n)
+        if n == 0 || k == 0 { return c }
+        x.withUnsafeBufferPointer { px in
+            c.withUnsafeMutableBufferPointer { pc in
+                // Row-major upper triangle: c[i][j], j >= i.
+                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), 1.0, px.baseAddress, Int32(k), 0.0, pc.baseAddress, Int32(n))
+                let block = 64
+                for ib in stride(from: 0, to: n, by: block) {
+                    for jb in stride(from: ib, to: n, by: block) {
+                        for i in ib..<min(ib + block, n) {
+                            for j in max(i, jb)..<min(jb + block, n) {
+                                let value = pc[i * n + j] / divisor
+                                pc[i * n + j] = value
+                                pc[j * n + i] = value
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return c
+    }
 }

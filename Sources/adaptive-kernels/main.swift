@@ -1,6 +1,13 @@
 import AdaptiveKernelsCLI
 import Foundation
 
+// OpenBLAS fell back to generic kernels on a CPU it does not recognize although the CPU has AVX2 or
+// AVX-512: run again with OPENBLAS_CORETYPE set (read only when OpenBLAS loads), once (the variable
+// is then set, so the new process does not come back here). If exec fails, go on as we are.
+if let core = AdaptiveKernelsCommandLine.recommendedBLASCoreType() {
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+}
 let result = AdaptiveKernelsCommandLine.run(Array(CommandLine.arguments.dropFirst()))
 FileHandle.standardOutput.write(result.standardOutput.data(using: .utf8)!)
 FileHandle.standardError.write(result.standardError.data(using: .utf8)!)

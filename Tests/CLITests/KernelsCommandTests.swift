@@ -49,6 +49,36 @@ final class KernelsCommandTests: XCTestCase {
         XCTAssertEqual(phi.shape, [100, 100])
     }
 
+    func testNoReLUBaselinesDropsOnlyTheReLUKeys() throws {
+        let base = ["kernels", "--train", digits.appendingPathComponent("X_train.npy").path, "--labels", digits.appendingPathComponent("y_train.npy").path,
+                    "--test", digits.appendingPathComponent("X_test.npy").path, "--test-labels", digits.appendingPathComponent("y_test.npy").path,
+                    "--gamma", "1", "--beta", "10", "--depth", "3", "--format", "json", "--no-check"]
+        let full = AdaptiveKernelsCommandLine.run(base), linear = AdaptiveKernelsCommandLine.run(base + ["--no-relu-baselines"])
+        XCTAssertEqual(full.exitCode, 0, full.standardError)
+        XCTAssertEqual(linear.exitCode, 0, linear.standardError)
+        var a = try json(full.standardOutput), b = try json(linear.standardOutput)
+        for key in ["overlap", "alignment", "train_loss", "test_loss"] {
+            var fullGroup = try XCTUnwrap(a[key] as? [String: Any])
+            var linearGroup = try XCTUnwrap(b[key] as? [String: Any])
+            for name in ["nngp_relu", "ntk_relu"] {
+                XCTAssertNotNil(fullGroup.removeValue(forKey: name) as? [String: Any], "\(key).\(name)")
+                XCTAssertTrue(linearGroup.removeValue(forKey: name) is NSNull, "\(key).\(name) is null when left out")
+            }
+            XCTAssertEqual(Set(fullGroup.keys), Set(linearGroup.keys), key)
+            a[key] = fullGroup; b[key] = linearGroup
+        }
+        // Everything else is the same to the last digit printed.
+        XCTAssertEqual(NSDictionary(dictionary: a), NSDictionary(dictionary: b))
+        let out = try temporaryFolder().appendingPathComponent("out")
+        XCTAssertEqual(AdaptiveKernelsCommandLine.run(base + ["--no-relu-baselines", "--out-dir", out.path]).exitCode, 0)
+        let header = try String(contentsOf: out.appendingPathComponent("test_predictions.csv"), encoding: .utf8).split(separator: "\n").first
+        XCTAssertEqual(header, "index,label,anbk,nngp,ntk")
+        let exact = AdaptiveKernelsCommandLine.run(["kernels", "--exact", "--kernel", "x.csv", "--labels", "y.csv", "--gamma", "1", "--beta", "10",
+                                                    "--depth", "2", "--no-relu-baselines"])
+        XCTAssertEqual(exact.exitCode, 2)
+        XCTAssertTrue(exact.standardError.contains("--no-relu-baselines is not available with --exact"), exact.standardError)
+    }
+
     func testBadInputsFailCleanlyWithoutOutput() throws {
         let folder = try temporaryFolder()
         let x = try write(NPYArray(shape: [3, 2], values: [1, 0, 0, 1, 1, 1]), "X.npy", in: folder)

@@ -43,6 +43,7 @@ final class OutputContractTests: XCTestCase {
         assertConforms(["fluctuations", "--setting", "bayes", "--depth", "3", "--gamma", "2", "--beta", "5", "--format", "json"], command: "fluctuations", validator: validator)
         assertConforms(["fluctuations", "--setting", "bayes", "--depth", "1", "--gamma", "0", "--beta", "5", "--format", "json"], command: "fluctuations", validator: validator)
         assertConforms(["kernels"] + data + ["--gamma", "1", "--beta", "10", "--depth", "3", "--format", "json", "--timings"], command: "kernels", validator: validator)
+        assertConforms(["kernels"] + data + ["--gamma", "1", "--beta", "10", "--depth", "3", "--format", "json", "--no-check", "--no-relu-baselines"], command: "kernels", validator: validator)
         // C = 4 I exactly: certified overlaps on the working-precision path.
         let whitened = try write(NPYArray(shape: [4, 4], values: (0..<16).map { $0 % 5 == 0 ? 2 : 0 }), "W.npy", in: folder)
         let y4 = try write(NPYArray(shape: [4], values: [0.5, 0.5, -0.5, 0.5]), "y4.npy", in: folder)

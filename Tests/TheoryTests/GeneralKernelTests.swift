@@ -134,4 +134,47 @@ final class GeneralKernelTests: XCTestCase {
             }
         }
     }
+
+    func testTridiagonalSpectrumMatchesTheDenseEigendecomposition() throws {
+        // KernelSpectrum(problem) never forms U (eq. G4''): its weights, sums over k and f(C) y
+        // against dsyevd's U (eq. G4), on a full-rank, a rank-deficient (D < P) and a one-point kernel.
+        for (p, d, gamma, beta, depth) in [(40, 60, "1.5", "2", 6), (50, 10, "20", "1/30", 3), (1, 3, "2", "10", 4)] {
+            let problem = try randomProblem(p: p, d: d, gamma: gamma, beta: beta, depth: depth, seed: 13)
+            let spectrum = try KernelSpectrum(problem)
+            let dense = try XCTUnwrap(LinearAlgebra.symmetricEigen(problem.inputKernel, n: p))
+            let y = problem.labels
+            let scale = dense.values.map(abs).max()!
+            let tolerance = 64 * Double(p) * Double.ulpOfOne * scale
+            let denseValues = dense.values.map { $0 <= tolerance ? 0 : $0 }
+            let denseWeights = (0..<p).map { k in pow((0..<p).reduce(0.0) { $0 + dense.vectors[$1 * p + k] * y[$1] }, 2) }
+            let weights = spectrum.projections.map { $0 * $0 }
+            let yNorm2 = y.reduce(0) { $0 + $1 * $1 }
+            // Sums over k that the secular equation and the overlaps use (eqs. G5, G11), at t = 3, b = b.
+            let b = problem.ridge, t = 3.0
+            func sums(_ lambda: [Double], _ w: [Double]) -> [Double] {
+                [zip(lambda, w).reduce(0) { $0 + $1.0 * $1.1 / pow(t * $1.0 + b, 2) },
+                 zip(lambda, w).reduce(0) { $0 + $1.0 * $1.1 / (t * $1.0 + b) },
+                 zip(lambda, w).reduce(0) { $0 + $1.0 * $1.1 }, w.reduce(0, +)]
+            }
+            for (a, c) in zip(sums(denseValues, denseWeights), sums(spectrum.eigenvalues, weights)) {
+                XCTAssertEqual(a, c, accuracy: 1e-12 * max(abs(a), 1e-3 * yNorm2))
+            }
+            let resolvent = spectrum.apply(spectrum.eigenvalues.map { 1 / (t * $0 + b) })
+            let denseResolvent = LinearAlgebra.multiply(dense.vectors, vector: (0..<p).map { k in
+                (0..<p).reduce(0.0) { $0 + dense.vectors[$1 * p + k] * y[$1] } / (t * denseValues[k] + b) }, m: p, n: p)
+            let size = denseResolvent.map(abs).max()!
+            for (a, c) in zip(denseResolvent, resolvent) { XCTAssertEqual(a, c, accuracy: 1e-11 * size) }
+            // The whole solution through the tridiagonal spectrum satisfies the dense equations.
+            let solution = try GeneralKernelSolver().solve(problem, spectrum: spectrum)
+            for root in solution.roots {
+                XCTAssertLessThan(root.stationarityResidual(inputKernel: problem.inputKernel), 1e-11)
+                XCTAssertLessThan(root.labelResidual(inputKernel: problem.inputKernel, labels: y), 1e-11)
+            }
+            XCTAssertTrue(spectrum.method.hasPrefix("dsytrd + "))
+            // U on demand: the same f(C) y through the dense columns.
+            let columns = spectrum.eigenvectors
+            let viaColumns = LinearAlgebra.multiply(columns, vector: (0..<p).map { spectrum.projections[$0] / (t * spectrum.eigenvalues[$0] + b) }, m: p, n: p)
+            for (a, c) in zip(viaColumns, resolvent) { XCTAssertEqual(a, c, accuracy: 1e-12 * size) }
+        }
+    }
 }

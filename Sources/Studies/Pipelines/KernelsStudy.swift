@@ -33,11 +33,17 @@ public enum KernelsStudy {
         public var checkTimeLimit: Double = 10
         /// Relative Frobenius difference of Phi^L above which the check disagrees.
         public var agreementTolerance = 1e-6
+        /// Compute the lazy ReLU baselines (nngp_relu, ntk_relu: O(L P^2) arc-cosine maps and two
+        /// O(P^3) ridge fits, more than the rest of the pipeline at P = 2000). The linear baselines
+        /// come from the spectrum already computed and are always reported.
+        public var reluBaselines = true
         public init() {}
     }
 
     /// The predictors, in the order reports list them.
     public static let predictors = ["anbk", "nngp", "ntk", "nngp_relu", "ntk_relu"]
+    /// The predictors without the ReLU baselines (`Options.reluBaselines` false).
+    public static let linearPredictors = ["anbk", "nngp", "ntk"]
 
     public struct Root: Codable, Sendable {
         public let u, chi, spikeT, action: Double
@@ -79,6 +85,8 @@ public enum KernelsStudy {
     public struct Result: Codable, Sendable {
         public let trainPoints, features, testPoints, depth: Int
         public let isolation: String
+        /// The predictors reported (`predictors` or `linearPredictors`), in order.
+        public let predictors: [String]
         public let roots: [Root]
         /// Index into `roots` of the dominant root.
         public let dominantIndex: Int
@@ -103,7 +111,7 @@ public enum KernelsStudy {
         public var kernels: Kernels? = nil
 
         enum CodingKeys: String, CodingKey {
-            case trainPoints, features, testPoints, depth, isolation, roots, dominantIndex, overlaps, certifiedOverlaps, alignments,
+            case trainPoints, features, testPoints, depth, isolation, predictors, roots, dominantIndex, overlaps, certifiedOverlaps, alignments,
                  inputOverlap, inputAlignment, lazyOverlap, lazyAlignment, trainLoss, testLoss, trainPredictions, testPredictions, check, timings
         }
     }
@@ -134,7 +142,7 @@ public enum KernelsStudy {
         let general = try GeneralKernelProblem(inputKernel: c, labels: labels, gamma: problem.gamma, beta: problem.beta, depth: depth)
         // D < P: the reduced spectrum from the thin SVD of X (eq. G4'), O(P D^2) instead of dsyevd's O(P^3).
         let spectrum = d < p ? try KernelSpectrum(general, features: data.trainInputs, rows: p, columns: d) : try KernelSpectrum(general)
-        lap(d < p ? "spectrum_svd" : "eigendecomposition")
+        lap(d < p ? "spectrum_svd" : "spectrum_tridiagonal")
         let solution = try GeneralKernelSolver().solve(general, spectrum: spectrum)
         guard let dominant = solution.dominant, let dominantIndex = solution.roots.firstIndex(where: \.isDominant) else {
             throw SolverError.degenerate("two minima of the action are equal to working precision; dominance undecided")
@@ -198,22 +206,25 @@ public enum KernelsStudy {
             }
         }
         lap("lazy_linear")
-        let trainReLU = LazyKernels.kernels(input: c, rows: p, columns: p, rowDiagonal: diagonal, columnDiagonal: diagonal, depth: depth, activation: .relu, symmetric: true)
-        lazyTrainKernels["nngp_relu"] = trainReLU.nngp
-        lazyTrainKernels["ntk_relu"] = trainReLU.ntk
-        var crossReLU: (nngp: [Double], ntk: [Double])? = nil
-        if let testKernels {
-            crossReLU = LazyKernels.kernels(input: testKernels.cross, rows: data.testCount, columns: p, rowDiagonal: testKernels.diagonal, columnDiagonal: diagonal, depth: depth, activation: .relu)
-        }
-        lap("lazy_relu_kernels")
-        for (name, k, kx) in [("nngp_relu", trainReLU.nngp, crossReLU?.nngp), ("ntk_relu", trainReLU.ntk, crossReLU?.ntk)] {
-            guard let fit = LazyKernels.predict(train: k, cross: k, rows: p, labels: labels, ridge: b) else {
-                throw StudyInputError.singular("the \(name) kernel plus b I is singular; give a finite beta")
+        if options.reluBaselines {
+            let trainReLU = LazyKernels.kernels(input: c, rows: p, columns: p, rowDiagonal: diagonal, columnDiagonal: diagonal, depth: depth, activation: .relu, symmetric: true)
+            lazyTrainKernels["nngp_relu"] = trainReLU.nngp
+            lazyTrainKernels["ntk_relu"] = trainReLU.ntk
+            var crossReLU: (nngp: [Double], ntk: [Double])? = nil
+            if let testKernels {
+                crossReLU = LazyKernels.kernels(input: testKernels.cross, rows: data.testCount, columns: p, rowDiagonal: testKernels.diagonal, columnDiagonal: diagonal, depth: depth, activation: .relu)
             }
-            trainPredictions[name] = fit
-            if let kx { testPredictions[name] = LazyKernels.predict(train: k, cross: kx, rows: data.testCount, labels: labels, ridge: b) }
+            lap("lazy_relu_kernels")
+            for (name, k, kx) in [("nngp_relu", trainReLU.nngp, crossReLU?.nngp), ("ntk_relu", trainReLU.ntk, crossReLU?.ntk)] {
+                guard let fit = LazyKernels.predict(train: k, cross: k, rows: p, labels: labels, ridge: b) else {
+                    throw StudyInputError.singular("the \(name) kernel plus b I is singular; give a finite beta")
+                }
+                trainPredictions[name] = fit
+                if let kx { testPredictions[name] = LazyKernels.predict(train: k, cross: kx, rows: data.testCount, labels: labels, ridge: b) }
+            }
+            lap("lazy_relu_ridge")
         }
-        lap("lazy_relu_ridge")
+        let predictors = options.reluBaselines ? KernelsStudy.predictors : KernelsStudy.linearPredictors
         func loss(_ f: [Double], _ y: [Double]) -> Double { zip(f, y).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(y.count) }
         var trainLoss: [String: Double] = [:]
         for name in predictors { trainLoss[name] = loss(trainPredictions[name]!, labels) }
@@ -249,7 +260,7 @@ public enum KernelsStudy {
         lap("dense_residuals")
         var result = Result(
             trainPoints: p, features: d, testPoints: data.testCount, depth: depth, isolation: solution.isolation,
-            roots: roots, dominantIndex: dominantIndex,
+            predictors: predictors, roots: roots, dominantIndex: dominantIndex,
             overlaps: (1...depth).map { dominant.overlap($0) }, certifiedOverlaps: certified,
             alignments: (1...depth).map { dominant.alignment($0) },
             inputOverlap: input.overlap, inputAlignment: input.alignment, lazyOverlap: lazyOverlap, lazyAlignment: lazyAlignment,

@@ -72,22 +72,50 @@ public struct GeneralKernelProblem: Sendable {
 
 /// C = U diag(lambda) U^T with y_k = (U^T y)_k (notes/general-kernel-reduction.md, eq. G4).
 /// Eigenvalues within the PSD tolerance of 0 are set to 0; below it the kernel is rejected.
+/// `init(_:)` never forms U (eq. G4''): C = Q T Q^T, T = Z diag(lambda) Z^T, and U is applied to
+/// vectors only (`TridiagonalEigenbasis`), O(P^2) per vector after the O(P^3) reduction.
 /// From features (`init(_:features:rows:columns:)`, D < P) the spectrum is reduced (eq. G4'):
 /// the r nonzero eigenpairs from the thin SVD of X, plus one direction y_perm = y − U_r U_r^T y
 /// standing for the whole null space (lambda = 0), which is all that functions f(C) y need.
 public struct KernelSpectrum: Sendable {
+    /// How U is held: explicit columns (reduced spectrum, eq. G4') or the tridiagonal factors (eq. G4'').
+    enum Basis: Sendable {
+        /// Row-major P x n, directions as columns.
+        case columns([Double])
+        case tridiagonal(TridiagonalEigenbasis)
+    }
+
     public let eigenvalues: [Double]
-    /// Row-major P x n (n = eigenvalues.count), eigenvectors (directions) as columns.
-    public let eigenvectors: [Double]
+    let basis: Basis
     public let projections: [Double]
     /// Eigenvalues at or below this count as zero (rank deficiency).
     public let zeroTolerance: Double
+    /// Rows of U (P).
+    public let points: Int
+
+    /// Row-major P x n (n = eigenvalues.count), eigenvectors (directions) as columns. Formed on
+    /// demand: O(P^3) for the full spectrum (the pipeline never needs it; `apply` does not use it).
+    public var eigenvectors: [Double] {
+        switch basis {
+        case .columns(let vectors): return vectors
+        case .tridiagonal(let factors): return factors.denseEigenvectors()
+        }
+    }
+
+    /// Which LAPACK routines produced the spectrum.
+    public var method: String {
+        switch basis {
+        case .columns: return "dgesdd (thin SVD of X)"
+        case .tridiagonal(let factors): return "dsytrd + \(factors.tridiagonalSolver) (no back-transformed eigenvectors)"
+        }
+    }
 
     public init(_ problem: GeneralKernelProblem) throws {
         let p = problem.count
-        guard let (values, vectors) = LinearAlgebra.symmetricEigen(problem.inputKernel, n: p) else {
-            throw SolverError.notConverged("LAPACKE_dsyevd failed on the input kernel")
+        guard let factors = TridiagonalEigenbasis(symmetric: problem.inputKernel, n: p) else {
+            throw SolverError.notConverged("LAPACK (dsytrd, dstemr/dstedc) failed on the input kernel")
         }
+        let values = factors.eigenvalues
         let largest = max(abs(values.first ?? 0), abs(values.last ?? 0))
         // Backward error of a symmetric eigensolver: O(P eps |C|); 64 P eps |C| is a generous margin.
         let tolerance = 64 * Double(p) * Double.ulpOfOne * max(largest, .leastNormalMagnitude)
@@ -96,11 +124,10 @@ public struct KernelSpectrum: Sendable {
                 "input kernel is not positive semidefinite (smallest eigenvalue \(smallest), tolerance \(tolerance))")
         }
         eigenvalues = values.map { $0 <= tolerance ? 0 : $0 }
-        eigenvectors = vectors
+        basis = .tridiagonal(factors)
         zeroTolerance = tolerance
-        var projected = [Double](repeating: 0, count: p)
-        for k in 0..<p { var sum = 0.0; for i in 0..<p { sum += vectors[i * p + k] * problem.labels[i] }; projected[k] = sum }
-        projections = projected
+        points = p
+        projections = factors.coordinates(of: problem.labels)
         try KernelSpectrum.checkRidge(problem, eigenvalues)
     }
 
@@ -137,7 +164,8 @@ public struct KernelSpectrum: Sendable {
         var vectors = [Double](repeating: 0, count: p * columns.count)
         for (j, column) in columns.enumerated() { for i in 0..<p { vectors[i * columns.count + j] = column[i] } }
         eigenvalues = lambda
-        eigenvectors = vectors
+        basis = .columns(vectors)
+        points = p
         projections = projected
         zeroTolerance = tolerance
         try KernelSpectrum.checkRidge(problem, lambda)
@@ -155,6 +183,9 @@ public struct KernelSpectrum: Sendable {
     public func apply(_ diagonal: [Double]) -> [Double] {
         let n = eigenvalues.count
         let scaled = (0..<n).map { diagonal[$0] * projections[$0] }
-        return LinearAlgebra.multiply(eigenvectors, vector: scaled, m: eigenvectors.count / n, n: n)
+        switch basis {
+        case .columns(let vectors): return LinearAlgebra.multiply(vectors, vector: scaled, m: points, n: n)
+        case .tridiagonal(let factors): return factors.combination(scaled)
+        }
     }
 }
