@@ -186,7 +186,8 @@ def main(defaults=None, title="two-layer population DMFT step (GV1)-(GV3)"):
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average "
           f"{load_before:.2f} before, {load_after:.2f} after")
     versions = sorted({r[0]["version"] for k, r in results.items() if k[1] != "ours"})
-    print("peers: " + ", ".join(versions) + f"; python {platform.python_version()}")
+    print("peers: " + ", ".join(versions) + f"; python {platform.python_version()}; OPENBLAS_CORETYPE="
+          f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
     print(f"{'cores':>5} {'side':<10} {'median ms':>10} {'min ms':>9} {'peer/ours':>10} {'max rel diff':>13}")
     worst = 0.0
     for cores in sorted({k[0] for k in results}):

@@ -216,7 +216,8 @@ def main():
     print(f"min-max iteration (Algorithm 1): P = {a.points}, L = {a.depth}, tanh, n = {a.samples} samples per layer; "
           f"best / median of {a.repeat} iterations, best of {a.runs} interleaved runs")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average {load_before:.2f} before, {load_after:.2f} after")
-    print("peers: " + ", ".join(sorted({r[0]['version'] for k, r in results.items() if k[1] != 'ours'})) + f"; python {platform.python_version()}")
+    print("peers: " + ", ".join(sorted({r[0]['version'] for k, r in results.items() if k[1] != 'ours'})) + f"; python {platform.python_version()}; "
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
     print(f"{'cores':>5} {'side':<6} {'best s':>8} {'median s':>9} {'peer/ours best':>15} {'median':>7} {'tr Phi^L/P':>11}")
     worst = 0.0
     for cores in sorted({k[0] for k in results}):

@@ -42,8 +42,9 @@ final class ANTKPopulationStepperTests: XCTestCase {
 
     /// The automatic choice of the product (GV23c): rank-D exactly when D (P + n) < P n.
     func testRankFormChosenWhenCheaper() throws {
-        let digitsLike = try ANTKStepBenchmark.data(points: 500, testPoints: 100, dimension: 64)
-        let small = try ANTKStepBenchmark.data(points: 100, testPoints: 0, dimension: 64)
+        // D (P + n) < P n: 8 (40 + 50) < 40 * 50; and 64 (10 + 10) > 10 * 10.
+        let digitsLike = try ANTKStepBenchmark.data(points: 40, testPoints: 10, dimension: 8)
+        let small = try ANTKStepBenchmark.data(points: 10, testPoints: 0, dimension: 64)
         XCTAssertTrue(ANTKPopulationStepper(population: try ANTKStepBenchmark.population(neurons: 16, data: digitsLike), data: digitsLike).reduced)
         XCTAssertFalse(ANTKPopulationStepper(population: try ANTKStepBenchmark.population(neurons: 16, data: small), data: small).reduced)
     }
