@@ -10,7 +10,8 @@ import Core
 enum VerifyANTKCommand {
     static let usage = """
     usage: adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--data DIR] [--case GROUP] [--perturb-exact R] [--shard I/N]
-           adaptive-kernels verify antk --bench [--neurons M] [--points P] [--steps S]
+           adaptive-kernels verify antk --bench [--neurons M] [--points P] [--steps S] [--test-points Q]
+                                   [--dimension D] [--activation relu|tanh|erf|identity] [--form auto|dense|rank]
       Cross-checks gradient flow with weight decay (aNTK): the deep linear DMFT and finite-width
       gradient descent (widths 256..4096 for two layers, 256..2048 deep, extrapolated in 1/N; --quick: 64..256) against every exact
       branch of notes/antk-deep-linear.md, the kernel-predictor identity f = K (K + lambda (L+1) I)^-1 y
@@ -32,9 +33,11 @@ enum VerifyANTKCommand {
       Expected duration: --quick well under 2 CPU-minutes; the digits group alone (--case digits) 13 min of CPU
       and wall clock on 2 shared cores (measured); the full suite about 20 min CPU, 25 min wall
       (estimated from its stages).
-      --bench: times one two-layer ReLU population DMFT step (GV1)-(GV3) (default M = 4096 neurons,
-      P = 100 points, 20 timed steps) from the deterministic state of bench/dmft_step.py; prints JSON
-      with the median step time and the final predictions (for the comparison with NumPy).
+      --bench: times one two-layer population DMFT step (GV1)-(GV3) (default ReLU, M = 4096 neurons,
+      P = 100 points, no test points, D = 64, 20 timed steps) from the deterministic state of
+      bench/dmft_step.py; prints JSON with the median step time and the final predictions on all
+      P + Q points (for the comparison with JAX and NumPy). --form: the product by C (dense), by the
+      rank-D form of notes/verify-antk.md (GV23c) (rank), or whichever needs fewer flops (auto).
     """
 
     static func settings(_ arguments: [String]) throws -> (ANTKVerifySettings, VerifyOptions) {
@@ -84,17 +87,30 @@ enum VerifyANTKCommand {
 
     /// `--bench`: one population DMFT step (ANTKStepBenchmark), JSON on stdout.
     static func bench(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["neurons", "points", "steps"], switches: ["bench"])
-        func positive(_ name: String, _ fallback: Int) throws -> Int {
+        let options = try ParsedArguments(arguments, valued: ["neurons", "points", "steps", "test-points", "dimension", "activation", "form"],
+                                          switches: ["bench"])
+        func positive(_ name: String, _ fallback: Int, minimum: Int = 1) throws -> Int {
             let text = options.value(name) ?? String(fallback)
-            guard let v = Int(text), v > 0, v <= 1 << 20 else { throw UsageError("--\(name) must be a positive integer (got '\(text)')") }
+            guard let v = Int(text), v >= minimum, v <= 1 << 20 else {
+                throw UsageError("--\(name) must be \(minimum == 0 ? "a non-negative" : "a positive") integer (got '\(text)')")
+            }
             return v
         }
         let m = try positive("neurons", 4096), p = try positive("points", 100), steps = try positive("steps", 20)
-        guard m * p <= 1 << 26 else { throw UsageError("--bench: neurons x points must be at most 2^26") }
-        let r = try ANTKStepBenchmark.run(neurons: m, points: p, steps: steps)
+        let q = try positive("test-points", 0, minimum: 0), d = try positive("dimension", ANTKStepBenchmark.dimension)
+        guard m * (p + q) <= 1 << 26, (p + q) * d <= 1 << 26 else { throw UsageError("--bench: neurons x points and points x dimension must be at most 2^26") }
+        let activationName = options.value("activation") ?? "relu"
+        guard let activation = Activation(rawValue: activationName) else {
+            throw UsageError("--activation must be relu, tanh, erf or identity (got '\(activationName)')")
+        }
+        let forms: [String: Bool?] = ["auto": nil, "dense": false, "rank": true]
+        let formName = options.value("form") ?? "auto"
+        guard let form = forms[formName] else { throw UsageError("--form must be auto, dense or rank (got '\(formName)')") }
+        let r = try ANTKStepBenchmark.run(neurons: m, points: p, steps: steps, testPoints: q, dimension: d, activation: activation,
+                                          rankReduced: form)
         return JSONValue.object([
-            ("neurons", .integer(r.neurons)), ("points", .integer(r.points)), ("steps", .integer(r.steps)),
+            ("neurons", .integer(r.neurons)), ("points", .integer(r.points)), ("test_points", .integer(q)), ("dimension", .integer(d)),
+            ("activation", .string(activation.rawValue)), ("form", .string(r.rankReduced ? "rank" : "dense")), ("steps", .integer(r.steps)),
             ("median_seconds", .number(r.medianSeconds)), ("minimum_seconds", .number(r.minimumSeconds)),
             ("predictions", .array(r.predictions.map { .number($0) })),
         ]).serialized() + "\n"

@@ -40,7 +40,19 @@ final class VerifyANTKCommandTests: XCTestCase {
         let direct = try ANTKStepBenchmark.run(neurons: 64, points: 5, steps: 3)
         XCTAssertEqual(f.count, 5)
         for (a, b) in zip(f, direct.predictions) { XCTAssertEqual(a, b, accuracy: 1e-14 * max(1, abs(b))) }   // JSON text round trip
-        for args in [["--neurons", "0"], ["--points", "x"], ["--steps", "-1"]] {
+        // Test points, another dimension and activation, both forms of the product (GV23c): same predictions to rounding.
+        var forms: [[Double]] = []
+        for form in ["dense", "rank"] {
+            let t = AdaptiveKernelsCommandLine.run(["verify", "antk", "--bench", "--neurons", "40", "--points", "6", "--test-points", "3",
+                                                    "--dimension", "2", "--activation", "tanh", "--steps", "2", "--form", form])
+            XCTAssertEqual(t.exitCode, 0, t.standardError)
+            let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(t.standardOutput.utf8)) as? [String: Any])
+            XCTAssertEqual(o["form"] as? String, form)
+            forms.append(try XCTUnwrap(o["predictions"] as? [Double]))
+        }
+        XCTAssertEqual(forms[0].count, 9)
+        for (a, b) in zip(forms[0], forms[1]) { XCTAssertEqual(a, b, accuracy: 1e-12 * max(1, abs(b))) }
+        for args in [["--neurons", "0"], ["--points", "x"], ["--steps", "-1"], ["--test-points", "-1"], ["--activation", "sigmoid"], ["--form", "fast"]] {
             XCTAssertEqual(AdaptiveKernelsCommandLine.run(["verify", "antk", "--bench"] + args).exitCode, 2, "\(args)")
         }
     }

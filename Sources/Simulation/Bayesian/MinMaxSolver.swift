@@ -114,16 +114,19 @@ public struct MinMaxSolver: Sendable {
         NormalSampler.fill(h, seed: seed)
         let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
         let activation = problem.activation
-        // Per chunk of samples (rows are independent): h = z L^T, then phi(h), while the chunk is in cache.
+        // Per chunk of samples (rows are independent), in blocks of rows that stay in cache (notes/verify-bayes.md
+        // (V50)): h = z L^T, then phi(h).
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = c * size * pa, hi = min(n, (c + 1) * size) * pa
-            if lo >= hi { return }
-            lower.withUnsafeBufferPointer {
-                LinearAlgebra.multiplyByLowerTransposed(h.baseAddress! + lo, lower: $0.baseAddress!, rows: (hi - lo) / pa, columns: pa)
+            let rows = Self.blocks(c * size, min(n, (c + 1) * size), width: pa)
+            for (first, end) in rows {
+                let lo = first * pa, hi = end * pa
+                lower.withUnsafeBufferPointer {
+                    LinearAlgebra.multiplyByLowerTransposed(h.baseAddress! + lo, lower: $0.baseAddress!, rows: end - first, columns: pa)
+                }
+                let part = UnsafeMutableBufferPointer(rebasing: f[lo..<hi])
+                _ = part.initialize(from: h[lo..<hi])
+                activation.apply(part)
             }
-            let part = UnsafeMutableBufferPointer(rebasing: f[lo..<hi])
-            _ = part.initialize(from: h[lo..<hi])
-            activation.apply(part)
         }
         if sampling == input {
             for s in 0..<n { base[s] = 0 }
@@ -146,16 +149,25 @@ public struct MinMaxSolver: Sendable {
         let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
         let work = ws.scratch.baseAddress!, source = x.baseAddress!
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = c * size, hi = min(n, (c + 1) * size)
-            if lo >= hi { return }
-            for s in lo..<hi { (work + s * m).update(from: source + s * stride, count: m) }
-            triangle.withUnsafeBufferPointer { LinearAlgebra.multiplyByLowerTransposed(work + lo * m, lower: $0.baseAddress!, rows: hi - lo, columns: m) }
-            for s in lo..<hi {
-                var q = 0.0
-                for j in 0..<m { q += work[s * m + j] * source[s * stride + j] }
-                out[s] = scale * q
+            // Copy, product and dots per block of rows, so the block stays in cache between them (V50).
+            for (lo, hi) in blocks(c * size, min(n, (c + 1) * size), width: max(m, stride)) {
+                for s in lo..<hi { (work + s * m).update(from: source + s * stride, count: m) }
+                triangle.withUnsafeBufferPointer { LinearAlgebra.multiplyByLowerTransposed(work + lo * m, lower: $0.baseAddress!, rows: hi - lo, columns: m) }
+                for s in lo..<hi {
+                    var q = 0.0
+                    for j in 0..<m { q += work[s * m + j] * source[s * stride + j] }
+                    out[s] = scale * q
+                }
             }
         }
+    }
+
+    /// The rows lo..<hi of a chunk cut into blocks of about 256 KiB of `width` doubles per row (at least
+    /// 16 rows), the unit in which the fused passes work while the block is in the core's cache (V50).
+    static func blocks(_ lo: Int, _ hi: Int, width: Int) -> [(Int, Int)] {
+        if lo >= hi { return [] }
+        let rows = max(16, (1 << 15) / max(1, width))
+        return stride(from: lo, to: hi, by: rows).map { ($0, min(hi, $0 + rows)) }
     }
 
     /// out[s] = scale * sum_{j < columns} a[s, j] b[s, j], in parallel over the fixed sample chunks.
@@ -247,28 +259,35 @@ public struct MinMaxSolver: Sendable {
         for s in 0..<n { w[s] = exp(w[s] - maxLog); total += w[s] }
         var sumSquares = 0.0
         for s in 0..<n { w[s] /= total; sumSquares += w[s] * w[s] }
-        // Weighted Gram matrix per chunk (scale by sqrt(w), dsyrk), partial sums added in chunk order,
-        // so the result does not depend on the number of threads.
-        func weightedGram(_ x: UnsafeMutableBufferPointer<Double>) -> [Double] {
-            let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
-            let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * pa * pa)
-            defer { partials.deallocate() }
-            partials.initialize(repeating: 0)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = c * size, hi = min(n, (c + 1) * size)
-                if lo >= hi { return }
-                for s in lo..<hi {
-                    let r = w[s].squareRoot()
-                    for j in 0..<pa { scratch[s * pa + j] = r * x[s * pa + j] }
+        // Weighted Gram matrices per chunk (scale by sqrt(w), dsyrk), partial sums added in chunk order, so the
+        // result does not depend on the number of threads. Within a chunk the rows go in cache-sized blocks (V50):
+        // each block of f (and h) is scaled into the scratch rows and accumulated by dsyrk while it is in cache.
+        let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+        let sources = needSecondMoment ? [f, h] : [f]
+        let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: sources.count * chunks * pa * pa)
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            for (lo, hi) in Self.blocks(c * size, min(n, (c + 1) * size), width: pa) {
+                for (k, x) in sources.enumerated() {
+                    for s in lo..<hi {
+                        let r = w[s].squareRoot()
+                        for j in 0..<pa { scratch[s * pa + j] = r * x[s * pa + j] }
+                    }
+                    LinearAlgebra.accumulateGram(scratch.baseAddress! + lo * pa, partials.baseAddress! + (k * chunks + c) * pa * pa,
+                                                 rows: hi - lo, columns: pa)
                 }
-                LinearAlgebra.gram(scratch.baseAddress! + lo * pa, partials.baseAddress! + c * pa * pa, rows: hi - lo, columns: pa)
             }
+        }
+        func chunkSum(_ k: Int) -> [Double] {
             var g = [Double](repeating: 0, count: pa * pa)
-            for c in 0..<chunks { for e in 0..<(pa * pa) { g[e] += partials[c * pa * pa + e] } }
+            for c in 0..<chunks { for e in 0..<(pa * pa) { g[e] += partials[(k * chunks + c) * pa * pa + e] } }
+            // dsyrk filled the lower triangle; mirror it.
+            for i in 0..<pa { for j in (i + 1)..<max(i + 1, pa) { g[i * pa + j] = g[j * pa + i] } }
             return g
         }
-        let a = weightedGram(f)
-        let hh = needSecondMoment ? weightedGram(h) : []
+        let a = chunkSum(0)
+        let hh = needSecondMoment ? chunkSum(1) : []
         return (a, hh, 1 / sumSquares)
     }
 

@@ -50,7 +50,9 @@ public struct ANTKPopulation: Sendable {
         return f.map { $0 / (gamma * Double(size)) }
     }
 
-    /// One Euler step of (GV1), (GV2); `kernelRows` is C restricted to training rows (P x n).
+    /// One Euler step of (GV1), (GV2); `kernelRows` is C restricted to training rows (P x n). The
+    /// reference form of the step, term by term as written; `run` uses the fused, restructured form
+    /// (`ANTKPopulationStepper`, notes/verify-antk.md (GV23)), which equals it to rounding (tested).
     mutating func step(_ data: LabelledData, kernelRows: [Double], predictions f: [Double], dt: Double) {
         let p = data.trainCount, n = count
         let delta = (0..<p).map { data.labels[$0] - f[$0] }
@@ -71,9 +73,10 @@ public struct ANTKPopulation: Sendable {
         for i in 0..<size { readouts[i] = (1 - lambda * dt) * readouts[i] + dt * gamma * dz[i] }
     }
 
-    func velocityNorm(_ data: LabelledData, kernelRows: [Double], predictions f: [Double], dt: Double) -> Double {
+    /// The RMS velocity of one Euler step from the stepper's refreshed state (this population's).
+    func velocityNorm(_ stepper: ANTKPopulationStepper, predictions f: [Double], dt: Double) -> Double {
         var trial = self
-        trial.step(data, kernelRows: kernelRows, predictions: f, dt: dt)
+        stepper.advance(&trial, predictions: f, dt: dt)
         var s = 0.0
         for j in fields.indices { let v = trial.fields[j] - fields[j]; s += v * v }
         for j in readouts.indices { let v = trial.readouts[j] - readouts[j]; s += v * v }
@@ -85,9 +88,10 @@ public struct ANTKPopulation: Sendable {
         let n = count, p = data.trainCount, budget = settings.stepBudget, adaptive = settings.relativeStepLimit
         var dt = settings.timeStep
         let kernel = data.inputKernel
-        let rows = Array(kernel[0..<(p * n)])
+        // (GV23): the fused step; its caches always belong to the current state (refresh after every step).
+        let stepper = ANTKPopulationStepper(population: self, data: data)
         let coordinates = Double(size * (n + 1)).squareRoot()
-        var f = predictions(), previous = f
+        var f = stepper.refresh(self), previous = f
         var steps = 0, time = 0.0
         var settled = false
         // (ANTKFlowSettings.relativeStepLimit): the step from the state's norm and velocity at each check.
@@ -95,7 +99,7 @@ public struct ANTKPopulation: Sendable {
         func adapt() {
             guard let limit = adaptive else { return }
             var trial = self
-            trial.step(data, kernelRows: rows, predictions: f, dt: dt)
+            stepper.advance(&trial, predictions: f, dt: dt)
             var smallest = Double.infinity
             for (a, b) in [(trial.fields, fields), (trial.readouts, readouts)] {
                 var change = 0.0, norm = 0.0
@@ -105,16 +109,15 @@ public struct ANTKPopulation: Sendable {
             if smallest.isFinite { dt = min(settings.timeStep, smallest) }
         }
         adapt()
-        var history = [(time: 0.0, velocity: velocityNorm(data, kernelRows: rows, predictions: f, dt: dt))]
+        var history = [(time: 0.0, velocity: velocityNorm(stepper, predictions: f, dt: dt))]
         // Adaptive: the budget is flow time, and at most ANTKFlowSettings.adaptiveStepFactor times the fixed-step count of steps.
         func done() -> Bool { adaptive == nil ? steps >= budget : (time >= settings.maximumTime || steps >= ANTKFlowSettings.adaptiveStepFactor * budget) }
         while !done() {
-            step(data, kernelRows: rows, predictions: f, dt: dt)
+            f = stepper.step(&self, predictions: f, dt: dt)
             steps += 1
             time = adaptive == nil ? Double(steps) * dt : time + dt
-            f = predictions()
             if steps % settings.checkInterval == 0 || done() {
-                let speed = velocityNorm(data, kernelRows: rows, predictions: f, dt: dt)
+                let speed = velocityNorm(stepper, predictions: f, dt: dt)
                 history.append((time, speed))
                 let residual = speed / coordinates
                 progress?(adaptive == nil ? Double(steps) / Double(budget) : time / settings.maximumTime)
@@ -130,7 +133,7 @@ public struct ANTKPopulation: Sendable {
                 adapt()
             }
         }
-        let velocity = velocityNorm(data, kernelRows: rows, predictions: f, dt: dt)
+        let velocity = velocityNorm(stepper, predictions: f, dt: dt)
         let residual = velocity / coordinates
         let rate = ANTKFlowResult.decayRate(history)
         // (GV19): pairs within reach d = |v| / kappa_eff of the kink (population coordinates are h itself).
