@@ -13,7 +13,7 @@ enum ANBKCommand {
     static let usage = """
     usage: adaptive-kernels anbk --activation A --depth L --gamma G --beta B --train X.npy --labels y.npy
                                  [--test Xt.npy --test-labels yt.npy] [--solver exact|minmax] [--samples N]
-                                 [--burn-in T0] [--measured T] [--seed S] [--format table|json] [--out DIR]
+                                 [--burn-in T0] [--measured T] [--seed S] [--format table|json] [--out-dir DIR]
       The adaptive neural Bayesian kernels (aNBK) of a network with L hidden layers and activation A
       (identity, relu, tanh, erf), feature strength G and inverse temperature B (ridge b = 1/B), at the
       saddle of the min-max action (notes/theory-overview.md (T5)), on the data as given (C = X X^T/D,
@@ -29,13 +29,13 @@ enum ANBKCommand {
       Reported: train and test loss of the aNBK and of the lazy NNGP and NTK (kernel regression with the
       same ridge b), the aNBK predictions (test points in input order, else training points), and per
       layer overlap_l = y^T Phi^l y/|y|^2 and alignment_l = overlap_l/|Phi^l|_F on the training block.
-      --out DIR writes phi_l_train.npy (P x P) and phi_l_test.npy (Q x P) for every layer l and
+      --out-dir DIR writes phi_l_train.npy (P x P) and phi_l_test.npy (Q x P) for every layer l and
       summary.json (the JSON report).
       Exit status 0; 2 bad input; 3 the min-max did not converge (report on stdout, reason on stderr).
     """
 
     static let valued: Set<String> = ["activation", "depth", "gamma", "beta", "train", "labels", "test", "test-labels", "solver",
-                                      "samples", "burn-in", "measured", "seed", "format", "out"]
+                                      "samples", "burn-in", "measured", "seed", "format", "out-dir"]
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: valued, switches: [])
@@ -68,7 +68,7 @@ enum ANBKCommand {
         problem.burnIn = try options.integer("burn-in", default: problem.burnIn, in: 10...1_000_000)
         problem.measured = try options.integer("measured", default: problem.measured, in: 20...1_000_000)
         problem.seed = try options.seed()
-        if let out = options.value("out") { try checkOutFolder(out) }
+        if let out = options.value("out-dir") { try checkOutFolder(out) }
         let progress = Progress(label: "anbk")
         let result: ANBKStudy.Result
         do {
@@ -84,7 +84,7 @@ enum ANBKCommand {
                            ("seed", .integer(Int(clamping: problem.seed)))]
         }
         let document = json(result, parameters: parameters)
-        if let out = options.value("out") {
+        if let out = options.value("out-dir") {
             let n = result.pointCount, p = result.trainCount, q = n - p
             var files: [(String, Data)] = []
             for (index, k) in result.kernels.enumerated() {
@@ -96,7 +96,7 @@ enum ANBKCommand {
                 }
             }
             files.append(("summary.json", Data((document.serialized() + "\n").utf8)))
-            try DataFiles.writeAtomically(files, to: out, option: "out")
+            try DataFiles.writeAtomically(files, to: out, option: "out-dir")
         }
         let text = format == .json ? document.serialized() + "\n" : table(result, activation: activation, depth: depth, gamma: gamma, beta: beta)
         if let failure = result.failure {
@@ -105,12 +105,12 @@ enum ANBKCommand {
         return text
     }
 
-    /// --out must name an absent or empty folder (checked before the run, so a long run cannot end in a usage error).
+    /// --out-dir must name an absent or empty folder (checked before the run, so a long run cannot end in a usage error).
     static func checkOutFolder(_ out: String) throws {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) {
             guard isFolder.boolValue, (try? FileManager.default.contentsOfDirectory(atPath: out))?.isEmpty == true else {
-                throw UsageError("--out '\(out)' exists and is not an empty folder")
+                throw UsageError("--out-dir '\(out)' exists and is not an empty folder")
             }
         }
     }

@@ -26,9 +26,9 @@ final class ANBKStudyTests: XCTestCase {
         let exact = try ANBKStudy.run(ANBKStudy.Problem(data: data, activation: .identity, depth: 2, gamma: BigRational(1, 2),
                                                         beta: .finite(BigRational(10)), solver: .exact))
         var problem = ANBKStudy.Problem(data: data, activation: .identity, depth: 2, gamma: BigRational(1, 2), beta: .finite(BigRational(10)), solver: .minmax)
-        problem.samples = 4000
-        problem.burnIn = 120
-        problem.measured = 120
+        problem.samples = 2000
+        problem.burnIn = 80
+        problem.measured = 100
         let minmax = try ANBKStudy.run(problem)
         XCTAssertNil(minmax.failure)
         for l in 0..<2 {
@@ -42,19 +42,19 @@ final class ANBKStudyTests: XCTestCase {
         XCTAssertEqual(minmax.kernels.count, 2)
     }
 
-    /// (NB10)(ii): gamma -> 0 is the NNGP: ReLU, L = 2, gamma = 1/100: the aNBK test predictions and
-    /// overlaps agree with the lazy NNGP ridge predictor and kernels within their error bars plus the
-    /// O(gamma^2) shift (bounded by 1e-3 relative here).
+    /// (NB10)(ii): gamma -> 0 is the NNGP: ReLU, L = 1, gamma = 1/100: the aNBK test loss and overlap
+    /// agree with the lazy NNGP ridge predictor and kernel within 4 standard errors plus the systematic
+    /// allowance plus the O(gamma^2) shift (bounded by 1e-3 relative here; L = 2: section 3 of the note).
     func testLazyLimitReproducesTheNNGP() throws {
         let data = try Self.digits(train: 10, test: 4)
-        var problem = ANBKStudy.Problem(data: data, activation: .relu, depth: 2, gamma: BigRational(1, 100), beta: .finite(BigRational(10)))
+        var problem = ANBKStudy.Problem(data: data, activation: .relu, depth: 1, gamma: BigRational(1, 100), beta: .finite(BigRational(10)))
         problem.samples = 3000
         problem.burnIn = 40
         problem.measured = 80
         let r = try ANBKStudy.run(problem)
         XCTAssertEqual(r.solver, .minmax)
         XCTAssertNil(r.failure)
-        for l in 0..<2 {
+        for l in 0..<1 {
             XCTAssertEqual(r.overlaps[l].value, r.lazyOverlaps[l], accuracy: r.overlaps[l].tolerance(k: 4) + 1e-3 * r.lazyOverlaps[l])
         }
         let nngp = r.testLoss!["nngp"]!.value, anbk = r.testLoss!["anbk"]!

@@ -214,7 +214,7 @@ def anbk(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, activation: 
         if value is not None:
             command += [f"--{key}", str(int(value))]
     with _data_files(X, y, X_test, y_test, test_labels_required=True) as (data, out):
-        document, _ = _binary.run_json([*command, *data, "--out", str(out)])
+        document, _ = _binary.run_json([*command, *data, "--out-dir", str(out)])
         result = _estimated(document)
         result.kernels = {p.stem: numpy.load(p) for p in sorted(out.glob("*.npy"))}
     return result

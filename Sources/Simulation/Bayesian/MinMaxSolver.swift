@@ -25,6 +25,9 @@ public struct MinMaxSettings: Sendable {
     /// preconditioned residual has fallen by `conjugateGradientTolerance`.
     public var conjugateGradientSteps: Int = 8
     public var conjugateGradientTolerance: Double = 0.1
+    /// Samples (the first of the iteration's, weights renormalized) on which the CG step applies the
+    /// Fisher operator (NB5b): the operator sets the path, not the fixed point (r = 0 there whatever it is).
+    public var fisherSamples: Int = 2000
     /// Whether every kernel entry's time series is kept (verify plans check each entry). Off, only
     /// the running means of the kernels and the overlap series are kept (O(n^2) memory instead of
     /// O(n^2 T): what data runs with hundreds of points need; notes/anbk-data.md (NB6)).
@@ -319,16 +322,24 @@ public struct MinMaxSolver: Sendable {
     /// gradients preconditioned with the Gaussian Fisher G(U) = 2 Phi U Phi (NB3), whose inverse maps
     /// 2 r to the Gaussian direction (V10). Weights: those of the last `tiltedMoments` call.
     /// nil if the operator is not positive on a search direction (then the caller uses V10).
-    func fisherDirectionCG(residual r: [Double], kernel phiT: [Double], inverse: [Double], tiltedTrain a: [Double],
+    func fisherDirectionCG(residual r: [Double], kernel phiT: [Double], inverse: [Double], tiltedTrain _: [Double],
                            workspace ws: Workspace) -> [Double]? {
-        let n = settings.samples, pa = problem.pointCount, p = problem.trainCount
-        let (f, w) = (ws.f, ws.weights)
-        // Compact training columns of phi, and a product buffer (n x p each).
+        let pa = problem.pointCount, p = problem.trainCount
+        let n = min(settings.samples, max(settings.fisherSamples, 2 * p))
+        let (f, weights) = (ws.f, ws.weights)
+        // The first n samples with their weights renormalized (NB5b); compact training columns of phi.
+        let total = (0..<n).reduce(0.0) { $0 + weights[$1] }
+        guard total > 0 else { return nil }
+        let w = (0..<n).map { weights[$0] / total }
         let features = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * p)
         let product = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * p)
         defer { features.deallocate(); product.deallocate() }
         for s in 0..<n { (features.baseAddress! + s * p).update(from: f.baseAddress! + s * pa, count: p) }
         let lambda = settings.newtonDamping
+        // A on these samples: Phi_t^T diag(w) Phi_t.
+        for s in 0..<n { for j in 0..<p { product[s * p + j] = w[s] * features[s * p + j] } }
+        var a = [Double](repeating: 0, count: p * p)
+        a.withUnsafeMutableBufferPointer { LinearAlgebra.gemm(features.baseAddress!, product.baseAddress!, $0.baseAddress!, m: p, k: n, n: p, transposeA: true) }
         func apply(_ u: [Double]) -> [Double] {
             // Z = Phi_t U (n x p), c_s = w_s phi_s^T U phi_s, then F(U) = Phi_t^T diag(c) Phi_t - (sum c) A (NB2).
             u.withUnsafeBufferPointer { LinearAlgebra.gemm(features.baseAddress!, $0.baseAddress!, product.baseAddress!, m: n, k: p, n: p) }
@@ -373,7 +384,9 @@ public struct MinMaxSolver: Sendable {
 
     /// Tilted moments of the current samples under the dual hatPhi (eqs. V5-V7): A = <phi phi^T> and
     /// hh = <h h^T> over all points, with self-normalized weights exp(base - phi_t^T hatPhi phi_t / 2).
-    func tiltedMoments(dual: [Double], workspace ws: Workspace, needSecondMoment: Bool) -> (a: [Double], hh: [Double], ess: Double) {
+    /// `trainOnlySecondMoment`: hh only on the training block (embedded in a zero n x n matrix), all the
+    /// conditional test proposal (NB8) needs, at (P/(P+Q))^2 of the cost.
+    func tiltedMoments(dual: [Double], workspace ws: Workspace, needSecondMoment: Bool, trainOnlySecondMoment: Bool = false) -> (a: [Double], hh: [Double], ess: Double) {
         let n = settings.samples, pa = problem.pointCount, p = problem.trainCount
         let (h, f, scratch, base, w) = (ws.h, ws.f, ws.scratch, ws.base, ws.weights)
         // q_s = phi_t(s)^T hatPhi phi_t(s) on the training columns (triangular product).
@@ -389,9 +402,9 @@ public struct MinMaxSolver: Sendable {
         for s in 0..<n { w[s] /= total; sumSquares += w[s] * w[s] }
         // Weighted Gram matrix per chunk (scale by sqrt(w), dsyrk), partial sums added in chunk order,
         // so the result does not depend on the number of threads.
-        func weightedGram(_ x: UnsafeMutableBufferPointer<Double>) -> [Double] {
+        func weightedGram(_ x: UnsafeMutableBufferPointer<Double>, columns m: Int) -> [Double] {
             let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
-            let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * pa * pa)
+            let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: chunks * m * m)
             defer { partials.deallocate() }
             partials.initialize(repeating: 0)
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
@@ -399,16 +412,16 @@ public struct MinMaxSolver: Sendable {
                 if lo >= hi { return }
                 for s in lo..<hi {
                     let r = w[s].squareRoot()
-                    for j in 0..<pa { scratch[s * pa + j] = r * x[s * pa + j] }
+                    for j in 0..<m { scratch[s * m + j] = r * x[s * pa + j] }
                 }
-                LinearAlgebra.gram(scratch.baseAddress! + lo * pa, partials.baseAddress! + c * pa * pa, rows: hi - lo, columns: pa)
+                LinearAlgebra.gram(scratch.baseAddress! + lo * m, partials.baseAddress! + c * m * m, rows: hi - lo, columns: m)
             }
             var g = [Double](repeating: 0, count: pa * pa)
-            for c in 0..<chunks { for e in 0..<(pa * pa) { g[e] += partials[c * pa * pa + e] } }
+            for c in 0..<chunks { for i in 0..<m { for j in 0..<m { g[i * pa + j] += partials[c * m * m + i * m + j] } } }
             return g
         }
-        let a = weightedGram(f)
-        let hh = needSecondMoment ? weightedGram(h) : []
+        let a = weightedGram(f, columns: pa)
+        let hh = needSecondMoment ? weightedGram(h, columns: trainOnlySecondMoment ? p : pa) : []
         return (a, hh, 1 / sumSquares)
     }
 
@@ -430,7 +443,10 @@ public struct MinMaxSolver: Sendable {
         let L = problem.depth, p = problem.trainCount, pa = problem.pointCount
         var moments: [[Double]] = [[]], secondMoments: [[Double]] = [[]]
         state.minimumESS = .infinity
+        let inputSingular = settings.conditionalTestProposal && LinearAlgebra.cholesky(problem.inputKernel, n: pa) == nil
         for l in 1...L {
+            // (NB8): only the training block of the proposal is used, except on the factored layer 1 (NB9).
+            let trainOnly = settings.conditionalTestProposal && pa > p && !(l == 1 && inputSingular)
             try sample(input: state.kernels[l - 1], proposal: state.proposals[l],
                        seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l)), workspace: workspace)
             // Feasibility (eq. V46): the integrable duals form a convex set containing 0 (eq. V40: rho_l is a
@@ -482,25 +498,25 @@ public struct MinMaxSolver: Sendable {
             let previous = state.duals[l]
             state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
             // The outer gradient is taken at the updated dual: reweight the same samples (eq. V8).
-            var m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+            var m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true, trainOnlySecondMoment: trainOnly)
             // Sampled Newton steps can be long where the features respond weakly; the step is halved while it
             // more than halves the effective sample size of these samples (eq. V41b).
             var halvings = 0
             while newton, m.ess < 0.5 * before.ess, halvings < 10 {
                 innerSize *= 0.5; halvings += 1
                 state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
-                m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+                m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true, trainOnlySecondMoment: trainOnly)
             }
             // The step itself must stay feasible (eq. V46); the previous dual is.
             if !feasible(m, floor: floor) {
                 while !feasible(m, floor: floor), halvings < 20 {
                     innerSize *= 0.5; halvings += 1
                     state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
-                    m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+                    m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true, trainOnlySecondMoment: trainOnly)
                 }
                 if !feasible(m, floor: floor) {
                     state.duals[l] = previous
-                    m = tiltedMoments(dual: previous, workspace: workspace, needSecondMoment: true)
+                    m = tiltedMoments(dual: previous, workspace: workspace, needSecondMoment: true, trainOnlySecondMoment: trainOnly)
                 }
                 state.retreats += 1
             }

@@ -169,6 +169,7 @@ public enum ANBKStudy {
         settings.measured = problem.measured
         settings.seed = problem.seed
         settings.recordKernelSeries = false
+        settings.conditionalTestProposal = true
         let labels = data.labels, testLabels = data.testLabels, hasTest = data.hasTest
         // (NB6): observables of one iteration's kernels.
         let observables: @Sendable ([[Double]]) -> [Double] = { kernels in
