@@ -61,6 +61,32 @@ final class ANBKStudyTests: XCTestCase {
         XCTAssertEqual(anbk.value, nngp, accuracy: anbk.tolerance(k: 4) + 1e-3 * nngp)
     }
 
+    /// (NB10)(iii), quick: ReLU, L = 1, against Langevin-sampled networks (`train --beta`) at N = 128 and
+    /// 256 extrapolated linearly in 1/N: the layer overlap agrees within 4 combined errors (the aNBK's
+    /// standard error and systematic plus the fit's standard error). The larger check is in the note.
+    func testReLUMinMaxAgreesWithLangevinNetworks() throws {
+        let data = try Self.digits(train: 6, test: 2)
+        var problem = ANBKStudy.Problem(data: data, activation: .relu, depth: 1, gamma: BigRational(1, 2), beta: .finite(BigRational(10)))
+        problem.samples = 4000
+        problem.burnIn = 80
+        problem.measured = 120
+        let theory = try ANBKStudy.run(problem)
+        XCTAssertNil(theory.failure)
+        let widths = [128, 256]
+        let nets = try widths.map { width in
+            try TrainStudy.run(TrainStudy.Problem(data: data, activation: .relu, depth: 1, width: width, gamma: 0.5, rule: .posterior(beta: 10),
+                                                  seeds: 3, seed: 7, time: 100))
+        }
+        let (a, b) = (nets[0].overlap[0], nets[1].overlap[0])
+        // a + c/N through the two widths: value at N = inf is 2 b - a.
+        let extrapolated = 2 * b.value - a.value
+        let fitError = (4 * b.standardError * b.standardError + a.standardError * a.standardError).squareRoot()
+        let e = theory.overlaps[0]
+        let combined = (e.standardError * e.standardError + fitError * fitError).squareRoot() + e.systematic
+        XCTAssertEqual(e.value, extrapolated, accuracy: 4 * combined, "aNBK \(e.value) ± \(e.standardError) (sys \(e.systematic)), networks \(a.value), \(b.value)")
+        XCTAssertGreaterThan(abs(extrapolated - theory.lazyOverlaps[0]), 4 * combined, "the check must see the adaptation")
+    }
+
     func testBadInputIsRefused() throws {
         let data = try Self.digits(train: 4, test: 0)
         let cases: [ANBKStudy.Problem] = [
