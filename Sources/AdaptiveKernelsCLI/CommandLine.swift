@@ -34,6 +34,7 @@ public enum AdaptiveKernelsCommandLine {
         OverlapsCommand.subcommand,
         SweepCommand.subcommand,
         ANTKCommand.subcommand,
+        ANBKCommand.subcommand,
         ANTKPhaseCommand.subcommand,
         ANTKBlowUpCommand.subcommand,
         DynamicsCommand.subcommand,

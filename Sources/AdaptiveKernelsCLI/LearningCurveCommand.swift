@@ -13,19 +13,24 @@ enum LearningCurveCommand {
     usage: adaptive-kernels learning-curve --activation A --depth 1 --gamma G --lambda LAM --sizes LIST
                                            --train X.npy --labels y.npy --test Xt.npy --test-labels yt.npy
                                            [--population M] [--populations K] [--width N] [--networks K]
-                                           [--seed S] [--time T] [--out FILE.svg] [--format table|csv|json]
+                                           [--beta B [--anbk-samples N]] [--seed S] [--time T] [--out FILE.svg]
+                                           [--format table|csv|json]
       For each P in --sizes (first P training points, all test points): the test loss of the lazy NNGP
       and NTK (ridgeless kernel regression), of the two-layer aNTK by the population DMFT (K populations
       of M neurons, default 2 x 2048) and of trained width-N networks (gradient flow with the same
       weight decay LAM, K seeds, default 3 x 256), each with its error bar
       (notes/antk-nonlinear-data.md (AN6), notes/training-baseline.md). --out FILE.svg draws the
       curves (log-log; lines: theory, markers: networks); the report goes to stdout.
+      --beta B adds the Bayesian aNBK of the same two-layer network at inverse temperature B by the
+      min-max saddle (notes/anbk-data.md (NB11); N importance samples, default 4000): the five curves
+      of the paper's Fig. 3a. Exit status 3 (report on stdout) if an aNBK point did not converge.
       Depth: 1 (two-layer networks; the population DMFT is two-layer).
     """
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: ["activation", "depth", "gamma", "lambda", "sizes", "train", "labels", "test", "test-labels",
-                                                              "population", "populations", "width", "networks", "seed", "time", "out", "format"], switches: [])
+                                                              "population", "populations", "width", "networks", "seed", "time", "out", "format",
+                                                              "beta", "anbk-samples"], switches: [])
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
         if let out = options.value("out") {
             let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
@@ -47,6 +52,16 @@ enum LearningCurveCommand {
         problem.networks = try options.integer("networks", default: 3, in: 2...1024)
         problem.seed = try options.seed()
         problem.time = try options.positiveNumber("time", default: problem.time)
+        if options.value("beta") != nil {
+            let beta = try parseRational(options, "beta")
+            guard beta.signum > 0 else { throw UsageError("--beta must be positive and finite for the aNBK min-max") }
+            var settings = LearningCurveStudy.ANBKSettings(gamma: gamma, beta: beta)
+            settings.samples = try options.integer("anbk-samples", default: settings.samples, in: 200...(1 << 20))
+            problem.anbk = settings
+        } else if options.value("anbk-samples") != nil {
+            throw UsageError("--anbk-samples needs --beta (the aNBK column)")
+        }
+        let predictors = problem.anbk == nil ? LearningCurveStudy.predictors : LearningCurveStudy.predictorsWithANBK
         let progress = Progress(label: "learning-curve")
         let points: [LearningCurveStudy.Point]
         do {
@@ -54,46 +69,56 @@ enum LearningCurveCommand {
             points = try studyErrors { try LearningCurveStudy.run(problem, progress: progress.reporter) }
         } catch let error as TrainStudy.SolverFailure { throw CommandFailure(message: "learning-curve: " + error.description, standardOutput: "") }
         if let out = options.value("out") {
-            try DataFiles.writeFileAtomically(Data(figure(points, activation: activation, gamma: OutputContract.exactText(gamma),
+            try DataFiles.writeFileAtomically(Data(figure(points, predictors: predictors, activation: activation, gamma: OutputContract.exactText(gamma),
                                                           lambda: OutputContract.exactText(lambda), width: problem.width).render().utf8), to: out)
         }
+        let text: String
         switch format {
         case .json:
-            return OutputContract.render(command: "learning-curve", [
+            text = OutputContract.render(command: "learning-curve", [
                 ("activation", .string(activation.rawValue)), ("depth", .integer(1)), ("gamma", OutputContract.exact(gamma)),
                 ("lambda", OutputContract.exact(lambda)), ("width", .integer(problem.width)),
+                ("beta", problem.anbk.map { OutputContract.exact($0.beta) } ?? .null),
                 ("points", .array(points.map { point in
-                    .object([("size", .integer(point.size))] + LearningCurveStudy.predictors.map { name in
-                        let e = point.testLoss[name]!
-                        return (name, e.standardError > 0 || name == "antk" || name == "network" ? OutputContract.estimated(e) : OutputContract.approximate(e.value))
-                    } + [("stationary_populations", .integer(point.stationaryPopulations)), ("stationary_networks", .integer(point.stationaryNetworks))])
+                    .object([("size", .integer(point.size))] + LearningCurveStudy.predictorsWithANBK.map { name in
+                        guard let e = point.testLoss[name] else { return (name, .null) }
+                        return (name, e.standardError > 0 || ["anbk", "antk", "network"].contains(name) ? OutputContract.estimated(e) : OutputContract.approximate(e.value))
+                    } + [("stationary_populations", .integer(point.stationaryPopulations)), ("stationary_networks", .integer(point.stationaryNetworks)),
+                         ("anbk_failure", point.anbkFailure.map { .string($0) } ?? .null)])
                 })),
             ])
         case .csv:
-            var lines = ["size," + LearningCurveStudy.predictors.flatMap { ["\($0)_test_loss", "\($0)_standard_error"] }.joined(separator: ",")]
+            var lines = ["size," + predictors.flatMap { ["\($0)_test_loss", "\($0)_standard_error"] }.joined(separator: ",")]
             for point in points {
-                lines.append("\(point.size)," + LearningCurveStudy.predictors.map { name in
+                lines.append("\(point.size)," + predictors.map { name in
                     let e = point.testLoss[name]!
                     return "\(OutputContract.decimal17(e.value)),\(OutputContract.decimal17(e.standardError))"
                 }.joined(separator: ","))
             }
-            return lines.joined(separator: "\n") + "\n"
+            text = lines.joined(separator: "\n") + "\n"
         case .table:
             var lines = ["test loss against P (\(activation.rawValue), L = 1, gamma = \(OutputContract.exactText(gamma)), lambda = \(OutputContract.exactText(lambda)), networks N = \(problem.width))",
-                         "P      " + LearningCurveStudy.predictors.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined()]
+                         "P      " + predictors.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined()]
             for point in points {
-                lines.append(String(point.size).padding(toLength: 7, withPad: " ", startingAt: 0) + LearningCurveStudy.predictors.map { name in
+                lines.append(String(point.size).padding(toLength: 7, withPad: " ", startingAt: 0) + predictors.map { name in
                     let e = point.testLoss[name]!
-                    let text = e.standardError > 0 ? String(format: "%.4g ± %.1g", e.value, e.standardError) : String(format: "%.4g", e.value)
-                    return text.padding(toLength: 22, withPad: " ", startingAt: 0)
+                    let cell = (e.standardError > 0 ? String(format: "%.4g ± %.1g", e.value, e.standardError) : String(format: "%.4g", e.value))
+                        + (name == "anbk" && point.anbkFailure != nil ? " (!)" : "")
+                    return cell.padding(toLength: 22, withPad: " ", startingAt: 0)
                 }.joined())
             }
-            return lines.joined(separator: "\n") + "\n"
+            for point in points { if let f = point.anbkFailure { lines.append("(!) aNBK at P = \(point.size) did not converge: \(f)") } }
+            text = lines.joined(separator: "\n") + "\n"
         }
+        if let bad = points.first(where: { $0.anbkFailure != nil }) {
+            throw CommandFailure(message: "learning-curve: the aNBK min-max did not converge at P = \(bad.size): \(bad.anbkFailure!)", standardOutput: text)
+        }
+        return text
     }
 
-    static func figure(_ points: [LearningCurveStudy.Point], activation: Activation, gamma: String, lambda: String, width: Int) -> SVGPlot {
-        let values = points.flatMap { p in LearningCurveStudy.predictors.compactMap { p.testLoss[$0]?.value } }.filter { $0 > 0 }
+    static func figure(_ points: [LearningCurveStudy.Point], predictors: [String] = LearningCurveStudy.predictors, activation: Activation,
+                       gamma: String, lambda: String, width: Int) -> SVGPlot {
+        let values = points.flatMap { p in predictors.compactMap { p.testLoss[$0]?.value } }.filter { $0 > 0 }
         // Headroom above the curves for the legend (top left).
         let lo = (values.min() ?? 1e-3) / 1.5, hi = (values.max() ?? 1) * 6
         let sizes = points.map { Double($0.size) }
@@ -102,8 +127,9 @@ enum LearningCurveCommand {
                            y: .init(label: "test loss (mean squared error)", logarithmic: true, range: lo...hi))
         let styles: [(String, String, SVGPlot.Stroke, Bool)] = [("nngp", "lazy NNGP", .dashed, false), ("ntk", "lazy NTK", .dotted, false),
                                                                 ("antk", "aNTK (population DMFT)", .solid, false),
-                                                                ("network", "trained networks, N = \(width)", .solid, true)]
-        for (index, (key, label, stroke, markers)) in styles.enumerated() {
+                                                                ("network", "trained networks, N = \(width)", .solid, true),
+                                                                ("anbk", "aNBK (min-max)", .solid, false)]
+        for (index, (key, label, stroke, markers)) in styles.enumerated() where predictors.contains(key) {
             var series = SVGPlot.Series(label: label, points: points.map { (Double($0.size), $0.testLoss[key]!.value) },
                                         color: SVGPlot.palette[index], stroke: stroke, markers: markers)
             if markers { series.stroke = .dotted }

@@ -149,7 +149,8 @@ def _estimated(document: dict) -> DataResult:
     """A DataResult from a document whose losses and predictions are estimated objects (population
     DMFT, trained networks): values as floats; standard errors stay in `document`."""
     where = document.get("predictions_of", "test")
-    name = "antk" if document["command"].startswith("antk") else "network"
+    command = document["command"]
+    name = "antk" if command.startswith("antk") else "anbk" if command == "anbk" else "network"
     predictions = {"train": {}, "test": {}}
     predictions[where][name] = numpy.array([to_float(v) for v in document.get("predictions", [])])
 
@@ -193,6 +194,30 @@ def antk(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, gamma: Any, 
     if beta is not None:
         command += ["--beta", exact_argument(beta, "beta")]
     return _solve(command, X, y, X_test, y_test, all_layers)
+
+
+def anbk(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, activation: str, depth: int, gamma: Any, beta: Any,
+         solver: Optional[str] = None, samples: Optional[int] = None, burn_in: Optional[int] = None,
+         measured: Optional[int] = None, seed: Optional[int] = None) -> DataResult:
+    """The aNBK (Bayesian adaptive kernels) of depth `depth` with `activation` on C = X X^T / D.
+
+    Another activation than identity, or solver="minmax": the min-max saddle (the paper's Algorithm 1)
+    with `samples` importance samples per layer and iteration; its values are estimated (standard
+    errors in result.document). activation "identity": the exact deep linear saddle by default.
+    Kernels: phi_<l>_train (P x P) and phi_<l>_test (Q x P) per layer. A min-max that does not
+    converge raises NotCertifiedError (the report and the reason are in the exception)."""
+    command = ["anbk", "--activation", str(activation), "--depth", str(int(depth)), "--gamma", exact_argument(gamma, "gamma"),
+               "--beta", exact_argument(beta, "beta")]
+    if solver is not None:
+        command += ["--solver", str(solver)]
+    for key, value in (("samples", samples), ("burn-in", burn_in), ("measured", measured), ("seed", seed)):
+        if value is not None:
+            command += [f"--{key}", str(int(value))]
+    with _data_files(X, y, X_test, y_test, test_labels_required=True) as (data, out):
+        document, _ = _binary.run_json([*command, *data, "--out-dir", str(out)])
+        result = _estimated(document)
+        result.kernels = {p.stem: numpy.load(p) for p in sorted(out.glob("*.npy"))}
+    return result
 
 
 def train(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, activation: str, depth: int, width: int, gamma: Any,

@@ -289,3 +289,27 @@ def test_fluctuations_against_the_dense_mpmath_reference_and_the_lazy_limit():
     assert lazy.prediction_variance["label_direction"] is None
     with pytest.raises(ak.InvalidInputError):
         ak.fluctuations(gamma=1, beta=2, depth=2, setting="gradient-flow")
+
+
+@needs_binary
+def test_anbk_nonlinear_and_exact_linear_as_numpy():
+    X = numpy.load(FIXTURES / "X_train.npy")[:8]
+    y = numpy.load(FIXTURES / "y_train.npy")[:8]
+    Xt = numpy.load(FIXTURES / "X_test.npy")[:3]
+    yt = numpy.load(FIXTURES / "y_test.npy")[:3]
+    # Deep linear: the exact saddle, the same numbers as `kernels`.
+    exact = ak.anbk(X, y, Xt, yt, activation="identity", depth=2, gamma="1/2", beta=10)
+    reference = ak.kernels(X, y, Xt, yt, gamma="1/2", beta=10, depth=2)
+    assert abs(exact.test_loss["anbk"] - reference.test_loss["anbk"]) < 1e-12
+    assert numpy.allclose(exact.predictions["test"]["anbk"], reference.predictions["test"]["anbk"], atol=1e-12)
+    assert exact.kernels["phi_2_train"].shape == (8, 8) and exact.kernels["phi_2_test"].shape == (3, 8)
+    # ReLU by the min-max: estimated values, the test loss is that of the reported predictions up to
+    # their fluctuation, kernels per layer.
+    relu = ak.anbk(X, y, Xt, yt, activation="relu", depth=1, gamma="1/2", beta=10, samples=2000, burn_in=60, measured=60)
+    assert set(relu.test_loss) == {"anbk", "nngp", "ntk"}
+    assert relu.predictions["test"]["anbk"].shape == (3,)
+    assert relu.document["converged"] is True and relu.document["overlap"][0]["kind"] == "estimated"
+    assert set(relu.kernels) == {"phi_1_train", "phi_1_test"}
+    assert abs(relu.test_loss["anbk"] - numpy.mean((relu.predictions["test"]["anbk"] - yt) ** 2)) < 0.05
+    with pytest.raises(ak.InvalidInputError):
+        ak.anbk(X, y, activation="relu", depth=1, gamma=1, beta="inf")

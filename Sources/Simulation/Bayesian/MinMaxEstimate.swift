@@ -12,6 +12,11 @@ public struct MinMaxEstimate: Sendable {
     /// Linear functionals sum_l sum_e W_l[e] Phi^l[e] of the kernels (the `functionals` argument), each
     /// estimated from its own time series (so correlations between entries are accounted for).
     public var functionals: [Estimate] = []
+    /// The caller's observables (`MinMaxSolver.run`), each extrapolated like the overlaps.
+    public var observables: [Estimate] = []
+    /// Mean kernels Phi^l over all points, 2 m(n) - m(n/2) entrywise (approximate; present also when
+    /// the entries' series were not recorded).
+    public var meanKernels: [[Double]] = []
     public var minimumESS: Double
     public var gradientNorm: Double
     /// Largest drift z-score between the halves of the measured series (stationarity check, eq. V18).
@@ -42,16 +47,17 @@ public struct MinMaxEstimate: Sendable {
     /// weights) is not retried.
     /// `functionals[k][l - 1]`: weights over Phi^l's entries (row-major over all points) of functional k.
     public static func compute(problem: BayesProblem, settings: MinMaxSettings, attempts: Int = 3, functionals: [[[Double]]] = [],
+                               observables: (@Sendable ([[Double]]) -> [Double])? = nil,
                                progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
         var s = settings
-        var result = computeOnce(problem: problem, settings: s, functionals: functionals, progress: progress)
+        var result = computeOnce(problem: problem, settings: s, functionals: functionals, observables: observables, progress: progress)
         var made = 1
         while made < attempts, result.notStationary {
             s.burnIn *= 2
             s.measured *= 2
             s.seed = NormalSampler.derive(settings.seed, 0x5EED, UInt64(made))
             progress?("min-max not stationary: rerun \(made + 1) with burn-in \(s.burnIn), measured \(s.measured)")
-            result = computeOnce(problem: problem, settings: s, functionals: functionals, progress: progress)
+            result = computeOnce(problem: problem, settings: s, functionals: functionals, observables: observables, progress: progress)
             made += 1
         }
         result.attempts = made
@@ -63,6 +69,7 @@ public struct MinMaxEstimate: Sendable {
     }
 
     static func computeOnce(problem: BayesProblem, settings: MinMaxSettings, functionals: [[[Double]]] = [],
+                            observables: (@Sendable ([[Double]]) -> [Double])? = nil,
                             progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
         var half = settings
         half.samples = max(2, settings.samples / 2)
@@ -71,7 +78,8 @@ public struct MinMaxEstimate: Sendable {
         let runs = ConcurrentResults<MinMaxRun>(count: 2)
         DispatchQueue.concurrentPerform(iterations: 2) { j in
             let (s, label) = j == 0 ? (half, "n/2") : (settings, "n")
-            runs.set(j, MinMaxSolver(problem: problem, settings: s).run { t, n in if t % 50 == 0 { progress?("min-max \(label) \(t)/\(n)") } })
+            runs.set(j, MinMaxSolver(problem: problem, settings: s).run(progress: { t, n in if t % 50 == 0 { progress?("min-max \(label) \(t)/\(n)") } },
+                                                                        observables: observables))
         }
         return combine(problem: problem, coarse: runs.get(0), fine: runs.get(1), batches: settings.batches, functionals: functionals)
     }
@@ -92,17 +100,24 @@ public struct MinMaxEstimate: Sendable {
         guard failure == nil else {
             return MinMaxEstimate(overlaps: [], kernels: [], predictions: [], minimumESS: 0, gradientNorm: .nan, drift: .nan, failure: failure)
         }
-        let kernels = (0..<problem.depth).map { l in (0..<(pa * pa)).map { extrapolate(coarse.kernelSeries[l][$0], fine.kernelSeries[l][$0]) } }
+        let recorded = !(fine.kernelSeries.first?.isEmpty ?? true)
+        let kernels = recorded ? (0..<problem.depth).map { l in (0..<(pa * pa)).map { extrapolate(coarse.kernelSeries[l][$0], fine.kernelSeries[l][$0]) } } : []
         let norm = problem.labels.reduce(0) { $0 + $1 * $1 }
         let overlaps = (0..<problem.depth).map { l -> Estimate in
             func series(_ run: MinMaxRun) -> [Double] {
-                (0..<run.kernelSeries[l][0].count).map { t in
+                guard recorded else { return run.overlapSeries[l] }
+                return (0..<run.kernelSeries[l][0].count).map { t in
                     var s = 0.0
                     for i in 0..<p { for j in 0..<p { s += problem.labels[i] * run.kernelSeries[l][i * pa + j][t] * problem.labels[j] } }
                     return s / norm
                 }
             }
             return extrapolate(series(coarse), series(fine))
+        }
+        let observed = fine.observableSeries.indices.map { extrapolate(coarse.observableSeries[$0], fine.observableSeries[$0]) }
+        let meanKernels = (0..<problem.depth).map { l -> [Double] in
+            let (tc, tf) = (Double(max(1, coarse.overlapSeries[l].count)), Double(max(1, fine.overlapSeries[l].count)))
+            return (0..<(pa * pa)).map { 2 * fine.kernelSums[l][$0] / tf - coarse.kernelSums[l][$0] / tc }
         }
         let predictions = (0..<problem.testCount).map { extrapolate(coarse.predictionSeries[$0], fine.predictionSeries[$0]) }
         let projected = functionals.map { weights -> Estimate in
@@ -127,6 +142,8 @@ public struct MinMaxEstimate: Sendable {
         var result = MinMaxEstimate(overlaps: overlaps, kernels: kernels, predictions: predictions, minimumESS: ess,
                                     gradientNorm: fine.finalGradientNorm, drift: drift, failure: failure, notStationary: notStationary)
         result.functionals = projected
+        result.observables = observed
+        result.meanKernels = meanKernels
         result.retreats = coarse.retreats + fine.retreats
         result.measuredRetreats = coarse.measuredRetreats + fine.measuredRetreats
         return result

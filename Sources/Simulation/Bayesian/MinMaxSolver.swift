@@ -19,6 +19,23 @@ public struct MinMaxSettings: Sendable {
     public var newtonPoints: Int = 12
     /// Levenberg-Marquardt weight of the Gaussian Fisher added to the sampled one (eq. V41c).
     public var newtonDamping: Double = 0.1
+    /// Above `newtonPoints` training points, a nonlinear activation's inner step is the same damped
+    /// Fisher-Newton step solved matrix-free by preconditioned conjugate gradients (notes/anbk-data.md
+    /// (NB2)-(NB4)): at most this many iterations (0: the Gaussian step V10 instead), stopped when the
+    /// preconditioned residual has fallen by `conjugateGradientTolerance`.
+    public var conjugateGradientSteps: Int = 8
+    public var conjugateGradientTolerance: Double = 0.1
+    /// Samples (the first of the iteration's, weights renormalized) on which the CG step applies the
+    /// Fisher operator (NB5b): the operator sets the path, not the fixed point (r = 0 there whatever it is).
+    public var fisherSamples: Int = 2000
+    /// Whether every kernel entry's time series is kept (verify plans check each entry). Off, only
+    /// the running means of the kernels and the overlap series are kept (O(n^2) memory instead of
+    /// O(n^2 T): what data runs with hundreds of points need; notes/anbk-data.md (NB6)).
+    public var recordKernelSeries: Bool = true
+    /// Whether the proposal (V6b) keeps only its training block and draws the test components from
+    /// the prior's conditional law given the training ones (notes/anbk-data.md (NB8)): the density
+    /// ratio then lives on the P training dimensions instead of P + Q.
+    public var conditionalTestProposal: Bool = false
     /// Feasibility floor of the inner step (eq. V46): a dual whose tilted moment on the current samples
     /// has an effective sample size below this fraction of n, or a training block that is not positive
     /// definite, is pulled back toward hatPhi = 0 (always integrable) until it is feasible.
@@ -35,6 +52,11 @@ public struct MinMaxRun: Sendable {
     /// series[l-1][entry][t]: Phi^l entries (row-major over all points) at measured iteration t.
     public var kernelSeries: [[[Double]]]
     public var predictionSeries: [[Double]]
+    /// overlapSeries[l-1][t] = y^T Phi^l_tt y / y^T y, and the sums of Phi^l over the measured iterations.
+    public var overlapSeries: [[Double]] = []
+    public var kernelSums: [[Double]] = []
+    /// observableSeries[k][t]: the caller's observables of the kernels (see `MinMaxSolver.run`).
+    public var observableSeries: [[Double]] = []
     public var minimumESS: Double
     public var finalGradientNorm: Double
     /// Feasibility retreats of a dual (eq. V46): over the whole run and during the measured iterations.
@@ -100,7 +122,10 @@ public struct MinMaxSolver: Sendable {
     /// phi(h), and the log density ratio -h^T (Phi^{-1} - Sigma^{-1}) h / 2 into `base` (eq. V6b).
     func sample(input: [Double], proposal: [Double], seed: UInt64, workspace ws: Workspace) throws {
         let n = settings.samples, pa = problem.pointCount
-        var sampling = proposal
+        if input == problem.inputKernel, LinearAlgebra.cholesky(input, n: pa) == nil {
+            return try sampleFactored(input: input, proposal: proposal, seed: seed, workspace: ws)
+        }
+        var sampling = settings.conditionalTestProposal ? conditionalProposal(input: input, proposal: proposal) ?? proposal : proposal
         var lowerOrNil = LinearAlgebra.cholesky(sampling, n: pa)
         let inputInverse = LinearAlgebra.inverseSPD(input, n: pa)
         var proposalInverse = LinearAlgebra.inverseSPD(sampling, n: pa)
@@ -134,6 +159,65 @@ public struct MinMaxSolver: Sendable {
         }
         let ratio = SmallMatrix.add(iInv, pInv, scale: -1)
         Self.rowForms(h, symmetric: ratio, into: base, rows: n, stride: pa, columns: pa, scale: -0.5, workspace: ws)
+    }
+
+    /// Layer 1's samples when C is singular (fewer features than points; notes/anbk-data.md (NB9)):
+    /// C = F F^T with F = U_r Lambda_r^{1/2} over the r eigenvalues above 1e-10 of the largest, h = F z
+    /// exactly, the prior z ~ N(0, I_r) and the proposal z ~ N(0, S_z), S_z = F^+ Sigma F^+T (the
+    /// proposal's second moment seen in z), so the density ratio is N(z; 0, I)/N(z; 0, S_z) in r
+    /// dimensions: with z = L_z e (S_z = L_z L_z^T, e ~ N(0, I_r)), base = -(|z|^2 - |e|^2)/2.
+    func sampleFactored(input: [Double], proposal: [Double], seed: UInt64, workspace ws: Workspace) throws {
+        let n = settings.samples, pa = problem.pointCount
+        guard let eigen = LinearAlgebra.symmetricEigen(input, n: pa), let top = eigen.values.max(), top > 0 else {
+            throw StepFailure(reason: "the input kernel has no positive eigenvalue")
+        }
+        let kept = eigen.values.indices.filter { eigen.values[$0] > 1e-10 * top }
+        let r = kept.count
+        var factor = [Double](repeating: 0, count: pa * r), pseudo = [Double](repeating: 0, count: r * pa)
+        for (j, k) in kept.enumerated() {
+            let root = eigen.values[k].squareRoot()
+            for i in 0..<pa { factor[i * r + j] = eigen.vectors[i * pa + k] * root; pseudo[j * pa + i] = eigen.vectors[i * pa + k] / root }
+        }
+        let seen = SmallMatrix.symmetrized(LinearAlgebra.multiplyTransposed(LinearAlgebra.multiply(pseudo, proposal, m: r, k: pa, n: pa), pseudo,
+                                                                           m: r, k: pa, n: r), r)
+        let identity = proposal == input
+        let lowerZ = identity ? SmallMatrix.identity(r) : LinearAlgebra.cholesky(seen, n: r) ?? SmallMatrix.identity(r)
+        let (h, f, base) = (ws.h, ws.f, ws.base)
+        NormalSampler.fill(h, seed: seed)
+        let z = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * r)
+        defer { z.deallocate() }
+        // z = e L_z^T (e: the first r normals of each row), base from |z|^2 - |e|^2, then h = z F^T.
+        lowerZ.withUnsafeBufferPointer { LinearAlgebra.gemm(h.baseAddress!, $0.baseAddress!, z.baseAddress!, m: n, k: r, n: r, transposeB: true, lda: pa) }
+        for s in 0..<n {
+            var zz = 0.0, ee = 0.0
+            for j in 0..<r { zz += z[s * r + j] * z[s * r + j]; ee += h[s * pa + j] * h[s * pa + j] }
+            base[s] = identity ? 0 : -0.5 * (zz - ee)
+        }
+        factor.withUnsafeBufferPointer { LinearAlgebra.gemm(z.baseAddress!, $0.baseAddress!, h.baseAddress!, m: n, k: r, n: pa, transposeB: true) }
+        _ = f.initialize(from: h)
+        problem.activation.apply(f)
+    }
+
+    /// The proposal of (NB8): training block S = the proposal's, test rows from the prior Phi^{l-1}:
+    /// Sigma = [[S, S B^T], [B S, B S B^T + Phi_** - B Phi_t*]] with B = Phi_*t Phi_tt^-1, i.e.
+    /// h_t ~ N(0, S) and h_* | h_t the prior's conditional law, so N(h; 0, Phi)/N(h; 0, Sigma) =
+    /// N(h_t; 0, Phi_tt)/N(h_t; 0, S). nil without test points or when Phi_tt is singular.
+    func conditionalProposal(input: [Double], proposal: [Double]) -> [Double]? {
+        let p = problem.trainCount, pa = problem.pointCount, q = pa - p
+        guard q > 0, let inverse = LinearAlgebra.inverseSPD(SmallMatrix.leadingBlock(input, pa, p), n: p) else { return nil }
+        let cross = (p..<pa).flatMap { i in (0..<p).map { input[i * pa + $0] } }             // Phi_*t, q x p
+        let b = LinearAlgebra.multiply(cross, inverse, m: q, k: p, n: p)                          // B, q x p
+        let s = SmallMatrix.leadingBlock(proposal, pa, p)
+        let bs = LinearAlgebra.multiply(b, s, m: q, k: p, n: p)                                   // B S
+        let bsb = LinearAlgebra.multiplyTransposed(bs, b, m: q, k: p, n: q)                       // B S B^T
+        let bphi = LinearAlgebra.multiplyTransposed(b, cross, m: q, k: p, n: q)                   // B Phi_t*
+        var sigma = [Double](repeating: 0, count: pa * pa)
+        for i in 0..<p { for j in 0..<p { sigma[i * pa + j] = s[i * p + j] } }
+        for a in 0..<q {
+            for j in 0..<p { sigma[(p + a) * pa + j] = bs[a * p + j]; sigma[j * pa + p + a] = bs[a * p + j] }
+            for c in 0..<q { sigma[(p + a) * pa + p + c] = bsb[a * q + c] + input[(p + a) * pa + p + c] - bphi[a * q + c] }
+        }
+        return SmallMatrix.symmetrized(sigma, pa)
     }
 
     /// out[s] = scale * x_s^T S x_s over the first `columns` entries of each row, S symmetric, at half
@@ -243,9 +327,78 @@ public struct MinMaxSolver: Sendable {
         return direction
     }
 
+    /// The damped Fisher-Newton direction of (V41)/(V41c) without forming the P(P+1)/2-square Fisher
+    /// matrix (notes/anbk-data.md (NB2)-(NB4)): solves M(U) = 2 r over symmetric P x P matrices U with
+    /// M(U) = F(U) + 2 lambda Phi U Phi, F(U) = sum_s w_s q_s phi_s phi_s^T - qbar A, q_s = phi_s^T U phi_s,
+    /// qbar = sum_s w_s q_s (the weighted covariance of the features, applied; NB2), by conjugate
+    /// gradients preconditioned with the Gaussian Fisher G(U) = 2 Phi U Phi (NB3), whose inverse maps
+    /// 2 r to the Gaussian direction (V10). Weights: those of the last `tiltedMoments` call.
+    /// nil if the operator is not positive on a search direction (then the caller uses V10).
+    func fisherDirectionCG(residual r: [Double], kernel phiT: [Double], inverse: [Double], tiltedTrain _: [Double],
+                           workspace ws: Workspace) -> [Double]? {
+        let pa = problem.pointCount, p = problem.trainCount
+        let n = min(settings.samples, max(settings.fisherSamples, 2 * p))
+        let (f, weights) = (ws.f, ws.weights)
+        // The first n samples with their weights renormalized (NB5b); compact training columns of phi.
+        let total = (0..<n).reduce(0.0) { $0 + weights[$1] }
+        guard total > 0 else { return nil }
+        let w = (0..<n).map { weights[$0] / total }
+        let features = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * p)
+        let product = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * p)
+        defer { features.deallocate(); product.deallocate() }
+        for s in 0..<n { (features.baseAddress! + s * p).update(from: f.baseAddress! + s * pa, count: p) }
+        let lambda = settings.newtonDamping
+        // A on these samples: Phi_t^T diag(w) Phi_t.
+        for s in 0..<n { for j in 0..<p { product[s * p + j] = w[s] * features[s * p + j] } }
+        var a = [Double](repeating: 0, count: p * p)
+        a.withUnsafeMutableBufferPointer { LinearAlgebra.gemm(features.baseAddress!, product.baseAddress!, $0.baseAddress!, m: p, k: n, n: p, transposeA: true) }
+        func apply(_ u: [Double]) -> [Double] {
+            // Z = Phi_t U (n x p), c_s = w_s phi_s^T U phi_s, then F(U) = Phi_t^T diag(c) Phi_t - (sum c) A (NB2).
+            u.withUnsafeBufferPointer { LinearAlgebra.gemm(features.baseAddress!, $0.baseAddress!, product.baseAddress!, m: n, k: p, n: p) }
+            var total = 0.0
+            for s in 0..<n {
+                var q = 0.0
+                let row = s * p
+                for j in 0..<p { q += product[row + j] * features[row + j] }
+                let c = w[s] * q
+                total += c
+                for j in 0..<p { product[row + j] = c * features[row + j] }
+            }
+            var out = [Double](repeating: 0, count: p * p)
+            out.withUnsafeMutableBufferPointer { LinearAlgebra.gemm(features.baseAddress!, product.baseAddress!, $0.baseAddress!, m: p, k: n, n: p, transposeA: true) }
+            let gaussian = LinearAlgebra.multiply(LinearAlgebra.multiply(phiT, u, m: p, k: p, n: p), phiT, m: p, k: p, n: p)
+            for e in 0..<(p * p) { out[e] += -total * a[e] + 2 * lambda * gaussian[e] }
+            return SmallMatrix.symmetrized(out, p)
+        }
+        func precondition(_ x: [Double]) -> [Double] { SmallMatrix.sandwich(inverse, x, p).map { 0.5 * $0 } }
+        func dot(_ x: [Double], _ y: [Double]) -> Double { zip(x, y).reduce(0.0) { $0 + $1.0 * $1.1 } }
+        var x = [Double](repeating: 0, count: p * p)
+        var residual = r.map { 2 * $0 }
+        var z = precondition(residual)
+        var d = z
+        var rz = dot(residual, z)
+        let start = rz
+        guard start > 0 else { return x }
+        for _ in 0..<settings.conjugateGradientSteps {
+            let md = apply(d)
+            let curvature = dot(d, md)
+            guard curvature > 0, curvature.isFinite else { return nil }
+            let alpha = rz / curvature
+            for e in x.indices { x[e] += alpha * d[e]; residual[e] -= alpha * md[e] }
+            z = precondition(residual)
+            let next = dot(residual, z)
+            if next <= settings.conjugateGradientTolerance * settings.conjugateGradientTolerance * start { break }
+            for e in d.indices { d[e] = z[e] + next / rz * d[e] }
+            rz = next
+        }
+        return SmallMatrix.symmetrized(x, p)
+    }
+
     /// Tilted moments of the current samples under the dual hatPhi (eqs. V5-V7): A = <phi phi^T> and
     /// hh = <h h^T> over all points, with self-normalized weights exp(base - phi_t^T hatPhi phi_t / 2).
-    func tiltedMoments(dual: [Double], workspace ws: Workspace, needSecondMoment: Bool) -> (a: [Double], hh: [Double], ess: Double) {
+    /// `trainOnlySecondMoment`: hh only on the training block (embedded in a zero n x n matrix), all the
+    /// conditional test proposal (NB8) needs, at (P/(P+Q))^2 of the cost.
+    func tiltedMoments(dual: [Double], workspace ws: Workspace, needSecondMoment: Bool, trainOnlySecondMoment: Bool = false) -> (a: [Double], hh: [Double], ess: Double) {
         let n = settings.samples, pa = problem.pointCount, p = problem.trainCount
         let (h, f, scratch, base, w) = (ws.h, ws.f, ws.scratch, ws.base, ws.weights)
         // q_s = phi_t(s)^T hatPhi phi_t(s) on the training columns (triangular product).
@@ -261,29 +414,38 @@ public struct MinMaxSolver: Sendable {
         for s in 0..<n { w[s] /= total; sumSquares += w[s] * w[s] }
         // Weighted Gram matrices per chunk (scale by sqrt(w), dsyrk), partial sums added in chunk order, so the
         // result does not depend on the number of threads. Within a chunk the rows go in cache-sized blocks (V50):
-        // each block of f (and h) is scaled into the scratch rows and accumulated by dsyrk while it is in cache.
+        // each block of f (and of h, on its first m columns) is scaled into the scratch rows and accumulated by
+        // dsyrk while it is in cache.
         let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
-        let sources = needSecondMoment ? [f, h] : [f]
-        let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: sources.count * chunks * pa * pa)
+        var sources: [(x: UnsafeMutableBufferPointer<Double>, m: Int)] = [(f, pa)]
+        if needSecondMoment { sources.append((h, trainOnlySecondMoment ? p : pa)) }
+        var offsets = [0]
+        for source in sources { offsets.append(offsets.last! + chunks * source.m * source.m) }
+        let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: offsets.last!)
         defer { partials.deallocate() }
         partials.initialize(repeating: 0)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            for (lo, hi) in Self.blocks(c * size, min(n, (c + 1) * size), width: pa) {
-                for (k, x) in sources.enumerated() {
+            for (k, source) in sources.enumerated() {
+                let (x, m) = source
+                for (lo, hi) in Self.blocks(c * size, min(n, (c + 1) * size), width: m) {
                     for s in lo..<hi {
                         let r = w[s].squareRoot()
-                        for j in 0..<pa { scratch[s * pa + j] = r * x[s * pa + j] }
+                        for j in 0..<m { scratch[s * m + j] = r * x[s * pa + j] }
                     }
-                    LinearAlgebra.accumulateGram(scratch.baseAddress! + lo * pa, partials.baseAddress! + (k * chunks + c) * pa * pa,
-                                                 rows: hi - lo, columns: pa)
+                    LinearAlgebra.accumulateGram(scratch.baseAddress! + lo * m, partials.baseAddress! + offsets[k] + c * m * m,
+                                                 rows: hi - lo, columns: m)
                 }
             }
         }
+        // Chunk sums in chunk order, embedded in a zero pa x pa matrix; dsyrk filled the lower triangle: mirror it.
         func chunkSum(_ k: Int) -> [Double] {
+            let m = sources[k].m
             var g = [Double](repeating: 0, count: pa * pa)
-            for c in 0..<chunks { for e in 0..<(pa * pa) { g[e] += partials[(k * chunks + c) * pa * pa + e] } }
-            // dsyrk filled the lower triangle; mirror it.
-            for i in 0..<pa { for j in (i + 1)..<max(i + 1, pa) { g[i * pa + j] = g[j * pa + i] } }
+            for c in 0..<chunks {
+                let base = offsets[k] + c * m * m
+                for i in 0..<m { for j in 0...i { g[i * pa + j] += partials[base + i * m + j] } }
+            }
+            for i in 0..<m { for j in (i + 1)..<max(i + 1, m) { g[i * pa + j] = g[j * pa + i] } }
             return g
         }
         let a = chunkSum(0)
@@ -309,7 +471,10 @@ public struct MinMaxSolver: Sendable {
         let L = problem.depth, p = problem.trainCount, pa = problem.pointCount
         var moments: [[Double]] = [[]], secondMoments: [[Double]] = [[]]
         state.minimumESS = .infinity
+        let inputSingular = settings.conditionalTestProposal && LinearAlgebra.cholesky(problem.inputKernel, n: pa) == nil
         for l in 1...L {
+            // (NB8): only the training block of the proposal is used, except on the factored layer 1 (NB9).
+            let trainOnly = settings.conditionalTestProposal && pa > p && !(l == 1 && inputSingular)
             try sample(input: state.kernels[l - 1], proposal: state.proposals[l],
                        seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l)), workspace: workspace)
             // Feasibility (eq. V46): the integrable duals form a convex set containing 0 (eq. V40: rho_l is a
@@ -344,8 +509,14 @@ public struct MinMaxSolver: Sendable {
             guard let lower = LinearAlgebra.cholesky(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
             // Direction: Fisher-Newton (eq. V41) for small P and phi != h, else the Gaussian Newton direction
             // Phi^-1 r Phi^-1 (eq. V10), which for phi = h is the exact Newton step with the exact (not sampled) Hessian.
-            let newton = p <= settings.newtonPoints && problem.activation != .identity
-            let direction = (newton ? newtonDirection(residual: residual, kernel: phiT, workspace: workspace) : nil)
+            // Above newtonPoints the same damped Fisher-Newton step, matrix-free by preconditioned CG (notes/anbk-data.md (NB2)-(NB4)).
+            let nonlinear = problem.activation != .identity
+            let dense = nonlinear && p <= settings.newtonPoints
+            let iterative = nonlinear && !dense && settings.conjugateGradientSteps > 0
+            let newton = dense || iterative
+            let direction = (dense ? newtonDirection(residual: residual, kernel: phiT, workspace: workspace)
+                             : iterative ? fisherDirectionCG(residual: residual, kernel: phiT, inverse: inverse, tiltedTrain: SmallMatrix.leadingBlock(before.a, pa, p), workspace: workspace)
+                             : nil)
                 ?? SmallMatrix.sandwich(inverse, residual, p)
             // Trust region: the step whitened by Phi^l, |L^T dH L|_F with Phi^l = L L^T, is at most the trust
             // radius (eq. V10; for the Gaussian direction this is |L^-1 r L^-T|_F).
@@ -355,25 +526,25 @@ public struct MinMaxSolver: Sendable {
             let previous = state.duals[l]
             state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
             // The outer gradient is taken at the updated dual: reweight the same samples (eq. V8).
-            var m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+            var m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true, trainOnlySecondMoment: trainOnly)
             // Sampled Newton steps can be long where the features respond weakly; the step is halved while it
             // more than halves the effective sample size of these samples (eq. V41b).
             var halvings = 0
             while newton, m.ess < 0.5 * before.ess, halvings < 10 {
                 innerSize *= 0.5; halvings += 1
                 state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
-                m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+                m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true, trainOnlySecondMoment: trainOnly)
             }
             // The step itself must stay feasible (eq. V46); the previous dual is.
             if !feasible(m, floor: floor) {
                 while !feasible(m, floor: floor), halvings < 20 {
                     innerSize *= 0.5; halvings += 1
                     state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
-                    m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true)
+                    m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true, trainOnlySecondMoment: trainOnly)
                 }
                 if !feasible(m, floor: floor) {
                     state.duals[l] = previous
-                    m = tiltedMoments(dual: previous, workspace: workspace, needSecondMoment: true)
+                    m = tiltedMoments(dual: previous, workspace: workspace, needSecondMoment: true, trainOnlySecondMoment: trainOnly)
                 }
                 state.retreats += 1
             }
@@ -437,32 +608,50 @@ public struct MinMaxSolver: Sendable {
         return SmallMatrix.symmetrized(LinearAlgebra.multiply(ba, transpose(b, pa), m: pa, k: pa, n: pa), pa)
     }
 
-    /// Runs burn-in then the measured iterations and records the series.
-    public func run(progress: ((Int, Int) -> Void)? = nil) -> MinMaxRun {
+    /// Runs burn-in then the measured iterations and records the series. `observables` maps the
+    /// kernels Phi^0...Phi^L (all points) of a measured iteration to numbers whose series are kept.
+    public func run(progress: ((Int, Int) -> Void)? = nil, observables: (([[Double]]) -> [Double])? = nil) -> MinMaxRun {
         let pa = problem.pointCount, L = problem.depth
         let workspace = Workspace(samples: settings.samples, width: pa)
         var state = initialState()
-        var series = Array(repeating: Array(repeating: [Double](), count: pa * pa), count: L)
+        var series = Array(repeating: Array(repeating: [Double](), count: settings.recordKernelSeries ? pa * pa : 0), count: L)
         var predictions = Array(repeating: [Double](), count: problem.testCount)
+        var overlapSeries = Array(repeating: [Double](), count: L)
+        var sums = Array(repeating: [Double](repeating: 0, count: pa * pa), count: L)
+        var observed: [[Double]] = []
         var minESS = Double.infinity
         var measuredRetreats = 0
         let total = settings.burnIn + settings.measured
+        func finished(_ failure: String?) -> MinMaxRun {
+            var r = MinMaxRun(kernelSeries: series, predictionSeries: predictions, minimumESS: minESS,
+                              finalGradientNorm: state.gradientNorm, retreats: state.retreats, measuredRetreats: measuredRetreats, failure: failure)
+            r.overlapSeries = overlapSeries
+            r.kernelSums = sums
+            r.observableSeries = observed
+            return r
+        }
         for t in 0..<total {
             let retreatsBefore = state.retreats
             do { try step(&state, iteration: t, workspace: workspace) } catch let failure as StepFailure {
-                return MinMaxRun(kernelSeries: series, predictionSeries: predictions, minimumESS: minESS,
-                                 finalGradientNorm: state.gradientNorm, retreats: state.retreats, measuredRetreats: measuredRetreats,
-                                 failure: "\(failure.reason) at iteration \(t)")
+                return finished("\(failure.reason) at iteration \(t)")
             } catch { fatalError("unexpected \(error)") }
             progress?(t + 1, total)
             guard t >= settings.burnIn else { continue }
             if state.retreats > retreatsBefore { measuredRetreats += 1 }
             minESS = min(minESS, state.minimumESS)
-            for l in 1...L { for e in 0..<(pa * pa) { series[l - 1][e].append(state.kernels[l][e]) } }
+            for l in 1...L {
+                if settings.recordKernelSeries { for e in 0..<(pa * pa) { series[l - 1][e].append(state.kernels[l][e]) } }
+                for e in 0..<(pa * pa) { sums[l - 1][e] += state.kernels[l][e] }
+                overlapSeries[l - 1].append(problem.overlap(state.kernels[l]))
+            }
             if let f = problem.predictions(state.kernels[L]) { for q in f.indices { predictions[q].append(f[q]) } }
+            if let observables {
+                let values = observables(state.kernels)
+                if observed.isEmpty { observed = Array(repeating: [], count: values.count) }
+                for k in values.indices { observed[k].append(values[k]) }
+            }
         }
-        return MinMaxRun(kernelSeries: series, predictionSeries: predictions, minimumESS: minESS,
-                         finalGradientNorm: state.gradientNorm, retreats: state.retreats, measuredRetreats: measuredRetreats, failure: nil)
+        return finished(nil)
     }
 }
 

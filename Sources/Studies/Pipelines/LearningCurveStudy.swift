@@ -1,11 +1,13 @@
 import Foundation
 import Core
 import Numerics
+import Theory
 
 /// Test loss against the number of training points P (the paper's Fig. 3a) for the lazy NNGP and
 /// NTK, the two-layer aNTK by the population DMFT (ANTKPopulationStudy) and trained width-N networks
 /// (TrainStudy, gradient flow with the same weight decay) on the first P training points of a data
-/// set, every point with its error bar (notes/antk-nonlinear-data.md (AN6)).
+/// set, every point with its error bar (notes/antk-nonlinear-data.md (AN6)); with `anbk` set, also the
+/// Bayesian aNBK of the same two-layer network by the min-max (ANBKStudy, notes/anbk-data.md (NB11)).
 public enum LearningCurveStudy {
     public struct Problem: Sendable {
         public var data: LabelledData
@@ -19,10 +21,19 @@ public enum LearningCurveStudy {
         public var networks = 3
         public var seed: UInt64 = 1
         public var time = 200.0
+        /// The aNBK column: gamma (exact, the same as `gamma`), beta and the min-max samples; nil: no aNBK.
+        public var anbk: ANBKSettings? = nil
 
         public init(data: LabelledData, activation: Activation, gamma: Double, lambda: Double, sizes: [Int]) {
             self.data = data; self.activation = activation; self.gamma = gamma; self.lambda = lambda; self.sizes = sizes
         }
+    }
+
+    public struct ANBKSettings: Sendable {
+        public var gamma: BigRational
+        public var beta: BigRational
+        public var samples = 4000
+        public init(gamma: BigRational, beta: BigRational) { self.gamma = gamma; self.beta = beta }
     }
 
     public struct Point: Sendable, Codable {
@@ -32,9 +43,13 @@ public enum LearningCurveStudy {
         public let testLoss: [String: Estimate]
         public let stationaryPopulations: Int
         public let stationaryNetworks: Int
+        /// Why the aNBK min-max did not converge at this size (nil: converged or not requested).
+        public var anbkFailure: String? = nil
     }
 
     public static let predictors = ["nngp", "ntk", "antk", "network"]
+    /// With the aNBK column (Fig. 3a's five curves).
+    public static let predictorsWithANBK = ["nngp", "ntk", "anbk", "antk", "network"]
 
     public static func run(_ problem: Problem, progress: ProgressReporter = .silent) throws -> [Point] {
         let data = problem.data
@@ -61,7 +76,20 @@ public enum LearningCurveStudy {
                                                                 time: problem.time))
             var losses = theory.testLoss!
             losses["network"] = network.testLoss!
-            points.append(Point(size: size, testLoss: losses, stationaryPopulations: theory.stationaryRuns, stationaryNetworks: network.stationaryRuns))
+            var anbkFailure: String? = nil
+            if let settings = problem.anbk {
+                progress.detail("aNBK min-max, beta = \(settings.beta)")
+                var bayes = ANBKStudy.Problem(data: subset, activation: problem.activation, depth: 1, gamma: settings.gamma,
+                                              beta: .finite(settings.beta), solver: .minmax)
+                bayes.samples = settings.samples
+                bayes.seed = NormalSampler.derive(problem.seed, UInt64(2 * index), 0xB)
+                let r = try ANBKStudy.run(bayes, progress: ProgressReporter(started: { _, _, _ in }, detail: progress.detail))
+                losses["anbk"] = r.testLoss!["anbk"]!
+                anbkFailure = r.failure
+            }
+            var point = Point(size: size, testLoss: losses, stationaryPopulations: theory.stationaryRuns, stationaryNetworks: network.stationaryRuns)
+            point.anbkFailure = anbkFailure
+            points.append(point)
         }
         return points
     }

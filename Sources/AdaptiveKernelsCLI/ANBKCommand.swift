@@ -1,0 +1,172 @@
+import Foundation
+import Core
+import Numerics
+import Studies
+import Theory
+
+/// `adaptive-kernels anbk`: the Bayesian adaptive kernels on data for any activation and depth
+/// (notes/anbk-data.md). Parses, calls `ANBKStudy`, renders.
+enum ANBKCommand {
+    static let subcommand = Subcommand(name: "anbk", summary: "Bayesian adaptive kernels (aNBK) on data, any activation and depth: min-max saddle (Algorithm 1) or exact deep linear",
+                                       usage: usage, run: run)
+
+    static let usage = """
+    usage: adaptive-kernels anbk --activation A --depth L --gamma G --beta B --train X.npy --labels y.npy
+                                 [--test Xt.npy --test-labels yt.npy] [--solver exact|minmax] [--samples N]
+                                 [--burn-in T0] [--measured T] [--seed S] [--format table|json] [--out-dir DIR]
+      The adaptive neural Bayesian kernels (aNBK) of a network with L hidden layers and activation A
+      (identity, relu, tanh, erf), feature strength G and inverse temperature B (ridge b = 1/B), at the
+      saddle of the min-max action (notes/theory-overview.md (T5)), on the data as given (C = X X^T/D,
+      labels y; the package's fixtures: Tests/Fixtures/digits/X_train.npy etc.).
+      --solver minmax (default unless A = identity): the paper's Algorithm 1 with importance sampling,
+        N samples per layer and iteration (default 8000), T0 burn-in (default 200) and T measured
+        (default 200) iterations, the inner step a damped Fisher-Newton step solved matrix-free by
+        conjugate gradients (notes/anbk-data.md (NB1)-(NB6)); runs with N/2 and N samples are
+        extrapolated to N = inf; a run that is not stationary is repeated once with the budget doubled.
+        Every aNBK number is estimated (value, standard error, systematic). Needs a finite B.
+      --solver exact (default for A = identity): the exact deep linear saddle (what 'kernels' computes),
+        working precision.
+      Reported: train and test loss of the aNBK and of the lazy NNGP and NTK (kernel regression with the
+      same ridge b), the aNBK predictions (test points in input order, else training points), and per
+      layer overlap_l = y^T Phi^l y/|y|^2 and alignment_l = overlap_l/|Phi^l|_F on the training block.
+      --out-dir DIR writes phi_l_train.npy (P x P) and phi_l_test.npy (Q x P) for every layer l and
+      summary.json (the JSON report).
+      Exit status 0; 2 bad input; 3 the min-max did not converge (report on stdout, reason on stderr).
+    """
+
+    static let valued: Set<String> = ["activation", "depth", "gamma", "beta", "train", "labels", "test", "test-labels", "solver",
+                                      "samples", "burn-in", "measured", "seed", "format", "out-dir"]
+
+    static func run(_ arguments: [String]) throws -> String {
+        let options = try ParsedArguments(arguments, valued: valued, switches: [])
+        let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
+        let activation: Activation
+        do { activation = try Activation(name: options.required("activation")) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
+        let depth = try options.integer("depth", default: -1, in: 1...16)
+        guard depth >= 1 else { throw UsageError("--depth is required") }
+        let gamma = try parseGamma(options.required("gamma"))
+        guard gamma.signum >= 0 else { throw UsageError("--gamma must be >= 0 (got '\(OutputContract.exactText(gamma))')") }
+        let beta = try parseBeta(options.required("beta"))
+        if case .finite(let b) = beta, b.signum <= 0 { throw UsageError("--beta must be positive or inf") }
+        let solver: ANBKStudy.Solver
+        switch options.value("solver") {
+        case nil: solver = activation == .identity ? .exact : .minmax
+        case "exact":
+            guard activation == .identity else { throw UsageError("--solver exact is the deep linear solver: it needs --activation identity") }
+            solver = .exact
+        case "minmax": solver = .minmax
+        case let other?: throw UsageError("--solver must be exact or minmax (got '\(other)')")
+        }
+        if solver == .minmax, case .infinite = beta { throw UsageError("--beta inf: the min-max solver needs a finite beta (the ridge b = 1/beta)") }
+        if solver == .exact, gamma.signum == 0 { throw UsageError("--gamma 0 is the lazy NNGP; the exact deep linear solver needs gamma > 0") }
+        if solver == .exact, ["samples", "burn-in", "measured"].contains(where: { options.value($0) != nil }) {
+            throw UsageError("--samples, --burn-in and --measured belong to the min-max solver (--solver minmax)")
+        }
+        let data = try DataFiles.trainingData(options)
+        var problem = ANBKStudy.Problem(data: data, activation: activation, depth: depth, gamma: gamma, beta: beta, solver: solver)
+        problem.samples = try options.integer("samples", default: problem.samples, in: 200...(1 << 20))
+        problem.burnIn = try options.integer("burn-in", default: problem.burnIn, in: 10...1_000_000)
+        problem.measured = try options.integer("measured", default: problem.measured, in: 20...1_000_000)
+        problem.seed = try options.seed()
+        if let out = options.value("out-dir") { try checkOutFolder(out) }
+        let progress = Progress(label: "anbk")
+        let result: ANBKStudy.Result
+        do {
+            defer { progress.finish() }
+            result = try studyErrors { try ANBKStudy.run(problem, progress: progress.reporter) }
+        } catch let error as TrainStudy.SolverFailure {
+            throw CommandFailure(message: "anbk: " + error.description, standardOutput: "")
+        }
+        var parameters: [(String, JSONValue)] = [("activation", .string(activation.rawValue)), ("depth", .integer(depth)),
+                                                 ("gamma", OutputContract.exact(gamma)), ("beta", OutputContract.exact(beta))]
+        if solver == .minmax {
+            parameters += [("samples", .integer(problem.samples)), ("burn_in", .integer(problem.burnIn)), ("measured", .integer(problem.measured)),
+                           ("seed", .integer(Int(clamping: problem.seed)))]
+        }
+        let document = json(result, parameters: parameters)
+        if let out = options.value("out-dir") {
+            let n = result.pointCount, p = result.trainCount, q = n - p
+            var files: [(String, Data)] = []
+            for (index, k) in result.kernels.enumerated() {
+                let train = (0..<p).flatMap { i in (0..<p).map { k[i * n + $0] } }
+                files.append(("phi_\(index + 1)_train.npy", NPYArray(shape: [p, p], values: train).serialized()))
+                if q > 0 {
+                    let cross = (p..<n).flatMap { i in (0..<p).map { k[i * n + $0] } }
+                    files.append(("phi_\(index + 1)_test.npy", NPYArray(shape: [q, p], values: cross).serialized()))
+                }
+            }
+            files.append(("summary.json", Data((document.serialized() + "\n").utf8)))
+            try DataFiles.writeAtomically(files, to: out, option: "out-dir")
+        }
+        let text = format == .json ? document.serialized() + "\n" : table(result, activation: activation, depth: depth, gamma: gamma, beta: beta)
+        if let failure = result.failure {
+            throw CommandFailure(message: "anbk: the min-max did not converge: \(failure)", standardOutput: text)
+        }
+        return text
+    }
+
+    /// --out-dir must name an absent or empty folder (checked before the run, so a long run cannot end in a usage error).
+    static func checkOutFolder(_ out: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder) {
+            guard isFolder.boolValue, (try? FileManager.default.contentsOfDirectory(atPath: out))?.isEmpty == true else {
+                throw UsageError("--out-dir '\(out)' exists and is not an empty folder")
+            }
+        }
+    }
+
+    static func quantity(_ e: Estimate, estimated: Bool) -> JSONValue {
+        estimated ? OutputContract.estimated(e) : OutputContract.approximate(e.value)
+    }
+
+    static func json(_ r: ANBKStudy.Result, parameters: [(String, JSONValue)]) -> JSONValue {
+        let estimated = r.solver == .minmax
+        func losses(_ losses: [String: Estimate]) -> JSONValue {
+            .object(["anbk", "nngp", "ntk"].map { name in (name, quantity(losses[name]!, estimated: estimated && name == "anbk")) })
+        }
+        var members = parameters + [
+            ("solver", .string(r.solver == .minmax ? "min-max saddle (Algorithm 1)" : "exact deep linear")),
+            ("train_points", .integer(r.trainCount)), ("test_points", .integer(r.pointCount - r.trainCount)),
+            ("train_loss", losses(r.trainLoss)), ("test_loss", r.testLoss.map(losses) ?? .null),
+            ("predictions_of", .string(r.predictionsAreTest ? "test" : "train")),
+            ("predictions", .array(r.predictions.map { quantity($0, estimated: estimated) })),
+            ("overlap", .array(r.overlaps.map { quantity($0, estimated: estimated) })),
+            ("alignment", .array(r.alignments.map { quantity($0, estimated: estimated) })),
+            ("lazy_overlap", .array(r.lazyOverlaps.map { OutputContract.approximate($0) })),
+            ("lazy_alignment", .array(r.lazyAlignments.map { OutputContract.approximate($0) })),
+            ("converged", .bool(r.failure == nil)), ("failure", r.failure.map { .string($0) } ?? .null),
+        ]
+        if let d = r.diagnostics {
+            members.append(("diagnostics", .object([
+                ("samples", .integer(d.samples)), ("burn_in", .integer(d.burnIn)), ("measured", .integer(d.measured)), ("runs", .integer(d.attempts)),
+                ("minimum_effective_samples", .string(OutputContract.decimal17(d.minimumESS.isFinite ? d.minimumESS : 0))),
+                ("drift", .string(OutputContract.decimal17(d.drift.isFinite ? d.drift : -1))),
+                ("final_gradient_norm", .string(OutputContract.decimal17(d.gradientNorm.isFinite ? d.gradientNorm : -1))),
+                ("retreats", .integer(d.retreats)), ("measured_retreats", .integer(d.measuredRetreats)),
+                ("seconds", .string(OutputContract.decimal17(d.seconds))),
+            ])))
+        }
+        return OutputContract.document(command: "anbk", members)
+    }
+
+    static func table(_ r: ANBKStudy.Result, activation: Activation, depth: Int, gamma: BigRational, beta: InverseTemperature) -> String {
+        func text(_ e: Estimate) -> String { e.standardError > 0 || e.systematic > 0 ? String(format: "%.6g ± %.2g", e.value, e.standardError + e.systematic) : String(format: "%.6g", e.value) }
+        var lines = ["aNBK (notes/anbk-data.md): \(activation.rawValue), L = \(depth), gamma = \(OutputContract.exactText(gamma)), beta = \(OutputContract.exactText(beta)); "
+                     + (r.solver == .minmax ? "min-max saddle (Algorithm 1), estimated" : "exact deep linear saddle, working precision"),
+                     "P = \(r.trainCount), Q = \(r.pointCount - r.trainCount)",
+                     "predictor   train loss" + (r.testLoss == nil ? "" : "            test loss")]
+        for name in ["anbk", "nngp", "ntk"] {
+            lines.append(name.padding(toLength: 12, withPad: " ", startingAt: 0) + text(r.trainLoss[name]!).padding(toLength: 22, withPad: " ", startingAt: 0)
+                         + (r.testLoss.map { text($0[name]!) } ?? ""))
+        }
+        for l in r.overlaps.indices {
+            lines.append("layer \(l + 1): overlap \(text(r.overlaps[l])) (lazy \(String(format: "%.6g", r.lazyOverlaps[l])))   alignment \(text(r.alignments[l])) (lazy \(String(format: "%.6g", r.lazyAlignments[l])))")
+        }
+        if let d = r.diagnostics {
+            lines.append(String(format: "min-max: n = %d, burn-in %d, measured %d, %d run(s), min ESS %.0f, drift z %.2f, %d retreats (%d measured), %.1f s",
+                                d.samples, d.burnIn, d.measured, d.attempts, d.minimumESS, d.drift, d.retreats, d.measuredRetreats, d.seconds))
+        }
+        lines.append(r.failure.map { "NOT CONVERGED: \($0)" } ?? "converged")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

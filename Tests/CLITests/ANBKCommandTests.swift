@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+import Core
+import Numerics
+@testable import AdaptiveKernelsCLI
+import Studies
+
+/// `anbk` (notes/anbk-data.md): the contract, the kernel files, refusals, and the aNBK column of
+/// `learning-curve`.
+final class ANBKCommandTests: XCTestCase {
+    func testANBKFollowsTheContractWritesKernelsAndRefusesBadInput() throws {
+        let folder = try temporaryFolder()
+        func wave(_ n: Int, _ seed: Double) -> [Double] { (0..<n).map { sin(Double($0) * 1.7 + seed) } }
+        let x = try write(NPYArray(shape: [6, 10], values: wave(60, 0)), "X.npy", in: folder)
+        let y = try write(NPYArray(shape: [6], values: [1, -1, 1, -1, 1, -1]), "y.npy", in: folder)
+        let xt = try write(NPYArray(shape: [2, 10], values: wave(20, 3)), "Xt.npy", in: folder)
+        let yt = try write(NPYArray(shape: [2], values: [1, -1]), "yt.npy", in: folder)
+        let data = ["--train", x, "--labels", y, "--test", xt, "--test-labels", yt]
+        let validator = try OutputContractValidator.load()
+        // Deep linear: the exact saddle, kernels written per layer.
+        let out = folder.appendingPathComponent("k").path
+        let linear = AdaptiveKernelsCommandLine.run(["anbk", "--activation", "identity", "--depth", "2", "--gamma", "1/2", "--beta", "10",
+                                                     "--format", "json", "--out-dir", out] + data)
+        XCTAssertEqual(linear.exitCode, 0, linear.standardError)
+        XCTAssertEqual(validator.violations(linear.standardOutput, command: "anbk"), [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).sorted(),
+                       ["phi_1_test.npy", "phi_1_train.npy", "phi_2_test.npy", "phi_2_train.npy", "summary.json"])
+        let cross = try NPYArray(npyData: try Data(contentsOf: URL(fileURLWithPath: out + "/phi_2_test.npy")))
+        XCTAssertEqual(cross.shape, [2, 6])
+        // ReLU by the min-max: estimated quantities; converged or not, the report follows the contract.
+        let relu = AdaptiveKernelsCommandLine.run(["anbk", "--activation", "relu", "--depth", "1", "--gamma", "1/2", "--beta", "10",
+                                                   "--samples", "2000", "--burn-in", "40", "--measured", "60", "--format", "json"] + data)
+        XCTAssertTrue([0, 3].contains(relu.exitCode), relu.standardError)
+        XCTAssertEqual(validator.violations(relu.standardOutput, command: "anbk"), [])
+        XCTAssertTrue(relu.standardOutput.contains("\"estimated\""), relu.standardOutput)
+        // Bad input: one line on stderr, exit 2, nothing on stdout.
+        let base = ["anbk", "--depth", "1", "--gamma", "1", "--beta", "10"] + data
+        for bad in [base + ["--activation", "relu", "--solver", "exact"], base + ["--activation", "softplus"],
+                    ["anbk", "--activation", "relu", "--depth", "1", "--gamma", "1", "--beta", "inf"] + data,
+                    base + ["--activation", "identity", "--samples", "1000"], base + ["--activation", "relu", "--solver", "mcmc"],
+                    base + ["--activation", "relu", "--out-dir", out], base + ["--activation", "relu", "--depth", "0"],
+                    ["anbk", "--activation", "relu", "--depth", "1", "--gamma", "1"] + data] {
+            let r = AdaptiveKernelsCommandLine.run(bad)
+            XCTAssertEqual(r.exitCode, 2, "\(bad): \(r.standardError)")
+            XCTAssertEqual(r.standardOutput, "")
+            XCTAssertEqual(r.standardError.split(separator: "\n").count, 1, r.standardError)
+        }
+    }
+
+    /// The learning curve with --beta: the aNBK column in the CSV and the JSON.
+    func testLearningCurveHasTheANBKColumn() throws {
+        let folder = try temporaryFolder()
+        func wave(_ n: Int, _ seed: Double) -> [Double] { (0..<n).map { sin(Double($0) * 1.7 + seed) } }
+        let x = try write(NPYArray(shape: [6, 12], values: wave(72, 0)), "X.npy", in: folder)
+        let y = try write(NPYArray(shape: [6], values: [1, -1, 1, -1, 1, 1]), "y.npy", in: folder)
+        let xt = try write(NPYArray(shape: [2, 12], values: wave(24, 5)), "Xt.npy", in: folder)
+        let yt = try write(NPYArray(shape: [2], values: [1, -1]), "yt.npy", in: folder)
+        let base = ["learning-curve", "--activation", "relu", "--gamma", "1/2", "--lambda", "1/2", "--sizes", "6", "--train", x, "--labels", y,
+                    "--test", xt, "--test-labels", yt, "--population", "64", "--width", "32", "--time", "2", "--beta", "10", "--anbk-samples", "2000"]
+        let csv = AdaptiveKernelsCommandLine.run(base + ["--format", "csv"])
+        XCTAssertTrue([0, 3].contains(csv.exitCode), csv.standardError)
+        let lines = csv.standardOutput.split(separator: "\n")
+        XCTAssertEqual(lines.first, "size,nngp_test_loss,nngp_standard_error,ntk_test_loss,ntk_standard_error,anbk_test_loss,anbk_standard_error,antk_test_loss,antk_standard_error,network_test_loss,network_standard_error")
+        XCTAssertEqual(lines.count, 2)
+        XCTAssertTrue(lines[1].split(separator: ",").allSatisfy { Double($0) != nil }, String(lines[1]))
+        let bad = AdaptiveKernelsCommandLine.run(Array(base.dropLast(4)) + ["--anbk-samples", "2000"])   // --anbk-samples without --beta
+        XCTAssertEqual(bad.exitCode, 2, bad.standardError)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import XCTest
+import Core
+import Numerics
+import Theory
+@testable import Studies
+
+/// The aNBK on data (notes/anbk-data.md): the min-max against the exact deep-linear saddle, the
+/// lazy limit, and the refusals.
+final class ANBKStudyTests: XCTestCase {
+    /// The digits fixture's first `train` training and `test` test points.
+    static func digits(train: Int, test: Int) throws -> LabelledData {
+        let folder = try DigitsFixture.locate()
+        func load(_ name: String) throws -> NPYArray { try NPYArray(npyData: try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))) }
+        let x = try load("X_train.npy"), y = try load("y_train.npy"), xt = try load("X_test.npy"), yt = try load("y_test.npy")
+        let d = x.shape[1]
+        return try LabelledData(name: "digits", train: Array(x.values[0..<(train * d)]), labels: Array(y.values[0..<train]),
+                                test: Array(xt.values[0..<(test * d)]), testLabels: Array(yt.values[0..<test]), dimension: d)
+    }
+
+    /// (NB10)(i): phi(h) = h, the min-max forced, against the exact deep-linear saddle of `kernels` on the
+    /// same data: every layer's overlap and the test loss within 4 standard errors plus the systematic
+    /// allowance of the extrapolation (V17).
+    func testIdentityMinMaxReproducesTheExactDeepLinearKernels() throws {
+        let data = try Self.digits(train: 6, test: 3)
+        let exact = try ANBKStudy.run(ANBKStudy.Problem(data: data, activation: .identity, depth: 2, gamma: BigRational(1, 2),
+                                                        beta: .finite(BigRational(10)), solver: .exact))
+        var problem = ANBKStudy.Problem(data: data, activation: .identity, depth: 2, gamma: BigRational(1, 2), beta: .finite(BigRational(10)), solver: .minmax)
+        problem.samples = 2000
+        problem.burnIn = 80
+        problem.measured = 100
+        let minmax = try ANBKStudy.run(problem)
+        XCTAssertNil(minmax.failure)
+        for l in 0..<2 {
+            let e = minmax.overlaps[l]
+            XCTAssertEqual(e.value, exact.overlaps[l].value, accuracy: e.tolerance(k: 4) + 1e-3 * abs(exact.overlaps[l].value), "layer \(l + 1)")
+            XCTAssertGreaterThan(abs(exact.overlaps[l].value - exact.lazyOverlaps[l]), 5 * e.tolerance(k: 1), "the test must see the adaptation")
+        }
+        let t = minmax.testLoss!["anbk"]!
+        XCTAssertEqual(t.value, exact.testLoss!["anbk"]!.value, accuracy: t.tolerance(k: 4) + 1e-3)
+        XCTAssertEqual(minmax.predictions.count, 3)
+        XCTAssertEqual(minmax.kernels.count, 2)
+    }
+
+    /// (NB10)(ii): gamma -> 0 is the NNGP: ReLU, L = 1, gamma = 1/100: the aNBK test loss and overlap
+    /// agree with the lazy NNGP ridge predictor and kernel within 4 standard errors plus the systematic
+    /// allowance plus the O(gamma^2) shift (bounded by 1e-3 relative here; L = 2: section 3 of the note).
+    func testLazyLimitReproducesTheNNGP() throws {
+        let data = try Self.digits(train: 10, test: 4)
+        var problem = ANBKStudy.Problem(data: data, activation: .relu, depth: 1, gamma: BigRational(1, 100), beta: .finite(BigRational(10)))
+        problem.samples = 3000
+        problem.burnIn = 40
+        problem.measured = 80
+        let r = try ANBKStudy.run(problem)
+        XCTAssertEqual(r.solver, .minmax)
+        XCTAssertNil(r.failure)
+        for l in 0..<1 {
+            XCTAssertEqual(r.overlaps[l].value, r.lazyOverlaps[l], accuracy: r.overlaps[l].tolerance(k: 4) + 1e-3 * r.lazyOverlaps[l])
+        }
+        let nngp = r.testLoss!["nngp"]!.value, anbk = r.testLoss!["anbk"]!
+        XCTAssertEqual(anbk.value, nngp, accuracy: anbk.tolerance(k: 4) + 1e-3 * nngp)
+    }
+
+    /// (NB10)(iii), quick: ReLU, L = 1, against Langevin-sampled networks (`train --beta`) at N = 128 and
+    /// 256 extrapolated linearly in 1/N: the layer overlap agrees within 4 combined errors (the aNBK's
+    /// standard error and systematic plus the fit's standard error). The larger check is in the note.
+    func testReLUMinMaxAgreesWithLangevinNetworks() throws {
+        let data = try Self.digits(train: 6, test: 2)
+        var problem = ANBKStudy.Problem(data: data, activation: .relu, depth: 1, gamma: BigRational(1, 2), beta: .finite(BigRational(10)))
+        problem.samples = 4000
+        problem.burnIn = 80
+        problem.measured = 120
+        let theory = try ANBKStudy.run(problem)
+        XCTAssertNil(theory.failure)
+        let widths = [128, 256]
+        let nets = try widths.map { width in
+            try TrainStudy.run(TrainStudy.Problem(data: data, activation: .relu, depth: 1, width: width, gamma: 0.5, rule: .posterior(beta: 10),
+                                                  seeds: 3, seed: 7, time: 100))
+        }
+        let (a, b) = (nets[0].overlap[0], nets[1].overlap[0])
+        // a + c/N through the two widths: value at N = inf is 2 b - a.
+        let extrapolated = 2 * b.value - a.value
+        let fitError = (4 * b.standardError * b.standardError + a.standardError * a.standardError).squareRoot()
+        let e = theory.overlaps[0]
+        let combined = (e.standardError * e.standardError + fitError * fitError).squareRoot() + e.systematic
+        XCTAssertEqual(e.value, extrapolated, accuracy: 4 * combined, "aNBK \(e.value) ± \(e.standardError) (sys \(e.systematic)), networks \(a.value), \(b.value)")
+        XCTAssertGreaterThan(abs(extrapolated - theory.lazyOverlaps[0]), 4 * combined, "the check must see the adaptation")
+    }
+
+    func testBadInputIsRefused() throws {
+        let data = try Self.digits(train: 4, test: 0)
+        let cases: [ANBKStudy.Problem] = [
+            ANBKStudy.Problem(data: data, activation: .relu, depth: 1, gamma: BigRational(1), beta: .infinite),                   // min-max needs a finite beta
+            ANBKStudy.Problem(data: data, activation: .relu, depth: 1, gamma: BigRational(1), beta: .finite(BigRational(1)), solver: .exact),  // exact is linear only
+            ANBKStudy.Problem(data: data, activation: .identity, depth: 0, gamma: BigRational(1), beta: .finite(BigRational(1))),
+            ANBKStudy.Problem(data: data, activation: .identity, depth: 1, gamma: BigRational(0), beta: .finite(BigRational(1))),               // exact needs gamma > 0
+        ]
+        for problem in cases {
+            XCTAssertThrowsError(try ANBKStudy.run(problem)) { XCTAssertTrue($0 is InputError, "\($0)") }
+        }
+    }
+}
