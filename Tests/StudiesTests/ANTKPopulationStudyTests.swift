@@ -44,7 +44,7 @@ final class ANTKPopulationStudyTests: XCTestCase {
         let data = try LabelledData.synthetic(train: 6, test: 1, dimension: 10, seed: 3)
         var problem = ANTKPopulationStudy.Problem(data: data, activation: .identity, gamma: 2, lambda: 0.5)
         problem.depth = 2
-        problem.population = 512
+        problem.population = 256
         problem.seeds = 2
         problem.time = 80
         let r = try ANTKPopulationStudy.run(problem)
@@ -62,6 +62,35 @@ final class ANTKPopulationStudyTests: XCTestCase {
         XCTAssertEqual(fDotY, top.fDotY, accuracy: 1e-3 * abs(top.fDotY))
         // The test point: the populations' f_* (AN11) = the kernel predictor on the mean NTK.
         XCTAssertEqual(r.predictions[0].value, f[p], accuracy: 4 * r.predictions[0].standardError + 1e-4)
+    }
+
+    /// (AN13)(ii): small gamma, L = 3, ReLU, a short relaxation (lambda T small, as in TrainStudyTests'
+    /// lazy test): every layer's kernel stays at the lazy NNGP of its depth (arc-cosine recursion) and the
+    /// adapted NTK at the lazy NTK, overlaps within 4 se + (10 gamma + 2 lambda T (L + 1)) of the lazy value.
+    func testDeepLazyLimitKeepsTheNNGPAndNTK() throws {
+        let data = try LabelledData.synthetic(train: 6, test: 0, dimension: 8, seed: 5)
+        let gamma = 0.01, lambda = 1e-4, time = 5.0
+        var problem = ANTKPopulationStudy.Problem(data: data, activation: .relu, gamma: gamma, lambda: lambda)
+        problem.depth = 3
+        problem.population = 512
+        problem.seeds = 4
+        problem.time = time
+        let r = try ANTKPopulationStudy.run(problem)
+        let c = data.trainKernel(), p = data.trainCount, y = data.labels
+        let diagonal = (0..<p).map { c[$0 * p + $0] }
+        let norm = y.reduce(0) { $0 + $1 * $1 }
+        func overlap(_ k: [Double]) -> Double { (0..<p).reduce(0.0) { s, i in s + (0..<p).reduce(0.0) { $0 + y[i] * k[i * p + $1] * y[$1] } } / norm }
+        let allowance = 10 * gamma + 2 * lambda * time * 4
+        for l in 1...3 {
+            let lazy = LazyKernels.kernels(input: c, rows: p, columns: p, rowDiagonal: diagonal, columnDiagonal: diagonal,
+                                           depth: l, activation: .relu, symmetric: true)
+            XCTAssertEqual(r.overlap[l - 1].value, overlap(lazy.nngp), accuracy: 4 * r.overlap[l - 1].standardError + allowance * overlap(lazy.nngp), "layer \(l)")
+            if l == 3 {
+                // The NTK: one value from the mean kernel, so the tolerance uses the spread of the per-layer overlaps' se.
+                let ntkOverlap = overlap(r.ntk), lazyNTK = overlap(lazy.ntk)
+                XCTAssertEqual(ntkOverlap, lazyNTK, accuracy: 0.1 * lazyNTK)
+            }
+        }
     }
 
     func testBadInputIsRefused() throws {

@@ -4,50 +4,54 @@ import Numerics
 
 /// The deep aNTK fixed point by layered populations (notes/antk-nonlinear-data.md (AN9)-(AN12)): for
 /// each hidden layer l = 1..L a population of M sampled sites, each carrying its preactivations h^l and
-/// its backward field z^l on the P training points, relaxed by
+/// its backward field z^l on all n = P + Q points, relaxed by
 ///
 ///     dh^l/dt = gamma Phi^{l-1} (Delta (.) g^l) - lambda h^l,      g^l = phi'(h^l) (.) z^l
 ///     dz^l/dt = gamma G^{l+1} (Delta (.) phi(h^l)) - lambda z^l                                  (AN10)
 ///     f = < z^L phi(h^L) > / gamma,   Phi^l = < phi(h^l) phi(h^l)^T >,   G^l = < g^l g^l^T >
 ///
-/// (Phi^0 = C, G^{L+1} = 1 1^T). Its stationary points are exactly the t -> infinity fixed points of the
-/// deep DMFT with weight decay (AN9); at L = 1 it is the two-layer mean-field flow (`ANTKPopulation`).
-/// Test points are attached at the end by the fixed-point map (AN11).
+/// (Phi^0 = C, G^{L+1} = 1 1^T; Delta on the training points only, so the sums run over them and test
+/// points are carried along without feeding back, (AN11)). Its stationary points are exactly the
+/// t -> infinity fixed points of the deep DMFT with weight decay (AN9); at L = 1 it is the two-layer
+/// mean-field flow (`ANTKPopulation`).
 public struct ANTKDeepPopulation: Sendable {
     public let size: Int
     public let depth: Int
     public let gamma: Double
     public let lambda: Double
     public let activation: Activation
-    /// fields[l], backward[l] (l = 0..L-1 for layers 1..L): size x P, row i = site i on the training points.
+    /// fields[l], backward[l] (l = 0..L-1 for layers 1..L): size x n, row i = site i on all points, training first.
     public var fields: [[Double]]
     public var backward: [[Double]]
-    let trainCount: Int
+    public let trainCount: Int
+    public let count: Int
 
     /// Layer-wise Gaussian start (AN10): h^1 ~ N(0, C), h^{l+1} ~ N(0, Phi^l) with Phi^l the population's
     /// own kernel, z^L = a ~ N(0, 1) on every point, z^l ~ N(0, G^{l+1}), all independent: the
     /// infinite-width initialisation, each kernel sampled from the layer below (above).
     public init(size: Int, depth: Int, data: LabelledData, gamma: Double, lambda: Double, activation: Activation, seed: UInt64) throws {
-        let p = data.trainCount
-        var h: [[Double]] = [], kernel = data.trainKernel()
+        let n = data.count
+        var h: [[Double]] = [], kernel = data.inputKernel
         for l in 0..<depth {
-            h.append(try ANTKDeepPopulation.sample(kernel, p: p, size: size, seed: NormalSampler.derive(seed, 0, UInt64(l))))
-            kernel = ANTKDeepPopulation.kernel(h[l].map(activation.value), size: size, p: p)
+            h.append(try ANTKDeepPopulation.sample(kernel, n: n, size: size, seed: NormalSampler.derive(seed, 0, UInt64(l))))
+            kernel = ANTKDeepPopulation.gram(h[l].map(activation.value), size: size, n: n)
         }
         var z = [[Double]](repeating: [], count: depth)
         let a = NormalSampler.vector(size, seed: NormalSampler.derive(seed, 1))
-        z[depth - 1] = (0..<(size * p)).map { a[$0 / p] }
+        z[depth - 1] = (0..<(size * n)).map { a[$0 / n] }
         for l in stride(from: depth - 2, through: 0, by: -1) {
             let g = zip(h[l + 1], z[l + 1]).map { activation.derivative($0) * $1 }
-            z[l] = try ANTKDeepPopulation.sample(ANTKDeepPopulation.kernel(g, size: size, p: p), p: p, size: size,
+            z[l] = try ANTKDeepPopulation.sample(ANTKDeepPopulation.gram(g, size: size, n: n), n: n, size: size,
                                                  seed: NormalSampler.derive(seed, 2, UInt64(l)))
         }
-        self.init(depth: depth, gamma: gamma, lambda: lambda, activation: activation, fields: h, backward: z, trainCount: p)
+        self.init(depth: depth, gamma: gamma, lambda: lambda, activation: activation, fields: h, backward: z,
+                  trainCount: data.trainCount, count: n)
     }
 
     /// A given state (e.g. a trained network's neurons, for the stability check (AN12)).
-    public init(depth: Int, gamma: Double, lambda: Double, activation: Activation, fields: [[Double]], backward: [[Double]], trainCount p: Int) {
-        precondition(depth >= 1 && fields.count == depth && backward.count == depth && p > 0)
+    public init(depth: Int, gamma: Double, lambda: Double, activation: Activation, fields: [[Double]], backward: [[Double]],
+                trainCount p: Int, count n: Int) {
+        precondition(depth >= 1 && fields.count == depth && backward.count == depth && p > 0 && n >= p)
         self.depth = depth
         self.gamma = gamma
         self.lambda = lambda
@@ -55,60 +59,76 @@ public struct ANTKDeepPopulation: Sendable {
         self.fields = fields
         self.backward = backward
         trainCount = p
-        size = fields[0].count / p
+        count = n
+        size = fields[0].count / n
     }
 
-    /// size x p samples of N(0, K) (K p x p, positive semidefinite).
-    static func sample(_ k: [Double], p: Int, size: Int, seed: UInt64) throws -> [Double] {
-        guard let root = ANTKKernelAlgebra.symmetricSquareRoot(k, n: p) else { throw InputError("kernel: eigen-decomposition failed") }
-        let xi = NormalSampler.vector(size * p, seed: seed)
-        var out = [Double](repeating: 0, count: size * p)
-        LinearAlgebra.flowProduct(xi, transposeA: false, root, transposeB: true, m: size, k: p, n: p, into: &out)
+    /// size x n samples of N(0, K) (K n x n, positive semidefinite).
+    static func sample(_ k: [Double], n: Int, size: Int, seed: UInt64) throws -> [Double] {
+        guard let root = ANTKKernelAlgebra.symmetricSquareRoot(k, n: n) else { throw InputError("kernel: eigen-decomposition failed") }
+        let xi = NormalSampler.vector(size * n, seed: seed)
+        var out = [Double](repeating: 0, count: size * n)
+        LinearAlgebra.flowProduct(xi, transposeA: false, root, transposeB: true, m: size, k: n, n: n, into: &out)
         return out
     }
 
-    /// A^T A / size for a site-major matrix A (size x p): the population average of a a^T.
-    static func kernel(_ a: [Double], size: Int, p: Int) -> [Double] {
-        var c = [Double](repeating: 0, count: p * p)
-        LinearAlgebra.flowProduct(a, transposeA: true, a, transposeB: false, m: p, k: size, n: p, alpha: 1 / Double(size), into: &c)
+    /// A^T A / size for a site-major matrix A (size x n): the population average of a a^T (n x n).
+    static func gram(_ a: [Double], size: Int, n: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: n * n)
+        LinearAlgebra.flowProduct(a, transposeA: true, a, transposeB: false, m: n, k: size, n: n, alpha: 1 / Double(size), into: &c)
         return c
+    }
+
+    /// The training columns of a site-major size x n matrix (size x P).
+    func trainColumns(_ a: [Double]) -> [Double] {
+        let p = trainCount, n = count
+        if p == n { return a }
+        var out = [Double](repeating: 0, count: size * p)
+        for i in 0..<size { for mu in 0..<p { out[i * p + mu] = a[i * n + mu] } }
+        return out
     }
 
     struct Kernels {
         var post: [[Double]]
         var grad: [[Double]]
-        /// Phi^0 = C, Phi^1..Phi^L; G^1..G^L (G^{L+1} = 1 is implicit).
+        /// Training rows over all points (P x n): Phi^0 = C, Phi^1..Phi^L; G^1..G^L (G^{L+1} = 1 is implicit).
         var phi: [[Double]]
         var g: [[Double]]
+        /// f on all points.
         var f: [Double]
     }
 
-    func kernels(input c: [Double]) -> Kernels {
-        let p = trainCount
+    func kernels(inputRows c: [Double]) -> Kernels {
+        let p = trainCount, n = count
         var post: [[Double]] = [], grad: [[Double]] = [], phi = [c], g: [[Double]] = []
+        func rows(_ a: [Double]) -> [Double] {
+            var k = [Double](repeating: 0, count: p * n)
+            LinearAlgebra.flowProduct(trainColumns(a), transposeA: true, a, transposeB: false, m: p, k: size, n: n, alpha: 1 / Double(size), into: &k)
+            return k
+        }
         for l in 0..<depth {
             let a = activation == .identity ? fields[l] : fields[l].map(activation.value)
             let b = zip(fields[l], backward[l]).map { activation.derivative($0) * $1 }
             post.append(a); grad.append(b)
-            phi.append(ANTKDeepPopulation.kernel(a, size: size, p: p))
-            g.append(ANTKDeepPopulation.kernel(b, size: size, p: p))
+            phi.append(rows(a))
+            g.append(rows(b))
         }
-        var f = [Double](repeating: 0, count: p)
+        var f = [Double](repeating: 0, count: n)
         let top = post[depth - 1], z = backward[depth - 1]
-        for i in 0..<size { for mu in 0..<p { f[mu] += z[i * p + mu] * top[i * p + mu] } }
+        for i in 0..<size { for nu in 0..<n { f[nu] += z[i * n + nu] * top[i * n + nu] } }
         return Kernels(post: post, grad: grad, phi: phi, g: g, f: f.map { $0 / (gamma * Double(size)) })
     }
 
-    /// The right-hand side of (AN10) at the current state.
+    /// The right-hand side of (AN10) at the current state, on all points.
     func velocity(_ k: Kernels, labels y: [Double]) -> (h: [[Double]], z: [[Double]]) {
-        let p = trainCount
+        let p = trainCount, n = count
         let delta = (0..<p).map { y[$0] - k.f[$0] }
         var vh: [[Double]] = [], vz: [[Double]] = []
         for l in 0..<depth {
-            var b = k.grad[l], a = k.post[l]
+            var b = trainColumns(k.grad[l]), a = trainColumns(k.post[l])
             for i in 0..<size { for mu in 0..<p { b[i * p + mu] *= delta[mu]; a[i * p + mu] *= delta[mu] } }
             var dh = fields[l]
-            LinearAlgebra.flowProduct(b, transposeA: false, k.phi[l], transposeB: false, m: size, k: p, n: p,
+            LinearAlgebra.flowProduct(b, transposeA: false, k.phi[l], transposeB: false, m: size, k: p, n: n,
                                       alpha: gamma, beta: -lambda, into: &dh)
             var dz = backward[l]
             if l == depth - 1 {
@@ -116,10 +136,10 @@ public struct ANTKDeepPopulation: Sendable {
                 for i in 0..<size {
                     var s = 0.0
                     for mu in 0..<p { s += a[i * p + mu] }
-                    for mu in 0..<p { dz[i * p + mu] = gamma * s - lambda * dz[i * p + mu] }
+                    for nu in 0..<n { dz[i * n + nu] = gamma * s - lambda * dz[i * n + nu] }
                 }
             } else {
-                LinearAlgebra.flowProduct(a, transposeA: false, k.g[l + 1], transposeB: false, m: size, k: p, n: p,
+                LinearAlgebra.flowProduct(a, transposeA: false, k.g[l + 1], transposeB: false, m: size, k: p, n: n,
                                           alpha: gamma, beta: -lambda, into: &dz)
             }
             vh.append(dh); vz.append(dz)
@@ -128,12 +148,15 @@ public struct ANTKDeepPopulation: Sendable {
     }
 
     /// Relaxes (AN10) by forward Euler to stationarity (RMS velocity per coordinate below the tolerance) or
-    /// to the budget, with the step control of (AN10); then attaches the test points by (AN11).
+    /// to the budget, with the step control of (AN10).
     public mutating func run(_ data: LabelledData, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
-        let p = trainCount, y = Array(data.labels[0..<p]), c = data.trainKernel()
-        let coordinates = Double(2 * depth * size * p).squareRoot()
+        precondition(data.trainCount == trainCount && data.count == count)
+        let p = trainCount, n = count, y = Array(data.labels[0..<p])
+        let full = data.inputKernel
+        let c = Array(full[0..<(p * n)])
+        let coordinates = Double(2 * depth * size * n).squareRoot()
         var dt = settings.timeStep, steps = 0, time = 0.0
-        var k = kernels(input: c)
+        var k = kernels(inputRows: c)
         var previous = k.f
         var v = velocity(k, labels: y)
         func speed() -> Double { (v.h + v.z).reduce(0.0) { $0 + $1.reduce(0.0) { $0 + $1 * $1 } }.squareRoot() }
@@ -147,7 +170,8 @@ public struct ANTKDeepPopulation: Sendable {
                     if rate > 0 { step = min(step, limit * norm / rate) }
                 }
             }
-            let ntk = ANTKKernelAlgebra.ntk(input: c, feature: Array(k.phi[1...]), gradient: k.g, count: p)
+            func block(_ a: [Double]) -> [Double] { (0..<p).flatMap { i in a[(i * n)..<(i * n + p)] } }
+            let ntk = ANTKKernelAlgebra.ntk(input: block(c), feature: k.phi[1...].map(block), gradient: k.g.map(block), count: p)
             let top = LinearAlgebra.symmetricEigen(ntk, n: p)?.values.max() ?? (0..<p).reduce(0.0) { $0 + ntk[$1 * p + $1] }
             if top.isFinite { step = min(step, 0.5 / (top + lambda * Double(depth + 1))) }
             if step.isFinite && step > 0 { dt = step }
@@ -162,7 +186,7 @@ public struct ANTKDeepPopulation: Sendable {
             }
             steps += 1
             time += dt
-            k = kernels(input: c)
+            k = kernels(inputRows: c)
             v = velocity(k, labels: y)
             if steps % settings.checkInterval == 0 {
                 let s = speed()
@@ -177,81 +201,52 @@ public struct ANTKDeepPopulation: Sendable {
         let velocity = speed()
         residual = velocity / coordinates
         let stateNorm = (fields + backward).reduce(0.0) { $0 + $1.reduce(0.0) { $0 + $1 * $1 } }.squareRoot()
-        let all = attachTest(data, k)
-        var trainPrevious = previous
-        if data.hasTest { trainPrevious += Array(all.f[p...]) }
-        return ANTKFlowResult(predictions: all.f, previousPredictions: trainPrevious, time: time, steps: steps,
+        let phi = featureKernels, g = gradientKernels
+        return ANTKFlowResult(predictions: k.f, previousPredictions: previous, time: time, steps: steps,
                               residual: residual, velocityNorm: velocity, stateNorm: stateNorm, neurons: size,
                               stationary: residual < settings.tolerance,
-                              layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * p) },
-                              featureKernels: all.phi, gradientKernels: all.g,
-                              ntk: ANTKKernelAlgebra.ntk(input: data.inputKernel, feature: all.phi, gradient: all.g, count: data.count),
+                              layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * n) },
+                              featureKernels: phi, gradientKernels: g,
+                              ntk: ANTKKernelAlgebra.ntk(input: full, feature: phi, gradient: g, count: n),
                               trainCount: p, decayRate: ANTKFlowResult.decayRate(history), kinkDiagonalBound: 0)
     }
 
-    /// (AN11) The test points by the fixed-point map: upward h^l_* = (gamma/lambda) (Delta (.) g^l) Phi^{l-1}(X, x_*),
-    /// downward z^l_* = (gamma/lambda) (Delta (.) phi(h^l)) G^{l+1}(X, x_*) (G^{L+1} = 1), f_* = <z^L_* phi(h^L_*)>/gamma;
-    /// kernels and f over all n = P + Q points (training first).
-    func attachTest(_ data: LabelledData, _ k: Kernels) -> (f: [Double], phi: [[Double]], g: [[Double]]) {
-        let p = trainCount, q = data.testCount, n = p + q, m = size
-        let delta = (0..<p).map { data.labels[$0] - k.f[$0] }
-        let scale = gamma / lambda
-        let c = data.inputKernel
-        // Site-major fields over all points: columns 0..<p training (the state), p..<n test.
-        func joined(_ train: [Double], _ test: [Double]) -> [Double] {
-            var out = [Double](repeating: 0, count: m * n)
-            for i in 0..<m {
-                for mu in 0..<p { out[i * n + mu] = train[i * p + mu] }
-                for j in 0..<q { out[i * n + p + j] = test[i * q + j] }
-            }
+    /// Phi^l = <phi(h^l) phi(h^l)^T> on all points (n x n), l = 1..L.
+    public var featureKernels: [[Double]] {
+        fields.map { h in ANTKDeepPopulation.gram(activation == .identity ? h : h.map(activation.value), size: size, n: count) }
+    }
+
+    /// G^l = <g^l g^l^T> on all points (n x n), l = 1..L.
+    public var gradientKernels: [[Double]] {
+        zip(fields, backward).map { h, z in ANTKDeepPopulation.gram(zip(h, z).map { activation.derivative($0) * $1 }, size: size, n: count) }
+    }
+}
+
+extension ANTKDeepPopulation {
+    /// The neurons of a width-N network as N sites on all points of the data (AN12): h^l and z^l of every
+    /// neuron. At a stationary point of the network's flow with weight decay this state is a stationary
+    /// point of (AN10) with M = N (the network's own kernels are the population averages).
+    public init(network: ANTKNetwork, data: LabelledData) {
+        let fields = network.fields(data), n = data.count, width = network.width
+        func sites(_ a: [Double]) -> [Double] {
+            var out = [Double](repeating: 0, count: width * n)
+            for nu in 0..<n { for i in 0..<width { out[i * n + nu] = a[nu * width + i] } }
             return out
         }
-        var hTest: [[Double]] = []
-        var crossPhi = (0..<p).flatMap { mu in (0..<q).map { c[mu * n + p + $0] } }   // Phi^{l-1}(X, x_*), P x Q
+        self.init(depth: network.depth, gamma: network.gamma, lambda: network.lambda, activation: network.activation,
+                  fields: (1...network.depth).map { sites(fields.pre[$0]) }, backward: (1...network.depth).map { sites(fields.back[$0]) },
+                  trainCount: data.trainCount, count: n)
+    }
+
+    /// Every h and z multiplied by (1 + epsilon xi), xi i.i.d. N(0, 1) from the seed (AN12): a perturbation
+    /// of relative size epsilon of every site and, through them, of every kernel.
+    public func perturbed(by epsilon: Double, seed: UInt64) -> ANTKDeepPopulation {
+        var copy = self
         for l in 0..<depth {
-            var b = k.grad[l]
-            for i in 0..<m { for mu in 0..<p { b[i * p + mu] *= delta[mu] } }
-            var h = [Double](repeating: 0, count: m * q)
-            if q > 0 { LinearAlgebra.flowProduct(b, transposeA: false, crossPhi, transposeB: false, m: m, k: p, n: q, alpha: scale, into: &h) }
-            hTest.append(h)
-            let post = h.map(activation.value)
-            crossPhi = [Double](repeating: 0, count: p * q)
-            if q > 0 { LinearAlgebra.flowProduct(k.post[l], transposeA: true, post, transposeB: false, m: p, k: m, n: q, alpha: 1 / Double(m), into: &crossPhi) }
+            let a = NormalSampler.vector(fields[l].count, seed: NormalSampler.derive(seed, 0, UInt64(l)))
+            let b = NormalSampler.vector(backward[l].count, seed: NormalSampler.derive(seed, 1, UInt64(l)))
+            for j in fields[l].indices { copy.fields[l][j] *= 1 + epsilon * a[j]; copy.backward[l][j] *= 1 + epsilon * b[j] }
         }
-        var zTest = [[Double]](repeating: [], count: depth)
-        var gTest = [[Double]](repeating: [], count: depth)
-        for l in stride(from: depth - 1, through: 0, by: -1) {
-            var a = k.post[l]
-            for i in 0..<m { for mu in 0..<p { a[i * p + mu] *= delta[mu] } }
-            var z = [Double](repeating: 0, count: m * q)
-            if l == depth - 1 {
-                for i in 0..<m {
-                    var s = 0.0
-                    for mu in 0..<p { s += a[i * p + mu] }
-                    for j in 0..<q { z[i * q + j] = scale * s }
-                }
-            } else if q > 0 {
-                var crossG = [Double](repeating: 0, count: p * q)
-                LinearAlgebra.flowProduct(k.grad[l + 1], transposeA: true, gTest[l + 1], transposeB: false, m: p, k: m, n: q, alpha: 1 / Double(m), into: &crossG)
-                LinearAlgebra.flowProduct(a, transposeA: false, crossG, transposeB: false, m: m, k: p, n: q, alpha: scale, into: &z)
-            }
-            zTest[l] = z
-            gTest[l] = zip(hTest[l], z).map { activation.derivative($0) * $1 }
-        }
-        var phi: [[Double]] = [], g: [[Double]] = []
-        for l in 0..<depth {
-            let post = joined(k.post[l], hTest[l].map(activation.value))
-            let grad = joined(k.grad[l], gTest[l])
-            phi.append(ANTKDeepPopulation.kernel(post, size: m, p: n))
-            g.append(ANTKDeepPopulation.kernel(grad, size: m, p: n))
-        }
-        var f = k.f
-        let top = hTest[depth - 1].map(activation.value), z = zTest[depth - 1]
-        for j in 0..<q {
-            var s = 0.0
-            for i in 0..<m { s += z[i * q + j] * top[i * q + j] }
-            f.append(s / (gamma * Double(m)))
-        }
-        return (f, phi, g)
+        return copy
     }
 }

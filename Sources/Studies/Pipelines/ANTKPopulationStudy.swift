@@ -126,9 +126,12 @@ public enum ANTKPopulationStudy {
                 } else {
                     var population = try ANTKDeepPopulation(size: problem.population, depth: depth, data: data, gamma: problem.gamma,
                                                             lambda: problem.lambda, activation: problem.activation, seed: seed)
-                    r = population.run(data, settings) { progress.detail(String(format: "population %d: %.0f%% of the time budget", s + 1, 100 * $0)) }
+                    var shown = -1
+                    r = population.run(data, settings) { fraction in
+                        let percent = Int(100 * fraction)
+                        if percent / 10 != shown / 10 { shown = percent; progress.detail("population \(s + 1): \(percent)% of the time budget") }
+                    }
                     firstLayer = population.fields[0]
-                    stride = p
                 }
                 if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) {
                     if s == 0 {
