@@ -3,25 +3,27 @@ import Core
 import Numerics
 import Studies
 
-/// `antk --activation A` (A not identity) or `antk --solver dmft` on data: the two-layer aNTK by the
-/// population DMFT (notes/antk-nonlinear-data.md). Parses, calls `ANTKPopulationStudy`, renders.
+/// `antk --activation A` (A not identity) or `antk --solver dmft` on data: the aNTK by the population
+/// DMFT, two-layer (notes/antk-nonlinear-data.md (AN1)) or deep (AN9)-(AN11). Parses, calls
+/// `ANTKPopulationStudy`, renders.
 enum ANTKPopulationCommand {
     static let options: Set<String> = ["activation", "solver", "population", "seeds", "seed", "time", "tolerance"]
 
     static let usage = """
-           adaptive-kernels antk --activation A [--solver dmft] --gamma G --lambda LAM --depth 1 --train X.npy --labels y.npy
+           adaptive-kernels antk --activation A [--solver dmft] --gamma G --lambda LAM --depth L --train X.npy --labels y.npy
                                  [--test Xt.npy --test-labels yt.npy] [--population M] [--seeds K] [--seed S]
                                  [--time T] [--tolerance E] [--format table|json] [--out-dir DIR]
-      Any activation (identity, relu, tanh, erf), two-layer network (--depth 1): the aNTK fixed point by
-      the population DMFT (the paper's Algorithm 2; notes/antk-nonlinear-data.md (AN1)-(AN5)): K independent
-      populations (default 4) of M neurons (default 4096) run by the mean-field gradient flow with weight
-      decay until the RMS velocity is below E (default 1e-8) or the time budget T (default 400). Every aNTK
+      Any activation (identity, relu, tanh, erf), any depth L >= 1: the aNTK fixed point by the population
+      DMFT (the paper's Algorithm 2; notes/antk-nonlinear-data.md (AN1)-(AN5)): K independent populations
+      (default 4) of M neurons (default 4096 for L = 1, 1024 per layer for L >= 2) run by the mean-field
+      gradient flow with weight decay (L >= 2: the layered relaxation (AN9)-(AN11), whose stationary points
+      are the deep DMFT fixed points) until the RMS velocity is below E (default 1e-8) or the time budget
+      T (default 400; 200 for L >= 2). Every aNTK
       value is estimated (mean over the populations, standard error); the lazy NNGP and NTK baselines
       (ridgeless kernel regression, AN3) are approximate. For --activation identity the exact deep-linear
-      path above stays the default; --solver dmft forces the population. Deep nonlinear networks (L >= 2)
-      are not available here: train them with 'adaptive-kernels train'.
-      --out-dir DIR writes phi_1.npy and ntk.npy (mean adapted kernels over all points, training first)
-      and summary.json.
+      path above stays the default; --solver dmft forces the population.
+      --out-dir DIR writes phi_1.npy ... phi_L.npy and ntk.npy (mean adapted kernels over all points,
+      training first) and summary.json.
 
     """
 
@@ -41,9 +43,7 @@ enum ANTKPopulationCommand {
     }
 
     static func run(_ options: ParsedArguments, gamma: BigRational, lambda: BigRational, depth: Int, format: OutputFormat) throws -> String {
-        guard depth == 1 else {
-            throw UsageError("--depth \(depth): the population DMFT is the two-layer network (--depth 1); deep nonlinear networks: 'adaptive-kernels train'")
-        }
+        guard (1...16).contains(depth) else { throw UsageError("--depth must be in 1...16 for the population DMFT (got \(depth))") }
         guard options.value("train") != nil else { throw UsageError("the population DMFT needs data: --train X --labels y") }
         guard options.value("beta") == nil, !options.has("all-layers") else {
             throw UsageError("--beta and --all-layers belong to the deep linear path (--activation identity)")
@@ -51,10 +51,11 @@ enum ANTKPopulationCommand {
         let activation = try Activation(name: options.value("activation") ?? "identity")
         var problem = ANTKPopulationStudy.Problem(data: try DataFiles.trainingData(options), activation: activation,
                                                   gamma: gamma.doubleApproximation, lambda: lambda.doubleApproximation)
-        problem.population = try options.integer("population", default: 4096, in: 16...ANTKPopulationStudy.Problem.maximumPopulation)
+        problem.depth = depth
+        problem.population = try options.integer("population", default: depth == 1 ? 4096 : 1024, in: 16...ANTKPopulationStudy.Problem.maximumPopulation)
         problem.seeds = try options.integer("seeds", default: 4, in: 2...256)
         problem.seed = try options.seed()
-        problem.time = try options.positiveNumber("time", default: problem.time)
+        problem.time = try options.positiveNumber("time", default: depth == 1 ? problem.time : 200)
         problem.tolerance = try options.positiveNumber("tolerance", default: problem.tolerance)
         let progress = Progress(label: "antk dmft")
         defer { progress.finish() }
@@ -63,16 +64,16 @@ enum ANTKPopulationCommand {
             throw CommandFailure(message: "antk: " + error.description, standardOutput: "")
         }
         let json = json(result, parameters: [("activation", .string(activation.rawValue)), ("gamma", OutputContract.exact(gamma)),
-                                             ("lambda", OutputContract.exact(lambda)), ("depth", .integer(1)),
+                                             ("lambda", OutputContract.exact(lambda)), ("depth", .integer(depth)),
                                              ("population", .integer(problem.population)), ("seeds", .integer(problem.seeds)),
                                              ("seed", .integer(Int(clamping: problem.seed)))])
         if let out = options.value("out-dir") {
             let n = result.pointCount
-            try DataFiles.writeAtomically([("phi_1.npy", NPYArray(shape: [n, n], values: result.feature).serialized()),
-                                           ("ntk.npy", NPYArray(shape: [n, n], values: result.ntk).serialized()),
-                                           ("summary.json", Data((json.serialized() + "\n").utf8))], to: out, option: "out-dir")
+            let layers = result.feature.enumerated().map { ("phi_\($0.offset + 1).npy", NPYArray(shape: [n, n], values: $0.element).serialized()) }
+            try DataFiles.writeAtomically(layers + [("ntk.npy", NPYArray(shape: [n, n], values: result.ntk).serialized()),
+                                                    ("summary.json", Data((json.serialized() + "\n").utf8))], to: out, option: "out-dir")
         }
-        return format == .json ? json.serialized() + "\n" : table(result, activation: activation, gamma: gamma, lambda: lambda)
+        return format == .json ? json.serialized() + "\n" : table(result, activation: activation, gamma: gamma, lambda: lambda, depth: depth)
     }
 
     static func losses(_ losses: [String: Estimate]) -> JSONValue {
@@ -83,26 +84,26 @@ enum ANTKPopulationCommand {
 
     static func json(_ r: ANTKPopulationStudy.Result, parameters: [(String, JSONValue)]) -> JSONValue {
         OutputContract.document(command: "antk --activation", parameters + [
-            ("solver", .string("population DMFT (two-layer)")), ("time_step", .string(OutputContract.decimal17(r.timeStep))),
+            ("solver", .string(r.feature.count == 1 ? "population DMFT (two-layer)" : "layered population DMFT fixed point (deep)")), ("time_step", .string(OutputContract.decimal17(r.timeStep))),
             ("train_points", .integer(r.trainCount)), ("test_points", .integer(r.pointCount - r.trainCount)),
             ("train_loss", losses(r.trainLoss)), ("test_loss", r.testLoss.map(losses) ?? .null),
             ("predictions_of", .string(r.predictionsAreTest ? "test" : "train")),
             ("predictions", .array(r.predictions.map(OutputContract.estimated))),
-            ("overlap", .array([OutputContract.estimated(r.overlap)])), ("alignment", .array([OutputContract.estimated(r.alignment)])),
+            ("overlap", .array(r.overlap.map(OutputContract.estimated))), ("alignment", .array(r.alignment.map(OutputContract.estimated))),
             ("predictor_identity_residual", .string(OutputContract.decimal17(r.predictorIdentityResidual.isFinite ? r.predictorIdentityResidual : -1))),
             ("stationary_runs", .integer(r.stationaryRuns)), ("unconverged", r.unconverged.map { .string($0) } ?? .null),
         ])
     }
 
-    static func table(_ r: ANTKPopulationStudy.Result, activation: Activation, gamma: BigRational, lambda: BigRational) -> String {
+    static func table(_ r: ANTKPopulationStudy.Result, activation: Activation, gamma: BigRational, lambda: BigRational, depth: Int) -> String {
         func text(_ e: Estimate) -> String { e.standardError > 0 ? String(format: "%.6g ± %.2g", e.value, e.standardError) : String(format: "%.6g", e.value) }
-        var lines = ["aNTK by the population DMFT (notes/antk-nonlinear-data.md): \(activation.rawValue), L = 1, gamma = \(OutputContract.exactText(gamma)), lambda = \(OutputContract.exactText(lambda))",
+        var lines = ["aNTK by the population DMFT (notes/antk-nonlinear-data.md): \(activation.rawValue), L = \(depth), gamma = \(OutputContract.exactText(gamma)), lambda = \(OutputContract.exactText(lambda))",
                      "\(r.seeds) populations of M = \(r.population), dt = \(String(format: "%.4g", r.timeStep)); P = \(r.trainCount), Q = \(r.pointCount - r.trainCount)",
                      "predictor   train loss" + (r.testLoss == nil ? "" : "   test loss")]
         for name in ["antk", "nngp", "ntk"] {
             lines.append(name.padding(toLength: 12, withPad: " ", startingAt: 0) + text(r.trainLoss[name]!) + (r.testLoss.map { "   " + text($0[name]!) } ?? ""))
         }
-        lines.append("layer 1: overlap \(text(r.overlap))   alignment \(text(r.alignment))")
+        for (l, (o, a)) in zip(r.overlap, r.alignment).enumerated() { lines.append("layer \(l + 1): overlap \(text(o))   alignment \(text(a))") }
         lines.append(String(format: "predictor identity (GV13) residual %.2e", r.predictorIdentityResidual))
         lines.append("\(r.stationaryRuns) of \(r.seeds) populations met the tolerance" + (r.unconverged.map { ": \($0)" } ?? ""))
         return lines.joined(separator: "\n") + "\n"

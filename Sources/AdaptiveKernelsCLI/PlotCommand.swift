@@ -8,7 +8,7 @@ import Numerics
 /// Figure 2(b) (c_L − 1 against gamma with the lazy, rich and deep asymptotes) and Figure 2(a)
 /// (c_l against l for several gamma), drawn from certified exact values.
 enum PlotCommand {
-    static let subcommand = Subcommand(name: "plot", summary: "SVG figures: scaling (Fig. 2b, c_L - 1 vs gamma with asymptotes), depth (Fig. 2a, c_l vs l), dynamics (loss or alignment vs time)",
+    static let subcommand = Subcommand(name: "plot", summary: "SVG figures: scaling (Fig. 2b, c_L - 1 vs gamma with asymptotes), depth (Fig. 2a, c_l vs l), dynamics (loss or alignment vs time), features, densities, alignment (Fig. 4)",
                                        usage: usage, run: run)
 
     static let usage = """
@@ -33,15 +33,30 @@ enum PlotCommand {
                points at the aNTK fixed point (population DMFT, line) and in trained width-N networks (markers,
                gradient flow with the same weight decay), against the lazy standard normal (dashed), with each
                excess kurtosis (notes/antk-nonlinear-data.md (AN8); the paper's Figure 3(b), two-layer).
-    """ + PlotDynamicsFigure.usage + """
+    """ + PlotAlignmentFigure.usage + PlotDynamicsFigure.usage + """
       The format follows the extension of --out: .svg (the only format written; any other extension
       is refused with exit status 2). --out - writes the SVG to stdout. The file is written whole
       (temporary file, then rename) or not at all.
     """
 
     static func run(_ arguments: [String]) throws -> String {
-        guard let kind = arguments.first, ["scaling", "depth", "dynamics", "ndk", "features", "densities"].contains(kind) else {
-            throw UsageError("plot needs a figure: 'plot scaling --out FILE.svg', 'plot depth --out FILE.svg', 'plot dynamics --out FILE.svg', 'plot ndk --out FILE.svg <ndk options>', 'plot features --out FILE.svg <options>' or 'plot densities --out FILE.svg <options>'")
+        guard let kind = arguments.first, ["scaling", "depth", "dynamics", "ndk", "features", "densities", "alignment"].contains(kind) else {
+            throw UsageError("plot needs a figure: 'plot scaling --out FILE.svg', 'plot depth --out FILE.svg', 'plot dynamics --out FILE.svg', 'plot ndk --out FILE.svg <ndk options>', 'plot features --out FILE.svg <options>', 'plot densities --out FILE.svg <options>' or 'plot alignment --out FILE.svg <options>'")
+        }
+        if kind == "alignment" {
+            let options = try ParsedArguments(Array(arguments.dropFirst()), valued: PlotAlignmentFigure.valued, switches: PlotAlignmentFigure.switches)
+            let out = try options.required("out")
+            if out != "-" {
+                let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
+                guard ext == "svg" else { throw UsageError("plot writes SVG only: --out must end in .svg or be - (got '\(out)')") }
+            }
+            let (svg, numbers) = try PlotAlignmentFigure.render(options)
+            if out == "-" {
+                guard numbers == nil else { throw UsageError("--out - writes the SVG to stdout: it cannot be combined with --format csv|json") }
+                return svg
+            }
+            try DataFiles.writeFileAtomically(Data(svg.utf8), to: out)
+            return numbers ?? "wrote \(out)\n"
         }
         if kind == "ndk" {
             let options = try ParsedArguments(Array(arguments.dropFirst()), valued: NDKCommand.valued.union(["out"]), switches: [])

@@ -28,7 +28,7 @@ enum PlotFeaturesFigure {
         let n = result.pointCount, p = result.trainCount
         func block(_ k: [Double]) -> [Double] { (0..<p).flatMap { i in (0..<p).map { k[i * n + $0] } } }
         let lazy = try studyErrors { try FeatureSpaceStudy.map(kernel: block(ANTKPopulationStudy.lazyKernels(data, activation: activation).nngp), labels: data.labels) }
-        let adapted = try studyErrors { try FeatureSpaceStudy.map(kernel: block(result.feature), labels: data.labels) }
+        let adapted = try studyErrors { try FeatureSpaceStudy.map(kernel: block(result.feature[0]), labels: data.labels) }
         let g = OutputContract.exactText(gamma), l = OutputContract.exactText(lambda)
         return SVGPlot.sideBySide([
             panel(lazy, labels: data.labels, title: String(format: "lazy NNGP (%@): class separation %.2f", activation.rawValue, lazy.separation)),

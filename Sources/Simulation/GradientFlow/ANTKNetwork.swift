@@ -50,12 +50,14 @@ public struct ANTKNetwork: Sendable {
         public var pre: [[Double]]
         public var post: [[Double]]
         public var grad: [[Double]]
+        /// back[l] = z^l, the backward field before phi'(h^l): g^l = phi'(h^l) (.) z^l (z^L = w on every point).
+        public var back: [[Double]]
         public var predictions: [Double]
     }
 
     public func fields(_ data: LabelledData) -> Fields {
         let n = data.count, nn = width, d = data.dimension
-        var pre = [[Double]](repeating: [], count: depth + 1), post = pre, grad = pre
+        var pre = [[Double]](repeating: [], count: depth + 1), post = pre, grad = pre, back = pre
         var h = [Double](repeating: 0, count: n * nn)
         LinearAlgebra.flowProduct(data.inputs, transposeA: false, weights[0], transposeB: true, m: n, k: d, n: nn,
                                   alpha: 1 / Double(d).squareRoot(), into: &h)
@@ -77,17 +79,19 @@ public struct ANTKNetwork: Sendable {
         }
         var g = [Double](repeating: 0, count: n * nn)
         for nu in 0..<n { for i in 0..<nn { g[nu * nn + i] = readout[i] * activation.derivative(pre[depth][nu * nn + i]) } }
+        back[depth] = (0..<(n * nn)).map { readout[$0 % nn] }
         grad[depth] = g
         if depth > 1 {
             for l in stride(from: depth - 1, through: 1, by: -1) {
                 var t = [Double](repeating: 0, count: n * nn)
                 LinearAlgebra.flowProduct(grad[l + 1], transposeA: false, weights[l], transposeB: false, m: n, k: nn, n: nn,
                                           alpha: 1 / Double(nn).squareRoot(), into: &t)
+                back[l] = t
                 if activation != .identity { for j in 0..<(n * nn) { t[j] *= activation.derivative(pre[l][j]) } }
                 grad[l] = t
             }
         }
-        return Fields(pre: pre, post: post, grad: grad, predictions: f)
+        return Fields(pre: pre, post: post, grad: grad, back: back, predictions: f)
     }
 
     /// One Euler step of (A2) from the given fields (computed at the current weights).

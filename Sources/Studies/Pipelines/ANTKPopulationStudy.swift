@@ -4,16 +4,19 @@ import Numerics
 import Simulation
 import Theory
 
-/// The aNTK of a two-layer network with any activation on data, by the population DMFT (the
-/// paper's Algorithm 2; notes/verify-antk.md (GV1)-(GV4)) run to its fixed point, with the lazy
-/// NNGP and NTK baselines (notes/antk-nonlinear-data.md (AN1)-(AN5)). Every value is estimated:
-/// the mean over independent populations with its standard error.
+/// The aNTK of a network with any activation on data, by the population DMFT (the paper's
+/// Algorithm 2; notes/verify-antk.md (GV1)-(GV4)) run to its fixed point, with the lazy NNGP and NTK
+/// baselines (notes/antk-nonlinear-data.md (AN1)-(AN5)); deep networks (L >= 2) by the layered
+/// populations of (AN9)-(AN11). Every value is estimated: the mean over independent populations with
+/// its standard error.
 public enum ANTKPopulationStudy {
     public struct Problem: Sendable {
         public var data: LabelledData
         public var activation: Activation
         public var gamma: Double
         public var lambda: Double
+        /// Hidden layers L (1: the two-layer network of (AN1); L >= 2: (AN9)-(AN11)).
+        public var depth = 1
         /// Neurons per population (M) and independent populations (seeds).
         public var population = 4096
         public var seeds = 4
@@ -29,6 +32,7 @@ public enum ANTKPopulationStudy {
         public static let maximumPopulation = 1 << 17
 
         func validate() throws {
+            guard depth >= 1, depth <= 16 else { throw InputError("the depth must be in 1...16 (got \(depth))") }
             guard gamma > 0, gamma.isFinite else { throw InputError("gamma must be positive and finite for the population DMFT (got \(gamma))") }
             guard lambda > 0, lambda.isFinite else { throw InputError("the weight decay lambda must be positive and finite (got \(lambda))") }
             guard population >= 16, population <= Problem.maximumPopulation else { throw InputError("the population must have 16...\(Problem.maximumPopulation) neurons") }
@@ -51,11 +55,11 @@ public enum ANTKPopulationStudy {
         /// aNTK predictions (test points in input order, else training points).
         public let predictions: [Estimate]
         public let predictionsAreTest: Bool
-        /// Layer 1 (the only hidden layer) on the training block (T26).
-        public let overlap: Estimate
-        public let alignment: Estimate
-        /// Mean adapted kernels over all points (n x n, training first): Phi^1 and the NTK.
-        public let feature: [Double]
+        /// Per layer l = 1..L on the training block (T26).
+        public let overlap: [Estimate]
+        public let alignment: [Estimate]
+        /// Mean adapted kernels over all points (n x n, training first): Phi^l for l = 1..L, and the NTK.
+        public let feature: [[Double]]
         public let ntk: [Double]
         public let pointCount: Int
         public let trainCount: Int
@@ -69,12 +73,12 @@ public enum ANTKPopulationStudy {
         public let preactivations: [Double]
     }
 
-    /// The lazy NNGP Phi^1 and NTK Theta^1 of (T3) over all points (n x n).
-    public static func lazyKernels(_ data: LabelledData, activation: Activation) -> (nngp: [Double], ntk: [Double]) {
+    /// The lazy NNGP Phi^L and NTK Theta^L of (T3) over all points (n x n).
+    public static func lazyKernels(_ data: LabelledData, activation: Activation, depth: Int = 1) -> (nngp: [Double], ntk: [Double]) {
         let c = data.inputKernel, n = data.count
         let diagonal = (0..<n).map { c[$0 * n + $0] }
         return LazyKernels.kernels(input: c, rows: n, columns: n, rowDiagonal: diagonal, columnDiagonal: diagonal,
-                                   depth: 1, activation: activation, symmetric: true)
+                                   depth: depth, activation: activation, symmetric: true)
     }
 
     /// Ridgeless kernel regression with the n x n kernel `k` (AN3): predictions on all points.
@@ -94,14 +98,14 @@ public enum ANTKPopulationStudy {
     /// `timeStep` nil: the rule (AN2); else that step for every population (after a halving).
     static func run(_ problem: Problem, timeStep: Double?, progress: ProgressReporter) throws -> Result {
         try problem.validate()
-        let data = problem.data, n = data.count, p = data.trainCount
-        let lazy = lazyKernels(data, activation: problem.activation)
+        let data = problem.data, n = data.count, p = data.trainCount, depth = problem.depth
+        let lazy = lazyKernels(data, activation: problem.activation, depth: depth)
         // (AN2) = notes/training-baseline.md (TB3): df/dt = K Delta - ..., margin 4 below Euler's limit.
         let trainNTK = (0..<p).flatMap { i in (0..<p).map { lazy.ntk[i * n + $0] } }
         let top = LinearAlgebra.symmetricEigen(trainNTK, n: p)?.values.max() ?? (0..<p).reduce(0.0) { $0 + trainNTK[$1 * p + $1] }
         // A population whose fields stop being finite (the NTK grew past the margin) is rerun from the
         // same start with dt halved, at most 4 times (AN2); every population runs at the final dt.
-        var dt = timeStep ?? min(0.1, 0.5 / (top + 2 * problem.lambda))
+        var dt = timeStep ?? min(0.1, 0.5 / (top + Double(depth + 1) * problem.lambda))
         var runs: [ANTKFlowResult] = []
         var halvings = 0
         var preactivations: [Double] = []
@@ -109,15 +113,30 @@ public enum ANTKPopulationStudy {
         for s in 0..<problem.seeds {
             progress.started(s + 1, problem.seeds, "population \(s + 1) of \(problem.seeds) (M = \(problem.population))")
             while true {
-                var population = try ANTKPopulation(size: problem.population, data: data, gamma: problem.gamma, lambda: problem.lambda,
-                                                    activation: problem.activation, seed: NormalSampler.derive(problem.seed, UInt64(s)))
                 var settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
                 settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
-                let r = population.run(data, settings)
-                if r.predictions.allSatisfy(\.isFinite) {
+                let seed = NormalSampler.derive(problem.seed, UInt64(s))
+                let r: ANTKFlowResult
+                var firstLayer: [Double] = [], stride = n
+                if depth == 1 {
+                    var population = try ANTKPopulation(size: problem.population, data: data, gamma: problem.gamma, lambda: problem.lambda,
+                                                        activation: problem.activation, seed: seed)
+                    r = population.run(data, settings)
+                    firstLayer = population.fields
+                } else {
+                    var population = try ANTKDeepPopulation(size: problem.population, depth: depth, data: data, gamma: problem.gamma,
+                                                            lambda: problem.lambda, activation: problem.activation, seed: seed)
+                    var shown = -1
+                    r = population.run(data, settings) { fraction in
+                        let percent = Int(100 * fraction)
+                        if percent / 10 != shown / 10 { shown = percent; progress.detail("population \(s + 1): \(percent)% of the time budget") }
+                    }
+                    firstLayer = population.fields[0]
+                }
+                if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) {
                     if s == 0 {
                         preactivations = (0..<problem.population).flatMap { i in
-                            (0..<p).map { mu in population.fields[i * n + mu] / c[mu * n + mu].squareRoot() }
+                            (0..<p).map { mu in firstLayer[i * stride + mu] / c[mu * n + mu].squareRoot() }
                         }
                     }
                     runs.append(r)
@@ -147,12 +166,12 @@ public enum ANTKPopulationStudy {
         }
         let offset = data.hasTest ? p : 0
         let predictions = (0..<(data.hasTest ? data.testCount : p)).map { j in mean(runs.map { $0.predictions[offset + j] }) }
-        let pairs = runs.map { TrainStudy.overlapAndAlignment($0.featureKernels[0], n: n, labels: data.labels) }
-        let feature = (0..<(n * n)).map { e in runs.reduce(0.0) { $0 + $1.featureKernels[0][e] } / Double(runs.count) }
+        let pairs = (0..<depth).map { l in runs.map { TrainStudy.overlapAndAlignment($0.featureKernels[l], n: n, labels: data.labels) } }
+        let feature = (0..<depth).map { l in (0..<(n * n)).map { e in runs.reduce(0.0) { $0 + $1.featureKernels[l][e] } / Double(runs.count) } }
         let ntk = (0..<(n * n)).map { e in runs.reduce(0.0) { $0 + $1.ntk[e] } / Double(runs.count) }
-        // (GV13) on the mean state: f = K (K + lambda (L + 1) I)^{-1} y with L = 1.
+        // (GV13) on the mean state: f = K (K + lambda (L + 1) I)^{-1} y.
         var ridge = (0..<p).flatMap { i in (0..<p).map { ntk[i * n + $0] } }
-        for i in 0..<p { ridge[i * p + i] += 2 * problem.lambda }
+        for i in 0..<p { ridge[i * p + i] += Double(depth + 1) * problem.lambda }
         var identity = Double.nan
         if let alpha = LinearAlgebra.solvePositiveDefinite(ridge, data.labels, n: p, rightHandSides: 1) {
             let meanF = (0..<p).map { mu in runs.reduce(0.0) { $0 + $1.predictions[mu] } / Double(runs.count) }
@@ -161,7 +180,7 @@ public enum ANTKPopulationStudy {
         let stuck = runs.filter { !$0.stationary }
         return Result(seeds: runs.count, population: problem.population, timeStep: dt, trainLoss: trainLoss, testLoss: testLoss,
                       predictions: predictions, predictionsAreTest: data.hasTest,
-                      overlap: mean(pairs.map(\.0)), alignment: mean(pairs.map(\.1)), feature: feature, ntk: ntk,
+                      overlap: pairs.map { mean($0.map(\.0)) }, alignment: pairs.map { mean($0.map(\.1)) }, feature: feature, ntk: ntk,
                       pointCount: n, trainCount: p, stationaryRuns: runs.count - stuck.count,
                       unconverged: stuck.isEmpty ? nil : String(format: "%d of %d populations ended above the velocity tolerance %.0e (largest RMS velocity %.2e), at flow times %.4g to %.4g of the budget %.4g (an adaptive run also stops after %d times the fixed-step count of steps)",
                                                                 stuck.count, runs.count, problem.tolerance, stuck.map(\.residual).max() ?? .nan, stuck.map(\.time).min() ?? .nan, stuck.map(\.time).max() ?? .nan, problem.time, ANTKFlowSettings.adaptiveStepFactor),
