@@ -12,12 +12,13 @@ enum ANBKCommand {
 
     static let usage = """
     usage: adaptive-kernels anbk --activation A --depth L --gamma G --beta B --train X.npy --labels y.npy
-                                 [--test Xt.npy --test-labels yt.npy] [--solver exact|minmax] [--samples N]
-                                 [--burn-in T0] [--measured T] [--seed S] [--format table|json] [--out-dir DIR]
+                                 [--test Xt.npy --test-labels yt.npy] [--points P] [--test-points Q]
+                                 [--solver exact|minmax] [--samples N] [--burn-in T0] [--measured T] [--seed S] [--format table|json] [--out-dir DIR]
       The adaptive neural Bayesian kernels (aNBK) of a network with L hidden layers and activation A
       (identity, relu, tanh, erf), feature strength G and inverse temperature B (ridge b = 1/B), at the
       saddle of the min-max action (notes/theory-overview.md (T5)), on the data as given (C = X X^T/D,
-      labels y; the package's fixtures: Tests/Fixtures/digits/X_train.npy etc.).
+      labels y; the package's fixtures: Tests/Fixtures/digits/X_train.npy etc.). --points P and
+      --test-points Q keep the first P training and the first Q test points (default: all).
       --solver minmax (default unless A = identity): the paper's Algorithm 1 with importance sampling,
         N samples per layer and iteration (default 8000), T0 burn-in (default 200) and T measured
         (default 200) iterations, the inner step a damped Fisher-Newton step solved matrix-free by
@@ -35,7 +36,7 @@ enum ANBKCommand {
     """
 
     static let valued: Set<String> = ["activation", "depth", "gamma", "beta", "train", "labels", "test", "test-labels", "solver",
-                                      "samples", "burn-in", "measured", "seed", "format", "out-dir"]
+                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points"]
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: valued, switches: [])
@@ -62,7 +63,13 @@ enum ANBKCommand {
         if solver == .exact, ["samples", "burn-in", "measured"].contains(where: { options.value($0) != nil }) {
             throw UsageError("--samples, --burn-in and --measured belong to the min-max solver (--solver minmax)")
         }
-        let data = try DataFiles.trainingData(options)
+        var data = try DataFiles.trainingData(options)
+        if options.value("points") != nil || options.value("test-points") != nil {
+            let p = try options.integer("points", default: data.trainCount, in: 2...data.trainCount)
+            if options.value("test-points") != nil, !data.hasTest { throw UsageError("--test-points needs --test and --test-labels") }
+            let q = try options.integer("test-points", default: data.testCount, in: 1...max(1, data.testCount))
+            data = try studyErrors { try data.first(train: p, test: q) }
+        }
         var problem = ANBKStudy.Problem(data: data, activation: activation, depth: depth, gamma: gamma, beta: beta, solver: solver)
         problem.samples = try options.integer("samples", default: problem.samples, in: 200...(1 << 20))
         problem.burnIn = try options.integer("burn-in", default: problem.burnIn, in: 10...1_000_000)

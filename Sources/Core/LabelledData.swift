@@ -65,6 +65,14 @@ public struct LabelledData: Sendable {
         return (cross, diagonal)
     }
 
+    /// The first `train` training points and the first `test` test points (at most all of them), in order.
+    public func first(train p: Int, test q: Int) throws -> LabelledData {
+        let p = min(max(p, 1), trainCount), q = min(max(q, 0), testCount), d = dimension
+        let test = Array(testInputs[0..<(q * d)])
+        return try LabelledData(name: name, train: Array(inputs[0..<(p * d)]), labels: Array(labels[0..<p]),
+                                test: test, testLabels: Array(testLabels[0..<q]), dimension: d)
+    }
+
     /// Whitened data (C = I, notes/antk-deep-linear.md (A14)): D = P, X = sqrt(P) I, the given unit
     /// label vector; no test points.
     public static func whitened(labels: [Double]) throws -> LabelledData {

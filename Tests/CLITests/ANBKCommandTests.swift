@@ -27,6 +27,25 @@ final class ANBKCommandTests: XCTestCase {
                        ["phi_1_test.npy", "phi_1_train.npy", "phi_2_test.npy", "phi_2_train.npy", "summary.json"])
         let cross = try NPYArray(npyData: try Data(contentsOf: URL(fileURLWithPath: out + "/phi_2_test.npy")))
         XCTAssertEqual(cross.shape, [2, 6])
+        // --points / --test-points: the first 4 training and 1 test point give the kernels of that data.
+        let small = folder.appendingPathComponent("small").path
+        let firstFour = AdaptiveKernelsCommandLine.run(["anbk", "--activation", "identity", "--depth", "2", "--gamma", "1/2", "--beta", "10",
+                                                        "--points", "4", "--test-points", "1", "--format", "json", "--out-dir", small] + data)
+        XCTAssertEqual(firstFour.exitCode, 0, firstFour.standardError)
+        let xs = try write(NPYArray(shape: [4, 10], values: Array(wave(60, 0)[0..<40])), "Xs.npy", in: folder)
+        let ys = try write(NPYArray(shape: [4], values: [1, -1, 1, -1]), "ys.npy", in: folder)
+        let xts = try write(NPYArray(shape: [1, 10], values: Array(wave(20, 3)[0..<10])), "Xts.npy", in: folder)
+        let yts = try write(NPYArray(shape: [1], values: [1]), "yts.npy", in: folder)
+        let direct = folder.appendingPathComponent("direct").path
+        let cut = AdaptiveKernelsCommandLine.run(["anbk", "--activation", "identity", "--depth", "2", "--gamma", "1/2", "--beta", "10",
+                                                  "--format", "json", "--out-dir", direct, "--train", xs, "--labels", ys, "--test", xts, "--test-labels", yts])
+        XCTAssertEqual(cut.exitCode, 0, cut.standardError)
+        for file in ["phi_2_train.npy", "phi_2_test.npy"] {
+            let a = try NPYArray(npyData: try Data(contentsOf: URL(fileURLWithPath: small + "/" + file)))
+            let b = try NPYArray(npyData: try Data(contentsOf: URL(fileURLWithPath: direct + "/" + file)))
+            XCTAssertEqual(a.shape, b.shape)
+            XCTAssertEqual(a.values, b.values)
+        }
         // ReLU by the min-max: estimated quantities; converged or not, the report follows the contract.
         let relu = AdaptiveKernelsCommandLine.run(["anbk", "--activation", "relu", "--depth", "1", "--gamma", "1/2", "--beta", "10",
                                                    "--samples", "2000", "--burn-in", "40", "--measured", "60", "--format", "json"] + data)
@@ -39,6 +58,7 @@ final class ANBKCommandTests: XCTestCase {
                     ["anbk", "--activation", "relu", "--depth", "1", "--gamma", "1", "--beta", "inf"] + data,
                     base + ["--activation", "identity", "--samples", "1000"], base + ["--activation", "relu", "--solver", "mcmc"],
                     base + ["--activation", "relu", "--out-dir", out], base + ["--activation", "relu", "--depth", "0"],
+                    base + ["--activation", "identity", "--points", "1"], base + ["--activation", "identity", "--points", "7"],
                     ["anbk", "--activation", "relu", "--depth", "1", "--gamma", "1"] + data] {
             let r = AdaptiveKernelsCommandLine.run(bad)
             XCTAssertEqual(r.exitCode, 2, "\(bad): \(r.standardError)")

@@ -267,7 +267,7 @@ def test_population_antk_and_trained_networks_as_numpy():
     with pytest.raises(ValueError):
         ak.train(X, y, activation="relu", depth=1, width=8, gamma=1)
     with pytest.raises(ak.InvalidInputError):
-        ak.antk(X, y, gamma=1, lambda_=1, depth=2, activation="relu")
+        ak.antk(X, y, gamma=-1, lambda_=1, depth=2, activation="relu")
 
 
 @needs_binary
