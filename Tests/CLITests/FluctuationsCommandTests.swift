@@ -39,7 +39,15 @@ final class FluctuationsCommandTests: XCTestCase {
             (["fluctuations", "--setting", "bayes", "--depth", "2", "--gamma", "1", "--beta", "0"], "beta"),
             (base + ["--whitened-points", "0"], "whitened-points"),
             (["fluctuations", "--setting", "bayes", "--depth", "200000", "--gamma", "1", "--beta", "2"], "depth L <= 100000"),
-            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--lambda", "1"], "not available"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--lambda", "1", "--time", "1"], "not available"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "tanh", "--gamma", "1", "--time", "1"], "not available"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--train", "X.npy"], "not available"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "0", "--time", "1"], "gamma must be > 0"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--lambda", "-1", "--time", "1"], "lambda"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "0"], "time"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1"], "--time"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--beta", "2"], "belongs to --setting bayes"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--whitened-points", "13"], "whitened-points"),
             (base + ["--activation", "relu"], "not available"),
             (base + ["--train", "X.npy"], "not available"),
             (base + ["--setting2", "x"], "unknown option"),
@@ -50,6 +58,43 @@ final class FluctuationsCommandTests: XCTestCase {
             XCTAssertTrue(result.standardError.contains(fragment), "\(arguments): \(result.standardError)")
             XCTAssertEqual(result.standardError.split(separator: "\n").count, 1, "\(arguments)")
         }
+    }
+}
+
+/// `fluctuations --setting gradient-flow` (notes/fluctuations-gradient-flow.md): the contract, the values of the
+/// theory type, the lazy-limit structure in CSV.
+final class GradientFlowFluctuationsCommandTests: XCTestCase {
+    func testJSONFollowsTheContractAndCarriesTheTheory() throws {
+        let result = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--activation", "identity", "--depth", "1",
+                                                     "--gamma", "1", "--lambda", "0.5", "--time", "1", "--points", "2", "--whitened-points", "3",
+                                                     "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let validator = try OutputContractValidator.load()
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+        let document = try JSONValue.parse(result.standardOutput)
+        XCTAssertEqual(document["times"], .array([.string("0"), .string("0.5"), .string("1")]))
+        XCTAssertEqual(document["lambda"], .string("0.5"))
+        // Central finite differences of the closed flow (notes/checks/fluctuations_gradient_flow_check.py): N Var(f_1) at T = 1.
+        guard case .array(let floats)? = document["prediction_variance"]?["label_direction"]?["floats"], case .number(let last) = floats[2] else {
+            return XCTFail("no label_direction floats")
+        }
+        XCTAssertEqual(last, 0.070010787360, accuracy: 2e-8)
+        // At t = 0: N Var f = 1/gamma^2 (the initial output), N Var(tr K/P) = 2 + 2/P, N Var(c_1) = 2 (Wishart).
+        guard case .array(let ntk)? = document["ntk_variance"]?["floats"], case .number(let ntk0) = ntk[0] else { return XCTFail("no ntk_variance") }
+        XCTAssertEqual(ntk0, 2 + 2.0 / 3, accuracy: 1e-12)
+    }
+
+    func testCSVAndOnePoint() throws {
+        let csv = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "2", "--time", "1",
+                                                  "--points", "1", "--whitened-points", "1", "--format", "csv"])
+        XCTAssertEqual(csv.exitCode, 0, csv.standardError)
+        let lines = csv.standardOutput.split(separator: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("time,label_variance,test_variance,ntk_variance"))
+        XCTAssertEqual(Double(lines[1].split(separator: ",")[1]), 0.25)   // N Var f_1(0) = 1/gamma^2
+        let json = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "2", "--time", "1",
+                                                   "--points", "1", "--whitened-points", "1", "--format", "json"])
+        XCTAssertEqual(try JSONValue.parse(json.standardOutput)["prediction_variance"]?["orthogonal_direction"], .null)
+        XCTAssertEqual(try OutputContractValidator.load().violations(json.standardOutput, command: "fluctuations --setting gradient-flow"), [])
     }
 }
 
