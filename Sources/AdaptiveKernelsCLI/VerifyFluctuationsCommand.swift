@@ -5,7 +5,8 @@ import Numerics
 
 /// `adaptive-kernels verify fluctuations [--quick] [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]`:
 /// the certified O(1/N) fluctuations of the Bayesian deep linear network against exact posterior
-/// samples of finite-width networks (notes/fluctuations-bayes.md (FB13)).
+/// samples of finite-width networks (notes/fluctuations-bayes.md (FB13)), and the gradient-flow fluctuations of the
+/// two-layer linear network against trained finite-width networks (notes/fluctuations-gradient-flow.md (FG12)).
 enum VerifyFluctuationsCommand {
     static let usage = """
            adaptive-kernels verify fluctuations [--quick] [--widths LIST] [--chains K]
@@ -17,7 +18,13 @@ enum VerifyFluctuationsCommand {
         t with K - 1 degrees of freedom, Bonferroni over the cases); inconclusive when a chain's halves
         disagree (not stationary). --quick: gamma = 2, beta = 10, L = 2, P = 6 at N = 64, 128, 256 with 32
         chains. Full plan: gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 at
-        N = 128...1024 with 64 chains. --widths LIST and --chains K override every group. --perturb-exact X multiplies the
+        N = 128...1024 with 64 chains.
+        Gradient flow (group gradient_flow, FG12): N Var of the predictions (labelled point, orthogonal training
+        point, orthogonal test input), of the NTK's diagonal mean and of c_1, and N (E c_1 - c_1) of the two-layer
+        linear network along training, against that many trained networks (Euler, dt <= 0.01) per width,
+        extrapolated in 1/N. --quick: gamma = 1, lambda = 1/2, T = 1, P = 3 at N = 32, 64, 256 with 128 seeds;
+        full: gamma = 3/2, lambda = 1/4, T = 2, P = 3 at N = 64...1024 with 256 seeds.
+        --widths LIST and --chains K (seeds) override every group. --perturb-exact X multiplies the
         theory by 1 + X (a verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive.
 
     """
@@ -30,10 +37,12 @@ enum VerifyFluctuationsCommand {
             let widths = try ParameterList.integers(text, option: "widths", in: 8...8192, what: "a width")
             guard widths.count >= 2 else { throw UsageError("--widths needs two widths or more (a 1/N extrapolation)") }
             for g in settings.groups.indices { settings.groups[g].widths = widths }
+            for g in settings.gradientFlow.indices { settings.gradientFlow[g].widths = widths }
         }
         if options.value("chains") != nil {
             let chains = try options.integer("chains", default: 32, in: 4...4096)
             for g in settings.groups.indices { settings.groups[g].chains = chains }
+            for g in settings.gradientFlow.indices { settings.gradientFlow[g].seeds = chains }
         }
         return (FluctuationsVerification(settings: settings), common, options.has("quick") ? "fluctuations --quick" : "fluctuations --full")
     }
