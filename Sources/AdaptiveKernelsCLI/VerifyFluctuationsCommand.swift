@@ -9,7 +9,7 @@ import Numerics
 /// two-layer linear network against trained finite-width networks (notes/fluctuations-gradient-flow.md (FG12)).
 enum VerifyFluctuationsCommand {
     static let usage = """
-           adaptive-kernels verify fluctuations [--quick] [--widths LIST] [--chains K]
+           adaptive-kernels verify fluctuations [--quick] [--setting bayes|gradient-flow|all] [--widths LIST] [--chains K]
                                        [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]
       fluctuations: N Var(c_l) and N (E c_l - c_l) of the certified theory (whitened data, deep linear,
         FB8) against K independent exact posterior chains of width-N networks per width (preconditioned
@@ -24,15 +24,21 @@ enum VerifyFluctuationsCommand {
         linear network along training, against that many trained networks (Euler, dt <= 0.01) per width,
         extrapolated in 1/N. --quick: gamma = 1, lambda = 1/2, T = 1, P = 3 at N = 32, 64, 256 with 128 seeds;
         full: gamma = 3/2, lambda = 1/4, T = 2, P = 3 at N = 64...1024 with 256 seeds.
-        --widths LIST and --chains K (seeds) override every group. --perturb-exact X multiplies the
+        --setting selects the groups (default all). --widths LIST and --chains K (seeds) override every group. --perturb-exact X multiplies the
         theory by 1 + X (a verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive.
 
     """
 
     static func plan(_ arguments: [String]) throws -> (plan: FluctuationsVerification, common: VerifyOptions, name: String) {
-        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["widths", "chains"]), switches: ["quick"])
+        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["widths", "chains", "setting"]), switches: ["quick"])
         let common = try VerifyOptions(options, needsData: false)
         var settings = options.has("quick") ? FluctuationsVerification.Settings.quick(seed: common.seed) : FluctuationsVerification.Settings.full(seed: common.seed)
+        switch options.value("setting") ?? "all" {
+        case "all": break
+        case "bayes": settings.gradientFlow = []
+        case "gradient-flow": settings.groups = []
+        case let other: throw UsageError("--setting must be bayes, gradient-flow or all (got '\(other)')")
+        }
         if let text = options.value("widths") {
             let widths = try ParameterList.integers(text, option: "widths", in: 8...8192, what: "a width")
             guard widths.count >= 2 else { throw UsageError("--widths needs two widths or more (a 1/N extrapolation)") }

@@ -105,15 +105,26 @@ final class VerifyFluctuationsCommandTests: XCTestCase {
         // One small run with the theory scaled by 0.1 (--perturb-exact -0.9): it must fail (exit 3) and
         // still print a report that follows the contract. (The unperturbed plan's false-alarm rate is
         // measured by the seed study recorded in notes/fluctuations-bayes.md.)
-        let arguments = ["verify", "fluctuations", "--quick", "--widths", "8,16", "--chains", "8", "--format", "json", "--perturb-exact", "-0.9"]
+        let arguments = ["verify", "fluctuations", "--quick", "--setting", "bayes", "--widths", "8,16", "--chains", "8", "--format", "json", "--perturb-exact", "-0.9"]
         let result = AdaptiveKernelsCommandLine.run(arguments)
         XCTAssertEqual(result.exitCode, 3, result.standardError)
         let validator = try OutputContractValidator.load()
         XCTAssertEqual(validator.violations(result.standardOutput, command: "verify fluctuations"), [])
     }
 
+    func testGradientFlowGroupPassesAndCatchesAScaledTheory() throws {
+        // notes/fluctuations-gradient-flow.md (FG12): the quick gradient-flow group with fewer seeds and two widths.
+        let base = ["verify", "fluctuations", "--quick", "--setting", "gradient-flow", "--widths", "32,256", "--chains", "64", "--format", "json"]
+        let validator = try OutputContractValidator.load()
+        let good = AdaptiveKernelsCommandLine.run(base)
+        XCTAssertEqual(good.exitCode, 0, good.standardOutput)
+        XCTAssertEqual(validator.violations(good.standardOutput, command: "verify fluctuations"), [])
+        let scaled = AdaptiveKernelsCommandLine.run(base + ["--perturb-exact", "-0.9"])
+        XCTAssertEqual(scaled.exitCode, 3, scaled.standardOutput)
+    }
+
     func testBadOptionsExitTwo() {
-        for arguments in [["verify", "fluctuations", "--widths", "64"], ["verify", "fluctuations", "--chains", "2"],
+        for arguments in [["verify", "fluctuations", "--widths", "64"], ["verify", "fluctuations", "--chains", "2"], ["verify", "fluctuations", "--setting", "x"],
                           ["verify", "fluctuations", "--perturb-exact", "2"]] {
             let result = AdaptiveKernelsCommandLine.run(arguments)
             XCTAssertEqual(result.exitCode, 2, "\(arguments)")
