@@ -22,8 +22,8 @@ enum VerifyFluctuationsCommand {
         Gradient flow (group gradient_flow, FG12): N Var of the predictions (labelled point, orthogonal training
         point, orthogonal test input), of the NTK's diagonal mean and of c_1, and N (E c_1 - c_1) of the two-layer
         linear network along training, against that many trained networks (Euler, dt <= 0.01) per width,
-        extrapolated in 1/N. --quick: gamma = 1, lambda = 1/2, T = 1, P = 3 at N = 32, 64, 256 with 128 seeds;
-        full: gamma = 3/2, lambda = 1/4, T = 2, P = 3 at N = 64...1024 with 256 seeds.
+        extrapolated in 1/N. --quick: gamma = 1, lambda = 1/2, T = 1, P = 3 at N = 32, 64, 256 with 512 seeds;
+        full: gamma = 3/2, lambda = 1/4, T = 2, P = 3 at N = 64...1024 with 1024 seeds.
         --setting selects the groups (default all). --widths LIST and --chains K (seeds) override every group. --perturb-exact X multiplies the
         theory by 1 + X (a verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive.
 

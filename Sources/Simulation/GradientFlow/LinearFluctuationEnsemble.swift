@@ -12,8 +12,10 @@ import Numerics
 /// whitened single-direction data of `dynamics`, notes/dynamics-deep-linear.md (DY14)).
 ///
 /// Statistics per width N from n independent seeds: the sample variance s^2 (n - 1 denominator) gives
-/// N Var = N s^2 with standard error N sqrt((m_4 - s^4 (n - 3)/(n - 1))/n), m_4 the sample fourth central
-/// moment (the moment formula for the variance of s^2; no bootstrap), n - 1 degrees of freedom. The mean
+/// N Var = N s^2; the relative variance of s^2 is (m_4/s^4 - (n - 3)/(n - 1))/n, m_4 the sample fourth central
+/// moment (the moment formula for the variance of s^2; no bootstrap), and the standard error at every width is the
+/// mean over the widths of N s^2 times the square root of the mean relative variance (pooled, so that the weights of
+/// the 1/N fit do not follow the estimates themselves), n - 1 degrees of freedom. The mean
 /// shift of c_1 is N (mean c_1 - c_1^inf) with standard error N s/sqrt(n), where c_1^inf is the
 /// infinite-width value of the same Euler flow: the Gram matrix Q = [H w]^T [H w]/N obeys the closed map
 /// Q_{k+1} = (I + dt M_k)^T Q_k (I + dt M_k) from Q_0 = I (FG12). Over the widths, `InverseWidthFit`
@@ -121,26 +123,38 @@ public struct LinearFluctuationEnsemble: Sendable {
                 progress?((Double(wi) + Double(s + 1) / Double(seedsPerWidth)) / Double(widths.count))
             }
             let scale = Double(width), count = Double(seedsPerWidth)
-            func variance(_ xs: [Double]) -> Estimate {
+            // (FG12) N s^2 and the relative variance of s^2, (m_4/s^4 - (n - 3)/(n - 1))/n, floored at half the Gaussian
+            // value 2/(n - 1) (the standard errors are pooled over the widths below).
+            func variance(_ xs: [Double]) -> (value: Double, relative: Double) {
                 let mean = xs.reduce(0, +) / count
                 let s2 = xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (count - 1)
                 let m4 = xs.reduce(0) { $0 + pow($1 - mean, 4) } / count
-                let varianceOfS2 = max((m4 - s2 * s2 * (count - 3) / (count - 1)) / count, 2 * s2 * s2 / (count - 1) / 4)
-                return Estimate(value: scale * s2, standardError: scale * varianceOfS2.squareRoot(), degreesOfFreedom: seedsPerWidth - 1)
+                let relative = s2 > 0 ? max((m4 / (s2 * s2) - (count - 3) / (count - 1)) / count, 1 / (count - 1)) : 0
+                return (scale * s2, relative)
             }
             var rows = [[Estimate]](repeating: [], count: quantities)
             for t in times.indices {
-                rows[Quantity.labelVariance.rawValue].append(variance(samples[t][0]))
-                rows[Quantity.orthogonalVariance.rawValue].append(variance(samples[t][1]))
-                rows[Quantity.testVariance.rawValue].append(variance(samples[t][2]))
-                rows[Quantity.ntkVariance.rawValue].append(variance(samples[t][3]))
-                rows[Quantity.overlapVariance.rawValue].append(variance(samples[t][4]))
+                for (o, q) in [Quantity.labelVariance, .orthogonalVariance, .testVariance, .ntkVariance, .overlapVariance].enumerated() {
+                    let v = variance(samples[t][o])
+                    // Provisional: the relative variance is kept in `standardError` until the pooling below.
+                    rows[q.rawValue].append(Estimate(value: v.value, standardError: v.relative, degreesOfFreedom: seedsPerWidth - 1))
+                }
                 let c = samples[t][4], mean = c.reduce(0, +) / count
                 let sd = (c.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (count - 1)).squareRoot()
                 rows[Quantity.overlapMeanShift.rawValue].append(Estimate(value: scale * (mean - limit[t]), standardError: scale * sd / count.squareRoot(),
                                                                          degreesOfFreedom: seedsPerWidth - 1))
             }
             for q in 0..<quantities { perWidth[q].append(rows[q]) }
+        }
+        // (FG12) Pooled standard errors of the variances: N Var differs between widths only at O(1/N), so every width gets
+        // se = (mean over widths of N s^2) x sqrt(mean over widths of the relative variance of s^2). A per-width se
+        // proportional to its own s^2 would give low estimates small errors and bias the weighted 1/N fit downwards.
+        for q in Quantity.allCases where q != .overlapMeanShift {
+            for t in times.indices {
+                let values = perWidth[q.rawValue].map { $0[t].value }, relatives = perWidth[q.rawValue].map { $0[t].standardError }
+                let pooled = values.reduce(0, +) / Double(values.count) * (relatives.reduce(0, +) / Double(relatives.count)).squareRoot()
+                for w in widths.indices { perWidth[q.rawValue][w][t].standardError = pooled }
+            }
         }
         let extrapolated = (0..<quantities).map { q in
             times.indices.map { t in InverseWidthFit(widths: widths, points: perWidth[q].map { $0[t] }).intercept }

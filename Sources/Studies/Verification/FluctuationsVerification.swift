@@ -45,8 +45,8 @@ public struct FluctuationsVerification: Sendable {
             self.widths = widths; self.seeds = seeds
         }
         public var name: String { "gradient_flow_gamma\(gamma)_lambda\(lambda)_T\(time)_P\(points)" }
-        /// Quantities compared per time t > 0: five variances and the overlap's mean shift (P >= 2: all six).
-        var caseCount: Int { intervals * (points >= 2 ? 6 : 5) }
+        /// Quantities compared per time (t = 0 included: the Wishart initial law): five variances and the overlap's mean shift (P >= 2: all six).
+        var caseCount: Int { (intervals + 1) * (points >= 2 ? 6 : 5) }
     }
 
     public struct Settings: Sendable {
@@ -61,14 +61,14 @@ public struct FluctuationsVerification: Sendable {
         /// gamma = 2, beta = 10, L = 2, P = 6 at N = 64, 128, 256 with 32 chains.
         public static func quick(seed: UInt64) -> Settings {
             Settings(seed: seed, groups: [Group(gamma: BigRational(2), beta: BigRational(10), depth: 2, points: 6, widths: [64, 128, 256], chains: 32)],
-                     gradientFlow: [GradientFlowGroup(gamma: 1, lambda: 0.5, time: 1, intervals: 2, points: 3, widths: [32, 64, 256], seeds: 128)])
+                     gradientFlow: [GradientFlowGroup(gamma: 1, lambda: 0.5, time: 1, intervals: 2, points: 3, widths: [32, 64, 256], seeds: 512)])
         }
         /// gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 at N = 128...1024 with 64 chains.
         public static func full(seed: UInt64) -> Settings {
             Settings(seed: seed, groups: [
                 Group(gamma: BigRational(1), beta: BigRational(2), depth: 2, points: 3, widths: [128, 256, 512, 1024], chains: 64),
                 Group(gamma: BigRational(3, 2), beta: BigRational(5), depth: 3, points: 6, widths: [128, 256, 512, 1024], chains: 64),
-            ], gradientFlow: [GradientFlowGroup(gamma: 1.5, lambda: 0.25, time: 2, intervals: 4, points: 3, widths: [64, 128, 256, 512, 1024], seeds: 256)])
+            ], gradientFlow: [GradientFlowGroup(gamma: 1.5, lambda: 0.25, time: 2, intervals: 4, points: 3, widths: [64, 128, 256, 512, 1024], seeds: 1024)])
         }
     }
 
@@ -103,7 +103,7 @@ public struct FluctuationsVerification: Sendable {
         let result = ensemble.run()
         typealias Q = LinearFluctuationEnsemble.Quantity
         var cases: [VerificationCase] = []
-        for t in 1...group.intervals {
+        for t in 0...group.intervals {
             var rows: [(String, Q, GradientFlowFluctuations.Series)] = [("N Var(y.f)", .labelVariance, theory.labelPrediction.total!)]
             if let o = theory.orthogonalPrediction { rows.append(("N Var(e.f)", .orthogonalVariance, o.total!)) }
             rows += [("N Var(f(x*))", .testVariance, theory.testPrediction.total!), ("N Var(tr K/P)", .ntkVariance, theory.ntkVariance),
