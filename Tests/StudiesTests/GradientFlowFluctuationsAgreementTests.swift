@@ -29,7 +29,6 @@ final class GradientFlowFluctuationsAgreementTests: XCTestCase {
                 let tolerance = 4 * (e.standardError * e.standardError + residual * residual).squareRoot()
                 XCTAssertLessThan(abs(e.value - exact), tolerance, "\(q) at t = \(result.times[t]): ensemble \(e.value) +- \(e.standardError), theory \(exact)")
                 compared += 1
-                if ProcessInfo.processInfo.environment["AK_PRINT"] != nil { print("\(q) t=\(result.times[t]) ens \(e.value) se \(e.standardError) theory \(exact)") }
                 if abs(e.value - 0.5 * exact) > tolerance { scaledFailures += 1 }
             }
         }
