@@ -28,6 +28,11 @@ enum GradientFlowFluctuationsOutput {
         guard g <= 64, l <= 64, t <= 1000, t * (1 + g + l) <= 20_000 else {
             throw UsageError("--setting gradient-flow needs gamma <= 64, lambda <= 64, T <= 1000 and T (1 + gamma + lambda) <= 20000 (the RK4 step is 0.01/(1 + gamma + lambda))")
         }
+        // Cost: RK4 steps ~ 300 T (1 + gamma + lambda) on an augmented system of ~ (P + 1)^4 entries (about 6 s at 1.1e6).
+        let work = t * (1 + g + l) * pow(Double(size + 1), 4)
+        guard work <= 1e7 else {
+            throw UsageError("--setting gradient-flow: T (1 + gamma + lambda) (P + 1)^4 = \(String(format: "%.3g", work)) is above 1e7 (about a minute of work); use fewer points P or a shorter time")
+        }
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
         let value: GradientFlowFluctuations
         do {

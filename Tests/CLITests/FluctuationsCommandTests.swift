@@ -48,6 +48,7 @@ final class FluctuationsCommandTests: XCTestCase {
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1"], "--time"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--beta", "2"], "belongs to --setting bayes"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--whitened-points", "13"], "whitened-points"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "8", "--time", "100", "--whitened-points", "12"], "above 1e7"),
             (base + ["--activation", "relu"], "not available"),
             (base + ["--train", "X.npy"], "not available"),
             (base + ["--setting2", "x"], "unknown option"),
