@@ -4,7 +4,9 @@ import Numerics
 
 /// `adaptive-kernels fluctuations --setting bayes --activation identity --depth L --gamma G --beta B
 /// [--whitened-points P] [--digits D] [--format table|csv|json]`: the O(1/N) finite-width fluctuations
-/// of the Bayesian deep linear network on whitened data (notes/fluctuations-bayes.md), certified.
+/// of the Bayesian deep linear network on whitened data (notes/fluctuations-bayes.md), certified;
+/// `--setting gradient-flow --activation identity --depth 1 --gamma G --lambda W --time T --points K`: those of
+/// the two-layer linear network along gradient flow (notes/fluctuations-gradient-flow.md), approximate.
 enum FluctuationsCommand {
     static let usage = """
     usage: adaptive-kernels fluctuations --setting bayes --activation identity --depth L --gamma G --beta B
@@ -15,11 +17,22 @@ enum FluctuationsCommand {
       them (the part due to the kernels, and the total with the readout's posterior noise), and N x Var of
       the kernel's diagonal mean tr Phi^L / P. Whitened data: C = I, P points (default 4). Every value is
       certified: the correctly rounded decimal of an enclosure, D significant digits (default 20).
-      Available now: --setting bayes with --activation identity on whitened data (L <= 100000). The
-      gradient-flow setting, nonlinear activations and data files are not available in this version and
+
+    usage: adaptive-kernels fluctuations --setting gradient-flow --activation identity --depth 1 --gamma G
+             [--lambda W] --time T [--points K] [--whitened-points P] [--format table|csv|json]
+      The O(1/N) initialization variance along gradient flow with weight decay W (default 0) of the two-layer
+      linear network, at K + 1 times 0...T (K default 10): N x Var of the prediction on the labelled point (y = e_1),
+      on an orthogonal training point and on a test input orthogonal to the training inputs, of the NTK's
+      diagonal mean and of the overlap c_1 = y^T H^T H y/N, and N x (E c_1 - c_1) (FG1-FG11: the Gram matrix
+      of the preactivations and the readout obeys a closed ODE, random only through its Wishart initial value).
+      Prediction variances grow as 1/gamma^2 (the initial output w.h/(gamma N)); the part from the initial
+      kernels is also printed. Whitened data: P points (default 3, at most 12). Values are approximate: RK4
+      with step halving and Richardson, with the size of the last correction as residual. Needs gamma > 0.
+      Available now: --setting bayes (identity, L <= 100000) and --setting gradient-flow (identity, depth 1),
+      on whitened data. Deeper or nonlinear networks and data files are not available in this version and
       are refused with exit status 2.
     """
-    static let subcommand = Subcommand(name: "fluctuations", summary: "O(1/N) finite-width fluctuations of kernels and predictions (Bayesian deep linear, whitened), certified",
+    static let subcommand = Subcommand(name: "fluctuations", summary: "O(1/N) finite-width fluctuations of kernels and predictions (Bayesian deep linear, certified; two-layer linear gradient flow, approximate; whitened)",
                                        usage: usage, run: run)
 
     static func run(_ arguments: [String]) throws -> String {
@@ -27,9 +40,6 @@ enum FluctuationsCommand {
                                                               "digits", "format", "train", "labels", "test", "test-labels", "time", "points"], switches: [])
         let setting = try options.required("setting")
         guard ["bayes", "gradient-flow"].contains(setting) else { throw UsageError("--setting must be bayes or gradient-flow (got '\(setting)')") }
-        guard setting == "bayes" else {
-            throw UsageError("--setting gradient-flow is not available in this version (only --setting bayes)")
-        }
         let activation = options.value("activation") ?? "identity"
         guard ["identity", "relu", "tanh", "erf"].contains(activation) else {
             throw UsageError("--activation must be identity, relu, tanh or erf (got '\(activation)')")
@@ -40,6 +50,7 @@ enum FluctuationsCommand {
         for name in ["train", "labels", "test", "test-labels"] where options.value(name) != nil {
             throw UsageError("--\(name): fluctuations on data files are not available in this version (whitened data only)")
         }
+        if setting == "gradient-flow" { return try GradientFlowFluctuationsOutput.run(options) }
         for name in ["lambda", "time", "points"] where options.value(name) != nil {
             throw UsageError("--\(name) belongs to --setting gradient-flow")
         }

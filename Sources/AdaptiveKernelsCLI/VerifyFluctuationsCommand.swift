@@ -5,10 +5,11 @@ import Numerics
 
 /// `adaptive-kernels verify fluctuations [--quick] [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]`:
 /// the certified O(1/N) fluctuations of the Bayesian deep linear network against exact posterior
-/// samples of finite-width networks (notes/fluctuations-bayes.md (FB13)).
+/// samples of finite-width networks (notes/fluctuations-bayes.md (FB13)), and the gradient-flow fluctuations of the
+/// two-layer linear network against trained finite-width networks (notes/fluctuations-gradient-flow.md (FG12)).
 enum VerifyFluctuationsCommand {
     static let usage = """
-           adaptive-kernels verify fluctuations [--quick] [--widths LIST] [--chains K]
+           adaptive-kernels verify fluctuations [--quick] [--setting bayes|gradient-flow|all] [--widths LIST] [--chains K]
                                        [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]
       fluctuations: N Var(c_l) and N (E c_l - c_l) of the certified theory (whitened data, deep linear,
         FB8) against K independent exact posterior chains of width-N networks per width (preconditioned
@@ -17,23 +18,37 @@ enum VerifyFluctuationsCommand {
         t with K - 1 degrees of freedom, Bonferroni over the cases); inconclusive when a chain's halves
         disagree (not stationary). --quick: gamma = 2, beta = 10, L = 2, P = 6 at N = 64, 128, 256 with 32
         chains. Full plan: gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 at
-        N = 128...1024 with 64 chains. --widths LIST and --chains K override every group. --perturb-exact X multiplies the
+        N = 128...1024 with 64 chains.
+        Gradient flow (group gradient_flow, FG12): N Var of the predictions (labelled point, orthogonal training
+        point, orthogonal test input), of the NTK's diagonal mean and of c_1, and N (E c_1 - c_1) of the two-layer
+        linear network along training, against that many trained networks (Euler, dt <= 0.01) per width,
+        extrapolated in 1/N. --quick: gamma = 1, lambda = 1/2, T = 1, P = 3 at N = 32, 64, 256 with 512 seeds;
+        full: gamma = 3/2, lambda = 1/4, T = 2, P = 3 at N = 64...1024 with 1024 seeds.
+        --setting selects the groups (default all). --widths LIST and --chains K (seeds) override every group. --perturb-exact X multiplies the
         theory by 1 + X (a verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive.
 
     """
 
     static func plan(_ arguments: [String]) throws -> (plan: FluctuationsVerification, common: VerifyOptions, name: String) {
-        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["widths", "chains"]), switches: ["quick"])
+        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["widths", "chains", "setting"]), switches: ["quick"])
         let common = try VerifyOptions(options, needsData: false)
         var settings = options.has("quick") ? FluctuationsVerification.Settings.quick(seed: common.seed) : FluctuationsVerification.Settings.full(seed: common.seed)
+        switch options.value("setting") ?? "all" {
+        case "all": break
+        case "bayes": settings.gradientFlow = []
+        case "gradient-flow": settings.groups = []
+        case let other: throw UsageError("--setting must be bayes, gradient-flow or all (got '\(other)')")
+        }
         if let text = options.value("widths") {
             let widths = try ParameterList.integers(text, option: "widths", in: 8...8192, what: "a width")
             guard widths.count >= 2 else { throw UsageError("--widths needs two widths or more (a 1/N extrapolation)") }
             for g in settings.groups.indices { settings.groups[g].widths = widths }
+            for g in settings.gradientFlow.indices { settings.gradientFlow[g].widths = widths }
         }
         if options.value("chains") != nil {
             let chains = try options.integer("chains", default: 32, in: 4...4096)
             for g in settings.groups.indices { settings.groups[g].chains = chains }
+            for g in settings.gradientFlow.indices { settings.gradientFlow[g].seeds = chains }
         }
         return (FluctuationsVerification(settings: settings), common, options.has("quick") ? "fluctuations --quick" : "fluctuations --full")
     }

@@ -39,7 +39,16 @@ final class FluctuationsCommandTests: XCTestCase {
             (["fluctuations", "--setting", "bayes", "--depth", "2", "--gamma", "1", "--beta", "0"], "beta"),
             (base + ["--whitened-points", "0"], "whitened-points"),
             (["fluctuations", "--setting", "bayes", "--depth", "200000", "--gamma", "1", "--beta", "2"], "depth L <= 100000"),
-            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--lambda", "1"], "not available"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--lambda", "1", "--time", "1"], "not available"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "tanh", "--gamma", "1", "--time", "1"], "not available"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--train", "X.npy"], "not available"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "0", "--time", "1"], "gamma must be > 0"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--lambda", "-1", "--time", "1"], "lambda"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "0"], "time"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1"], "--time"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--beta", "2"], "belongs to --setting bayes"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--whitened-points", "13"], "whitened-points"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "8", "--time", "100", "--whitened-points", "12"], "above 1e7"),
             (base + ["--activation", "relu"], "not available"),
             (base + ["--train", "X.npy"], "not available"),
             (base + ["--setting2", "x"], "unknown option"),
@@ -53,6 +62,43 @@ final class FluctuationsCommandTests: XCTestCase {
     }
 }
 
+/// `fluctuations --setting gradient-flow` (notes/fluctuations-gradient-flow.md): the contract, the values of the
+/// theory type, the lazy-limit structure in CSV.
+final class GradientFlowFluctuationsCommandTests: XCTestCase {
+    func testJSONFollowsTheContractAndCarriesTheTheory() throws {
+        let result = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--activation", "identity", "--depth", "1",
+                                                     "--gamma", "1", "--lambda", "0.5", "--time", "1", "--points", "2", "--whitened-points", "3",
+                                                     "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let validator = try OutputContractValidator.load()
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+        let document = try JSONValue.parse(result.standardOutput)
+        XCTAssertEqual(document["times"], .array([.string("0"), .string("0.5"), .string("1")]))
+        XCTAssertEqual(document["lambda"], .string("0.5"))
+        // Central finite differences of the closed flow (notes/checks/fluctuations_gradient_flow_check.py): N Var(f_1) at T = 1.
+        guard case .array(let floats)? = document["prediction_variance"]?["label_direction"]?["floats"], case .number(let last) = floats[2] else {
+            return XCTFail("no label_direction floats")
+        }
+        XCTAssertEqual(last, 0.070010787360, accuracy: 2e-8)
+        // At t = 0: N Var f = 1/gamma^2 (the initial output), N Var(tr K/P) = 2 + 2/P, N Var(c_1) = 2 (Wishart).
+        guard case .array(let ntk)? = document["ntk_variance"]?["floats"], case .number(let ntk0) = ntk[0] else { return XCTFail("no ntk_variance") }
+        XCTAssertEqual(ntk0, 2 + 2.0 / 3, accuracy: 1e-12)
+    }
+
+    func testCSVAndOnePoint() throws {
+        let csv = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "2", "--time", "1",
+                                                  "--points", "1", "--whitened-points", "1", "--format", "csv"])
+        XCTAssertEqual(csv.exitCode, 0, csv.standardError)
+        let lines = csv.standardOutput.split(separator: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("time,label_variance,test_variance,ntk_variance"))
+        XCTAssertEqual(Double(lines[1].split(separator: ",")[1]), 0.25)   // N Var f_1(0) = 1/gamma^2
+        let json = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "2", "--time", "1",
+                                                   "--points", "1", "--whitened-points", "1", "--format", "json"])
+        XCTAssertEqual(try JSONValue.parse(json.standardOutput)["prediction_variance"]?["orthogonal_direction"], .null)
+        XCTAssertEqual(try OutputContractValidator.load().violations(json.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+    }
+}
+
 /// `verify fluctuations`: a small run follows the verification report contract, a theory scaled by 0.1
 /// fails, and bad options exit 2.
 final class VerifyFluctuationsCommandTests: XCTestCase {
@@ -60,15 +106,26 @@ final class VerifyFluctuationsCommandTests: XCTestCase {
         // One small run with the theory scaled by 0.1 (--perturb-exact -0.9): it must fail (exit 3) and
         // still print a report that follows the contract. (The unperturbed plan's false-alarm rate is
         // measured by the seed study recorded in notes/fluctuations-bayes.md.)
-        let arguments = ["verify", "fluctuations", "--quick", "--widths", "8,16", "--chains", "8", "--format", "json", "--perturb-exact", "-0.9"]
+        let arguments = ["verify", "fluctuations", "--quick", "--setting", "bayes", "--widths", "8,16", "--chains", "8", "--format", "json", "--perturb-exact", "-0.9"]
         let result = AdaptiveKernelsCommandLine.run(arguments)
         XCTAssertEqual(result.exitCode, 3, result.standardError)
         let validator = try OutputContractValidator.load()
         XCTAssertEqual(validator.violations(result.standardOutput, command: "verify fluctuations"), [])
     }
 
+    func testGradientFlowGroupPassesAndCatchesAScaledTheory() throws {
+        // notes/fluctuations-gradient-flow.md (FG12): the quick gradient-flow group with fewer seeds and two widths.
+        let base = ["verify", "fluctuations", "--quick", "--setting", "gradient-flow", "--widths", "32,256", "--chains", "64", "--format", "json"]
+        let validator = try OutputContractValidator.load()
+        let good = AdaptiveKernelsCommandLine.run(base)
+        XCTAssertEqual(good.exitCode, 0, good.standardOutput)
+        XCTAssertEqual(validator.violations(good.standardOutput, command: "verify fluctuations"), [])
+        let scaled = AdaptiveKernelsCommandLine.run(base + ["--perturb-exact", "-0.9"])
+        XCTAssertEqual(scaled.exitCode, 3, scaled.standardOutput)
+    }
+
     func testBadOptionsExitTwo() {
-        for arguments in [["verify", "fluctuations", "--widths", "64"], ["verify", "fluctuations", "--chains", "2"],
+        for arguments in [["verify", "fluctuations", "--widths", "64"], ["verify", "fluctuations", "--chains", "2"], ["verify", "fluctuations", "--setting", "x"],
                           ["verify", "fluctuations", "--perturb-exact", "2"]] {
             let result = AdaptiveKernelsCommandLine.run(arguments)
             XCTAssertEqual(result.exitCode, 2, "\(arguments)")

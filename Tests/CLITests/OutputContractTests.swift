@@ -42,6 +42,8 @@ final class OutputContractTests: XCTestCase {
         assertConforms(["antk-blowup", "--depth", "2", "--steps", "10", "--levels", "2", "--format", "json"], command: "antk-blowup", validator: validator)
         assertConforms(["fluctuations", "--setting", "bayes", "--depth", "3", "--gamma", "2", "--beta", "5", "--format", "json"], command: "fluctuations", validator: validator)
         assertConforms(["fluctuations", "--setting", "bayes", "--depth", "1", "--gamma", "0", "--beta", "5", "--format", "json"], command: "fluctuations", validator: validator)
+        assertConforms(["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "3/2", "--lambda", "1/4", "--time", "2", "--points", "4", "--format", "json"],
+                       command: "fluctuations --setting gradient-flow", validator: validator)
         assertConforms(["kernels"] + data + ["--gamma", "1", "--beta", "10", "--depth", "3", "--format", "json", "--timings"], command: "kernels", validator: validator)
         assertConforms(["kernels"] + data + ["--gamma", "1", "--beta", "10", "--depth", "3", "--format", "json", "--no-check", "--no-relu-baselines"], command: "kernels", validator: validator)
         // C = 4 I exactly: certified overlaps on the working-precision path.
@@ -143,6 +145,7 @@ final class OutputContractTests: XCTestCase {
             }
         }
         check(run(["overlaps", "--gamma", "316", "--beta", "1/10000", "--depth", "3", "--format", "csv"]).standardOutput, "overlaps")
+        check(run(["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--points", "3", "--format", "csv"]).standardOutput, "fluctuations gradient-flow")
         check(run(["sweep", "--gamma", "1/3", "--beta", "inf,10", "--depth", "2", "--layers", "1,2"]).standardOutput, "sweep")
         check(run(["asymptotics", "--regime", "lazy", "--order", "4", "--digits", "20", "--format", "csv"]).standardOutput, "asymptotics")
         check(run(["asymptotics", "--regime", "deep", "--order", "1", "--digits", "20", "--format", "csv"]).standardOutput, "asymptotics deep")

@@ -5,6 +5,7 @@ import dataclasses
 from typing import Any, Optional
 
 import mpmath
+import numpy
 
 from . import _binary
 from ._numbers import exact_argument, to_interval, to_mpf
@@ -43,16 +44,87 @@ def _single(obj: Optional[dict], digits: int) -> Optional[mpmath.mpf]:
     return None if obj is None else to_mpf(obj["value"], digits)
 
 
-def fluctuations(*, gamma: Any, beta: Any, depth: int, setting: str = "bayes", activation: str = "identity",
-                 whitened_points: int = 4, digits: int = 20) -> Fluctuations:
-    """The certified O(1/N) fluctuations of the Bayesian deep linear network on whitened data.
+@dataclasses.dataclass(frozen=True)
+class GradientFlowFluctuations:
+    """N x (finite-width quantity) as N -> infinity along gradient flow of the two-layer linear network on
+    whitened data (notes/fluctuations-gradient-flow.md), approximate (RK4 + Richardson), as numpy arrays over
+    `times`. prediction_variance: "label_direction" (f.y), "orthogonal_direction" (e.f, None for P = 1),
+    "orthogonal_test_point" (f(x*)), and the initial kernels' parts "..._from_kernels"; ntk_variance = N Var of
+    the NTK's diagonal mean; overlap_variance, overlap_mean_shift for c_1 = y^T H^T H y/N; infinite_width: the
+    N = infinity trajectory ("f_dot_y", "overlap", "ntk_diagonal"); residuals: the largest residual of each
+    sequence (keys as above, dotted for nested ones)."""
+
+    setting: str
+    gamma: str
+    lambda_: str
+    whitened_points: int
+    times: numpy.ndarray
+    prediction_variance: dict
+    ntk_variance: numpy.ndarray
+    overlap_variance: numpy.ndarray
+    overlap_mean_shift: numpy.ndarray
+    infinite_width: dict
+    residuals: dict
+    document: dict
+
+
+def _approximate_sequence(obj: Optional[dict]) -> Optional[numpy.ndarray]:
+    return None if obj is None else numpy.array(obj["floats"], dtype=float)
+
+
+def _gradient_flow(document: dict) -> GradientFlowFluctuations:
+    residuals = {}
+    for key in ("ntk_variance", "overlap_variance", "overlap_mean_shift"):
+        residuals[key] = float(document[key]["residual"])
+    for group in ("prediction_variance", "infinite_width"):
+        for key, value in document[group].items():
+            if value is not None:
+                residuals[f"{group}.{key}"] = float(value["residual"])
+    return GradientFlowFluctuations(
+        setting=document["setting"], gamma=document["gamma"], lambda_=document["lambda"],
+        whitened_points=int(document["whitened_points"]), times=numpy.array([float(t) for t in document["times"]]),
+        prediction_variance={key: _approximate_sequence(value) for key, value in document["prediction_variance"].items()},
+        ntk_variance=_approximate_sequence(document["ntk_variance"]),
+        overlap_variance=_approximate_sequence(document["overlap_variance"]),
+        overlap_mean_shift=_approximate_sequence(document["overlap_mean_shift"]),
+        infinite_width={key: _approximate_sequence(value) for key, value in document["infinite_width"].items()},
+        residuals=residuals, document=document)
+
+
+def fluctuations(*, gamma: Any, depth: int, beta: Any = None, setting: str = "bayes", activation: str = "identity",
+                 whitened_points: Optional[int] = None, digits: int = 20, lambda_: Any = None, time: Any = None,
+                 points: int = 10):
+    """The O(1/N) finite-width fluctuations on whitened data.
+
+    setting="bayes" (needs beta; whitened_points default 4): the certified fluctuations of the Bayesian deep
+    linear network, a `Fluctuations`. setting="gradient-flow" (depth 1, needs time; lambda_ default 0,
+    whitened_points default 3, `points` K output intervals): the approximate fluctuations of the two-layer
+    linear network along gradient flow, a `GradientFlowFluctuations`.
 
     Raises InvalidInputError for inputs the command refuses (including settings it does not offer
     yet) and NotCertifiedError when the enclosures cannot decide the digits."""
+    if setting == "gradient-flow":
+        arguments = ["fluctuations", "--setting", "gradient-flow", "--activation", str(activation),
+                     "--depth", str(int(depth)), "--gamma", exact_argument(gamma, "gamma"), "--points", str(int(points))]
+        if time is not None:
+            arguments += ["--time", exact_argument(time, "time")]
+        if lambda_ is not None:
+            arguments += ["--lambda", exact_argument(lambda_, "lambda")]
+        if beta is not None:
+            arguments += ["--beta", exact_argument(beta, "beta")]
+        if whitened_points is not None:
+            arguments += ["--whitened-points", str(int(whitened_points))]
+        document, _ = _binary.run_json(arguments)
+        return _gradient_flow(document)
     arguments = ["fluctuations", "--setting", str(setting), "--activation", str(activation),
-                 "--gamma", exact_argument(gamma, "gamma"), "--beta", exact_argument(beta, "beta"),
-                 "--depth", str(int(depth)), "--whitened-points", str(int(whitened_points)),
+                 "--gamma", exact_argument(gamma, "gamma"), "--depth", str(int(depth)),
+                 "--whitened-points", str(int(4 if whitened_points is None else whitened_points)),
                  "--digits", str(int(digits))]
+    if beta is not None:
+        arguments += ["--beta", exact_argument(beta, "beta")]
+    for name, value in (("lambda", lambda_), ("time", time)):
+        if value is not None:
+            arguments += [f"--{name}", exact_argument(value, name)]
     document, _ = _binary.run_json(arguments)
     overlap, _ = _sequence(document["overlap"], digits)
     variance, variance_enclosures = _sequence(document["overlap_variance"], digits)

@@ -288,7 +288,37 @@ def test_fluctuations_against_the_dense_mpmath_reference_and_the_lazy_limit():
     assert [float(v) for v in lazy.overlap_variance] == [2.0, 4.0, 6.0]
     assert lazy.prediction_variance["label_direction"] is None
     with pytest.raises(ak.InvalidInputError):
-        ak.fluctuations(gamma=1, beta=2, depth=2, setting="gradient-flow")
+        ak.fluctuations(gamma=1, depth=2, time=1, setting="gradient-flow")
+
+
+@needs_binary
+def test_fluctuations_gradient_flow_against_finite_differences_and_the_lazy_form():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("fluctuations_gradient_flow_check",
+                                                  REPOSITORY / "notes" / "checks" / "fluctuations_gradient_flow_check.py")
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    result = ak.fluctuations(setting="gradient-flow", gamma=1, lambda_="1/2", time=1, points=2, depth=1, whitened_points=3)
+    assert isinstance(result, ak.GradientFlowFluctuations)
+    assert list(result.times) == [0.0, 0.5, 1.0]
+    # Independent reference: central finite differences of the closed Gram flow by scipy (FG6).
+    mean, variance, shift = check.delta_method(1.0, 0.5, 1.0, 3)
+    assert abs(result.infinite_width["f_dot_y"][-1] - mean[0]) < 1e-9
+    assert abs(result.prediction_variance["label_direction"][-1] - variance[0]) < 1e-5
+    assert abs(result.prediction_variance["orthogonal_direction"][-1] - variance[1]) < 1e-5
+    assert abs(result.ntk_variance[-1] - variance[2]) < 1e-5
+    assert abs(result.overlap_variance[-1] - variance[3]) < 1e-5
+    assert abs(result.overlap_mean_shift[-1] - shift[3]) < 1e-5
+    assert abs(result.prediction_variance["orthogonal_test_point"][-1] - mean[4]) < 1e-9
+    assert max(result.residuals.values()) < 1e-8
+    # t = 0: the Wishart initial law, N Var f = 1/gamma^2, N Var(tr K/P) = 2 + 2/P, N Var c_1 = 2.
+    small = ak.fluctuations(setting="gradient-flow", gamma=4, time=1, points=1, depth=1, whitened_points=1)
+    assert small.prediction_variance["label_direction"][0] == pytest.approx(1 / 16, abs=1e-14)
+    assert small.prediction_variance["orthogonal_direction"] is None
+    assert small.ntk_variance[0] == pytest.approx(4.0, abs=1e-12) and small.overlap_variance[0] == pytest.approx(2.0, abs=1e-12)
+    for bad in (dict(depth=2, time=1), dict(depth=1, time=1, activation="relu"), dict(depth=1), dict(depth=1, time=1, beta=2)):
+        with pytest.raises(ak.InvalidInputError):
+            ak.fluctuations(setting="gradient-flow", gamma=1, **bad)
 
 
 @needs_binary

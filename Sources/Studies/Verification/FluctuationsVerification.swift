@@ -30,9 +30,29 @@ public struct FluctuationsVerification: Sendable {
         public var name: String { "gamma\(gamma)_beta\(beta)_L\(depth)_P\(points)".replacingOccurrences(of: "/", with: "over") }
     }
 
+    /// A gradient-flow group (notes/fluctuations-gradient-flow.md (FG12)): the two-layer linear network on P whitened
+    /// points, the theory `GradientFlowFluctuations` at the K + 1 times against `LinearFluctuationEnsemble`.
+    public struct GradientFlowGroup: Sendable {
+        public var gamma: Double
+        public var lambda: Double
+        public var time: Double
+        public var intervals: Int
+        public var points: Int
+        public var widths: [Int]
+        public var seeds: Int
+        public init(gamma: Double, lambda: Double, time: Double, intervals: Int, points: Int, widths: [Int], seeds: Int) {
+            self.gamma = gamma; self.lambda = lambda; self.time = time; self.intervals = intervals; self.points = points
+            self.widths = widths; self.seeds = seeds
+        }
+        public var name: String { "gradient_flow_gamma\(gamma)_lambda\(lambda)_T\(time)_P\(points)" }
+        /// Quantities compared per time (t = 0 included: the Wishart initial law): five variances and the overlap's mean shift (P >= 2: all six).
+        var caseCount: Int { (intervals + 1) * (points >= 2 ? 6 : 5) }
+    }
+
     public struct Settings: Sendable {
         public var seed: UInt64
         public var groups: [Group]
+        public var gradientFlow: [GradientFlowGroup] = []
         /// Burn-in and measured pCN steps per chain, as multiples of the width (the proposal's
         /// decorrelation time grows like N: rho^2 ~ 1/N, (FB13)).
         public var burnInPerWidth: Int = 12
@@ -40,14 +60,15 @@ public struct FluctuationsVerification: Sendable {
 
         /// gamma = 2, beta = 10, L = 2, P = 6 at N = 64, 128, 256 with 32 chains.
         public static func quick(seed: UInt64) -> Settings {
-            Settings(seed: seed, groups: [Group(gamma: BigRational(2), beta: BigRational(10), depth: 2, points: 6, widths: [64, 128, 256], chains: 32)])
+            Settings(seed: seed, groups: [Group(gamma: BigRational(2), beta: BigRational(10), depth: 2, points: 6, widths: [64, 128, 256], chains: 32)],
+                     gradientFlow: [GradientFlowGroup(gamma: 1, lambda: 0.5, time: 1, intervals: 2, points: 3, widths: [32, 64, 256], seeds: 512)])
         }
         /// gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 at N = 128...1024 with 64 chains.
         public static func full(seed: UInt64) -> Settings {
             Settings(seed: seed, groups: [
                 Group(gamma: BigRational(1), beta: BigRational(2), depth: 2, points: 3, widths: [128, 256, 512, 1024], chains: 64),
                 Group(gamma: BigRational(3, 2), beta: BigRational(5), depth: 3, points: 6, widths: [128, 256, 512, 1024], chains: 64),
-            ])
+            ], gradientFlow: [GradientFlowGroup(gamma: 1.5, lambda: 0.25, time: 2, intervals: 4, points: 3, widths: [64, 128, 256, 512, 1024], seeds: 1024)])
         }
     }
 
@@ -55,14 +76,53 @@ public struct FluctuationsVerification: Sendable {
     public init(settings: Settings) { self.settings = settings }
 
     /// Two cases (variance, mean shift) per layer and group.
-    public var caseCount: Int { settings.groups.reduce(0) { $0 + 2 * $1.depth } }
+    public var caseCount: Int { settings.groups.reduce(0) { $0 + 2 * $1.depth } + settings.gradientFlow.reduce(0) { $0 + $1.caseCount } }
 
     public func steps(detail: @escaping (String) -> Void = { _ in }) -> [VerificationStep] {
         settings.groups.enumerated().map { index, group in
             VerificationStep("\(group.name): theory and \(group.chains) posterior chains at N = \(group.widths.map(String.init).joined(separator: ","))") {
                 try self.groupCases(index: index, group: group, progress: detail)
             }
+        } + settings.gradientFlow.enumerated().map { index, group in
+            VerificationStep("\(group.name): theory and \(group.seeds) trained networks per width at N = \(group.widths.map(String.init).joined(separator: ","))") {
+                try self.gradientFlowCases(index: index, group: group, progress: detail)
+            }
         }
+    }
+
+    /// notes/fluctuations-gradient-flow.md (FG12): per time t > 0, N Var of f.y, e.f, f(x*), tr K/P and c_1, and
+    /// N (E c_1 - c_1), theory (approximate, its residual as systematic error) against the 1/N intercept of the ensemble.
+    func gradientFlowCases(index: Int, group: GradientFlowGroup, progress: (String) -> Void) throws -> [VerificationCase] {
+        progress("theory \(group.name)")
+        let theory = try GradientFlowFluctuations(gamma: group.gamma, lambda: group.lambda, time: group.time, intervals: group.intervals,
+                                                  points: group.points)
+        progress("\(group.seeds) networks per width, \(group.name)")
+        let ensemble = try LinearFluctuationEnsemble(gamma: group.gamma, lambda: group.lambda, points: group.points, time: group.time,
+                                                     intervals: group.intervals, widths: group.widths, seedsPerWidth: group.seeds,
+                                                     seed: NormalSampler.derive(settings.seed, 1000, UInt64(index)))
+        let result = ensemble.run()
+        typealias Q = LinearFluctuationEnsemble.Quantity
+        var cases: [VerificationCase] = []
+        for t in 0...group.intervals {
+            var rows: [(String, Q, GradientFlowFluctuations.Series)] = [("N Var(y.f)", .labelVariance, theory.labelPrediction.total!)]
+            if let o = theory.orthogonalPrediction { rows.append(("N Var(e.f)", .orthogonalVariance, o.total!)) }
+            rows += [("N Var(f(x*))", .testVariance, theory.testPrediction.total!), ("N Var(tr K/P)", .ntkVariance, theory.ntkVariance),
+                     ("N Var(c_1)", .overlapVariance, theory.overlapVariance), ("N (E c_1 - c_1)", .overlapMeanShift, theory.overlapMeanShift)]
+            for (what, q, series) in rows {
+                var estimate = result.value(q, time: t)
+                // The theory's residual (FG10) enters as a systematic error of the comparison.
+                estimate.systematic = max(estimate.systematic, series.residuals[t])
+                let perWidth = zip(group.widths, result.perWidth[q.rawValue]).map { w, e in String(format: "%d: %.4f +- %.4f", w, e[t].value, e[t].standardError) }
+                let isShift = q == .overlapMeanShift
+                let exact = series.values[t]
+                let resolution = estimate.standardError > 0 ? String(format: "%.2g", 3.3 * estimate.standardError / max(abs(exact), 1e-300)) : "-"
+                cases.append(.against(exact: exact, name: "\(group.name): \(what) at t = \(String(format: "%g", result.times[t]))", group: "gradient_flow",
+                                      measured: .init(name: "trained_networks", estimate: estimate), failure: nil,
+                                      note: "Euler dt = \(result.timeStep), \(group.seeds) seeds; widths " + perWidth.joined(separator: "; "),
+                                      perturbationNote: isShift ? "the O(1/N) mean shift is resolved only to a relative \(resolution) (k se) by these samples" : nil))
+            }
+        }
+        return cases
     }
 
     public func run(shard: Shard? = nil, progress: ProgressReporter = .silent) throws -> [VerificationCase] {
