@@ -26,6 +26,9 @@ enum MinMaxStepBenchmark {
         settings.samples = samples
         // As the NumPy peer: start at Phi^l = C, no gamma^2 continuation (the cost of a step depends on neither).
         settings.gammaRamp = 0
+        // As the peers: the Gaussian-preconditioned inner step (notes/verify-bayes.md (V10)), not the
+        // matrix-free Fisher-Newton step that data runs above 12 points use (notes/anbk-data.md (NB2)-(NB4)).
+        settings.conjugateGradientSteps = 0
         let solver = MinMaxSolver(problem: problem, settings: settings)
         var state = solver.initialState(lazy: false)
         let workspace = MinMaxSolver.Workspace(samples: samples, width: p)

@@ -40,6 +40,16 @@ final class GradientFlowFluctuationsTests: XCTestCase {
         }
     }
 
+    /// The two-layer claim of notes/fluctuations-gradient-flow.md section 5: the variance of the trained
+    /// network's NTK (diagonal mean, lambda = 0, t = 10, P = 3) falls monotonically with gamma.
+    func testFinalNTKVarianceFallsWithGamma() throws {
+        let values = try [0.1, 0.5, 1, 2, 4, 8].map { gamma in
+            try GradientFlowFluctuations(gamma: gamma, lambda: 0, time: 10, intervals: 1, points: 3).ntkVariance.values.last!
+        }
+        for i in 1..<values.count { XCTAssertLessThan(values[i], values[i - 1] - 0.05, "gamma index \(i): \(values)") }
+        XCTAssertEqual(values[2], 1.7777777778, accuracy: 1e-8)
+    }
+
     func testMeanTrajectoryIsTheExactTwoLayerFlow() throws {
         // (DY16) at lambda = 0: df/dt = 2 sqrt(1 + gamma^2 f^2) (1 - f), integrated here by RK4 with a fine step.
         let gamma = 2.0

@@ -75,6 +75,22 @@ final class WhitenedFluctuationsTests: XCTestCase {
         XCTAssertLessThan(abs(difference.doubleApproximation), 1e-25)
     }
 
+    /// The deep-network claim of notes/fluctuations-bayes.md section 7: at large gamma N Var(c_l) grows
+    /// across the layers (faster than the lazy 2 l), while the signal-to-noise ratio c_l / sqrt(N Var c_l)
+    /// stays above the lazy 1/sqrt(2 l) at every layer (values at gamma = 4, beta = 10, L = 4, P = 4).
+    func testKernelVarianceAccumulatesAcrossLayersWhileTheSignalToNoiseRatioImproves() throws {
+        let f = try WhitenedFluctuations.certified(problem: problem(gamma: "4", beta: "10", depth: 4), points: 4, digits: 20)
+        let variance = f.overlapVariance.map { $0.midpoint.rational.doubleApproximation }
+        let overlap = f.overlaps.map { $0.midpoint.rational.doubleApproximation }
+        for l in 1..<4 { XCTAssertGreaterThan(variance[l], 2 * variance[l - 1], "layer \(l + 1)") }
+        XCTAssertGreaterThan(variance[3], 4 * 8, "far above the lazy 2 L")
+        for l in 0..<4 {
+            let snr = overlap[l] / variance[l].squareRoot(), lazy = 1 / (2 * Double(l + 1)).squareRoot()
+            XCTAssertGreaterThan(snr, 1.5 * lazy, "layer \(l + 1): SNR \(snr) against the lazy \(lazy)")
+        }
+        XCTAssertEqual(variance[3], 339.673, accuracy: 1e-3)
+    }
+
     /// Depth beyond the O(L) budget and P = 0 are refused with their own errors.
     func testRefusesOutOfRangeInput() throws {
         XCTAssertThrowsError(try WhitenedFluctuations.certified(problem: problem(gamma: "1", beta: "2", depth: 200_000), points: 2, digits: 10)) {
