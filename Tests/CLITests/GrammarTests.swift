@@ -94,3 +94,16 @@ final class FailureRelayTests: XCTestCase {
         XCTAssertEqual(failed.exitCode, 3)
     }
 }
+
+/// The tuned-BLAS re-execution is skipped for the scalar commands (their start-up is what the
+/// whole-process benchmark against python-flint measures) and kept for the linear-algebra ones.
+final class BLASSetupTests: XCTestCase {
+    func testScalarCommandsSkipTheReExecution() {
+        for scalar in [[], ["sweep", "--depth", "4"], ["overlaps"], ["asymptotics"], ["antk-phase"], ["merge", "a"], ["help"], ["--version"]] {
+            XCTAssertFalse(AdaptiveKernelsCommandLine.usesDenseLinearAlgebra(scalar), "\(scalar)")
+        }
+        for dense in [["kernels"], ["anbk"], ["antk"], ["verify", "bayes"], ["train"], ["dynamics"], ["ndk"], ["learning-curve"], ["plot", "features"]] {
+            XCTAssertTrue(AdaptiveKernelsCommandLine.usesDenseLinearAlgebra(dense), "\(dense)")
+        }
+    }
+}
