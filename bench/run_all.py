@@ -5,7 +5,7 @@ Each script runs our release binary and its peers in the same run and prints its
 ratios with the load average (see each script's docstring). This driver adds the machine, the date
 and the load average before and after every script, and writes everything to
 bench/results/run-<UTC date and time>.txt as well as to stdout. It builds nothing: build the release
-binary first (`swift build -c release`), or set AK_BIN.
+binary first (`scripts/setup`, i.e. `swift build -c release --static-swift-stdlib`), or set AK_BIN.
 
 Usage: python3 bench/run_all.py [--only NAME[,NAME...]]
 Exit status: 0 when every script exits 0, else 1 (the names of the failing scripts are printed).
