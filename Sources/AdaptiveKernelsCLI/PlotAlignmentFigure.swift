@@ -147,7 +147,7 @@ enum PlotAlignmentFigure {
         let lo = pow(10, floor(log10(positive.min() ?? 1e-4))), hi = pow(10, ceil(log10(positive.max() ?? 1) + 0.3))
         let relaxed = s.relaxedAlignment.map { String(format: "%.3f", $0) }.joined(separator: ", ")
         let net = s.networkAlignment.map { String(format: "%.3f", $0) }.joined(separator: ", ")
-        var plot = SVGPlot(title: "perturbed network kernels relax back (cf. Fig. 4(b)): \(activation.rawValue), L = \(depth), gamma = \(gamma), N = \(width); alignment net [\(net)], relaxed [\(relaxed)]",
+        var plot = SVGPlot(title: "perturbed kernels relax back (cf. Fig. 4(b)): \(activation.rawValue), L = \(depth), gamma = \(gamma), N = \(width)",
                            x: .init(label: "relaxation time", logarithmic: false, range: 0...(s.times.last ?? 1)),
                            y: .init(label: "|Phi^l - Phi^l_net|_F / |Phi^l_net|_F", logarithmic: true, range: lo...hi))
         for l in 0..<depth {
@@ -157,7 +157,8 @@ enum PlotAlignmentFigure {
             plot.series.append(.init(label: nil, points: [(0, max(s.networkDrift[l], lo)), (s.times.last ?? 1, max(s.networkDrift[l], lo))], color: color, stroke: .dashed))
         }
         plot.legendCorner = .bottomRight
-        plot.legend = [.init(label: "dashed: the unperturbed network relaxed as long", color: "#444", stroke: .dashed)]
+        plot.legend = [.init(label: "dashed: the unperturbed network relaxed as long", color: "#444", stroke: .dashed),
+                       .init(label: "alignment per layer: network [\(net)], relaxed [\(relaxed)]", color: "#444", stroke: .none)]
         return plot
     }
 }
