@@ -23,7 +23,7 @@ public struct CNNPopulation: Sendable, PooledFlowState {
     /// h_i = S xi_i with S = C^{1/2} the symmetric root (as `ANTKPopulation`, whose seed derivation
     /// it shares), computed from the thin factor C = A A^T: S = U diag(s) U^T with A = U diag(s) V^T.
     /// `antithetic` (even size): site i + size/2 has site i's fields and the opposite readout, so that
-    /// f = 0 at t = 0 exactly (the lazy limit's start, notes/cnn-two-layer.md (CN7)).
+    /// f = 0 at t = 0 (to rounding; the lazy limit's start, notes/cnn-two-layer.md (CN7)).
     public init(size: Int, flow: PooledFlow, seed: UInt64, antithetic: Bool = false) throws {
         precondition(!antithetic || size % 2 == 0, "an antithetic population has an even size")
         let m = flow.width, d = flow.dimension
