@@ -37,7 +37,7 @@ public struct CNNNetwork: Sendable, PooledFlowState {
 
     /// f on every point.
     public func predictions() -> [Double] {
-        flow.predictions(psi: flow.pooled(fields(flow), sites: width), readouts: readouts)
+        flow.evaluate(fields(flow), readouts: readouts).f
     }
 
     /// Trains to stationarity or to the budget (`ANTKFlowSettings`).

@@ -69,7 +69,7 @@ public struct CNNPopulation: Sendable, PooledFlowState {
 
     /// f on every point (CN3).
     public func predictions() -> [Double] {
-        flow.predictions(psi: flow.pooled(first, sites: size), readouts: readouts)
+        flow.evaluate(first, readouts: readouts).f
     }
 
     /// Runs to stationarity or to the budget (`ANTKFlowSettings`).

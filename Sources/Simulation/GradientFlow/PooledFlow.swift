@@ -24,6 +24,8 @@ public struct PooledFlow: Sendable {
     public let activation: Activation
     public let gamma: Double
     public let lambda: Double
+    /// The training rows of A (P |P| x d).
+    let trainPatches: [Double]
 
     public init(data: LabelledData, architecture: Architecture, activation: Activation, gamma: Double, lambda: Double) throws {
         switch architecture {
@@ -45,49 +47,74 @@ public struct PooledFlow: Sendable {
         self.activation = activation
         self.gamma = gamma
         self.lambda = lambda
+        trainPatches = Array(patches[0..<(data.trainCount * positions * dimension)])
     }
 
     /// Pseudo-points n |P| (the columns of a site's field row).
     public var width: Int { count * positions }
 
-    /// psi (M x n, site-major) of the fields H (M x n|P|, site-major) (CN3).
-    func pooled(_ h: [Double], sites: Int) -> [Double] {
-        let n = count, q = positions, m = width, inverse = 1 / Double(q)
-        var psi = [Double](repeating: 0, count: sites * n)
-        for i in 0..<sites { for nu in 0..<n {
-            var s = 0.0
-            for p in 0..<q { s += activation.value(h[i * m + nu * q + p]) }
-            psi[i * n + nu] = q == 1 ? s : s * inverse
-        } }
-        return psi
+    /// The fields of a state with phi, phi' of every entry, the pooled features psi (M x n,
+    /// site-major) and f on all points (CN3).
+    struct Evaluation {
+        var h: [Double]
+        var phi: [Double]
+        var dphi: [Double]
+        var psi: [Double]
+        var f: [Double]
     }
 
-    /// f on all points (CN3).
-    func predictions(psi: [Double], readouts z: [Double]) -> [Double] {
-        let n = count, sites = z.count
-        var f = [Double](repeating: 0, count: n)
-        for i in 0..<sites { for nu in 0..<n { f[nu] += z[i] * psi[i * n + nu] } }
-        return f.map { $0 / (gamma * Double(sites)) }
+    func evaluate(_ h: [Double], readouts z: [Double]) -> Evaluation {
+        let total = h.count, n = count, q = positions, m = width, sites = z.count
+        var phi = [Double](repeating: 0, count: total), dphi = phi
+        var psi = [Double](repeating: 0, count: sites * n), f = [Double](repeating: 0, count: n)
+        let inverse = 1 / Double(q), activation = self.activation
+        h.withUnsafeBufferPointer { hb in
+            phi.withUnsafeMutableBufferPointer { pb in
+                dphi.withUnsafeMutableBufferPointer { db in
+                    switch activation {
+                    case .relu: for j in 0..<total { let x = hb[j]; if x > 0 { pb[j] = x; db[j] = 1 } }
+                    case .identity: for j in 0..<total { pb[j] = hb[j]; db[j] = 1 }
+                    default: for j in 0..<total { pb[j] = activation.value(hb[j]); db[j] = activation.derivative(hb[j]) }
+                    }
+                }
+                psi.withUnsafeMutableBufferPointer { sb in
+                    f.withUnsafeMutableBufferPointer { fb in
+                        for i in 0..<sites {
+                            let zi = z[i]
+                            for nu in 0..<n {
+                                var s = 0.0
+                                let base = i * m + nu * q
+                                for p in 0..<q { s += pb[base + p] }
+                                let pooled = q == 1 ? s : s * inverse
+                                sb[i * n + nu] = pooled
+                                fb[nu] += zi * pooled
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let scale = 1 / (gamma * Double(sites))
+        return Evaluation(h: h, phi: phi, dphi: dphi, psi: psi, f: f.map { $0 * scale })
     }
 
-    /// The drives (g: M x d, dz: M) of (CN6) at the fields H, readouts z and predictions f.
-    func drives(_ h: [Double], psi: [Double], readouts z: [Double], predictions f: [Double]) -> (g: [Double], dz: [Double]) {
+    /// The drives (g: M x d, dz: M) of (CN6) at an evaluated state with readouts z.
+    func drives(_ e: Evaluation, readouts z: [Double]) -> (g: [Double], dz: [Double]) {
         let p = trainCount, q = positions, m = width, n = count, sites = z.count, rows = p * q
-        let delta = (0..<p).map { labels[$0] - f[$0] }
+        let delta = (0..<p).map { labels[$0] - e.f[$0] }
         var b = [Double](repeating: 0, count: sites * rows), dz = [Double](repeating: 0, count: sites)
         let inverse = q == 1 ? 1 : 1 / Double(q)
         for i in 0..<sites {
             var s = 0.0
             for mu in 0..<p {
                 let weight = z[i] * delta[mu] * inverse
-                for pos in 0..<q { b[i * rows + mu * q + pos] = weight * activation.derivative(h[i * m + mu * q + pos]) }
-                s += psi[i * n + mu] * delta[mu]
+                for pos in 0..<q { b[i * rows + mu * q + pos] = weight * e.dphi[i * m + mu * q + pos] }
+                s += e.psi[i * n + mu] * delta[mu]
             }
             dz[i] = s
         }
         var g = [Double](repeating: 0, count: sites * dimension)
-        LinearAlgebra.flowProduct(b, transposeA: false, Array(patches[0..<(rows * dimension)]), transposeB: false,
-                                  m: sites, k: rows, n: dimension, into: &g)
+        LinearAlgebra.flowProduct(b, transposeA: false, trainPatches, transposeB: false, m: sites, k: rows, n: dimension, into: &g)
         return (g, dz)
     }
 
@@ -100,8 +127,8 @@ public struct PooledFlow: Sendable {
 
     /// Pooled kernels over all n points (CN4): Phi = <psi psi>, the first-layer term
     /// T = <u(x).u(x')> with u_i(x) = |P|^-1 sum_p z_i phi'(h_{i,p}(x)) a_p(x), and the NTK K = T + Phi.
-    func kernels(_ h: [Double], psi: [Double], readouts z: [Double]) -> (phi: [Double], tangent: [Double], ntk: [Double]) {
-        let n = count, q = positions, m = width, d = dimension, sites = z.count
+    func kernels(_ e: Evaluation, readouts z: [Double]) -> (phi: [Double], tangent: [Double], ntk: [Double]) {
+        let n = count, q = positions, m = width, d = dimension, sites = z.count, psi = e.psi
         let inverse = q == 1 ? 1 : 1 / Double(q)
         var phi = [Double](repeating: 0, count: n * n)
         // psi^T psi / M
@@ -111,7 +138,7 @@ public struct PooledFlow: Sendable {
         for i in 0..<sites { for nu in 0..<n {
             let row = nu * sites * d + i * d
             for pos in 0..<q {
-                let weight = z[i] * activation.derivative(h[i * m + nu * q + pos]) * inverse
+                let weight = z[i] * e.dphi[i * m + nu * q + pos] * inverse
                 if weight == 0 { continue }
                 let a = (nu * q + pos) * d
                 for k in 0..<d { u[row + k] += weight * patches[a + k] }
@@ -148,10 +175,10 @@ extension PooledFlowState {
         var dt = settings.timeStep
         let budget = settings.stepBudget, adaptive = settings.relativeStepLimit, sites = readouts.count
         let coordinates = Double(first.count + readouts.count).squareRoot()
-        var h = fields(flow), psi = flow.pooled(h, sites: sites), f = flow.predictions(psi: psi, readouts: readouts)
-        var previous = f
+        var e = flow.evaluate(fields(flow), readouts: readouts)
+        var previous = e.f
         func velocity() -> Double {
-            let (g, dz) = flow.drives(h, psi: psi, readouts: readouts, predictions: f)
+            let (g, dz) = flow.drives(e, readouts: readouts)
             var trial = self
             trial.apply(flow, g: g, dz: dz, dt: dt)
             var s = 0.0
@@ -161,7 +188,7 @@ extension PooledFlowState {
         }
         func adapt() {
             guard let limit = adaptive else { return }
-            let (g, dz) = flow.drives(h, psi: psi, readouts: readouts, predictions: f)
+            let (g, dz) = flow.drives(e, readouts: readouts)
             var trial = self
             trial.apply(flow, g: g, dz: dz, dt: dt)
             var smallest = Double.infinity
@@ -177,18 +204,19 @@ extension PooledFlowState {
         var steps = 0, time = 0.0
         func done() -> Bool { adaptive == nil ? steps >= budget : (time >= settings.maximumTime || steps >= ANTKFlowSettings.adaptiveStepFactor * budget) }
         while !done() {
-            let (g, dz) = flow.drives(h, psi: psi, readouts: readouts, predictions: f)
+            let (g, dz) = flow.drives(e, readouts: readouts)
+            e.h = []   // release the fields before the state moves (no copy on write)
             apply(flow, g: g, dz: dz, dt: dt)
             steps += 1
             time = adaptive == nil ? Double(steps) * dt : time + dt
-            h = fields(flow); psi = flow.pooled(h, sites: sites); f = flow.predictions(psi: psi, readouts: readouts)
-            if !f.allSatisfy(\.isFinite) { break }
+            e = flow.evaluate(fields(flow), readouts: readouts)
+            if !e.f.allSatisfy(\.isFinite) { break }
             if steps % settings.checkInterval == 0 || done() {
                 let speed = velocity()
                 history.append((time, speed))
                 progress?(adaptive == nil ? Double(steps) / Double(budget) : time / settings.maximumTime)
                 if speed / coordinates < settings.tolerance || done() { break }
-                previous = f
+                previous = e.f
                 adapt()
             }
         }
@@ -205,14 +233,14 @@ extension PooledFlowState {
                 let z2 = readouts[i] * readouts[i]
                 for r in 0..<m {
                     let bound = fieldReachIsPatchNorm ? norms[r].squareRoot() * reach : reach
-                    if abs(h[i * m + r]) <= bound { kink += z2 * norms[r] }
+                    if abs(e.h[i * m + r]) <= bound { kink += z2 * norms[r] }
                 }
             }
             kink /= Double(sites * m)
         }
-        let (phi, tangent, ntk) = flow.kernels(h, psi: psi, readouts: readouts)
+        let (phi, tangent, ntk) = flow.kernels(e, readouts: readouts)
         let norm = (first.reduce(0) { $0 + $1 * $1 } + readouts.reduce(0) { $0 + $1 * $1 }).squareRoot()
-        return ANTKFlowResult(predictions: f, previousPredictions: previous, time: time, steps: steps,
+        return ANTKFlowResult(predictions: e.f, previousPredictions: previous, time: time, steps: steps,
                               residual: residual, velocityNorm: speed, stateNorm: norm, neurons: sites,
                               stationary: residual < settings.tolerance,
                               layerNorms: [first.reduce(0) { $0 + $1 * $1 } / Double(sites), readouts.reduce(0) { $0 + $1 * $1 } / Double(sites)],
