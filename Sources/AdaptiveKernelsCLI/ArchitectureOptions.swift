@@ -32,18 +32,23 @@ enum ArchitectureOptions {
             return .mlp
         case "cnn":
             guard depth == 1 else { throw UsageError("--architecture cnn is a two-layer network: it needs --depth 1 (got \(depth))") }
-            let shapeText = try options.required("image-shape")
-            guard let patchText = options.value("patch") else { throw UsageError("--architecture cnn needs --patch K") }
-            guard let patch = Int(patchText) else { throw UsageError("--patch must be a positive integer (got '\(patchText)')") }
-            let strideText = options.value("stride") ?? "1"
-            guard let stride = Int(strideText) else { throw UsageError("--stride must be a positive integer (got '\(strideText)')") }
-            do {
-                let shape = try ConvolutionGeometry.parseShape(shapeText)
-                return .cnn(try ConvolutionGeometry(height: shape.height, width: shape.width, channels: shape.channels, patch: patch, stride: stride))
-            } catch let error as InputError { throw UsageError("--architecture cnn: \(error.description)") }
+            return .cnn(try geometry(options, for: "--architecture cnn"))
         default:
             throw UsageError("--architecture must be mlp or cnn (got '\(kind)')")
         }
+    }
+
+    /// The convolution of --image-shape, --patch, --stride (default 1); `what` names the option that needs them.
+    static func geometry(_ options: ParsedArguments, for what: String) throws -> ConvolutionGeometry {
+        guard let shapeText = options.value("image-shape") else { throw UsageError("\(what) needs --image-shape HxWxC") }
+        guard let patchText = options.value("patch") else { throw UsageError("\(what) needs --patch K") }
+        guard let patch = Int(patchText) else { throw UsageError("--patch must be a positive integer (got '\(patchText)')") }
+        let strideText = options.value("stride") ?? "1"
+        guard let stride = Int(strideText) else { throw UsageError("--stride must be a positive integer (got '\(strideText)')") }
+        do {
+            let shape = try ConvolutionGeometry.parseShape(shapeText)
+            return try ConvolutionGeometry(height: shape.height, width: shape.width, channels: shape.channels, patch: patch, stride: stride)
+        } catch let error as InputError { throw UsageError("\(what): \(error.description)") }
     }
 
     /// {"kind", "image_shape" ([H, W, C] or null), "patch", "stride" (integers or null)}.

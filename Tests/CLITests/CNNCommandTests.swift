@@ -95,4 +95,37 @@ final class CNNCommandTests: XCTestCase {
             XCTAssertEqual(r.standardError.split(separator: "\n").count, 1, r.standardError)
         }
     }
+
+    /// `learning-curve --compare mlp,cnn`: the contract, and patch = image (CN8) gives the MLP's columns
+    /// (both architectures run from the same seeds) to rounding.
+    func testLearningCurveComparesArchitectures() throws {
+        let validator = try OutputContractValidator.load()
+        let rest = ["--image-shape", "8x8x1", "--activation", "relu", "--gamma", "1", "--lambda", "1/10",
+                    "--sizes", "6,12", "--population", "32", "--time", "2"] + (try data)
+        let base = ["learning-curve", "--compare", "mlp,cnn"] + rest + ["--format", "json"]
+        let whole = AdaptiveKernelsCommandLine.run(base + ["--patch", "8"])
+        XCTAssertEqual(whole.exitCode, 0, whole.standardError)
+        XCTAssertEqual(validator.violations(whole.standardOutput, command: "learning-curve --compare"), [])
+        let points = try XCTUnwrap(JSONValue.parse(whole.standardOutput)["points"])
+        guard case .array(let rows) = points else { return XCTFail("no points") }
+        XCTAssertEqual(rows.count, 2)
+        func value(_ row: JSONValue, _ key: String) throws -> Double {
+            guard case .string(let s)? = row[key]?["value"], let x = Double(s) else { throw XCTSkip("no \(key)") }
+            return x
+        }
+        for row in rows { for kind in ["ntk", "antk"] {
+            XCTAssertEqual(try value(row, "cnn_" + kind), try value(row, "mlp_" + kind), accuracy: 1e-9 * abs(try value(row, "mlp_" + kind)))
+        } }
+        let cnn = AdaptiveKernelsCommandLine.run(["learning-curve", "--compare", "mlp,cnn"] + rest + ["--patch", "3", "--stride", "2", "--format", "csv"])
+        XCTAssertEqual(cnn.exitCode, 0, cnn.standardError)
+        XCTAssertTrue(cnn.standardOutput.hasPrefix("size,mlp_ntk_test_loss,mlp_ntk_standard_error,mlp_antk_test_loss,mlp_antk_standard_error,cnn_ntk_test_loss"))
+        for bad in [base, base + ["--patch", "9"], base + ["--patch", "3", "--beta", "1"], base + ["--patch", "3", "--width", "8"],
+                    ["learning-curve", "--compare", "mlp,mlp"] + rest + ["--patch", "3"],
+                    ["learning-curve", "--compare", "rnn"] + rest + ["--patch", "3"],
+                    ["learning-curve"] + rest + ["--patch", "3"]] {
+            let r = AdaptiveKernelsCommandLine.run(bad)
+            XCTAssertEqual(r.exitCode, 2, "\(bad): \(r.standardError)")
+            XCTAssertEqual(r.standardOutput, "")
+        }
+    }
 }
