@@ -127,7 +127,7 @@ public enum ANTKPopulationStudy {
                 settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
                 let seed = NormalSampler.derive(problem.seed, UInt64(s))
                 let r: ANTKFlowResult
-                var firstLayer: [Double] = [], stride = n
+                var firstLayer: [Double] = [], stride = n, pooledPreactivations: [Double] = []
                 if let g = problem.architecture.geometry {
                     let flow = try PooledFlow(data: data, architecture: problem.architecture, activation: problem.activation,
                                               gamma: problem.gamma, lambda: problem.lambda)
@@ -137,10 +137,9 @@ public enum ANTKPopulationStudy {
                     let norms = flow.patchNorms, q = g.positionCount, m = flow.width
                     if s == 0 {
                         for i in 0..<problem.population { for row in 0..<(p * q) where norms[row] > 0 {
-                            preactivations.append(population.first[i * m + row] / norms[row].squareRoot())
+                            pooledPreactivations.append(population.first[i * m + row] / norms[row].squareRoot())
                         } }
                     }
-                    firstLayer = []
                 } else if depth == 1 {
                     var population = try ANTKPopulation(size: problem.population, data: data, gamma: problem.gamma, lambda: problem.lambda,
                                                         activation: problem.activation, seed: seed)
@@ -157,7 +156,9 @@ public enum ANTKPopulationStudy {
                     firstLayer = population.fields[0]
                 }
                 if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) {
-                    if s == 0 && problem.architecture == .mlp {
+                    if s == 0 && problem.architecture != .mlp {
+                        preactivations = pooledPreactivations
+                    } else if s == 0 {
                         preactivations = (0..<problem.population).flatMap { i in
                             (0..<p).map { mu in firstLayer[i * stride + mu] / c[mu * n + mu].squareRoot() }
                         }

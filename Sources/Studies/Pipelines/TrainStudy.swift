@@ -103,7 +103,7 @@ public enum TrainStudy {
     static func lazyLargestEigenvalue(_ data: LabelledData, depth: Int, activation: Activation, architecture: Architecture = .mlp) -> Double {
         let c = data.trainKernel(), p = data.trainCount
         let diagonal = (0..<p).map { c[$0 * p + $0] }
-        var ntk: [Double]
+        let ntk: [Double]
         if let g = architecture.geometry, let train = try? data.first(train: p, test: 0) {
             ntk = ConvolutionalLazyKernels.kernels(train, geometry: g, activation: activation).ntk
         } else {
@@ -176,25 +176,25 @@ public enum TrainStudy {
                         break
                     }
                 } else {
-                var network = ANTKNetwork(depth: depth, width: problem.width, inputDimension: data.dimension, gamma: problem.gamma,
-                                          lambda: lambda, activation: problem.activation, seed: NormalSampler.derive(problem.seed, UInt64(s)))
-                var settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
-                settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
-                let r = network.train(data, settings)
-                if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) {
-                    // h = W^0 x / sqrt(D) (TB1) on the training points, normalised by sqrt(C_mumu).
-                    let d = data.dimension, w0 = network.weights[0]
-                    for mu in 0..<p {
-                        let scale = c[mu * n + mu].squareRoot() * Double(d).squareRoot()
-                        for i in 0..<problem.width {
-                            var h = 0.0
-                            for k in 0..<d { h += w0[i * d + k] * data.inputs[mu * d + k] }
-                            preactivations.append(h / scale)
+                    var network = ANTKNetwork(depth: depth, width: problem.width, inputDimension: data.dimension, gamma: problem.gamma,
+                                              lambda: lambda, activation: problem.activation, seed: NormalSampler.derive(problem.seed, UInt64(s)))
+                    var settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
+                    settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
+                    let r = network.train(data, settings)
+                    if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) {
+                        // h = W^0 x / sqrt(D) (TB1) on the training points, normalised by sqrt(C_mumu).
+                        let d = data.dimension, w0 = network.weights[0]
+                        for mu in 0..<p {
+                            let scale = c[mu * n + mu].squareRoot() * Double(d).squareRoot()
+                            for i in 0..<problem.width {
+                                var h = 0.0
+                                for k in 0..<d { h += w0[i * d + k] * data.inputs[mu * d + k] }
+                                preactivations.append(h / scale)
+                            }
                         }
+                        runs.append(r)
+                        break
                     }
-                    runs.append(r)
-                    break
-                }
                 }
                 guard halvings < 4 else {
                     throw SolverFailure(description: "seed \(s + 1) diverged (non-finite fields) even at dt = \(dt) after 4 halvings of the step rule (TB3)")
