@@ -70,7 +70,7 @@ enum ANTKCommand {
         if try ANTKPopulationCommand.wanted(options) {
             return try ANTKPopulationCommand.run(options, gamma: gamma, lambda: lambda, depth: depth, format: format)
         }
-        if let extra = ["population", "seeds", "seed", "time", "tolerance"].first(where: { options.value($0) != nil }) {
+        if let extra = ["population", "seeds", "seed", "time", "tolerance", "architecture", "image-shape", "patch", "stride"].first(where: { options.value($0) != nil }) {
             throw UsageError("--\(extra) belongs to the population DMFT (--activation relu|tanh|erf or --solver dmft)")
         }
         let withData = dataOptions.contains { options.value($0) != nil } || options.has("all-layers")

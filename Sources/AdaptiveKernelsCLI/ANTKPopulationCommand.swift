@@ -7,12 +7,13 @@ import Studies
 /// DMFT, two-layer (notes/antk-nonlinear-data.md (AN1)) or deep (AN9)-(AN11). Parses, calls
 /// `ANTKPopulationStudy`, renders.
 enum ANTKPopulationCommand {
-    static let options: Set<String> = ["activation", "solver", "population", "seeds", "seed", "time", "tolerance"]
+    static let options: Set<String> = Set(["activation", "solver", "population", "seeds", "seed", "time", "tolerance"]).union(ArchitectureOptions.names)
 
     static let usage = """
            adaptive-kernels antk --activation A [--solver dmft] --gamma G --lambda LAM --depth L --train X.npy --labels y.npy
                                  [--test Xt.npy --test-labels yt.npy] [--population M] [--seeds K] [--seed S]
                                  [--time T] [--tolerance E] [--format table|json] [--out-dir DIR]
+                                 [--architecture mlp|cnn --image-shape HxWxC --patch K [--stride S]]
       Any activation (identity, relu, tanh, erf), any depth L >= 1: the aNTK fixed point by the population
       DMFT (the paper's Algorithm 2; notes/antk-nonlinear-data.md (AN1)-(AN5)): K independent populations
       (default 4) of M neurons (default 4096 for L = 1, 1024 per layer for L >= 2) run by the mean-field
@@ -24,11 +25,14 @@ enum ANTKPopulationCommand {
       path above stays the default; --solver dmft forces the population.
       --out-dir DIR writes phi_1.npy ... phi_L.npy and ntk.npy (mean adapted kernels over all points,
       training first) and summary.json.
-
-    """
+      --architecture cnn (L = 1; any activation, identity included): the two-layer CNN's population DMFT
+      (notes/cnn-two-layer.md (CN6)): each site is one filter with its fields over points and patch
+      positions; Phi and the NTK are pooled over positions; the baselines are the lazy CNN NNGP and NTK (CN5).
+    """ + ArchitectureOptions.usage
 
     /// Whether the arguments ask for the population path.
     static func wanted(_ options: ParsedArguments) throws -> Bool {
+        if options.value("architecture") == "cnn" { return true }
         if let solver = options.value("solver") {
             guard ["exact", "dmft"].contains(solver) else { throw UsageError("--solver must be exact or dmft (got '\(solver)')") }
             if solver == "dmft" { return true }
@@ -49,9 +53,11 @@ enum ANTKPopulationCommand {
             throw UsageError("--beta and --all-layers belong to the deep linear path (--activation identity)")
         }
         let activation = try Activation(name: options.value("activation") ?? "identity")
+        let architecture = try ArchitectureOptions.parse(options, depth: depth)
         var problem = ANTKPopulationStudy.Problem(data: try DataFiles.trainingData(options), activation: activation,
                                                   gamma: gamma.doubleApproximation, lambda: lambda.doubleApproximation)
         problem.depth = depth
+        problem.architecture = architecture ?? .mlp
         problem.population = try options.integer("population", default: depth == 1 ? 4096 : 1024, in: 16...ANTKPopulationStudy.Problem.maximumPopulation)
         problem.seeds = try options.integer("seeds", default: 4, in: 2...256)
         problem.seed = try options.seed()
@@ -66,14 +72,15 @@ enum ANTKPopulationCommand {
         let json = json(result, parameters: [("activation", .string(activation.rawValue)), ("gamma", OutputContract.exact(gamma)),
                                              ("lambda", OutputContract.exact(lambda)), ("depth", .integer(depth)),
                                              ("population", .integer(problem.population)), ("seeds", .integer(problem.seeds)),
-                                             ("seed", .integer(Int(clamping: problem.seed)))])
+                                             ("seed", .integer(Int(clamping: problem.seed)))] + (architecture.map { [("architecture", ArchitectureOptions.json($0))] } ?? []),
+                        cnn: architecture?.geometry != nil)
         if let out = options.value("out-dir") {
             let n = result.pointCount
             let layers = result.feature.enumerated().map { ("phi_\($0.offset + 1).npy", NPYArray(shape: [n, n], values: $0.element).serialized()) }
             try DataFiles.writeAtomically(layers + [("ntk.npy", NPYArray(shape: [n, n], values: result.ntk).serialized()),
                                                     ("summary.json", Data((json.serialized() + "\n").utf8))], to: out, option: "out-dir")
         }
-        return format == .json ? json.serialized() + "\n" : table(result, activation: activation, gamma: gamma, lambda: lambda, depth: depth)
+        return format == .json ? json.serialized() + "\n" : table(result, activation: activation, gamma: gamma, lambda: lambda, depth: depth, architecture: architecture ?? .mlp)
     }
 
     static func losses(_ losses: [String: Estimate]) -> JSONValue {
@@ -82,9 +89,9 @@ enum ANTKPopulationCommand {
         })
     }
 
-    static func json(_ r: ANTKPopulationStudy.Result, parameters: [(String, JSONValue)]) -> JSONValue {
+    static func json(_ r: ANTKPopulationStudy.Result, parameters: [(String, JSONValue)], cnn: Bool = false) -> JSONValue {
         OutputContract.document(command: "antk --activation", parameters + [
-            ("solver", .string(r.feature.count == 1 ? "population DMFT (two-layer)" : "layered population DMFT fixed point (deep)")), ("time_step", .string(OutputContract.decimal17(r.timeStep))),
+            ("solver", .string(cnn ? "population DMFT (two-layer CNN)" : r.feature.count == 1 ? "population DMFT (two-layer)" : "layered population DMFT fixed point (deep)")), ("time_step", .string(OutputContract.decimal17(r.timeStep))),
             ("train_points", .integer(r.trainCount)), ("test_points", .integer(r.pointCount - r.trainCount)),
             ("train_loss", losses(r.trainLoss)), ("test_loss", r.testLoss.map(losses) ?? .null),
             ("predictions_of", .string(r.predictionsAreTest ? "test" : "train")),
@@ -95,11 +102,13 @@ enum ANTKPopulationCommand {
         ])
     }
 
-    static func table(_ r: ANTKPopulationStudy.Result, activation: Activation, gamma: BigRational, lambda: BigRational, depth: Int) -> String {
+    static func table(_ r: ANTKPopulationStudy.Result, activation: Activation, gamma: BigRational, lambda: BigRational, depth: Int,
+                      architecture: Architecture = .mlp) -> String {
         func text(_ e: Estimate) -> String { e.standardError > 0 ? String(format: "%.6g ± %.2g", e.value, e.standardError) : String(format: "%.6g", e.value) }
         var lines = ["aNTK by the population DMFT (notes/antk-nonlinear-data.md): \(activation.rawValue), L = \(depth), gamma = \(OutputContract.exactText(gamma)), lambda = \(OutputContract.exactText(lambda))",
                      "\(r.seeds) populations of M = \(r.population), dt = \(String(format: "%.4g", r.timeStep)); P = \(r.trainCount), Q = \(r.pointCount - r.trainCount)",
                      "predictor   train loss" + (r.testLoss == nil ? "" : "   test loss")]
+        if let line = ArchitectureOptions.line(architecture) { lines.insert(line, at: 1) }
         for name in ["antk", "nngp", "ntk"] {
             lines.append(name.padding(toLength: 12, withPad: " ", startingAt: 0) + text(r.trainLoss[name]!) + (r.testLoss.map { "   " + text($0[name]!) } ?? ""))
         }

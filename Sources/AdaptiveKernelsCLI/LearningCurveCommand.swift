@@ -15,6 +15,7 @@ enum LearningCurveCommand {
                                            [--population M] [--populations K] [--width N] [--networks K]
                                            [--beta B [--anbk-samples N]] [--seed S] [--time T] [--out FILE.svg]
                                            [--format table|csv|json]
+           adaptive-kernels learning-curve --compare mlp,cnn --image-shape HxWxC --patch K [--stride S] --activation A ...
       For each P in --sizes (first P training points, all test points): the test loss of the lazy NNGP
       and NTK (ridgeless kernel regression), of the two-layer aNTK by the population DMFT (K populations
       of M neurons, default 2 x 2048) and of trained width-N networks (gradient flow with the same
@@ -25,12 +26,16 @@ enum LearningCurveCommand {
       min-max saddle (notes/anbk-data.md (NB11); N importance samples, default 4000): the five curves
       of the paper's Fig. 3a. Exit status 3 (report on stdout) if an aNBK point did not converge.
       Depth: 1 (two-layer networks; the population DMFT is two-layer).
+      --compare mlp,cnn: for each P the lazy NTK and the aNTK (population DMFT) of the two-layer MLP and of
+      the two-layer CNN with average pooling on the K x K patches at stride S of the H x W x C images
+      (notes/cnn-two-layer.md; the analogue of the paper's Fig. 5); no networks, no aNBK. Columns
+      mlp_ntk, mlp_antk, cnn_ntk, cnn_antk; the JSON command is "learning-curve --compare".
     """
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: ["activation", "depth", "gamma", "lambda", "sizes", "train", "labels", "test", "test-labels",
                                                               "population", "populations", "width", "networks", "seed", "time", "out", "format",
-                                                              "beta", "anbk-samples"], switches: [])
+                                                              "beta", "anbk-samples", "compare", "image-shape", "patch", "stride"], switches: [])
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
         if let out = options.value("out") {
             let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
@@ -61,7 +66,28 @@ enum LearningCurveCommand {
         } else if options.value("anbk-samples") != nil {
             throw UsageError("--anbk-samples needs --beta (the aNBK column)")
         }
-        let predictors = problem.anbk == nil ? LearningCurveStudy.predictors : LearningCurveStudy.predictorsWithANBK
+        var compared: [Architecture]? = nil
+        if let list = options.value("compare") {
+            guard problem.anbk == nil else { throw UsageError("--compare has no aNBK column: drop --beta") }
+            if let extra = ["width", "networks"].first(where: { options.value($0) != nil }) { throw UsageError("--compare trains no networks: drop --\(extra)") }
+            let names = list.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard !names.isEmpty, names.allSatisfy({ ["mlp", "cnn"].contains($0) }), Set(names).count == names.count else {
+                throw UsageError("--compare must list distinct architectures among mlp, cnn (got '\(list)')")
+            }
+            let geometry = names.contains("cnn") ? try ArchitectureOptions.geometry(options, for: "--compare cnn") : nil
+            if geometry == nil, let extra = ["image-shape", "patch", "stride"].first(where: { options.value($0) != nil }) {
+                throw UsageError("--\(extra) belongs to --compare with cnn")
+            }
+            if let g = geometry, g.featureCount != problem.data.dimension {
+                throw UsageError("--compare cnn: the image shape \(g.shapeText) has \(g.featureCount) features but the data have D = \(problem.data.dimension)")
+            }
+            compared = names.map { $0 == "mlp" ? Architecture.mlp : .cnn(geometry!) }
+            problem.compare = compared
+        } else if let extra = ["image-shape", "patch", "stride"].first(where: { options.value($0) != nil }) {
+            throw UsageError("--\(extra) belongs to --compare mlp,cnn")
+        }
+        let predictors = compared.map { LearningCurveStudy.predictors(comparing: $0) }
+            ?? (problem.anbk == nil ? LearningCurveStudy.predictors : LearningCurveStudy.predictorsWithANBK)
         let progress = Progress(label: "learning-curve")
         let points: [LearningCurveStudy.Point]
         do {
@@ -70,10 +96,23 @@ enum LearningCurveCommand {
         } catch let error as TrainStudy.SolverFailure { throw CommandFailure(message: "learning-curve: " + error.description, standardOutput: "") }
         if let out = options.value("out") {
             try DataFiles.writeFileAtomically(Data(figure(points, predictors: predictors, activation: activation, gamma: OutputContract.exactText(gamma),
-                                                          lambda: OutputContract.exactText(lambda), width: problem.width).render().utf8), to: out)
+                                                          lambda: OutputContract.exactText(lambda), width: problem.width, compared: compared).render().utf8), to: out)
         }
         let text: String
         switch format {
+        case .json where compared != nil:
+            text = OutputContract.render(command: "learning-curve --compare", [
+                ("activation", .string(activation.rawValue)), ("depth", .integer(1)), ("gamma", OutputContract.exact(gamma)),
+                ("lambda", OutputContract.exact(lambda)), ("compare", .array(compared!.map { .string($0.kind) })),
+                ("architecture", compared!.first(where: { $0.geometry != nil }).map(ArchitectureOptions.json) ?? .null),
+                ("population", .integer(problem.population)), ("populations", .integer(problem.populations)),
+                ("points", .array(points.map { point in
+                    .object([("size", .integer(point.size))] + predictors.map { name in
+                        let e = point.testLoss[name]!
+                        return (name, name.hasSuffix("_antk") ? OutputContract.estimated(e) : OutputContract.approximate(e.value))
+                    } + [("stationary_populations", .integer(point.stationaryPopulations))])
+                })),
+            ])
         case .json:
             text = OutputContract.render(command: "learning-curve", [
                 ("activation", .string(activation.rawValue)), ("depth", .integer(1)), ("gamma", OutputContract.exact(gamma)),
@@ -97,7 +136,8 @@ enum LearningCurveCommand {
             }
             text = lines.joined(separator: "\n") + "\n"
         case .table:
-            var lines = ["test loss against P (\(activation.rawValue), L = 1, gamma = \(OutputContract.exactText(gamma)), lambda = \(OutputContract.exactText(lambda)), networks N = \(problem.width))",
+            var lines = ["test loss against P (\(activation.rawValue), L = 1, gamma = \(OutputContract.exactText(gamma)), lambda = \(OutputContract.exactText(lambda)), "
+                         + (compared == nil ? "networks N = \(problem.width))" : "architectures \(compared!.map(\.kind).joined(separator: ", ")))"),
                          "P      " + predictors.map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined()]
             for point in points {
                 lines.append(String(point.size).padding(toLength: 7, withPad: " ", startingAt: 0) + predictors.map { name in
@@ -117,21 +157,24 @@ enum LearningCurveCommand {
     }
 
     static func figure(_ points: [LearningCurveStudy.Point], predictors: [String] = LearningCurveStudy.predictors, activation: Activation,
-                       gamma: String, lambda: String, width: Int) -> SVGPlot {
+                       gamma: String, lambda: String, width: Int, compared: [Architecture]? = nil) -> SVGPlot {
         let values = points.flatMap { p in predictors.compactMap { p.testLoss[$0]?.value } }.filter { $0 > 0 }
         // Headroom above the curves for the legend (top left).
         let lo = (values.min() ?? 1e-3) / 1.5, hi = (values.max() ?? 1) * 6
         let sizes = points.map { Double($0.size) }
-        var plot = SVGPlot(title: "test loss against P: \(activation.rawValue), two-layer, gamma = \(gamma), lambda = \(lambda) (cf. Fig. 3a)",
+        var plot = SVGPlot(title: "test loss against P: \(activation.rawValue), two-layer, gamma = \(gamma), lambda = \(lambda) " + (compared == nil ? "(cf. Fig. 3a)" : "MLP vs CNN (cf. Fig. 5)"),
                            x: .init(label: "training points P", logarithmic: true, range: (sizes.min()! / 1.2)...(sizes.max()! * 1.2)),
                            y: .init(label: "test loss (mean squared error)", logarithmic: true, range: lo...hi))
         let styles: [(String, String, SVGPlot.Stroke, Bool)] = [("nngp", "lazy NNGP", .dashed, false), ("ntk", "lazy NTK", .dotted, false),
                                                                 ("antk", "aNTK (population DMFT)", .solid, false),
                                                                 ("network", "trained networks, N = \(width)", .solid, true),
-                                                                ("anbk", "aNBK (min-max)", .solid, false)]
+                                                                ("anbk", "aNBK (min-max)", .solid, false),
+                                                                ("mlp_ntk", "MLP lazy NTK", .dotted, false), ("mlp_antk", "MLP aNTK", .solid, false),
+                                                                ("cnn_ntk", "CNN lazy NTK", .dashed, false), ("cnn_antk", "CNN aNTK", .solid, false)]
         for (index, (key, label, stroke, markers)) in styles.enumerated() where predictors.contains(key) {
             var series = SVGPlot.Series(label: label, points: points.map { (Double($0.size), $0.testLoss[key]!.value) },
-                                        color: SVGPlot.palette[index], stroke: stroke, markers: markers)
+                                        color: SVGPlot.palette[(key.hasPrefix("mlp_") ? 0 : key.hasPrefix("cnn_") ? 2 : index) % SVGPlot.palette.count],
+                                        stroke: stroke, markers: markers)
             if markers { series.stroke = .dotted }
             plot.series.append(series)
         }

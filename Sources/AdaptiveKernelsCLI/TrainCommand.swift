@@ -14,6 +14,7 @@ enum TrainCommand {
                                   --train X.npy --labels y.npy [--test Xt.npy --test-labels yt.npy]
                                   [--seeds K] [--seed S] [--time T] [--tolerance E] [--burn-in T0]
                                   [--format table|json] [--out-dir DIR]
+                                  [--architecture mlp|cnn --image-shape HxWxC --patch K [--stride S]]
       K seeds (default 8) of a width-N network with L hidden layers, activation A (identity, relu,
       tanh, erf), in the muP parameterization of the theory (notes/training-baseline.md (TB1)):
       h^1 = W^0 x/sqrt(D), h^{l+1} = W^l phi(h^l)/sqrt(N), f = w . phi(h^L)/(G N), weights N(0, 1).
@@ -30,11 +31,13 @@ enum TrainCommand {
       width: compare with the infinite-width theory through several widths.
       --out-dir DIR writes phi_l.npy (mean Phi^l over all points, training first), ntk.npy (gradient
       flow) and summary.json.
+      --architecture cnn (L = 1, --lambda only): a two-layer CNN of N filters (notes/cnn-two-layer.md
+      (CN3)) trained by the same gradient flow; Phi and the NTK are pooled over the patch positions.
       Exit status 0; 2 bad input; 3 a run diverged (non-finite fields).
-    """
+    """ + ArchitectureOptions.usage
 
-    static let valued: Set<String> = ["activation", "depth", "width", "gamma", "lambda", "beta", "train", "labels", "test", "test-labels",
-                                      "seeds", "seed", "time", "tolerance", "burn-in", "format", "out-dir"]
+    static let valued: Set<String> = Set(["activation", "depth", "width", "gamma", "lambda", "beta", "train", "labels", "test", "test-labels",
+                                          "seeds", "seed", "time", "tolerance", "burn-in", "format", "out-dir"]).union(ArchitectureOptions.names)
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: valued, switches: [])
@@ -53,6 +56,10 @@ enum TrainCommand {
             return (OutputContract.exactText(rational), value)
         }
         let gamma = try positive("gamma")
+        let architecture = try ArchitectureOptions.parse(options, depth: depth)
+        if architecture?.geometry != nil, options.value("beta") != nil {
+            throw UsageError("--architecture cnn is trained by gradient flow (--lambda); posterior sampling (--beta) is not implemented for it")
+        }
         let rule: TrainStudy.Rule, ruleMember: (String, JSONValue)
         switch (options.value("lambda"), options.value("beta")) {
         case (_?, nil):
@@ -70,6 +77,7 @@ enum TrainCommand {
         let data = try DataFiles.trainingData(options)
         var problem = TrainStudy.Problem(data: data, activation: activation, depth: depth, width: width, gamma: gamma.value, rule: rule,
                                          seeds: seeds, seed: seed, time: time.value)
+        problem.architecture = architecture ?? .mlp
         if options.value("tolerance") != nil { problem.tolerance = try positive("tolerance").value }
         if let text = options.value("burn-in") {
             guard let b = Double(text), b >= 0, b.isFinite else { throw UsageError("--burn-in must be a non-negative number (got '\(text)')") }
@@ -83,7 +91,7 @@ enum TrainCommand {
         }
         let parameters: [(String, JSONValue)] = [("activation", .string(activation.rawValue)), ("depth", .integer(depth)), ("width", .integer(width)),
                                                  ("gamma", .string(gamma.text)), ruleMember, ("seeds", .integer(seeds)), ("seed", .integer(Int(clamping: seed))),
-                                                 ("time", .string(time.text))]
+                                                 ("time", .string(time.text))] + (architecture.map { [("architecture", ArchitectureOptions.json($0))] } ?? [])
         let json = TrainReport.json(result, parameters: parameters)
         if let out = options.value("out-dir") {
             let n = result.pointCount
@@ -92,7 +100,7 @@ enum TrainCommand {
             files.append(("summary.json", Data((json.serialized() + "\n").utf8)))
             try DataFiles.writeAtomically(files, to: out, option: "out-dir")
         }
-        return format == .json ? json.serialized() + "\n" : TrainReport.table(result, parameters: parameters)
+        return format == .json ? json.serialized() + "\n" : TrainReport.table(result, parameters: parameters, architecture: architecture ?? .mlp)
     }
 }
 
@@ -113,14 +121,15 @@ enum TrainReport {
         ])
     }
 
-    static func table(_ r: TrainStudy.Result, parameters: [(String, JSONValue)]) -> String {
-        let echo = parameters.map { key, value -> String in
+    static func table(_ r: TrainStudy.Result, parameters: [(String, JSONValue)], architecture: Architecture = .mlp) -> String {
+        let echo = parameters.filter { $0.0 != "architecture" }.map { key, value -> String in
             if case .string(let s) = value { return "\(key) = \(s)" }
             if case .integer(let i) = value { return "\(key) = \(i)" }
             return key
         }.joined(separator: "   ")
         var lines = ["Finite networks (notes/training-baseline.md): mean over \(r.seeds) seeds +- standard error", echo,
                      "P = \(r.trainCount) train points, Q = \(r.pointCount - r.trainCount) test points, dt = \(String(format: "%.4g", r.timeStep))"]
+        if let line = ArchitectureOptions.line(architecture) { lines.insert(line, at: 2) }
         func text(_ e: Estimate) -> String { String(format: "%.6g ± %.2g", e.value, e.standardError) }
         if let e = r.trainLoss { lines.append("train loss   \(text(e))") }
         if let e = r.testLoss { lines.append("test loss    \(text(e))") }

@@ -63,6 +63,12 @@ final class OutputContractTests: XCTestCase {
                         "--time", "2", "--format", "json"] + data, command: "antk --activation", validator: validator)
         assertConforms(["train", "--activation", "relu", "--depth", "2", "--width", "32", "--gamma", "1", "--lambda", "1/2", "--seeds", "2",
                         "--time", "2", "--format", "json"] + data, command: "train", validator: validator)
+        // The CNN (notes/cnn-two-layer.md): the D = 5 inputs as 5 x 1 x 1 images, patch 1, stride 2 (3 positions).
+        let cnn = ["--architecture", "cnn", "--image-shape", "5x1x1", "--patch", "1", "--stride", "2"]
+        assertConforms(["antk", "--activation", "relu", "--gamma", "1", "--lambda", "1/2", "--depth", "1", "--population", "64", "--seeds", "2",
+                        "--time", "2", "--format", "json"] + data + cnn, command: "antk --activation", validator: validator)
+        assertConforms(["train", "--activation", "relu", "--depth", "1", "--width", "32", "--gamma", "1", "--lambda", "1/2", "--seeds", "2",
+                        "--time", "2", "--format", "json", "--architecture", "mlp"] + data, command: "train", validator: validator)
         // The mean kernels of a tiny Langevin run (N = 64, 5 time units) on the committed digits subset.
         assertConforms(["verify", "bayes-kernels", "--method", "langevin", "--activation", "tanh", "--width", "64", "--time", "5", "--depth", "2"],
                        command: "verify bayes-kernels", validator: validator)

@@ -194,8 +194,10 @@ struct OutputContractValidator {
                 for (k, v) in members { check(v, against: keys[0].1, path: "\(path).\(k)", into: &problems) }
                 return
             }
-            for (k, s) in keys {
-                guard let v = value[k] else { problems.append("\(path): missing key '\(k)'"); continue }
+            for (key, s) in keys {
+                // "key?": an optional key, checked when present.
+                let optional = key.hasSuffix("?"), k = optional ? String(key.dropLast()) : key
+                guard let v = value[k] else { if !optional { problems.append("\(path): missing key '\(k)'") }; continue }
                 check(v, against: s, path: "\(path).\(k)", into: &problems)
                 // A certified value carries its enclosure (checked to contain it by `enclosures`).
                 if case .string(let t) = resolve(s), t.split(separator: "|").contains(where: { $0.hasPrefix("certified") }),

@@ -24,6 +24,8 @@ public enum ANTKPopulationStudy {
         /// Time budget and RMS-velocity tolerance of each run (AN2).
         public var time = 400.0
         public var tolerance = 1e-8
+        /// `.cnn`: the two-layer CNN's population (notes/cnn-two-layer.md (CN6)); needs depth 1.
+        public var architecture: Architecture = .mlp
 
         public init(data: LabelledData, activation: Activation, gamma: Double, lambda: Double) {
             self.data = data; self.activation = activation; self.gamma = gamma; self.lambda = lambda
@@ -40,6 +42,13 @@ public enum ANTKPopulationStudy {
             guard time > 0, time.isFinite, tolerance > 0 else { throw InputError("the time budget and the tolerance must be positive") }
             guard population.multipliedReportingOverflow(by: data.count).partialValue <= 1 << 28 else {
                 throw InputError("population x points must be at most 2^28 (\(population) x \(data.count))")
+            }
+            if let g = architecture.geometry {
+                guard depth == 1 else { throw InputError("the CNN is two-layer: it needs depth 1 (got \(depth))") }
+                try g.validate(data)
+                guard population.multipliedReportingOverflow(by: data.count * g.positionCount).partialValue <= 1 << 26 else {
+                    throw InputError("population x points x positions must be at most 2^26 (\(population) x \(data.count) x \(g.positionCount))")
+                }
             }
         }
     }
@@ -74,7 +83,8 @@ public enum ANTKPopulationStudy {
     }
 
     /// The lazy NNGP Phi^L and NTK Theta^L of (T3) over all points (n x n).
-    public static func lazyKernels(_ data: LabelledData, activation: Activation, depth: Int = 1) -> (nngp: [Double], ntk: [Double]) {
+    public static func lazyKernels(_ data: LabelledData, activation: Activation, depth: Int = 1, architecture: Architecture = .mlp) -> (nngp: [Double], ntk: [Double]) {
+        if let g = architecture.geometry { return ConvolutionalLazyKernels.kernels(data, geometry: g, activation: activation) }
         let c = data.inputKernel, n = data.count
         let diagonal = (0..<n).map { c[$0 * n + $0] }
         return LazyKernels.kernels(input: c, rows: n, columns: n, rowDiagonal: diagonal, columnDiagonal: diagonal,
@@ -99,7 +109,7 @@ public enum ANTKPopulationStudy {
     static func run(_ problem: Problem, timeStep: Double?, progress: ProgressReporter) throws -> Result {
         try problem.validate()
         let data = problem.data, n = data.count, p = data.trainCount, depth = problem.depth
-        let lazy = lazyKernels(data, activation: problem.activation, depth: depth)
+        let lazy = lazyKernels(data, activation: problem.activation, depth: depth, architecture: problem.architecture)
         // (AN2) = notes/training-baseline.md (TB3): df/dt = K Delta - ..., margin 4 below Euler's limit.
         let trainNTK = (0..<p).flatMap { i in (0..<p).map { lazy.ntk[i * n + $0] } }
         let top = LinearAlgebra.symmetricEigen(trainNTK, n: p)?.values.max() ?? (0..<p).reduce(0.0) { $0 + trainNTK[$1 * p + $1] }
@@ -117,8 +127,20 @@ public enum ANTKPopulationStudy {
                 settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
                 let seed = NormalSampler.derive(problem.seed, UInt64(s))
                 let r: ANTKFlowResult
-                var firstLayer: [Double] = [], stride = n
-                if depth == 1 {
+                var firstLayer: [Double] = [], stride = n, pooledPreactivations: [Double] = []
+                if let g = problem.architecture.geometry {
+                    let flow = try PooledFlow(data: data, architecture: problem.architecture, activation: problem.activation,
+                                              gamma: problem.gamma, lambda: problem.lambda)
+                    var population = try CNNPopulation(size: problem.population, flow: flow, seed: seed)
+                    r = population.run(settings)
+                    // h_(mu,p)/sqrt(C_(mu,p),(mu,p)) over sites, training points and positions with a nonzero patch.
+                    let norms = flow.patchNorms, q = g.positionCount, m = flow.width
+                    if s == 0 {
+                        for i in 0..<problem.population { for row in 0..<(p * q) where norms[row] > 0 {
+                            pooledPreactivations.append(population.first[i * m + row] / norms[row].squareRoot())
+                        } }
+                    }
+                } else if depth == 1 {
                     var population = try ANTKPopulation(size: problem.population, data: data, gamma: problem.gamma, lambda: problem.lambda,
                                                         activation: problem.activation, seed: seed)
                     r = population.run(data, settings)
@@ -134,7 +156,9 @@ public enum ANTKPopulationStudy {
                     firstLayer = population.fields[0]
                 }
                 if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) {
-                    if s == 0 {
+                    if s == 0 && problem.architecture != .mlp {
+                        preactivations = pooledPreactivations
+                    } else if s == 0 {
                         preactivations = (0..<problem.population).flatMap { i in
                             (0..<p).map { mu in firstLayer[i * stride + mu] / c[mu * n + mu].squareRoot() }
                         }

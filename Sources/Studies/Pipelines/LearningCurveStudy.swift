@@ -23,6 +23,9 @@ public enum LearningCurveStudy {
         public var time = 200.0
         /// The aNBK column: gamma (exact, the same as `gamma`), beta and the min-max samples; nil: no aNBK.
         public var anbk: ANBKSettings? = nil
+        /// Architectures to compare (notes/cnn-two-layer.md): for each, the aNTK by its population DMFT and
+        /// its lazy NTK, keyed "<kind>_antk", "<kind>_ntk" (no networks, no aNBK); nil: the Fig. 3a curves.
+        public var compare: [Architecture]? = nil
 
         public init(data: LabelledData, activation: Activation, gamma: Double, lambda: Double, sizes: [Int]) {
             self.data = data; self.activation = activation; self.gamma = gamma; self.lambda = lambda; self.sizes = sizes
@@ -50,6 +53,10 @@ public enum LearningCurveStudy {
     public static let predictors = ["nngp", "ntk", "antk", "network"]
     /// With the aNBK column (Fig. 3a's five curves).
     public static let predictorsWithANBK = ["nngp", "ntk", "anbk", "antk", "network"]
+    /// The columns of a comparison of architectures: lazy NTK and aNTK of each.
+    public static func predictors(comparing architectures: [Architecture]) -> [String] {
+        architectures.flatMap { ["\($0.kind)_ntk", "\($0.kind)_antk"] }
+    }
 
     public static func run(_ problem: Problem, progress: ProgressReporter = .silent) throws -> [Point] {
         let data = problem.data
@@ -68,6 +75,20 @@ public enum LearningCurveStudy {
             population.seeds = problem.populations
             population.seed = NormalSampler.derive(problem.seed, UInt64(2 * index))
             population.time = problem.time
+            if let architectures = problem.compare {
+                var losses: [String: Estimate] = [:], stationary = 0
+                for architecture in architectures {
+                    progress.detail("\(architecture.kind): population DMFT")
+                    var one = population
+                    one.architecture = architecture
+                    let theory = try ANTKPopulationStudy.run(one, progress: ProgressReporter(started: { _, _, _ in }, detail: progress.detail))
+                    losses["\(architecture.kind)_antk"] = theory.testLoss!["antk"]!
+                    losses["\(architecture.kind)_ntk"] = theory.testLoss!["ntk"]!
+                    stationary += theory.stationaryRuns
+                }
+                points.append(Point(size: size, testLoss: losses, stationaryPopulations: stationary, stationaryNetworks: 0))
+                continue
+            }
             let theory = try ANTKPopulationStudy.run(population, progress: ProgressReporter(started: { _, _, _ in }, detail: progress.detail))
             progress.detail("networks, N = \(problem.width)")
             let network = try TrainStudy.run(TrainStudy.Problem(data: subset, activation: problem.activation, depth: 1, width: problem.width,

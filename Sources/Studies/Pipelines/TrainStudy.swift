@@ -31,6 +31,8 @@ public enum TrainStudy {
         public var tolerance = 1e-8
         /// Posterior: burn-in time per chain.
         public var burnIn = 100.0
+        /// `.cnn`: a two-layer CNN of `width` filters (notes/cnn-two-layer.md (CN3)); depth 1, gradient flow only.
+        public var architecture: Architecture = .mlp
 
         public init(data: LabelledData, activation: Activation, depth: Int, width: Int, gamma: Double, rule: Rule,
                     seeds: Int, seed: UInt64, time: Double) {
@@ -49,6 +51,14 @@ public enum TrainStudy {
             guard seeds >= 2, seeds <= Problem.maximumSeeds else { throw InputError("the number of seeds must be in 2...\(Problem.maximumSeeds) (an error bar needs two)") }
             guard time > 0, time.isFinite else { throw InputError("the training time must be positive and finite") }
             guard tolerance > 0, burnIn >= 0 else { throw InputError("the tolerance must be positive and the burn-in non-negative") }
+            if let g = architecture.geometry {
+                guard depth == 1 else { throw InputError("the CNN is two-layer: it needs depth 1 (got \(depth))") }
+                guard case .gradientFlow = rule else { throw InputError("the CNN is trained by gradient flow (--lambda); posterior sampling is not implemented for it") }
+                try g.validate(data)
+                guard width.multipliedReportingOverflow(by: data.count * g.positionCount).partialValue <= 1 << 26 else {
+                    throw InputError("width x points x positions must be at most 2^26 (\(width) x \(data.count) x \(g.positionCount))")
+                }
+            }
             switch rule {
             case .gradientFlow(let lambda):
                 guard lambda > 0, lambda.isFinite else { throw InputError("the weight decay lambda must be positive and finite (got \(lambda))") }
@@ -90,11 +100,16 @@ public enum TrainStudy {
     }
 
     /// The mean lazy NTK's largest eigenvalue on the training block, for the step rule (TB3).
-    static func lazyLargestEigenvalue(_ data: LabelledData, depth: Int, activation: Activation) -> Double {
+    static func lazyLargestEigenvalue(_ data: LabelledData, depth: Int, activation: Activation, architecture: Architecture = .mlp) -> Double {
         let c = data.trainKernel(), p = data.trainCount
         let diagonal = (0..<p).map { c[$0 * p + $0] }
-        let ntk = LazyKernels.kernels(input: c, rows: p, columns: p, rowDiagonal: diagonal, columnDiagonal: diagonal,
+        let ntk: [Double]
+        if let g = architecture.geometry, let train = try? data.first(train: p, test: 0) {
+            ntk = ConvolutionalLazyKernels.kernels(train, geometry: g, activation: activation).ntk
+        } else {
+            ntk = LazyKernels.kernels(input: c, rows: p, columns: p, rowDiagonal: diagonal, columnDiagonal: diagonal,
                                       depth: depth, activation: activation, symmetric: true).ntk
+        }
         // The trace bounds the largest eigenvalue of a PSD matrix: the fallback if the eigensolver fails.
         return LinearAlgebra.symmetricEigen(ntk, n: p)?.values.max() ?? (0..<p).reduce(0.0) { $0 + ntk[$1 * p + $1] }
     }
@@ -136,7 +151,7 @@ public enum TrainStudy {
         // (TB3): margin 4 below the Euler stability limit of the lazy linearisation; a run whose fields
         // stop being finite is rerun from the same start with dt halved, at most 4 times, and every
         // seed then runs at the final dt.
-        var dt = timeStep ?? min(0.1, 0.5 / (lazyLargestEigenvalue(data, depth: depth, activation: problem.activation) + lambda * Double(depth + 1)))
+        var dt = timeStep ?? min(0.1, 0.5 / (lazyLargestEigenvalue(data, depth: depth, activation: problem.activation, architecture: problem.architecture) + lambda * Double(depth + 1)))
         var runs: [ANTKFlowResult] = []
         var halvings = 0
         var preactivations: [Double] = []
@@ -144,24 +159,42 @@ public enum TrainStudy {
         for s in 0..<problem.seeds {
             progress.started(s + 1, problem.seeds, "seed \(s + 1): gradient flow, N = \(problem.width)")
             while true {
-                var network = ANTKNetwork(depth: depth, width: problem.width, inputDimension: data.dimension, gamma: problem.gamma,
-                                          lambda: lambda, activation: problem.activation, seed: NormalSampler.derive(problem.seed, UInt64(s)))
-                var settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
-                settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
-                let r = network.train(data, settings)
-                if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) {
-                    // h = W^0 x / sqrt(D) (TB1) on the training points, normalised by sqrt(C_mumu).
-                    let d = data.dimension, w0 = network.weights[0]
-                    for mu in 0..<p {
-                        let scale = c[mu * n + mu].squareRoot() * Double(d).squareRoot()
-                        for i in 0..<problem.width {
-                            var h = 0.0
-                            for k in 0..<d { h += w0[i * d + k] * data.inputs[mu * d + k] }
-                            preactivations.append(h / scale)
+                if problem.architecture != .mlp {
+                    let flow = try PooledFlow(data: data, architecture: problem.architecture, activation: problem.activation,
+                                              gamma: problem.gamma, lambda: lambda)
+                    var network = CNNNetwork(width: problem.width, flow: flow, seed: NormalSampler.derive(problem.seed, UInt64(s)))
+                    var settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
+                    settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
+                    let r = network.train(settings)
+                    if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) {
+                        // h_(mu,p)/sqrt(C_(mu,p),(mu,p)) on the training points, positions with a nonzero patch.
+                        let h = flow.fields(weights: network.first, sites: problem.width), norms = flow.patchNorms, m = flow.width
+                        for row in 0..<(p * flow.positions) where norms[row] > 0 {
+                            for i in 0..<problem.width { preactivations.append(h[i * m + row] / norms[row].squareRoot()) }
                         }
+                        runs.append(r)
+                        break
                     }
-                    runs.append(r)
-                    break
+                } else {
+                    var network = ANTKNetwork(depth: depth, width: problem.width, inputDimension: data.dimension, gamma: problem.gamma,
+                                              lambda: lambda, activation: problem.activation, seed: NormalSampler.derive(problem.seed, UInt64(s)))
+                    var settings = ANTKFlowSettings(timeStep: dt, maximumTime: problem.time, tolerance: problem.tolerance)
+                    settings.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
+                    let r = network.train(data, settings)
+                    if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) {
+                        // h = W^0 x / sqrt(D) (TB1) on the training points, normalised by sqrt(C_mumu).
+                        let d = data.dimension, w0 = network.weights[0]
+                        for mu in 0..<p {
+                            let scale = c[mu * n + mu].squareRoot() * Double(d).squareRoot()
+                            for i in 0..<problem.width {
+                                var h = 0.0
+                                for k in 0..<d { h += w0[i * d + k] * data.inputs[mu * d + k] }
+                                preactivations.append(h / scale)
+                            }
+                        }
+                        runs.append(r)
+                        break
+                    }
                 }
                 guard halvings < 4 else {
                     throw SolverFailure(description: "seed \(s + 1) diverged (non-finite fields) even at dt = \(dt) after 4 halvings of the step rule (TB3)")
