@@ -171,6 +171,9 @@ final class GeneralKernelTests: XCTestCase {
                 XCTAssertLessThan(root.labelResidual(inputKernel: problem.inputKernel, labels: y), 1e-11)
             }
             XCTAssertTrue(spectrum.method.hasPrefix("dsytrd + "))
+            // Full rank: first components only (eq. G4'''); rank deficient (eigenvalues zeroed by
+            // the tolerance): the tridiagonal eigenvectors of the same T (eq. G4'').
+            XCTAssertEqual(spectrum.method.contains("implicit QL"), d >= p, spectrum.method)
             // U on demand: the same f(C) y through the dense columns.
             let columns = try spectrum.eigenvectors
             let viaColumns = LinearAlgebra.multiply(columns, vector: (0..<p).map { spectrum.projections[$0] / (t * spectrum.eigenvalues[$0] + b) }, m: p, n: p)
