@@ -12,7 +12,7 @@ The floor, through SciPy's LAPACK wrappers on the same C:
        SciPy has no dormtr wrapper: dormqr on the reflectors below the subdiagonal, which is what
        dormtr calls for uplo = 'L');
   F' = F with dstemr (eigenvalues and the tridiagonal eigenvectors Z, the products Z^T u) instead
-       of dsterf: the same algorithm as ours, in SciPy;
+       of dsterf: the algorithm ours ran before notes/general-kernel-reduction.md (G4'''), in SciPy;
   syrk = X X^T by dsyrk (ours forms C from X; the floor is given C);
   NumPy eigvalsh and eigh (dsyevd, full eigenvectors) for reference.
 Ratios: ours in-process / F, ours in-process / (syrk + F), ours / F'. The P-scaling exponent is

@@ -20,21 +20,34 @@ public struct TridiagonalEigenbasis: Sendable {
     /// "dstemr" or "dstedc": the tridiagonal eigensolver that produced Z.
     public let tridiagonalSolver: String
 
+    /// The Householder reflector R = I − tau h h^T applied before the reduction, when the
+    /// factors come from `FirstComponentSpectrum` (A = R Q T Q^T R, U = R Q Z); nil otherwise.
+    let leadingReflector: (h: [Double], tau: Double)?
+
     /// nil when LAPACK reports a failure. `matrix` is row-major; its upper triangle is read
     /// (the column-major lower triangle), as LAPACKE_dsyevd with 'U' reads it.
     public init?(symmetric matrix: [Double], n: Int) {
         precondition(n > 0 && matrix.count == n * n, "shape mismatch in TridiagonalEigenbasis")
-        self.n = n
         var a = matrix
         var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: n)
         var tau = [Double](repeating: 0, count: max(1, n - 1))
         let n32 = Int32(n)
         let reduced = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 76 /* 'L' */, n32, &a, n32, &d, &e, &tau)
         guard reduced == 0 else { return nil }
+        self.init(reflectors: a, tau: tau, diagonal: d, offDiagonal: e, n: n, leadingReflector: nil)
+    }
+
+    /// Z of an existing reduction A = R Q T Q^T R (R = I when `leadingReflector` is nil): dstemr
+    /// on T, dstedc if dstemr reports failure; nil if both fail.
+    init?(reflectors: [Double], tau: [Double], diagonal d: [Double], offDiagonal e: [Double], n: Int,
+          leadingReflector: (h: [Double], tau: Double)?) {
+        self.n = n
+        let n32 = Int32(n)
         var w = [Double](repeating: 0, count: n), z = [Double](repeating: 0, count: n * n)
         var found: Int32 = 0, tryRelative: Int32 = 1
         var support = [Int32](repeating: 0, count: 2 * n)
         var dCopy = d, eCopy = e
+        if eCopy.count < n { eCopy += [Double](repeating: 0, count: n - eCopy.count) }
         let info = LAPACKE_dstemr(LAPACK_COL_MAJOR, 86 /* 'V' */, 65 /* 'A' */, n32, &dCopy, &eCopy, 0, 0, 0, 0,
                                   &found, &w, &z, n32, n32, &support, &tryRelative)
         if info == 0 && Int(found) == n {
@@ -42,20 +55,24 @@ public struct TridiagonalEigenbasis: Sendable {
         } else {
             // Divide and conquer on T alone (compz 'I': eigenvectors of the tridiagonal matrix).
             dCopy = d; eCopy = e
+            if eCopy.count < n { eCopy += [Double](repeating: 0, count: n - eCopy.count) }
             z = [Double](repeating: 0, count: n * n)
             guard LAPACKE_dstedc(LAPACK_COL_MAJOR, 73 /* 'I' */, n32, &dCopy, &eCopy, &z, n32) == 0 else { return nil }
             w = dCopy
             tridiagonalSolver = "dstedc"
         }
         eigenvalues = w
-        reflectors = a
+        self.reflectors = reflectors
         self.tau = tau
         tridiagonalVectors = z
+        self.leadingReflector = leadingReflector
     }
 
     /// Q^T x (transpose) or Q x: LAPACKE_dormtr_work on one column (the plain LAPACKE wrapper would
     /// re-scan the n x n reflector storage for NaNs on every call).
     func applyQ(_ x: inout [Double], transpose: Bool) {
+        if transpose, let leading = leadingReflector { FirstComponentSpectrum.reflect(&x, leading.h, leading.tau) }
+        defer { if !transpose, let leading = leadingReflector { FirstComponentSpectrum.reflect(&x, leading.h, leading.tau) } }
         guard n > 1 else { return }
         let n32 = Int32(n), trans: CChar = transpose ? 84 /* 'T' */ : 78 /* 'N' */
         let info = reflectors.withUnsafeBufferPointer { pa in
@@ -100,6 +117,9 @@ public struct TridiagonalEigenbasis: Sendable {
             let n32 = Int32(n)
             let info = LAPACKE_dormtr(LAPACK_COL_MAJOR, 76, 76, 78, n32, n32, reflectors, n32, tau, &z, n32)
             precondition(info == 0, "LAPACKE_dormtr failed (\(info)) on valid arguments")
+        }
+        if let leading = leadingReflector {
+            FirstComponentSpectrum.reflectColumns(&z, n: n, leading.h, leading.tau)
         }
         var rowMajor = [Double](repeating: 0, count: n * n)
         for k in 0..<n { for i in 0..<n { rowMajor[i * n + k] = z[k * n + i] } }

@@ -194,13 +194,15 @@ public enum KernelsStudy {
         var lazyTrainKernels: [String: [Double]] = [:]
         // Linear lazy kernels in closed form (eq. G15): NNGP = C, NTK = (L+1) C; their ridge
         // predictors use the spectrum already computed (C = U diag(lambda) U^T), no new factorization.
+        // The scaled kernel (L+1) C is never formed: its predictions are (L+1) (C alpha) and its
+        // overlap and alignment follow from C's (below).
         for (name, scale) in [("nngp", 1.0), ("ntk", Double(depth + 1))] {
-            lazyTrainKernels[name] = scale == 1 ? c : c.map { $0 * scale }
             guard b > 0 || spectrum.eigenvalues.allSatisfy({ $0 > 0 }) else {
                 throw StudyInputError.singular("the \(name) kernel plus b I is singular; give a finite beta")
             }
-            let alpha = spectrum.apply(spectrum.eigenvalues.map { 1 / (scale * $0 + b) })
-            trainPredictions[name] = LinearAlgebra.multiply(lazyTrainKernels[name]!, vector: alpha, m: p, n: p)
+            let alpha = spectrum.resolvent(scale: scale, ridge: b)
+            let fit = LinearAlgebra.multiply(c, vector: alpha, m: p, n: p)
+            trainPredictions[name] = scale == 1 ? fit : fit.map { $0 * scale }
             if let testKernels {
                 testPredictions[name] = LinearAlgebra.multiply(testKernels.cross, vector: alpha, m: data.testCount, n: p).map { $0 * scale }
             }
@@ -244,12 +246,14 @@ public enum KernelsStudy {
             return (o / yNorm2, o / (f * yNorm2))
         }
         var lazyOverlap: [String: Double] = [:], lazyAlignment: [String: Double] = [:]
+        let input = measures(c)
         for name in predictors.dropFirst() {
-            let m = measures(lazyTrainKernels[name]!)
+            // Linear lazy kernels s C (eq. G15): overlap s times C's, alignment C's (scale-free).
+            let m = name == "nngp" ? input : name == "ntk" ? (overlap: Double(depth + 1) * input.overlap, alignment: input.alignment)
+                : measures(lazyTrainKernels[name]!)
             lazyOverlap[name] = m.overlap
             lazyAlignment[name] = m.alignment
         }
-        let input = measures(c)
         // Dense residuals once per root (each is O(L P^2)).
         let roots = zip(solution.roots, checks).map { root, rootCheck in
             Root(u: root.u, chi: root.chi, spikeT: root.spike, action: root.action, stationarity: root.stationarity.rawValue,

@@ -72,17 +72,24 @@ public struct GeneralKernelProblem: Sendable {
 
 /// C = U diag(lambda) U^T with y_k = (U^T y)_k (notes/general-kernel-reduction.md, eq. G4).
 /// Eigenvalues within the PSD tolerance of 0 are set to 0; below it the kernel is rejected.
-/// `init(_:)` never forms U (eq. G4''): C = Q T Q^T, T = Z diag(lambda) Z^T, and U is applied to
-/// vectors only (`TridiagonalEigenbasis`), O(P^2) per vector after the O(P^3) reduction.
+/// `init(_:)` never forms U or the tridiagonal eigenvectors (eq. G4'''): one reflector R with
+/// R y = ±|y| e_1, R C R = Q T Q^T (dsytrd, Q e_1 = e_1), eigenvalues and y_k = ±|y| z_k(1) from an
+/// implicit QL iteration on T that rotates the first row only, and the resolvents (s C + b I)^{-1} y
+/// as tridiagonal solves (`FirstComponentSpectrum`), O(P^2) after the O(P^3) reduction. When an
+/// eigenvalue falls inside the zero tolerance without being 0, the resolvents must use the
+/// zeroed eigenvalue, which a solve with T cannot: then the tridiagonal eigenvectors of the same T
+/// are computed (dstemr, eq. G4'') and U is applied to vectors (`TridiagonalEigenbasis`).
 /// From features (`init(_:features:rows:columns:)`, D < P) the spectrum is reduced (eq. G4'):
 /// the r nonzero eigenpairs from the thin SVD of X, plus one direction y_perm = y − U_r U_r^T y
 /// standing for the whole null space (lambda = 0), which is all that functions f(C) y need.
 public struct KernelSpectrum: Sendable {
-    /// How U is held: explicit columns (reduced spectrum, eq. G4') or the tridiagonal factors (eq. G4'').
+    /// How U is held: explicit columns (reduced spectrum, eq. G4'), the tridiagonal factors
+    /// (eq. G4'') or only the first components of the tridiagonal eigenvectors (eq. G4''').
     enum Basis: Sendable {
         /// Row-major P x n, directions as columns.
         case columns([Double])
         case tridiagonal(TridiagonalEigenbasis)
+        case firstComponents(FirstComponentSpectrum)
     }
 
     public let eigenvalues: [Double]
@@ -93,12 +100,16 @@ public struct KernelSpectrum: Sendable {
     /// Rows of U (P).
     public let points: Int
 
-    /// Row-major P x n (n = eigenvalues.count), eigenvectors (directions) as columns. Formed on
-    /// demand: O(P^3) for the full spectrum (the pipeline never needs it; `apply` does not use it).
+    /// Row-major P x n (n = eigenvalues.count), eigenvectors (directions) as columns, consistent
+    /// with `projections`. Formed on demand: O(P^3) for the full spectrum (the pipeline never
+    /// needs it; `resolvent` does not use it).
     public var eigenvectors: [Double] {
-        switch basis {
-        case .columns(let vectors): return vectors
-        case .tridiagonal(let factors): return factors.denseEigenvectors()
+        get throws {
+            switch basis {
+            case .columns(let vectors): return vectors
+            case .tridiagonal(let factors): return factors.denseEigenvectors()
+            case .firstComponents(let factors): return try factors.denseEigenvectors()
+            }
         }
     }
 
@@ -107,13 +118,19 @@ public struct KernelSpectrum: Sendable {
         switch basis {
         case .columns: return "dgesdd (thin SVD of X)"
         case .tridiagonal(let factors): return "dsytrd + \(factors.tridiagonalSolver) (no back-transformed eigenvectors)"
+        case .firstComponents: return "dsytrd + implicit QL on the first components (no eigenvectors)"
         }
     }
 
     public init(_ problem: GeneralKernelProblem) throws {
         let p = problem.count
-        guard let factors = TridiagonalEigenbasis(symmetric: problem.inputKernel, n: p) else {
-            throw SolverError.notConverged("LAPACK (dsytrd, dstemr/dstedc) failed on the input kernel")
+        let factors: FirstComponentSpectrum
+        do {
+            factors = try FirstComponentSpectrum(symmetric: problem.inputKernel, n: p, vector: problem.labels)
+        } catch let failure as TridiagonalQL.Failure {
+            throw SolverError.notConverged("the spectrum of the input kernel: \(failure.description)")
+        } catch {
+            throw SolverError.notConverged("LAPACK failed on the input kernel: \(error)")
         }
         let values = factors.eigenvalues
         let largest = max(abs(values.first ?? 0), abs(values.last ?? 0))
@@ -123,11 +140,21 @@ public struct KernelSpectrum: Sendable {
             throw GeneralKernelInputError.notPositiveSemidefinite(
                 "input kernel is not positive semidefinite (smallest eigenvalue \(smallest), tolerance \(tolerance))")
         }
-        eigenvalues = values.map { $0 <= tolerance ? 0 : $0 }
-        basis = .tridiagonal(factors)
         zeroTolerance = tolerance
         points = p
-        projections = factors.coordinates(of: problem.labels)
+        if values.contains(where: { $0 != 0 && $0 <= tolerance }) {
+            // Eigenvalues set to 0 (eq. G4''): the resolvents need the eigenvectors of T.
+            guard let vectors = factors.eigenbasis() else {
+                throw SolverError.notConverged("LAPACK (dstemr, dstedc) failed on the input kernel's tridiagonal form")
+            }
+            eigenvalues = vectors.eigenvalues.map { $0 <= tolerance ? 0 : $0 }
+            basis = .tridiagonal(vectors)
+            projections = vectors.coordinates(of: problem.labels)
+        } else {
+            eigenvalues = values
+            basis = .firstComponents(factors)
+            projections = factors.coordinates
+        }
         try KernelSpectrum.checkRidge(problem, eigenvalues)
     }
 
@@ -179,13 +206,25 @@ public struct KernelSpectrum: Sendable {
         }
     }
 
-    /// U diag(d) U^T y for a diagonal d (a function of the spectrum applied to y).
-    public func apply(_ diagonal: [Double]) -> [Double] {
+    /// (s C + b I)^{-1} y, or C (s C + b I)^{-1} y when `timesKernel` (eq. G4; the eigenvalues
+    /// within the zero tolerance count as 0). s > 0, b >= 0, and s C + b I nonsingular
+    /// (`checkRidge`).
+    public func resolvent(scale s: Double, ridge b: Double, timesKernel: Bool = false) -> [Double] {
         let n = eigenvalues.count
-        let scaled = (0..<n).map { diagonal[$0] * projections[$0] }
         switch basis {
-        case .columns(let vectors): return LinearAlgebra.multiply(vectors, vector: scaled, m: points, n: n)
-        case .tridiagonal(let factors): return factors.combination(scaled)
+        case .columns(let vectors):
+            let diagonal = timesKernel ? eigenvalues.map { $0 / (s * $0 + b) } : eigenvalues.map { 1 / (s * $0 + b) }
+            return LinearAlgebra.multiply(vectors, vector: (0..<n).map { diagonal[$0] * projections[$0] }, m: points, n: n)
+        case .tridiagonal(let factors):
+            let diagonal = timesKernel ? eigenvalues.map { $0 / (s * $0 + b) } : eigenvalues.map { 1 / (s * $0 + b) }
+            return factors.combination((0..<n).map { diagonal[$0] * projections[$0] })
+        case .firstComponents(let factors):
+            // Eq. G4''': a tridiagonal solve; nonsingular here (no eigenvalue inside the zero
+            // tolerance, and b > 0 or every eigenvalue > 0 by `checkRidge`).
+            guard let result = factors.resolvent(scale: s, shift: b, timesMatrix: timesKernel) else {
+                preconditionFailure("s T + b I is singular although checkRidge passed")
+            }
+            return result
         }
     }
 }

@@ -3,7 +3,7 @@ import Core
 import Numerics
 
 /// Exact reduction of the general-C saddle point to the secular equation (eq. G5), solved at
-/// working precision: the spectrum by LAPACKE_dsyevd, every root isolated by certified-up-to-
+/// working precision: the spectrum by `KernelSpectrum` (eqs. G4'-G4'''), every root isolated by certified-up-to-
 /// rounding cell enclosures (eq. G10'), each refined by safeguarded Newton/bisection to a bracket
 /// of a few ulps (notes/general-kernel-reduction.md).
 public struct GeneralKernelSolver: Sendable {
@@ -82,8 +82,8 @@ public struct GeneralKernelSolver: Sendable {
         let u = root.u, b = problem.ridge, g = problem.gammaSquared
         let t = exp(Double(problem.depth) * log1p(u))
         let lambda = spectrum.eigenvalues
-        let v = spectrum.apply(lambda.map { 1 / (t * $0 + b) })
-        let cv = spectrum.apply(lambda.map { $0 / (t * $0 + b) })
+        let v = spectrum.resolvent(scale: t, ridge: b)
+        let cv = spectrum.resolvent(scale: t, ridge: b, timesKernel: true)
         var q = 0.0, r = 0.0, yCy = 0.0, norm = 0.0, cF = 0.0, cvC = 0.0, cvN = 0.0
         for k in lambda.indices {   // P entries, or r + 1 for a reduced spectrum (eq. G4')
             let d = t * lambda[k] + b, w = weights[k]
