@@ -57,7 +57,9 @@ folder = tempfile.mkdtemp()
 def openblas_cores():
     """The OpenBLAS kernel set each side runs (OPENBLAS_VERBOSE=2 prints it when the library loads;
     our binary may load it twice, see Sources/Numerics/BLASCore.swift: the last one counts)."""
-    out = subprocess.run([binary, "--version"], capture_output=True, text=True, env=dict(os.environ, OPENBLAS_VERBOSE="2"))
+    # `kernels` with no options: a command that uses dense linear algebra (the scalar ones, such as
+    # --version, skip the re-execution with a tuned core type), refused with exit 2 after loading.
+    out = subprocess.run([binary, "kernels"], capture_output=True, text=True, env=dict(os.environ, OPENBLAS_VERBOSE="2"))
     ours = [line.split(":", 1)[1].strip() for line in (out.stdout + out.stderr).splitlines() if line.startswith("Core:")]
     try:
         from threadpoolctl import threadpool_info
