@@ -144,11 +144,7 @@ enum VerifyBayes {
         let (verification, common, name) = try plan(arguments)
         let report = try report(verification, common, name: name)
         let title = "Bayesian verifier (notes/verify-bayes.md): exact theory vs min-max (Algorithm 1) vs Langevin networks (N -> inf)"
-        if let shard = common.shard {
-            return try ShardedOutput.verifyDocument(report, command: "verify bayes", shard: shard, steps: try verification.steps().count,
-                                                    arguments: common.canonical, json: common.json, title: title)
-        }
-        return try VerificationRendering.finish(report, command: "verify bayes", json: common.json, title: title)
+        return try VerifyPlanRunner.render(report, of: verification, common, command: "verify bayes", title: title)
     }
 }
 

@@ -54,10 +54,7 @@ enum VerifyFluctuationsCommand {
     }
 
     static func report(_ plan: FluctuationsVerification, _ common: VerifyOptions, name: String) throws -> VerificationReport {
-        let progress = Progress(label: "verify fluctuations")
-        defer { progress.finish() }
-        let cases = try plan.run(shard: common.shard, progress: progress.reporter)
-        return VerificationReport(plan: name, seed: common.seed, cases: cases, perturbExact: common.perturbation, perturbExactText: common.perturbationText)
+        try VerifyPlanRunner.report(plan, common, name: name, label: "verify fluctuations")
     }
 
     static func report(_ arguments: [String]) throws -> VerificationReport {
@@ -68,11 +65,7 @@ enum VerifyFluctuationsCommand {
     static func run(_ arguments: [String]) throws -> String {
         let (plan, common, name) = try plan(arguments)
         let report = try report(plan, common, name: name)
-        let title = "Finite-width fluctuations: certified O(1/N) theory vs exact posterior samples of finite-width deep linear networks (notes/fluctuations-bayes.md)"
-        if let shard = common.shard {
-            return try ShardedOutput.verifyDocument(report, command: "verify fluctuations", shard: shard, steps: plan.steps().count,
-                                                    arguments: common.canonical, json: common.json, title: title)
-        }
-        return try VerificationRendering.finish(report, command: "verify fluctuations", json: common.json, title: title)
+        let title = "Finite-width fluctuations: O(1/N) theory vs exact posterior samples and trained finite-width networks (notes/fluctuations-bayes.md, notes/fluctuations-gradient-flow.md)"
+        return try VerifyPlanRunner.render(report, of: plan, common, command: "verify fluctuations", title: title)
     }
 }

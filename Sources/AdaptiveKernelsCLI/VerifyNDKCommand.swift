@@ -51,10 +51,7 @@ enum VerifyNDKCommand {
     }
 
     static func report(_ plan: NDKVerification, _ common: VerifyOptions, name: String) throws -> VerificationReport {
-        let progress = Progress(label: "verify ndk")
-        defer { progress.finish() }
-        let cases = try plan.run(shard: common.shard, progress: progress.reporter)
-        return VerificationReport(plan: name, seed: common.seed, cases: cases, perturbExact: common.perturbation, perturbExactText: common.perturbationText)
+        try VerifyPlanRunner.report(plan, common, name: name, label: "verify ndk")
     }
 
     /// The report of the plan selected by `arguments` (no rendering); `verify all` concatenates it.
@@ -67,10 +64,6 @@ enum VerifyNDKCommand {
         let (plan, common, name) = try plan(arguments)
         let report = try report(plan, common, name: name)
         let title = "Neural dynamical kernel: mean test predictor, theory (Volterra) vs finite-width Langevin networks (notes/neural-dynamical-kernel.md)"
-        if let shard = common.shard {
-            return try ShardedOutput.verifyDocument(report, command: "verify ndk", shard: shard, steps: plan.steps().count,
-                                                    arguments: common.canonical, json: common.json, title: title)
-        }
-        return try VerificationRendering.finish(report, command: "verify ndk", json: common.json, title: title)
+        return try VerifyPlanRunner.render(report, of: plan, common, command: "verify ndk", title: title)
     }
 }
