@@ -41,8 +41,7 @@ enum ANBKCommand {
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: valued, switches: [])
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .json], default: .table)
-        let activation: Activation
-        do { activation = try Activation(name: options.required("activation")) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
+        let activation = try options.activation()
         let depth = try options.integer("depth", default: -1, in: 1...16)
         guard depth >= 1 else { throw UsageError("--depth is required") }
         let gamma = try parseGamma(options.required("gamma"))

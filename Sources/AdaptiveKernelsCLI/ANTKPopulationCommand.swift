@@ -37,9 +37,8 @@ enum ANTKPopulationCommand {
             guard ["exact", "dmft"].contains(solver) else { throw UsageError("--solver must be exact or dmft (got '\(solver)')") }
             if solver == "dmft" { return true }
         }
-        guard let name = options.value("activation") else { return false }
-        let activation: Activation
-        do { activation = try Activation(name: name) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
+        guard options.value("activation") != nil else { return false }
+        let activation = try options.activation()
         if activation != .identity && options.value("solver") == "exact" {
             throw UsageError("--solver exact is the deep linear solver: it needs --activation identity")
         }
@@ -52,7 +51,7 @@ enum ANTKPopulationCommand {
         guard options.value("beta") == nil, !options.has("all-layers") else {
             throw UsageError("--beta and --all-layers belong to the deep linear path (--activation identity)")
         }
-        let activation = try Activation(name: options.value("activation") ?? "identity")
+        let activation = try options.activation(default: .identity)
         let architecture = try ArchitectureOptions.parse(options, depth: depth)
         var problem = ANTKPopulationStudy.Problem(data: try DataFiles.trainingData(options), activation: activation,
                                                   gamma: gamma.doubleApproximation, lambda: lambda.doubleApproximation)

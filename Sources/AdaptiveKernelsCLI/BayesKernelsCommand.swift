@@ -13,8 +13,7 @@ enum BayesKernels {
                                                               "iterations", "seed", "data"], switches: [])
         let method = options.value("method") ?? "langevin"
         guard ["langevin", "minmax"].contains(method) else { throw UsageError("--method must be langevin or minmax") }
-        let activation: Activation
-        do { activation = try Activation(name: options.value("activation") ?? "relu") } catch let e as InputError { throw UsageError(e.description) }
+        let activation = try options.activation(default: .relu)
         func positive(_ name: String, default text: String) throws -> BigRational {
             let value: BigRational
             do { value = try BigRational(parsing: options.value(name) ?? text) } catch let error as RationalParseError { throw UsageError("--\(name): \(error)") }

@@ -41,8 +41,7 @@ enum LearningCurveCommand {
             let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
             guard ext == "svg" else { throw UsageError("learning-curve draws SVG only: --out must end in .svg (got '\(out)')") }
         }
-        let activation: Activation
-        do { activation = try Activation(name: options.required("activation")) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
+        let activation = try options.activation()
         guard try options.integer("depth", default: 1, in: 1...64) == 1 else {
             throw UsageError("--depth: the learning curve's aNTK is the two-layer population DMFT (--depth 1)")
         }

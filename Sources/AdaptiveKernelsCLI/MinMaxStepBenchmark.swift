@@ -13,8 +13,7 @@ enum MinMaxStepBenchmark {
         let depth = try options.integer("depth", default: 2, in: 1...64)
         let samples = try options.integer("samples", default: 100_000, in: 2...10_000_000)
         let repeats = try options.integer("repeat", default: 5, in: 1...1000)
-        let activation: Activation
-        do { activation = try Activation(name: options.value("activation") ?? "tanh") } catch let e as InputError { throw UsageError(e.description) }
+        let activation = try options.activation(default: .tanh)
         let problem = try BenchmarkData.problem(points: p, depth: depth, activation: activation)
         // As in `verify bayes`: single-threaded BLAS calls, run in parallel over the solver's fixed
         // sample chunks (no nested BLAS threads inside the chunk threads).

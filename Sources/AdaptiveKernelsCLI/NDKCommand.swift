@@ -57,8 +57,7 @@ enum NDKCommand {
 
     /// Parses the model, data and grid options and runs the study; also returns the parameters as echoed in JSON.
     static func study(_ options: ParsedArguments) throws -> (NDKStudy.Result, [(String, JSONValue)]) {
-        let activation: Activation
-        do { activation = try Activation(name: options.required("activation")) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
+        let activation = try options.activation()
         let depth = try options.integer("depth", default: -1, in: 0...NDKSetting.maximumDepth)
         guard depth >= 0 else { throw UsageError("--depth is required") }
         func positive(_ name: String) throws -> (BigRational, Double) {

@@ -1,3 +1,5 @@
+import Core
+
 /// A usage mistake on the command line: reported as one line on stderr with exit code 2.
 public struct UsageError: Error, Equatable, CustomStringConvertible {
     public let message: String
@@ -64,6 +66,15 @@ public struct ParsedArguments: Equatable {
         guard let text = values["seed"] else { return fallback }
         guard let value = UInt64(text) else { throw UsageError("--seed must be a non-negative integer (got '\(text)')") }
         return value
+    }
+
+    /// `--activation A` (identity, relu, tanh, erf), or `fallback` when absent; required when there is no fallback.
+    public func activation(default fallback: Activation? = nil) throws -> Activation {
+        guard let name = values["activation"] else {
+            if let fallback { return fallback }
+            throw UsageError("missing required option --activation")
+        }
+        do { return try Activation(name: name) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
     }
 
     /// A positive finite number option (decimal), or the default when absent.

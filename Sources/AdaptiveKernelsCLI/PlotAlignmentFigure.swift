@@ -32,8 +32,7 @@ enum PlotAlignmentFigure {
 
     static func render(_ options: ParsedArguments) throws -> (svg: String, numbers: String?) {
         let format = try OutputFormat.parse(options.value("format"), allowed: [.csv, .json], default: .table)
-        let activation: Activation
-        do { activation = try Activation(name: options.value("activation") ?? "relu") } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
+        let activation = try options.activation(default: .relu)
         let depth = try options.integer("depth", default: 3, in: 1...8)
         let lambdaText = options.value("lambda") ?? "0.1"
         let lambda: BigRational

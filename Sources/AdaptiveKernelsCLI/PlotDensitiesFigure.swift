@@ -10,8 +10,7 @@ enum PlotDensitiesFigure {
     static let valued: Set<String> = ["out", "activation", "gamma", "lambda", "train", "labels", "population", "width", "seeds", "seed", "time"]
 
     static func render(_ options: ParsedArguments) throws -> String {
-        let activation: Activation
-        do { activation = try Activation(name: options.required("activation")) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
+        let activation = try options.activation()
         let gamma = try parseRational(options, "gamma"), lambda = try parseRational(options, "lambda")
         guard gamma.signum > 0, lambda.signum > 0 else { throw UsageError("--gamma and --lambda must be positive") }
         let data = try DataFiles.trainingData(options)

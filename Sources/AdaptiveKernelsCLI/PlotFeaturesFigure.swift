@@ -10,8 +10,7 @@ enum PlotFeaturesFigure {
     static let valued: Set<String> = ["out", "activation", "gamma", "lambda", "train", "labels", "population", "seeds", "seed", "time"]
 
     static func render(_ options: ParsedArguments) throws -> String {
-        let activation: Activation
-        do { activation = try Activation(name: options.required("activation")) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
+        let activation = try options.activation()
         let gamma = try parseRational(options, "gamma"), lambda = try parseRational(options, "lambda")
         let data = try DataFiles.trainingData(options)
         var problem = ANTKPopulationStudy.Problem(data: data, activation: activation, gamma: gamma.doubleApproximation, lambda: lambda.doubleApproximation)

@@ -33,9 +33,8 @@ enum VerifyNDKCommand {
         let common = try VerifyOptions(options, needsData: false)
         var settings = options.has("quick") ? NDKVerification.Settings.quick(seed: common.seed) : NDKVerification.Settings.full(seed: common.seed)
         if options.value("depth") != nil { settings.restrict(depth: try options.integer("depth", default: 1, in: 1...4)) }
-        if let name = options.value("activation") {
-            let activation: Activation
-            do { activation = try Activation(name: name) } catch let error as InputError { throw UsageError("--activation: \(error.description)") }
+        if options.value("activation") != nil {
+            let activation = try options.activation()
             guard [.identity, .relu, .erf].contains(activation) else { throw UsageError("verify ndk: --activation must be identity, relu or erf") }
             settings.groups = settings.groups.filter { $0.activation == activation }
         }
