@@ -337,30 +337,7 @@ final class WhitenedKernelEvaluator {
         w.multiply(entropic, entropic, depthConstant, .down)       // (L/2) F(u_lo), e = halfError + 1
         let entropicError = halfError + 1
         // Upper bound: (L/2) F_d (1 + 2 e ε) + L · 2 z_d^(2J+2) + (L/2)(u_hi − u_lo) u_hi, rounded up.
-        w.multiply(t, entropic, integer: 2 * entropicError, .up)
-        w.scale(t, t, byPowerOfTwo: 1 - w.precision)
-        w.add(actionHigh, entropic, t, .up)
-        w.multiply(t, ratioPower, integer: 2 * depth, .up)
-        w.add(actionHigh, actionHigh, t, .up)
-        if w.subtract(t, uHigh, uLow, .up) > 0 {
-            w.multiply(t, t, uHigh, .up)
-            w.multiply(t, t, depthConstant, .up)
-            w.scale(t, t, byPowerOfTwo: -1)
-            w.add(actionHigh, actionHigh, t, .up)
-        }
-        // g / (2 (c + b)), both sides: the lower bound over the largest denominator and vice versa.
-        w.set(overlapBound, c.upper, .up)
-        w.add(denominator, overlapBound, bHigh, .up)
-        w.scale(denominator, denominator, byPowerOfTwo: 1)
-        w.divide(energetic, gLow, denominator, .down)
-        w.add(actionLow, entropic, energetic, .down)
-        w.set(overlapBound, c.lower, .down)
-        w.add(denominator, overlapBound, bLow, .down)
-        w.scale(denominator, denominator, byPowerOfTwo: 1)
-        w.divide(energetic, gHigh, denominator, .up)
-        w.add(actionHigh, actionHigh, energetic, .up)
-        return Interval(lower: w.dyadic(actionLow).rounded(toBits: u.precision, .down),
-                        upper: w.dyadic(actionHigh).rounded(toBits: u.precision, .up), precision: u.precision)
+        return finishAction(u, overlap: c, entropicError: entropicError, tail: ratioPower, tailMultiplier: 2 * depth, w)
     }
 
     // MARK: action by argument reduction (notes/whitened-overlaps.md eq. W8'')
@@ -502,10 +479,19 @@ final class WhitenedKernelEvaluator {
         w.set(tailBound, small.dyadic(tailBound), .up)
         w.scale(tailBound, tailBound, byPowerOfTwo: plan.reductions + 1)
         // Upper bound: (L/2) F_d (1 + 2 e ε) + L · tail + (L/2)(u_hi − u_lo) u_hi, rounded up.
+        return finishAction(u, overlap: c, entropicError: entropicError, tail: tailBound, tailMultiplier: depth, w)
+    }
+
+    /// The end both routes of the action share (eqs. W8', W8''), with `entropic` = (L/2) F rounded down
+    /// and error exponent `entropicError`: the upper bound (L/2) F_d (1 + 2 e ε) + `tailMultiplier` ·
+    /// `tail` (the series' remainder bound) + (L/2)(u_hi − u_lo) u_hi, rounded up; then g / (2 (c + b))
+    /// on both sides (the lower bound over the largest denominator and vice versa), rounded to u's precision.
+    private func finishAction(_ u: Interval, overlap c: Interval, entropicError: Int, tail: Int, tailMultiplier: Int,
+                              _ w: DirectedFloatWorkspace) -> Interval {
         w.multiply(t, entropic, integer: 2 * entropicError, .up)
         w.scale(t, t, byPowerOfTwo: 1 - w.precision)
         w.add(actionHigh, entropic, t, .up)
-        w.multiply(t, tailBound, integer: depth, .up)
+        w.multiply(t, tail, integer: tailMultiplier, .up)
         w.add(actionHigh, actionHigh, t, .up)
         if w.subtract(t, uHigh, uLow, .up) > 0 {
             w.multiply(t, t, uHigh, .up)
