@@ -147,9 +147,9 @@ enum OverlapReport {
     /// Numeric cells only: dominant and local_minimum are 1/0; parameters are exact (decimal, or p/q).
     static func csvRows(_ solution: WhitenedSolution) -> [String] {
         var rows: [String] = []
-        let p = solution.problem, digits = solution.digits
+        let p = solution.problem, printer = DecimalPrinter(significantDigits: solution.digits + 3)
         func bounds(_ x: Interval) -> String {
-            let b = x.decimalBounds(significantDigits: digits + 3)
+            let b = printer.bounds(x)
             return "\(b.lower),\(b.upper)"
         }
         let parameters = "\(OutputContract.exactText(p.gamma)),\(OutputContract.exactText(p.beta)),\(p.depth)"

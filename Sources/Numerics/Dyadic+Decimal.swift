@@ -166,6 +166,15 @@ public final class DecimalPrinter {
         guard low == high && decade.slotsAreEqual() else { return nil }
         return DecimalDigits(negative: low.negative, digits: decade.digits(slot: 0), exponent10: low.exponent10)
     }
+
+    /// Lower endpoint rounded down and upper endpoint rounded up: a decimal enclosure
+    /// (`Interval.decimalBounds` without a new printer per call).
+    public func bounds(_ x: Interval) -> (lower: String, upper: String) {
+        let low = decade.round(x.lower, .down, slot: 0)
+        let high = decade.round(x.upper, .up, slot: 1)
+        return (DecimalDigits(negative: low.negative, digits: decade.digits(slot: 0), exponent10: low.exponent10).text,
+                DecimalDigits(negative: high.negative, digits: decade.digits(slot: 1), exponent10: high.exponent10).text)
+    }
 }
 
 extension Dyadic {
@@ -196,7 +205,6 @@ extension Interval {
 
     /// Lower endpoint rounded down and upper endpoint rounded up: a decimal enclosure.
     public func decimalBounds(significantDigits: Int) -> (lower: String, upper: String) {
-        (lower.decimalString(significantDigits: significantDigits, .down),
-         upper.decimalString(significantDigits: significantDigits, .up))
+        DecimalPrinter(significantDigits: significantDigits).bounds(self)
     }
 }
