@@ -54,7 +54,7 @@ enum ANTKCommand {
       summary.json (the JSON report), atomically.
       G, LAM: exact numbers (3, 0.1, 2.5e-3, 3/2), G >= 0, LAM > 0. D: significant digits (default 30;
       at most 17 are printed for data).
-    """ + ANTKPopulationCommand.usage
+    """ + "\n" + ANTKPopulationCommand.usage
 
     static let dataOptions: Set<String> = ["train", "labels", "test", "test-labels", "beta", "out-dir"]
 

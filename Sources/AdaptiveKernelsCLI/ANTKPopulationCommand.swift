@@ -28,7 +28,7 @@ enum ANTKPopulationCommand {
       --architecture cnn (L = 1; any activation, identity included): the two-layer CNN's population DMFT
       (notes/cnn-two-layer.md (CN6)): each site is one filter with its fields over points and patch
       positions; Phi and the NTK are pooled over positions; the baselines are the lazy CNN NNGP and NTK (CN5).
-    """ + ArchitectureOptions.usage
+    """ + "\n" + ArchitectureOptions.usage
 
     /// Whether the arguments ask for the population path.
     static func wanted(_ options: ParsedArguments) throws -> Bool {

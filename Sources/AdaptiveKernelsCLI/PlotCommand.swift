@@ -33,7 +33,7 @@ enum PlotCommand {
                points at the aNTK fixed point (population DMFT, line) and in trained width-N networks (markers,
                gradient flow with the same weight decay), against the lazy standard normal (dashed), with each
                excess kurtosis (notes/antk-nonlinear-data.md (AN8); the paper's Figure 3(b), two-layer).
-    """ + PlotAlignmentFigure.usage + PlotDynamicsFigure.usage + """
+    """ + "\n" + PlotAlignmentFigure.usage + "\n" + PlotDynamicsFigure.usage + "\n" + """
       The format follows the extension of --out: .svg (the only format written; any other extension
       is refused with exit status 2). --out - writes the SVG to stdout. The file is written whole
       (temporary file, then rename) or not at all.

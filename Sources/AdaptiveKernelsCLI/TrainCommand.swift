@@ -34,7 +34,7 @@ enum TrainCommand {
       --architecture cnn (L = 1, --lambda only): a two-layer CNN of N filters (notes/cnn-two-layer.md
       (CN3)) trained by the same gradient flow; Phi and the NTK are pooled over the patch positions.
       Exit status 0; 2 bad input; 3 a run diverged (non-finite fields).
-    """ + ArchitectureOptions.usage
+    """ + "\n" + ArchitectureOptions.usage
 
     static let valued: Set<String> = Set(["activation", "depth", "width", "gamma", "lambda", "beta", "train", "labels", "test", "test-labels",
                                           "seeds", "seed", "time", "tolerance", "burn-in", "format", "out-dir"]).union(ArchitectureOptions.names)

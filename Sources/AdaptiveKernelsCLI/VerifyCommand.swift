@@ -47,7 +47,7 @@ enum VerifyCommand {
         NDK and fluctuations ones; each plan keeps its own family, so the false-alarm rate is the sum, 0.05);
         exit status as above.
 
-    """ + VerifyANTKCommand.usage + VerifyNDKCommand.usage + "\n" + VerifyDynamicsCommand.usage + "\n" + VerifyFluctuationsCommand.usage
+    """ + VerifyANTKCommand.usage + "\n" + VerifyNDKCommand.usage + "\n" + VerifyDynamicsCommand.usage + "\n" + VerifyFluctuationsCommand.usage
 
     static func run(_ arguments: [String]) throws -> String {
         guard let side = arguments.first else { throw UsageError("verify needs a side: bayes, antk, dynamics, ndk, fluctuations or all") }
