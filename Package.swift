@@ -15,7 +15,17 @@
 //   Studies      pipelines and verification plans: the only layer that sees both Theory and
 //                Simulation
 //   AdaptiveKernelsCLI / adaptive-kernels   parse, call a study or a solver, render
+import Foundation
 import PackageDescription
+
+/// A folder holding only libstdc++.a, made by scripts/setup (`scripts/static-libstdc++`). When it is
+/// there, the release executable links the C++ runtime (which the static Swift runtime needs)
+/// statically: the search path comes before the compiler's, so `-lstdc++` finds the archive first.
+/// Loading and relocating libstdc++.so.6 (about 3,300 symbol bindings) cost 1.8 million of the 4.4
+/// million instructions of a one-root `sweep` process (BENCHMARKS.md, whitened overlaps). Without the
+/// folder the link is the usual dynamic one.
+let staticCXXRuntime = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent(".build/static-libstdc++").path
 
 let package = Package(
     name: "adaptive-kernels",
@@ -62,7 +72,8 @@ let package = Package(
         .executableTarget(
             name: "adaptive-kernels",
             dependencies: ["AdaptiveKernelsCLI"],
-            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-L", staticCXXRuntime],
+                                          .when(platforms: [.linux], configuration: .release))]
         ),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "TheoryTests", dependencies: ["Theory", "Numerics", "Core", "Simulation", "Studies"]),
