@@ -15,7 +15,17 @@
 //   Studies      pipelines and verification plans: the only layer that sees both Theory and
 //                Simulation
 //   AdaptiveKernelsCLI / adaptive-kernels   parse, call a study or a solver, render
+import Foundation
 import PackageDescription
+
+/// A folder holding only libstdc++.a, made by scripts/setup (`scripts/static-libstdc++`). When it is
+/// there, the release executable links the C++ runtime (which the static Swift runtime needs)
+/// statically: the search path comes before the compiler's, so `-lstdc++` finds the archive first.
+/// Loading and relocating libstdc++.so.6 (about 3,300 symbol bindings) cost 1.8 million of the 4.4
+/// million instructions of a one-root `sweep` process (BENCHMARKS.md, whitened overlaps). Without the
+/// folder the link is the usual dynamic one.
+let staticCXXRuntime = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent(".build/static-libstdc++").path
 
 let package = Package(
     name: "adaptive-kernels",
@@ -35,10 +45,11 @@ let package = Package(
             pkgConfig: "gmp",
             providers: [.apt(["libgmp-dev"])]
         ),
-        // LAPACKE and CBLAS over OpenBLAS (an optimized BLAS).
+        // LAPACKE and CBLAS over OpenBLAS (an optimized BLAS): declarations only, not linked; the
+        // libraries are opened on the first dense linear-algebra call
+        // (Sources/Numerics/LinearAlgebraLibrary.swift), so scalar commands never load them.
         .systemLibrary(
             name: "CLAPACKE",
-            pkgConfig: "lapacke",
             providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
         ),
         .target(name: "Numerics", dependencies: ["CGMP", "CLAPACKE"], exclude: ["README.md"]),
@@ -53,7 +64,17 @@ let package = Package(
             dependencies: ["Numerics", "Core", "Theory", "Asymptotics", "Simulation", "Studies"],
             exclude: ["README.md"]
         ),
-        .executableTarget(name: "adaptive-kernels", dependencies: ["AdaptiveKernelsCLI"]),
+        // Release: a position-dependent executable. With the Swift runtime and Foundation linked
+        // statically (scripts/setup), a position-independent one makes the dynamic loader apply about
+        // 76,000 relative relocations (1.8 MB) at every start, about 3 ms of a 6 ms process; without
+        // PIE there are about 1,000 (BENCHMARKS.md, whitened overlaps). The cost: no address-space
+        // randomization of the executable's own code.
+        .executableTarget(
+            name: "adaptive-kernels",
+            dependencies: ["AdaptiveKernelsCLI"],
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-L", staticCXXRuntime],
+                                          .when(platforms: [.linux], configuration: .release))]
+        ),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "TheoryTests", dependencies: ["Theory", "Numerics", "Core", "Simulation", "Studies"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Core", "Numerics", "Theory"]),

@@ -19,7 +19,8 @@ whole process = that command's wall time. Best of N throughout, ours and the pee
 Every value of ours (c, chi, S) must equal the peer's correctly rounded decimal exactly; the
 script exits 1 otherwise. mpmath (rows a and b, findroot on c only, continuation from the
 previous root) is compared to digits - 2.
-Usage: python3 bench/overlaps.py [--quick]    ($AK_BIN_STATIC: also time a static-stdlib build)
+Usage: python3 bench/overlaps.py [--quick]    ($AK_BIN_STATIC: also time a second binary, labelled
+       by $AK_BIN_STATIC_LABEL)
        python3 bench/overlaps.py --instructions   (callgrind counts per solve; needs valgrind)
 """
 import os
@@ -45,6 +46,9 @@ import overlaps_flint as peer             # noqa: E402
 ROWS = [("a", "1...1000", 1, 1000, 50), ("b", "1000000", 10**6, 10**6, 50), ("c", "16", 16, 16, 1000),
         ("d", "16", 16, 16, 5000), ("e", "1000000000", 10**9, 10**9, 50)]
 PIN = ["taskset", "-c", "0"]
+# $AK_BIN_STATIC: a second binary of ours timed in the same run (a build variant, or the previous
+# commit's binary for a before/after comparison), labelled by $AK_BIN_STATIC_LABEL.
+STATIC_LABEL = os.environ.get("AK_BIN_STATIC_LABEL", "static stdlib build")
 
 
 def ours(binary, depths, digits, cores=1):
@@ -172,7 +176,7 @@ def main():
               f"{ms(best['op'])}{ms(best['pp'])}{best['pp'] / best['op']:>6.1f}x"
               f"   values equal: {len(values) - len(bad)}/{len(values)}")
         if static:
-            print(f"{'':<4}{'  static stdlib build':<24}{ms(best['ss'])}{'':>11}{best['pc'] / best['ss']:>6.2f}x{'':>36}"
+            print(f"{'':<4}{'  ' + STATIC_LABEL:<24}{ms(best['ss'])}{'':>11}{best['pc'] / best['ss']:>6.2f}x{'':>36}"
                   f"{ms(best['sp'])}{'':>11}{best['pp'] / best['sp']:>6.1f}x")
         if name == "a":
             s, _, _ = ours(BINARY, depths, digits, cores=os.cpu_count())

@@ -32,7 +32,7 @@ func parseBeta(_ text: String) throws -> InverseTemperature {
 }
 
 func parseDepth(_ text: String) throws -> Int {
-    guard let depth = Int(text.trimmingCharacters(in: .whitespaces)) else {
+    guard let depth = Int(ParameterList.trimmingWhitespace(Substring(text))) else {
         throw UsageError("--depth must be a positive integer (got '\(text)')")
     }
     return depth

@@ -10,7 +10,7 @@ enum ParameterList {
 
     static func rationals(_ text: String, option: String) throws -> [String] {
         var values: [String] = []
-        for item in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for item in text.split(separator: ",", omittingEmptySubsequences: false).map({ trimmingWhitespace($0) }) {
             guard !item.isEmpty else { throw UsageError("--\(option): empty item in list '\(text)'") }
             guard let rangeMarker = item.range(of: "...") ?? item.range(of: "..") else { values.append(item); continue }
             let start = String(item[..<rangeMarker.lowerBound])
@@ -48,9 +48,23 @@ enum ParameterList {
     /// Beta values: a list of exact rationals and "inf".
     static func betas(_ text: String, option: String = "beta") throws -> [String] {
         try text.split(separator: ",", omittingEmptySubsequences: false).flatMap { item -> [String] in
-            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            let trimmed = trimmingWhitespace(item)
             return trimmed.lowercased() == "inf" ? ["inf"] : try rationals(trimmed, option: option)
         }
+    }
+
+    /// `text` without leading and trailing tabs and space separators (Unicode category Zs), the set
+    /// Foundation's `CharacterSet.whitespaces` names, trimmed in the standard library: Foundation's
+    /// `trimmingCharacters(in:)` goes through NSString and generic code whose first use costs about
+    /// 0.7 million instructions of run-time type lookups, 14 % of a one-root `sweep` process.
+    static func trimmingWhitespace(_ text: Substring) -> String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == " " || scalar == "\t" || (scalar.value > 0x7F && scalar.properties.generalCategory == .spaceSeparator)
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(scalars[first...last])
     }
 
     private static func number(_ text: String, option: String) throws -> BigRational {

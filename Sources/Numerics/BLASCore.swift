@@ -10,7 +10,7 @@ import Foundation
 /// is loaded, so the command line re-executes itself once with it set (Sources/adaptive-kernels/main.swift).
 public enum BLASCore {
     /// The kernel set OpenBLAS chose ("Prescott", "Haswell", "SkylakeX", ...).
-    public static var name: String { String(cString: openblas_get_corename()) }
+    public static var name: String { LinearAlgebraLibrary.shared.openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 
     /// Kernel sets OpenBLAS falls back to for CPUs it does not recognize.
     static let genericCores: Set<String> = ["prescott", "core2", "katmai", "coppermine", "northwood", "banias", "unknown"]

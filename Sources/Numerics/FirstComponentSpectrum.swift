@@ -62,7 +62,7 @@ public struct FirstComponentSpectrum: Sendable {
         var a = matrix
         // 1. R y = sigma |y| e_1 on the unit vector yhat = y/|y|: sigma = −sign(yhat_1) (no
         //    cancellation in h_1 = yhat_1 − sigma), |h|^2 = 2 (1 + |yhat_1|), tau = 2/|h|^2.
-        let norm = cblas_dnrm2(n32, y, 1)
+        let norm = LinearAlgebraLibrary.shared.cblas_dnrm2(n32, y, 1)
         var h = [Double](repeating: 0, count: n)
         var reflectorTau = 0.0, sigma = 1.0
         if norm > 0 && norm.isFinite {
@@ -72,17 +72,17 @@ public struct FirstComponentSpectrum: Sendable {
             reflectorTau = 1 / (1 + abs(y[0] / norm))
             // A' = A − h w^T − w h^T, p = tau A h, w = p − (tau/2)(h . p) h (lower triangle only).
             var p = [Double](repeating: 0, count: n)
-            cblas_dsymv(CblasColMajor, CblasLower, n32, reflectorTau, a, n32, h, 1, 0, &p, 1)
-            let alpha = -0.5 * reflectorTau * cblas_ddot(n32, h, 1, p, 1)
-            cblas_daxpy(n32, alpha, h, 1, &p, 1)
-            cblas_dsyr2(CblasColMajor, CblasLower, n32, -1, h, 1, p, 1, &a, n32)
+            LinearAlgebraLibrary.shared.cblas_dsymv(CblasColMajor, CblasLower, n32, reflectorTau, a, n32, h, 1, 0, &p, 1)
+            let alpha = -0.5 * reflectorTau * LinearAlgebraLibrary.shared.cblas_ddot(n32, h, 1, p, 1)
+            LinearAlgebraLibrary.shared.cblas_daxpy(n32, alpha, h, 1, &p, 1)
+            LinearAlgebraLibrary.shared.cblas_dsyr2(CblasColMajor, CblasLower, n32, -1, h, 1, p, 1, &a, n32)
         } else {
             sigma = 0
         }
         // 2. A' = Q T Q^T, Q e_1 = e_1.
         var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: n)
         var tau = [Double](repeating: 0, count: max(1, n - 1))
-        let info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 76 /* 'L' */, n32, &a, n32, &d, &e, &tau)
+        let info = LinearAlgebraLibrary.shared.LAPACKE_dsytrd(LAPACK_COL_MAJOR, 76 /* 'L' */, n32, &a, n32, &d, &e, &tau)
         guard info == 0 else { throw LAPACKFailure(routine: "dsytrd", info: Int(info)) }
         // 3. Eigenvalues and first components of T's eigenvectors.
         let spectrum = try TridiagonalQL.eigen(diagonal: d, offDiagonal: e, rows: 1, maximumSweeps: maximumSweeps)
@@ -97,7 +97,7 @@ public struct FirstComponentSpectrum: Sendable {
             var dCopy = d, eCopy = e, w = [Double](repeating: 0, count: n)
             var z = [Double](repeating: 0, count: n * count), support = [Int32](repeating: 0, count: 2 * count)
             var found: Int32 = 0, tryRelative: Int32 = 1
-            let info = LAPACKE_dstemr(LAPACK_COL_MAJOR, 86 /* 'V' */, 73 /* 'I' */, n32, &dCopy, &eCopy, 0, 0, 1, Int32(count),
+            let info = LinearAlgebraLibrary.shared.LAPACKE_dstemr(LAPACK_COL_MAJOR, 86 /* 'V' */, 73 /* 'I' */, n32, &dCopy, &eCopy, 0, 0, 1, Int32(count),
                                       &found, &w, &z, n32, Int32(count), &support, &tryRelative)
             if info == 0 && Int(found) == count {
                 for k in 0..<count { values[k] = w[k]; first[k] = z[k * n] }
@@ -125,8 +125,8 @@ public struct FirstComponentSpectrum: Sendable {
     static func reflect(_ x: inout [Double], _ h: [Double], _ tau: Double) {
         guard tau != 0 else { return }
         let n32 = Int32(x.count)
-        let dot = cblas_ddot(n32, h, 1, x, 1)
-        cblas_daxpy(n32, -tau * dot, h, 1, &x, 1)
+        let dot = LinearAlgebraLibrary.shared.cblas_ddot(n32, h, 1, x, 1)
+        LinearAlgebraLibrary.shared.cblas_daxpy(n32, -tau * dot, h, 1, &x, 1)
     }
 
     /// R applied to every column of a column-major n x n matrix.
@@ -135,8 +135,8 @@ public struct FirstComponentSpectrum: Sendable {
         // Z − tau h (h^T Z): one dgemv and one dger.
         var row = [Double](repeating: 0, count: n)
         let n32 = Int32(n)
-        cblas_dgemv(CblasColMajor, CblasTrans, n32, n32, 1, z, n32, h, 1, 0, &row, 1)
-        cblas_dger(CblasColMajor, n32, n32, -tau, h, 1, row, 1, &z, n32)
+        LinearAlgebraLibrary.shared.cblas_dgemv(CblasColMajor, CblasTrans, n32, n32, 1, z, n32, h, 1, 0, &row, 1)
+        LinearAlgebraLibrary.shared.cblas_dger(CblasColMajor, n32, n32, -tau, h, 1, row, 1, &z, n32)
     }
 
     /// (R Q) x in place: dormtr ('L', 'L', 'N') on one column, then R.
@@ -147,10 +147,10 @@ public struct FirstComponentSpectrum: Sendable {
                 tau.withUnsafeBufferPointer { pt in
                     x.withUnsafeMutableBufferPointer { px -> Int32 in
                         var query = 0.0
-                        _ = LAPACKE_dormtr_work(LAPACK_COL_MAJOR, 76, 76, 78 /* 'N' */, n32, 1, pa.baseAddress, n32,
+                        _ = LinearAlgebraLibrary.shared.LAPACKE_dormtr_work(LAPACK_COL_MAJOR, 76, 76, 78 /* 'N' */, n32, 1, pa.baseAddress, n32,
                                                 pt.baseAddress, px.baseAddress, n32, &query, -1)
                         var work = [Double](repeating: 0, count: max(1, Int(query)))
-                        return LAPACKE_dormtr_work(LAPACK_COL_MAJOR, 76, 76, 78, n32, 1, pa.baseAddress, n32,
+                        return LinearAlgebraLibrary.shared.LAPACKE_dormtr_work(LAPACK_COL_MAJOR, 76, 76, 78, n32, 1, pa.baseAddress, n32,
                                                    pt.baseAddress, px.baseAddress, n32, &work, Int32(work.count))
                     }
                 }
@@ -170,7 +170,7 @@ public struct FirstComponentSpectrum: Sendable {
         for i in 0..<(n - 1) { lower[i] = s * offDiagonal[i]; upper[i] = lower[i] }
         var x = [Double](repeating: 0, count: n)
         x[0] = 1
-        let info = LAPACKE_dgtsv(LAPACK_COL_MAJOR, Int32(n), 1, &lower, &main, &upper, &x, Int32(n))
+        let info = LinearAlgebraLibrary.shared.LAPACKE_dgtsv(LAPACK_COL_MAJOR, Int32(n), 1, &lower, &main, &upper, &x, Int32(n))
         guard info == 0 else { return nil }
         if timesMatrix {
             var tx = [Double](repeating: 0, count: n)
@@ -207,7 +207,7 @@ public struct FirstComponentSpectrum: Sendable {
         for k in 0..<(smallCount * n) { z[k] = smallVectors[k] }
         if n > 1 {
             let n32 = Int32(n)
-            let info = LAPACKE_dormtr(LAPACK_COL_MAJOR, 76, 76, 78, n32, n32, reflectors, n32, tau, &z, n32)
+            let info = LinearAlgebraLibrary.shared.LAPACKE_dormtr(LAPACK_COL_MAJOR, 76, 76, 78, n32, n32, reflectors, n32, tau, &z, n32)
             precondition(info == 0, "LAPACKE_dormtr failed (\(info)) on valid arguments")
         }
         FirstComponentSpectrum.reflectColumns(&z, n: n, h, reflectorTau)
@@ -220,7 +220,7 @@ public struct FirstComponentSpectrum: Sendable {
     /// ascending; nil on failure. The independent reference for `eigenvalues` (tests).
     func dsterfEigenvalues() -> [Double]? {
         var d = diagonal, e = offDiagonal
-        guard LAPACKE_dsterf(Int32(n), &d, &e) == 0 else { return nil }
+        guard LinearAlgebraLibrary.shared.LAPACKE_dsterf(Int32(n), &d, &e) == 0 else { return nil }
         return d
     }
 
@@ -230,7 +230,7 @@ public struct FirstComponentSpectrum: Sendable {
         x[0] = 1
         guard n > 1 else { return x }
         let n32 = Int32(n)
-        let info = LAPACKE_dormtr(LAPACK_COL_MAJOR, 76, 76, 84 /* 'T' */, n32, 1, reflectors, n32, tau, &x, n32)
+        let info = LinearAlgebraLibrary.shared.LAPACKE_dormtr(LAPACK_COL_MAJOR, 76, 76, 84 /* 'T' */, n32, 1, reflectors, n32, tau, &x, n32)
         precondition(info == 0, "LAPACKE_dormtr failed (\(info)) on valid arguments")
         return x
     }

@@ -21,7 +21,7 @@ public extension LinearAlgebra {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    LinearAlgebraLibrary.shared.cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                                 Int32(m), Int32(n), Int32(k), alpha, pa.baseAddress! + a0, Int32(lda),
                                 pb.baseAddress! + b0, Int32(ldb), beta, pc.baseAddress! + c0, Int32(ldc))
                 }

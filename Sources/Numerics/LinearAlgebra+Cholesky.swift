@@ -7,7 +7,7 @@ public extension LinearAlgebra {
         precondition(matrix.count == n * n, "shape mismatch in cholesky")
         var a = matrix
         let info = a.withUnsafeMutableBufferPointer { pa in
-            LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 76 /* 'L' */, Int32(n), pa.baseAddress, Int32(n))
+            LinearAlgebraLibrary.shared.LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 76 /* 'L' */, Int32(n), pa.baseAddress, Int32(n))
         }
         guard info == 0 else { return nil }
         for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { a[i * n + j] = 0 } }
@@ -18,7 +18,7 @@ public extension LinearAlgebra {
     static func inverseSPD(_ matrix: [Double], n: Int) -> [Double]? {
         guard var a = cholesky(matrix, n: n) else { return nil }
         let info = a.withUnsafeMutableBufferPointer { pa in
-            LAPACKE_dpotri(LAPACK_ROW_MAJOR, 76 /* 'L' */, Int32(n), pa.baseAddress, Int32(n))
+            LinearAlgebraLibrary.shared.LAPACKE_dpotri(LAPACK_ROW_MAJOR, 76 /* 'L' */, Int32(n), pa.baseAddress, Int32(n))
         }
         guard info == 0 else { return nil }
         for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { a[i * n + j] = a[j * n + i] } }
@@ -32,7 +32,7 @@ public extension LinearAlgebra {
         var b = rhs
         let info = a.withUnsafeMutableBufferPointer { pa in
             b.withUnsafeMutableBufferPointer { pb in
-                LAPACKE_dposv(LAPACK_ROW_MAJOR, 76 /* 'L' */, Int32(n), Int32(nrhs), pa.baseAddress, Int32(n),
+                LinearAlgebraLibrary.shared.LAPACKE_dposv(LAPACK_ROW_MAJOR, 76 /* 'L' */, Int32(n), Int32(nrhs), pa.baseAddress, Int32(n),
                               pb.baseAddress, Int32(nrhs))
             }
         }
@@ -48,7 +48,7 @@ public extension LinearAlgebra {
         let info = a.withUnsafeMutableBufferPointer { pa in
             b.withUnsafeMutableBufferPointer { pb in
                 pivots.withUnsafeMutableBufferPointer { pp in
-                    LAPACKE_dgesv(LAPACK_ROW_MAJOR, Int32(n), Int32(nrhs), pa.baseAddress, Int32(n), pp.baseAddress,
+                    LinearAlgebraLibrary.shared.LAPACKE_dgesv(LAPACK_ROW_MAJOR, Int32(n), Int32(nrhs), pa.baseAddress, Int32(n), pp.baseAddress,
                                   pb.baseAddress, Int32(nrhs))
                 }
             }

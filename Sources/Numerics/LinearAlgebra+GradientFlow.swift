@@ -19,7 +19,7 @@ public extension LinearAlgebra {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    LinearAlgebraLibrary.shared.cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                                 Int32(m), Int32(n), Int32(k), alpha, pa.baseAddress, Int32(lda),
                                 pb.baseAddress, Int32(ldb), beta, pc.baseAddress, Int32(n))
                 }
@@ -41,7 +41,7 @@ public extension LinearAlgebra {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
+                    LinearAlgebraLibrary.shared.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha,
                                 pa.baseAddress, Int32(lda), pb.baseAddress, Int32(ldb), beta, pc.baseAddress, Int32(ldc))
                 }
             }
@@ -56,7 +56,7 @@ public extension LinearAlgebra {
         var a = matrix
         for i in 0..<n { for j in i..<n { a[i * n + j] = i == j ? 1 : 0 } }
         let info = a.withUnsafeMutableBufferPointer { pa in
-            LAPACKE_dtrtri(LAPACK_ROW_MAJOR, 76 /* 'L' */, 85 /* 'U' unit */, Int32(n), pa.baseAddress, Int32(n))
+            LinearAlgebraLibrary.shared.LAPACKE_dtrtri(LAPACK_ROW_MAJOR, 76 /* 'L' */, 85 /* 'U' unit */, Int32(n), pa.baseAddress, Int32(n))
         }
         guard info == 0 else { return nil }
         for i in 0..<n { for j in (i + 1)..<n { a[i * n + j] = 0 } }

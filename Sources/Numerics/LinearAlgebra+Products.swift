@@ -7,7 +7,7 @@ public extension LinearAlgebra {
                      m: Int, k: Int, n: Int, transposeA: Bool = false, transposeB: Bool = false,
                      lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil) {
         if m == 0 || n == 0 || k == 0 { return }
-        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        LinearAlgebraLibrary.shared.cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1.0, a, Int32(lda ?? (transposeA ? m : k)), b,
                     Int32(ldb ?? (transposeB ? k : n)), 0.0, c, Int32(ldc ?? n))
     }
@@ -16,26 +16,26 @@ public extension LinearAlgebra {
     static func gemm(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>,
                      m: Int, k: Int, n: Int, alpha: Double, beta: Double) {
         if m == 0 || n == 0 { return }
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha, a, Int32(k), b, Int32(n),
+        LinearAlgebraLibrary.shared.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha, a, Int32(k), b, Int32(n),
                     beta, c, Int32(n))
     }
 
     /// c (n x n, full symmetric) = a^T a for a (k x n), via dsyrk (half the flops of gemm).
     /// `leading` is the row stride of a (>= n): the first n columns of a wider matrix may be used.
     static func gram(_ a: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, rows k: Int, columns n: Int, leading: Int? = nil) {
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(n), Int32(k), 1.0, a, Int32(leading ?? n), 0.0, c, Int32(n))
+        LinearAlgebraLibrary.shared.cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(n), Int32(k), 1.0, a, Int32(leading ?? n), 0.0, c, Int32(n))
         for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { c[i * n + j] = c[j * n + i] } }
     }
 
     /// c += a^T a on the lower triangle of the n x n row-major c (a: k x n; dsyrk with beta = 1); the strict
     /// upper triangle of c is not touched.
     static func accumulateGram(_ a: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>, rows k: Int, columns n: Int) {
-        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(n), Int32(k), 1.0, a, Int32(n), 1.0, c, Int32(n))
+        LinearAlgebraLibrary.shared.cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(n), Int32(k), 1.0, a, Int32(n), 1.0, c, Int32(n))
     }
 
     /// b (k x n) = a (k x n) L^T in place, with L lower triangular n x n (dtrmm).
     static func multiplyByLowerTransposed(_ a: UnsafeMutablePointer<Double>, lower: UnsafePointer<Double>, rows k: Int, columns n: Int) {
-        cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, Int32(k), Int32(n), 1.0,
+        LinearAlgebraLibrary.shared.cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, Int32(k), Int32(n), 1.0,
                     lower, Int32(n), a, Int32(n))
     }
 
@@ -49,7 +49,7 @@ public extension LinearAlgebra {
         x.withUnsafeBufferPointer { px in
             c.withUnsafeMutableBufferPointer { pc in
                 // Row-major upper triangle: c[i][j], j >= i.
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), 1.0, px.baseAddress, Int32(k), 0.0, pc.baseAddress, Int32(n))
+                LinearAlgebraLibrary.shared.cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), 1.0, px.baseAddress, Int32(k), 0.0, pc.baseAddress, Int32(n))
                 let block = 64
                 for ib in stride(from: 0, to: n, by: block) {
                     for jb in stride(from: ib, to: n, by: block) {

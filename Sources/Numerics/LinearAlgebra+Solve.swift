@@ -11,7 +11,7 @@ extension LinearAlgebra {
         var x = b
         let info = factor.withUnsafeMutableBufferPointer { pa in
             x.withUnsafeMutableBufferPointer { px in
-                LAPACKE_dposv(LAPACK_ROW_MAJOR, 85 /* 'U' */, Int32(n), Int32(m), pa.baseAddress, Int32(n), px.baseAddress, Int32(m))
+                LinearAlgebraLibrary.shared.LAPACKE_dposv(LAPACK_ROW_MAJOR, 85 /* 'U' */, Int32(n), Int32(m), pa.baseAddress, Int32(n), px.baseAddress, Int32(m))
             }
         }
         return info == 0 ? x : nil
@@ -28,7 +28,7 @@ extension LinearAlgebra {
         let info = factor.withUnsafeMutableBufferPointer { pa in
             x.withUnsafeMutableBufferPointer { px in
                 pivots.withUnsafeMutableBufferPointer { pp in
-                    LAPACKE_dgesv(LAPACK_ROW_MAJOR, Int32(n), Int32(m), pa.baseAddress, Int32(n), pp.baseAddress, px.baseAddress, Int32(m))
+                    LinearAlgebraLibrary.shared.LAPACKE_dgesv(LAPACK_ROW_MAJOR, Int32(n), Int32(m), pa.baseAddress, Int32(n), pp.baseAddress, px.baseAddress, Int32(m))
                 }
             }
         }
@@ -43,7 +43,7 @@ extension LinearAlgebra {
         var x = b
         let info = factor.withUnsafeMutableBufferPointer { pa in
             x.withUnsafeMutableBufferPointer { px in
-                LAPACKE_dgels(LAPACK_ROW_MAJOR, 78 /* 'N' */, Int32(m), Int32(n), 1, pa.baseAddress, Int32(n), px.baseAddress, 1)
+                LinearAlgebraLibrary.shared.LAPACKE_dgels(LAPACK_ROW_MAJOR, 78 /* 'N' */, Int32(m), Int32(n), 1, pa.baseAddress, Int32(n), px.baseAddress, 1)
             }
         }
         return info == 0 ? Array(x.prefix(n)) : nil
@@ -57,7 +57,7 @@ extension LinearAlgebra {
         a.withUnsafeBufferPointer { pa in
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
-                    cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1.0, pa.baseAddress, Int32(n), px.baseAddress, 1, 0.0, py.baseAddress, 1)
+                    LinearAlgebraLibrary.shared.cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1.0, pa.baseAddress, Int32(n), px.baseAddress, 1, 0.0, py.baseAddress, 1)
                 }
             }
         }
@@ -71,7 +71,7 @@ extension LinearAlgebra {
         a.withUnsafeMutableBufferPointer { pa in
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeBufferPointer { py in
-                    cblas_dger(CblasRowMajor, Int32(m), Int32(n), alpha, px.baseAddress, 1, py.baseAddress, 1, pa.baseAddress, Int32(n))
+                    LinearAlgebraLibrary.shared.cblas_dger(CblasRowMajor, Int32(m), Int32(n), alpha, px.baseAddress, 1, py.baseAddress, 1, pa.baseAddress, Int32(n))
                 }
             }
         }
@@ -85,7 +85,7 @@ extension LinearAlgebra {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+                    LinearAlgebraLibrary.shared.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
                                 1.0, pa.baseAddress, Int32(k), pb.baseAddress, Int32(k), 0.0, pc.baseAddress, Int32(n))
                 }
             }
@@ -116,7 +116,7 @@ extension LinearAlgebra {
             s.withUnsafeMutableBufferPointer { ps in
                 u.withUnsafeMutableBufferPointer { pu in
                     vt.withUnsafeMutableBufferPointer { pv in
-                        LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 83 /* 'S' */, Int32(m), Int32(n), pa.baseAddress, Int32(n),
+                        LinearAlgebraLibrary.shared.LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 83 /* 'S' */, Int32(m), Int32(n), pa.baseAddress, Int32(n),
                                        ps.baseAddress, pu.baseAddress, Int32(k), pv.baseAddress, Int32(n))
                     }
                 }

@@ -11,7 +11,7 @@ public enum LinearAlgebra {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    LinearAlgebraLibrary.shared.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                                 1.0, pa.baseAddress, Int32(k), pb.baseAddress, Int32(n), 0.0, pc.baseAddress, Int32(n))
                 }
             }
@@ -27,7 +27,7 @@ public enum LinearAlgebra {
         var w = [Double](repeating: 0, count: n)
         let info = a.withUnsafeMutableBufferPointer { pa in
             w.withUnsafeMutableBufferPointer { pw in
-                LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 86 /* 'V' */, 85 /* 'U' */, Int32(n), pa.baseAddress, Int32(n), pw.baseAddress)
+                LinearAlgebraLibrary.shared.LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 86 /* 'V' */, 85 /* 'U' */, Int32(n), pa.baseAddress, Int32(n), pw.baseAddress)
             }
         }
         return info == 0 ? (w, a) : nil

@@ -32,7 +32,7 @@ public struct TridiagonalEigenbasis: Sendable {
         var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: n)
         var tau = [Double](repeating: 0, count: max(1, n - 1))
         let n32 = Int32(n)
-        let reduced = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 76 /* 'L' */, n32, &a, n32, &d, &e, &tau)
+        let reduced = LinearAlgebraLibrary.shared.LAPACKE_dsytrd(LAPACK_COL_MAJOR, 76 /* 'L' */, n32, &a, n32, &d, &e, &tau)
         guard reduced == 0 else { return nil }
         self.init(reflectors: a, tau: tau, diagonal: d, offDiagonal: e, n: n, leadingReflector: nil)
     }
@@ -48,7 +48,7 @@ public struct TridiagonalEigenbasis: Sendable {
         var support = [Int32](repeating: 0, count: 2 * n)
         var dCopy = d, eCopy = e
         if eCopy.count < n { eCopy += [Double](repeating: 0, count: n - eCopy.count) }
-        let info = LAPACKE_dstemr(LAPACK_COL_MAJOR, 86 /* 'V' */, 65 /* 'A' */, n32, &dCopy, &eCopy, 0, 0, 0, 0,
+        let info = LinearAlgebraLibrary.shared.LAPACKE_dstemr(LAPACK_COL_MAJOR, 86 /* 'V' */, 65 /* 'A' */, n32, &dCopy, &eCopy, 0, 0, 0, 0,
                                   &found, &w, &z, n32, n32, &support, &tryRelative)
         if info == 0 && Int(found) == n {
             tridiagonalSolver = "dstemr"
@@ -57,7 +57,7 @@ public struct TridiagonalEigenbasis: Sendable {
             dCopy = d; eCopy = e
             if eCopy.count < n { eCopy += [Double](repeating: 0, count: n - eCopy.count) }
             z = [Double](repeating: 0, count: n * n)
-            guard LAPACKE_dstedc(LAPACK_COL_MAJOR, 73 /* 'I' */, n32, &dCopy, &eCopy, &z, n32) == 0 else { return nil }
+            guard LinearAlgebraLibrary.shared.LAPACKE_dstedc(LAPACK_COL_MAJOR, 73 /* 'I' */, n32, &dCopy, &eCopy, &z, n32) == 0 else { return nil }
             w = dCopy
             tridiagonalSolver = "dstedc"
         }
@@ -79,10 +79,10 @@ public struct TridiagonalEigenbasis: Sendable {
             tau.withUnsafeBufferPointer { pt in
                 x.withUnsafeMutableBufferPointer { px -> Int32 in
                     var query = 0.0
-                    _ = LAPACKE_dormtr_work(LAPACK_COL_MAJOR, 76 /* 'L' */, 76 /* 'L' */, trans, n32, 1, pa.baseAddress, n32,
+                    _ = LinearAlgebraLibrary.shared.LAPACKE_dormtr_work(LAPACK_COL_MAJOR, 76 /* 'L' */, 76 /* 'L' */, trans, n32, 1, pa.baseAddress, n32,
                                             pt.baseAddress, px.baseAddress, n32, &query, -1)
                     var work = [Double](repeating: 0, count: max(1, Int(query)))
-                    return LAPACKE_dormtr_work(LAPACK_COL_MAJOR, 76, 76, trans, n32, 1, pa.baseAddress, n32,
+                    return LinearAlgebraLibrary.shared.LAPACKE_dormtr_work(LAPACK_COL_MAJOR, 76, 76, trans, n32, 1, pa.baseAddress, n32,
                                                pt.baseAddress, px.baseAddress, n32, &work, Int32(work.count))
                 }
             }
@@ -96,7 +96,7 @@ public struct TridiagonalEigenbasis: Sendable {
         var u = y
         applyQ(&u, transpose: true)
         var out = [Double](repeating: 0, count: n)
-        cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(n), 1.0, tridiagonalVectors, Int32(n), u, 1, 0.0, &out, 1)
+        LinearAlgebraLibrary.shared.cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(n), 1.0, tridiagonalVectors, Int32(n), u, 1, 0.0, &out, 1)
         return out
     }
 
@@ -104,7 +104,7 @@ public struct TridiagonalEigenbasis: Sendable {
     public func combination(_ c: [Double]) -> [Double] {
         precondition(c.count == n, "shape mismatch in TridiagonalEigenbasis.combination")
         var out = [Double](repeating: 0, count: n)
-        cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(n), 1.0, tridiagonalVectors, Int32(n), c, 1, 0.0, &out, 1)
+        LinearAlgebraLibrary.shared.cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(n), 1.0, tridiagonalVectors, Int32(n), c, 1, 0.0, &out, 1)
         applyQ(&out, transpose: false)
         return out
     }
@@ -115,7 +115,7 @@ public struct TridiagonalEigenbasis: Sendable {
         var z = tridiagonalVectors
         if n > 1 {
             let n32 = Int32(n)
-            let info = LAPACKE_dormtr(LAPACK_COL_MAJOR, 76, 76, 78, n32, n32, reflectors, n32, tau, &z, n32)
+            let info = LinearAlgebraLibrary.shared.LAPACKE_dormtr(LAPACK_COL_MAJOR, 76, 76, 78, n32, n32, reflectors, n32, tau, &z, n32)
             precondition(info == 0, "LAPACKE_dormtr failed (\(info)) on valid arguments")
         }
         if let leading = leadingReflector {

@@ -213,6 +213,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try ParameterList.integers("2,5..7", option: "depth", in: 1...10), [2, 5, 6, 7])
         XCTAssertThrowsError(try ParameterList.integers("0..2", option: "depth", in: 1...10))
         XCTAssertEqual(try ParameterList.betas("inf,1..2"), ["inf", "1", "2"])
+        // Items are trimmed of tabs and space separators (as CharacterSet.whitespaces), not of newlines.
+        XCTAssertEqual(try ParameterList.betas(" inf ,\t2\u{00A0}"), ["inf", "2"])
+        XCTAssertEqual(ParameterList.trimmingWhitespace(" \t a b\u{3000} "), "a b")
+        XCTAssertEqual(ParameterList.trimmingWhitespace("\n1\n"), "\n1\n")
+        XCTAssertEqual(ParameterList.trimmingWhitespace(" \t "), "")
+        XCTAssertThrowsError(try ParameterList.rationals("1, ,2", option: "gamma"))
     }
 
     func testJSONWriterEscapesAndOrders() {

@@ -41,6 +41,41 @@ final class ANTKPopulationStepperTests: XCTestCase {
     }
 
     /// The automatic choice of the product (GV23c): rank-D exactly when D (P + n) < P n.
+    /// The SIMD ReLU refresh row and the four-row readout forces are bitwise the scalar loops they
+    /// replaced (the solver's outputs at fixed seeds must not change): odd lengths (SIMD tails), signed
+    /// zeros, and values of every magnitude.
+    func testVectorizedLoopsAreBitwiseTheScalarLoops() {
+        var generator = SystemRandomNumberGenerator()
+        for (n, p) in [(21, 13), (100, 100), (37, 8), (5, 3)] {
+            var h = (0..<n).map { _ in Double.random(in: -2...2, using: &generator) * pow(10, Double.random(in: -300...300, using: &generator)) }
+            h[0] = -0.0; h[n - 1] = 0.0
+            let zi = Double.random(in: -3...3, using: &generator)
+            let start = (0..<n).map { _ in Double.random(in: -1...1, using: &generator) }
+            var v = [Double](repeating: .nan, count: p), g = v, sum = start
+            ANTKPopulationStepper.reluRow(h, zi, values: &v, gains: &g, sum: &sum, points: n, train: p)
+            var sumScalar = start
+            for nu in 0..<n {
+                let x = h[nu], value = x > 0 ? x : 0
+                if nu < p {
+                    XCTAssertEqual(v[nu].bitPattern, value.bitPattern)
+                    XCTAssertEqual(g[nu].bitPattern, (x > 0 ? zi : 0).bitPattern)
+                }
+                sumScalar[nu] += zi * value
+            }
+            XCTAssertEqual(sum.map(\.bitPattern), sumScalar.map(\.bitPattern))
+            // Readout forces on rows 2..<(2 + rows) of a rows x p matrix (a start offset and a tail).
+            let rows = n, values = (0..<(rows + 2) * p).map { _ in Double.random(in: -1...1, using: &generator) }
+            let delta = (0..<p).map { _ in Double.random(in: -1...1, using: &generator) }
+            var dz = [Double](repeating: .nan, count: rows)
+            ANTKPopulationStepper.readoutForces(2, 2 + rows, values: values, delta: delta, into: &dz, train: p)
+            for i in 0..<rows {
+                var q = 0.0
+                for mu in 0..<p { q += values[(i + 2) * p + mu] * delta[mu] }
+                XCTAssertEqual(dz[i].bitPattern, q.bitPattern, "row \(i)")
+            }
+        }
+    }
+
     func testRankFormChosenWhenCheaper() throws {
         // D (P + n) < P n: 8 (40 + 50) < 40 * 50; and 64 (10 + 10) > 10 * 10.
         let digitsLike = try ANTKStepBenchmark.data(points: 40, testPoints: 10, dimension: 8)

@@ -104,16 +104,10 @@ final class ANTKPopulationStepper: @unchecked Sendable {
         let phi = UnsafeMutableBufferPointer(start: scratch + n, count: n)
         let dphi = UnsafeMutableBufferPointer(start: scratch + 2 * n, count: n)
         for i in lo..<hi {
-            let zi = z[i], base = h + i * n
+            let zi = z[i], base = h + i &* n
             switch activation {
             case .relu:
-                for nu in 0..<p {
-                    let x = base[nu], value = x > 0 ? x : 0
-                    v[i * p + nu] = value
-                    g[i * p + nu] = x > 0 ? zi : 0
-                    sum[nu] += zi * value
-                }
-                for nu in p..<n { let x = base[nu]; sum[nu] += zi * (x > 0 ? x : 0) }
+                reluRow(base, zi, values: v + i &* p, gains: g + i &* p, sum: sum, points: n, train: p)
             default:
                 row.baseAddress!.update(from: base, count: n)
                 activation.valuesAndDerivatives(row, values: phi, derivatives: dphi, count: n)
@@ -123,6 +117,69 @@ final class ANTKPopulationStepper: @unchecked Sendable {
                 }
                 for nu in 0..<n { sum[nu] += zi * phi[nu] }
             }
+        }
+    }
+
+    /// (GV23a) for ReLU on one neuron: values[nu] = max(h[nu], 0) and gains[nu] = z 1[h[nu] > 0] on the
+    /// P training columns, sum[nu] += z max(h[nu], 0) on all n. Eight columns per SIMD operation: the
+    /// columns are independent and each entry sees the same operations as the scalar form (x > 0 ? x : +0,
+    /// one product, one sum; no fused multiply-add), so the results are bitwise those of the scalar loop.
+    @inline(__always)
+    static func reluRow(_ h: UnsafePointer<Double>, _ zi: Double, values v: UnsafeMutablePointer<Double>,
+                        gains g: UnsafeMutablePointer<Double>, sum: UnsafeMutablePointer<Double>, points n: Int, train p: Int) {
+        typealias Lanes = SIMD8<Double>
+        let zero = Lanes(repeating: 0), z = Lanes(repeating: zi)
+        func load(_ pointer: UnsafePointer<Double>) -> Lanes { UnsafeRawPointer(pointer).loadUnaligned(as: Lanes.self) }
+        func store(_ lanes: Lanes, _ pointer: UnsafeMutablePointer<Double>) {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: lanes, as: Lanes.self)
+        }
+        var nu = 0
+        while nu &+ 8 <= p {
+            let x = load(h + nu), positive = x .> zero
+            let value = zero.replacing(with: x, where: positive)
+            store(value, v + nu)
+            store(zero.replacing(with: z, where: positive), g + nu)
+            store(load(sum + nu) + z * value, sum + nu)
+            nu &+= 8
+        }
+        while nu < p {
+            let x = h[nu], value = x > 0 ? x : 0
+            v[nu] = value
+            g[nu] = x > 0 ? zi : 0
+            sum[nu] += zi * value
+            nu &+= 1
+        }
+        while nu &+ 8 <= n {
+            let x = load(h + nu)
+            store(load(sum + nu) + z * zero.replacing(with: x, where: x .> zero), sum + nu)
+            nu &+= 8
+        }
+        while nu < n { let x = h[nu]; sum[nu] += zi * (x > 0 ? x : 0); nu &+= 1 }
+    }
+
+    /// dz[i - start] = sum over mu of values[i, mu] delta[mu] (GV2) for rows start..<end, each row's sum in
+    /// the order mu = 0, 1, ...: four rows at a time with independent accumulators hide the addition's
+    /// latency without changing any row's order of operations (bitwise the one-row loop).
+    @inline(__always)
+    static func readoutForces(_ start: Int, _ end: Int, values v: UnsafePointer<Double>, delta: UnsafePointer<Double>,
+                              into dz: UnsafeMutablePointer<Double>, train p: Int) {
+        var i = start
+        while i &+ 4 <= end {
+            let r0 = v + i &* p, r1 = r0 + p, r2 = r1 + p, r3 = r2 + p
+            var q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0
+            for mu in 0..<p {
+                let d = delta[mu]
+                q0 += r0[mu] * d; q1 += r1[mu] * d; q2 += r2[mu] * d; q3 += r3[mu] * d
+            }
+            dz[i &- start] = q0; dz[i &- start &+ 1] = q1; dz[i &- start &+ 2] = q2; dz[i &- start &+ 3] = q3
+            i &+= 4
+        }
+        while i < end {
+            let row = v + i &* p
+            var q = 0.0
+            for mu in 0..<p { q += row[mu] * delta[mu] }
+            dz[i &- start] = q
+            i &+= 1
         }
     }
 
@@ -148,36 +205,35 @@ final class ANTKPopulationStepper: @unchecked Sendable {
                         gains.withUnsafeMutableBufferPointer { g in
                             sums.withUnsafeMutableBufferPointer { s in
                                 right.withUnsafeBufferPointer { r in
-                                    inputsTransposed.withUnsafeBufferPointer { xt in
-                                        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                                            let lo = c * rowsPerChunk, hi = min(m, lo + rowsPerChunk)
-                                            if lo >= hi { return }
-                                            let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * n + blockRows * (d + 1))
-                                            defer { scratch.deallocate() }
-                                            let dz = scratch + 3 * n, projected = dz + blockRows
-                                            var start = lo
-                                            while start < hi {
-                                                let end = min(hi, start + blockRows), rows = end - start
-                                                // dz = phi(h_t) Delta (GV2) from the cached phi(h_t), before the refresh overwrites it.
-                                                for i in start..<end {
-                                                    var q = 0.0
-                                                    for mu in 0..<p { q += v[i * p + mu] * delta[mu] }
-                                                    dz[i - start] = q
+                                    delta.withUnsafeBufferPointer { deltas in
+                                        inputsTransposed.withUnsafeBufferPointer { xt in
+                                            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                                                let lo = c * rowsPerChunk, hi = min(m, lo + rowsPerChunk)
+                                                if lo >= hi { return }
+                                                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * n + blockRows * (d + 1))
+                                                defer { scratch.deallocate() }
+                                                let dz = scratch + 3 * n, projected = dz + blockRows
+                                                var start = lo
+                                                while start < hi {
+                                                    let end = min(hi, start + blockRows), rows = end - start
+                                                    // dz = phi(h_t) Delta (GV2) from the cached phi(h_t), before the refresh overwrites it.
+                                                    Self.readoutForces(start, end, values: UnsafePointer(v.baseAddress!), delta: deltas.baseAddress!,
+                                                                       into: dz, train: p)
+                                                    if reduced {
+                                                        LinearAlgebra.gemm(g.baseAddress! + start * p, r.baseAddress!, projected, m: rows, k: p, n: d)
+                                                        LinearAlgebra.gemm(projected, xt.baseAddress!, h.baseAddress! + start * n, m: rows, k: d, n: n,
+                                                                           alpha: rate, beta: decay)
+                                                    } else {
+                                                        LinearAlgebra.gemm(g.baseAddress! + start * p, r.baseAddress!, h.baseAddress! + start * n,
+                                                                           m: rows, k: p, n: n, alpha: rate, beta: decay)
+                                                    }
+                                                    for i in start..<end { z[i] = decay * z[i] + rate * dz[i - start] }
+                                                    Self.refreshRows(start, end, h: UnsafePointer(h.baseAddress!), z: UnsafePointer(z.baseAddress!),
+                                                                     values: v.baseAddress!,
+                                                                     gains: g.baseAddress!, sum: s.baseAddress! + c * n, scratch: scratch,
+                                                                     points: n, train: p, activation: activation)
+                                                    start = end
                                                 }
-                                                if reduced {
-                                                    LinearAlgebra.gemm(g.baseAddress! + start * p, r.baseAddress!, projected, m: rows, k: p, n: d)
-                                                    LinearAlgebra.gemm(projected, xt.baseAddress!, h.baseAddress! + start * n, m: rows, k: d, n: n,
-                                                                       alpha: rate, beta: decay)
-                                                } else {
-                                                    LinearAlgebra.gemm(g.baseAddress! + start * p, r.baseAddress!, h.baseAddress! + start * n,
-                                                                       m: rows, k: p, n: n, alpha: rate, beta: decay)
-                                                }
-                                                for i in start..<end { z[i] = decay * z[i] + rate * dz[i - start] }
-                                                Self.refreshRows(start, end, h: UnsafePointer(h.baseAddress!), z: UnsafePointer(z.baseAddress!),
-                                                                 values: v.baseAddress!,
-                                                                 gains: g.baseAddress!, sum: s.baseAddress! + c * n, scratch: scratch,
-                                                                 points: n, train: p, activation: activation)
-                                                start = end
                                             }
                                         }
                                     }
