@@ -1,6 +1,7 @@
 import Foundation
 import Core
 import Studies
+import Simulation
 
 /// `adaptive-kernels verify cnn [--quick] [--seed S] [--perturb-exact X] [--format table|json] [--data DIR] [--shard I/N]`:
 /// the two-layer CNN's population DMFT against finite-width CNNs (notes/cnn-two-layer.md (CN11)-(CN12)).
@@ -22,8 +23,30 @@ enum VerifyCNNCommand {
         width), --populations K, --sites M (sites per population) override the plan. --perturb-exact X multiplies the theory by 1 + X (a
         verifier must then fail). --data DIR: the digits directory (default: the package's fixture).
         Exit status 0 all pass, 3 any fail, 4 inconclusive without fail.
+           adaptive-kernels verify cnn --bench [--sites M] [--points P] [--image-size H] [--patch K] [--stride S] [--steps N]
+                                       [--activation A]
+      --bench: time one population DMFT step of the CNN (bench/cnn_step.py; deterministic state, JSON on stdout).
 
     """
+
+    /// `--bench`: one CNN population step (CNNStepBenchmark) on H x H x 1 images, JSON on stdout.
+    static func bench(_ arguments: [String]) throws -> String {
+        let options = try ParsedArguments(arguments, valued: ["sites", "points", "image-size", "patch", "stride", "steps", "activation"], switches: ["bench"])
+        let m = try options.integer("sites", default: 256, in: 1...(1 << 20)), p = try options.integer("points", default: 100, in: 1...100_000)
+        let h = try options.integer("image-size", default: 8, in: 1...1024), k = try options.integer("patch", default: 3, in: 1...1024)
+        let stride = try options.integer("stride", default: 1, in: 1...1024), steps = try options.integer("steps", default: 10, in: 1...10_000)
+        guard k <= h else { throw UsageError("--patch must be at most --image-size (got \(k) > \(h))") }
+        let positions = ((h - k) / stride + 1) * ((h - k) / stride + 1)
+        guard m * p * positions <= 1 << 27 else { throw UsageError("--bench: sites x points x positions must be at most 2^27") }
+        let activation = try options.activation(default: .relu)
+        let r = try studyErrors { try CNNStepBenchmark.run(sites: m, points: p, height: h, width: h, patch: k, stride: stride, steps: steps, activation: activation) }
+        return JSONValue.object([
+            ("sites", .integer(r.sites)), ("points", .integer(r.points)), ("positions", .integer(r.positions)), ("dimension", .integer(r.dimension)),
+            ("activation", .string(activation.rawValue)), ("steps", .integer(r.steps)),
+            ("median_seconds", .number(r.medianSeconds)), ("minimum_seconds", .number(r.minimumSeconds)),
+            ("predictions", .array(r.predictions.map { .number($0) })),
+        ]).serialized() + "\n"
+    }
 
     /// The plan selected by `arguments`, parsed once.
     static func plan(_ arguments: [String]) throws -> (plan: CNNVerification, common: VerifyOptions, name: String) {
@@ -57,6 +80,7 @@ enum VerifyCNNCommand {
     }
 
     static func run(_ arguments: [String]) throws -> String {
+        if arguments.contains("--bench") { return try bench(arguments) }
         let (plan, common, name) = try plan(arguments)
         let report = try report(plan, common, name: name)
         let title = "Two-layer CNN: population DMFT vs finite-width CNNs extrapolated in 1/N (notes/cnn-two-layer.md)"
