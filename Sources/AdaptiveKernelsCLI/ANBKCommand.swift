@@ -32,11 +32,15 @@ enum ANBKCommand {
       layer overlap_l = y^T Phi^l y/|y|^2 and alignment_l = overlap_l/|Phi^l|_F on the training block.
       --out-dir DIR writes phi_l_train.npy (P x P) and phi_l_test.npy (Q x P) for every layer l and
       summary.json (the JSON report).
+      With --architecture cnn (two-layer, --depth 1) the network is the CNN below, Bayesian: the min-max
+        samples filters, the tilt acts on the pooled features (notes/cnn-bayes.md (CB5)-(CB7)); the lazy
+        baselines are the lazy CNN NNGP and NTK; --activation identity (--solver exact) is the exact
+        deep linear saddle on the pooled-patch kernel C_pool = |P|^-2 sum_{p,p'} C_pp' (CB1).
       Exit status 0; 2 bad input; 3 the min-max did not converge (report on stdout, reason on stderr).
-    """
+    """ + ArchitectureOptions.usage
 
-    static let valued: Set<String> = ["activation", "depth", "gamma", "beta", "train", "labels", "test", "test-labels", "solver",
-                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points"]
+    static let valued: Set<String> = (["activation", "depth", "gamma", "beta", "train", "labels", "test", "test-labels", "solver",
+                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points"] as Set<String>).union(ArchitectureOptions.names)
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: valued, switches: [])
@@ -69,7 +73,9 @@ enum ANBKCommand {
             let q = try options.integer("test-points", default: data.testCount, in: 1...max(1, data.testCount))
             data = try studyErrors { try data.first(train: p, test: q) }
         }
+        let architecture = try ArchitectureOptions.parse(options, depth: depth)
         var problem = ANBKStudy.Problem(data: data, activation: activation, depth: depth, gamma: gamma, beta: beta, solver: solver)
+        if let architecture { problem.architecture = architecture }
         problem.samples = try options.integer("samples", default: problem.samples, in: 200...(1 << 20))
         problem.burnIn = try options.integer("burn-in", default: problem.burnIn, in: 10...1_000_000)
         problem.measured = try options.integer("measured", default: problem.measured, in: 20...1_000_000)
@@ -89,6 +95,7 @@ enum ANBKCommand {
             parameters += [("samples", .integer(problem.samples)), ("burn_in", .integer(problem.burnIn)), ("measured", .integer(problem.measured)),
                            ("seed", .integer(Int(clamping: problem.seed)))]
         }
+        if let architecture { parameters.append(("architecture", ArchitectureOptions.json(architecture))) }
         let document = json(result, parameters: parameters)
         if let out = options.value("out-dir") {
             let n = result.pointCount, p = result.trainCount, q = n - p
@@ -104,7 +111,8 @@ enum ANBKCommand {
             files.append(("summary.json", Data((document.serialized() + "\n").utf8)))
             try DataFiles.writeAtomically(files, to: out, option: "out-dir")
         }
-        let text = format == .json ? document.serialized() + "\n" : table(result, activation: activation, depth: depth, gamma: gamma, beta: beta)
+        let text = format == .json ? document.serialized() + "\n" : table(result, activation: activation, depth: depth, gamma: gamma, beta: beta,
+                                                                          architecture: architecture)
         if let failure = result.failure {
             throw CommandFailure(message: "anbk: the min-max did not converge: \(failure)", standardOutput: text)
         }
@@ -155,12 +163,14 @@ enum ANBKCommand {
         return OutputContract.document(command: "anbk", members)
     }
 
-    static func table(_ r: ANBKStudy.Result, activation: Activation, depth: Int, gamma: BigRational, beta: InverseTemperature) -> String {
+    static func table(_ r: ANBKStudy.Result, activation: Activation, depth: Int, gamma: BigRational, beta: InverseTemperature,
+                      architecture: Architecture? = nil) -> String {
         func text(_ e: Estimate) -> String { e.standardError > 0 || e.systematic > 0 ? String(format: "%.6g ± %.2g", e.value, e.standardError + e.systematic) : String(format: "%.6g", e.value) }
         var lines = ["aNBK (notes/anbk-data.md): \(activation.rawValue), L = \(depth), gamma = \(OutputContract.exactText(gamma)), beta = \(OutputContract.exactText(beta)); "
                      + (r.solver == .minmax ? "min-max saddle (Algorithm 1), estimated" : "exact deep linear saddle, working precision"),
-                     "P = \(r.trainCount), Q = \(r.pointCount - r.trainCount)",
-                     "predictor   train loss" + (r.testLoss == nil ? "" : "            test loss")]
+                     "P = \(r.trainCount), Q = \(r.pointCount - r.trainCount)"]
+        if let line = architecture.flatMap(ArchitectureOptions.line) { lines.append(line) }
+        lines += ["predictor   train loss" + (r.testLoss == nil ? "" : "            test loss")]
         for name in ["anbk", "nngp", "ntk"] {
             lines.append(name.padding(toLength: 12, withPad: " ", startingAt: 0) + text(r.trainLoss[name]!).padding(toLength: 22, withPad: " ", startingAt: 0)
                          + (r.testLoss.map { text($0[name]!) } ?? ""))

@@ -43,14 +43,15 @@ enum VerifyCommand {
       bayes-kernels: mean kernels Phi^1..Phi^L (JSON) of one Langevin run (width N, measured time T) or
         one min-max run (n samples, T iterations, the second half averaged) on the digits subset.
            adaptive-kernels verify all [--quick] [--seed S] [--format table|json] [--data DIR] [--perturb-exact R]
-      all: the five verifiers with the same seed; one report (the aNTK cases, then the Bayesian, dynamics,
-        NDK and fluctuations ones; each plan keeps its own family, so the false-alarm rate is the sum, 0.05);
+      all: the six verifiers with the same seed; one report (the aNTK cases, then the Bayesian, dynamics,
+        NDK, fluctuations and CNN ones; each plan keeps its own family, so the false-alarm rate is the sum, 0.06);
         exit status as above.
 
     """ + VerifyANTKCommand.usage + "\n" + VerifyNDKCommand.usage + "\n" + VerifyDynamicsCommand.usage + "\n" + VerifyFluctuationsCommand.usage
+        + "\n" + VerifyCNNCommand.usage
 
     static func run(_ arguments: [String]) throws -> String {
-        guard let side = arguments.first else { throw UsageError("verify needs a side: bayes, antk, dynamics, ndk, fluctuations or all") }
+        guard let side = arguments.first else { throw UsageError("verify needs a side: bayes, antk, dynamics, ndk, fluctuations, cnn or all") }
         let rest = Array(arguments.dropFirst())
         switch side {
         case "bayes": return try VerifyBayes.run(rest)
@@ -61,8 +62,9 @@ enum VerifyCommand {
         case "ndk": return try VerifyNDKCommand.run(rest)
         case "dynamics": return try VerifyDynamicsCommand.run(rest)
         case "fluctuations": return try VerifyFluctuationsCommand.run(rest)
+        case "cnn": return try VerifyCNNCommand.run(rest)
         case "all": return try VerifyAll.run(rest)
-        default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, dynamics, ndk, fluctuations, all)")
+        default: throw UsageError("unknown verify side '\(side)' (known: bayes, antk, dynamics, ndk, fluctuations, cnn, all)")
         }
     }
 }
@@ -250,7 +252,7 @@ enum VerificationRendering {
     }
 }
 
-/// `verify all`: the aNTK, Bayesian, dynamics, NDK and fluctuations verifiers in one run and one report.
+/// `verify all`: the aNTK, Bayesian, dynamics, NDK, fluctuations and CNN verifiers in one run and one report.
 enum VerifyAll {
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued, switches: ["quick"])
@@ -265,8 +267,9 @@ enum VerifyAll {
         let ndk = try VerifyNDKCommand.report(ndkArguments)
         // The fluctuations plan likewise takes the shared options without --data.
         let fluctuations = try VerifyFluctuationsCommand.report(ndkArguments)
-        let report = VerificationReport.concatenated([antk, bayes, dynamics, ndk, fluctuations])
+        let cnn = try VerifyCNNCommand.report(arguments)
+        let report = VerificationReport.concatenated([antk, bayes, dynamics, ndk, fluctuations, cnn])
         return try VerificationRendering.finish(report, command: "verify all", json: common.json,
-                                                title: "aNTK, Bayesian, dynamics, NDK and fluctuations verifiers (notes/verify-antk.md, notes/verify-bayes.md, notes/dynamics-deep-linear.md, notes/neural-dynamical-kernel.md, notes/fluctuations-bayes.md)")
+                                                title: "aNTK, Bayesian, dynamics, NDK, fluctuations and CNN verifiers (notes/verify-antk.md, notes/verify-bayes.md, notes/dynamics-deep-linear.md, notes/neural-dynamical-kernel.md, notes/fluctuations-bayes.md, notes/cnn-two-layer.md)")
     }
 }

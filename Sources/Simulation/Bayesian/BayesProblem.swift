@@ -10,12 +10,15 @@ public struct BayesProblem: Sendable {
     public let ridge: Double
     public let depth: Int
     public let activation: Activation
+    /// The Bayesian two-layer CNN (notes/cnn-bayes.md (CB5)): the site is a filter seen through its
+    /// patches, the feature the pooled activation; `inputKernel` is then C_pool (CB1a). nil: the MLP.
+    public let site: PooledSite?
 
     public var pointCount: Int { inputKernel.count.squareRootInt }
     public var testCount: Int { pointCount - trainCount }
 
     public init(inputKernel: [Double], trainCount: Int, labels: [Double], gamma: Double, ridge: Double,
-                depth: Int, activation: Activation) throws {
+                depth: Int, activation: Activation, site: PooledSite? = nil) throws {
         let n = inputKernel.count.squareRootInt
         guard n * n == inputKernel.count, n >= trainCount, trainCount >= 1 else {
             throw InputError("input kernel must be square over at least the training points")
@@ -24,6 +27,11 @@ public struct BayesProblem: Sendable {
         guard gamma >= 0, gamma.isFinite else { throw InputError("gamma must be finite and >= 0") }
         guard ridge > 0, ridge.isFinite else { throw InputError("b = 1/beta must be finite and > 0") }
         guard depth >= 1 else { throw InputError("depth must be >= 1") }
+        if let site {
+            guard depth == 1 else { throw InputError("the Bayesian CNN is a two-layer network (depth 1)") }
+            guard site.points == n else { throw InputError("the patch matrix must cover the kernel's \(n) points (got \(site.points))") }
+        }
+        self.site = site
         self.inputKernel = inputKernel
         self.trainCount = trainCount
         self.labels = labels
@@ -40,6 +48,14 @@ public struct BayesProblem: Sendable {
         y[0] = 1
         return try BayesProblem(inputKernel: SmallMatrix.identity(points), trainCount: points, labels: y,
                                 gamma: gamma, ridge: ridge, depth: depth, activation: activation)
+    }
+
+    /// The Bayesian two-layer CNN on the points of `site` (notes/cnn-bayes.md (CB5)): input kernel
+    /// C_pool (CB1a), labels as given.
+    public static func convolutional(site: PooledSite, trainCount: Int, labels: [Double], gamma: Double, ridge: Double,
+                                     activation: Activation) throws -> BayesProblem {
+        try BayesProblem(inputKernel: site.pooledKernel, trainCount: trainCount, labels: labels, gamma: gamma, ridge: ridge,
+                         depth: 1, activation: activation, site: site)
     }
 
     /// A problem on raw data scaled to the theory's conventions: C divided by the mean of its training

@@ -93,6 +93,12 @@ public struct MinMaxSolver: Sendable {
     public func initialState(lazy: Bool = true) -> State {
         let p = problem.trainCount, pa = problem.pointCount
         var kernels = [problem.inputKernel]
+        if let site = problem.site {
+            // The CNN (notes/cnn-bayes.md (CB7)): the lazy CNN NNGP, and the proposal of the filter is its prior N(0, I_d).
+            kernels.append(lazy ? site.lazyKernel(problem.activation) : problem.inputKernel)
+            return State(kernels: kernels, duals: [[], [Double](repeating: 0, count: p * p)],
+                         proposals: [problem.inputKernel, SmallMatrix.identity(site.rank)])
+        }
         for _ in 1...problem.depth { kernels.append(lazy ? problem.activation.lazyKernel(kernels.last!, n: pa) : problem.inputKernel) }
         return State(kernels: kernels,
                      duals: Array(repeating: [Double](repeating: 0, count: p * p), count: problem.depth + 1),
@@ -103,14 +109,17 @@ public struct MinMaxSolver: Sendable {
     public final class Workspace: @unchecked Sendable {
         let h, f, scratch: UnsafeMutableBufferPointer<Double>
         let base, weights: UnsafeMutableBufferPointer<Double>
-        public init(samples: Int, width: Int) {
+        /// The CNN's filter coordinates z (samples x r; notes/cnn-bayes.md (CB7)), empty for the MLP.
+        let filters: UnsafeMutableBufferPointer<Double>
+        public init(samples: Int, width: Int, filterDimension: Int = 0) {
             h = .allocate(capacity: samples * width)
             f = .allocate(capacity: samples * width)
-            scratch = .allocate(capacity: samples * width)
+            scratch = .allocate(capacity: samples * max(width, filterDimension))
             base = .allocate(capacity: samples)
             weights = .allocate(capacity: samples)
+            filters = .allocate(capacity: samples * filterDimension)
         }
-        deinit { [h, f, scratch, base, weights].forEach { $0.deallocate() } }
+        deinit { [h, f, scratch, base, weights, filters].forEach { $0.deallocate() } }
     }
 
     public struct StepFailure: Error { public let reason: String }
@@ -122,6 +131,7 @@ public struct MinMaxSolver: Sendable {
     /// phi(h), and the log density ratio -h^T (Phi^{-1} - Sigma^{-1}) h / 2 into `base` (eq. V6b).
     func sample(input: [Double], proposal: [Double], seed: UInt64, workspace ws: Workspace) throws {
         let n = settings.samples, pa = problem.pointCount
+        if let site = problem.site { return sampleFilters(site, proposal: proposal, seed: seed, workspace: ws) }
         if input == problem.inputKernel, LinearAlgebra.cholesky(input, n: pa) == nil {
             return try sampleFactored(input: input, proposal: proposal, seed: seed, workspace: ws)
         }
@@ -196,6 +206,31 @@ public struct MinMaxSolver: Sendable {
         factor.withUnsafeBufferPointer { LinearAlgebra.gemm(z.baseAddress!, $0.baseAddress!, h.baseAddress!, m: n, k: r, n: pa, transposeB: true) }
         _ = f.initialize(from: h)
         problem.activation.apply(f)
+    }
+
+    /// The CNN's samples (notes/cnn-bayes.md (CB7)): filter coordinates z = e L_z^T in the row space of A
+    /// (`PooledSite.factor`, r dimensions) from the proposal N(0, S_z) (S_z = L_z L_z^T, r x r; the prior
+    /// N(0, I) if S_z is not positive definite), the log density ratio
+    /// N(z; 0, I)/N(z; 0, S_z) = -(|z|^2 - |e|^2)/2 up to a constant (removed by self-normalisation),
+    /// and the pooled features psi(w) into f.
+    func sampleFilters(_ site: PooledSite, proposal: [Double], seed: UInt64, workspace ws: Workspace) {
+        let n = settings.samples, d = site.rank, pa = problem.pointCount
+        let identity = SmallMatrix.identity(d)
+        let lower = proposal == identity ? nil : LinearAlgebra.cholesky(proposal, n: d)
+        let (w, e, base) = (ws.filters, ws.scratch, ws.base)
+        NormalSampler.fill(UnsafeMutableBufferPointer(rebasing: e[0..<(n * d)]), seed: seed)
+        if let lower {
+            lower.withUnsafeBufferPointer { LinearAlgebra.gemm(e.baseAddress!, $0.baseAddress!, w.baseAddress!, m: n, k: d, n: d, transposeB: true) }
+            for s in 0..<n {
+                var ww = 0.0, ee = 0.0
+                for j in 0..<d { ww += w[s * d + j] * w[s * d + j]; ee += e[s * d + j] * e[s * d + j] }
+                base[s] = -0.5 * (ww - ee)
+            }
+        } else {
+            _ = w.update(from: e[0..<(n * d)])
+            for s in 0..<n { base[s] = 0 }
+        }
+        site.features(w, count: n, activation: problem.activation, into: ws.f, stride: pa)
     }
 
     /// The proposal of (NB8): training block S = the proposal's, test rows from the prior Phi^{l-1}:
@@ -417,8 +452,12 @@ public struct MinMaxSolver: Sendable {
         // each block of f (and of h, on its first m columns) is scaled into the scratch rows and accumulated by
         // dsyrk while it is in cache.
         let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
-        var sources: [(x: UnsafeMutableBufferPointer<Double>, m: Int)] = [(f, pa)]
-        if needSecondMoment { sources.append((h, trainOnlySecondMoment ? p : pa)) }
+        var sources: [(x: UnsafeMutableBufferPointer<Double>, m: Int, stride: Int)] = [(f, pa, pa)]
+        if needSecondMoment {
+            // The CNN's proposal lives on the filter (notes/cnn-bayes.md (CB7)): the second moment is <z z^T> (r x r).
+            if let site = problem.site { sources.append((ws.filters, site.rank, site.rank)) }
+            else { sources.append((h, trainOnlySecondMoment ? p : pa, pa)) }
+        }
         var offsets = [0]
         for source in sources { offsets.append(offsets.last! + chunks * source.m * source.m) }
         let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: offsets.last!)
@@ -426,11 +465,11 @@ public struct MinMaxSolver: Sendable {
         partials.initialize(repeating: 0)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             for (k, source) in sources.enumerated() {
-                let (x, m) = source
+                let (x, m, stride) = source
                 for (lo, hi) in Self.blocks(c * size, min(n, (c + 1) * size), width: m) {
                     for s in lo..<hi {
                         let r = w[s].squareRoot()
-                        for j in 0..<m { scratch[s * m + j] = r * x[s * pa + j] }
+                        for j in 0..<m { scratch[s * m + j] = r * x[s * stride + j] }
                     }
                     LinearAlgebra.accumulateGram(scratch.baseAddress! + lo * m, partials.baseAddress! + offsets[k] + c * m * m,
                                                  rows: hi - lo, columns: m)
@@ -440,6 +479,7 @@ public struct MinMaxSolver: Sendable {
         // Chunk sums in chunk order, embedded in a zero pa x pa matrix; dsyrk filled the lower triangle: mirror it.
         func chunkSum(_ k: Int) -> [Double] {
             let m = sources[k].m
+            let pa = k == 1 && problem.site != nil ? m : pa    // the CNN's <z z^T> is r x r, not embedded
             var g = [Double](repeating: 0, count: pa * pa)
             for c in 0..<chunks {
                 let base = offsets[k] + c * m * m
@@ -474,7 +514,7 @@ public struct MinMaxSolver: Sendable {
         let inputSingular = settings.conditionalTestProposal && LinearAlgebra.cholesky(problem.inputKernel, n: pa) == nil
         for l in 1...L {
             // (NB8): only the training block of the proposal is used, except on the factored layer 1 (NB9).
-            let trainOnly = settings.conditionalTestProposal && pa > p && !(l == 1 && inputSingular)
+            let trainOnly = settings.conditionalTestProposal && pa > p && !(l == 1 && inputSingular) && problem.site == nil
             try sample(input: state.kernels[l - 1], proposal: state.proposals[l],
                        seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l)), workspace: workspace)
             // Feasibility (eq. V46): the integrable duals form a convex set containing 0 (eq. V40: rho_l is a
@@ -489,7 +529,7 @@ public struct MinMaxSolver: Sendable {
                     // Infeasible even at hatPhi = 0: the proposal (V6b) itself no longer covers Phi^{l-1} (the outer
                     // step moved it). Sample from Phi^{l-1} instead (weights 1 at hatPhi = 0) and retreat again.
                     guard !resampled else { throw StepFailure(reason: "no feasible dual at layer \(l) (effective sample size \(Int(before.ess)) at hatPhi = 0)") }
-                    try sample(input: state.kernels[l - 1], proposal: state.kernels[l - 1],
+                    try sample(input: state.kernels[l - 1], proposal: problem.site.map { SmallMatrix.identity($0.rank) } ?? state.kernels[l - 1],
                                seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0xFEA5), workspace: workspace)
                     resampled = true
                     pulls = 0
@@ -548,7 +588,7 @@ public struct MinMaxSolver: Sendable {
                 }
                 state.retreats += 1
             }
-            moments.append(m.a); secondMoments.append(SmallMatrix.leadingBlock(m.hh, pa, p))
+            moments.append(m.a); secondMoments.append(problem.site == nil ? SmallMatrix.leadingBlock(m.hh, pa, p) : [])
             state.proposals[l] = m.hh.map { MinMaxSolver.proposalInflation * $0 }
             state.minimumESS = min(state.minimumESS, before.ess, m.ess)
         }
@@ -612,7 +652,7 @@ public struct MinMaxSolver: Sendable {
     /// kernels Phi^0...Phi^L (all points) of a measured iteration to numbers whose series are kept.
     public func run(progress: ((Int, Int) -> Void)? = nil, observables: (([[Double]]) -> [Double])? = nil) -> MinMaxRun {
         let pa = problem.pointCount, L = problem.depth
-        let workspace = Workspace(samples: settings.samples, width: pa)
+        let workspace = Workspace(samples: settings.samples, width: pa, filterDimension: problem.site?.rank ?? 0)
         var state = initialState()
         var series = Array(repeating: Array(repeating: [Double](), count: settings.recordKernelSeries ? pa * pa : 0), count: L)
         var predictions = Array(repeating: [Double](), count: problem.testCount)

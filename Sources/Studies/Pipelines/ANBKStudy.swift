@@ -26,6 +26,8 @@ public enum ANBKStudy {
         public var burnIn = 200
         public var measured = 200
         public var attempts = 2
+        /// `.cnn`: the Bayesian two-layer CNN (notes/cnn-bayes.md (CB5)-(CB8)); depth 1 only.
+        public var architecture: Architecture = .mlp
 
         public init(data: LabelledData, activation: Activation, depth: Int, gamma: BigRational, beta: InverseTemperature, solver: Solver? = nil) {
             self.data = data; self.activation = activation; self.depth = depth; self.gamma = gamma; self.beta = beta
@@ -38,6 +40,10 @@ public enum ANBKStudy {
             guard depth >= 1, depth <= 16 else { throw InputError("the depth must be in 1...16 (got \(depth))") }
             guard gamma.signum >= 0 else { throw InputError("gamma must be >= 0") }
             guard data.count <= Problem.maximumPoints else { throw InputError("at most \(Problem.maximumPoints) training plus test points (got \(data.count))") }
+            if let g = architecture.geometry {
+                guard depth == 1 else { throw InputError("the Bayesian CNN is a two-layer network: depth 1 (got \(depth))") }
+                try g.validate(data)
+            }
             if solver == .exact {
                 guard activation == .identity else { throw InputError("the exact solver is the deep linear one: it needs the identity activation") }
                 guard gamma.signum > 0 else { throw InputError("the exact deep linear solver needs gamma > 0 (gamma = 0 is the NNGP itself)") }
@@ -96,6 +102,16 @@ public enum ANBKStudy {
         return (top.nngp, top.ntk, layers)
     }
 
+    /// The data with every image replaced by its pooled patch m(x) = |P|^-1 sum_p patch_p(x) (K^2 C
+    /// features), so that X X^T/D is C_pool of notes/cnn-bayes.md (CB1a): the linear CNN's input kernel.
+    public static func pooledPatchData(_ data: LabelledData, geometry g: ConvolutionGeometry) throws -> LabelledData {
+        let a = g.scaledPatches(data), d = g.patchDimension, q = g.positionCount, scale = Double(d).squareRoot() / Double(q)
+        let pooled = (0..<data.count).flatMap { nu in (0..<d).map { k in (0..<q).reduce(0.0) { $0 + a[(nu * q + $1) * d + k] } * scale } }
+        let p = data.trainCount
+        return try LabelledData(name: data.name + " (pooled patches)", train: Array(pooled[0..<(p * d)]), labels: data.labels,
+                                 test: Array(pooled[(p * d)...]), testLabels: data.testLabels, dimension: d)
+    }
+
     /// Kernel ridge regression with ridge b (T6): predictions on all n points; nil if K_tt + b I is singular.
     static func regression(_ k: [Double], n: Int, p: Int, labels: [Double], ridge: Double) -> [Double]? {
         var train = (0..<p).flatMap { i in (0..<p).map { k[i * n + $0] } }
@@ -108,7 +124,13 @@ public enum ANBKStudy {
         try problem.validate()
         let data = problem.data, n = data.count, p = data.trainCount, L = problem.depth
         let ridge = problem.beta.ridge.doubleApproximation
-        let lazy = lazyKernels(data, activation: problem.activation, depth: L)
+        let lazy: (nngp: [Double], ntk: [Double], layers: [[Double]])
+        if let g = problem.architecture.geometry {
+            let k = ConvolutionalLazyKernels.kernels(data, geometry: g, activation: problem.activation)
+            lazy = (k.nngp, k.ntk, [k.nngp])
+        } else {
+            lazy = lazyKernels(data, activation: problem.activation, depth: L)
+        }
         func exact(_ x: Double) -> Estimate { Estimate(value: x, standardError: 0) }
         // Lazy baselines at the same ridge (NB7); b = 0 (beta = inf) is ridgeless regression.
         var trainLoss: [String: Estimate] = [:], testLoss: [String: Estimate] = [:]
@@ -132,7 +154,9 @@ public enum ANBKStudy {
         let data = problem.data, n = data.count, p = data.trainCount, q = data.testCount, L = problem.depth
         var options = KernelsStudy.Options()
         options.check = false
-        let r = try KernelsStudy.run(KernelsStudy.Problem(data: data, gamma: problem.gamma, beta: problem.beta, depth: L), options: options)
+        // The linear CNN is the linear MLP on the pooled patches m(x) (notes/cnn-bayes.md (CB1)): C_pool = m.m'/(K^2 C).
+        let input = try problem.architecture.geometry.map { try pooledPatchData(data, geometry: $0) } ?? data
+        let r = try KernelsStudy.run(KernelsStudy.Problem(data: input, gamma: problem.gamma, beta: problem.beta, depth: L), options: options)
         guard let k = r.kernels else { throw InputError("the exact solver returned no kernels") }
         var trainLoss = lazyTrain, testLoss = lazyTest
         trainLoss["anbk"] = Estimate(value: r.trainLoss["anbk"]!, standardError: 0)
@@ -161,8 +185,16 @@ public enum ANBKStudy {
     static func runMinMax(_ problem: Problem, ridge: Double, trainLoss lazyTrain: [String: Estimate], testLoss lazyTest: [String: Estimate],
                           lazyMeasures: [(Double, Double)], progress: ProgressReporter) throws -> Result {
         let data = problem.data, n = data.count, p = data.trainCount, L = problem.depth
-        let bayes = try BayesProblem(inputKernel: data.inputKernel, trainCount: p, labels: data.labels, gamma: problem.gamma.doubleApproximation,
+        let bayes: BayesProblem
+        if let g = problem.architecture.geometry {
+            // The Bayesian CNN's site is a filter seen through its patches (notes/cnn-bayes.md (CB7)).
+            let site = try PooledSite(patches: g.scaledPatches(data), positions: g.positionCount, dimension: g.patchDimension)
+            bayes = try BayesProblem.convolutional(site: site, trainCount: p, labels: data.labels, gamma: problem.gamma.doubleApproximation,
+                                                   ridge: ridge, activation: problem.activation)
+        } else {
+            bayes = try BayesProblem(inputKernel: data.inputKernel, trainCount: p, labels: data.labels, gamma: problem.gamma.doubleApproximation,
                                      ridge: ridge, depth: L, activation: problem.activation)
+        }
         var settings = MinMaxSettings()
         settings.samples = problem.samples
         settings.burnIn = problem.burnIn

@@ -13,3 +13,4 @@ public protocol VerificationPlan: Sendable {
 extension NDKVerification: VerificationPlan {}
 extension FluctuationsVerification: VerificationPlan {}
 extension BayesVerification: VerificationPlan {}
+extension CNNVerification: VerificationPlan {}
