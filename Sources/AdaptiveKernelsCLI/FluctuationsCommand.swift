@@ -18,6 +18,16 @@ enum FluctuationsCommand {
       the kernel's diagonal mean tr Phi^L / P. Whitened data: C = I, P points (default 4). Every value is
       certified: the correctly rounded decimal of an enclosure, D significant digits (default 20).
 
+    usage: adaptive-kernels fluctuations --setting bayes --activation identity --depth L --gamma G --beta B
+             --train X --labels y [--test Xt --test-labels yt] [--format table|json]
+      The same on data files (.npy or .csv; C = X X^T / D over the training and test points, labels as
+      given): N x Var and N x mean shift of the overlaps c_l = y^T Phi^l y / |y|^2, N x Var of the
+      prediction at every test point (at every training point without --test), with and without the
+      readout's posterior noise, and N x Var of tr Phi^L / P (FB15-FB21: the exact Wishart-chain law in
+      whitened variables, a dense Hessian on L r(r+1)/2 coordinates, r = rank of C, at most 3000).
+      Values are approximate (double precision) with the largest relative residual of the saddle's
+      stationarity and of the dense solves.
+
     usage: adaptive-kernels fluctuations --setting gradient-flow --activation identity --depth 1 --gamma G
              [--lambda W] --time T [--points K] [--whitened-points P] [--format table|csv|json]
       The O(1/N) initialization variance along gradient flow with weight decay W (default 0) of the two-layer
@@ -28,9 +38,9 @@ enum FluctuationsCommand {
       Prediction variances grow as 1/gamma^2 (the initial output w.h/(gamma N)); the part from the initial
       kernels is also printed. Whitened data: P points (default 3, at most 12). Values are approximate: RK4
       with step halving and Richardson, with the size of the last correction as residual. Needs gamma > 0.
-      Available now: --setting bayes (identity, L <= 100000) and --setting gradient-flow (identity, depth 1),
-      on whitened data. Deeper or nonlinear networks and data files are not available in this version and
-      are refused with exit status 2.
+      Available now: --setting bayes (identity; whitened, L <= 100000, or data files) and --setting
+      gradient-flow (identity, depth 1, whitened data). Deeper or nonlinear networks and gradient-flow on
+      data files are not available in this version and are refused with exit status 2.
     """
     static let subcommand = Subcommand(name: "fluctuations", summary: "O(1/N) finite-width fluctuations of kernels and predictions (Bayesian deep linear, certified; two-layer linear gradient flow, approximate; whitened)",
                                        usage: usage, run: run)
@@ -47,12 +57,17 @@ enum FluctuationsCommand {
         guard activation == "identity" else {
             throw UsageError("--activation \(activation) is not available for fluctuations in this version (only identity)")
         }
-        for name in ["train", "labels", "test", "test-labels"] where options.value(name) != nil {
-            throw UsageError("--\(name): fluctuations on data files are not available in this version (whitened data only)")
+        if setting == "gradient-flow" {
+            for name in ["train", "labels", "test", "test-labels"] where options.value(name) != nil {
+                throw UsageError("--\(name): gradient-flow fluctuations on data files are not available in this version (whitened data only)")
+            }
+            return try GradientFlowFluctuationsOutput.run(options)
         }
-        if setting == "gradient-flow" { return try GradientFlowFluctuationsOutput.run(options) }
         for name in ["lambda", "time", "points"] where options.value(name) != nil {
             throw UsageError("--\(name) belongs to --setting gradient-flow")
+        }
+        if ["train", "labels", "test", "test-labels"].contains(where: { options.value($0) != nil }) {
+            return try GeneralDataFluctuationsOutput.run(options)
         }
         let problem = try parseProblem(gamma: try options.required("gamma"), beta: try options.required("beta"),
                                        depth: try options.required("depth"))

@@ -9,7 +9,7 @@ import Numerics
 /// two-layer linear network against trained finite-width networks (notes/fluctuations-gradient-flow.md (FG12)).
 enum VerifyFluctuationsCommand {
     static let usage = """
-           adaptive-kernels verify fluctuations [--quick] [--setting bayes|gradient-flow|all] [--widths LIST] [--chains K]
+           adaptive-kernels verify fluctuations [--quick] [--setting bayes|bayes-data|gradient-flow|all] [--widths LIST] [--chains K]
                                        [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]
       fluctuations: N Var(c_l) and N (E c_l - c_l) of the certified theory (whitened data, deep linear,
         FB8) against K independent exact posterior chains of width-N networks per width (preconditioned
@@ -18,13 +18,14 @@ enum VerifyFluctuationsCommand {
         t with K - 1 degrees of freedom, Bonferroni over the cases); inconclusive when a chain's halves
         disagree (not stationary). --quick: gamma = 2, beta = 10, L = 2, P = 6 at N = 64, 128, 256 with 32
         chains. Full plan: gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 at
-        N = 128...1024 with 64 chains.
+        N = 128...2048 with 64 chains. General data (groups data_..., FB15-FB19, theory approximate): four
+        points in four features, gamma = 6/5, beta = 2, L = 2, in both plans at their widths and chains.
         Gradient flow (group gradient_flow, FG12): N Var of the predictions (labelled point, orthogonal training
         point, orthogonal test input), of the NTK's diagonal mean and of c_1, and N (E c_1 - c_1) of the two-layer
         linear network along training, against that many trained networks (Euler, dt <= 0.01) per width,
         extrapolated in 1/N. --quick: gamma = 1, lambda = 1/2, T = 1, P = 3 at N = 32, 64, 256 with 512 seeds;
         full: gamma = 3/2, lambda = 1/4, T = 2, P = 3 at N = 64...1024 with 1024 seeds.
-        --setting selects the groups (default all). --widths LIST and --chains K (seeds) override every group. --perturb-exact X multiplies the
+        --setting selects the groups (default all; bayes-data: the general-data group only). --widths LIST and --chains K (seeds) override every group. --perturb-exact X multiplies the
         theory by 1 + X (a verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive.
 
     """
@@ -36,8 +37,9 @@ enum VerifyFluctuationsCommand {
         switch options.value("setting") ?? "all" {
         case "all": break
         case "bayes": settings.gradientFlow = []
+        case "bayes-data": settings.gradientFlow = []; settings.groups = settings.groups.filter { $0.data != nil }
         case "gradient-flow": settings.groups = []
-        case let other: throw UsageError("--setting must be bayes, gradient-flow or all (got '\(other)')")
+        case let other: throw UsageError("--setting must be bayes, bayes-data, gradient-flow or all (got '\(other)')")
         }
         if let text = options.value("widths") {
             let widths = try ParameterList.integers(text, option: "widths", in: 8...8192, what: "a width")

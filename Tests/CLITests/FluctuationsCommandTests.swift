@@ -50,7 +50,7 @@ final class FluctuationsCommandTests: XCTestCase {
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--whitened-points", "13"], "whitened-points"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "8", "--time", "100", "--whitened-points", "12"], "above 1e7"),
             (base + ["--activation", "relu"], "not available"),
-            (base + ["--train", "X.npy"], "not available"),
+            (base + ["--train", "X.npy", "--labels", "y.npy"], "cannot read"),
             (base + ["--setting2", "x"], "unknown option"),
         ] {
             let result = AdaptiveKernelsCommandLine.run(arguments)
@@ -58,6 +58,67 @@ final class FluctuationsCommandTests: XCTestCase {
             XCTAssertEqual(result.standardOutput, "", "\(arguments)")
             XCTAssertTrue(result.standardError.contains(fragment), "\(arguments): \(result.standardError)")
             XCTAssertEqual(result.standardError.split(separator: "\n").count, 1, "\(arguments)")
+        }
+    }
+}
+
+/// `fluctuations --setting bayes --train ...` (notes/fluctuations-bayes.md (FB15)-(FB21)): on data whose input
+/// kernel is the identity the approximate values are the certified whitened ones; the contract; refusals.
+final class GeneralDataFluctuationsCommandTests: XCTestCase {
+    func write(_ values: [Double], shape: [Int], _ name: String, in folder: URL) throws -> String {
+        let url = folder.appendingPathComponent(name)
+        try NPYArray(shape: shape, values: values).serialized().write(to: url)
+        return url.path
+    }
+
+    func testIdentityKernelDataReproduceTheWhitenedReferenceAndFollowTheContract() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fluct-data-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // X = 2 (e_1, e_2, e_3) in D = 4 features: C = X X^T / 4 = I; y = e_1 (|y| = 1).
+        let x = try write([2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0], shape: [3, 4], "x.npy", in: folder)
+        let y = try write([1, 0, 0], shape: [3], "y.npy", in: folder)
+        let xt = try write([1, 0, 0, 1, 0, 1, 1, 0], shape: [2, 4], "xt.npy", in: folder)
+        let yt = try write([0, 0], shape: [2], "yt.npy", in: folder)
+        let base = ["fluctuations", "--setting", "bayes", "--activation", "identity", "--depth", "2", "--gamma", "1", "--beta", "2", "--train", x, "--labels", y]
+        let result = AdaptiveKernelsCommandLine.run(base + ["--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let validator = try OutputContractValidator.load()
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "fluctuations --setting bayes --train"), [])
+        let document = try JSONValue.parse(result.standardOutput)
+        func floats(_ key: String) -> [Double] {
+            guard case .array(let xs)? = document[key]?["values"] else { return [] }
+            return xs.compactMap { if case .string(let t) = $0 { return Double(t) } else { return nil } }
+        }
+        // The certified whitened values (notes/fluctuations-bayes.md section 4; the whitened CLI test above).
+        for (got, want) in zip(floats("overlap_variance"), [2.38226884913710, 7.48826980292201]) { XCTAssertEqual(got, want, accuracy: 1e-9 * want) }
+        for (got, want) in zip(floats("overlap_mean_shift"), [-0.0676513123362151, -1.01314003005902]) { XCTAssertEqual(got, want, accuracy: 1e-9 * abs(want)) }
+        XCTAssertEqual(floats("overlap_variance").count, 2)
+        XCTAssertEqual(document["prediction_points"], .string("train"))
+        if case .string(let k)? = document["kernel_variance"]?["value"] { XCTAssertEqual(Double(k)!, 1.72091886699133, accuracy: 1e-9) } else { XCTFail("kernel_variance") }
+        // With test points: one prediction variance per test point, the same overlaps' fluctuations (FB15 marginal).
+        let withTest = AdaptiveKernelsCommandLine.run(base + ["--test", xt, "--test-labels", yt, "--format", "json"])
+        XCTAssertEqual(withTest.exitCode, 0, withTest.standardError)
+        XCTAssertEqual(validator.violations(withTest.standardOutput, command: "fluctuations --setting bayes --train"), [])
+        let second = try JSONValue.parse(withTest.standardOutput)
+        XCTAssertEqual(second["prediction_points"], .string("test"))
+        if case .array(let xs)? = second["prediction_variance"]?["values"] { XCTAssertEqual(xs.count, 2) } else { XCTFail("prediction_variance") }
+        let table = AdaptiveKernelsCommandLine.run(base)
+        XCTAssertEqual(table.exitCode, 0, table.standardError)
+        XCTAssertTrue(table.standardOutput.contains("approximate"))
+        // Refusals: one line, exit 2, nothing on stdout.
+        let singular = try write([1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 1, 1], shape: [3, 4], "s.npy", in: folder)
+        for (arguments, fragment) in [
+            (base + ["--test", xt], "go together"),
+            (base + ["--whitened-points", "3"], "whitened"),
+            (base + ["--format", "csv"], "format"),
+            (["fluctuations", "--setting", "bayes", "--depth", "2", "--gamma", "1", "--beta", "inf", "--train", singular, "--labels", y], "nonsingular"),
+        ] {
+            let bad = AdaptiveKernelsCommandLine.run(arguments)
+            XCTAssertEqual(bad.exitCode, 2, "\(arguments)")
+            XCTAssertEqual(bad.standardOutput, "", "\(arguments)")
+            XCTAssertTrue(bad.standardError.contains(fragment), "\(arguments): \(bad.standardError)")
+            XCTAssertEqual(bad.standardError.split(separator: "\n").count, 1, "\(arguments)")
         }
     }
 }
@@ -111,6 +172,19 @@ final class VerifyFluctuationsCommandTests: XCTestCase {
         XCTAssertEqual(result.exitCode, 3, result.standardError)
         let validator = try OutputContractValidator.load()
         XCTAssertEqual(validator.violations(result.standardOutput, command: "verify fluctuations"), [])
+    }
+
+    func testGeneralDataGroupPassesAndCatchesAScaledTheory() throws {
+        // notes/fluctuations-bayes.md (FB15)-(FB19): the general-data group (four points in four features) against
+        // exact posterior chains at two small widths; the approximate theory passes, scaled by 0.1 it fails.
+        let base = ["verify", "fluctuations", "--quick", "--setting", "bayes-data", "--widths", "12,24", "--chains", "8", "--format", "json"]
+        let validator = try OutputContractValidator.load()
+        let good = AdaptiveKernelsCommandLine.run(base)
+        XCTAssertEqual(good.exitCode, 0, good.standardOutput)
+        XCTAssertEqual(validator.violations(good.standardOutput, command: "verify fluctuations"), [])
+        XCTAssertTrue(good.standardOutput.contains("data_gamma6over5_beta2_L2_P4"))
+        let scaled = AdaptiveKernelsCommandLine.run(base + ["--perturb-exact", "-0.9"])
+        XCTAssertEqual(scaled.exitCode, 3, scaled.standardOutput)
     }
 
     func testGradientFlowGroupPassesAndCatchesAScaledTheory() throws {

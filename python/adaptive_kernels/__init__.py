@@ -9,7 +9,7 @@ Every number comes from the command line through its versioned JSON contract
 (schema "adaptive-kernels/2"); nothing is computed in Python."""
 from ._binary import find_binary
 from .data import DataResult, anbk, antk, asymptotics, kernels, train
-from .fluctuations import Fluctuations, GradientFlowFluctuations, fluctuations
+from .fluctuations import DataFluctuations, Fluctuations, GradientFlowFluctuations, fluctuations
 from .errors import AdaptiveKernelsError, BinaryNotFoundError, InconclusiveError, InvalidInputError, NotCertifiedError
 from .overlaps import Root, overlaps, sweep
 from .regressor import AdaptiveKernelRegressor
@@ -18,7 +18,7 @@ from .verify import Case, Estimate, Report, verify
 
 __version__ = "0.2.0"
 __all__ = [
-    "AdaptiveKernelRegressor", "AdaptiveKernelsError", "BinaryNotFoundError", "Case", "DataResult", "Estimate", "Fluctuations", "GradientFlowFluctuations",
+    "AdaptiveKernelRegressor", "AdaptiveKernelsError", "BinaryNotFoundError", "Case", "DataFluctuations", "DataResult", "Estimate", "Fluctuations", "GradientFlowFluctuations",
     "InconclusiveError", "InvalidInputError", "NotCertifiedError", "Report", "Root", "anbk", "antk", "asymptotics",
     "dynamics", "find_binary", "fluctuations", "kernels", "ndk", "overlaps", "sweep", "train", "verify",
 ]

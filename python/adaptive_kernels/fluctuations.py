@@ -91,9 +91,48 @@ def _gradient_flow(document: dict) -> GradientFlowFluctuations:
         residuals=residuals, document=document)
 
 
+@dataclasses.dataclass(frozen=True)
+class DataFluctuations:
+    """The Bayesian deep linear network's O(1/N) fluctuations on data (notes/fluctuations-bayes.md (FB15)-(FB21)),
+    approximate (double precision) with one shared `residual`: numpy arrays overlap (c_l = y'Phi^l y/|y|^2),
+    overlap_variance (N Var c_l), overlap_mean_shift (N (E c_l - c_l)); prediction_variance (N Var f at every
+    test point, or every training point without test data; None at gamma = 0 with finite beta) and
+    prediction_variance_from_kernels; kernel_variance = N Var(tr Phi^L / P); rank of the joint input kernel."""
+
+    depth: int
+    rank: int
+    prediction_points: str
+    overlap: numpy.ndarray
+    overlap_variance: numpy.ndarray
+    overlap_mean_shift: numpy.ndarray
+    prediction_variance: Optional[numpy.ndarray]
+    prediction_variance_from_kernels: numpy.ndarray
+    kernel_variance: float
+    residual: float
+    document: dict
+
+
+def _data_fluctuations(X: Any, y: Any, X_test: Any, y_test: Any, gamma: Any, beta: Any, depth: int, activation: str) -> DataFluctuations:
+    from .data import _data_files
+    arguments = ["fluctuations", "--setting", "bayes", "--activation", str(activation), "--gamma", exact_argument(gamma, "gamma"),
+                 "--depth", str(int(depth))]
+    if beta is not None:
+        arguments += ["--beta", exact_argument(beta, "beta")]
+    with _data_files(X, y, X_test, y_test, test_labels_required=False) as (data, _):
+        document, _ = _binary.run_json([*arguments, *data])
+    array = lambda obj: numpy.array([float(v) for v in obj["values"]])
+    return DataFluctuations(depth=int(document["depth"]), rank=int(document["rank"]), prediction_points=document["prediction_points"],
+                            overlap=array(document["overlap"]), overlap_variance=array(document["overlap_variance"]),
+                            overlap_mean_shift=array(document["overlap_mean_shift"]),
+                            prediction_variance=None if document["prediction_variance"] is None else array(document["prediction_variance"]),
+                            prediction_variance_from_kernels=array(document["prediction_variance_from_kernels"]),
+                            kernel_variance=float(document["kernel_variance"]["value"]),
+                            residual=float(document["kernel_variance"].get("residual", "0")), document=document)
+
+
 def fluctuations(*, gamma: Any, depth: int, beta: Any = None, setting: str = "bayes", activation: str = "identity",
                  whitened_points: Optional[int] = None, digits: int = 20, lambda_: Any = None, time: Any = None,
-                 points: int = 10):
+                 points: int = 10, X: Any = None, y: Any = None, X_test: Any = None, y_test: Any = None):
     """The O(1/N) finite-width fluctuations on whitened data.
 
     setting="bayes" (needs beta; whitened_points default 4): the certified fluctuations of the Bayesian deep
@@ -101,8 +140,17 @@ def fluctuations(*, gamma: Any, depth: int, beta: Any = None, setting: str = "ba
     whitened_points default 3, `points` K output intervals): the approximate fluctuations of the two-layer
     linear network along gradient flow, a `GradientFlowFluctuations`.
 
+    setting="bayes" with data X (points x features) and labels y (and optionally X_test, y_test): the approximate
+    fluctuations on general data, a `DataFluctuations`.
+
     Raises InvalidInputError for inputs the command refuses (including settings it does not offer
     yet) and NotCertifiedError when the enclosures cannot decide the digits."""
+    if X is not None or y is not None:
+        if setting != "bayes":
+            raise ValueError("data (X, y) are available for setting='bayes' only")
+        if X is None or y is None:
+            raise ValueError("X and y go together")
+        return _data_fluctuations(X, y, X_test, y_test, gamma, beta, depth, activation)
     if setting == "gradient-flow":
         arguments = ["fluctuations", "--setting", "gradient-flow", "--activation", str(activation),
                      "--depth", str(int(depth)), "--gamma", exact_argument(gamma, "gamma"), "--points", str(int(points))]

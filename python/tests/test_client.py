@@ -292,6 +292,21 @@ def test_fluctuations_against_the_dense_mpmath_reference_and_the_lazy_limit():
 
 
 @needs_binary
+def test_fluctuations_on_data_against_the_autodiff_reference():
+    # notes/checks/fluctuations_general_reference.py case (iv): P = 2, Q = 1, D = 3, gamma = 1/2, beta = inf, L = 2
+    # (jax autodiff in the kernel variables; values recorded from it).
+    X = numpy.array([[1, 2, 0], [0, 1, -1], [1, 0, 1]], dtype=float)
+    result = ak.fluctuations(gamma="1/2", beta="inf", depth=2, X=X[:2], y=[1, 0.5], X_test=X[2:], y_test=[0])
+    assert isinstance(result, ak.DataFluctuations) and result.rank == 3 and result.prediction_points == "test"
+    assert result.overlap_variance == pytest.approx([8.178649671082782, 18.606863693179456], rel=1e-7)
+    assert result.overlap_mean_shift == pytest.approx([-0.6539053142127049, -2.122717140406278], rel=1e-6)
+    assert result.prediction_variance == pytest.approx([0.2806178145597105], rel=1e-7)
+    assert result.residual < 1e-10
+    with pytest.raises(ValueError):
+        ak.fluctuations(gamma=1, beta=2, depth=2, X=X)
+
+
+@needs_binary
 def test_fluctuations_gradient_flow_against_finite_differences_and_the_lazy_form():
     import importlib.util
     spec = importlib.util.spec_from_file_location("fluctuations_gradient_flow_check",

@@ -24,10 +24,34 @@ public struct FluctuationsVerification: Sendable {
         public var points: Int
         public var widths: [Int]
         public var chains: Int
-        public init(gamma: BigRational, beta: BigRational, depth: Int, points: Int, widths: [Int], chains: Int) {
+        /// General data (notes/fluctuations-bayes.md (FB15)-(FB19)): C = X X^T / D and the labels as given;
+        /// nil for whitened data (C = I, y = e_1, the certified (FB8)).
+        public var data: GeneralData?
+        public init(gamma: BigRational, beta: BigRational, depth: Int, points: Int, widths: [Int], chains: Int, data: GeneralData? = nil) {
             self.gamma = gamma; self.beta = beta; self.depth = depth; self.points = points; self.widths = widths; self.chains = chains
+            self.data = data
         }
-        public var name: String { "gamma\(gamma)_beta\(beta)_L\(depth)_P\(points)".replacingOccurrences(of: "/", with: "over") }
+        public var name: String {
+            ((data == nil ? "" : "data_") + "gamma\(gamma)_beta\(beta)_L\(depth)_P\(points)").replacingOccurrences(of: "/", with: "over")
+        }
+    }
+
+    /// A fixed small data set: inputs X (points x dimension, row-major) and labels y.
+    public struct GeneralData: Sendable {
+        public var inputs: [Double]
+        public var dimension: Int
+        public var labels: [Double]
+        public init(inputs: [Double], dimension: Int, labels: [Double]) { self.inputs = inputs; self.dimension = dimension; self.labels = labels }
+        /// C = X X^T / D.
+        public var kernel: [Double] {
+            let p = labels.count
+            var c = [Double](repeating: 0, count: p * p)
+            for i in 0..<p { for j in 0..<p { for k in 0..<dimension { c[i * p + j] += inputs[i * dimension + k] * inputs[j * dimension + k] } } }
+            return c.map { $0 / Double(dimension) }
+        }
+        /// Four points in four features with labels of mixed sign and size (the general-data test case of
+        /// notes/fluctuations-bayes.md section 8).
+        public static let plan = GeneralData(inputs: [1, 0, 2, -1, 0, 1, 1, 1, 2, -1, 0, 1, 1, 1, -1, 0], dimension: 4, labels: [1, -0.5, 0.25, 2])
     }
 
     /// A gradient-flow group (notes/fluctuations-gradient-flow.md (FG12)): the two-layer linear network on P whitened
@@ -58,16 +82,22 @@ public struct FluctuationsVerification: Sendable {
         public var burnInPerWidth: Int = 12
         public var measuredPerWidth: Int = 40
 
-        /// gamma = 2, beta = 10, L = 2, P = 6 at N = 64, 128, 256 with 32 chains.
+        /// gamma = 2, beta = 10, L = 2, P = 6 (whitened) and gamma = 6/5, beta = 2, L = 2 on `GeneralData.plan`
+        /// at N = 64, 128, 256 with 32 chains.
         public static func quick(seed: UInt64) -> Settings {
-            Settings(seed: seed, groups: [Group(gamma: BigRational(2), beta: BigRational(10), depth: 2, points: 6, widths: [64, 128, 256], chains: 32)],
+            Settings(seed: seed, groups: [Group(gamma: BigRational(2), beta: BigRational(10), depth: 2, points: 6, widths: [64, 128, 256], chains: 32),
+                                          Group(gamma: BigRational(6, 5), beta: BigRational(2), depth: 2, points: 4, widths: [64, 128, 256], chains: 32,
+                                                data: .plan)],
                      gradientFlow: [GradientFlowGroup(gamma: 1, lambda: 0.5, time: 1, intervals: 2, points: 3, widths: [32, 64, 256], seeds: 512)])
         }
-        /// gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 at N = 128...1024 with 64 chains.
+        /// gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 (whitened) and gamma = 6/5,
+        /// beta = 2, L = 2 on `GeneralData.plan`, at N = 128...2048 with 64 chains.
         public static func full(seed: UInt64) -> Settings {
             Settings(seed: seed, groups: [
-                Group(gamma: BigRational(1), beta: BigRational(2), depth: 2, points: 3, widths: [128, 256, 512, 1024], chains: 64),
-                Group(gamma: BigRational(3, 2), beta: BigRational(5), depth: 3, points: 6, widths: [128, 256, 512, 1024], chains: 64),
+                Group(gamma: BigRational(1), beta: BigRational(2), depth: 2, points: 3, widths: [128, 256, 512, 1024, 2048], chains: 64),
+                Group(gamma: BigRational(3, 2), beta: BigRational(5), depth: 3, points: 6, widths: [128, 256, 512, 1024, 2048], chains: 64),
+                Group(gamma: BigRational(6, 5), beta: BigRational(2), depth: 2, points: 4, widths: [128, 256, 512, 1024, 2048], chains: 64,
+                      data: .plan),
             ], gradientFlow: [GradientFlowGroup(gamma: 1.5, lambda: 0.25, time: 2, intervals: 4, points: 3, widths: [64, 128, 256, 512, 1024], seeds: 1024)])
         }
     }
@@ -142,6 +172,7 @@ public struct FluctuationsVerification: Sendable {
         for a in 0..<p { kernel[a * p + a] = 1 }
         var labels = [Double](repeating: 0, count: p)
         labels[0] = 1
+        if let data = group.data { kernel = data.kernel; labels = data.labels }
         let runs: [DeepLinearPosteriorSampler.Run] = try (0..<group.chains).map { chain in
             let seed = NormalSampler.derive(settings.seed, UInt64(groupIndex), UInt64(width), UInt64(chain))
             let sampler = try DeepLinearPosteriorSampler(inputKernel: kernel, labels: labels, gamma: group.gamma.doubleApproximation,
@@ -181,9 +212,22 @@ public struct FluctuationsVerification: Sendable {
 
     func groupCases(index: Int, group: Group, progress: (String) -> Void) throws -> [VerificationCase] {
         progress("theory \(group.name)")
-        let problem = try WhitenedProblem(gamma: group.gamma, beta: .finite(group.beta), depth: group.depth)
-        let theory = try WhitenedFluctuations.certified(problem: problem, points: group.points, digits: 17)
-        let exactOverlaps = theory.overlaps.map { $0.midpoint.rational.doubleApproximation }
+        // Theory: certified on whitened data (FB8), approximate with a residual on general data (FB15)-(FB19).
+        let exactOverlaps: [Double], theoryVariance: [Double], theoryShift: [Double]
+        var theoryNote = ""
+        if let data = group.data {
+            let kernel = data.kernel
+            let problem = try GeneralKernelProblem(inputKernel: kernel, labels: data.labels, gamma: group.gamma, beta: .finite(group.beta), depth: group.depth)
+            let theory = try GeneralDataFluctuations(problem: problem, jointKernel: kernel, testPoints: 0)
+            exactOverlaps = theory.overlaps; theoryVariance = theory.overlapVariance; theoryShift = theory.overlapMeanShift
+            theoryNote = String(format: "theory approximate, residual %.1e; ", theory.residual)
+        } else {
+            let problem = try WhitenedProblem(gamma: group.gamma, beta: .finite(group.beta), depth: group.depth)
+            let theory = try WhitenedFluctuations.certified(problem: problem, points: group.points, digits: 17)
+            exactOverlaps = theory.overlaps.map { $0.midpoint.rational.doubleApproximation }
+            theoryVariance = theory.overlapVariance.map { $0.midpoint.rational.doubleApproximation }
+            theoryShift = theory.overlapMeanShift.map { $0.midpoint.rational.doubleApproximation }
+        }
         var perWidth: [WidthMoments] = []
         for width in group.widths {
             progress("\(group.chains) posterior chains, \(group.name), N = \(width)")
@@ -192,18 +236,17 @@ public struct FluctuationsVerification: Sendable {
         let failure = perWidth.compactMap(\.notStationary).first
         var cases: [VerificationCase] = []
         for l in 0..<group.depth {
-            let quantities: [(String, Interval, (WidthMoments) -> Estimate)] = [
-                ("N Var(c_\(l + 1))", theory.overlapVariance[l], { $0.variance[l] }),
-                ("N (E c_\(l + 1) - c_\(l + 1))", theory.overlapMeanShift[l], { $0.bias[l] }),
+            let quantities: [(String, Double, (WidthMoments) -> Estimate)] = [
+                ("N Var(c_\(l + 1))", theoryVariance[l], { $0.variance[l] }),
+                ("N (E c_\(l + 1) - c_\(l + 1))", theoryShift[l], { $0.bias[l] }),
             ]
-            for (what, exact, pick) in quantities {
-                let exactValue = exact.midpoint.rational.doubleApproximation
+            for (what, exactValue, pick) in quantities {
                 let estimate: Estimate
                 var note: String
                 if failure == nil {
                     let fit = InverseWidthFit(widths: group.widths, points: perWidth.map(pick))
                     estimate = fit.intercept
-                    note = "widths \(group.widths.map(String.init).joined(separator: ",")): " + zip(group.widths, perWidth).map { w, m in
+                    note = theoryNote + "widths \(group.widths.map(String.init).joined(separator: ",")): " + zip(group.widths, perWidth).map { w, m in
                         String(format: "%d: %.4f +- %.4f", w, pick(m).value, pick(m).standardError)
                     }.joined(separator: "; ") + String(format: "; 1/N slope %.3g", fit.slope)
                 } else {
