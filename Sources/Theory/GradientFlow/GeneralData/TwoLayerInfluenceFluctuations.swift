@@ -286,58 +286,67 @@ extension TwoLayerInfluenceFluctuations {
                     }
                 }
                 // (FG19) chi(k, j) += D row(theta_k) T_k, T_{j+1} = S_j (dt A_j), T_{k+1} = S_k J_k T_k.
-                for j in 0..<steps {
-                    let o = j * m * d + i * d, w = theta[o + n]
-                    for mu in 0..<p {
-                        let h = theta[o + mu], dv = phi.derivative(h)
-                        for a in 0..<n { t[a * p + mu] = dt * g * w * dv * c[mu * n + a] }
-                        t[n * p + mu] = dt * g * phi.value(h)
-                    }
-                    func salt(_ k: Int) {
-                        for kick in saltations[k] {
+                let salted = saltations
+                jac.withUnsafeBufferPointer { J in grads.withUnsafeBufferPointer { G in
+                chiTrain.withUnsafeMutableBufferPointer { CT in chiOut.withUnsafeMutableBufferPointer { CO in
+                t.withUnsafeMutableBufferPointer { T0 in tn.withUnsafeMutableBufferPointer { T1 in
+                    var tp = T0.baseAddress!, tq = T1.baseAddress!
+                    let J = J.baseAddress!, G = G.baseAddress!, CT = CT.baseAddress!, CO = CO.baseAddress!
+                    func salt(_ k: Int, _ t: UnsafeMutablePointer<Double>) {
+                        for kick in salted[k] {
                             for col in 0..<p {
                                 let x = t[kick.mu * p + col] / kick.speed
                                 for a in 0..<d { t[a * p + col] += kick.jump[a] * x }
                             }
                         }
                     }
-                    salt(j)
-                    var k = j + 1
-                    while true {
-                        let gb = k * rows * d
-                        // training rows at every step
-                        let cb = (k * steps + j) * p * p
-                        for r in 0..<p {
-                            for col in 0..<p {
-                                var sum = 0.0
-                                for a in 0..<d { sum += grads[gb + r * d + a] * t[a * p + col] }
-                                chiTrain[cb + r * p + col] += sum * invM
-                            }
+                    for j in 0..<steps {
+                        let o = j * m * d + i * d, w = theta[o + n]
+                        for mu in 0..<p {
+                            let h = theta[o + mu], dv = phi.derivative(h)
+                            for a in 0..<n { tp[a * p + mu] = dt * g * w * dv * c[mu * n + a] }
+                            tp[n * p + mu] = dt * g * phi.value(h)
                         }
-                        if k % s == 0 {
-                            let ob = ((k / s) * steps + j) * rows * p
-                            for r in 0..<rows {
+                        if !salted[j].isEmpty { salt(j, tp) }
+                        var k = j + 1
+                        while true {
+                            let gb = G + k * rows * d
+                            // training rows at every step
+                            let cb = CT + (k * steps + j) * p * p
+                            for r in 0..<p {
                                 for col in 0..<p {
                                     var sum = 0.0
-                                    for a in 0..<d { sum += grads[gb + r * d + a] * t[a * p + col] }
-                                    chiOut[ob + r * p + col] += sum * invM
+                                    for a in 0..<d { sum += gb[r * d + a] * tp[a * p + col] }
+                                    cb[r * p + col] += sum * invM
                                 }
                             }
-                        }
-                        guard k < steps else { break }
-                        let jb = k * d * d
-                        for a in 0..<d {
-                            for col in 0..<p {
-                                var sum = 0.0
-                                for b in 0..<d { sum += jac[jb + a * d + b] * t[b * p + col] }
-                                tn[a * p + col] = sum
+                            if k % s == 0 {
+                                let ob = CO + ((k / s) * steps + j) * rows * p
+                                for r in 0..<rows {
+                                    for col in 0..<p {
+                                        var sum = 0.0
+                                        for a in 0..<d { sum += gb[r * d + a] * tp[a * p + col] }
+                                        ob[r * p + col] += sum * invM
+                                    }
+                                }
                             }
+                            guard k < steps else { break }
+                            let jb = J + k * d * d
+                            for a in 0..<d {
+                                for col in 0..<p {
+                                    var sum = 0.0
+                                    for b in 0..<d { sum += jb[a * d + b] * tp[b * p + col] }
+                                    tq[a * p + col] = sum
+                                }
+                            }
+                            swap(&tp, &tq)
+                            if !salted[k].isEmpty { salt(k, tp) }
+                            k += 1
                         }
-                        swap(&t, &tn)
-                        salt(k)
-                        k += 1
                     }
-                }
+                } }
+                } }
+                } }
             }
             // Means over the sites at the output steps.
             var means = [Double](repeating: 0, count: (intervals + 1) * rows)
@@ -347,30 +356,33 @@ extension TwoLayerInfluenceFluctuations {
             // (FG19) psi per site (the sites as probes): psi_train,k = src_k - mean_k - sum_{j<k} chi(k, j) psi_train,j.
             var sums = [Double](repeating: 0, count: (intervals + 1) * rows), squares = sums
             var psi = [Double](repeating: 0, count: (steps + 1) * p)
-            for i in 0..<m {
-                for k in 0...steps {
-                    for r in 0..<p {
-                        var v = sourceTrain[(i * (steps + 1) + k) * p + r] - trainMeans[k * p + r]
-                        for j in 0..<k {
-                            let cb = (k * steps + j) * p * p
-                            for col in 0..<p { v -= chiTrain[cb + r * p + col] * psi[j * p + col] }
+            chiTrain.withUnsafeBufferPointer { CT in chiOut.withUnsafeBufferPointer { CO in psi.withUnsafeMutableBufferPointer { PS in
+                let CT = CT.baseAddress!, CO = CO.baseAddress!, psi = PS.baseAddress!
+                for i in 0..<m {
+                    for k in 0...steps {
+                        for r in 0..<p {
+                            var v = sourceTrain[(i * (steps + 1) + k) * p + r] - trainMeans[k * p + r]
+                            for j in 0..<k {
+                                let cb = CT + (k * steps + j) * p * p + r * p, pj = psi + j * p
+                                for col in 0..<p { v -= cb[col] * pj[col] }
+                            }
+                            psi[k * p + r] = v
                         }
-                        psi[k * p + r] = v
+                    }
+                    for q in 0...intervals {
+                        let k = q * s
+                        for r in 0..<rows {
+                            var v = sourceOut[(i * (intervals + 1) + q) * rows + r] - means[q * rows + r]
+                            for j in 0..<k {
+                                let ob = CO + (q * steps + j) * rows * p + r * p, pj = psi + j * p
+                                for col in 0..<p { v -= ob[col] * pj[col] }
+                            }
+                            sums[q * rows + r] += v
+                            squares[q * rows + r] += v * v
+                        }
                     }
                 }
-                for q in 0...intervals {
-                    let k = q * s
-                    for r in 0..<rows {
-                        var v = sourceOut[(i * (intervals + 1) + q) * rows + r] - means[q * rows + r]
-                        for j in 0..<k {
-                            let ob = (q * steps + j) * rows * p
-                            for col in 0..<p { v -= chiOut[ob + r * p + col] * psi[j * p + col] }
-                        }
-                        sums[q * rows + r] += v
-                        squares[q * rows + r] += v * v
-                    }
-                }
-            }
+            } } }
             var out = [[Double]](repeating: [Double](repeating: 0, count: intervals + 1), count: Layout.count(n))
             for q in 0...intervals {
                 for a in 0..<n {
