@@ -34,8 +34,8 @@ enum FluctuationsCommand {
       every test prediction (training predictions without test data), at most 16 points in all.
       --activation relu|tanh|erf (whitened or data files): the influence function of one neuron (FG18-FG22),
       a linear Volterra equation solved on a sampled population of M sites (default 1024, even) in R
-      replicas (default 8, seed S default 1): values are estimated (mean and standard error over the
-      replicas; Euler steps dt = 0.02/(1 + gamma + lambda) and dt/2, Richardson, the difference as
+      replicas (default 16, seed S default 1): values are estimated (mean and standard error over the
+      replicas; Euler steps dt = 0.1/(1 + gamma + lambda) and dt/2, Richardson, the difference as
       systematic error); the overlap's mean shift is not computed there (null).
       Available now: --setting bayes (identity, L <= 100000, whitened) and --setting gradient-flow (depth 1).
       Deeper gradient-flow networks are refused with exit status 2.

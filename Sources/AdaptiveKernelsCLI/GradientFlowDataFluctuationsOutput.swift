@@ -15,16 +15,6 @@ enum GradientFlowDataFluctuationsOutput {
         let whitened: Bool
     }
 
-    /// P whitened training inputs sqrt(D) e_mu, y = e_1, and one test input sqrt(D) e_{P+1} (D = P + 1): the data of (FG1), (FG9).
-    static func whitenedData(points p: Int) throws -> LabelledData {
-        let d = p + 1, scale = Double(d).squareRoot()
-        var x = [Double](repeating: 0, count: p * d)
-        for mu in 0..<p { x[mu * d + mu] = scale }
-        var test = [Double](repeating: 0, count: d); test[p] = scale
-        return try LabelledData(name: "whitened: P = \(p) points, X X^T/D = I, y = e_1; test input orthogonal to the training inputs, |x*|^2/D = 1",
-                                train: x, labels: (0..<p).map { $0 == 0 ? 1 : 0 }, test: test, testLabels: [0], dimension: d)
-    }
-
     static func run(_ options: ParsedArguments, activation: Activation, gamma: BigRational, lambda: BigRational, time: BigRational,
                     points: Int, format: OutputFormat) throws -> String {
         let hasData = options.value("train") != nil || options.value("labels") != nil
@@ -33,7 +23,7 @@ enum GradientFlowDataFluctuationsOutput {
             guard options.value("whitened-points") == nil else { throw UsageError("--whitened-points and --train exclude each other") }
             data = try DataFiles.trainingData(options)
         } else {
-            data = try whitenedData(points: try options.integer("whitened-points", default: 3, in: 1...GradientFlowFluctuations.maximumPoints))
+            data = try LabelledData.whitenedWithOrthogonalTest(points: try options.integer("whitened-points", default: 3, in: 1...GradientFlowFluctuations.maximumPoints))
         }
         guard data.count <= GradientFlowDataFluctuations.maximumInputs else {
             throw UsageError("fluctuations on data take at most \(GradientFlowDataFluctuations.maximumInputs) training and test points together (got \(data.count)); use fewer points")
@@ -64,13 +54,13 @@ enum GradientFlowDataFluctuationsOutput {
         }
         let sites = try options.integer("sites", default: 1024, in: 16...1_000_000)
         guard sites % 2 == 0 else { throw UsageError("--sites must be even (antithetic pairs)") }
-        let replicas = try options.integer("replicas", default: 8, in: 2...1000)
+        let replicas = try options.integer("replicas", default: 16, in: 2...1000)
         let seed = UInt64(try options.integer("seed", default: 1, in: 0...Int(Int32.max)))
-        // (FG22) Euler steps dt = 0.02/(1 + gamma + lambda) and dt/2; cost ~ sites replicas (T/dt)^2 (P + Q + 1)^2 P.
-        let step = 0.02 / (1 + g + l)
+        // (FG22) Euler steps dt = 0.1/(1 + gamma + lambda) and dt/2; cost ~ sites replicas (T/dt)^2 (P + Q + 1)^2 P.
+        let step = 0.1 / (1 + g + l)
         let work = Double(sites * replicas) * pow(t / step, 2) * pow(Double(data.count + 1), 2) * Double(data.trainCount)
-        guard work <= 4e11 else {
-            throw UsageError("--setting gradient-flow --activation \(activation.rawValue): sites x replicas x (T/dt)^2 x (P + Q + 1)^2 x P = \(String(format: "%.3g", work)) is above 4e11 (minutes of work; dt = 0.02/(1 + gamma + lambda)); use fewer sites, a shorter time or fewer points")
+        guard work <= 2e11 else {
+            throw UsageError("--setting gradient-flow --activation \(activation.rawValue): sites x replicas x (T/dt)^2 x (P + Q + 1)^2 x P = \(String(format: "%.3g", work)) is above 2e11 (minutes of work; dt = 0.1/(1 + gamma + lambda)); use fewer sites, a shorter time or fewer points")
         }
         let value: TwoLayerInfluenceFluctuations
         do {

@@ -6,14 +6,7 @@ import Core
 /// notes/fluctuations-gradient-flow.md (FG13)-(FG16), (FG23): the linear Gram flow on data reduces to the whitened
 /// theory when C = I, and the sampled influence-function solver with phi = identity reproduces it on general data.
 final class GradientFlowDataFluctuationsTests: XCTestCase {
-    /// P whitened training inputs x_mu = sqrt(D) e_mu and one orthogonal test input, D = P + 1, y = e_1.
-    static func whitened(points p: Int) throws -> LabelledData {
-        let d = p + 1, scale = Double(d).squareRoot()
-        var x = [Double](repeating: 0, count: p * d)
-        for mu in 0..<p { x[mu * d + mu] = scale }
-        var test = [Double](repeating: 0, count: d); test[p] = scale
-        return try LabelledData(train: x, labels: (0..<p).map { $0 == 0 ? 1 : 0 }, test: test, testLabels: [0], dimension: d)
-    }
+    static func whitened(points p: Int) throws -> LabelledData { try LabelledData.whitenedWithOrthogonalTest(points: p) }
 
     /// A small non-whitened data set: P = 3 training and Q = 1 test inputs in D = 5 (seeded Gaussian), labels (1, -1, 1/2).
     static func general() throws -> LabelledData {

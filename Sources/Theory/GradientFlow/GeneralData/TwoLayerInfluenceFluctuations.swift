@@ -23,7 +23,7 @@ public struct TwoLayerInfluenceFluctuations: Sendable {
         public var replicas: Int
         public var timeStep: Double
         public var seed: UInt64
-        public init(sites: Int = 1024, replicas: Int = 8, timeStep: Double = 0.02, seed: UInt64 = 1) {
+        public init(sites: Int = 1024, replicas: Int = 16, timeStep: Double = 0.04, seed: UInt64 = 1) {
             self.sites = sites; self.replicas = replicas; self.timeStep = timeStep; self.seed = seed
         }
     }
@@ -206,7 +206,6 @@ extension TwoLayerInfluenceFluctuations {
             // Rows of the response: the P training predictions at every step; at output steps also the test predictions,
             // the NTK's diagonal mean and the overlap. rows = n + 2: predictions 0..<n, ntk n, overlap n + 1.
             let rows = n + 2
-            let outputSteps = (0...intervals).map { $0 * s }
             // chi[k][j][row][mu] for k > j: rows < p at every k; all rows at output steps (k = t s).
             var chiTrain = [Double](repeating: 0, count: (steps + 1) * steps * p * p)
             var chiOut = [Double](repeating: 0, count: (intervals + 1) * steps * rows * p)
