@@ -28,8 +28,8 @@ enum VerifyFluctuationsCommand {
         ReLU (group gradient_flow_relu, FG19-FG22): N Var of the predictions, of tr K/P and of c of the two-layer
         ReLU network (whitened P points and an orthogonal test input), the sampled influence-function theory
         (estimated; its errors join the comparison) against trained networks. --quick: gamma = 1, lambda = 1/2,
-        T = 1, P = 2 at N = 64, 256 with 256 seeds (theory 1024 sites x 16 replicas); full: gamma = 3/2,
-        lambda = 1/4, T = 2, P = 3 at N = 128...2048 with 256 seeds (theory 2048 sites x 32 replicas).
+        T = 1, P = 2 at N = 64, 256 with 1024 seeds (theory 1024 sites x 16 replicas); full: gamma = 3/2,
+        lambda = 1/4, T = 2, P = 3 at N = 128...2048 with 1024 seeds (theory 2048 sites x 32 replicas).
         --activation selects the gradient-flow groups (identity: the linear one, relu: the ReLU one; default all).
         --setting selects the groups (default all). --widths LIST and --chains K (seeds) override every group. --perturb-exact X multiplies the
         theory by 1 + X (a verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive.

@@ -79,3 +79,46 @@ final class GradientFlowDataFluctuationsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(rejected, compared / 2, "the sampled solver must resolve 30% of the theory")
     }
 }
+
+/// notes/fluctuations-gradient-flow.md (FG24): the lazy limit of the sampled ReLU solver is the universal static form:
+/// gamma^2 N Var f -> the initial outputs (covariance Phi_0, the arc-cosine kernel) propagated by the static NTK K_0.
+final class TwoLayerInfluenceLazyLimitTests: XCTestCase {
+    func testReLULazyLimitIsTheStaticForm() throws {
+        let data = try LabelledData.whitenedWithOrthogonalTest(points: 2)
+        let gamma = 0.05, t = 1.0
+        let sampled = try TwoLayerInfluenceFluctuations(data: data, activation: .relu, gamma: gamma, lambda: 0, time: t, intervals: 1,
+                                                        settings: .init(sites: 512, replicas: 6, timeStep: 0.1, seed: 5))
+        // Orthonormal inputs (C = I): Phi_0 = 1/2 on the diagonal, 1/(2 pi) off it; K_0 = Phi_0 + G_0 (.) C = 1 and 1/(2 pi).
+        let off = 1 / (2 * Double.pi)
+        let phi: [Double] = [0.5, off, off, off, 0.5, off, off, off, 0.5]
+        // K_XX = [[1, off], [off, 1]]: eigenvalues 1 +- off on (1, 1)/sqrt 2 and (1, -1)/sqrt 2.
+        let lp = 1 + off, lm = 1 - off
+        func matrix(_ g: (Double) -> Double) -> [Double] {
+            let a = (g(lp) + g(lm)) / 2, b = (g(lp) - g(lm)) / 2
+            return [a, b, b, a]
+        }
+        let e = matrix { exp(-$0 * t) }
+        // Training points: gamma^2 N Var f = (E Phi_XX E)_mumu.
+        func trainVariance(_ mu: Int) -> Double {
+            var s = 0.0
+            for a in 0..<2 { for b in 0..<2 { s += e[mu * 2 + a] * phi[a * 3 + b] * e[b * 2 + mu] } }
+            return s
+        }
+        // Test input: u* = u*(0) - a . u_train(0), a = (I - E) K_XX^{-1} K_X* (symmetric matrices commute here).
+        let m = matrix { (1 - exp(-$0 * t)) / $0 }
+        let kx = [off, off]
+        let a = [m[0] * kx[0] + m[1] * kx[1], m[2] * kx[0] + m[3] * kx[1]]
+        var test = phi[8]
+        for i in 0..<2 { test -= 2 * a[i] * phi[i * 3 + 2] }
+        for i in 0..<2 { for j in 0..<2 { test += a[i] * phi[i * 3 + j] * a[j] } }
+        let expected = [trainVariance(0), trainVariance(1), test]
+        let g2 = gamma * gamma
+        for i in 0..<3 {
+            let e = sampled.predictionVariance[i][1]
+            let tolerance = 4 * g2 * e.standardError + g2 * e.systematic + 0.01 * expected[i]
+            XCTAssertEqual(g2 * e.value, expected[i], accuracy: tolerance, "point \(i): gamma^2 N Var f = \(g2 * e.value) +- \(g2 * e.standardError)")
+            // On the training points the static form is not the initial variance: the flow has moved it by more than the tolerance.
+            if i < 2 { XCTAssertGreaterThan(abs(expected[i] - phi[i * 3 + i]), tolerance, "point \(i)") }
+        }
+    }
+}

@@ -88,7 +88,7 @@ public struct FluctuationsVerification: Sendable {
             Settings(seed: seed, groups: [Group(gamma: BigRational(2), beta: BigRational(10), depth: 2, points: 6, widths: [64, 128, 256], chains: 32)],
                      gradientFlow: [GradientFlowGroup(gamma: 1, lambda: 0.5, time: 1, intervals: 2, points: 3, widths: [32, 64, 256], seeds: 512)],
                      nonlinear: [NonlinearGroup(activation: .relu, gamma: 1, lambda: 0.5, time: 1, intervals: 1, points: 2, widths: [64, 256],
-                                                seeds: 256, sites: 1024, replicas: 16)])
+                                                seeds: 1024, sites: 1024, replicas: 16)])
         }
         /// gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 at N = 128...1024 with 64 chains.
         public static func full(seed: UInt64) -> Settings {
@@ -97,7 +97,7 @@ public struct FluctuationsVerification: Sendable {
                 Group(gamma: BigRational(3, 2), beta: BigRational(5), depth: 3, points: 6, widths: [128, 256, 512, 1024], chains: 64),
             ], gradientFlow: [GradientFlowGroup(gamma: 1.5, lambda: 0.25, time: 2, intervals: 4, points: 3, widths: [64, 128, 256, 512, 1024], seeds: 1024)],
             nonlinear: [NonlinearGroup(activation: .relu, gamma: 1.5, lambda: 0.25, time: 2, intervals: 2, points: 3, widths: [128, 256, 512, 1024, 2048],
-                                       seeds: 256, sites: 2048, replicas: 32)])
+                                       seeds: 1024, sites: 2048, replicas: 32)])
         }
     }
 
