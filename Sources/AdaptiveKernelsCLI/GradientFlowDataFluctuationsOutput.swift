@@ -151,7 +151,7 @@ enum GradientFlowDataFluctuationsOutput {
             ])
         } else {
             predictions = .object([("predictions_of", .string(f.testCount > 0 ? "test" : "train")),
-                                   ("points", .array(reported.map(estimates))), ("points_from_kernels", .null)])
+                                   ("points", .array(reported.map(estimates)))])
         }
         let meanPredictions = f.testCount > 0 ? Array(f.meanPredictions[f.trainCount...]) : Array(f.meanPredictions[..<f.trainCount])
         return OutputContract.render(command: "fluctuations --setting gradient-flow", head(p) + [

@@ -158,6 +158,14 @@ final class GradientFlowDataFluctuationsCommandTests: XCTestCase {
             return XCTFail("no value")
         }
         XCTAssertLessThan(abs(v0 - 0.5), 6 * error + 0.05, "N Var f_1(0) = \(v0) +- \(error)")
+        // On data files (tanh, training predictions without test data): the same contract.
+        let files = Array(try digitsFiles()[0..<4])
+        let data = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--activation", "tanh", "--depth", "1",
+                                                   "--gamma", "1", "--time", "0.2", "--points", "1", "--sites", "32", "--replicas", "2",
+                                                   "--format", "json"] + files)
+        XCTAssertEqual(data.exitCode, 0, data.standardError)
+        XCTAssertEqual(try OutputContractValidator.load().violations(data.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+        XCTAssertEqual(try JSONValue.parse(data.standardOutput)["prediction_variance"]?["predictions_of"], .string("train"))
     }
 }
 
