@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Theory
 import Numerics
 
@@ -28,8 +29,9 @@ enum FluctuationsCommand {
       Values are approximate (double precision) with the largest relative residual of the saddle's
       stationarity and of the dense solves.
 
-    usage: adaptive-kernels fluctuations --setting gradient-flow --activation identity --depth 1 --gamma G
-             [--lambda W] --time T [--points K] [--whitened-points P] [--format table|csv|json]
+    usage: adaptive-kernels fluctuations --setting gradient-flow --activation identity|relu|tanh|erf --depth 1 --gamma G
+             [--lambda W] --time T [--points K] [--whitened-points P | --train X.npy --labels y.npy
+             [--test Xt.npy --test-labels yt.npy]] [--sites M] [--replicas R] [--seed S] [--format table|csv|json]
       The O(1/N) initialization variance along gradient flow with weight decay W (default 0) of the two-layer
       linear network, at K + 1 times 0...T (K default 10): N x Var of the prediction on the labelled point (y = e_1),
       on an orthogonal training point and on a test input orthogonal to the training inputs, of the NTK's
@@ -38,30 +40,36 @@ enum FluctuationsCommand {
       Prediction variances grow as 1/gamma^2 (the initial output w.h/(gamma N)); the part from the initial
       kernels is also printed. Whitened data: P points (default 3, at most 12). Values are approximate: RK4
       with step halving and Richardson, with the size of the last correction as residual. Needs gamma > 0.
+      Data files (identity): the same closed flow with the input kernel C = X X^T/D (FG13-FG16); N x Var of
+      every test prediction (training predictions without test data), at most 16 points in all.
+      --activation relu|tanh|erf (whitened or data files): the influence function of one neuron (FG18-FG22),
+      a linear Volterra equation solved on a sampled population of M sites (default 1024, even) in R
+      replicas (default 16, seed S default 1): values are estimated (mean and standard error over the
+      replicas; Euler steps dt = 0.1/(1 + gamma + lambda) and dt/2, Richardson, the difference as
+      systematic error); the overlap's mean shift is not computed there (null).
       Available now: --setting bayes (identity; whitened, L <= 100000, or data files) and --setting
-      gradient-flow (identity, depth 1, whitened data). Deeper or nonlinear networks and gradient-flow on
-      data files are not available in this version and are refused with exit status 2.
+      gradient-flow (depth 1; identity, relu, tanh, erf; whitened or data files). Deeper gradient-flow
+      networks are refused with exit status 2.
     """
-    static let subcommand = Subcommand(name: "fluctuations", summary: "O(1/N) finite-width fluctuations of kernels and predictions (Bayesian deep linear, certified; two-layer linear gradient flow, approximate; whitened)",
+    static let subcommand = Subcommand(name: "fluctuations", summary: "O(1/N) finite-width fluctuations of kernels and predictions (Bayesian deep linear, certified; two-layer gradient flow: linear approximate, nonlinear estimated; whitened or data)",
                                        usage: usage, run: run)
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: ["setting", "activation", "depth", "gamma", "beta", "lambda", "whitened-points",
-                                                              "digits", "format", "train", "labels", "test", "test-labels", "time", "points"], switches: [])
+                                                              "digits", "format", "train", "labels", "test", "test-labels", "time", "points",
+                                                              "sites", "replicas", "seed"], switches: [])
         let setting = try options.required("setting")
         guard ["bayes", "gradient-flow"].contains(setting) else { throw UsageError("--setting must be bayes or gradient-flow (got '\(setting)')") }
         let activation = options.value("activation") ?? "identity"
         guard ["identity", "relu", "tanh", "erf"].contains(activation) else {
             throw UsageError("--activation must be identity, relu, tanh or erf (got '\(activation)')")
         }
+        if setting == "gradient-flow" { return try GradientFlowFluctuationsOutput.run(options, activation: try Activation(name: activation)) }
         guard activation == "identity" else {
-            throw UsageError("--activation \(activation) is not available for fluctuations in this version (only identity)")
+            throw UsageError("--activation \(activation) is not available for --setting bayes in this version (only identity)")
         }
-        if setting == "gradient-flow" {
-            for name in ["train", "labels", "test", "test-labels"] where options.value(name) != nil {
-                throw UsageError("--\(name): gradient-flow fluctuations on data files are not available in this version (whitened data only)")
-            }
-            return try GradientFlowFluctuationsOutput.run(options)
+        for name in ["sites", "replicas", "seed"] where options.value(name) != nil {
+            throw UsageError("--\(name) belongs to --setting gradient-flow with a nonlinear activation")
         }
         for name in ["lambda", "time", "points"] where options.value(name) != nil {
             throw UsageError("--\(name) belongs to --setting gradient-flow")

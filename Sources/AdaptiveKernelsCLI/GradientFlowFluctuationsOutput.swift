@@ -1,11 +1,12 @@
 import Foundation
+import Core
 import Theory
 import Numerics
 
 /// `fluctuations --setting gradient-flow`: parsing and rendering of `GradientFlowFluctuations`
 /// (notes/fluctuations-gradient-flow.md): per output time, approximate values with RK4 + Richardson residuals.
 enum GradientFlowFluctuationsOutput {
-    static func run(_ options: ParsedArguments) throws -> String {
+    static func run(_ options: ParsedArguments, activation: Activation) throws -> String {
         for name in ["beta", "digits"] where options.value(name) != nil {
             throw UsageError("--\(name) belongs to --setting bayes")
         }
@@ -23,11 +24,19 @@ enum GradientFlowFluctuationsOutput {
         guard lambda.signum >= 0 else { throw UsageError("--lambda must be >= 0") }
         guard time.signum > 0 else { throw UsageError("--time must be > 0") }
         let points = try options.integer("points", default: 10, in: 1...1000)
-        let size = try options.integer("whitened-points", default: 3, in: 1...GradientFlowFluctuations.maximumPoints)
         let g = gamma.doubleApproximation, l = lambda.doubleApproximation, t = time.doubleApproximation
         guard g <= 64, l <= 64, t <= 1000, t * (1 + g + l) <= 20_000 else {
             throw UsageError("--setting gradient-flow needs gamma <= 64, lambda <= 64, T <= 1000 and T (1 + gamma + lambda) <= 20000 (the RK4 step is 0.01/(1 + gamma + lambda))")
         }
+        if activation != .identity || ["train", "labels", "test", "test-labels"].contains(where: { options.value($0) != nil }) {
+            let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
+            return try GradientFlowDataFluctuationsOutput.run(options, activation: activation, gamma: gamma, lambda: lambda, time: time,
+                                                              points: points, format: format)
+        }
+        for name in ["sites", "replicas", "seed"] where options.value(name) != nil {
+            throw UsageError("--\(name) belongs to the sampled solver of nonlinear activations (the linear network's theory is deterministic)")
+        }
+        let size = try options.integer("whitened-points", default: 3, in: 1...GradientFlowFluctuations.maximumPoints)
         // Cost: RK4 steps ~ 300 T (1 + gamma + lambda) on an augmented system of ~ (P + 1)^4 entries (about 6 s at 1.1e6).
         let work = t * (1 + g + l) * pow(Double(size + 1), 4)
         guard work <= 1e7 else {

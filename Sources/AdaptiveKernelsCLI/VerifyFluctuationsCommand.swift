@@ -9,7 +9,8 @@ import Numerics
 /// two-layer linear network against trained finite-width networks (notes/fluctuations-gradient-flow.md (FG12)).
 enum VerifyFluctuationsCommand {
     static let usage = """
-           adaptive-kernels verify fluctuations [--quick] [--setting bayes|bayes-data|gradient-flow|all] [--widths LIST] [--chains K]
+           adaptive-kernels verify fluctuations [--quick] [--setting bayes|bayes-data|gradient-flow|all] [--activation identity|relu|all]
+                                       [--widths LIST] [--chains K]
                                        [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]
       fluctuations: N Var(c_l) and N (E c_l - c_l) of the certified theory (whitened data, deep linear,
         FB8) against K independent exact posterior chains of width-N networks per width (preconditioned
@@ -25,32 +26,46 @@ enum VerifyFluctuationsCommand {
         linear network along training, against that many trained networks (Euler, dt <= 0.01) per width,
         extrapolated in 1/N. --quick: gamma = 1, lambda = 1/2, T = 1, P = 3 at N = 32, 64, 256 with 512 seeds;
         full: gamma = 3/2, lambda = 1/4, T = 2, P = 3 at N = 64...1024 with 1024 seeds.
+        ReLU (group gradient_flow_relu, FG19-FG22): N Var of the predictions, of tr K/P and of c of the two-layer
+        ReLU network (whitened P points and an orthogonal test input), the sampled influence-function theory
+        (estimated; its errors join the comparison) against trained networks. --quick: gamma = 1, lambda = 1/2,
+        T = 1, P = 2 at N = 64, 256 with 1024 seeds (theory 1024 sites x 16 replicas); full: gamma = 3/2,
+        lambda = 1/4, T = 2, P = 3 at N = 128...2048 with 1024 seeds (theory 2048 sites x 32 replicas).
+        --activation selects the gradient-flow groups (identity: the linear one, relu: the ReLU one; default all).
         --setting selects the groups (default all; bayes-data: the general-data group only). --widths LIST and --chains K (seeds) override every group. --perturb-exact X multiplies the
         theory by 1 + X (a verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive.
 
     """
 
     static func plan(_ arguments: [String]) throws -> (plan: FluctuationsVerification, common: VerifyOptions, name: String) {
-        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["widths", "chains", "setting"]), switches: ["quick"])
+        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["widths", "chains", "setting", "activation"]), switches: ["quick"])
         let common = try VerifyOptions(options, needsData: false)
         var settings = options.has("quick") ? FluctuationsVerification.Settings.quick(seed: common.seed) : FluctuationsVerification.Settings.full(seed: common.seed)
         switch options.value("setting") ?? "all" {
         case "all": break
-        case "bayes": settings.gradientFlow = []
-        case "bayes-data": settings.gradientFlow = []; settings.groups = settings.groups.filter { $0.data != nil }
+        case "bayes": settings.gradientFlow = []; settings.nonlinear = []
+        case "bayes-data": settings.gradientFlow = []; settings.nonlinear = []; settings.groups = settings.groups.filter { $0.data != nil }
         case "gradient-flow": settings.groups = []
         case let other: throw UsageError("--setting must be bayes, bayes-data, gradient-flow or all (got '\(other)')")
+        }
+        switch options.value("activation") ?? "all" {
+        case "all": break
+        case "identity": settings.nonlinear = []
+        case "relu": settings.gradientFlow = []
+        case let other: throw UsageError("--activation must be identity, relu or all (got '\(other)'); it selects the gradient-flow groups")
         }
         if let text = options.value("widths") {
             let widths = try ParameterList.integers(text, option: "widths", in: 8...8192, what: "a width")
             guard widths.count >= 2 else { throw UsageError("--widths needs two widths or more (a 1/N extrapolation)") }
             for g in settings.groups.indices { settings.groups[g].widths = widths }
             for g in settings.gradientFlow.indices { settings.gradientFlow[g].widths = widths }
+            for g in settings.nonlinear.indices { settings.nonlinear[g].widths = widths }
         }
         if options.value("chains") != nil {
             let chains = try options.integer("chains", default: 32, in: 4...4096)
             for g in settings.groups.indices { settings.groups[g].chains = chains }
             for g in settings.gradientFlow.indices { settings.gradientFlow[g].seeds = chains }
+            for g in settings.nonlinear.indices { settings.nonlinear[g].seeds = chains }
         }
         return (FluctuationsVerification(settings: settings), common, options.has("quick") ? "fluctuations --quick" : "fluctuations --full")
     }

@@ -85,6 +85,19 @@ public struct LabelledData: Sendable {
     }
 
     /// One point, C = 1, y = 1 (notes/verify-antk.md section 4, item 4).
+    /// P whitened training inputs sqrt(D) e_mu with labels y = e_1 and one test input sqrt(D) e_{P+1}, D = P + 1 (X X^T/D = I,
+    /// the test input orthogonal to every training input, |x*|^2/D = 1): the data of notes/fluctuations-gradient-flow.md (FG1), (FG9).
+    public static func whitenedWithOrthogonalTest(points p: Int) throws -> LabelledData {
+        guard p >= 1 else { throw InputError("whitened data need P >= 1 points") }
+        let d = p + 1, scale = Double(d).squareRoot()
+        var x = [Double](repeating: 0, count: p * d)
+        for mu in 0..<p { x[mu * d + mu] = scale }
+        var test = [Double](repeating: 0, count: d)
+        test[p] = scale
+        return try LabelledData(name: "whitened: P = \(p) points, X X^T/D = I, y = e_1; test input orthogonal to the training inputs, |x*|^2/D = 1",
+                                train: x, labels: (0..<p).map { $0 == 0 ? 1 : 0 }, test: test, testLabels: [0], dimension: d)
+    }
+
     public static var singlePoint: LabelledData {
         try! LabelledData(name: "single point C = 1, y = 1", train: [1], labels: [1], dimension: 1)
     }

@@ -40,8 +40,13 @@ final class FluctuationsCommandTests: XCTestCase {
             (base + ["--whitened-points", "0"], "whitened-points"),
             (["fluctuations", "--setting", "bayes", "--depth", "200000", "--gamma", "1", "--beta", "2"], "depth L <= 100000"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--lambda", "1", "--time", "1"], "not available"),
-            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "tanh", "--gamma", "1", "--time", "1"], "not available"),
-            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--train", "X.npy"], "not available"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "tanh", "--gamma", "1", "--time", "1", "--sites", "15"], "sites"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "relu", "--gamma", "1", "--time", "1", "--sites", "18", "--replicas", "1"], "replicas"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "relu", "--gamma", "1", "--time", "100", "--sites", "100000"], "above 2e11"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--sites", "64"], "belongs to the sampled solver"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--train", "/nonexistent/X.npy", "--labels", "/nonexistent/y.npy"], "--train"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--train", "\(digitsFixtures.path)/X_train.npy", "--labels", "\(digitsFixtures.path)/y_train.npy"], "at most 16"),
+            (base + ["--sites", "64"], "belongs to --setting gradient-flow"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "0", "--time", "1"], "gamma must be > 0"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--lambda", "-1", "--time", "1"], "lambda"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "0"], "time"),
@@ -160,6 +165,71 @@ final class GradientFlowFluctuationsCommandTests: XCTestCase {
     }
 }
 
+/// `fluctuations --setting gradient-flow` on data files and with a nonlinear activation (notes/fluctuations-gradient-flow.md
+/// (FG13)-(FG22)): the contract and the values of the theory types.
+final class GradientFlowDataFluctuationsCommandTests: XCTestCase {
+    /// The digits fixture's first 3 training and 2 test points, written as .npy files.
+    func digitsFiles() throws -> [String] {
+        let folder = try temporaryFolder()
+        func load(_ name: String) throws -> NPYArray { try NPYArray(npyData: try Data(contentsOf: digitsFixtures.appendingPathComponent(name))) }
+        let x = try load("X_train.npy"), y = try load("y_train.npy"), xt = try load("X_test.npy"), yt = try load("y_test.npy")
+        let d = x.shape[1]
+        return ["--train", try write(NPYArray(shape: [3, d], values: Array(x.values[0..<(3 * d)])), "X.npy", in: folder),
+                "--labels", try write(NPYArray(shape: [3], values: Array(y.values[0..<3])), "y.npy", in: folder),
+                "--test", try write(NPYArray(shape: [2, d], values: Array(xt.values[0..<(2 * d)])), "Xt.npy", in: folder),
+                "--test-labels", try write(NPYArray(shape: [2], values: Array(yt.values[0..<2])), "yt.npy", in: folder)]
+    }
+
+    func testLinearOnDataFollowsTheContractAndTheTheory() throws {
+        let files = try digitsFiles()
+        let result = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--activation", "identity", "--depth", "1",
+                                                     "--gamma", "2", "--lambda", "0.1", "--time", "4", "--points", "2", "--format", "json"] + files)
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertEqual(try OutputContractValidator.load().violations(result.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+        let document = try JSONValue.parse(result.standardOutput)
+        XCTAssertEqual(document["prediction_variance"]?["predictions_of"], .string("test"))
+        XCTAssertEqual(document["test_points"], .integer(2))
+        // At t = 0 the Wishart law: N Var f(x*) = C(x*, x*)/gamma^2 (FG14).
+        let x = try NPYArray(npyData: try Data(contentsOf: URL(fileURLWithPath: files[5])))
+        let d = x.shape[1], c00 = (0..<d).reduce(0.0) { $0 + x.values[$1] * x.values[$1] } / Double(d)
+        guard case .array(let points)? = document["prediction_variance"]?["points"], case .array(let floats)? = points[0]["floats"],
+              case .number(let first) = floats[0] else { return XCTFail("no prediction_variance points") }
+        XCTAssertEqual(first, c00 / 4, accuracy: 1e-12)
+        let csv = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "2", "--time", "1",
+                                                  "--points", "1", "--format", "csv"] + files)
+        XCTAssertEqual(csv.exitCode, 0, csv.standardError)
+        XCTAssertTrue(csv.standardOutput.hasPrefix("time,test_0_variance,test_1_variance,ntk_variance,overlap_variance,overlap_mean_shift,"))
+    }
+
+    func testReLUWhitenedFollowsTheContract() throws {
+        let result = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--activation", "relu", "--depth", "1",
+                                                     "--gamma", "1", "--lambda", "0.5", "--time", "0.5", "--points", "1", "--whitened-points", "2",
+                                                     "--sites", "64", "--replicas", "3", "--seed", "4", "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertEqual(try OutputContractValidator.load().violations(result.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+        let document = try JSONValue.parse(result.standardOutput)
+        XCTAssertEqual(document["overlap_mean_shift"], .null)
+        XCTAssertEqual(document["activation"], .string("relu"))
+        // Every series is one estimated object per time; at t = 0 N Var f_1 = E[w^2 relu(h)^2]/gamma^2 = 1/2 (C = 1), sampled.
+        guard case .array(let label)? = document["prediction_variance"]?["label_direction"], case .string(let kind)? = label[0]["kind"] else {
+            return XCTFail("no label_direction")
+        }
+        XCTAssertEqual(kind, "estimated")
+        guard case .number(let v0)? = label[0]["float"], case .string(let se)? = label[0]["standard_error"], let error = Double(se) else {
+            return XCTFail("no value")
+        }
+        XCTAssertLessThan(abs(v0 - 0.5), 6 * error + 0.05, "N Var f_1(0) = \(v0) +- \(error)")
+        // On data files (tanh, training predictions without test data): the same contract.
+        let files = Array(try digitsFiles()[0..<4])
+        let data = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--activation", "tanh", "--depth", "1",
+                                                   "--gamma", "1", "--time", "0.2", "--points", "1", "--sites", "32", "--replicas", "2",
+                                                   "--format", "json"] + files)
+        XCTAssertEqual(data.exitCode, 0, data.standardError)
+        XCTAssertEqual(try OutputContractValidator.load().violations(data.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+        XCTAssertEqual(try JSONValue.parse(data.standardOutput)["prediction_variance"]?["predictions_of"], .string("train"))
+    }
+}
+
 /// `verify fluctuations`: a small run follows the verification report contract, a theory scaled by 0.1
 /// fails, and bad options exit 2.
 final class VerifyFluctuationsCommandTests: XCTestCase {
@@ -189,7 +259,7 @@ final class VerifyFluctuationsCommandTests: XCTestCase {
 
     func testGradientFlowGroupPassesAndCatchesAScaledTheory() throws {
         // notes/fluctuations-gradient-flow.md (FG12): the quick gradient-flow group with fewer seeds and two widths.
-        let base = ["verify", "fluctuations", "--quick", "--setting", "gradient-flow", "--widths", "32,256", "--chains", "64", "--format", "json"]
+        let base = ["verify", "fluctuations", "--quick", "--setting", "gradient-flow", "--activation", "identity", "--widths", "32,256", "--chains", "64", "--format", "json"]
         let validator = try OutputContractValidator.load()
         let good = AdaptiveKernelsCommandLine.run(base)
         XCTAssertEqual(good.exitCode, 0, good.standardOutput)

@@ -164,6 +164,16 @@ struct OutputContractValidator {
     }
 
     func check(_ value: JSONValue, against rawSpec: JSONValue, path: String, into problems: inout [String]) {
+        // "#a|#b": either named type (the first that matches without problems).
+        if case .string(let name) = rawSpec, name.hasPrefix("#"), name.contains("|") {
+            for alternative in name.split(separator: "|").map(String.init) {
+                var trial: [String] = []
+                check(value, against: .string(alternative), path: path, into: &trial)
+                if trial.isEmpty { return }
+            }
+            problems.append("\(path): matches none of \(name)")
+            return
+        }
         // "#type?": a named type that may be null.
         if case .string(let name) = rawSpec, name.hasPrefix("#"), name.hasSuffix("?") {
             if value == .null { return }

@@ -52,7 +52,9 @@ class GradientFlowFluctuations:
     "orthogonal_test_point" (f(x*)), and the initial kernels' parts "..._from_kernels"; ntk_variance = N Var of
     the NTK's diagonal mean; overlap_variance, overlap_mean_shift for c_1 = y^T H^T H y/N; infinite_width: the
     N = infinity trajectory ("f_dot_y", "overlap", "ntk_diagonal"); residuals: the largest residual of each
-    sequence (keys as above, dotted for nested ones)."""
+    sequence (keys as above, dotted for nested ones). On data: prediction_variance["points"] (one row per test point,
+    or training point without test data) and "predictions_of"; nonlinear activations: estimated values with
+    `standard_errors` (per time) instead of residuals."""
 
     setting: str
     gamma: str
@@ -66,29 +68,57 @@ class GradientFlowFluctuations:
     infinite_width: dict
     residuals: dict
     document: dict
+    activation: str = "identity"
+    standard_errors: dict = dataclasses.field(default_factory=dict)
 
 
 def _approximate_sequence(obj: Optional[dict]) -> Optional[numpy.ndarray]:
     return None if obj is None else numpy.array(obj["floats"], dtype=float)
 
 
+def _values(obj: Any) -> Any:
+    """An approximate sequence object, a list of estimated objects (one per time) or a list of either (one per point)."""
+    if obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, dict):
+        return _approximate_sequence(obj)
+    if obj and isinstance(obj[0], dict) and obj[0].get("kind") == "estimated":
+        return numpy.array([float(e["value"]) for e in obj])
+    return numpy.array([_values(item) for item in obj])
+
+
+def _errors(obj: Any) -> Any:
+    """Residuals (approximate: the largest over the times) or standard errors (estimated: per time)."""
+    if obj is None or isinstance(obj, str):
+        return None
+    if isinstance(obj, dict):
+        return float(obj["residual"])
+    if obj and isinstance(obj[0], dict) and obj[0].get("kind") == "estimated":
+        return numpy.array([float(e["standard_error"]) for e in obj])
+    return [_errors(item) for item in obj]
+
+
 def _gradient_flow(document: dict) -> GradientFlowFluctuations:
-    residuals = {}
+    errors = {}
     for key in ("ntk_variance", "overlap_variance", "overlap_mean_shift"):
-        residuals[key] = float(document[key]["residual"])
+        if document[key] is not None:
+            errors[key] = _errors(document[key])
     for group in ("prediction_variance", "infinite_width"):
         for key, value in document[group].items():
-            if value is not None:
-                residuals[f"{group}.{key}"] = float(value["residual"])
+            if value is not None and not isinstance(value, str):
+                errors[f"{group}.{key}"] = _errors(value)
+    sampled = document["activation"] != "identity"
+    whitened = document.get("whitened_points")
     return GradientFlowFluctuations(
         setting=document["setting"], gamma=document["gamma"], lambda_=document["lambda"],
-        whitened_points=int(document["whitened_points"]), times=numpy.array([float(t) for t in document["times"]]),
-        prediction_variance={key: _approximate_sequence(value) for key, value in document["prediction_variance"].items()},
-        ntk_variance=_approximate_sequence(document["ntk_variance"]),
-        overlap_variance=_approximate_sequence(document["overlap_variance"]),
-        overlap_mean_shift=_approximate_sequence(document["overlap_mean_shift"]),
-        infinite_width={key: _approximate_sequence(value) for key, value in document["infinite_width"].items()},
-        residuals=residuals, document=document)
+        whitened_points=None if whitened is None else int(whitened), times=numpy.array([float(t) for t in document["times"]]),
+        prediction_variance={key: _values(value) for key, value in document["prediction_variance"].items()},
+        ntk_variance=_values(document["ntk_variance"]),
+        overlap_variance=_values(document["overlap_variance"]),
+        overlap_mean_shift=_values(document["overlap_mean_shift"]),
+        infinite_width={key: _values(value) for key, value in document["infinite_width"].items()},
+        residuals={} if sampled else errors, document=document, activation=document["activation"],
+        standard_errors=errors if sampled else {})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,22 +162,25 @@ def _data_fluctuations(X: Any, y: Any, X_test: Any, y_test: Any, gamma: Any, bet
 
 def fluctuations(*, gamma: Any, depth: int, beta: Any = None, setting: str = "bayes", activation: str = "identity",
                  whitened_points: Optional[int] = None, digits: int = 20, lambda_: Any = None, time: Any = None,
-                 points: int = 10, X: Any = None, y: Any = None, X_test: Any = None, y_test: Any = None):
-    """The O(1/N) finite-width fluctuations on whitened data.
+                 points: int = 10, X: Any = None, y: Any = None, X_test: Any = None, y_test: Any = None,
+                 sites: Optional[int] = None, replicas: Optional[int] = None, seed: Optional[int] = None):
+    """The O(1/N) finite-width fluctuations, on whitened data or on data (X, y).
 
     setting="bayes" (needs beta; whitened_points default 4): the certified fluctuations of the Bayesian deep
     linear network, a `Fluctuations`. setting="gradient-flow" (depth 1, needs time; lambda_ default 0,
     whitened_points default 3, `points` K output intervals): the approximate fluctuations of the two-layer
-    linear network along gradient flow, a `GradientFlowFluctuations`.
+    linear network along gradient flow, a `GradientFlowFluctuations`. With data (X, y and optionally X_test, y_test;
+    at most 16 points in all) the same on the input kernel C = X X^T/D: prediction_variance["points"] holds N Var of
+    every test prediction (training predictions without X_test), one row per point. activation="relu"|"tanh"|"erf"
+    (whitened or data): the sampled influence-function solver (sites, replicas, seed passed through); values are
+    estimated, their standard errors in `standard_errors` (same keys), and overlap_mean_shift is None.
 
     setting="bayes" with data X (points x features) and labels y (and optionally X_test, y_test): the approximate
     fluctuations on general data, a `DataFluctuations`.
 
     Raises InvalidInputError for inputs the command refuses (including settings it does not offer
     yet) and NotCertifiedError when the enclosures cannot decide the digits."""
-    if X is not None or y is not None:
-        if setting != "bayes":
-            raise ValueError("data (X, y) are available for setting='bayes' only")
+    if setting == "bayes" and (X is not None or y is not None):
         if X is None or y is None:
             raise ValueError("X and y go together")
         return _data_fluctuations(X, y, X_test, y_test, gamma, beta, depth, activation)
@@ -162,8 +195,20 @@ def fluctuations(*, gamma: Any, depth: int, beta: Any = None, setting: str = "ba
             arguments += ["--beta", exact_argument(beta, "beta")]
         if whitened_points is not None:
             arguments += ["--whitened-points", str(int(whitened_points))]
-        document, _ = _binary.run_json(arguments)
+        for name, value in (("sites", sites), ("replicas", replicas), ("seed", seed)):
+            if value is not None:
+                arguments += [f"--{name}", str(int(value))]
+        if X is None:
+            if y is not None or X_test is not None or y_test is not None:
+                raise ValueError("y, X_test and y_test need X")
+            document, _ = _binary.run_json(arguments)
+            return _gradient_flow(document)
+        from .data import _data_files
+        with _data_files(X, y, X_test, y_test, test_labels_required=False) as (data_arguments, _):
+            document, _ = _binary.run_json(arguments + data_arguments)
         return _gradient_flow(document)
+    if X is not None:
+        raise ValueError("data (X, y) need setting='bayes' or setting='gradient-flow'")
     arguments = ["fluctuations", "--setting", str(setting), "--activation", str(activation),
                  "--gamma", exact_argument(gamma, "gamma"), "--depth", str(int(depth)),
                  "--whitened-points", str(int(4 if whitened_points is None else whitened_points)),

@@ -331,9 +331,32 @@ def test_fluctuations_gradient_flow_against_finite_differences_and_the_lazy_form
     assert small.prediction_variance["label_direction"][0] == pytest.approx(1 / 16, abs=1e-14)
     assert small.prediction_variance["orthogonal_direction"] is None
     assert small.ntk_variance[0] == pytest.approx(4.0, abs=1e-12) and small.overlap_variance[0] == pytest.approx(2.0, abs=1e-12)
-    for bad in (dict(depth=2, time=1), dict(depth=1, time=1, activation="relu"), dict(depth=1), dict(depth=1, time=1, beta=2)):
+    for bad in (dict(depth=2, time=1), dict(depth=1, time=1, activation="relu", sites=15), dict(depth=1), dict(depth=1, time=1, beta=2)):
         with pytest.raises(ak.InvalidInputError):
             ak.fluctuations(setting="gradient-flow", gamma=1, **bad)
+
+
+@needs_binary
+def test_fluctuations_gradient_flow_on_data_and_relu():
+    X = numpy.load(FIXTURES / "X_train.npy")[:3]
+    y = numpy.load(FIXTURES / "y_train.npy")[:3]
+    Xt = numpy.load(FIXTURES / "X_test.npy")[:1]
+    # Whitened data as files (C = I, y = e_1, one orthogonal test input) reproduce the whitened path (FG16).
+    W = numpy.sqrt(4.0) * numpy.eye(4)
+    whitened = ak.fluctuations(setting="gradient-flow", gamma=1, lambda_="1/2", time=1, points=2, depth=1, whitened_points=3)
+    files = ak.fluctuations(setting="gradient-flow", gamma=1, lambda_="1/2", time=1, points=2, depth=1,
+                            X=W[:3], y=numpy.array([1.0, 0, 0]), X_test=W[3:], y_test=numpy.zeros(1))
+    assert files.prediction_variance["predictions_of"] == "test"
+    assert numpy.allclose(files.prediction_variance["points"][0], whitened.prediction_variance["orthogonal_test_point"], atol=1e-9)
+    assert numpy.allclose(files.ntk_variance, whitened.ntk_variance, atol=1e-9)
+    assert numpy.allclose(files.overlap_mean_shift, whitened.overlap_mean_shift, atol=1e-9)
+    # Digits: at t = 0 N Var f(x*) = C(x*, x*)/gamma^2 (the Wishart start, FG14).
+    digits = ak.fluctuations(setting="gradient-flow", gamma=2, time=1, points=1, depth=1, X=X, y=y, X_test=Xt)
+    assert digits.prediction_variance["points"][0][0] == pytest.approx(float(Xt[0] @ Xt[0]) / Xt.shape[1] / 4, rel=1e-12)
+    relu = ak.fluctuations(setting="gradient-flow", activation="relu", gamma=1, lambda_="1/2", time="1/2", points=1, depth=1,
+                           whitened_points=2, sites=64, replicas=3, seed=2)
+    assert relu.overlap_mean_shift is None and relu.activation == "relu"
+    assert relu.ntk_variance.shape == (2,) and relu.standard_errors["ntk_variance"].shape == (2,)
 
 
 @needs_binary

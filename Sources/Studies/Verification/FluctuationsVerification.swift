@@ -73,10 +73,35 @@ public struct FluctuationsVerification: Sendable {
         var caseCount: Int { (intervals + 1) * (points >= 2 ? 6 : 5) }
     }
 
+    /// A nonlinear gradient-flow group (notes/fluctuations-gradient-flow.md (FG19)-(FG22)): the two-layer network with
+    /// `activation` on P whitened points and one orthogonal test input, the sampled influence-function theory
+    /// `TwoLayerInfluenceFluctuations` (estimated) at the K times t > 0 against `TwoLayerFluctuationEnsemble`.
+    public struct NonlinearGroup: Sendable {
+        public var activation: Activation
+        public var gamma: Double
+        public var lambda: Double
+        public var time: Double
+        public var intervals: Int
+        public var points: Int
+        public var widths: [Int]
+        public var seeds: Int
+        public var sites: Int
+        public var replicas: Int
+        public init(activation: Activation, gamma: Double, lambda: Double, time: Double, intervals: Int, points: Int, widths: [Int], seeds: Int,
+                    sites: Int, replicas: Int) {
+            self.activation = activation; self.gamma = gamma; self.lambda = lambda; self.time = time; self.intervals = intervals
+            self.points = points; self.widths = widths; self.seeds = seeds; self.sites = sites; self.replicas = replicas
+        }
+        public var name: String { "gradient_flow_\(activation.rawValue)_gamma\(gamma)_lambda\(lambda)_T\(time)_P\(points)" }
+        /// Per time t > 0: N Var of the P + 1 predictions, of tr K/P and of c.
+        var caseCount: Int { intervals * (points + 3) }
+    }
+
     public struct Settings: Sendable {
         public var seed: UInt64
         public var groups: [Group]
         public var gradientFlow: [GradientFlowGroup] = []
+        public var nonlinear: [NonlinearGroup] = []
         /// Burn-in and measured pCN steps per chain, as multiples of the width (the proposal's
         /// decorrelation time grows like N: rho^2 ~ 1/N, (FB13)).
         public var burnInPerWidth: Int = 12
@@ -88,7 +113,9 @@ public struct FluctuationsVerification: Sendable {
             Settings(seed: seed, groups: [Group(gamma: BigRational(2), beta: BigRational(10), depth: 2, points: 6, widths: [64, 128, 256], chains: 32),
                                           Group(gamma: BigRational(6, 5), beta: BigRational(2), depth: 2, points: 4, widths: [64, 128, 256], chains: 32,
                                                 data: .plan)],
-                     gradientFlow: [GradientFlowGroup(gamma: 1, lambda: 0.5, time: 1, intervals: 2, points: 3, widths: [32, 64, 256], seeds: 512)])
+                     gradientFlow: [GradientFlowGroup(gamma: 1, lambda: 0.5, time: 1, intervals: 2, points: 3, widths: [32, 64, 256], seeds: 512)],
+                     nonlinear: [NonlinearGroup(activation: .relu, gamma: 1, lambda: 0.5, time: 1, intervals: 1, points: 2, widths: [64, 256],
+                                                seeds: 1024, sites: 1024, replicas: 16)])
         }
         /// gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 (whitened) and gamma = 6/5,
         /// beta = 2, L = 2 on `GeneralData.plan`, at N = 128...2048 with 64 chains.
@@ -98,7 +125,9 @@ public struct FluctuationsVerification: Sendable {
                 Group(gamma: BigRational(3, 2), beta: BigRational(5), depth: 3, points: 6, widths: [128, 256, 512, 1024, 2048], chains: 64),
                 Group(gamma: BigRational(6, 5), beta: BigRational(2), depth: 2, points: 4, widths: [128, 256, 512, 1024, 2048], chains: 64,
                       data: .plan),
-            ], gradientFlow: [GradientFlowGroup(gamma: 1.5, lambda: 0.25, time: 2, intervals: 4, points: 3, widths: [64, 128, 256, 512, 1024], seeds: 1024)])
+            ], gradientFlow: [GradientFlowGroup(gamma: 1.5, lambda: 0.25, time: 2, intervals: 4, points: 3, widths: [64, 128, 256, 512, 1024], seeds: 1024)],
+            nonlinear: [NonlinearGroup(activation: .relu, gamma: 1.5, lambda: 0.25, time: 2, intervals: 2, points: 3, widths: [128, 256, 512, 1024, 2048],
+                                       seeds: 1024, sites: 2048, replicas: 32)])
         }
     }
 
@@ -106,7 +135,10 @@ public struct FluctuationsVerification: Sendable {
     public init(settings: Settings) { self.settings = settings }
 
     /// Two cases (variance, mean shift) per layer and group.
-    public var caseCount: Int { settings.groups.reduce(0) { $0 + 2 * $1.depth } + settings.gradientFlow.reduce(0) { $0 + $1.caseCount } }
+    public var caseCount: Int {
+        settings.groups.reduce(0) { $0 + 2 * $1.depth } + settings.gradientFlow.reduce(0) { $0 + $1.caseCount }
+            + settings.nonlinear.reduce(0) { $0 + $1.caseCount }
+    }
 
     public func steps(detail: @escaping (String) -> Void = { _ in }) -> [VerificationStep] {
         settings.groups.enumerated().map { index, group in
@@ -117,7 +149,52 @@ public struct FluctuationsVerification: Sendable {
             VerificationStep("\(group.name): theory and \(group.seeds) trained networks per width at N = \(group.widths.map(String.init).joined(separator: ","))") {
                 try self.gradientFlowCases(index: index, group: group, progress: detail)
             }
+        } + settings.nonlinear.enumerated().map { index, group in
+            VerificationStep("\(group.name): sampled theory (\(group.sites) sites x \(group.replicas) replicas) and \(group.seeds) trained networks per width at N = \(group.widths.map(String.init).joined(separator: ","))") {
+                try self.nonlinearCases(index: index, group: group, progress: detail)
+            }
         }
+    }
+
+    /// notes/fluctuations-gradient-flow.md (FG19)-(FG22): per time t > 0, N Var of every prediction (P whitened training points,
+    /// one orthogonal test input), of tr K/P and of c, the sampled theory (its standard error and time-step systematic
+    /// folded into the comparison) against the 1/N intercept of trained networks (FG17).
+    func nonlinearCases(index: Int, group: NonlinearGroup, progress: (String) -> Void) throws -> [VerificationCase] {
+        let p = group.points
+        let data = try LabelledData.whitenedWithOrthogonalTest(points: p)
+        progress("sampled theory \(group.name)")
+        let step = 0.1 / (1 + group.gamma + group.lambda)
+        let theory = try TwoLayerInfluenceFluctuations(data: data, activation: group.activation, gamma: group.gamma, lambda: group.lambda,
+                                                       time: group.time, intervals: group.intervals,
+                                                       settings: .init(sites: group.sites, replicas: group.replicas, timeStep: step,
+                                                                       seed: NormalSampler.derive(settings.seed, 3000, UInt64(index))))
+        progress("\(group.seeds) networks per width, \(group.name)")
+        let ensemble = try TwoLayerFluctuationEnsemble(data: data, activation: group.activation, gamma: group.gamma, lambda: group.lambda,
+                                                       time: group.time, intervals: group.intervals, widths: group.widths, seedsPerWidth: group.seeds,
+                                                       seed: NormalSampler.derive(settings.seed, 2000, UInt64(index)))
+        let result = ensemble.run()
+        var cases: [VerificationCase] = []
+        for t in 1...group.intervals {
+            var rows: [(String, Estimate, Estimate)] = (0...p).map { a in
+                let what = a == 0 ? "N Var(f_1) (labelled point)" : a == p ? "N Var(f(x*)) (orthogonal test input)" : "N Var(f_\(a + 1))"
+                return (what, theory.predictionVariance[a][t], result.predictionVariance[a][t])
+            }
+            rows += [("N Var(tr K/P)", theory.ntkVariance[t], result.ntkVariance[t]), ("N Var(c)", theory.overlapVariance[t], result.overlapVariance[t])]
+            for (what, exact, measured) in rows {
+                // The theory is estimated: its standard error joins the ensemble's, its time-step correction the systematic error.
+                var estimate = measured
+                estimate.standardError = (measured.standardError * measured.standardError + exact.standardError * exact.standardError).squareRoot()
+                estimate.systematic = measured.systematic + exact.systematic
+                estimate.degreesOfFreedom = min(measured.degreesOfFreedom, exact.degreesOfFreedom)
+                cases.append(.against(exact: exact.value, name: "\(group.name): \(what) at t = \(String(format: "%g", result.times[t]))",
+                                      group: "gradient_flow_\(group.activation.rawValue)",
+                                      measured: .init(name: "trained_networks", estimate: estimate), failure: nil,
+                                      note: String(format: "theory %.4f +- %.4f (systematic %.2g; %d sites x %d replicas); networks %.4f +- %.4f (Euler dt = %g, %d seeds, widths %@)",
+                                                   exact.value, exact.standardError, exact.systematic, group.sites, group.replicas, measured.value,
+                                                   measured.standardError, result.timeStep, group.seeds, group.widths.map(String.init).joined(separator: ","))))
+            }
+        }
+        return cases
     }
 
     /// notes/fluctuations-gradient-flow.md (FG12): per time t > 0, N Var of f.y, e.f, f(x*), tr K/P and c_1, and
