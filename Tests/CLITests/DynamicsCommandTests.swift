@@ -170,5 +170,10 @@ final class DynamicsCommandTests: XCTestCase {
         XCTAssertEqual(relu.exitCode, 0, relu.standardError)
         XCTAssertTrue(relu.standardOutput.contains("sampled DMFT"))
         XCTAssertEqual(run(["plot", "dynamics", "--out", "-", "--activation", "relu", "--depth", "2"]).exitCode, 2)
+        // Deep tanh (notes/dynamics-nonlinear.md (DN17)-(DN21)): the sampled deep DMFT with pathwise responses.
+        let deep = run(["plot", "dynamics", "--out", "-", "--activation", "tanh", "--depth", "2", "--gammas", "1", "--time", "1/2",
+                        "--widths", "16,32", "--seeds", "2"])
+        XCTAssertEqual(deep.exitCode, 0, deep.standardError)
+        XCTAssertTrue(deep.standardOutput.contains("L = 2") && deep.standardOutput.contains("sampled DMFT"))
     }
 }
