@@ -32,8 +32,11 @@ enum DynamicsCommand {
       M is raised by (pilot standard error / E)^2 (at most 16x), so that the largest standard error of the
       self-consistent f.y is about E (approximations built from it, e.g. perturbative, carry more).
       Whitened data is solved point by point (no scalar reduction). static-ntk uses the exact lazy kernels
-      (DN9) and needs --lambda 0 for tanh and erf; gradient-independence equals self-consistent at L = 1;
-      --depth >= 2 with a nonlinear activation is not implemented (exit 2).
+      (DN9, DN20) and needs --lambda 0 for tanh and erf; gradient-independence equals self-consistent at L = 1.
+      --activation tanh|erf --depth L >= 2: the deep DMFT by sampling with pathwise response functions
+      (DN17-DN21; default M = 1024 sites, coarse step 0.1); memory grows as M (points x steps)^2 and is capped
+      at 1 GiB (exit 2 beyond: fewer --points or --samples); gradient-independence drops the responses.
+      relu with --depth >= 2 is not implemented (its kink needs a response estimator beyond pathwise; exit 2).
       --out-dir DIR: trajectory.csv and summary.json. G, W, T: exact numbers (1, 0.5, 2.5e-3, 3/2).
     """
     static let subcommand = Subcommand(name: "dynamics", summary: "training trajectories at infinite width: deep linear DMFT on data, against its approximations and finite networks",
@@ -64,7 +67,8 @@ enum DynamicsCommand {
             guard let a = Activation(rawValue: text) else { throw UsageError("--activation must be identity, relu, tanh or erf (got '\(text)')") }
             activation = a
         }
-        let samples = try options.integer("samples", default: 4096, in: 2...(1 << 22))
+        let deepDefault = activation != .identity && (Int(options.value("depth") ?? "") ?? 1) >= 2
+        let samples = try options.integer("samples", default: deepDefault ? 1024 : 4096, in: 2...(1 << 22))
         guard samples % 2 == 0 else { throw UsageError("--samples must be even (antithetic pairs; got \(samples))") }
         let replicas = try options.integer("replicas", default: 8, in: 2...1000)
         var targetError: Double? = nil
@@ -195,7 +199,8 @@ enum DynamicsReport {
             ("grid_steps", .array(t.gridSteps.map { .integer($0) })),
             ("error_control", .string(t.sampling == nil
                 ? "Euler grids of m, 2m, 4m (8m: whitened) steps, Richardson eliminations of dt, dt^2 (dt^3); residual = size of the last elimination (DY12)"
-                : "sampled DMFT (DN5): replicas of independent single-site samples, each on Euler grids of m, 2m, 4m steps with Richardson (DY12); "
+                : "sampled DMFT (DN5\(p.depth >= 2 ? ", with pathwise response functions DN17-DN21" : "")): replicas of independent single-site samples, "
+                  + "each on Euler grids of \(t.gridSteps.map(String.init).joined(separator: ", ")) steps with Richardson (DY12); "
                   + "value = mean over replicas, standard_error = sd/sqrt(replicas), systematic = mean Richardson residual")),
         ]
         if let sampling = t.sampling {
@@ -250,10 +255,11 @@ enum DynamicsReport {
 
     static func table(_ r: DynamicsCommand.Run) -> String {
         let p = r.problem, t = r.trajectory
-        let header = t.sampling.map { "Two-layer \(p.activation.rawValue) network at infinite width: \(t.approximation.rawValue) trajectory, "
+        let network = p.depth == 1 ? "Two-layer \(p.activation.rawValue) network" : "\(p.activation.rawValue) network with \(p.depth) hidden layers"
+        let header = t.sampling.map { "\(network) at infinite width: \(t.approximation.rawValue) trajectory, "
             + "sampled DMFT, \($0.replicas) replicas x \($0.sites) sites (notes/dynamics-nonlinear.md)" }
             ?? (p.activation == .identity ? "Deep linear network at infinite width: \(t.approximation.rawValue) trajectory (notes/dynamics-deep-linear.md)"
-                : "Two-layer \(p.activation.rawValue) network at infinite width: \(t.approximation.rawValue) trajectory, exact lazy kernels (notes/dynamics-nonlinear.md)")
+                : "\(network) at infinite width: \(t.approximation.rawValue) trajectory, exact lazy kernels (notes/dynamics-nonlinear.md)")
         var lines = [header,
                      "L = \(p.depth)   gamma = \(r.gamma)   lambda = \(r.lambda)   T = \(r.time)   "
                      + (p.data.whitenedSize.map { "whitened data, P = \($0)" } ?? "data: P = \(p.data.trainCount), D = \(p.data.dimension), test Q = \(p.data.testCount)"),

@@ -14,7 +14,8 @@ enum PlotDynamicsFigure {
         L = 2, lambda = 0, T = 3, P = 4 whitened points): DMFT lines (Richardson-extrapolated), finite-width
         markers (widths 64,128,256, 4 seeds each, extrapolated in 1/N) on the same times. --activation
         relu|tanh|erf: the sampled two-layer DMFT (L = 1, the default then; 8 replicas x 4096 sites), widths
-        256,512,1024 with 16 seeds each by default.
+        256,512,1024 with 16 seeds each by default; tanh|erf with --depth L >= 2: the sampled deep DMFT with
+        pathwise responses (8 replicas x 512 sites, 6 output intervals; about a minute per gamma).
     """
     static let valued: Set<String> = ["out", "quantity", "activation", "depth", "lambda", "time", "gammas", "whitened-points", "widths", "seeds", "seed"]
 
@@ -40,7 +41,7 @@ enum PlotDynamicsFigure {
                                                 option: "widths", in: 2...8192, what: "a width")
         let seeds = try options.integer("seeds", default: activation == .identity ? 4 : 16, in: 2...100)
         let seed = UInt64(try options.integer("seed", default: 1, in: 0...Int(Int32.max)))
-        let intervals = 12
+        let intervals = activation != .identity && depth >= 2 ? 6 : 12
         var series: [SVGPlot.Series] = []
         var highest = 0.0
         for (index, (text, gamma)) in gammas.enumerated() {
@@ -48,7 +49,9 @@ enum PlotDynamicsFigure {
                 try DynamicsProblem(depth: depth, gamma: gamma, lambda: lambda.doubleApproximation, time: time.doubleApproximation,
                                     intervals: intervals, data: .whitened(size: size), activation: activation)
             }
-            let solver = DynamicsSolver(coarseStep: 0.05, seed: NormalSampler.derive(seed, UInt64(index), 0xD3))
+            // Deep tanh/erf (notes/dynamics-nonlinear.md (DN19)): the tangent memory grows as M (points x steps)^2, so fewer sites.
+            let deep = activation != .identity && depth >= 2
+            let solver = DynamicsSolver(coarseStep: deep ? nil : 0.05, pairs: deep ? 256 : 2048, seed: NormalSampler.derive(seed, UInt64(index), 0xD3))
             let trajectory = try DynamicsCommand.dynamicsErrors { try solver.solve(problem) }
             let fine = trajectory.gridSteps.last!
             let networks = try DynamicsCommand.dynamicsErrors {

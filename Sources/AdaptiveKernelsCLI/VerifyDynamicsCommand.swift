@@ -3,19 +3,21 @@ import Core
 import Numerics
 import Studies
 
-/// `adaptive-kernels verify dynamics [--quick] [--seed S] [--perturb-exact R] [--case exact|finite_width|nonlinear] [--format table|json]`:
+/// `adaptive-kernels verify dynamics [--quick] [--seed S] [--perturb-exact R] [--case exact|finite_width|nonlinear|deep_nonlinear] [--format table|json]`:
 /// the infinite-width trajectories against exact results and finite-width gradient descent
 /// (notes/dynamics-deep-linear.md, section "Checks"), reported like every verify plan.
 enum VerifyDynamicsCommand {
     static let usage = """
-           adaptive-kernels verify dynamics [--quick] [--seed S] [--perturb-exact R] [--case exact|finite_width|nonlinear] [--format table|json]
+           adaptive-kernels verify dynamics [--quick] [--seed S] [--perturb-exact R] [--case exact|finite_width|nonlinear|deep_nonlinear] [--format table|json]
                                             [--shard I/N]
       dynamics: the deep linear DMFT trajectories (Richardson-extrapolated) and the sampled two-layer DMFT
         with phi(h) = h against the exact two-layer flow and the exact aNTK fixed point (exact); finite-width
         gradient descent (1/N fits over 20 seeds per width) against the DMFT on the same Euler grid, deep
-        linear (finite_width) and two-layer relu, tanh, erf against the sampled DMFT (nonlinear; quick: relu)
+        linear (finite_width) and two-layer relu, tanh, erf against the sampled DMFT (nonlinear; quick: relu);
+        the sampled deep DMFT with pathwise responses: identity L = 2 against the deep linear DMFT (exact) and
+        tanh, erf L = 2 networks of widths 128-1024 against it (deep_nonlinear; full plan only)
         (notes/dynamics-deep-linear.md, notes/dynamics-nonlinear.md). --quick: widths up to 2048 (deep linear
-        L = 1), 512 (L = 2) and 4096 (ReLU), about 15 CPU-seconds; full: about 2 CPU-minutes. --case: one group.
+        L = 1), 512 (L = 2) and 4096 (ReLU), about 20 CPU-seconds; full: about 3 CPU-minutes. --case: one group.
         --shard I/N: block I of N of the plan's steps, as a shard document for 'adaptive-kernels merge'.
     """
 

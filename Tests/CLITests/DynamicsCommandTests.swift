@@ -86,11 +86,37 @@ final class DynamicsCommandTests: XCTestCase {
         XCTAssertEqual((((lazyDoc["self_consistent"] as? [String: Any])?["f_dot_y"] as? [[String: Any]])?.last?["kind"]) as? String, "estimated")
     }
 
+    /// `dynamics --activation tanh --depth 2` (notes/dynamics-nonlinear.md (DN17)-(DN21)): the sampled deep DMFT, estimated
+    /// values per layer, f(0) = 0 exactly (antithetic partners), gradient independence beside the self-consistent run.
+    func testDeepNonlinearJSON() throws {
+        let validator = try OutputContractValidator.load()
+        let result = run(["dynamics", "--activation", "tanh", "--depth", "2", "--gamma", "1", "--lambda", "1/5", "--time", "1/2", "--points", "1",
+                          "--whitened-points", "2", "--samples", "128", "--replicas", "3", "--approximation", "gradient-independence", "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "dynamics"), [])
+        let doc = try json(result.standardOutput)
+        XCTAssertEqual(doc["depth"] as? Int, 2)
+        XCTAssertEqual((doc["sampling"] as? [String: Int])?["sites_per_replica"], 128)
+        XCTAssertEqual(doc["grid_steps"] as? [Int], [5, 10, 20])
+        let overlap = try XCTUnwrap(doc["overlap"] as? [[[String: Any]]])
+        XCTAssertEqual(overlap.last?.count, 2)
+        let consistent = try XCTUnwrap((doc["self_consistent"] as? [String: Any])?["f_dot_y"] as? [[String: Any]])
+        XCTAssertEqual(consistent[0]["value"] as? String, "0")
+        XCTAssertEqual(consistent[1]["kind"] as? String, "estimated")
+        let f = try XCTUnwrap(Double(consistent[1]["value"] as? String ?? "")), se = try XCTUnwrap(Double(consistent[1]["standard_error"] as? String ?? ""))
+        XCTAssertGreaterThan(f, 0.05)
+        XCTAssertGreaterThan(se, 0)
+        XCTAssertLessThan(se, 0.1 * f)
+    }
+
     func testBadInputExitsTwoWithNothingOnStdout() {
         for arguments in [["dynamics", "--depth", "2", "--gamma", "1", "--time", "1", "--activation", "relu"],
                           ["dynamics", "--depth", "1", "--gamma", "1", "--time", "1", "--activation", "tanh", "--lambda", "1/2",
                            "--approximation", "static-ntk"],
                           ["dynamics", "--depth", "1", "--gamma", "1", "--time", "1", "--activation", "relu", "--samples", "7"],
+                          ["dynamics", "--depth", "2", "--gamma", "1", "--time", "1", "--activation", "erf", "--approximation", "static-ntk",
+                           "--lambda", "1/2"],
+                          ["dynamics", "--depth", "2", "--gamma", "1", "--time", "1", "--activation", "tanh", "--points", "100"],
                           ["dynamics", "--depth", "1", "--gamma", "1", "--time", "1", "--samples", "64"],
                           ["dynamics", "--depth", "2", "--gamma", "1", "--time", "1", "--approximation", "lazy"],
                           ["dynamics", "--depth", "0", "--gamma", "1", "--time", "1"],
@@ -110,7 +136,7 @@ final class DynamicsCommandTests: XCTestCase {
         XCTAssertEqual(result.exitCode, 0, result.standardError)
         XCTAssertEqual(validator.violations(result.standardOutput, command: "verify dynamics"), [])
         let doc = try json(result.standardOutput)
-        XCTAssertEqual((doc["summary"] as? [String: Int])?["pass"], 7)
+        XCTAssertEqual((doc["summary"] as? [String: Int])?["pass"], 8)
         let cases = try XCTUnwrap(doc["cases"] as? [[String: Any]])
         var sampled = 0
         for c in cases {
@@ -121,7 +147,8 @@ final class DynamicsCommandTests: XCTestCase {
                 XCTAssertLessThanOrEqual(abs(deterministic - exact), tolerance)
                 XCTAssertGreaterThan(abs(deterministic - 1.01 * exact), tolerance)   // --perturb-exact 0.01 would fail it
             } else {
-                // The sampled two-layer DMFT with phi(h) = h against (A27) (notes/dynamics-nonlinear.md (DN8)): 5% is detected.
+                // The sampled DMFT with phi(h) = h against (A27) (notes/dynamics-nonlinear.md (DN8)) and, at L = 2, against the deep
+                // linear DMFT ((DN21)): 5% is detected.
                 let estimate = try XCTUnwrap(estimates["sampled_dmft"]?["float"] as? Double)
                 XCTAssertEqual(estimates["sampled_dmft"]?["kind"] as? String, "estimated")
                 XCTAssertLessThanOrEqual(abs(estimate - exact), tolerance)
@@ -129,7 +156,7 @@ final class DynamicsCommandTests: XCTestCase {
                 sampled += 1
             }
         }
-        XCTAssertEqual(sampled, 2)
+        XCTAssertEqual(sampled, 3)
     }
 
     /// `plot dynamics`: an SVG with one DMFT line and one marker series per gamma; bad quantity exits 2.
@@ -143,5 +170,10 @@ final class DynamicsCommandTests: XCTestCase {
         XCTAssertEqual(relu.exitCode, 0, relu.standardError)
         XCTAssertTrue(relu.standardOutput.contains("sampled DMFT"))
         XCTAssertEqual(run(["plot", "dynamics", "--out", "-", "--activation", "relu", "--depth", "2"]).exitCode, 2)
+        // Deep tanh (notes/dynamics-nonlinear.md (DN17)-(DN21)): the sampled deep DMFT with pathwise responses.
+        let deep = run(["plot", "dynamics", "--out", "-", "--activation", "tanh", "--depth", "2", "--gammas", "1", "--time", "1/2",
+                        "--widths", "16,32", "--seeds", "2"])
+        XCTAssertEqual(deep.exitCode, 0, deep.standardError)
+        XCTAssertTrue(deep.standardOutput.contains("L = 2") && deep.standardOutput.contains("sampled DMFT"))
     }
 }

@@ -233,7 +233,7 @@ def test_dynamics_relu_two_layer_sampled():
     fdy = result["f_dot_y"]
     assert fdy[0] == 0 and 0 < fdy[1] < fdy[2] < 1   # antithetic sites: f(0) = 0 exactly
     with pytest.raises(ak.InvalidInputError):
-        ak.dynamics(depth=2, gamma=1, time=1, activation="relu")   # the deep nonlinear DMFT is not implemented
+        ak.dynamics(depth=2, gamma=1, time=1, activation="relu")   # the deep ReLU DMFT is not implemented
 
 
 @needs_binary

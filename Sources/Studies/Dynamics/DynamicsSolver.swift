@@ -57,9 +57,24 @@ public struct DynamicsSolver: Sendable {
         self.sampleLinear = sampleLinear
     }
 
-    /// Whether the problem is solved by the sampled two-layer DMFT (DN1)-(DN6).
+    /// Whether the problem is solved by sampling: the two-layer DMFT (DN1)-(DN6) at L = 1, the deep DMFT with
+    /// pathwise responses (DN15)-(DN19) at L >= 2.
     public func sampled(_ problem: DynamicsProblem) -> Bool {
-        problem.activation != .identity || (sampleLinear && problem.depth == 1)
+        problem.activation != .identity || sampleLinear
+    }
+
+    /// Whether the problem is solved by the sampled deep DMFT (notes/dynamics-nonlinear.md (DN17)-(DN19)).
+    public func deep(_ problem: DynamicsProblem) -> Bool { sampled(problem) && problem.depth >= 2 }
+
+    /// Largest tangent storage of one deep march (notes/dynamics-nonlinear.md (DN19)); beyond it the solver refuses.
+    public static let maximumTangentBytes = 1 << 30
+
+    /// Largest finest grid of the deep sampled DMFT within `maximumTangentBytes`.
+    public func maximumDeepSteps(_ problem: DynamicsProblem) -> Int {
+        var k = 1
+        while DeepNonlinearDMFT.tangentBytes(depth: problem.depth, pointCount: problem.data.pointCount, steps: k + 1, sites: 2 * pairs)
+                <= DynamicsSolver.maximumTangentBytes && k < DynamicsSolver.maximumSampledSteps { k += 1 }
+        return k
     }
 
     /// Largest finest grid of the sampled DMFT (cost: sites x points^2 x steps).
@@ -69,10 +84,16 @@ public struct DynamicsSolver: Sendable {
     public func stepsPerInterval(_ problem: DynamicsProblem) throws -> Int {
         let sampled = self.sampled(problem)
         let points = problem.data.whitenedSize != nil && reduceWhitened && !sampled ? 1 : problem.data.pointCount
-        let target = coarseStep ?? (problem.data.whitenedSize != nil && !sampled ? 0.02 : 0.05)
+        let target = coarseStep ?? (deep(problem) ? 0.1 : problem.data.whitenedSize != nil && !sampled ? 0.02 : 0.05)
         let wanted = max(1, Int((problem.time / (Double(problem.intervals) * target)).rounded(.up)))
-        let allowed = sampled ? DynamicsSolver.maximumSampledSteps / ((1 << (levelCount(problem) - 1)) * problem.intervals)
+        let finestCap = deep(problem) ? maximumDeepSteps(problem) : DynamicsSolver.maximumSampledSteps
+        let allowed = sampled ? finestCap / ((1 << (levelCount(problem) - 1)) * problem.intervals)
             : (DeepLinearDMFT.maximumPairs / points - 1) / ((1 << (levelCount(problem) - 1)) * problem.intervals)
+        if deep(problem) && allowed < 1 {
+            throw InputError("\(problem.intervals) output intervals on \(levelCount(problem)) grids need more than the deep sampled DMFT's "
+                             + "\(DynamicsSolver.maximumTangentBytes >> 20) MiB of response tangents at \(2 * pairs) sites "
+                             + "(notes/dynamics-nonlinear.md (DN19)); use fewer output intervals, fewer points or fewer samples")
+        }
         guard allowed >= 1 || !sampled else {
             throw InputError("\(problem.intervals) output intervals exceed the sampled solver's \(DynamicsSolver.maximumSampledSteps) "
                              + "steps on its finest grid; use fewer output intervals")
@@ -86,8 +107,30 @@ public struct DynamicsSolver: Sendable {
 
     /// Frames at the K + 1 output times from a grid of `steps` steps (a multiple of K).
     func frames(_ problem: DynamicsProblem, _ approximation: DynamicsApproximation, steps: Int, gamma: Double? = nil,
-                sites: TwoLayerDMFT.Sites? = nil) -> [KernelFrame] {
+                sites: TwoLayerDMFT.Sites? = nil, sourceSeed: UInt64 = 0) -> [KernelFrame] {
         let stride = steps / problem.intervals, dt = problem.time / Double(steps)
+        if deep(problem) {
+            switch approximation {
+            case .staticNTK where problem.activation == .identity:
+                return StaticNTKTrajectory(depth: problem.depth, lambda: problem.lambda, kernel: problem.data.kernel, labels: problem.data.labels,
+                                           pointCount: problem.data.pointCount).frames(timeStep: dt, steps: steps, stride: stride)
+            case .staticNTK:
+                return StaticNTKTrajectory(activation: problem.activation, depth: problem.depth, lambda: problem.lambda, kernel: problem.data.kernel,
+                                           labels: problem.data.labels, pointCount: problem.data.pointCount)
+                    .frames(timeStep: dt, steps: steps, stride: stride)
+            case .selfConsistent, .gradientIndependence:
+                // Gradient independence drops the responses A, B (notes/dynamics-deep-linear.md (DY18)).
+                let dmft = DeepNonlinearDMFT(depth: problem.depth, activation: problem.activation, gamma: gamma ?? problem.gamma,
+                                             lambda: problem.lambda, kernel: problem.data.kernel, pointCount: problem.data.pointCount,
+                                             labels: problem.data.labels, timeStep: dt, steps: steps, responses: approximation == .selfConsistent)
+                return dmft.march(sites!, seed: sourceSeed, stride: stride).map {
+                    KernelFrame(predictions: $0.predictions, featureKernels: $0.featureKernels, gradientKernels: $0.gradientKernels.map { $0[0] },
+                                gradientMatrices: $0.gradientKernels)
+                }
+            case .perturbative:
+                return perturbative(problem, steps: steps, sites: sites, sourceSeed: sourceSeed).extrapolated
+            }
+        }
         if sampled(problem) {
             switch approximation {
             case .staticNTK:
@@ -130,11 +173,12 @@ public struct DynamicsSolver: Sendable {
     /// gamma_s/2 difference alone (the residual of that step).
     static let perturbationGamma = 1.0 / 16
 
-    func perturbative(_ problem: DynamicsProblem, steps: Int, sites: TwoLayerDMFT.Sites? = nil) -> (extrapolated: [KernelFrame], plain: [KernelFrame]) {
+    func perturbative(_ problem: DynamicsProblem, steps: Int, sites: TwoLayerDMFT.Sites? = nil,
+                      sourceSeed: UInt64 = 0) -> (extrapolated: [KernelFrame], plain: [KernelFrame]) {
         let gs = DynamicsSolver.perturbationGamma, g0 = gs * 1e-4
-        let base = frames(problem, .selfConsistent, steps: steps, gamma: g0, sites: sites)
-        let big = frames(problem, .selfConsistent, steps: steps, gamma: gs, sites: sites)
-        let small = frames(problem, .selfConsistent, steps: steps, gamma: gs / 2, sites: sites)
+        let base = frames(problem, .selfConsistent, steps: steps, gamma: g0, sites: sites, sourceSeed: sourceSeed)
+        let big = frames(problem, .selfConsistent, steps: steps, gamma: gs, sites: sites, sourceSeed: sourceSeed)
+        let small = frames(problem, .selfConsistent, steps: steps, gamma: gs / 2, sites: sites, sourceSeed: sourceSeed)
         let g2 = problem.gamma * problem.gamma
         var extrapolated = [KernelFrame](), plain = [KernelFrame]()
         for i in base.indices {
@@ -157,7 +201,7 @@ public struct DynamicsSolver: Sendable {
     public func solve(_ problem: DynamicsProblem, approximation: DynamicsApproximation = .selfConsistent) throws -> DynamicsTrajectory {
         guard sampled(problem) else { return try solveOne(problem, approximation: approximation, sites: nil) }
         if approximation == .staticNTK {
-            guard problem.lambda == 0 || problem.activation == .relu || problem.activation == .identity else {
+            guard problem.lambda == 0 || (problem.activation == .relu && problem.depth == 1) || problem.activation == .identity else {
                 throw InputError("the static-NTK approximation with weight decay lambda > 0 is defined for homogeneous activations "
                                  + "(identity, relu) only (notes/dynamics-nonlinear.md (DN9)); use lambda = 0")
             }
@@ -168,7 +212,7 @@ public struct DynamicsSolver: Sendable {
         for r in 0..<replicas {
             let sites = TwoLayerDMFT.sample(kernel: problem.data.kernel, pointCount: problem.data.pointCount, pairs: pairs,
                                             seed: NormalSampler.derive(seed, UInt64(r), 0xD1))
-            runs.append(try solveOne(problem, approximation: approximation, sites: sites))
+            runs.append(try solveOne(problem, approximation: approximation, sites: sites, sourceSeed: NormalSampler.derive(seed, UInt64(r), 0xD4)))
         }
         func pool(_ pick: (DynamicsTrajectory) -> [DynamicsPoint]) -> (mean: [DynamicsPoint], se: [DynamicsPoint]) {
             let n = Double(runs.count), first = pick(runs[0])
@@ -197,16 +241,17 @@ public struct DynamicsSolver: Sendable {
         return out
     }
 
-    func solveOne(_ problem: DynamicsProblem, approximation: DynamicsApproximation, sites: TwoLayerDMFT.Sites?) throws -> DynamicsTrajectory {
+    func solveOne(_ problem: DynamicsProblem, approximation: DynamicsApproximation, sites: TwoLayerDMFT.Sites?,
+                  sourceSeed: UInt64 = 0) throws -> DynamicsTrajectory {
         let q = try stepsPerInterval(problem)
         let m = q * problem.intervals
         let count = levelCount(problem)
         let steps = (0..<count).map { m << $0 }
-        let levels = steps.map { frames(problem, approximation, steps: $0, sites: sites) }
+        let levels = steps.map { frames(problem, approximation, steps: $0, sites: sites, sourceSeed: sourceSeed) }
         let finest = levels[count - 1]
         let times = problem.times
         var values = [DynamicsPoint](), residuals = [DynamicsPoint]()
-        let pert = approximation == .perturbative ? perturbative(problem, steps: steps[count - 1], sites: sites).plain : nil
+        let pert = approximation == .perturbative ? perturbative(problem, steps: steps[count - 1], sites: sites, sourceSeed: sourceSeed).plain : nil
         let pertR = approximation == .perturbative ? finest : nil
         for i in times.indices {
             // Richardson table: column j eliminates the dt^j term, r_j(a) = (2^j r_{j-1}(a+1) - r_{j-1}(a)) / (2^j - 1).
@@ -252,25 +297,33 @@ public struct StaticNTKTrajectory: Sendable {
     public let labels: [Double]
     public let pointCount: Int
 
-    /// Nonlinear two-layer networks (notes/dynamics-nonlinear.md (DN9)): the lazy Phi_0, G_0 and NTK K_0 = Phi_0 + G_0 (.) C.
-    let lazy: (feature: [Double], gradient: [Double], ntk: [Double])?
+    /// Nonlinear networks (notes/dynamics-nonlinear.md (DN9), (DN20)): the lazy Phi^l_0, G^l_0 (l = 1...L) and the NTK
+    /// K_0 = sum_{l=0}^{L} G^{l+1}_0 (.) Phi^l_0 (Phi^0 = C, G^{L+1} = 1).
+    let lazy: (features: [[Double]], gradients: [[Double]], ntk: [Double])?
 
     public init(depth: Int, lambda: Double, kernel: [Double], labels: [Double], pointCount: Int) {
         self.depth = depth; self.lambda = lambda; self.kernel = kernel; self.labels = labels; self.pointCount = pointCount
         lazy = nil
     }
 
-    /// L = 1 with a nonlinear activation (DN9): df/dt = e^{-2 lambda t} K_0 (y - f) - 2 lambda f, defined for
+    /// A nonlinear activation (DN9): df/dt = e^{-2 lambda t} K_0 (y - f) - 2 lambda f at L = 1, defined for
     /// lambda = 0 or a homogeneous activation (relu); Phi(t) = e^{-2 lambda t} Phi_0, G(t) = e^{-2 lambda t} G_0.
-    public init(activation: Activation, lambda: Double, kernel: [Double], labels: [Double], pointCount: Int) {
-        depth = 1; self.lambda = lambda; self.kernel = kernel; self.labels = labels; self.pointCount = pointCount
-        let maps = TwoLayerDMFT.lazyKernels(activation, kernel: kernel, pointCount: pointCount)
-        lazy = (maps.feature, maps.gradient, (0..<kernel.count).map { maps.feature[$0] + maps.gradient[$0] * kernel[$0] })
+    /// L >= 2 (DN20): df/dt = K_0 (y - f) with the lazy kernels of the layer recursion; lambda = 0 only.
+    public init(activation: Activation, depth: Int = 1, lambda: Double, kernel: [Double], labels: [Double], pointCount: Int) {
+        precondition(depth == 1 || lambda == 0)
+        self.depth = depth; self.lambda = lambda; self.kernel = kernel; self.labels = labels; self.pointCount = pointCount
+        let maps = TwoLayerDMFT.lazyKernels(activation, kernel: kernel, pointCount: pointCount, depth: depth)
+        var ntk = [Double](repeating: 0, count: kernel.count)
+        for l in 0...depth {
+            let phi = l == 0 ? kernel : maps.features[l - 1]
+            for i in ntk.indices { ntk[i] += (l == depth ? 1 : maps.gradients[l][i]) * phi[i] }
+        }
+        lazy = (maps.features, maps.gradients, ntk)
     }
 
     func velocity(_ f: [Double], _ t: Double) -> [Double] {
         let np = pointCount, p = labels.count, a = Double(depth + 1)
-        let decay = exp(-2 * lambda * Double(depth) * t)
+        let decay = exp(-2 * lambda * Double(depth) * t)   // lazy (nonlinear): depth 1 or lambda = 0
         return (0..<np).map { nu in
             var s = 0.0
             if let lazy {
@@ -287,8 +340,9 @@ public struct StaticNTKTrajectory: Sendable {
         func frame(_ t: Double) -> KernelFrame {
             if let lazy {
                 let decay = exp(-2 * lambda * t)
-                return KernelFrame(predictions: f, featureKernels: [lazy.feature.map { $0 * decay }], gradientKernels: [lazy.gradient[0] * decay],
-                                   gradientMatrices: [lazy.gradient.map { $0 * decay }])
+                return KernelFrame(predictions: f, featureKernels: lazy.features.map { $0.map { $0 * decay } },
+                                   gradientKernels: lazy.gradients.map { $0[0] * decay },
+                                   gradientMatrices: lazy.gradients.map { $0.map { $0 * decay } })
             }
             return KernelFrame(predictions: f,
                         featureKernels: (1...depth).map { l in kernel.map { $0 * exp(-2 * lambda * Double(l) * t) } },

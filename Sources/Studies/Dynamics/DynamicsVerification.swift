@@ -25,9 +25,10 @@ public struct DynamicsVerification: Sendable {
     /// Rounding floor of a deterministic comparison: 64 ulp of max(1, |x|).
     static func floor(_ x: Double) -> Double { 64 * max(1, abs(x)).ulp }
 
-    /// The groups of the plan: "exact", "finite_width" (deep linear networks) and "nonlinear" (two-layer
-    /// relu, tanh, erf networks against the sampled DMFT, notes/dynamics-nonlinear.md (DN10)).
-    public static let groups = ["exact", "finite_width", "nonlinear"]
+    /// The groups of the plan: "exact", "finite_width" (deep linear networks), "nonlinear" (two-layer
+    /// relu, tanh, erf networks against the sampled DMFT, notes/dynamics-nonlinear.md (DN10)) and "deep_nonlinear"
+    /// (L = 2 tanh, erf networks against the sampled deep DMFT, (DN21); full plan only).
+    public static let groups = ["exact", "finite_width", "nonlinear", "deep_nonlinear"]
 
     /// The plan's steps in order, or those of the given groups (nil: all); every step's seeds are fixed
     /// by tags, not by its position, so a step computes the same cases whether or not the others run
@@ -83,6 +84,22 @@ public struct DynamicsVerification: Sendable {
             }
                 return cases
             })
+            steps.append(VerificationStep("exact: sampled deep DMFT, identity L=2, vs the deep linear DMFT") {
+                // The deep sampled DMFT with pathwise responses (notes/dynamics-nonlinear.md (DN17)-(DN21)) through the identity:
+                // the deep linear DMFT (DY10) on the same Euler grid is its exact N = infinity value.
+                // T = 1/2 on grids of 5 and 10 steps: the tangents cost O(K^3), so a short horizon keeps the case cheap.
+                let problem = try DynamicsProblem(depth: 2, gamma: 1, lambda: 0.2, time: 0.5, intervals: 1, data: DynamicsVerification.smallData())
+                let exact = try DynamicsSolver(coarseStep: 0.1, levels: 2).solve(problem)
+                let replicas = DynamicsVerification.deepReplicas, pairs = DynamicsVerification.deepPairs
+                let sampled = try DynamicsSolver(coarseStep: 0.1, levels: 2, pairs: pairs, replicas: replicas, seed: NormalSampler.derive(seed, 0xD5),
+                                                 sampleLinear: true).solve(problem)
+                let x = perturbed(exact.finestValues[1].fDotY)
+                let estimate = Estimate(value: sampled.finestValues[1].fDotY, standardError: sampled.finestStandardErrors![1].fDotY,
+                                        systematic: DynamicsVerification.floor(x))
+                return [DynamicsVerification.verificationCase(group: "exact", name: "sampled deep DMFT identity L=2 data P=3+1 gamma=1 lambda=0.2: f_dot_y(t=0.5)",
+                                  exact: x, estimate: estimate, degreesOfFreedom: replicas - 1, estimator: "sampled_dmft",
+                                  note: "\(replicas) replicas x \(2 * pairs) sites with pathwise responses (DN17), vs the deep linear DMFT (DY10) on the same grid (dt = 0.05)")]
+            })
         }
         if groups?.contains("finite_width") ?? true {
             // Finite width against the DMFT on the same grid. 40 seeds: train_loss(t=1) has a relative standard
@@ -113,6 +130,20 @@ public struct DynamicsVerification: Sendable {
                     return try self.finiteWidth(problem, name: name, widths: [256, 512, 1024, 2048, 4096], seeds: DynamicsVerification.nonlinearSeeds,
                                                 coarseStep: 0.025, levels: 2, replicas: DynamicsVerification.nonlinearReplicas,
                                                 pairs: DynamicsVerification.nonlinearPairs, finalTestLoss: false, group: "nonlinear", progress: detail)
+                })
+            }
+        }
+        if groups?.contains("deep_nonlinear") ?? true {
+            // Deep (L = 2) tanh and erf networks against the sampled deep DMFT with pathwise responses (notes/dynamics-nonlinear.md (DN21)):
+            // full plan only. A step at width N costs O(N^2), so, as for the deep linear group, 5% power is out of reach (perturbation note).
+            for activation in quick ? [] : [Activation.tanh, .erf] {
+                let name = "L=2 \(activation.rawValue) data P=3+1 gamma=1 lambda=0.2"
+                steps.append(VerificationStep("deep_nonlinear: \(name)") {
+                    let problem = try DynamicsProblem(depth: 2, gamma: 1, lambda: 0.2, time: 1, intervals: 2, data: DynamicsVerification.smallData(),
+                                                      activation: activation)
+                    return try self.finiteWidth(problem, name: name, widths: [128, 256, 512, 1024], seeds: 24, coarseStep: 0.1, levels: 2,
+                                                replicas: 16, pairs: DynamicsVerification.deepPairs,
+                                                perturbationNote: DynamicsVerification.deepNonlinearPowerNote, group: "deep_nonlinear", progress: detail)
                 })
             }
         }
@@ -150,6 +181,14 @@ public struct DynamicsVerification: Sendable {
     static let deepPowerNote = "deep network: a step at width N costs O(N^2), and widths 128-512 (quick) x 20 seeds leave relative "
         + "standard errors of 0.8-17% (test loss 11-17%); smallest detectable perturbation over 20 seeds 0.04-0.87 (median per case); "
         + "99% power at 0.05 needs 2-20x smaller errors. A 5% error of the deep linear DMFT fails the exact group (aNTK fixed point at L = 2)"
+
+    /// Sizes of the sampled deep DMFT in the plan (replicas, antithetic pairs per replica; notes/dynamics-nonlinear.md (DN21)).
+    static let deepReplicas = 32, deepPairs = 1024
+
+    /// Why the deep nonlinear finite-width cases cannot catch a 5% error (notes/dynamics-nonlinear.md (DN21)).
+    static let deepNonlinearPowerNote = "deep nonlinear network: a step at width N costs O(N^2), and widths 128-1024 x 24 seeds leave relative "
+        + "standard errors of about 1-10% (seed study in notes/dynamics-nonlinear.md (DN21)); a 5% error of the deep responses fails the exact "
+        + "case 'sampled deep DMFT identity L=2'"
 
     /// Sizes of the nonlinear finite-width cases (seeds per width; replicas and antithetic pairs of the sampled DMFT).
     static let nonlinearSeeds = 112, nonlinearReplicas = 32, nonlinearPairs = 8192

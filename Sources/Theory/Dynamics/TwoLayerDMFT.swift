@@ -195,12 +195,32 @@ public struct TwoLayerDMFT: Sendable {
     /// The lazy NTK at t = 0 (notes/dynamics-nonlinear.md (DN9)): K_0 = Phi_0 + G_0 (.) C with
     /// Phi_0 = E phi(u) phi(v), G_0 = E phi'(u) phi'(v) (E a^2 = 1) under (u, v) ~ N(0, C); from Core's lazy kernel maps.
     public static func lazyKernels(_ activation: Activation, kernel c: [Double], pointCount n: Int) -> (feature: [Double], gradient: [Double]) {
-        var phi = [Double](repeating: 0, count: n * n), grad = phi
-        for i in 0..<n { for j in 0..<n {
-            let step = activation.lazyStep(c[i * n + j], c[i * n + i], c[j * n + j])
-            phi[i * n + j] = step.value
-            grad[i * n + j] = step.derivative
-        } }
-        return (phi, grad)
+        let maps = lazyKernels(activation, kernel: c, pointCount: n, depth: 1)
+        return (maps.features[0], maps.gradients[0])
+    }
+
+    /// The lazy kernels of L hidden layers (notes/dynamics-nonlinear.md (DN20)): Phi^l_0 = E phi(u) phi(v) under
+    /// (u, v) ~ N(0, Phi^{l-1}_0), Phi^0 = C, and G^l_0 = G^{l+1}_0 (.) E phi'(u) phi'(v), G^{L+1} = 1.
+    public static func lazyKernels(_ activation: Activation, kernel c: [Double], pointCount n: Int,
+                                   depth: Int) -> (features: [[Double]], gradients: [[Double]]) {
+        var features = [[Double]](), derivatives = [[Double]]()
+        var previous = c
+        for _ in 0..<depth {
+            var phi = [Double](repeating: 0, count: n * n), grad = phi
+            for i in 0..<n { for j in 0..<n {
+                let step = activation.lazyStep(previous[i * n + j], previous[i * n + i], previous[j * n + j])
+                phi[i * n + j] = step.value
+                grad[i * n + j] = step.derivative
+            } }
+            features.append(phi); derivatives.append(grad)
+            previous = phi
+        }
+        var gradients = [[Double]](repeating: [], count: depth)
+        var above = [Double](repeating: 1, count: n * n)
+        for l in (0..<depth).reversed() {
+            above = zip(above, derivatives[l]).map { $0 * $1 }
+            gradients[l] = above
+        }
+        return (features, gradients)
     }
 }
