@@ -20,7 +20,7 @@ enum ANBKCommand {
       saddle of the min-max action (notes/theory-overview.md (T5)), on the data as given (C = X X^T/D,
       labels y; the package's fixtures: Tests/Fixtures/digits/X_train.npy etc.). --points P and
       --test-points Q keep the first P training and the first Q test points (default: all).
-      --solver minmax (default unless A = identity): the paper's Algorithm 1 with importance sampling,
+      --solver minmax (default unless A = identity): the paper's Algorithm 1 with a sampled inner law,
         N samples per layer and iteration (default 8000), T0 burn-in (default 200) and T measured
         (default 200) iterations, the inner step a damped Fisher-Newton step solved matrix-free by
         conjugate gradients (notes/anbk-data.md (NB1)-(NB6)); runs with N/2 and N samples are
@@ -29,9 +29,9 @@ enum ANBKCommand {
       --sampler smc (default): the inner expectation over the tilted single-site law by N walkers carried
         across iterations: reweighted by the change of the law, tempered and resampled when the effective
         sample size would fall below N/2, moved by elliptical slice sampling (notes/anbk-data.md
-        (NB12)-(NB16)); its quality does not fall with P. --sampler importance: fresh samples from a
-        Gaussian proposal each iteration (the verifier's sampler); its weights degenerate from about
-        P = 100 on the raw digits.
+        (NB12)-(NB16)): the effective sample size entering every inner step is >= N/2 at any P.
+        --sampler importance: fresh samples from a Gaussian proposal each iteration (the verifier's
+        sampler; cheaper at small P); its weights degenerate from about P = 100 on the raw digits.
       --solver exact (default for A = identity): the exact deep linear saddle (what 'kernels' computes),
         working precision.
       Reported: train and test loss of the aNBK and of the lazy NNGP and NTK (kernel regression with the
