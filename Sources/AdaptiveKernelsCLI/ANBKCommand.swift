@@ -13,18 +13,26 @@ enum ANBKCommand {
     static let usage = """
     usage: adaptive-kernels anbk --activation A --depth L --gamma G --beta B --train X.npy --labels y.npy
                                  [--test Xt.npy --test-labels yt.npy] [--points P] [--test-points Q]
-                                 [--solver exact|minmax] [--samples N] [--burn-in T0] [--measured T] [--seed S] [--format table|json] [--out-dir DIR]
+                                 [--solver exact|minmax] [--sampler smc|importance] [--samples N] [--burn-in T0] [--measured T]
+                                 [--seed S] [--format table|json] [--out-dir DIR]
       The adaptive neural Bayesian kernels (aNBK) of a network with L hidden layers and activation A
       (identity, relu, tanh, erf), feature strength G and inverse temperature B (ridge b = 1/B), at the
       saddle of the min-max action (notes/theory-overview.md (T5)), on the data as given (C = X X^T/D,
       labels y; the package's fixtures: Tests/Fixtures/digits/X_train.npy etc.). --points P and
       --test-points Q keep the first P training and the first Q test points (default: all).
-      --solver minmax (default unless A = identity): the paper's Algorithm 1 with importance sampling,
+      --solver minmax (default unless A = identity): the paper's Algorithm 1 with a sampled inner law,
         N samples per layer and iteration (default 8000), T0 burn-in (default 200) and T measured
         (default 200) iterations, the inner step a damped Fisher-Newton step solved matrix-free by
         conjugate gradients (notes/anbk-data.md (NB1)-(NB6)); runs with N/2 and N samples are
         extrapolated to N = inf; a run that is not stationary is repeated once with the budget doubled.
         Every aNBK number is estimated (value, standard error, systematic). Needs a finite B.
+      --sampler smc (default): the inner expectation over the tilted single-site law by N walkers carried
+        across iterations: reweighted by the change of the law, tempered and resampled when the effective
+        sample size would fall below N/2, moved by elliptical slice sampling (notes/anbk-data.md
+        (NB12)-(NB16)): the effective sample size entering every inner step is >= N/2 at any P.
+        --sampler importance: fresh samples from a Gaussian proposal each iteration (the verifier's
+        sampler; cheaper at small P); its weights degenerate from about P = 100 on the raw digits.
+        With --architecture cnn the sampler is importance (the only one for filters).
       --solver exact (default for A = identity): the exact deep linear saddle (what 'kernels' computes),
         working precision.
       Reported: train and test loss of the aNBK and of the lazy NNGP and NTK (kernel regression with the
@@ -40,7 +48,7 @@ enum ANBKCommand {
     """ + ArchitectureOptions.usage
 
     static let valued: Set<String> = (["activation", "depth", "gamma", "beta", "train", "labels", "test", "test-labels", "solver",
-                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points"] as Set<String>).union(ArchitectureOptions.names)
+                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points", "sampler"] as Set<String>).union(ArchitectureOptions.names)
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: valued, switches: [])
@@ -63,8 +71,13 @@ enum ANBKCommand {
         }
         if solver == .minmax, case .infinite = beta { throw UsageError("--beta inf: the min-max solver needs a finite beta (the ridge b = 1/beta)") }
         if solver == .exact, gamma.signum == 0 { throw UsageError("--gamma 0 is the lazy NNGP; the exact deep linear solver needs gamma > 0") }
-        if solver == .exact, ["samples", "burn-in", "measured"].contains(where: { options.value($0) != nil }) {
-            throw UsageError("--samples, --burn-in and --measured belong to the min-max solver (--solver minmax)")
+        if solver == .exact, ["samples", "burn-in", "measured", "sampler"].contains(where: { options.value($0) != nil }) {
+            throw UsageError("--samples, --burn-in, --measured and --sampler belong to the min-max solver (--solver minmax)")
+        }
+        var sampler = ANBKStudy.Sampler.smc
+        if let name = options.value("sampler") {
+            guard let chosen = ANBKStudy.Sampler(rawValue: name) else { throw UsageError("--sampler must be smc or importance (got '\(name)')") }
+            sampler = chosen
         }
         var data = try DataFiles.trainingData(options)
         if options.value("points") != nil || options.value("test-points") != nil {
@@ -80,6 +93,12 @@ enum ANBKCommand {
         problem.burnIn = try options.integer("burn-in", default: problem.burnIn, in: 10...1_000_000)
         problem.measured = try options.integer("measured", default: problem.measured, in: 20...1_000_000)
         problem.seed = try options.seed()
+        if architecture?.geometry != nil {
+            // The pooled CNN site samples filter coordinates by importance sampling (notes/cnn-bayes.md (CB7)).
+            if options.value("sampler") == "smc" { throw UsageError("--sampler smc: the Bayesian CNN's min-max samples filters by importance sampling only (--sampler importance)") }
+            sampler = .importance
+        }
+        problem.sampler = sampler
         if let out = options.value("out-dir") { try checkOutFolder(out) }
         let progress = Progress(label: "anbk")
         let result: ANBKStudy.Result
@@ -92,8 +111,8 @@ enum ANBKCommand {
         var parameters: [(String, JSONValue)] = [("activation", .string(activation.rawValue)), ("depth", .integer(depth)),
                                                  ("gamma", OutputContract.exact(gamma)), ("beta", OutputContract.exact(beta))]
         if solver == .minmax {
-            parameters += [("samples", .integer(problem.samples)), ("burn_in", .integer(problem.burnIn)), ("measured", .integer(problem.measured)),
-                           ("seed", .integer(Int(clamping: problem.seed)))]
+            parameters += [("sampler", .string(sampler.rawValue)), ("samples", .integer(problem.samples)), ("burn_in", .integer(problem.burnIn)),
+                           ("measured", .integer(problem.measured)), ("seed", .integer(Int(clamping: problem.seed)))]
         }
         if let architecture { parameters.append(("architecture", ArchitectureOptions.json(architecture))) }
         let document = json(result, parameters: parameters)
@@ -158,6 +177,8 @@ enum ANBKCommand {
                 ("final_gradient_norm", .string(OutputContract.decimal17(d.gradientNorm.isFinite ? d.gradientNorm : -1))),
                 ("retreats", .integer(d.retreats)), ("measured_retreats", .integer(d.measuredRetreats)),
                 ("seconds", .string(OutputContract.decimal17(d.seconds))),
+                ("resamplings", .integer(d.population.resamplings)), ("tempering_steps", .integer(d.population.temperingSteps)),
+                ("slice_evaluations_per_move", .string(OutputContract.decimal17(d.population.evaluationsPerMove))),
             ])))
         }
         return OutputContract.document(command: "anbk", members)
@@ -181,6 +202,10 @@ enum ANBKCommand {
         if let d = r.diagnostics {
             lines.append(String(format: "min-max: n = %d, burn-in %d, measured %d, %d run(s), min ESS %.0f, drift z %.2f, %d retreats (%d measured), %.1f s",
                                 d.samples, d.burnIn, d.measured, d.attempts, d.minimumESS, d.drift, d.retreats, d.measuredRetreats, d.seconds))
+            if d.sampler == .smc {
+                lines.append(String(format: "population sampler: %d resamplings, %d tempering steps, %.2f slice evaluations per move",
+                                    d.population.resamplings, d.population.temperingSteps, d.population.evaluationsPerMove))
+            }
         }
         lines.append(r.failure.map { "NOT CONVERGED: \($0)" } ?? "converged")
         return lines.joined(separator: "\n") + "\n"

@@ -52,6 +52,9 @@ final class ANBKCommandTests: XCTestCase {
         XCTAssertTrue([0, 3].contains(relu.exitCode), relu.standardError)
         XCTAssertEqual(validator.violations(relu.standardOutput, command: "anbk"), [])
         XCTAssertTrue(relu.standardOutput.contains("\"estimated\""), relu.standardOutput)
+        let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(relu.standardOutput.utf8)) as? [String: Any])
+        XCTAssertEqual(document["sampler"] as? String, "smc")
+        XCTAssertNotNil((document["diagnostics"] as? [String: Any])?["slice_evaluations_per_move"] as? String)
         // Bad input: one line on stderr, exit 2, nothing on stdout.
         let base = ["anbk", "--depth", "1", "--gamma", "1", "--beta", "10"] + data
         for bad in [base + ["--activation", "relu", "--solver", "exact"], base + ["--activation", "softplus"],
@@ -59,6 +62,7 @@ final class ANBKCommandTests: XCTestCase {
                     base + ["--activation", "identity", "--samples", "1000"], base + ["--activation", "relu", "--solver", "mcmc"],
                     base + ["--activation", "relu", "--out-dir", out], base + ["--activation", "relu", "--depth", "0"],
                     base + ["--activation", "identity", "--points", "1"], base + ["--activation", "identity", "--points", "7"],
+                    base + ["--activation", "relu", "--sampler", "gibbs"], base + ["--activation", "identity", "--sampler", "smc"],
                     ["anbk", "--activation", "relu", "--depth", "1", "--gamma", "1"] + data] {
             let r = AdaptiveKernelsCommandLine.run(bad)
             XCTAssertEqual(r.exitCode, 2, "\(bad): \(r.standardError)")

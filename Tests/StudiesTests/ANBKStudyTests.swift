@@ -87,6 +87,32 @@ final class ANBKStudyTests: XCTestCase {
         XCTAssertGreaterThan(abs(extrapolated - theory.lazyOverlaps[0]), 4 * combined, "the check must see the adaptation")
     }
 
+    /// (NB15)(iii): ReLU, L = 1, the population sampler (default) against the importance sampler at a small
+    /// P where both are healthy: overlap and test loss agree within 4 combined errors (standard errors
+    /// in quadrature plus both systematics).
+    func testPopulationSamplerAgreesWithTheImportanceSampler() throws {
+        let data = try Self.digits(train: 8, test: 3)
+        var problem = ANBKStudy.Problem(data: data, activation: .relu, depth: 1, gamma: BigRational(1, 2), beta: .finite(BigRational(10)))
+        problem.samples = 2000
+        problem.burnIn = 60
+        problem.measured = 100
+        XCTAssertEqual(problem.sampler, .smc)
+        let smc = try ANBKStudy.run(problem)
+        problem.sampler = .importance
+        let importance = try ANBKStudy.run(problem)
+        XCTAssertNil(smc.failure)
+        XCTAssertNil(importance.failure)
+        func agree(_ a: Estimate, _ b: Estimate, _ what: String) {
+            let combined = (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot() + a.systematic + b.systematic
+            XCTAssertEqual(a.value, b.value, accuracy: 4 * combined, "\(what): smc \(a), importance \(b)")
+        }
+        agree(smc.overlaps[0], importance.overlaps[0], "overlap")
+        agree(smc.testLoss!["anbk"]!, importance.testLoss!["anbk"]!, "test loss")
+        XCTAssertGreaterThan(abs(smc.overlaps[0].value - smc.lazyOverlaps[0]), 4 * smc.overlaps[0].tolerance(k: 1), "the check must see the adaptation")
+        // ESS >= n/2 after each advance (NB12), at most halved by the inner step (V41b): >= n/8 for the n/2 run.
+        XCTAssertGreaterThan(smc.diagnostics!.minimumESS, Double(problem.samples) / 10)
+    }
+
     func testBadInputIsRefused() throws {
         let data = try Self.digits(train: 4, test: 0)
         let cases: [ANBKStudy.Problem] = [

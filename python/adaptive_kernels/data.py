@@ -198,18 +198,20 @@ def antk(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, gamma: Any, 
 
 def anbk(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, activation: str, depth: int, gamma: Any, beta: Any,
          solver: Optional[str] = None, samples: Optional[int] = None, burn_in: Optional[int] = None,
-         measured: Optional[int] = None, seed: Optional[int] = None) -> DataResult:
+         measured: Optional[int] = None, seed: Optional[int] = None, sampler: Optional[str] = None) -> DataResult:
     """The aNBK (Bayesian adaptive kernels) of depth `depth` with `activation` on C = X X^T / D.
 
     Another activation than identity, or solver="minmax": the min-max saddle (the paper's Algorithm 1)
-    with `samples` importance samples per layer and iteration; its values are estimated (standard
-    errors in result.document). activation "identity": the exact deep linear saddle by default.
+    with `samples` walkers (sampler "smc", the default) or importance samples (sampler "importance") per
+    layer and iteration; its values are estimated (standard errors in result.document). activation "identity": the exact deep linear saddle by default.
     Kernels: phi_<l>_train (P x P) and phi_<l>_test (Q x P) per layer. A min-max that does not
     converge raises NotCertifiedError (the report and the reason are in the exception)."""
     command = ["anbk", "--activation", str(activation), "--depth", str(int(depth)), "--gamma", exact_argument(gamma, "gamma"),
                "--beta", exact_argument(beta, "beta")]
     if solver is not None:
         command += ["--solver", str(solver)]
+    if sampler is not None:
+        command += ["--sampler", str(sampler)]
     for key, value in (("samples", samples), ("burn-in", burn_in), ("measured", measured), ("seed", seed)):
         if value is not None:
             command += [f"--{key}", str(int(value))]

@@ -32,6 +32,8 @@ public struct MinMaxEstimate: Sendable {
     /// in all and during the measured iterations.
     public var retreats = 0
     public var measuredRetreats = 0
+    /// The population sampler's counters over the two runs of the last attempt (notes/anbk-data.md (NB15)).
+    public var population = PopulationCounters()
 
     /// "; ..." for a case note when the budget had to be raised or a dual was pulled back (empty otherwise).
     public var budgetNote: String {
@@ -146,6 +148,7 @@ public struct MinMaxEstimate: Sendable {
         result.meanKernels = meanKernels
         result.retreats = coarse.retreats + fine.retreats
         result.measuredRetreats = coarse.measuredRetreats + fine.measuredRetreats
+        result.population = coarse.population + fine.population
         return result
     }
 }

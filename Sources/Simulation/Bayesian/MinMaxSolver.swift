@@ -44,7 +44,20 @@ public struct MinMaxSettings: Sendable {
     public var gammaRamp: Int? = nil
     public var batches: Int = BatchMeans.defaultBatches
     public var seed: UInt64 = 1
+    /// How the inner expectation over the tilted law is taken: fresh importance samples from the Gaussian
+    /// proposal (V6)-(V6b), or a population of walkers carried across iterations (notes/anbk-data.md (NB12)-(NB14)).
+    public var sampler: InnerSampler = .importance
+    /// Elliptical slice sampling sweeps per walker at every tempering temperature and at each iteration's target (NB13).
+    public var populationMoves: Int = 2
     public init() {}
+}
+
+/// The inner sampler of the min-max (notes/anbk-data.md (NB12)-(NB16)).
+public enum InnerSampler: String, Sendable, CaseIterable {
+    /// Self-normalized importance sampling from a fresh Gaussian proposal each iteration (V6)-(V6b).
+    case importance
+    /// Sequential Monte Carlo: reweight, resample, elliptical slice moves (NB12)-(NB14).
+    case smc
 }
 
 /// One min-max run: time series of every kernel entry and prediction over the measured iterations.
@@ -63,6 +76,22 @@ public struct MinMaxRun: Sendable {
     public var retreats = 0
     public var measuredRetreats = 0
     public var failure: String?
+    /// Population counters of the `.smc` sampler over the run (NB15), zero for `.importance`.
+    public var population = PopulationCounters()
+}
+
+/// What the population sampler did over a run (notes/anbk-data.md (NB15)).
+public struct PopulationCounters: Sendable {
+    public var resamplings = 0, temperingSteps = 0, evaluations = 0, moves = 0, stalls = 0
+    public init() {}
+    /// Slice evaluations per elliptical slice move (1 when every first proposal is accepted).
+    public var evaluationsPerMove: Double { moves > 0 ? Double(evaluations) / Double(moves) : 0 }
+    public static func + (a: Self, b: Self) -> Self {
+        var c = a
+        c.resamplings += b.resamplings; c.temperingSteps += b.temperingSteps; c.evaluations += b.evaluations
+        c.moves += b.moves; c.stalls += b.stalls
+        return c
+    }
 }
 
 /// Algorithm 1 of the paper for any activation: inner ascent on the duals hatPhi^l, outer descent on
@@ -120,6 +149,23 @@ public struct MinMaxSolver: Sendable {
             filters = .allocate(capacity: samples * filterDimension)
         }
         deinit { [h, f, scratch, base, weights, filters].forEach { $0.deallocate() } }
+        /// The `.smc` sampler's populations per layer and layer 1's map when the input kernel is fixed (NB12).
+        var populations: [Int: TiltedPopulation] = [:]
+        var inputMap: LayerMap?
+        func population(layer: Int, count: Int, trainCount: Int, activation: Activation) -> TiltedPopulation {
+            if let existing = populations[layer] { return existing }
+            let created = TiltedPopulation(count: count, trainCount: trainCount, activation: activation)
+            populations[layer] = created
+            return created
+        }
+        var populationCounters: PopulationCounters {
+            populations.values.reduce(PopulationCounters()) {
+                var c = $0
+                c.resamplings += $1.resamplings; c.temperingSteps += $1.temperingSteps; c.evaluations += $1.evaluations
+                c.moves += $1.moves; c.stalls += $1.stalls
+                return c
+            }
+        }
     }
 
     public struct StepFailure: Error { public let reason: String }
@@ -515,8 +561,15 @@ public struct MinMaxSolver: Sendable {
         for l in 1...L {
             // (NB8): only the training block of the proposal is used, except on the factored layer 1 (NB9).
             let trainOnly = settings.conditionalTestProposal && pa > p && !(l == 1 && inputSingular) && problem.site == nil
-            try sample(input: state.kernels[l - 1], proposal: state.proposals[l],
-                       seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l)), workspace: workspace)
+            // The pooled CNN site (notes/cnn-bayes.md (CB7)) samples filter coordinates: importance sampling only.
+            let population = settings.sampler == .smc && problem.site == nil
+            if population {
+                try sampleFromPopulation(layer: l, input: state.kernels[l - 1], dual: state.duals[l],
+                                         seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0x5AC), reset: false, workspace: workspace)
+            } else {
+                try sample(input: state.kernels[l - 1], proposal: state.proposals[l],
+                           seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l)), workspace: workspace)
+            }
             // Feasibility (eq. V46): the integrable duals form a convex set containing 0 (eq. V40: rho_l is a
             // maximum of functions linear in hatPhi^l). A dual that is not feasible on these samples (the outer
             // step moved Phi^{l-1}, or the samples reached its heavy tail) is scaled toward 0 until it is.
@@ -529,11 +582,17 @@ public struct MinMaxSolver: Sendable {
                     // Infeasible even at hatPhi = 0: the proposal (V6b) itself no longer covers Phi^{l-1} (the outer
                     // step moved it). Sample from Phi^{l-1} instead (weights 1 at hatPhi = 0) and retreat again.
                     guard !resampled else { throw StepFailure(reason: "no feasible dual at layer \(l) (effective sample size \(Int(before.ess)) at hatPhi = 0)") }
-                    try sample(input: state.kernels[l - 1], proposal: problem.site.map { SmallMatrix.identity($0.rank) } ?? state.kernels[l - 1],
-                               seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0xFEA5), workspace: workspace)
+                    state.duals[l] = original
+                    if population {
+                        // (NB14): a fresh population from the prior, tempered to the dual.
+                        try sampleFromPopulation(layer: l, input: state.kernels[l - 1], dual: original,
+                                                 seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0xFEA5), reset: true, workspace: workspace)
+                    } else {
+                        try sample(input: state.kernels[l - 1], proposal: problem.site.map { SmallMatrix.identity($0.rank) } ?? state.kernels[l - 1],
+                                   seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0xFEA5), workspace: workspace)
+                    }
                     resampled = true
                     pulls = 0
-                    state.duals[l] = original
                 } else {
                     pulls += 1
                     state.duals[l] = pulls < 30 ? state.duals[l].map { 0.5 * $0 } : state.duals[l].map { _ in 0 }
@@ -591,6 +650,7 @@ public struct MinMaxSolver: Sendable {
             moments.append(m.a); secondMoments.append(problem.site == nil ? SmallMatrix.leadingBlock(m.hh, pa, p) : [])
             state.proposals[l] = m.hh.map { MinMaxSolver.proposalInflation * $0 }
             state.minimumESS = min(state.minimumESS, before.ess, m.ess)
+            if population { commitPopulation(layer: l, dual: state.duals[l], workspace: workspace) }
         }
         // Targets for hatPhi^l from the Phi^l-gradient of the action (eq. V8).
         var targets: [[Double]] = [[]]
@@ -668,6 +728,7 @@ public struct MinMaxSolver: Sendable {
             r.overlapSeries = overlapSeries
             r.kernelSums = sums
             r.observableSeries = observed
+            r.population = workspace.populationCounters
             return r
         }
         for t in 0..<total {

@@ -11,6 +11,8 @@ import Theory
 /// NNGP and NTK baselines at the same ridge b = 1/beta (NB7).
 public enum ANBKStudy {
     public enum Solver: String, Sendable { case exact, minmax }
+    /// The min-max's inner sampler (notes/anbk-data.md (NB16)).
+    public typealias Sampler = InnerSampler
 
     public struct Problem: Sendable {
         public var data: LabelledData
@@ -28,6 +30,8 @@ public enum ANBKStudy {
         public var attempts = 2
         /// `.cnn`: the Bayesian two-layer CNN (notes/cnn-bayes.md (CB5)-(CB8)); depth 1 only.
         public var architecture: Architecture = .mlp
+        /// The inner sampler (notes/anbk-data.md (NB16)): the population sampler by default.
+        public var sampler: InnerSampler = .smc
 
         public init(data: LabelledData, activation: Activation, depth: Int, gamma: BigRational, beta: InverseTemperature, solver: Solver? = nil) {
             self.data = data; self.activation = activation; self.depth = depth; self.gamma = gamma; self.beta = beta
@@ -88,6 +92,9 @@ public enum ANBKStudy {
         public let minimumESS, drift, driftLimit, gradientNorm: Double
         public let retreats, measuredRetreats: Int
         public let seconds: Double
+        public let sampler: InnerSampler
+        /// The population sampler's counters over both runs (NB15); zero for the importance sampler.
+        public let population: PopulationCounters
     }
 
     /// The lazy NNGP and NTK (T3) of depth L over all points (n x n), and the NNGP of every layer.
@@ -202,6 +209,7 @@ public enum ANBKStudy {
         settings.seed = problem.seed
         settings.recordKernelSeries = false
         settings.conditionalTestProposal = true
+        settings.sampler = problem.sampler
         let labels = data.labels, testLabels = data.testLabels, hasTest = data.hasTest
         // (NB6): observables of one iteration's kernels.
         let observables: @Sendable ([[Double]]) -> [Double] = { kernels in
@@ -233,7 +241,7 @@ public enum ANBKStudy {
                                       minimumESS: estimate.minimumESS, drift: estimate.drift,
                                       driftLimit: BatchMeans.driftLimit(series: 2 * (L + problem.data.testCount + o.count)),
                                       gradientNorm: estimate.gradientNorm, retreats: estimate.retreats, measuredRetreats: estimate.measuredRetreats,
-                                      seconds: seconds)
+                                      seconds: seconds, sampler: problem.sampler, population: estimate.population)
         return Result(solver: .minmax, trainLoss: trainLoss, testLoss: hasTest ? testLoss : nil, predictions: predictions,
                       predictionsAreTest: hasTest, overlaps: estimate.overlaps, alignments: alignments,
                       lazyOverlaps: lazyMeasures.map(\.0), lazyAlignments: lazyMeasures.map(\.1), kernels: estimate.meanKernels,
