@@ -26,10 +26,11 @@ enum LearningCurveCommand {
       min-max saddle (notes/anbk-data.md (NB11); N importance samples, default 4000): the five curves
       of the paper's Fig. 3a. Exit status 3 (report on stdout) if an aNBK point did not converge.
       Depth: 1 (two-layer networks; the population DMFT is two-layer).
-      --compare mlp,cnn: for each P the lazy NTK and the aNTK (population DMFT) of the two-layer MLP and of
-      the two-layer CNN with average pooling on the K x K patches at stride S of the H x W x C images
-      (notes/cnn-two-layer.md; the analogue of the paper's Fig. 5); no networks, no aNBK. Columns
-      mlp_ntk, mlp_antk, cnn_ntk, cnn_antk; the JSON command is "learning-curve --compare".
+      --compare mlp,cnn: for each P the lazy NTK, the aNTK (population DMFT) and trained width-N networks
+      (--width, --networks as above) of the two-layer MLP and of the two-layer CNN with average pooling on
+      the K x K patches at stride S of the H x W x C images (notes/cnn-two-layer.md; the analogue of the
+      paper's Fig. 5); no aNBK. Columns mlp_ntk, mlp_antk, mlp_network, cnn_ntk, cnn_antk, cnn_network;
+      the JSON command is "learning-curve --compare".
     """
 
     static func run(_ arguments: [String]) throws -> String {
@@ -68,7 +69,6 @@ enum LearningCurveCommand {
         var compared: [Architecture]? = nil
         if let list = options.value("compare") {
             guard problem.anbk == nil else { throw UsageError("--compare has no aNBK column: drop --beta") }
-            if let extra = ["width", "networks"].first(where: { options.value($0) != nil }) { throw UsageError("--compare trains no networks: drop --\(extra)") }
             let names = list.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard !names.isEmpty, names.allSatisfy({ ["mlp", "cnn"].contains($0) }), Set(names).count == names.count else {
                 throw UsageError("--compare must list distinct architectures among mlp, cnn (got '\(list)')")
@@ -105,11 +105,12 @@ enum LearningCurveCommand {
                 ("lambda", OutputContract.exact(lambda)), ("compare", .array(compared!.map { .string($0.kind) })),
                 ("architecture", compared!.first(where: { $0.geometry != nil }).map(ArchitectureOptions.json) ?? .null),
                 ("population", .integer(problem.population)), ("populations", .integer(problem.populations)),
+                ("width", .integer(problem.width)), ("networks", .integer(problem.networks)),
                 ("points", .array(points.map { point in
                     .object([("size", .integer(point.size))] + predictors.map { name in
                         let e = point.testLoss[name]!
-                        return (name, name.hasSuffix("_antk") ? OutputContract.estimated(e) : OutputContract.approximate(e.value))
-                    } + [("stationary_populations", .integer(point.stationaryPopulations))])
+                        return (name, name.hasSuffix("_ntk") ? OutputContract.approximate(e.value) : OutputContract.estimated(e))
+                    } + [("stationary_populations", .integer(point.stationaryPopulations)), ("stationary_networks", .integer(point.stationaryNetworks))])
                 })),
             ])
         case .json:
@@ -169,7 +170,9 @@ enum LearningCurveCommand {
                                                                 ("network", "trained networks, N = \(width)", .solid, true),
                                                                 ("anbk", "aNBK (min-max)", .solid, false),
                                                                 ("mlp_ntk", "MLP lazy NTK", .dotted, false), ("mlp_antk", "MLP aNTK", .solid, false),
-                                                                ("cnn_ntk", "CNN lazy NTK", .dashed, false), ("cnn_antk", "CNN aNTK", .solid, false)]
+                                                                ("cnn_ntk", "CNN lazy NTK", .dashed, false), ("cnn_antk", "CNN aNTK", .solid, false),
+                                                                ("mlp_network", "MLP networks, N = \(width)", .solid, true),
+                                                                ("cnn_network", "CNN networks, N = \(width)", .solid, true)]
         for (index, (key, label, stroke, markers)) in styles.enumerated() where predictors.contains(key) {
             var series = SVGPlot.Series(label: label, points: points.map { (Double($0.size), $0.testLoss[key]!.value) },
                                         color: SVGPlot.palette[(key.hasPrefix("mlp_") ? 0 : key.hasPrefix("cnn_") ? 2 : index) % SVGPlot.palette.count],

@@ -101,7 +101,7 @@ final class CNNCommandTests: XCTestCase {
     func testLearningCurveComparesArchitectures() throws {
         let validator = try OutputContractValidator.load()
         let rest = ["--image-shape", "8x8x1", "--activation", "relu", "--gamma", "1", "--lambda", "1/10",
-                    "--sizes", "6,12", "--population", "32", "--time", "2"] + (try data)
+                    "--sizes", "6,12", "--population", "32", "--time", "2", "--width", "16", "--networks", "2"] + (try data)
         let base = ["learning-curve", "--compare", "mlp,cnn"] + rest + ["--format", "json"]
         let whole = AdaptiveKernelsCommandLine.run(base + ["--patch", "8"])
         XCTAssertEqual(whole.exitCode, 0, whole.standardError)
@@ -118,9 +118,8 @@ final class CNNCommandTests: XCTestCase {
         } }
         let cnn = AdaptiveKernelsCommandLine.run(["learning-curve", "--compare", "mlp,cnn"] + rest + ["--patch", "3", "--stride", "2", "--format", "csv"])
         XCTAssertEqual(cnn.exitCode, 0, cnn.standardError)
-        XCTAssertTrue(cnn.standardOutput.hasPrefix("size,mlp_ntk_test_loss,mlp_ntk_standard_error,mlp_antk_test_loss,mlp_antk_standard_error,cnn_ntk_test_loss"))
-        for bad in [base, base + ["--patch", "9"], base + ["--patch", "3", "--beta", "1"], base + ["--patch", "3", "--width", "8"],
-                    ["learning-curve", "--compare", "mlp,mlp"] + rest + ["--patch", "3"],
+        XCTAssertTrue(cnn.standardOutput.hasPrefix("size,mlp_ntk_test_loss,mlp_ntk_standard_error,mlp_antk_test_loss,mlp_antk_standard_error,mlp_network_test_loss,mlp_network_standard_error,cnn_ntk_test_loss"))
+        for bad in [base, base + ["--patch", "9"], base + ["--patch", "3", "--beta", "1"],                     ["learning-curve", "--compare", "mlp,mlp"] + rest + ["--patch", "3"],
                     ["learning-curve", "--compare", "rnn"] + rest + ["--patch", "3"],
                     ["learning-curve"] + rest + ["--patch", "3"]] {
             let r = AdaptiveKernelsCommandLine.run(bad)

@@ -23,8 +23,9 @@ public enum LearningCurveStudy {
         public var time = 200.0
         /// The aNBK column: gamma (exact, the same as `gamma`), beta and the min-max samples; nil: no aNBK.
         public var anbk: ANBKSettings? = nil
-        /// Architectures to compare (notes/cnn-two-layer.md): for each, the aNTK by its population DMFT and
-        /// its lazy NTK, keyed "<kind>_antk", "<kind>_ntk" (no networks, no aNBK); nil: the Fig. 3a curves.
+        /// Architectures to compare (notes/cnn-two-layer.md (CN10)): for each, the aNTK by its population DMFT,
+        /// its lazy NTK and trained width-N networks of that architecture, keyed "<kind>_antk", "<kind>_ntk",
+        /// "<kind>_network" (no aNBK); nil: the Fig. 3a curves.
         public var compare: [Architecture]? = nil
 
         public init(data: LabelledData, activation: Activation, gamma: Double, lambda: Double, sizes: [Int]) {
@@ -53,9 +54,9 @@ public enum LearningCurveStudy {
     public static let predictors = ["nngp", "ntk", "antk", "network"]
     /// With the aNBK column (Fig. 3a's five curves).
     public static let predictorsWithANBK = ["nngp", "ntk", "anbk", "antk", "network"]
-    /// The columns of a comparison of architectures: lazy NTK and aNTK of each.
+    /// The columns of a comparison of architectures: lazy NTK, aNTK and trained networks of each.
     public static func predictors(comparing architectures: [Architecture]) -> [String] {
-        architectures.flatMap { ["\($0.kind)_ntk", "\($0.kind)_antk"] }
+        architectures.flatMap { ["\($0.kind)_ntk", "\($0.kind)_antk", "\($0.kind)_network"] }
     }
 
     public static func run(_ problem: Problem, progress: ProgressReporter = .silent) throws -> [Point] {
@@ -76,8 +77,8 @@ public enum LearningCurveStudy {
             population.seed = NormalSampler.derive(problem.seed, UInt64(2 * index))
             population.time = problem.time
             if let architectures = problem.compare {
-                var losses: [String: Estimate] = [:], stationary = 0
-                for architecture in architectures {
+                var losses: [String: Estimate] = [:], stationary = 0, stationaryNetworks = 0
+                for (a, architecture) in architectures.enumerated() {
                     progress.detail("\(architecture.kind): population DMFT")
                     var one = population
                     one.architecture = architecture
@@ -85,8 +86,16 @@ public enum LearningCurveStudy {
                     losses["\(architecture.kind)_antk"] = theory.testLoss!["antk"]!
                     losses["\(architecture.kind)_ntk"] = theory.testLoss!["ntk"]!
                     stationary += theory.stationaryRuns
+                    progress.detail("\(architecture.kind): networks, N = \(problem.width)")
+                    var train = TrainStudy.Problem(data: subset, activation: problem.activation, depth: 1, width: problem.width,
+                                                   gamma: problem.gamma, rule: .gradientFlow(lambda: problem.lambda), seeds: problem.networks,
+                                                   seed: NormalSampler.derive(problem.seed, UInt64(2 * index + 1), UInt64(a)), time: problem.time)
+                    train.architecture = architecture
+                    let network = try TrainStudy.run(train)
+                    losses["\(architecture.kind)_network"] = network.testLoss!
+                    stationaryNetworks += network.stationaryRuns
                 }
-                points.append(Point(size: size, testLoss: losses, stationaryPopulations: stationary, stationaryNetworks: 0))
+                points.append(Point(size: size, testLoss: losses, stationaryPopulations: stationary, stationaryNetworks: stationaryNetworks))
                 continue
             }
             let theory = try ANTKPopulationStudy.run(population, progress: ProgressReporter(started: { _, _, _ in }, detail: progress.detail))
