@@ -112,12 +112,7 @@ enum GradientFlowDataFluctuationsOutput {
         let reported = Array(f.reportedPredictions), prefix = f.testCount > 0 ? "test" : "train"
         var columns: [(String, GradientFlowFluctuations.Series)] = reported.enumerated().map { ("\(prefix)_\($0.offset)_variance", $0.element.total!) }
         columns += [("ntk_variance", f.ntkVariance), ("overlap_variance", f.overlapVariance), ("overlap_mean_shift", f.overlapMeanShift)]
-        var lines = [(["time"] + columns.map(\.0) + columns.map { $0.0 + "_residual" }).joined(separator: ",")]
-        for i in f.times.indices {
-            let cells = [f.times[i]] + columns.map { $0.1.values[i] } + columns.map { $0.1.residuals[i] }
-            lines.append(cells.map(OutputContract.decimal17).joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
+        return GradientFlowFluctuationsOutput.csv(times: f.times, columns: columns)
     }
 
     static func linearTable(_ f: GradientFlowDataFluctuations, _ p: Parameters) -> String {

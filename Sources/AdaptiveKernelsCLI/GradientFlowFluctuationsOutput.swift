@@ -99,9 +99,14 @@ enum GradientFlowFluctuationsOutput {
         if let o = f.orthogonalPrediction { columns.append(("orthogonal_variance", o.total!)) }
         columns += [("test_variance", f.testPrediction.total!), ("ntk_variance", f.ntkVariance), ("overlap_variance", f.overlapVariance),
                     ("overlap_mean_shift", f.overlapMeanShift), ("f_dot_y", f.meanPrediction)]
+        return csv(times: f.times, columns: columns)
+    }
+
+    /// The CSV of approximate series: a `time` column, each series' values, then each series' residuals.
+    static func csv(times: [Double], columns: [(String, GradientFlowFluctuations.Series)]) -> String {
         var lines = [(["time"] + columns.map(\.0) + columns.map { $0.0 + "_residual" }).joined(separator: ",")]
-        for i in f.times.indices {
-            let cells = [f.times[i]] + columns.map { $0.1.values[i] } + columns.map { $0.1.residuals[i] }
+        for i in times.indices {
+            let cells = [times[i]] + columns.map { $0.1.values[i] } + columns.map { $0.1.residuals[i] }
             lines.append(cells.map(OutputContract.decimal17).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
