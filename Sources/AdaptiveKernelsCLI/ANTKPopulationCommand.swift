@@ -1,18 +1,19 @@
 import Foundation
 import Core
 import Numerics
+import Simulation
 import Studies
 
 /// `antk --activation A` (A not identity) or `antk --solver dmft` on data: the aNTK by the population
 /// DMFT, two-layer (notes/antk-nonlinear-data.md (AN1)) or deep (AN9)-(AN11). Parses, calls
 /// `ANTKPopulationStudy`, renders.
 enum ANTKPopulationCommand {
-    static let options: Set<String> = Set(["activation", "solver", "population", "seeds", "seed", "time", "tolerance"]).union(ArchitectureOptions.names)
+    static let options: Set<String> = Set(["activation", "solver", "population", "seeds", "seed", "time", "tolerance", "stepper"]).union(ArchitectureOptions.names)
 
     static let usage = """
            adaptive-kernels antk --activation A [--solver dmft] --gamma G --lambda LAM --depth L --train X.npy --labels y.npy
                                  [--test Xt.npy --test-labels yt.npy] [--population M] [--seeds K] [--seed S]
-                                 [--time T] [--tolerance E] [--format table|json] [--out-dir DIR]
+                                 [--time T] [--tolerance E] [--stepper euler|implicit] [--format table|json] [--out-dir DIR]
                                  [--architecture mlp|cnn --image-shape HxWxC --patch K [--stride S]]
       Any activation (identity, relu, tanh, erf), any depth L >= 1: the aNTK fixed point by the population
       DMFT (the paper's Algorithm 2; notes/antk-nonlinear-data.md (AN1)-(AN5)): K independent populations
@@ -23,6 +24,9 @@ enum ANTKPopulationCommand {
       value is estimated (mean over the populations, standard error); the lazy NNGP and NTK baselines
       (ridgeless kernel regression, AN3) are approximate. For --activation identity the exact deep-linear
       path above stays the default; --solver dmft forces the population.
+      --stepper implicit relaxes by pseudo-transient continuation (backward-Euler steps solved by
+      Newton-Krylov, AN14) instead of forward Euler (euler, the default): the same stationary points,
+      steps far beyond forward Euler's stability bound where the adapted NTK is large (deep ReLU).
       --out-dir DIR writes phi_1.npy ... phi_L.npy and ntk.npy (mean adapted kernels over all points,
       training first) and summary.json.
       --architecture cnn (L = 1; any activation, identity included): the two-layer CNN's population DMFT
@@ -62,6 +66,11 @@ enum ANTKPopulationCommand {
         problem.seed = try options.seed()
         problem.time = try options.positiveNumber("time", default: depth == 1 ? problem.time : 200)
         problem.tolerance = try options.positiveNumber("tolerance", default: problem.tolerance)
+        if let stepper = options.value("stepper") {
+            guard let value = ANTKDeepStepper(rawValue: stepper) else { throw UsageError("--stepper must be euler or implicit (got '\(stepper)')") }
+            guard value == .euler || architecture?.geometry == nil else { throw UsageError("--stepper implicit is for the MLP populations, not --architecture cnn") }
+            problem.stepper = value
+        }
         let progress = Progress(label: "antk dmft")
         defer { progress.finish() }
         let result: ANTKPopulationStudy.Result
@@ -71,7 +80,7 @@ enum ANTKPopulationCommand {
         let json = json(result, parameters: [("activation", .string(activation.rawValue)), ("gamma", OutputContract.exact(gamma)),
                                              ("lambda", OutputContract.exact(lambda)), ("depth", .integer(depth)),
                                              ("population", .integer(problem.population)), ("seeds", .integer(problem.seeds)),
-                                             ("seed", .integer(Int(clamping: problem.seed)))] + (architecture.map { [("architecture", ArchitectureOptions.json($0))] } ?? []),
+                                             ("seed", .integer(Int(clamping: problem.seed))), ("stepper", .string(problem.stepper.rawValue))] + (architecture.map { [("architecture", ArchitectureOptions.json($0))] } ?? []),
                         cnn: architecture?.geometry != nil)
         if let out = options.value("out-dir") {
             let n = result.pointCount

@@ -184,6 +184,7 @@ final class ANTKDataCommandTests: XCTestCase {
             (["--gamma", "1", "--lambda", "-2", "--depth", "2", "--train", x, "--labels", y3], "lambda"),
             (["--gamma", "-1", "--lambda", "1", "--depth", "2", "--train", x, "--labels", y3], "gamma"),
             (["--gamma", "1", "--lambda", "1", "--depth", "0", "--train", x, "--labels", y3], "depth"),
+            (good + ["--activation", "relu", "--train", x, "--labels", y3, "--stepper", "rk4"], "--stepper"),
         ]
         for (arguments, message) in cases {
             let result = AdaptiveKernelsCommandLine.run(["antk"] + arguments + ["--out-dir", out.path])

@@ -26,6 +26,9 @@ public enum ANTKPopulationStudy {
         public var tolerance = 1e-8
         /// `.cnn`: the two-layer CNN's population (notes/cnn-two-layer.md (CN6)); needs depth 1.
         public var architecture: Architecture = .mlp
+        /// How the layered populations relax (notes/antk-nonlinear-data.md (AN14)): forward Euler or
+        /// pseudo-transient continuation. `.implicit` also runs depth 1 through the layered population.
+        public var stepper: ANTKDeepStepper = .euler
 
         public init(data: LabelledData, activation: Activation, gamma: Double, lambda: Double) {
             self.data = data; self.activation = activation; self.gamma = gamma; self.lambda = lambda
@@ -44,6 +47,7 @@ public enum ANTKPopulationStudy {
                 throw InputError("population x points must be at most 2^28 (\(population) x \(data.count))")
             }
             if let g = architecture.geometry {
+                guard stepper == .euler else { throw InputError("the implicit stepper is for the MLP populations (got the CNN)") }
                 guard depth == 1 else { throw InputError("the CNN is two-layer: it needs depth 1 (got \(depth))") }
                 try g.validate(data)
                 guard population.multipliedReportingOverflow(by: data.count * g.positionCount).partialValue <= 1 << 26 else {
@@ -140,7 +144,7 @@ public enum ANTKPopulationStudy {
                             pooledPreactivations.append(population.first[i * m + row] / norms[row].squareRoot())
                         } }
                     }
-                } else if depth == 1 {
+                } else if depth == 1 && problem.stepper == .euler {
                     var population = try ANTKPopulation(size: problem.population, data: data, gamma: problem.gamma, lambda: problem.lambda,
                                                         activation: problem.activation, seed: seed)
                     r = population.run(data, settings)
@@ -149,10 +153,11 @@ public enum ANTKPopulationStudy {
                     var population = try ANTKDeepPopulation(size: problem.population, depth: depth, data: data, gamma: problem.gamma,
                                                             lambda: problem.lambda, activation: problem.activation, seed: seed)
                     var shown = -1
-                    r = population.run(data, settings) { fraction in
+                    let report: (Double) -> Void = { fraction in
                         let percent = Int(100 * fraction)
                         if percent / 10 != shown / 10 { shown = percent; progress.detail("population \(s + 1): \(percent)% of the time budget") }
                     }
+                    r = problem.stepper == .implicit ? population.runImplicit(data, settings, progress: report) : population.run(data, settings, progress: report)
                     firstLayer = population.fields[0]
                 }
                 if r.predictions.allSatisfy(\.isFinite), r.ntk.allSatisfy(\.isFinite) {
