@@ -146,26 +146,54 @@ enum OverlapReport {
     /// One row per root and listed layer; one row per root (layer = L) when no layer is listed.
     /// Numeric cells only: dominant and local_minimum are 1/0; parameters are exact (decimal, or p/q).
     static func csvRows(_ solution: WhitenedSolution) -> [String] {
-        var rows: [String] = []
-        let p = solution.problem, printer = DecimalPrinter(significantDigits: solution.digits + 3)
-        func bounds(_ x: Interval) -> String {
-            let b = printer.bounds(x)
-            return "\(b.lower),\(b.upper)"
-        }
-        let parameters = "\(OutputContract.exactText(p.gamma)),\(OutputContract.exactText(p.beta)),\(p.depth)"
+        var bytes: [UInt8] = []
+        appendCSVRows(solution, printer: DecimalPrinter(significantDigits: solution.digits + 3), to: &bytes)
+        return bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The rows of `csvRows`, each ended by a newline, appended as UTF-8 bytes; `printer` prints at
+    /// solution.digits + 3 significant digits (one printer serves every solution of a sweep).
+    static func appendCSVRows(_ solution: WhitenedSolution, printer: DecimalPrinter, to bytes: inout [UInt8]) {
+        precondition(printer.significantDigits == solution.digits + 3)
+        let p = solution.problem
+        let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
+        let parameters = Array("\(OutputContract.exactText(p.gamma)),\(OutputContract.exactText(p.beta)),\(p.depth)".utf8)
+        let depth = Array(String(p.depth).utf8)
+        var prefix: [UInt8] = []
         for (index, root) in solution.roots.enumerated() {
-            let prefix = "\(parameters),\(index + 1),\(solution.roots.count),\(root.isDominant ? 1 : 0),\(root.stationarity == .minimum ? 1 : 0),"
-                + "\(root.chiDecimal!.text),\(bounds(root.chi)),\(root.actionDecimal!.text),\(bounds(root.action))"
+            prefix.removeAll(keepingCapacity: true)
+            prefix += parameters
+            prefix += Array(",\(index + 1),\(solution.roots.count),\(root.isDominant ? 1 : 0),\(root.stationarity == .minimum ? 1 : 0),".utf8)
+            root.chiDecimal!.append(to: &prefix)
+            prefix.append(comma)
+            printer.appendBounds(root.chi, to: &prefix)
+            prefix.append(comma)
+            root.actionDecimal!.append(to: &prefix)
+            prefix.append(comma)
+            printer.appendBounds(root.action, to: &prefix)
             if !solution.listedLayers.isEmpty {
                 let enclosures = layerEnclosures(root, layers: solution.listedLayers)
-                for ((layer, text), enclosure) in zip(zip(solution.listedLayers, layerTexts(root)), enclosures) {
-                    rows.append("\(prefix),\(layer),\(text),\(bounds(enclosure))")
+                for ((layer, text), enclosure) in zip(zip(solution.listedLayers, root.layerOverlapDecimals), enclosures) {
+                    bytes += prefix
+                    bytes.append(comma)
+                    bytes += String(layer).utf8
+                    bytes.append(comma)
+                    text.append(to: &bytes)
+                    bytes.append(comma)
+                    printer.appendBounds(enclosure, to: &bytes)
+                    bytes.append(newline)
                 }
             } else {
-                rows.append("\(prefix),\(p.depth),\(root.overlapDecimal!.text),\(bounds(root.overlap))")
+                bytes += prefix
+                bytes.append(comma)
+                bytes += depth
+                bytes.append(comma)
+                root.overlapDecimal!.append(to: &bytes)
+                bytes.append(comma)
+                printer.appendBounds(root.overlap, to: &bytes)
+                bytes.append(newline)
             }
         }
-        return rows
     }
 
     static func csv(_ solution: WhitenedSolution) -> String {

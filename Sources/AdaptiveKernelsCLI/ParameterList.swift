@@ -24,6 +24,19 @@ enum ParameterList {
             let step = try number(stepText, option: option)
             guard step.signum > 0 else { throw UsageError("--\(option): range step must be > 0 in '\(item)'") }
             guard low <= high else { throw UsageError("--\(option): empty range '\(item)'") }
+            if low.isInteger && high.isInteger && step.isInteger, let first = low.numerator.intValue,
+               let last = high.numerator.intValue, let increment = step.numerator.intValue {
+                // Integer ranges (depths, layers) in machine integers: the same texts as BigRational's.
+                var value = first
+                while value <= last {
+                    values.append(String(value))
+                    guard values.count <= maximumCount else { throw UsageError("--\(option): more than \(maximumCount) values") }
+                    let (next, overflow) = value.addingReportingOverflow(increment)
+                    if overflow { break }
+                    value = next
+                }
+                continue
+            }
             var value = low
             while value <= high {
                 values.append(value.description)

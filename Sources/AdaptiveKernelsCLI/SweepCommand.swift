@@ -76,10 +76,13 @@ enum SweepCommand {
                 ("results", .array(solutions.map { .object(OverlapReport.members($0)) })),
             ])
         case .csv:
-            var lines = shard.map { [ShardedOutput.csvMarker(command: "sweep", shard: $0, total: total, arguments: arguments)] } ?? []
-            lines.append(OverlapReport.csvHeader)
-            for solution in solutions { lines += OverlapReport.csvRows(solution) }
-            return lines.joined(separator: "\n") + "\n"
+            var head = shard.map { [ShardedOutput.csvMarker(command: "sweep", shard: $0, total: total, arguments: arguments)] } ?? []
+            head.append(OverlapReport.csvHeader)
+            var bytes = Array((head.joined(separator: "\n") + "\n").utf8)
+            bytes.reserveCapacity(bytes.count + solutions.count * (6 * digits + 220))
+            let printer = DecimalPrinter(significantDigits: digits + 3)
+            for solution in solutions { OverlapReport.appendCSVRows(solution, printer: printer, to: &bytes) }
+            return String(decoding: bytes, as: UTF8.self)
         case .table:
             var rows = [OverlapReport.csvHeader.split(separator: ",").map(String.init)]
             for solution in solutions { rows += OverlapReport.csvRows(solution).map { $0.split(separator: ",").map(String.init) } }

@@ -17,24 +17,48 @@ public struct DecimalDigits: Sendable, Equatable {
     /// Plain positional notation for moderate exponents, otherwise d.ddd…e±k. All digits are kept:
     /// trailing zeros are significant.
     public var text: String {
-        let sign = negative ? "-" : ""
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.utf8.count + 28)
+        append(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `text` as UTF-8 bytes (ASCII) without building intermediate strings.
+    public func append(to bytes: inout [UInt8]) {
+        let done: Void? = digits.utf8.withContiguousStorageIfAvailable {
+            DecimalDigits.appendText(negative: negative, digits: $0, exponent10: exponent10, to: &bytes)
+        }
+        if done == nil {
+            Array(digits.utf8).withUnsafeBufferPointer { DecimalDigits.appendText(negative: negative, digits: $0, exponent10: exponent10, to: &bytes) }
+        }
+    }
+
+    /// The rendering of `text` for the ASCII digits `digits` (one byte per digit).
+    static func appendText(negative: Bool, digits: UnsafeBufferPointer<UInt8>, exponent10: Int, to bytes: inout [UInt8]) {
+        let zero = UInt8(ascii: "0"), point = UInt8(ascii: ".")
+        if negative { bytes.append(UInt8(ascii: "-")) }
         let count = digits.count
         if exponent10 >= -6 && exponent10 < max(count, 21) {
             if exponent10 >= count - 1 {
                 // integer with no fractional part needed
-                return sign + digits + String(repeating: "0", count: exponent10 - count + 1)
+                bytes.append(contentsOf: digits)
+                bytes.append(contentsOf: repeatElement(zero, count: exponent10 - count + 1))
+            } else if exponent10 >= 0 {
+                bytes.append(contentsOf: digits[0..<(exponent10 + 1)])
+                bytes.append(point)
+                bytes.append(contentsOf: digits[(exponent10 + 1)...])
+            } else {
+                bytes.append(zero); bytes.append(point)
+                bytes.append(contentsOf: repeatElement(zero, count: -exponent10 - 1))
+                bytes.append(contentsOf: digits)
             }
-            if exponent10 >= 0 {
-                let head = digits.prefix(exponent10 + 1)
-                let tail = digits.dropFirst(exponent10 + 1)
-                return sign + head + "." + tail
-            }
-            return sign + "0." + String(repeating: "0", count: -exponent10 - 1) + digits
+            return
         }
-        let head = digits.prefix(1)
-        let tail = digits.dropFirst()
-        let mantissa = tail.isEmpty ? String(head) : head + "." + tail
-        return sign + mantissa + "e" + (exponent10 >= 0 ? "+" : "-") + String(Swift.abs(exponent10))
+        if count > 0 { bytes.append(digits[0]) }
+        if count > 1 { bytes.append(point); bytes.append(contentsOf: digits[1...]) }
+        bytes.append(UInt8(ascii: "e"))
+        bytes.append(exponent10 >= 0 ? UInt8(ascii: "+") : UInt8(ascii: "-"))
+        bytes.append(contentsOf: String(Swift.abs(exponent10)).utf8)
     }
 }
 
@@ -48,6 +72,8 @@ final class DecimalDecade {
     private var fiveShift = -1
     /// Two result slots: the rounded digits of up to two values (the ends of an interval).
     private let slots = [MPZBox(), MPZBox()]
+    /// GMP's digit output, reused.
+    private var digitBuffer: [CChar] = []
 
     init(significantDigits: Int) {
         precondition(significantDigits >= 1)
@@ -138,11 +164,68 @@ final class DecimalDecade {
 
     /// The D digits in `slot` as text ("00…0" for zero).
     func digits(slot: Int) -> String {
+        withDigits(slot: slot) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with the D digits in `slot` as ASCII bytes ("00…0" for zero), written into a
+    /// buffer reused between calls (no allocation per conversion).
+    func withDigits<R>(slot: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let z = slots[slot].pointer
-        if ak_mpz_sgn(z) == 0 { return String(repeating: "0", count: significantDigits) }
-        guard let cString = __gmpz_get_str(nil, 10, z) else { return "?" }
-        defer { free(cString) }
-        return String(cString: cString)
+        if ak_mpz_sgn(z) == 0 {
+            return Array(repeating: UInt8(ascii: "0"), count: significantDigits).withUnsafeBufferPointer(body)
+        }
+        let size = Int(Swift.abs(z.pointee._mp_size))
+        if size <= DecimalDecade.shortLimbs {
+            // Up to four limbs (the 50-digit tables): chunks of 19 digits by single-limb divisions
+            // by 10^19 (exact integer arithmetic), each chunk's digits from the last one up.
+            return withUnsafeTemporaryAllocation(of: mp_limb_t.self, capacity: DecimalDecade.shortLimbs) { limbs in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DecimalDecade.shortDigits) { text in
+                    let quotient = limbs.baseAddress!, output = text.baseAddress!
+                    quotient.update(from: z.pointee._mp_d, count: size)
+                    var n = size, end = DecimalDecade.shortDigits
+                    while n > 0 {
+                        // quotient := quotient / 10^19 limb by limb from the top, the remainder is the chunk.
+                        var chunk: UInt64 = 0
+                        var i = n - 1
+                        while i >= 0 {
+                            let (q, r) = DecimalDecade.chunkBase.dividingFullWidth((high: chunk, low: UInt64(quotient[i])))
+                            quotient[i] = mp_limb_t(q)
+                            chunk = r
+                            i -= 1
+                        }
+                        while n > 0 && quotient[n - 1] == 0 { n -= 1 }
+                        // 19 digits, zero-padded, except for the leading chunk.
+                        var written = 0
+                        while chunk != 0 || (n > 0 && written < 19) {
+                            end -= 1
+                            output[end] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: chunk % 10)
+                            chunk /= 10
+                            written += 1
+                        }
+                    }
+                    return body(UnsafeBufferPointer(start: output + end, count: DecimalDecade.shortDigits - end))
+                }
+            }
+        }
+        // mpz_get_str writes at most sizeinbase + 1 bytes (its digit count may exceed the true one by one).
+        let capacity = Int(__gmpz_sizeinbase(z, 10)) + 2
+        if digitBuffer.count < capacity { digitBuffer = [CChar](repeating: 0, count: capacity) }
+        return digitBuffer.withUnsafeMutableBufferPointer { buffer in
+            _ = __gmpz_get_str(buffer.baseAddress!, 10, z)
+            let length = strlen(buffer.baseAddress!)
+            return UnsafeRawPointer(buffer.baseAddress!).withMemoryRebound(to: UInt8.self, capacity: length) {
+                body(UnsafeBufferPointer(start: $0, count: length))
+            }
+        }
+    }
+
+    /// The short path of `withDigits`: integers of at most four limbs (< 2^256 < 10^78, 5 chunks of 19 digits).
+    private static let shortLimbs = 4, shortDigits = 95
+    private static let chunkBase: UInt64 = 10_000_000_000_000_000_000
+
+    /// Appends the text of the value in `slot` (sign and power of ten from `round`), as `DecimalDigits.text` renders it.
+    func appendText(slot: Int, _ rounded: (negative: Bool, exponent10: Int), to bytes: inout [UInt8]) {
+        withDigits(slot: slot) { DecimalDigits.appendText(negative: rounded.negative, digits: $0, exponent10: rounded.exponent10, to: &bytes) }
     }
 }
 
@@ -169,6 +252,15 @@ public final class DecimalPrinter {
 
     /// Lower endpoint rounded down and upper endpoint rounded up: a decimal enclosure
     /// (`Interval.decimalBounds` without a new printer per call).
+    /// The decimal enclosure of `bounds` appended as "lower,upper" (UTF-8), without intermediate strings.
+    public func appendBounds(_ x: Interval, to bytes: inout [UInt8]) {
+        let low = decade.round(x.lower, .down, slot: 0)
+        let high = decade.round(x.upper, .up, slot: 1)
+        decade.appendText(slot: 0, low, to: &bytes)
+        bytes.append(UInt8(ascii: ","))
+        decade.appendText(slot: 1, high, to: &bytes)
+    }
+
     public func bounds(_ x: Interval) -> (lower: String, upper: String) {
         let low = decade.round(x.lower, .down, slot: 0)
         let high = decade.round(x.upper, .up, slot: 1)

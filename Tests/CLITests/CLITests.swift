@@ -203,6 +203,13 @@ final class CLITests: XCTestCase {
 
     func testParameterLists() throws {
         XCTAssertEqual(try ParameterList.rationals("1...4", option: "depth"), ["1", "2", "3", "4"])
+        // Integer ranges (machine integers) and rational ranges give the same texts.
+        XCTAssertEqual(try ParameterList.rationals("-3...4:2", option: "gamma"), ["-3", "-1", "1", "3"])
+        XCTAssertEqual(try ParameterList.rationals("-3/1...4:2", option: "gamma"), try ParameterList.rationals("-6/2...8/2:4/2", option: "gamma"))
+        XCTAssertEqual(try ParameterList.rationals("99999999999999999998...99999999999999999999", option: "gamma"),
+                       ["99999999999999999998", "99999999999999999999"])
+        XCTAssertEqual(try ParameterList.rationals("9223372036854775806...9223372036854775807", option: "depth"),
+                       ["9223372036854775806", "9223372036854775807"])
         XCTAssertEqual(try ParameterList.rationals("1/2...2:1/2", option: "gamma"), ["1/2", "1", "3/2", "2"])
         XCTAssertEqual(try ParameterList.rationals("0.1, 3", option: "gamma"), ["0.1", "3"])
         XCTAssertThrowsError(try ParameterList.rationals("1...1000001", option: "depth"))

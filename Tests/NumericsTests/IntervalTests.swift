@@ -69,6 +69,29 @@ final class IntervalTests: XCTestCase {
         XCTAssertEqual(Dyadic.powerOfTwo(100).decimalString(significantDigits: 6, .down), "1.26765e+30")
     }
 
+    /// The printer writes integers of up to four limbs by divisions by 10^19 and longer ones through
+    /// GMP's mpz_get_str: every D-digit integer n printed at D digits must read as GMP's decimal of n,
+    /// including chunks with leading zeros, powers of ten and the four/five-limb boundary.
+    func testDecimalDigitsAgreeWithGMPAcrossChunkBoundaries() {
+        var generator = SeededGenerator(seed: 17)
+        var values: [BigInt] = []
+        for exponent in [1, 18, 19, 20, 37, 38, 39, 52, 57, 76, 77, 78, 100] {
+            let power = BigInt.power(base: 10, exponent: exponent)
+            values += [power, power + BigInt(7), power * 3 + BigInt(1), power * 10 + BigInt(-1)]
+        }
+        for _ in 0..<200 {
+            var n = BigInt(Int(generator.next() >> 2) | 1)
+            for _ in 0..<Int(generator.next() % 5) { n = n * BigInt(Int(generator.next() >> 1) | 1) + BigInt(Int(generator.next() >> 40)) }
+            values.append(n)
+        }
+        for n in values where n.signum > 0 {
+            let reference = n.decimalString
+            let printed = Dyadic(n).decimalString(significantDigits: reference.count, .nearest)
+            XCTAssertEqual(printed, reference)
+            XCTAssertEqual(Dyadic(n).negated.decimalString(significantDigits: reference.count, .down), "-" + reference)
+        }
+    }
+
     func testSeededGeneratorIsReproducible() {
         var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42)
         let first = (0..<5).map { _ in a.next() }

@@ -216,6 +216,15 @@ struct WhitenedEquations {
 /// thread-safe: one cache per thread of work.
 public final class WhitenedSolveCache {
     var constants: WhitenedEquations.Constants?
+    /// The decimal printer of the last solve (its powers of ten and work integers), reused at the same digits.
+    private var printer: DecimalPrinter?
+
+    func printer(significantDigits digits: Int) -> DecimalPrinter {
+        if let printer, printer.significantDigits == digits { return printer }
+        let made = DecimalPrinter(significantDigits: digits)
+        printer = made
+        return made
+    }
 
     public init() {}
 }

@@ -50,7 +50,7 @@ public struct WhitenedOverlapSolver: Sendable {
         let (brackets, isolation) = try isolate(equations, depthBits: depthBits)
         // Target: the digits' bits plus depthBits + 2 (notes/numerics-intervals.md (N1), (N2)).
         var refined = brackets
-        let printer = DecimalPrinter(significantDigits: digits)
+        let printer = cache?.printer(significantDigits: digits) ?? DecimalPrinter(significantDigits: digits)
         let initialTargetBits = CertifiedRefinement.digitBits(digits) + depthBits + 2
         var roots: [WhitenedSaddle] = try refinement {
             try CertifiedRefinement.run(initialTargetBits: initialTargetBits) { targetBits in
