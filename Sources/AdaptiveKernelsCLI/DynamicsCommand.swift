@@ -25,7 +25,7 @@ enum DynamicsCommand {
       self-consistent trajectory is printed beside it with the first time their f.y differ by > 0.01.
       --widths LIST: also train networks of these widths (--seeds S each, default 8) with the finest
       grid's step and report the 1/N-extrapolated observables (estimated, standard errors; DY20).
-      --activation relu|tanh|erf (needs --depth 1): the two-layer DMFT by sampling (DN1-DN6): R independent
+      --activation relu|tanh|erf --depth 1: the two-layer DMFT by sampling (DN1-DN6): R independent
       replicas (default 8) of M single-site neurons each (default 4096, antithetic pairs), each marched to
       self-consistency on the same three Euler grids and Richardson-extrapolated; values are estimated:
       mean over replicas, standard error sd/sqrt(R), systematic = the Richardson residual. --target-error E:
@@ -33,10 +33,12 @@ enum DynamicsCommand {
       self-consistent f.y is about E (approximations built from it, e.g. perturbative, carry more).
       Whitened data is solved point by point (no scalar reduction). static-ntk uses the exact lazy kernels
       (DN9, DN20) and needs --lambda 0 for tanh and erf; gradient-independence equals self-consistent at L = 1.
-      --activation tanh|erf --depth L >= 2: the deep DMFT by sampling with pathwise response functions
+      --activation tanh|erf|relu --depth L >= 2: the deep DMFT by sampling with pathwise response functions
       (DN17-DN21; default M = 1024 sites, coarse step 0.1); memory grows as M (points x steps)^2 and is capped
       at 1 GiB (exit 2 beyond: fewer --points or --samples); gradient-independence drops the responses.
-      relu with --depth >= 2 is not implemented (its kink needs a response estimator beyond pathwise; exit 2).
+      relu at L >= 2: the kink's point mass is reached through softplus smoothing, marched at beta = 16, 32, 64
+      on the same sites and Richardson-extrapolated in 1/beta (DN22-DN24, 3x the cost); the extrapolation's
+      residual is added to the systematic error. static-ntk accepts --lambda > 0 for relu (DN25).
       --out-dir DIR: trajectory.csv and summary.json. G, W, T: exact numbers (1, 0.5, 2.5e-3, 3/2).
     """
     static let subcommand = Subcommand(name: "dynamics", summary: "training trajectories at infinite width: deep linear DMFT on data, against its approximations and finite networks",

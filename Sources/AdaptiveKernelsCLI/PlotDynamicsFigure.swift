@@ -14,8 +14,9 @@ enum PlotDynamicsFigure {
         L = 2, lambda = 0, T = 3, P = 4 whitened points): DMFT lines (Richardson-extrapolated), finite-width
         markers (widths 64,128,256, 4 seeds each, extrapolated in 1/N) on the same times. --activation
         relu|tanh|erf: the sampled two-layer DMFT (L = 1, the default then; 8 replicas x 4096 sites), widths
-        256,512,1024 with 16 seeds each by default; tanh|erf with --depth L >= 2: the sampled deep DMFT with
-        pathwise responses (8 replicas x 512 sites, 6 output intervals; about a minute per gamma).
+        256,512,1024 with 16 seeds each by default; tanh|erf|relu with --depth L >= 2: the sampled deep DMFT with
+        pathwise responses (8 replicas x 512 sites, 6 output intervals; about a minute per gamma, relu three
+        times that: softplus smoothing extrapolated in the sharpness, notes/dynamics-nonlinear.md (DN22)-(DN24)).
     """
     static let valued: Set<String> = ["out", "quantity", "activation", "depth", "lambda", "time", "gammas", "whitened-points", "widths", "seeds", "seed"]
 

@@ -15,9 +15,10 @@ enum VerifyDynamicsCommand {
         gradient descent (1/N fits over 20 seeds per width) against the DMFT on the same Euler grid, deep
         linear (finite_width) and two-layer relu, tanh, erf against the sampled DMFT (nonlinear; quick: relu);
         the sampled deep DMFT with pathwise responses: identity L = 2 against the deep linear DMFT (exact) and
-        tanh, erf L = 2 networks of widths 128-1024 against it (deep_nonlinear; full plan only)
+        tanh, erf, relu L = 2 networks of widths 128-1024 against it (deep_nonlinear; full plan only; relu by
+        softplus smoothing extrapolated in the sharpness, its residual in the tolerance)
         (notes/dynamics-deep-linear.md, notes/dynamics-nonlinear.md). --quick: widths up to 2048 (deep linear
-        L = 1), 512 (L = 2) and 4096 (ReLU), about 20 CPU-seconds; full: about 3 CPU-minutes. --case: one group.
+        L = 1), 512 (L = 2) and 4096 (ReLU), about 20 CPU-seconds; full: about 4 CPU-minutes. --case: one group.
         --shard I/N: block I of N of the plan's steps, as a shard document for 'adaptive-kernels merge'.
     """
 

@@ -86,6 +86,25 @@ final class DynamicsCommandTests: XCTestCase {
         XCTAssertEqual((((lazyDoc["self_consistent"] as? [String: Any])?["f_dot_y"] as? [[String: Any]])?.last?["kind"]) as? String, "estimated")
     }
 
+    /// `dynamics --activation relu --depth 2` (notes/dynamics-nonlinear.md (DN22)-(DN26)): the softplus-smoothed deep DMFT,
+    /// extrapolated in the sharpness; same keys as tanh, estimated values, f(0) = 0 exactly.
+    func testDeepReLUJSON() throws {
+        let validator = try OutputContractValidator.load()
+        let result = run(["dynamics", "--activation", "relu", "--depth", "2", "--gamma", "1", "--lambda", "1/5", "--time", "1/2", "--points", "1",
+                          "--whitened-points", "2", "--samples", "64", "--replicas", "3", "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "dynamics"), [])
+        let doc = try json(result.standardOutput)
+        XCTAssertEqual(doc["activation"] as? String, "relu")
+        XCTAssertEqual(doc["depth"] as? Int, 2)
+        let fdy = try XCTUnwrap(doc["f_dot_y"] as? [[String: Any]])
+        XCTAssertEqual(fdy[0]["value"] as? String, "0")
+        XCTAssertEqual(fdy[1]["kind"] as? String, "estimated")
+        let f = try XCTUnwrap(Double(fdy[1]["value"] as? String ?? ""))
+        XCTAssertGreaterThan(f, 0.02)
+        XCTAssertLessThan(f, 1)
+    }
+
     /// `dynamics --activation tanh --depth 2` (notes/dynamics-nonlinear.md (DN17)-(DN21)): the sampled deep DMFT, estimated
     /// values per layer, f(0) = 0 exactly (antithetic partners), gradient independence beside the self-consistent run.
     func testDeepNonlinearJSON() throws {
@@ -110,7 +129,7 @@ final class DynamicsCommandTests: XCTestCase {
     }
 
     func testBadInputExitsTwoWithNothingOnStdout() {
-        for arguments in [["dynamics", "--depth", "2", "--gamma", "1", "--time", "1", "--activation", "relu"],
+        for arguments in [["dynamics", "--depth", "2", "--gamma", "1", "--time", "1", "--activation", "relu", "--points", "100"],
                           ["dynamics", "--depth", "1", "--gamma", "1", "--time", "1", "--activation", "tanh", "--lambda", "1/2",
                            "--approximation", "static-ntk"],
                           ["dynamics", "--depth", "1", "--gamma", "1", "--time", "1", "--activation", "relu", "--samples", "7"],
@@ -169,7 +188,7 @@ final class DynamicsCommandTests: XCTestCase {
         let relu = run(["plot", "dynamics", "--out", "-", "--activation", "relu", "--gammas", "1", "--time", "1/2", "--widths", "16,32", "--seeds", "2"])
         XCTAssertEqual(relu.exitCode, 0, relu.standardError)
         XCTAssertTrue(relu.standardOutput.contains("sampled DMFT"))
-        XCTAssertEqual(run(["plot", "dynamics", "--out", "-", "--activation", "relu", "--depth", "2"]).exitCode, 2)
+        XCTAssertEqual(run(["plot", "dynamics", "--out", "-", "--activation", "relu", "--depth", "0"]).exitCode, 2)
         // Deep tanh (notes/dynamics-nonlinear.md (DN17)-(DN21)): the sampled deep DMFT with pathwise responses.
         let deep = run(["plot", "dynamics", "--out", "-", "--activation", "tanh", "--depth", "2", "--gammas", "1", "--time", "1/2",
                         "--widths", "16,32", "--seeds", "2"])

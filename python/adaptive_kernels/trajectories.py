@@ -68,8 +68,8 @@ def dynamics(*, depth: int, gamma: Any, time: Any, lambda_: Any = None, points: 
     f.y/|y|^2, per-layer overlaps and the NTK alignment, as numpy arrays (values only; the JSON of the
     CLI has the residuals and standard errors); with `approximation` the self-consistent solution beside
     it; with `widths` finite-width networks extrapolated in 1/N. Without X: whitened single-direction
-    data. `activation` relu, tanh or erf (depth 1): the two-layer DMFT by sampling, `samples` sites per
-    replica, `replicas` replicas."""
+    data. `activation` relu, tanh or erf: the DMFT by sampling (depth >= 2: pathwise responses; relu through
+    softplus smoothing extrapolated in the sharpness), `samples` sites per replica, `replicas` replicas."""
     arguments = ["dynamics", "--depth", str(int(depth)), "--gamma", exact_argument(gamma, "gamma"),
                  "--time", exact_argument(time, "time"), "--points", str(int(points))]
     if lambda_ is not None:

@@ -232,8 +232,8 @@ def test_dynamics_relu_two_layer_sampled():
     assert result["activation"] == "relu" and result["sampling"] == {"replicas": 4, "sites_per_replica": 512}
     fdy = result["f_dot_y"]
     assert fdy[0] == 0 and 0 < fdy[1] < fdy[2] < 1   # antithetic sites: f(0) = 0 exactly
-    with pytest.raises(ak.InvalidInputError):
-        ak.dynamics(depth=2, gamma=1, time=1, activation="relu")   # the deep ReLU DMFT is not implemented
+    deep = ak.dynamics(depth=2, gamma=1, time=0.5, points=1, whitened_points=2, activation="relu", samples=64, replicas=3)
+    assert deep["activation"] == "relu" and deep["f_dot_y"][0] == 0 and 0 < deep["f_dot_y"][1] < 1   # softplus-smoothed deep DMFT
 
 
 @needs_binary

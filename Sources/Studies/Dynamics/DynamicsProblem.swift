@@ -58,7 +58,8 @@ public struct DynamicsData: Sendable {
 public struct DynamicsProblem: Sendable {
     public let depth: Int
     /// identity: the deep linear DMFT (notes/dynamics-deep-linear.md); relu, tanh, erf: the two-layer
-    /// DMFT by sampling (notes/dynamics-nonlinear.md); tanh, erf at L >= 2: the deep DMFT with pathwise responses (DN17)-(DN19).
+    /// DMFT by sampling (notes/dynamics-nonlinear.md); tanh, erf at L >= 2: the deep DMFT with pathwise responses (DN17)-(DN19);
+    /// relu at L >= 2: the same through softplus smoothing, extrapolated in the sharpness (DN22)-(DN24).
     public let activation: Activation
     public let gamma: Double
     public let lambda: Double
@@ -69,10 +70,6 @@ public struct DynamicsProblem: Sendable {
     public init(depth: Int, gamma: Double, lambda: Double, time: Double, intervals: Int, data: DynamicsData,
                 activation: Activation = .identity) throws {
         guard depth >= 1 else { throw InputError("the depth must be at least 1") }
-        guard activation != .relu || depth == 1 else {
-            throw InputError("the relu DMFT is implemented for one hidden layer only: at L >= 2 its response functions need the "
-                             + "kink's point mass, which the pathwise estimator misses (notes/dynamics-nonlinear.md (DN19)); use tanh or erf")
-        }
         guard gamma > 0, gamma.isFinite else { throw InputError("gamma must be positive and finite") }
         guard lambda >= 0, lambda.isFinite else { throw InputError("the weight decay lambda must be finite and >= 0") }
         guard time > 0, time.isFinite else { throw InputError("the training time must be positive and finite") }

@@ -26,6 +26,9 @@ public struct DynamicsTrajectory: Sendable {
     public var finestStandardErrors: [DynamicsPoint]? = nil
     /// Replicas x sites per replica of a sampled DMFT (nil otherwise).
     public var sampling: (replicas: Int, sites: Int)? = nil
+    /// Deep ReLU (notes/dynamics-nonlinear.md (DN24)): the residual of the smoothing extrapolation of `finestValues`
+    /// (mean over replicas of |extrapolated - previous elimination|); nil otherwise.
+    public var finestSmoothingResiduals: [DynamicsPoint]? = nil
 }
 
 /// Solves the infinite-width trajectory of a deep linear network (notes/dynamics-deep-linear.md):
@@ -118,15 +121,10 @@ public struct DynamicsSolver: Sendable {
                 return StaticNTKTrajectory(activation: problem.activation, depth: problem.depth, lambda: problem.lambda, kernel: problem.data.kernel,
                                            labels: problem.data.labels, pointCount: problem.data.pointCount)
                     .frames(timeStep: dt, steps: steps, stride: stride)
+            case .selfConsistent where problem.activation == .relu, .gradientIndependence where problem.activation == .relu:
+                return smoothed(problem, approximation, steps: steps, gamma: gamma, sites: sites!, sourceSeed: sourceSeed).extrapolated
             case .selfConsistent, .gradientIndependence:
-                // Gradient independence drops the responses A, B (notes/dynamics-deep-linear.md (DY18)).
-                let dmft = DeepNonlinearDMFT(depth: problem.depth, activation: problem.activation, gamma: gamma ?? problem.gamma,
-                                             lambda: problem.lambda, kernel: problem.data.kernel, pointCount: problem.data.pointCount,
-                                             labels: problem.data.labels, timeStep: dt, steps: steps, responses: approximation == .selfConsistent)
-                return dmft.march(sites!, seed: sourceSeed, stride: stride).map {
-                    KernelFrame(predictions: $0.predictions, featureKernels: $0.featureKernels, gradientKernels: $0.gradientKernels.map { $0[0] },
-                                gradientMatrices: $0.gradientKernels)
-                }
+                return deepMarch(problem, approximation, steps: steps, gamma: gamma, sites: sites!, sourceSeed: sourceSeed, smoothing: nil)
             case .perturbative:
                 return perturbative(problem, steps: steps, sites: sites, sourceSeed: sourceSeed).extrapolated
             }
@@ -168,6 +166,52 @@ public struct DynamicsSolver: Sendable {
         }
     }
 
+    /// The sampled deep DMFT's march (notes/dynamics-nonlinear.md (DN15)); gradient independence drops the responses A, B
+    /// (notes/dynamics-deep-linear.md (DY18)); `smoothing`: ReLU through softplus_beta (DN22).
+    func deepMarch(_ problem: DynamicsProblem, _ approximation: DynamicsApproximation, steps: Int, gamma: Double?,
+                   sites: TwoLayerDMFT.Sites, sourceSeed: UInt64, smoothing: Double?) -> [KernelFrame] {
+        let dmft = DeepNonlinearDMFT(depth: problem.depth, activation: problem.activation, gamma: gamma ?? problem.gamma,
+                                     lambda: problem.lambda, kernel: problem.data.kernel, pointCount: problem.data.pointCount,
+                                     labels: problem.data.labels, timeStep: problem.time / Double(steps), steps: steps,
+                                     responses: approximation == .selfConsistent, smoothing: smoothing)
+        return dmft.march(sites, seed: sourceSeed, stride: steps / problem.intervals).map {
+            KernelFrame(predictions: $0.predictions, featureKernels: $0.featureKernels, gradientKernels: $0.gradientKernels.map { $0[0] },
+                        gradientMatrices: $0.gradientKernels)
+        }
+    }
+
+    /// Sharpnesses beta of the softplus smoothing of ReLU at L >= 2 (notes/dynamics-nonlinear.md (DN22)-(DN24)).
+    public static let smoothingBetas: [Double] = [16, 32, 64]
+
+    /// Deep ReLU (DN23), (DN24): the march with softplus_beta at beta = 16, 32, 64 on the same sites and source innovations
+    /// (common random numbers), Richardson-extrapolated in 1/beta (the expansion X(beta) = X + c_1/beta + c_2/beta^2 + ...):
+    /// `extrapolated` eliminates c_1 and c_2, `plain` only c_1 on the two sharpest betas (their difference is the residual).
+    func smoothed(_ problem: DynamicsProblem, _ approximation: DynamicsApproximation, steps: Int, gamma: Double?,
+                  sites: TwoLayerDMFT.Sites, sourceSeed: UInt64) -> (extrapolated: [KernelFrame], plain: [KernelFrame]) {
+        let levels = DynamicsSolver.smoothingBetas.map {
+            deepMarch(problem, approximation, steps: steps, gamma: gamma, sites: sites, sourceSeed: sourceSeed, smoothing: $0)
+        }
+        return DynamicsSolver.extrapolateSmoothing(levels)
+    }
+
+    /// Richardson table in h = 1/beta for betas doubling from level to level (DN24): column j eliminates the h^j term,
+    /// r_j(a) = (2^j r_{j-1}(a+1) - r_{j-1}(a)) / (2^j - 1). Returns the last column and the previous column's sharpest entry.
+    public static func extrapolateSmoothing(_ levels: [[KernelFrame]]) -> (extrapolated: [KernelFrame], plain: [KernelFrame]) {
+        precondition(levels.count >= 2)
+        var extrapolated = [KernelFrame](), plain = [KernelFrame]()
+        for i in levels[0].indices {
+            var column = levels.map { $0[i] }, previous = column
+            for j in 1..<levels.count {
+                previous = column
+                let f = Double(1 << j)
+                column = (0..<(column.count - 1)).map { KernelFrame.combine(f / (f - 1), column[$0 + 1], -1 / (f - 1), column[$0]) }
+            }
+            extrapolated.append(column[0])
+            plain.append(previous[previous.count - 1])
+        }
+        return (extrapolated, plain)
+    }
+
     /// gamma_s of (DY19) and the perturbative frames: X(gamma_0) + gamma^2 f_1 with f_1 from the
     /// differences at gamma_s and gamma_s/2, one Richardson step in gamma_s^2; `plain` uses the
     /// gamma_s/2 difference alone (the residual of that step).
@@ -201,9 +245,9 @@ public struct DynamicsSolver: Sendable {
     public func solve(_ problem: DynamicsProblem, approximation: DynamicsApproximation = .selfConsistent) throws -> DynamicsTrajectory {
         guard sampled(problem) else { return try solveOne(problem, approximation: approximation, sites: nil) }
         if approximation == .staticNTK {
-            guard problem.lambda == 0 || (problem.activation == .relu && problem.depth == 1) || problem.activation == .identity else {
+            guard problem.lambda == 0 || problem.activation == .relu || problem.activation == .identity else {
                 throw InputError("the static-NTK approximation with weight decay lambda > 0 is defined for homogeneous activations "
-                                 + "(identity, relu) only (notes/dynamics-nonlinear.md (DN9)); use lambda = 0")
+                                 + "(identity, relu) only (notes/dynamics-nonlinear.md (DN9), (DN25)); use lambda = 0")
             }
             return try solveOne(problem, approximation: approximation, sites: nil)
         }
@@ -238,6 +282,7 @@ public struct DynamicsSolver: Sendable {
         out.finestValues = finest.mean
         out.finestStandardErrors = finest.se
         out.sampling = (replicas, 2 * pairs)
+        if runs[0].finestSmoothingResiduals != nil { out.finestSmoothingResiduals = pool { $0.finestSmoothingResiduals! }.mean }
         return out
     }
 
@@ -247,7 +292,10 @@ public struct DynamicsSolver: Sendable {
         let m = q * problem.intervals
         let count = levelCount(problem)
         let steps = (0..<count).map { m << $0 }
-        let levels = steps.map { frames(problem, approximation, steps: $0, sites: sites, sourceSeed: sourceSeed) }
+        // Deep ReLU (DN24): the smoothing extrapolation per grid; the last elimination's change on the finest grid joins the residual.
+        let smoothing = deep(problem) && problem.activation == .relu && [.selfConsistent, .gradientIndependence].contains(approximation)
+            ? steps.map { smoothed(problem, approximation, steps: $0, gamma: nil, sites: sites!, sourceSeed: sourceSeed) } : nil
+        let levels = smoothing?.map(\.extrapolated) ?? steps.map { frames(problem, approximation, steps: $0, sites: sites, sourceSeed: sourceSeed) }
         let finest = levels[count - 1]
         let times = problem.times
         var values = [DynamicsPoint](), residuals = [DynamicsPoint]()
@@ -273,6 +321,10 @@ public struct DynamicsSolver: Sendable {
                 let b = DynamicsPoint.observe(pert[i], data: problem.data, lambda: problem.lambda, time: times[i])
                 res = zip(res, zip(a.components, b.components)).map { $0 + abs($1.0 - $1.1) }
             }
+            if let smoothing {
+                let b = DynamicsPoint.observe(smoothing[count - 1].plain[i], data: problem.data, lambda: problem.lambda, time: times[i])
+                res = zip(res, zip(v.components, b.components)).map { $0 + abs($1.0 - $1.1) }
+            }
             values.append(v)
             residuals.append(DynamicsPoint(components: res, shape: v))
         }
@@ -283,6 +335,12 @@ public struct DynamicsSolver: Sendable {
         var out = DynamicsTrajectory(approximation: approximation, times: times, values: values, residuals: residuals,
                                      gridSteps: steps, finestFrames: finest)
         out.finestValues = zip(finest, times).map { DynamicsPoint.observe($0, data: problem.data, lambda: problem.lambda, time: $1) }
+        if let smoothing {
+            out.finestSmoothingResiduals = times.indices.map { i in
+                let b = DynamicsPoint.observe(smoothing[count - 1].plain[i], data: problem.data, lambda: problem.lambda, time: times[i])
+                return DynamicsPoint(components: zip(out.finestValues[i].components, b.components).map { abs($0 - $1) }, shape: b)
+            }
+        }
         return out
     }
 }
@@ -308,9 +366,10 @@ public struct StaticNTKTrajectory: Sendable {
 
     /// A nonlinear activation (DN9): df/dt = e^{-2 lambda t} K_0 (y - f) - 2 lambda f at L = 1, defined for
     /// lambda = 0 or a homogeneous activation (relu); Phi(t) = e^{-2 lambda t} Phi_0, G(t) = e^{-2 lambda t} G_0.
-    /// L >= 2 (DN20): df/dt = K_0 (y - f) with the lazy kernels of the layer recursion; lambda = 0 only.
+    /// L >= 2 (DN20): df/dt = K_0 (y - f) with the lazy kernels of the layer recursion; relu with lambda > 0 (DN25):
+    /// df/dt = e^{-2 lambda L t} K_0 (y - f) - lambda (L + 1) f, Phi^l(t) = e^{-2 lambda l t} Phi^l_0, G^l(t) = e^{-2 lambda (L+1-l) t} G^l_0.
     public init(activation: Activation, depth: Int = 1, lambda: Double, kernel: [Double], labels: [Double], pointCount: Int) {
-        precondition(depth == 1 || lambda == 0)
+        precondition(depth == 1 || lambda == 0 || activation == .relu)
         self.depth = depth; self.lambda = lambda; self.kernel = kernel; self.labels = labels; self.pointCount = pointCount
         let maps = TwoLayerDMFT.lazyKernels(activation, kernel: kernel, pointCount: pointCount, depth: depth)
         var ntk = [Double](repeating: 0, count: kernel.count)
@@ -323,7 +382,7 @@ public struct StaticNTKTrajectory: Sendable {
 
     func velocity(_ f: [Double], _ t: Double) -> [Double] {
         let np = pointCount, p = labels.count, a = Double(depth + 1)
-        let decay = exp(-2 * lambda * Double(depth) * t)   // lazy (nonlinear): depth 1 or lambda = 0
+        let decay = exp(-2 * lambda * Double(depth) * t)   // lazy (nonlinear): depth 1, lambda = 0 or relu (DN25)
         return (0..<np).map { nu in
             var s = 0.0
             if let lazy {
@@ -339,10 +398,12 @@ public struct StaticNTKTrajectory: Sendable {
         var f = [Double](repeating: 0, count: pointCount)
         func frame(_ t: Double) -> KernelFrame {
             if let lazy {
-                let decay = exp(-2 * lambda * t)
-                return KernelFrame(predictions: f, featureKernels: lazy.features.map { $0.map { $0 * decay } },
-                                   gradientKernels: lazy.gradients.map { $0[0] * decay },
-                                   gradientMatrices: lazy.gradients.map { $0.map { $0 * decay } })
+                // Homogeneous decay of layer l's kernels (DN9), (DN25): Phi^l ~ e^{-2 lambda l t}, G^l ~ e^{-2 lambda (L+1-l) t}.
+                let feature = (1...depth).map { exp(-2 * lambda * Double($0) * t) }
+                let gradient = (1...depth).map { exp(-2 * lambda * Double(depth + 1 - $0) * t) }
+                return KernelFrame(predictions: f, featureKernels: zip(lazy.features, feature).map { k, d in k.map { $0 * d } },
+                                   gradientKernels: zip(lazy.gradients, gradient).map { $0[0] * $1 },
+                                   gradientMatrices: zip(lazy.gradients, gradient).map { k, d in k.map { $0 * d } })
             }
             return KernelFrame(predictions: f,
                         featureKernels: (1...depth).map { l in kernel.map { $0 * exp(-2 * lambda * Double(l) * t) } },

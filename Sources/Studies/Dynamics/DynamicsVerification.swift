@@ -27,7 +27,7 @@ public struct DynamicsVerification: Sendable {
 
     /// The groups of the plan: "exact", "finite_width" (deep linear networks), "nonlinear" (two-layer
     /// relu, tanh, erf networks against the sampled DMFT, notes/dynamics-nonlinear.md (DN10)) and "deep_nonlinear"
-    /// (L = 2 tanh, erf networks against the sampled deep DMFT, (DN21); full plan only).
+    /// (L = 2 tanh, erf, relu networks against the sampled deep DMFT, (DN21), relu through softplus smoothing (DN26); full plan only).
     public static let groups = ["exact", "finite_width", "nonlinear", "deep_nonlinear"]
 
     /// The plan's steps in order, or those of the given groups (nil: all); every step's seeds are fixed
@@ -134,9 +134,10 @@ public struct DynamicsVerification: Sendable {
             }
         }
         if groups?.contains("deep_nonlinear") ?? true {
-            // Deep (L = 2) tanh and erf networks against the sampled deep DMFT with pathwise responses (notes/dynamics-nonlinear.md (DN21)):
+            // Deep (L = 2) tanh, erf and relu networks against the sampled deep DMFT with pathwise responses (notes/dynamics-nonlinear.md (DN21);
+            // relu: softplus smoothing extrapolated in the sharpness, its residual added to the tolerance, (DN24), (DN26)):
             // full plan only. A step at width N costs O(N^2), so, as for the deep linear group, 5% power is out of reach (perturbation note).
-            for activation in quick ? [] : [Activation.tanh, .erf] {
+            for activation in quick ? [] : [Activation.tanh, .erf, .relu] {
                 let name = "L=2 \(activation.rawValue) data P=3+1 gamma=1 lambda=0.2"
                 steps.append(VerificationStep("deep_nonlinear: \(name)") {
                     let problem = try DynamicsProblem(depth: 2, gamma: 1, lambda: 0.2, time: 1, intervals: 2, data: DynamicsVerification.smallData(),
@@ -217,8 +218,10 @@ public struct DynamicsVerification: Sendable {
                 // Sampled DMFT: its standard error adds in quadrature (independent replicas), Welch-Satterthwaite degrees of freedom.
                 let dmft = trajectory.finestStandardErrors?[i].components[c] ?? 0
                 let dof = trajectory.finestStandardErrors == nil ? seeds - 1 : DynamicsVerification.welch(fw, seeds - 1, dmft, replicas - 1)
+                // Deep ReLU: the residual of the smoothing extrapolation is the reference's systematic error (notes/dynamics-nonlinear.md (DN24)).
+                let smoothing = trajectory.finestSmoothingResiduals?[i].components[c] ?? 0
                 let estimate = Estimate(value: networks.values[i].components[c], standardError: (fw * fw + dmft * dmft).squareRoot(),
-                                        systematic: DynamicsVerification.floor(exact))
+                                        systematic: DynamicsVerification.floor(exact) + smoothing)
                 let what = trajectory.sampling == nil ? "the DMFT on the same Euler grid"
                     : "the sampled DMFT on the same Euler grid (\(replicas) replicas x \(2 * pairs) sites; its standard error \(String(format: "%.2g", dmft)) added in quadrature)"
                 cases.append(DynamicsVerification.verificationCase(group: group, name: "\(name): \(component)(t=\(problem.times[i]))",

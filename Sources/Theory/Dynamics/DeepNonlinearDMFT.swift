@@ -17,7 +17,9 @@ import Numerics
 /// O(M (n K)^2 n K) per tangent set and the memory O(M (n K)^2) (DN19). `responses = false` drops A and B: the
 /// gradient-independence approximation (notes/dynamics-deep-linear.md (DY18)).
 ///
-/// ReLU is not supported: its phi'' is a point mass at the kink, which pathwise tangents miss (DN16), (DN19).
+/// ReLU is solved through its smoothing softplus_beta (`smoothing` = beta, (DN22)): the pathwise tangents miss the kink's point
+/// mass (DN19), so the march runs the smooth activation phi_beta(h) = log(1 + e^{beta h})/beta, and the solver
+/// (`Studies/Dynamics/DynamicsSolver.swift`) extrapolates beta -> infinity in 1/beta^2 (DN23), (DN24).
 public struct DeepNonlinearDMFT: Sendable {
     public let depth: Int
     public let activation: Activation
@@ -30,13 +32,17 @@ public struct DeepNonlinearDMFT: Sendable {
     public let timeStep: Double
     public let steps: Int
     public let responses: Bool
+    /// ReLU only (required then): the sharpness beta of the softplus smoothing phi_beta (DN22).
+    public let smoothing: Double?
 
     public init(depth: Int, activation: Activation, gamma: Double, lambda: Double, kernel: [Double], pointCount: Int,
-                labels: [Double], timeStep: Double, steps: Int, responses: Bool = true) {
-        precondition(depth >= 1 && activation != .relu && steps >= 1 && kernel.count == pointCount * pointCount)
+                labels: [Double], timeStep: Double, steps: Int, responses: Bool = true, smoothing: Double? = nil) {
+        precondition(depth >= 1 && steps >= 1 && kernel.count == pointCount * pointCount)
+        precondition((activation == .relu) == (smoothing != nil) && (smoothing ?? 1) > 0)
         precondition(!labels.isEmpty && labels.count <= pointCount && gamma != 0)
         self.depth = depth; self.activation = activation; self.gamma = gamma; self.lambda = lambda; self.kernel = kernel
         self.pointCount = pointCount; self.labels = labels; self.timeStep = timeStep; self.steps = steps; self.responses = responses
+        self.smoothing = smoothing
     }
 
     /// The order parameters at one recorded grid time: f (n) and, per layer l = 1...L, Phi^l and G^l (n x n, row-major).
@@ -52,8 +58,22 @@ public struct DeepNonlinearDMFT: Sendable {
         return 2 * max(0, depth - 1) * 2 * w * w * sites * 8
     }
 
-    /// phi'' for the pathwise tangents (DN17): tanh'' = -2 t (1 - t^2), erf'' = -2 h erf'(h), identity 0.
+    /// phi of the site map: the activation, or for ReLU softplus_beta(h) = max(h, 0) + log(1 + e^{-beta |h|})/beta (DN22).
+    @inline(__always) func value(_ h: Double) -> Double {
+        guard let beta = smoothing else { return activation.value(h) }
+        return max(h, 0) + log1p(exp(-beta * abs(h))) / beta
+    }
+
+    /// phi': the activation's, or for ReLU softplus_beta' = sigmoid(beta h) (DN22).
+    @inline(__always) func derivative(_ h: Double) -> Double {
+        guard let beta = smoothing else { return activation.derivative(h) }
+        return h >= 0 ? 1 / (1 + exp(-beta * h)) : { let e = exp(beta * h); return e / (1 + e) }()
+    }
+
+    /// phi'' for the pathwise tangents (DN17), given d = phi'(h): tanh'' = -2 t (1 - t^2), erf'' = -2 h erf'(h), identity 0,
+    /// softplus_beta'' = beta s (1 - s) with s = sigmoid(beta h) (DN22).
     @inline(__always) func second(_ h: Double, _ d: Double) -> Double {
+        if let beta = smoothing { return beta * d * (1 - d) }
         switch activation {
         case .tanh: return -2 * activation.value(h) * d
         case .erf: return -2 * h * d
@@ -194,8 +214,8 @@ public struct DeepNonlinearDMFT: Sendable {
                 }
                 for s in 0..<m { for nu in 0..<n {
                     let x = h[s * n + nu]
-                    phiH[l][s * w + kn + nu] = activation.value(x)
-                    dphiH[l][s * w + kn + nu] = activation.derivative(x)
+                    phiH[l][s * w + kn + nu] = value(x)
+                    dphiH[l][s * w + kn + nu] = derivative(x)
                 } }
                 // Phi^l(j, k), j <= k: phi_{<=k}^T phi_k / M.
                 LinearAlgebra.gemm(phiH[l], phiH[l] + kn, col, m: kn + n, k: m, n: n, transposeA: true, lda: w, ldb: w, ldc: n)
@@ -270,6 +290,15 @@ public struct DeepNonlinearDMFT: Sendable {
                     let v = col[r * n + nu] * inverseM
                     gK[l][r * w + kn + nu] = v; gK[l][(kn + nu) * w + r] = v
                 } }
+                if smoothing != nil {
+                    // ReLU's phi'^2 = phi' (DN23): the equal-time diagonal <z^2 phi'> of the ReLU network, not <z^2 phi_beta'^2>;
+                    // they differ at O(1) on the sites that slide along the kink.
+                    for nu in 0..<n {
+                        var v = 0.0
+                        for s in 0..<m { let d = dphiH[l][s * w + kn + nu], x = zNow[l][s * n + nu]; v += x * x * d }
+                        gK[l][(kn + nu) * w + kn + nu] = v * inverseM
+                    }
+                }
             }
             // (iii) Predictor and residual.
             var f = [Double](repeating: 0, count: n)
