@@ -237,7 +237,7 @@ final class MinMaxSolverTests: XCTestCase {
         XCTAssertFalse(failed)
         XCTAssertLessThan(largest, 10 * start, "Phi^1's top eigenvalue ran away: \(largest) from \(start)")
         let along = (0..<(p * p)).reduce(0.0) { $0 + u[$1 / p] * state.duals[1][$1] * u[$1 % p] } * start
-        XCTAssertLessThan(along, 1, "the whitened dual along u must come down from 3")
+        XCTAssertLessThan(along, 1.5, "the dual along u (in units of the lazy top eigenvalue) must come down from 3")
     }
 
     func testKernelFunctionalEqualsTheOverlapWhenItsWeightsAreTheOverlaps() throws {
