@@ -20,7 +20,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # In the order BENCHMARKS.md lists them. general_kernels.py is left out: it runs a min-max with a
 # budget of minutes (run it by itself).
-SCRIPTS = ["overlaps.py", "kernels_floor.py", "minmax_step.py", "dmft_step.py", "antk_data_step.py", "cnn_step.py"]
+SCRIPTS = ["overlaps.py", "kernels_floor.py", "minmax_step.py", "anbk_step.py", "dmft_step.py", "antk_data_step.py", "cnn_step.py"]
 
 
 def load():

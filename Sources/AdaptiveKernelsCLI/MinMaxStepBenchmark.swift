@@ -8,16 +8,49 @@ import Core
 /// (P points, deterministic inputs shared with bench/minmax_step.py).
 enum MinMaxStepBenchmark {
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["points", "depth", "samples", "activation", "repeat"], switches: [])
+        let options = try ParsedArguments(arguments, valued: ["points", "depth", "samples", "activation", "repeat", "solver"], switches: [])
         let p = try options.integer("points", default: 100, in: 1...2000)
         let depth = try options.integer("depth", default: 2, in: 1...64)
         let samples = try options.integer("samples", default: 100_000, in: 2...10_000_000)
         let repeats = try options.integer("repeat", default: 5, in: 1...1000)
         let activation = try options.activation(default: .tanh)
         let problem = try BenchmarkData.problem(points: p, depth: depth, activation: activation)
+        let data: Bool
+        switch options.value("solver") ?? "verifier" {
+        case "verifier": data = false
+        case "data": data = true
+        case let other: throw UsageError("--solver must be verifier or data (got '\(other)')")
+        }
         // As in `verify bayes`: single-threaded BLAS calls, run in parallel over the solver's fixed
         // sample chunks (no nested BLAS threads inside the chunk threads).
-        return try LinearAlgebra.withThreadCount(1) { try measure(problem: problem, p: p, depth: depth, samples: samples, repeats: repeats, activation: activation) }
+        return try LinearAlgebra.withThreadCount(1) {
+            data ? try measureData(problem: problem, p: p, depth: depth, samples: samples, repeats: repeats, activation: activation)
+                 : try measure(problem: problem, p: p, depth: depth, samples: samples, repeats: repeats, activation: activation)
+        }
+    }
+
+    /// The data solver's iteration (what `anbk` runs; bench/anbk_step.py): the population sampler
+    /// (notes/anbk-data.md (NB12)-(NB13)), the CG Fisher-Newton inner step (NB2)-(NB5b) and the outer step
+    /// with (NB17b)-(NB17c), from the lazy start (V42) with the full gamma (no continuation). Two untimed
+    /// iterations (the first draws the walkers from the prior).
+    static func measureData(problem: BayesProblem, p: Int, depth: Int, samples: Int, repeats: Int, activation: Activation) throws -> String {
+        var settings = MinMaxSettings()
+        settings.samples = samples
+        settings.gammaRamp = 0
+        settings.sampler = .smc
+        let solver = MinMaxSolver(problem: problem, settings: settings)
+        var state = solver.initialState(lazy: true)
+        let workspace = MinMaxSolver.Workspace(samples: samples, width: p)
+        var times: [Double] = []
+        for t in 0..<(repeats + 2) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try solver.step(&state, iteration: t, workspace: workspace)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if t > 1 { times.append(seconds) }
+        }
+        let overlap = (0..<p).reduce(0.0) { s, i in s + (0..<p).reduce(0.0) { $0 + problem.labels[i] * state.kernels[depth][i * p + $1] * problem.labels[$1] } }
+        return String(format: "minmax-step data solver P=%d L=%d n=%d %@: best %.4f s, median %.4f s per iteration (y^T Phi^L y = %.6f)\n",
+                      p, depth, samples, activation.rawValue, times.min()!, times.sorted()[times.count / 2], overlap)
     }
 
     static func measure(problem: BayesProblem, p: Int, depth: Int, samples: Int, repeats: Int, activation: Activation) throws -> String {

@@ -197,6 +197,49 @@ final class MinMaxSolverTests: XCTestCase {
         XCTAssertEqual(linearState.retreats, 0)
     }
 
+    /// notes/anbk-data.md (NB17): a dual that is positive along a direction u where T = -g2 v v^T is small makes
+    /// the outer step (V11) grow Phi along u by the factor 2 per iteration that its trust radius allows; when the
+    /// inner step cannot bring the dual down as fast (at P = 200 the noise cut it to a few percent of its length),
+    /// Phi^1 ran away geometrically until its Cholesky factorization failed. Small case (P = 16, the CG inner step):
+    /// start with the whitened dual x = 3 along Phi^1's top eigenvector, where the runaway outpaces even a full inner
+    /// step (x doubles, the inner step lowers it by at most 0.5). With the lag bound (NB17c) Phi^1 may not move
+    /// further past the sampled moment than max(2, its current lag): the top eigenvalue stays bounded and the
+    /// dual comes back down.
+    func testOuterStepCannotRunAwayFromTheSampledMoment() throws {
+        let problem = try SyntheticData.problem(train: 16, test: 0, dimension: 32, gamma: 0.1, ridge: 0.1, depth: 1, activation: .relu, seed: 3)
+        var s = Self.settings()
+        s.samples = 1000
+        s.sampler = .smc
+        s.gammaRamp = 0
+        let p = 16
+        let lazy = MinMaxSolver(problem: problem, settings: s).initialState().kernels[1]
+        let eigen = try XCTUnwrap(LinearAlgebra.symmetricEigen(lazy, n: p))
+        let top = eigen.values.indices.max { eigen.values[$0] < eigen.values[$1] }!
+        let u = (0..<p).map { eigen.vectors[$0 * p + top] }, start = eigen.values[top]
+        func run(_ settings: MinMaxSettings) -> (state: MinMaxSolver.State, largest: Double, failed: Bool) {
+            let solver = MinMaxSolver(problem: problem, settings: settings)
+            var state = solver.initialState()
+            state.duals[1] = (0..<(p * p)).map { 3 / start * u[$0 / p] * u[$0 % p] }
+            let workspace = MinMaxSolver.Workspace(samples: settings.samples, width: p)
+            var largest = start
+            for t in 0..<16 {
+                do { try solver.step(&state, iteration: t, workspace: workspace) } catch { return (state, .infinity, true) }
+                largest = max(largest, LinearAlgebra.symmetricEigen(state.kernels[1], n: p)?.values.max() ?? .infinity)
+            }
+            return (state, largest, false)
+        }
+        // Without the bound (the step of V11 alone) the case reproduces the failure: a geometric runaway.
+        var unbounded = s
+        unbounded.lagLimit = .infinity
+        let control = run(unbounded)
+        XCTAssertTrue(control.failed || control.largest > 100 * start, "the control must run away: \(control.largest) from \(start)")
+        let (state, largest, failed) = run(s)
+        XCTAssertFalse(failed)
+        XCTAssertLessThan(largest, 10 * start, "Phi^1's top eigenvalue ran away: \(largest) from \(start)")
+        let along = (0..<(p * p)).reduce(0.0) { $0 + u[$1 / p] * state.duals[1][$1] * u[$1 % p] } * start
+        XCTAssertLessThan(along, 1.5, "the dual along u (in units of the lazy top eigenvalue) must come down from 3")
+    }
+
     func testKernelFunctionalEqualsTheOverlapWhenItsWeightsAreTheOverlaps() throws {
         // A functional with weights y_i y_j / |y|^2 on the top layer's training block is c_L itself: the same
         // series, so the same estimate (to rounding); the unit-vector projection used by `verify bayes` is linear.

@@ -14,6 +14,9 @@ public struct MinMaxSettings: Sendable {
     public var innerStep: Double = 0.5
     /// Trust radius on the whitened outer step (eq. V11).
     public var trustRadius: Double = 0.5
+    /// Lag bound of the outer step with the CG inner step (notes/anbk-data.md (NB17c)): lambda_max(A^-1 Phi^l_tt)
+    /// after the step at most max(this, its value before the step).
+    public var lagLimit: Double = 8
     /// Training points up to which the inner step of a nonlinear activation is the Fisher-Newton step
     /// (eq. V41, P(P+1)/2 dual entries); above, and for phi = h, the Gaussian-preconditioned step (eq. V10).
     public var newtonPoints: Int = 12
@@ -115,6 +118,8 @@ public struct MinMaxSolver: Sendable {
         public var gradientNorm = 0.0
         /// Feasibility retreats (eq. V46) made so far.
         public var retreats = 0
+        /// Outer steps dropped by the lag bound (notes/anbk-data.md (NB17c)) so far.
+        public var laggedSteps = 0
     }
 
     /// The lazy start (eq. V42): Phi^l the lazy kernels of the activation, hatPhi^l = 0, proposals Phi^{l-1}.
@@ -619,8 +624,11 @@ public struct MinMaxSolver: Sendable {
                 ?? SmallMatrix.sandwich(inverse, residual, p)
             // Trust region: the step whitened by Phi^l, |L^T dH L|_F with Phi^l = L L^T, is at most the trust
             // radius (eq. V10; for the Gaussian direction this is |L^-1 r L^-T|_F).
-            let whitenedStep = SmallMatrix.frobeniusNorm(LinearAlgebra.multiply(LinearAlgebra.multiply(transpose(lower, p), direction, m: p, k: p, n: p),
-                                                                                lower, m: p, k: p, n: p))
+            // For the CG step (P > newtonPoints) the radius bounds the largest whitened eigenvalue of the step
+            // (notes/anbk-data.md (NB17b)): the Frobenius norm of the sampled direction grows like P/sqrt(ESS) with
+            // the sampling noise alone and would shrink the step in every direction by that factor.
+            let whitenedDirection = LinearAlgebra.multiply(LinearAlgebra.multiply(transpose(lower, p), direction, m: p, k: p, n: p), lower, m: p, k: p, n: p)
+            let whitenedStep = iterative ? Self.spectralNorm(whitenedDirection, p) : SmallMatrix.frobeniusNorm(whitenedDirection)
             var innerSize = settings.innerStep * min(1, settings.trustRadius / max(settings.innerStep * whitenedStep, 1e-300))
             let previous = state.duals[l]
             state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(previous, direction, scale: innerSize), p)
@@ -679,16 +687,41 @@ public struct MinMaxSolver: Sendable {
             let norm = SmallMatrix.frobeniusNorm(whitened)
             state.gradientNorm = max(state.gradientNorm, norm)
             var size = settings.outerStep * min(1, settings.trustRadius / max(settings.outerStep * norm, 1e-300))
+            // (NB17c): above `newtonPoints` (the CG inner step) the step may not carry Phi^l further past the sampled
+            // moment A^l than the inner step can follow: lag(Phi) = lambda_max(A^-1 Phi) must stay below
+            // max(lagLimit, lag of the current Phi); halved while it does not, dropped after 20 halvings.
+            let lagFactor = problem.activation != .identity && p > settings.newtonPoints && settings.conjugateGradientSteps > 0
+                ? LinearAlgebra.cholesky(SmallMatrix.leadingBlock(moments[l], pa, p), n: p) : nil
+            let lagBound = lagFactor.map { max(settings.lagLimit, Self.lag(phiT, factor: $0, p)) }
             var updated: [Double]? = nil
             for _ in 0..<20 {
-                if let candidate = LinearAlgebra.inverseSPD(SmallMatrix.add(inverse, gradient, scale: size), n: p) { updated = candidate; break }
+                if let candidate = LinearAlgebra.inverseSPD(SmallMatrix.add(inverse, gradient, scale: size), n: p),
+                   lagFactor == nil || Self.lag(SmallMatrix.symmetrized(candidate, p), factor: lagFactor!, p) <= lagBound! {
+                    updated = candidate; break
+                }
                 size *= 0.5
             }
+            if updated == nil, lagFactor != nil { updated = phiT; state.laggedSteps += 1 }
             guard let newTrain = updated.map({ SmallMatrix.symmetrized($0, p) }) else {
                 throw StepFailure(reason: "outer step left the PD cone at layer \(l)")
             }
             state.kernels[l] = try extendToTestPoints(train: newTrain, moments: moments[l])
         }
+    }
+
+    /// lambda_max(A^-1 Phi) with A = F F^T (F lower triangular): the largest eigenvalue of F^-1 Phi F^-T (NB17c).
+    static func lag(_ phi: [Double], factor: [Double], _ p: Int) -> Double {
+        guard let inverse = LinearAlgebra.solve(factor, SmallMatrix.identity(p), n: p, nrhs: p),
+              let eigen = LinearAlgebra.symmetricEigen(SmallMatrix.symmetrized(SmallMatrix.multiply(SmallMatrix.multiply(inverse, phi, p), transpose(inverse, p), p), p), n: p) else {
+            return .infinity
+        }
+        return eigen.values.max() ?? .infinity
+    }
+
+    /// Largest absolute eigenvalue of a symmetric n x n matrix (0 if the eigensolver fails on a zero matrix).
+    static func spectralNorm(_ a: [Double], _ n: Int) -> Double {
+        guard let eigen = LinearAlgebra.symmetricEigen(SmallMatrix.symmetrized(a, n), n: n) else { return SmallMatrix.frobeniusNorm(a) }
+        return eigen.values.reduce(0) { max($0, abs($1)) }
     }
 
     /// Phi^l over all points: the tilted moment A congruence-transformed so that its training block
