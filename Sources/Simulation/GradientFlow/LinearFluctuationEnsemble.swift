@@ -6,7 +6,7 @@ import Numerics
 /// N(0, 1)) trained by the forward-Euler flow (A2) on whitened data, recording N x Var over seeds of the
 /// predictions, of the NTK's diagonal mean and of the overlap c_1 = H^L_11, and N x the mean shift of c_1
 /// (notes/fluctuations-gradient-flow.md (FG12)); the independent check of `GradientFlowFluctuations`. At depth
-/// L >= 2 (notes/fluctuations-gradient-flow.md (FG30)) the NTK's diagonal mean is sum_{l=0}^{L} G^{l+1} tr H^l/P
+/// L >= 2 (notes/fluctuations-gradient-flow.md (FG28), (FG31)) the NTK's diagonal mean is sum_{l=0}^{L} G^{l+1} tr H^l/P
 /// (H^0 = I, G^{L+1} = 1; notes/dynamics-deep-linear.md (DY13)), and every layer's overlap H^l_11 is recorded too
 /// (N x Var and its mean, both extrapolated in 1/N); c_1^inf is then the deep linear DMFT on the same Euler grid
 /// (`DeepLinearDMFT` with one input, C = 1: the whitened reduction notes/dynamics-deep-linear.md (DY14)).
