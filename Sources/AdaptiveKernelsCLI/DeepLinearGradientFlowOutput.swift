@@ -9,6 +9,11 @@ import Numerics
 enum DeepLinearGradientFlowOutput {
     static let maximumDepth = 8
 
+    /// (FG32) The coarse Euler step dt <= 0.05/(1 + gamma + lambda), a whole number of steps per output interval.
+    static func stepsPerInterval(time: Double, points: Int, gamma: Double, lambda: Double) -> Int {
+        max(1, Int((time / Double(points) / (0.05 / (1 + gamma + lambda)) - 1e-9).rounded(.up)))
+    }
+
     static func run(_ options: ParsedArguments, depth: Int, gamma: BigRational, lambda: BigRational, time: BigRational, points: Int) throws -> String {
         for name in ["sites", "replicas", "seed"] where options.value(name) != nil {
             throw UsageError("--\(name) belongs to the sampled solver of nonlinear activations (the linear network's theory is deterministic)")
@@ -16,9 +21,7 @@ enum DeepLinearGradientFlowOutput {
         let size = try options.integer("whitened-points", default: 3, in: 1...GradientFlowFluctuations.maximumPoints)
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
         let g = gamma.doubleApproximation, l = lambda.doubleApproximation, t = time.doubleApproximation
-        // (FG32) coarse Euler step dt <= 0.05/(1 + gamma + lambda), a whole number of steps per output interval.
-        let interval = t / Double(points)
-        let perInterval = max(1, Int((interval / (0.05 / (1 + g + l))).rounded(.up)))
+        let perInterval = stepsPerInterval(time: t, points: points, gamma: g, lambda: l)
         let steps = perInterval * points
         guard steps <= 400 else {
             throw UsageError("--setting gradient-flow --depth \(depth): \(steps) Euler steps (dt <= 0.05/(1 + gamma + lambda)) are more than 400; use a shorter time or smaller gamma")

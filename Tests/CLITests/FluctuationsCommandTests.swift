@@ -171,7 +171,7 @@ final class GradientFlowFluctuationsCommandTests: XCTestCase {
     /// layer, and the theory type's numbers.
     func testDeepLinearJSONFollowsTheContract() throws {
         let result = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--lambda", "0.5",
-                                                     "--time", "0.5", "--points", "1", "--whitened-points", "2", "--format", "json"])
+                                                     "--time", "0.2", "--points", "1", "--whitened-points", "2", "--format", "json"])
         XCTAssertEqual(result.exitCode, 0, result.standardError)
         let validator = try OutputContractValidator.load()
         XCTAssertEqual(validator.violations(result.standardOutput, command: "fluctuations --setting gradient-flow"), [])
@@ -183,11 +183,11 @@ final class GradientFlowFluctuationsCommandTests: XCTestCase {
         XCTAssertEqual(layers.count, 2)
         guard case .array(let last)? = layers[1]["floats"], case .number(let c0) = last[0] else { return XCTFail("no layer floats") }
         XCTAssertEqual(c0, 4, accuracy: 1e-9)                         // N Var H^2_11 = 2 l at t = 0
-        let theory = try DeepLinearGradientFlowFluctuations(depth: 2, gamma: 1, lambda: 0.5, points: 2, time: 0.5, intervals: 1,
-                                                                 stepsPerInterval: max(1, Int((0.5 / (0.05 / 2.5)).rounded(.up))))
+        let theory = try DeepLinearGradientFlowFluctuations(depth: 2, gamma: 1, lambda: 0.5, points: 2, time: 0.2, intervals: 1,
+                                                                 stepsPerInterval: DeepLinearGradientFlowOutput.stepsPerInterval(time: 0.2, points: 1, gamma: 1, lambda: 0.5))
         guard case .array(let f1)? = document["prediction_variance"]?["label_direction"]?["floats"], case .number(let v) = f1[1] else { return XCTFail("no label_direction") }
         XCTAssertEqual(v, theory.variances[1][0], accuracy: 1e-12)
-        let table = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "0.2", "--points", "1", "--whitened-points", "1"])
+        let table = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "0.1", "--points", "1", "--whitened-points", "1"])
         XCTAssertEqual(table.exitCode, 0, table.standardError)
         XCTAssertTrue(table.standardOutput.contains("N Var(H^2_11)"))
     }
@@ -292,6 +292,17 @@ final class VerifyFluctuationsCommandTests: XCTestCase {
         let good = AdaptiveKernelsCommandLine.run(base)
         XCTAssertEqual(good.exitCode, 0, good.standardOutput)
         XCTAssertEqual(validator.violations(good.standardOutput, command: "verify fluctuations"), [])
+        let scaled = AdaptiveKernelsCommandLine.run(base + ["--perturb-exact", "-0.9"])
+        XCTAssertEqual(scaled.exitCode, 3, scaled.standardOutput)
+    }
+
+    func testDeepLinearGroupPassesAndCatchesAScaledTheory() throws {
+        // notes/fluctuations-gradient-flow.md (FG29)-(FG31): the quick deep linear group (two hidden layers) with fewer seeds.
+        let base = ["verify", "fluctuations", "--quick", "--setting", "deep-linear", "--widths", "32,128", "--chains", "128", "--format", "json"]
+        let good = AdaptiveKernelsCommandLine.run(base)
+        XCTAssertEqual(good.exitCode, 0, good.standardOutput)
+        XCTAssertEqual(try OutputContractValidator.load().violations(good.standardOutput, command: "verify fluctuations"), [])
+        XCTAssertTrue(good.standardOutput.contains("gradient_flow_deep_linear"))
         let scaled = AdaptiveKernelsCommandLine.run(base + ["--perturb-exact", "-0.9"])
         XCTAssertEqual(scaled.exitCode, 3, scaled.standardOutput)
     }
