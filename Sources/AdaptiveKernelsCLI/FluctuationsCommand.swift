@@ -29,7 +29,7 @@ enum FluctuationsCommand {
       Values are approximate (double precision) with the largest relative residual of the saddle's
       stationarity and of the dense solves.
 
-    usage: adaptive-kernels fluctuations --setting gradient-flow --activation identity|relu|tanh|erf --depth 1 --gamma G
+    usage: adaptive-kernels fluctuations --setting gradient-flow --activation identity|relu|tanh|erf --depth L --gamma G
              [--lambda W] --time T [--points K] [--whitened-points P | --train X.npy --labels y.npy
              [--test Xt.npy --test-labels yt.npy]] [--sites M] [--replicas R] [--seed S] [--format table|csv|json]
       The O(1/N) initialization variance along gradient flow with weight decay W (default 0) of the two-layer
@@ -47,9 +47,13 @@ enum FluctuationsCommand {
       replicas (default 16, seed S default 1): values are estimated (mean and standard error over the
       replicas; Euler steps dt = 0.1/(1 + gamma + lambda) and dt/2, Richardson, the difference as
       systematic error); the overlap's mean shift is not computed there (null).
+      --depth L >= 2 (identity, whitened only; FG26-FG32): the deep linear network's Euler flow written exactly
+      as a function of Wishart Gram matrices by conditioning its random matrices, the delta method by dual
+      numbers; N x Var of the predictions, of the NTK's diagonal mean and of every layer's overlap H^l_11
+      (layer_overlap_variance), approximate (Euler steps dt <= 0.05/(1 + gamma + lambda) and dt/2, Richardson,
+      at most 400 steps); no mean shift and no kernel parts of the prediction variances (null).
       Available now: --setting bayes (identity; whitened, L <= 100000, or data files) and --setting
-      gradient-flow (depth 1; identity, relu, tanh, erf; whitened or data files). Deeper gradient-flow
-      networks are refused with exit status 2.
+      gradient-flow (depth 1: identity, relu, tanh, erf, whitened or data files; depth L <= 8: identity, whitened).
     """
     static let subcommand = Subcommand(name: "fluctuations", summary: "O(1/N) finite-width fluctuations of kernels and predictions (Bayesian deep linear, certified; two-layer gradient flow: linear approximate, nonlinear estimated; whitened or data)",
                                        usage: usage, run: run)

@@ -12,8 +12,11 @@ enum GradientFlowFluctuationsOutput {
         }
         let depthText = try options.required("depth")
         guard let depth = Int(depthText), depth >= 1 else { throw UsageError("--depth must be a positive integer (got '\(depthText)')") }
-        guard depth == 1 else {
-            throw UsageError("--setting gradient-flow with --depth \(depth) is not available in this version (only the two-layer network, --depth 1)")
+        guard depth == 1 || activation == .identity else {
+            throw UsageError("--setting gradient-flow with --activation \(activation.rawValue) needs --depth 1 (deeper networks: identity only)")
+        }
+        guard depth <= DeepLinearGradientFlowOutput.maximumDepth else {
+            throw UsageError("--setting gradient-flow: --depth must be at most \(DeepLinearGradientFlowOutput.maximumDepth) (got \(depth))")
         }
         let gamma = try parseRational(options, "gamma")
         let lambda: BigRational = options.value("lambda") == nil ? BigRational(0) : try parseRational(options, "lambda")
@@ -27,6 +30,12 @@ enum GradientFlowFluctuationsOutput {
         let g = gamma.doubleApproximation, l = lambda.doubleApproximation, t = time.doubleApproximation
         guard g <= 64, l <= 64, t <= 1000, t * (1 + g + l) <= 20_000 else {
             throw UsageError("--setting gradient-flow needs gamma <= 64, lambda <= 64, T <= 1000 and T (1 + gamma + lambda) <= 20000 (the RK4 step is 0.01/(1 + gamma + lambda))")
+        }
+        if depth > 1 {
+            guard !["train", "labels", "test", "test-labels"].contains(where: { options.value($0) != nil }) else {
+                throw UsageError("--setting gradient-flow with --depth \(depth) takes whitened data only (--whitened-points P); data files need --depth 1")
+            }
+            return try DeepLinearGradientFlowOutput.run(options, depth: depth, gamma: gamma, lambda: lambda, time: time, points: points)
         }
         if activation != .identity || ["train", "labels", "test", "test-labels"].contains(where: { options.value($0) != nil }) {
             let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)

@@ -9,7 +9,7 @@ import Numerics
 /// two-layer linear network against trained finite-width networks (notes/fluctuations-gradient-flow.md (FG12)).
 enum VerifyFluctuationsCommand {
     static let usage = """
-           adaptive-kernels verify fluctuations [--quick] [--setting bayes|bayes-data|gradient-flow|all] [--activation identity|relu|all]
+           adaptive-kernels verify fluctuations [--quick] [--setting bayes|bayes-data|gradient-flow|deep-linear|all] [--activation identity|relu|all]
                                        [--widths LIST] [--chains K]
                                        [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]
       fluctuations: N Var(c_l) and N (E c_l - c_l) of the certified theory (whitened data, deep linear,
@@ -31,8 +31,13 @@ enum VerifyFluctuationsCommand {
         (estimated; its errors join the comparison) against trained networks. --quick: gamma = 1, lambda = 1/2,
         T = 1, P = 2 at N = 64, 256 with 1024 seeds (theory 1024 sites x 16 replicas); full: gamma = 3/2,
         lambda = 1/4, T = 2, P = 3 at N = 128...2048 with 1024 seeds (theory 2048 sites x 32 replicas).
-        --activation selects the gradient-flow groups (identity: the linear one, relu: the ReLU one; default all).
-        --setting selects the groups (default all; bayes-data: the general-data group only). --widths LIST and --chains K (seeds) override every group. --perturb-exact X multiplies the
+        Deep linear (group gradient_flow_deep_linear, FG29-FG31): N Var of the predictions, of tr K/P and of every
+        layer's overlap H^l_11 along the Euler flow, the delta method of the conditioning representation on the
+        networks' own grid against trained networks. --quick: L = 2, gamma = 3/2, lambda = 1/4, T = 0.9, P = 2,
+        dt = 0.1 at N = 32, 64, 128 with 512 seeds; full: L = 3, gamma = 2, lambda = 1/4, T = 1.2, P = 2, dt = 0.1
+        at N = 128...2048 with 256 seeds.
+        --activation selects the gradient-flow groups (identity: the linear ones, relu: the ReLU one; default all).
+        --setting selects the groups (default all; bayes-data: the general-data group only; deep-linear: the deep linear group only). --widths LIST and --chains K (seeds) override every group. --perturb-exact X multiplies the
         theory by 1 + X (a verifier must then fail). Exit status 0 all pass, 3 any fail, 4 inconclusive.
 
     """
@@ -43,15 +48,16 @@ enum VerifyFluctuationsCommand {
         var settings = options.has("quick") ? FluctuationsVerification.Settings.quick(seed: common.seed) : FluctuationsVerification.Settings.full(seed: common.seed)
         switch options.value("setting") ?? "all" {
         case "all": break
-        case "bayes": settings.gradientFlow = []; settings.nonlinear = []
-        case "bayes-data": settings.gradientFlow = []; settings.nonlinear = []; settings.groups = settings.groups.filter { $0.data != nil }
+        case "bayes": settings.gradientFlow = []; settings.nonlinear = []; settings.deepLinear = []
+        case "bayes-data": settings.gradientFlow = []; settings.nonlinear = []; settings.deepLinear = []; settings.groups = settings.groups.filter { $0.data != nil }
         case "gradient-flow": settings.groups = []
-        case let other: throw UsageError("--setting must be bayes, bayes-data, gradient-flow or all (got '\(other)')")
+        case "deep-linear": settings.groups = []; settings.gradientFlow = []; settings.nonlinear = []
+        case let other: throw UsageError("--setting must be bayes, bayes-data, gradient-flow, deep-linear or all (got '\(other)')")
         }
         switch options.value("activation") ?? "all" {
         case "all": break
         case "identity": settings.nonlinear = []
-        case "relu": settings.gradientFlow = []
+        case "relu": settings.gradientFlow = []; settings.deepLinear = []
         case let other: throw UsageError("--activation must be identity, relu or all (got '\(other)'); it selects the gradient-flow groups")
         }
         if let text = options.value("widths") {
@@ -60,12 +66,14 @@ enum VerifyFluctuationsCommand {
             for g in settings.groups.indices { settings.groups[g].widths = widths }
             for g in settings.gradientFlow.indices { settings.gradientFlow[g].widths = widths }
             for g in settings.nonlinear.indices { settings.nonlinear[g].widths = widths }
+            for g in settings.deepLinear.indices { settings.deepLinear[g].widths = widths }
         }
         if options.value("chains") != nil {
             let chains = try options.integer("chains", default: 32, in: 4...4096)
             for g in settings.groups.indices { settings.groups[g].chains = chains }
             for g in settings.gradientFlow.indices { settings.gradientFlow[g].seeds = chains }
             for g in settings.nonlinear.indices { settings.nonlinear[g].seeds = chains }
+            for g in settings.deepLinear.indices { settings.deepLinear[g].seeds = chains }
         }
         return (FluctuationsVerification(settings: settings), common, options.has("quick") ? "fluctuations --quick" : "fluctuations --full")
     }

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Numerics
+import Theory
 @testable import AdaptiveKernelsCLI
 
 /// `fluctuations`: the JSON report follows the contract, its certified values are those of the
@@ -39,7 +40,9 @@ final class FluctuationsCommandTests: XCTestCase {
             (["fluctuations", "--setting", "bayes", "--depth", "2", "--gamma", "1", "--beta", "0"], "beta"),
             (base + ["--whitened-points", "0"], "whitened-points"),
             (["fluctuations", "--setting", "bayes", "--depth", "200000", "--gamma", "1", "--beta", "2"], "depth L <= 100000"),
-            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--lambda", "1", "--time", "1"], "not available"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--activation", "relu", "--gamma", "1", "--time", "1"], "needs --depth 1"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "1", "--train", "/nonexistent/X.npy", "--labels", "/nonexistent/y.npy"], "whitened data only"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "8", "--time", "100"], "Euler steps"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "tanh", "--gamma", "1", "--time", "1", "--sites", "15"], "sites"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "relu", "--gamma", "1", "--time", "1", "--sites", "18", "--replicas", "1"], "replicas"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "relu", "--gamma", "1", "--time", "100", "--sites", "100000"], "above 2e11"),
@@ -163,6 +166,31 @@ final class GradientFlowFluctuationsCommandTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(json.standardOutput)["prediction_variance"]?["orthogonal_direction"], .null)
         XCTAssertEqual(try OutputContractValidator.load().violations(json.standardOutput, command: "fluctuations --setting gradient-flow"), [])
     }
+
+    /// `--depth 2` (notes/fluctuations-gradient-flow.md (FG29)-(FG32)): the contract, the Wishart chain at t = 0 (FG27), one value per
+    /// layer, and the theory type's numbers.
+    func testDeepLinearJSONFollowsTheContract() throws {
+        let result = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--lambda", "0.5",
+                                                     "--time", "0.2", "--points", "1", "--whitened-points", "2", "--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let validator = try OutputContractValidator.load()
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+        let document = try JSONValue.parse(result.standardOutput)
+        XCTAssertEqual(document["depth"], .integer(2))
+        guard case .array(let ntk)? = document["ntk_variance"]?["floats"], case .number(let ntk0) = ntk[0],
+              case .array(let layers)? = document["layer_overlap_variance"] else { return XCTFail("no ntk_variance or layer_overlap_variance") }
+        XCTAssertEqual(ntk0, (2 + 2.0 / 2) * 5, accuracy: 1e-9)      // (2 + 2/P) S_2 at t = 0 (FG27)
+        XCTAssertEqual(layers.count, 2)
+        guard case .array(let last)? = layers[1]["floats"], case .number(let c0) = last[0] else { return XCTFail("no layer floats") }
+        XCTAssertEqual(c0, 4, accuracy: 1e-9)                         // N Var H^2_11 = 2 l at t = 0
+        let theory = try DeepLinearGradientFlowFluctuations(depth: 2, gamma: 1, lambda: 0.5, points: 2, time: 0.2, intervals: 1,
+                                                                 stepsPerInterval: DeepLinearGradientFlowOutput.stepsPerInterval(time: 0.2, points: 1, gamma: 1, lambda: 0.5))
+        guard case .array(let f1)? = document["prediction_variance"]?["label_direction"]?["floats"], case .number(let v) = f1[1] else { return XCTFail("no label_direction") }
+        XCTAssertEqual(v, theory.variances[1][0], accuracy: 1e-12)
+        let table = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "0.1", "--points", "1", "--whitened-points", "1"])
+        XCTAssertEqual(table.exitCode, 0, table.standardError)
+        XCTAssertTrue(table.standardOutput.contains("N Var(H^2_11)"))
+    }
 }
 
 /// `fluctuations --setting gradient-flow` on data files and with a nonlinear activation (notes/fluctuations-gradient-flow.md
@@ -264,6 +292,17 @@ final class VerifyFluctuationsCommandTests: XCTestCase {
         let good = AdaptiveKernelsCommandLine.run(base)
         XCTAssertEqual(good.exitCode, 0, good.standardOutput)
         XCTAssertEqual(validator.violations(good.standardOutput, command: "verify fluctuations"), [])
+        let scaled = AdaptiveKernelsCommandLine.run(base + ["--perturb-exact", "-0.9"])
+        XCTAssertEqual(scaled.exitCode, 3, scaled.standardOutput)
+    }
+
+    func testDeepLinearGroupPassesAndCatchesAScaledTheory() throws {
+        // notes/fluctuations-gradient-flow.md (FG29)-(FG31): the quick deep linear group (two hidden layers) with fewer seeds.
+        let base = ["verify", "fluctuations", "--quick", "--setting", "deep-linear", "--widths", "32,128", "--chains", "128", "--format", "json"]
+        let good = AdaptiveKernelsCommandLine.run(base)
+        XCTAssertEqual(good.exitCode, 0, good.standardOutput)
+        XCTAssertEqual(try OutputContractValidator.load().violations(good.standardOutput, command: "verify fluctuations"), [])
+        XCTAssertTrue(good.standardOutput.contains("gradient_flow_deep_linear"))
         let scaled = AdaptiveKernelsCommandLine.run(base + ["--perturb-exact", "-0.9"])
         XCTAssertEqual(scaled.exitCode, 3, scaled.standardOutput)
     }

@@ -2,10 +2,14 @@ import Foundation
 import Core
 import Numerics
 
-/// Ensembles of finite-width two-layer linear networks (`ANTKNetwork`, depth 1, phi(h) = h, all weights
+/// Ensembles of finite-width linear networks (`ANTKNetwork`, depth L >= 1 hidden layers, phi(h) = h, all weights
 /// N(0, 1)) trained by the forward-Euler flow (A2) on whitened data, recording N x Var over seeds of the
-/// predictions, of the NTK's diagonal mean and of the overlap c_1, and N x the mean shift of c_1
-/// (notes/fluctuations-gradient-flow.md (FG12)); the independent check of `GradientFlowFluctuations`.
+/// predictions, of the NTK's diagonal mean and of the overlap c_1 = H^L_11, and N x the mean shift of c_1
+/// (notes/fluctuations-gradient-flow.md (FG12)); the independent check of `GradientFlowFluctuations`. At depth
+/// L >= 2 (notes/fluctuations-gradient-flow.md (FG28), (FG31)) the NTK's diagonal mean is sum_{l=0}^{L} G^{l+1} tr H^l/P
+/// (H^0 = I, G^{L+1} = 1; notes/dynamics-deep-linear.md (DY13)), and every layer's overlap H^l_11 is recorded too
+/// (N x Var and its mean, both extrapolated in 1/N); c_1^inf is then the deep linear DMFT on the same Euler grid
+/// (`DeepLinearDMFT` with one input, C = 1: the whitened reduction notes/dynamics-deep-linear.md (DY14)).
 ///
 /// Data: P training inputs x_mu = sqrt(D) e_mu and one test input x* = sqrt(D) e_{P+1} in D = P + 1
 /// dimensions (X X^T/D = I, x* orthogonal to every training input, |x*|^2/D = 1), labels y = e_1 (the
@@ -21,6 +25,7 @@ import Numerics
 /// Q_{k+1} = (I + dt M_k)^T Q_k (I + dt M_k) from Q_0 = I (FG12). Over the widths, `InverseWidthFit`
 /// extrapolates N x (quantity) = a + b/N; the estimate is a.
 public struct LinearFluctuationEnsemble: Sendable {
+    public let depth: Int
     public let gamma: Double
     public let lambda: Double
     public let points: Int
@@ -33,11 +38,13 @@ public struct LinearFluctuationEnsemble: Sendable {
     public let stepsPerFrame: Int
 
     public init(gamma: Double, lambda: Double, points: Int, time: Double, intervals: Int, widths: [Int], seedsPerWidth: Int,
-                seed: UInt64, targetTimeStep: Double = 0.01) throws {
+                seed: UInt64, targetTimeStep: Double = 0.01, depth: Int = 1) throws {
+        guard depth >= 1 else { throw InputError("the ensemble needs depth L >= 1") }
         guard gamma > 0, gamma.isFinite, lambda >= 0, lambda.isFinite else { throw InputError("the ensemble needs gamma > 0 and lambda >= 0") }
         guard points >= 1, time > 0, time.isFinite, intervals >= 1 else { throw InputError("the ensemble needs P >= 1, T > 0 and K >= 1") }
         guard widths.count >= 2, widths.allSatisfy({ $0 >= 2 }) else { throw InputError("at least two widths >= 2 are needed for the 1/N fit") }
         guard seedsPerWidth >= 4 else { throw InputError("at least four seeds per width are needed for a variance's standard error") }
+        self.depth = depth
         self.gamma = gamma; self.lambda = lambda; self.points = points; self.time = time; self.intervals = intervals
         self.widths = widths; self.seedsPerWidth = seedsPerWidth; self.seed = seed
         let interval = time / Double(intervals)
@@ -68,14 +75,24 @@ public struct LinearFluctuationEnsemble: Sendable {
         public let extrapolated: [[Estimate]]
         /// [quantity][width][time]: N x (quantity) at each width.
         public let perWidth: [[[Estimate]]]
+        /// [layer - 1][time]: N Var(H^l_11), l = 1...L, the 1/N intercept (at depth 1 the same as `.overlapVariance`).
+        public let layerOverlapVariance: [[Estimate]]
+        /// [layer - 1][time]: the mean of H^l_11 over the seeds, extrapolated in 1/N (standard error sd/sqrt(n) per width).
+        public let layerOverlapMean: [[Estimate]]
         public let widths: [Int]
         public let seedsPerWidth: Int
         public let timeStep: Double
         public func value(_ q: Quantity, time index: Int) -> Estimate { extrapolated[q.rawValue][index] }
     }
 
-    /// c_1 at infinite width on the Euler grid, at the K + 1 output times (FG12).
+    /// c_1 at infinite width on the Euler grid, at the K + 1 output times (FG12); at depth L >= 2 the deep linear DMFT of
+    /// the same Euler flow with one input, C = 1, label 1 (notes/dynamics-deep-linear.md (DY14)), H^L(t, t).
     public func infiniteWidthOverlap() -> [Double] {
+        if depth > 1 {
+            let s = DeepLinearDMFT(depth: depth, gamma: gamma, lambda: lambda, kernel: [1], labels: [1], pointCount: 1,
+                                   timeStep: timeStep, steps: intervals * stepsPerFrame).solve()
+            return (0...intervals).map { s.featureKernels[$0 * stepsPerFrame][depth - 1][0] }
+        }
         let p = points, n = p + 1, dt = timeStep
         var q = [Double](repeating: 0, count: n * n)
         for i in 0..<n { q[i * n + i] = 1 }
@@ -105,19 +122,28 @@ public struct LinearFluctuationEnsemble: Sendable {
         let limit = infiniteWidthOverlap()
         let quantities = Quantity.allCases.count
         var perWidth = [[[Estimate]]](repeating: [], count: quantities)
+        // [layer][width][time]: N s^2 (provisional relative variance in the standard error) and the mean of H^l_11.
+        var layerVariance = [[[Estimate]]](repeating: [], count: depth), layerMean = layerVariance
         for (wi, width) in widths.enumerated() {
-            // samples[time][observable][seed]: f_1, f_2, f*, tr K/P, c_1.
-            var samples = [[[Double]]](repeating: [[Double]](repeating: [], count: 5), count: times.count)
+            // samples[time][observable][seed]: f_1, f_2, f*, tr K/P, c_1, then H^l_11 for l = 1...L.
+            var samples = [[[Double]]](repeating: [[Double]](repeating: [], count: 5 + depth), count: times.count)
             for s in 0..<seedsPerWidth {
-                var network = ANTKNetwork(depth: 1, width: width, inputDimension: p + 1, gamma: gamma, lambda: lambda,
+                var network = ANTKNetwork(depth: depth, width: width, inputDimension: p + 1, gamma: gamma, lambda: lambda,
                                           activation: .identity, seed: NormalSampler.derive(seed, UInt64(wi), UInt64(s)))
                 let frames = network.trajectory(data, timeStep: timeStep, stepsPerFrame: stepsPerFrame, frames: intervals)
                 for (t, frame) in frames.enumerated() {
-                    let phi = frame.featureKernels[0]
-                    var trace = 0.0
-                    for mu in 0..<p { trace += phi[mu * n + mu] }
+                    // (DY13) K_mumu = sum_{l=0}^{L} G^{l+1} H^l_mumu with H^0_mumu = 1 and G^{L+1} = 1.
+                    func trace(_ l: Int) -> Double {
+                        let phi = frame.featureKernels[l - 1]
+                        var s = 0.0
+                        for mu in 0..<p { s += phi[mu * n + mu] }
+                        return s
+                    }
+                    var ntk = frame.gradientKernels[0]
+                    if depth > 1 { for l in 1..<depth { ntk += frame.gradientKernels[l] * trace(l) / Double(p) } }
+                    ntk += trace(depth) / Double(p)
                     let values = [frame.predictions[0], p >= 2 ? frame.predictions[1] : 0, frame.predictions[p],
-                                  frame.gradientKernels[0] + trace / Double(p), phi[0]]
+                                  ntk, frame.featureKernels[depth - 1][0]] + (1...depth).map { frame.featureKernels[$0 - 1][0] }
                     for (o, v) in values.enumerated() { samples[t][o].append(v) }
                 }
                 progress?((Double(wi) + Double(s + 1) / Double(seedsPerWidth)) / Double(widths.count))
@@ -145,21 +171,33 @@ public struct LinearFluctuationEnsemble: Sendable {
                                                                          degreesOfFreedom: seedsPerWidth - 1))
             }
             for q in 0..<quantities { perWidth[q].append(rows[q]) }
+            for l in 0..<depth {
+                let xs = times.indices.map { samples[$0][5 + l] }
+                layerVariance[l].append(xs.map { let v = variance($0); return Estimate(value: v.value, standardError: v.relative, degreesOfFreedom: seedsPerWidth - 1) })
+                layerMean[l].append(xs.map { c in
+                    let mean = c.reduce(0, +) / count
+                    let sd = (c.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (count - 1)).squareRoot()
+                    return Estimate(value: mean, standardError: sd / count.squareRoot(), degreesOfFreedom: seedsPerWidth - 1)
+                })
+            }
         }
         // (FG12) Pooled standard errors of the variances: N Var differs between widths only at O(1/N), so every width gets
         // se = (mean over widths of N s^2) x sqrt(mean over widths of the relative variance of s^2). A per-width se
         // proportional to its own s^2 would give low estimates small errors and bias the weighted 1/N fit downwards.
-        for q in Quantity.allCases where q != .overlapMeanShift {
-            for t in times.indices {
-                let values = perWidth[q.rawValue].map { $0[t].value }, relatives = perWidth[q.rawValue].map { $0[t].standardError }
-                let pooled = values.reduce(0, +) / Double(values.count) * (relatives.reduce(0, +) / Double(relatives.count)).squareRoot()
-                for w in widths.indices { perWidth[q.rawValue][w][t].standardError = pooled }
-            }
+        func pool(_ rows: inout [[Estimate]], _ t: Int) {
+            let values = rows.map { $0[t].value }, relatives = rows.map { $0[t].standardError }
+            let pooled = values.reduce(0, +) / Double(values.count) * (relatives.reduce(0, +) / Double(relatives.count)).squareRoot()
+            for w in rows.indices { rows[w][t].standardError = pooled }
         }
+        for q in Quantity.allCases where q != .overlapMeanShift {
+            for t in times.indices { pool(&perWidth[q.rawValue], t) }
+        }
+        for l in 0..<depth { for t in times.indices { pool(&layerVariance[l], t) } }
         let extrapolated = (0..<quantities).map { q in
             times.indices.map { t in InverseWidthFit(widths: widths, points: perWidth[q].map { $0[t] }).intercept }
         }
-        return Result(times: times, extrapolated: extrapolated, perWidth: perWidth, widths: widths, seedsPerWidth: seedsPerWidth,
-                      timeStep: timeStep)
+        func fit(_ rows: [[Estimate]]) -> [Estimate] { times.indices.map { t in InverseWidthFit(widths: widths, points: rows.map { $0[t] }).intercept } }
+        return Result(times: times, extrapolated: extrapolated, perWidth: perWidth, layerOverlapVariance: layerVariance.map(fit),
+                      layerOverlapMean: layerMean.map(fit), widths: widths, seedsPerWidth: seedsPerWidth, timeStep: timeStep)
     }
 }

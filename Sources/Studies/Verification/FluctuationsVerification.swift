@@ -97,11 +97,34 @@ public struct FluctuationsVerification: Sendable {
         var caseCount: Int { intervals * (points + 3) }
     }
 
+    /// A deep linear gradient-flow group (notes/fluctuations-gradient-flow.md (FG29)-(FG31)): L hidden layers on P whitened
+    /// points and one orthogonal test input, the delta method of the conditioning representation on the networks' own Euler grid
+    /// (so no time-step error enters) against `LinearFluctuationEnsemble` at depth L.
+    public struct DeepLinearGroup: Sendable {
+        public var depth: Int
+        public var gamma: Double
+        public var lambda: Double
+        public var time: Double
+        public var intervals: Int
+        public var points: Int
+        public var timeStep: Double
+        public var widths: [Int]
+        public var seeds: Int
+        public init(depth: Int, gamma: Double, lambda: Double, time: Double, intervals: Int, points: Int, timeStep: Double, widths: [Int], seeds: Int) {
+            self.depth = depth; self.gamma = gamma; self.lambda = lambda; self.time = time; self.intervals = intervals; self.points = points
+            self.timeStep = timeStep; self.widths = widths; self.seeds = seeds
+        }
+        public var name: String { "deep_linear_L\(depth)_gamma\(gamma)_lambda\(lambda)_T\(time)_P\(points)" }
+        /// Per time t > 0: N Var of f_1 (f_2 for P >= 2), f(x*), tr K/P and of every layer's overlap.
+        var caseCount: Int { intervals * ((points >= 2 ? 4 : 3) + depth) }
+    }
+
     public struct Settings: Sendable {
         public var seed: UInt64
         public var groups: [Group]
         public var gradientFlow: [GradientFlowGroup] = []
         public var nonlinear: [NonlinearGroup] = []
+        public var deepLinear: [DeepLinearGroup] = []
         /// Burn-in and measured pCN steps per chain, as multiples of the width (the proposal's
         /// decorrelation time grows like N: rho^2 ~ 1/N, (FB13)).
         public var burnInPerWidth: Int = 12
@@ -115,7 +138,9 @@ public struct FluctuationsVerification: Sendable {
                                                 data: .plan)],
                      gradientFlow: [GradientFlowGroup(gamma: 1, lambda: 0.5, time: 1, intervals: 2, points: 3, widths: [32, 64, 256], seeds: 512)],
                      nonlinear: [NonlinearGroup(activation: .relu, gamma: 1, lambda: 0.5, time: 1, intervals: 1, points: 2, widths: [64, 256],
-                                                seeds: 1024, sites: 1024, replicas: 16)])
+                                                seeds: 1024, sites: 1024, replicas: 16)],
+                     deepLinear: [DeepLinearGroup(depth: 2, gamma: 1.5, lambda: 0.25, time: 0.9, intervals: 3, points: 2, timeStep: 0.1,
+                                                  widths: [32, 64, 128], seeds: 512)])
         }
         /// gamma = 1, beta = 2, L = 2, P = 3 and gamma = 3/2, beta = 5, L = 3, P = 6 (whitened) and gamma = 6/5,
         /// beta = 2, L = 2 on `GeneralData.plan`, at N = 128...2048 with 64 chains.
@@ -127,7 +152,9 @@ public struct FluctuationsVerification: Sendable {
                       data: .plan),
             ], gradientFlow: [GradientFlowGroup(gamma: 1.5, lambda: 0.25, time: 2, intervals: 4, points: 3, widths: [64, 128, 256, 512, 1024], seeds: 1024)],
             nonlinear: [NonlinearGroup(activation: .relu, gamma: 1.5, lambda: 0.25, time: 2, intervals: 2, points: 3, widths: [128, 256, 512, 1024, 2048],
-                                       seeds: 1024, sites: 2048, replicas: 32)])
+                                       seeds: 1024, sites: 2048, replicas: 32)],
+            deepLinear: [DeepLinearGroup(depth: 3, gamma: 2, lambda: 0.25, time: 1.2, intervals: 3, points: 2, timeStep: 0.1,
+                                         widths: [128, 256, 512, 1024, 2048], seeds: 256)])
         }
     }
 
@@ -136,7 +163,7 @@ public struct FluctuationsVerification: Sendable {
 
     /// Two cases (variance, mean shift) per layer and group.
     public var caseCount: Int {
-        settings.groups.reduce(0) { $0 + 2 * $1.depth } + settings.gradientFlow.reduce(0) { $0 + $1.caseCount }
+        settings.groups.reduce(0) { $0 + 2 * $1.depth } + settings.gradientFlow.reduce(0) { $0 + $1.caseCount } + settings.deepLinear.reduce(0) { $0 + $1.caseCount }
             + settings.nonlinear.reduce(0) { $0 + $1.caseCount }
     }
 
@@ -148,6 +175,10 @@ public struct FluctuationsVerification: Sendable {
         } + settings.gradientFlow.enumerated().map { index, group in
             VerificationStep("\(group.name): theory and \(group.seeds) trained networks per width at N = \(group.widths.map(String.init).joined(separator: ","))") {
                 try self.gradientFlowCases(index: index, group: group, progress: detail)
+            }
+        } + settings.deepLinear.enumerated().map { index, group in
+            VerificationStep("\(group.name): theory and \(group.seeds) trained networks per width at N = \(group.widths.map(String.init).joined(separator: ","))") {
+                try self.deepLinearCases(index: index, group: group, progress: detail)
             }
         } + settings.nonlinear.enumerated().map { index, group in
             VerificationStep("\(group.name): sampled theory (\(group.sites) sites x \(group.replicas) replicas) and \(group.seeds) trained networks per width at N = \(group.widths.map(String.init).joined(separator: ","))") {
@@ -192,6 +223,38 @@ public struct FluctuationsVerification: Sendable {
                                       note: String(format: "theory %.4f +- %.4f (systematic %.2g; %d sites x %d replicas); networks %.4f +- %.4f (Euler dt = %g, %d seeds, widths %@)",
                                                    exact.value, exact.standardError, exact.systematic, group.sites, group.replicas, measured.value,
                                                    measured.standardError, result.timeStep, group.seeds, group.widths.map(String.init).joined(separator: ","))))
+            }
+        }
+        return cases
+    }
+
+    /// notes/fluctuations-gradient-flow.md (FG29)-(FG31): per time t > 0, N Var of f_1 (f_2), f(x*), tr K/P and H^l_11 (l = 1...L), the
+    /// delta method on the Euler grid of the networks (approximate; exact for that grid up to rounding) against the 1/N intercept.
+    func deepLinearCases(index: Int, group: DeepLinearGroup, progress: (String) -> Void) throws -> [VerificationCase] {
+        progress("\(group.seeds) networks per width, \(group.name)")
+        let ensemble = try LinearFluctuationEnsemble(gamma: group.gamma, lambda: group.lambda, points: group.points, time: group.time,
+                                                     intervals: group.intervals, widths: group.widths, seedsPerWidth: group.seeds,
+                                                     seed: NormalSampler.derive(settings.seed, 3000, UInt64(index)), targetTimeStep: group.timeStep,
+                                                     depth: group.depth)
+        progress("theory \(group.name)")
+        let theory = try DeepLinearGradientFlowFluctuations.solve(depth: group.depth, gamma: group.gamma, lambda: group.lambda, points: group.points,
+                                                                  dt: ensemble.timeStep, steps: group.intervals * ensemble.stepsPerFrame,
+                                                                  outputs: (0...group.intervals).map { $0 * ensemble.stepsPerFrame })
+        let result = ensemble.run()
+        typealias Q = LinearFluctuationEnsemble.Quantity
+        let o = group.points >= 2 ? 1 : 0
+        var cases: [VerificationCase] = []
+        for t in 1...group.intervals {
+            var rows: [(String, Estimate, Double)] = [("N Var(y.f)", result.value(.labelVariance, time: t), theory.variances[t][0])]
+            if o == 1 { rows.append(("N Var(e.f)", result.value(.orthogonalVariance, time: t), theory.variances[t][1])) }
+            rows += [("N Var(f(x*))", result.value(.testVariance, time: t), theory.variances[t][1 + o]),
+                     ("N Var(tr K/P)", result.value(.ntkVariance, time: t), theory.variances[t][2 + o])]
+            for l in 0..<group.depth { rows.append(("N Var(H^\(l + 1)_11)", result.layerOverlapVariance[l][t], theory.variances[t][3 + o + l])) }
+            for (what, estimate, exact) in rows {
+                cases.append(.against(exact: exact, name: "\(group.name): \(what) at t = \(String(format: "%g", result.times[t]))", group: "gradient_flow_deep_linear",
+                                      measured: .init(name: "trained_networks", estimate: estimate), failure: nil,
+                                      note: "Euler dt = \(result.timeStep) for both, \(group.seeds) seeds per width, widths \(group.widths.map(String.init).joined(separator: ","))",
+                                      perturbationNote: nil))
             }
         }
         return cases

@@ -1,0 +1,112 @@
+import Foundation
+import Core
+import Theory
+import Numerics
+
+/// `fluctuations --setting gradient-flow --activation identity --depth L` with L >= 2: parsing and rendering of
+/// `DeepLinearGradientFlowFluctuations` (notes/fluctuations-gradient-flow.md (FG26)-(FG32)): whitened data, the delta
+/// method of the exact conditioning representation of the Euler network, Euler grids dt and dt/2, Richardson.
+enum DeepLinearGradientFlowOutput {
+    static let maximumDepth = 8
+
+    /// (FG32) The coarse Euler step dt <= 0.05/(1 + gamma + lambda), a whole number of steps per output interval.
+    static func stepsPerInterval(time: Double, points: Int, gamma: Double, lambda: Double) -> Int {
+        max(1, Int((time / Double(points) / (0.05 / (1 + gamma + lambda)) - 1e-9).rounded(.up)))
+    }
+
+    static func run(_ options: ParsedArguments, depth: Int, gamma: BigRational, lambda: BigRational, time: BigRational, points: Int) throws -> String {
+        for name in ["sites", "replicas", "seed"] where options.value(name) != nil {
+            throw UsageError("--\(name) belongs to the sampled solver of nonlinear activations (the linear network's theory is deterministic)")
+        }
+        let size = try options.integer("whitened-points", default: 3, in: 1...GradientFlowFluctuations.maximumPoints)
+        let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
+        let g = gamma.doubleApproximation, l = lambda.doubleApproximation, t = time.doubleApproximation
+        let perInterval = stepsPerInterval(time: t, points: points, gamma: g, lambda: l)
+        let steps = perInterval * points
+        guard steps <= 400 else {
+            throw UsageError("--setting gradient-flow --depth \(depth): \(steps) Euler steps (dt <= 0.05/(1 + gamma + lambda)) are more than 400; use a shorter time or smaller gamma")
+        }
+        let value: DeepLinearGradientFlowFluctuations
+        do {
+            value = try DeepLinearGradientFlowFluctuations(depth: depth, gamma: g, lambda: l, points: size, time: t, intervals: points,
+                                                           stepsPerInterval: perInterval)
+        } catch let failure as GradientFlowFluctuations.Failure {
+            if case .invalid(let text) = failure { throw UsageError(text) }
+            throw SolverError.notConverged(failure.description)
+        }
+        switch format {
+        case .json: return json(value, gamma: gamma, lambda: lambda, time: time, points: points)
+        case .csv: return csv(value)
+        case .table: return table(value, gamma: gamma, lambda: lambda, time: time)
+        }
+    }
+
+    /// Column `o` of the values over the times, as an approximate sequence (the largest residual over the times).
+    static func sequence(_ values: [[Double]], _ residuals: [[Double]], _ o: Int) -> JSONValue {
+        let v = values.map { $0[o] }, r = residuals.map { $0[o] }.max() ?? 0
+        return .object([("kind", .string("approximate")), ("values", .array(v.map { .string(OutputContract.decimal17($0)) })),
+                        ("floats", .array(v.map { .number($0) })), ("residual", .string(OutputContract.decimal17(r)))])
+    }
+
+    static func json(_ f: DeepLinearGradientFlowFluctuations, gamma: BigRational, lambda: BigRational, time: BigRational, points: Int) -> String {
+        let p = f.points, o = p >= 2 ? 1 : 0
+        func variance(_ i: Int) -> JSONValue { sequence(f.variances, f.varianceResiduals, i) }
+        func mean(_ i: Int) -> JSONValue { sequence(f.means, f.meanResiduals, i) }
+        let test = 1 + o, ntk = 2 + o, first = 3 + o
+        return OutputContract.render(command: "fluctuations --setting gradient-flow", [
+            ("setting", .string("gradient-flow")), ("activation", .string("identity")), ("depth", .integer(f.depth)),
+            ("gamma", OutputContract.exact(gamma)), ("lambda", OutputContract.exact(lambda)), ("time", OutputContract.exact(time)),
+            ("points", .integer(points)), ("whitened_points", .integer(p)),
+            ("data", .string("whitened: P = \(p) points, X X^T/D = I, y = e_1; test input orthogonal to the training inputs, |x*|^2/D = 1")),
+            ("precision", .string("exact conditioning representation of the Euler network, delta method by dual numbers (FG29)-(FG31); Euler steps dt = \(OutputContract.decimal17(f.timeStep)) and dt/2, Richardson 2 y_{dt/2} - y_dt, residual |y_{dt/2} - y_dt| (FG32)")),
+            ("times", .array(f.times.map { .string(OutputContract.decimal17($0)) })),
+            ("prediction_variance", .object([
+                ("label_direction", variance(0)), ("orthogonal_direction", p >= 2 ? variance(1) : .null),
+                ("orthogonal_test_point", variance(test)),
+                ("label_direction_from_kernels", .null), ("orthogonal_direction_from_kernels", .null),
+            ])),
+            ("ntk_variance", variance(ntk)),
+            ("overlap_variance", variance(first + f.depth - 1)),
+            ("layer_overlap_variance", .array((0..<f.depth).map { variance(first + $0) })),
+            ("overlap_mean_shift", .null),
+            ("infinite_width", .object([
+                ("f_dot_y", mean(0)), ("layer_overlaps", .array((0..<f.depth).map { mean(first + $0) })),
+                ("overlap", mean(first + f.depth - 1)), ("ntk_diagonal", mean(ntk)),
+            ])),
+        ])
+    }
+
+    static func csv(_ f: DeepLinearGradientFlowFluctuations) -> String {
+        let names = f.observables.map { name -> String in
+            switch name {
+            case "f_1": return "label_variance"
+            case "f_2": return "orthogonal_variance"
+            case "f_test": return "test_variance"
+            case "ntk_mean": return "ntk_variance"
+            default: return name + "_variance"
+            }
+        }
+        var lines = [(["time"] + names + ["f_dot_y"] + names.map { $0 + "_residual" } + ["f_dot_y_residual"]).joined(separator: ",")]
+        for i in f.times.indices {
+            let cells = [f.times[i]] + f.variances[i] + [f.means[i][0]] + f.varianceResiduals[i] + [f.meanResiduals[i][0]]
+            lines.append(cells.map(OutputContract.decimal17).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func table(_ f: DeepLinearGradientFlowFluctuations, gamma: BigRational, lambda: BigRational, time: BigRational) -> String {
+        func text(_ x: Double) -> String { String(format: "%.6g", x) }
+        let o = f.points >= 2 ? 1 : 0
+        var lines = ["Finite-width fluctuations along gradient flow, deep linear network with \(f.depth) hidden layers, whitened data (P = \(f.points), y = e_1)",
+                     "gamma = \(OutputContract.exactText(gamma)), lambda = \(OutputContract.exactText(lambda)), T = \(OutputContract.exactText(time)); N x Var as N -> infinity (FG29-FG32), approximate (Euler dt = \(text(f.timeStep)) and dt/2, Richardson)",
+                     "t  f.y  N Var(y.f)  N Var(e.f)  N Var(f*)  N Var(tr K/P)  " + (1...f.depth).map { "N Var(H^\($0)_11)" }.joined(separator: "  ")]
+        for i in f.times.indices {
+            var row = [text(f.times[i]), text(f.means[i][0]), text(f.variances[i][0]), o == 1 ? text(f.variances[i][1]) : "-"]
+            row += f.variances[i][(1 + o)...].map(text)
+            lines.append(row.joined(separator: "  "))
+        }
+        let residual = f.varianceResiduals.flatMap { $0 }.max() ?? 0
+        lines.append("e.f: a training point orthogonal to y; f*: a test input orthogonal to the training inputs; H^l_11 = y^T H^l y, the overlap of layer l. Largest residual \(text(residual)).")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
