@@ -9,7 +9,8 @@ final class VerifyANTKCommandTests: XCTestCase {
     func testBadInputIsOneLineExitTwo() {
         for args in [["verify", "antk", "--seed", "x"], ["verify", "antk", "--format", "csv"], ["verify", "antk", "--bogus"],
                      ["verify", "nothing"], ["verify", "antk", "--data", "/nonexistent"], ["verify", "antk", "--digits", "Tests/Fixtures/digits"],
-                     ["verify", "antk", "--perturb-exact", "-2"], ["verify", "antk", "--case", "bogus"]] {
+                     ["verify", "antk", "--perturb-exact", "-2"], ["verify", "antk", "--case", "bogus"],
+                     ["verify", "antk", "--activation", "identity"], ["verify", "antk", "--activation", "sigmoid"]] {
             let r = AdaptiveKernelsCommandLine.run(args)
             XCTAssertEqual(r.exitCode, 2, "\(args)")
             XCTAssertEqual(r.standardError.split(separator: "\n").count, 1)
@@ -25,6 +26,16 @@ final class VerifyANTKCommandTests: XCTestCase {
         XCTAssertTrue(r.standardOutput.contains("\"verdict\": \"pass\""))
         XCTAssertTrue(r.standardOutput.contains("ReLU single point"))
         XCTAssertFalse(r.standardOutput.contains("digits"))
+    }
+
+    /// `--case digits --activation tanh`: the tanh digits cases only (quick: DMFT vs widths 64-256), both passing.
+    func testTanhDigitsCasesPass() {
+        let r = AdaptiveKernelsCommandLine.run(["verify", "antk", "--quick", "--case", "digits", "--activation", "tanh", "--format", "json"])
+        XCTAssertEqual(r.exitCode, 0, r.standardError + r.standardOutput)
+        XCTAssertEqual(r.standardOutput.components(separatedBy: "\"name\"").count - 1, 2)
+        XCTAssertEqual(r.standardOutput.components(separatedBy: "\"verdict\": \"pass\"").count - 1, 3)   // 2 cases + the report
+        XCTAssertTrue(r.standardOutput.contains("two-layer tanh on digits"))
+        XCTAssertFalse(r.standardOutput.contains("ReLU"))
     }
 
     /// `verify antk --bench`: one population DMFT step from the deterministic state of bench/dmft_step.py;

@@ -22,6 +22,13 @@ public struct ANTKVerifySettings: Sendable {
     public var digitsTest: Int
     public var digitsDirectory: String?
     public var includeDeep: Bool
+    /// Activations of the digits group, in order; and the widths of the bounded smooth ones (tanh, erf):
+    /// ReLU keeps `widths`.
+    public var digitsActivations: [Activation] = [.relu, .tanh]
+    public var smoothWidths: [Int] = [64, 128, 256]
+    /// Activations the digits group supports: ReLU (GV14), (GV19) and the bounded smooth ones with the
+    /// constants of (GV25) (notes/verify-antk.md (GV24)).
+    public static let digitsActivationChoices: [Activation] = [.relu, .tanh, .erf]
     /// Only this group of cases (one of `caseGroups`); nil runs all.
     public var caseGroup: String? = nil
 
@@ -31,6 +38,9 @@ public struct ANTKVerifySettings: Sendable {
 
     func includes(_ group: String) -> Bool { caseGroup == nil || caseGroup == group }
 
+    /// Widths of the digits group's networks for one activation.
+    func digitsWidths(_ activation: Activation) -> [Int] { activation == .relu ? widths : smoothWidths }
+
     public static func quick(seed: UInt64) -> ANTKVerifySettings {
         ANTKVerifySettings(seed: seed, widths: [64, 128, 256], deepWidths: [64, 128, 256], seedsPerWidth: 2, population: 256, populationSeeds: 3,
                            linearFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 150, tolerance: 1e-10),
@@ -39,11 +49,13 @@ public struct ANTKVerifySettings: Sendable {
     }
 
     public static func full(seed: UInt64) -> ANTKVerifySettings {
-        ANTKVerifySettings(seed: seed, widths: [256, 512, 1024, 2048, 4096], deepWidths: [256, 512, 1024, 2048], seedsPerWidth: 3, population: 4096, populationSeeds: 4,
+        var settings = ANTKVerifySettings(seed: seed, widths: [256, 512, 1024, 2048, 4096], deepWidths: [256, 512, 1024, 2048], seedsPerWidth: 3, population: 4096, populationSeeds: 4,
                            linearFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 150, tolerance: 1e-10),
                            // ReLU digits runs need t ~ 850: the velocity decays at kappa = 0.0135 (notes (GV17)).
                            reluFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 2000, tolerance: 1e-8),
                            dmftStep: 0.1, dmftHorizon: 25, digitsTrain: 40, digitsTest: 40, digitsDirectory: nil, includeDeep: true)
+        settings.smoothWidths = [512, 1024, 2048, 4096]
+        return settings
     }
 
     /// The seed of one run: the plan's seed and the run's stream indices through the project's one
