@@ -28,14 +28,18 @@ final class VerifyANTKCommandTests: XCTestCase {
         XCTAssertFalse(r.standardOutput.contains("digits"))
     }
 
-    /// `--case digits --activation tanh`: the tanh digits cases only (quick: DMFT vs widths 64-256), both passing.
-    func testTanhDigitsCasesPass() {
-        let r = AdaptiveKernelsCommandLine.run(["verify", "antk", "--quick", "--case", "digits", "--activation", "tanh", "--format", "json"])
-        XCTAssertEqual(r.exitCode, 0, r.standardError + r.standardOutput)
-        XCTAssertEqual(r.standardOutput.components(separatedBy: "\"name\"").count - 1, 2)
-        XCTAssertEqual(r.standardOutput.components(separatedBy: "\"verdict\": \"pass\"").count - 1, 3)   // 2 cases + the report
-        XCTAssertTrue(r.standardOutput.contains("two-layer tanh on digits"))
-        XCTAssertFalse(r.standardOutput.contains("ReLU"))
+    /// `--activation tanh` keeps only the tanh digits step (the cases themselves: StudiesTests.testTanhDataCasesPass);
+    /// without it the digits group runs ReLU and tanh.
+    func testActivationSelectsTheDigitsCases() throws {
+        let (tanh, _) = try VerifyANTKCommand.settings(["--quick", "--case", "digits", "--activation", "tanh"])
+        XCTAssertEqual(tanh.digitsActivations, [.tanh])
+        XCTAssertEqual(ANTKVerifier(settings: tanh).steps().map(\.name), ["tanh on digits: DMFT and finite width"])
+        let (both, _) = try VerifyANTKCommand.settings(["--quick", "--case", "digits"])
+        XCTAssertEqual(ANTKVerifier(settings: both).steps().map(\.name),
+                       ["ReLU on digits: DMFT and finite width", "tanh on digits: DMFT and finite width"])
+        let (full, _) = try VerifyANTKCommand.settings(["--case", "digits"])
+        XCTAssertEqual(full.digitsWidths(.tanh), [512, 1024, 2048, 4096])
+        XCTAssertEqual(full.digitsWidths(.relu), [256, 512, 1024, 2048, 4096])
     }
 
     /// `verify antk --bench`: one population DMFT step from the deterministic state of bench/dmft_step.py;

@@ -39,7 +39,7 @@ public struct ANTKVerifySettings: Sendable {
     func includes(_ group: String) -> Bool { caseGroup == nil || caseGroup == group }
 
     /// Widths of the digits group's networks for one activation.
-    func digitsWidths(_ activation: Activation) -> [Int] { activation == .relu ? widths : smoothWidths }
+    public func digitsWidths(_ activation: Activation) -> [Int] { activation == .relu ? widths : smoothWidths }
 
     public static func quick(seed: UInt64) -> ANTKVerifySettings {
         ANTKVerifySettings(seed: seed, widths: [64, 128, 256], deepWidths: [64, 128, 256], seedsPerWidth: 2, population: 256, populationSeeds: 3,
