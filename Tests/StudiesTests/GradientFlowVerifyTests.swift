@@ -136,6 +136,7 @@ final class GradientFlowVerifyTests: XCTestCase {
         settings.digitsTest = 3
         settings.caseGroup = "digits"
         settings.reluFlow = ANTKFlowSettings(timeStep: 0.05, maximumTime: 3, tolerance: 1e-8)
+        settings.smoothFlow = settings.reluFlow
         let early = try ANTKVerifier(settings: settings).run()
         XCTAssertEqual(early.count, 4)                          // ReLU and tanh: test loss, mean NTK diagonal
         for c in early {

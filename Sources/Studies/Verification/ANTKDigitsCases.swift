@@ -32,7 +32,7 @@ struct ANTKDigitsCases {
             data = try LabelledData.synthetic(train: settings.digitsTrain, test: settings.digitsTest, dimension: 16, seed: settings.runSeed(91))
         }
         let widths = settings.digitsWidths(activation)
-        let flow = settings.reluFlow
+        let flow = activation == .relu ? settings.reluFlow : settings.smoothFlow
         var results: [ANTKFlowResult] = []
         let gamma = 1.0, lambda = 0.5, n = data.count, p = data.trainCount
         let model = ANTKConvergenceError(activation: activation, data: data, gamma: gamma, lambda: lambda)

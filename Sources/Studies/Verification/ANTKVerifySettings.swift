@@ -12,6 +12,10 @@ public struct ANTKVerifySettings: Sendable {
     public var populationSeeds: Int
     public var linearFlow: ANTKFlowSettings
     public var reluFlow: ANTKFlowSettings
+    /// Flow of the bounded smooth activations' digits runs (tanh, erf): as `reluFlow` but with the quick
+    /// budget t = 1000 (measured: the 8-point tanh runs need t = 290-450 and more for some seeds,
+    /// notes/verify-antk.md section 5c); runs stop as soon as they are stationary.
+    public var smoothFlow: ANTKFlowSettings
     /// Time budget of the predictor-identity runs (they stop as soon as they are stationary).
     public var identityTime: Double = 3000
     /// Deep linear DMFT grid: step and horizon (T = horizon / step).
@@ -45,6 +49,7 @@ public struct ANTKVerifySettings: Sendable {
         ANTKVerifySettings(seed: seed, widths: [64, 128, 256], deepWidths: [64, 128, 256], seedsPerWidth: 2, population: 256, populationSeeds: 3,
                            linearFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 150, tolerance: 1e-10),
                            reluFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 300, tolerance: 1e-8),
+                           smoothFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 1000, tolerance: 1e-8),
                            dmftStep: 0.1, dmftHorizon: 15, digitsTrain: 8, digitsTest: 8, digitsDirectory: nil, includeDeep: false)
     }
 
@@ -53,6 +58,7 @@ public struct ANTKVerifySettings: Sendable {
                            linearFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 150, tolerance: 1e-10),
                            // ReLU digits runs need t ~ 850: the velocity decays at kappa = 0.0135 (notes (GV17)).
                            reluFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 2000, tolerance: 1e-8),
+                           smoothFlow: ANTKFlowSettings(timeStep: 0.05, maximumTime: 2000, tolerance: 1e-8),
                            dmftStep: 0.1, dmftHorizon: 25, digitsTrain: 40, digitsTest: 40, digitsDirectory: nil, includeDeep: true)
         settings.smoothWidths = [512, 1024, 2048, 4096]
         return settings
