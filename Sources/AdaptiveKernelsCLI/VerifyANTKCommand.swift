@@ -36,7 +36,7 @@ enum VerifyANTKCommand {
       Expected duration: --quick well under 2 CPU-minutes; the ReLU digits group alone (--case digits --activation relu)
       13 min of CPU and wall clock on 2 shared cores (measured); the full suite about 20 min CPU, 25 min wall
       (estimated from its stages) plus the tanh digits cases (--case digits --activation tanh: not yet timed to the
-      end; more than 8 CPU-minutes on 2 cores shared at load 13-16).
+      end; more than 13 CPU-minutes on 2 cores shared at load 13-16).
       --bench: times one two-layer population DMFT step (GV1)-(GV3) (default ReLU, M = 4096 neurons,
       P = 100 points, no test points, D = 64, 20 timed steps) from the deterministic state of
       bench/dmft_step.py; prints JSON with the median step time and the final predictions on all
