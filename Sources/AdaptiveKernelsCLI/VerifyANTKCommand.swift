@@ -9,15 +9,16 @@ import Core
 /// exact deep-linear fixed points, case by case (notes/verify-antk.md).
 enum VerifyANTKCommand {
     static let usage = """
-    usage: adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--data DIR] [--case GROUP] [--perturb-exact R] [--shard I/N]
+    usage: adaptive-kernels verify antk [--quick] [--seed S] [--format table|json] [--data DIR] [--case GROUP] [--activation relu|tanh|erf]
+                                   [--perturb-exact R] [--shard I/N]
            adaptive-kernels verify antk --bench [--neurons M] [--points P] [--steps S] [--test-points Q]
                                    [--dimension D] [--activation relu|tanh|erf|identity] [--form auto|dense|rank]
       Cross-checks gradient flow with weight decay (aNTK): the deep linear DMFT and finite-width
       gradient descent (widths 256..4096 for two layers, 256..2048 deep, extrapolated in 1/N; --quick: 64..256) against every exact
       branch of notes/antk-deep-linear.md, the kernel-predictor identity f = K (K + lambda (L+1) I)^-1 y
-      (and its failure at lambda = 0), the one-point ReLU fixed point f = 1 - lambda/gamma and ReLU DMFT vs finite width on the
-      digits data (--data DIR; default the package's Tests/Fixtures/digits, found from the executable's
-      or the source tree's location; missing: exit 2).
+      (and its failure at lambda = 0), the one-point ReLU fixed point f = 1 - lambda/gamma and ReLU and tanh DMFT vs
+      finite width (the networks of 'train --lambda') on the digits data (--data DIR; default the package's
+      Tests/Fixtures/digits, found from the executable's or the source tree's location; missing: exit 2).
       Every case ends pass, fail or inconclusive. Each flow runs until its stationarity test passes
       or its time budget is spent (then the case is inconclusive, never compared); a case passes when
       the estimate lies within k standard errors plus its systematic (convergence, dt) bounds of the
@@ -26,13 +27,16 @@ enum VerifyANTKCommand {
       false-alarm rate 0.01 split over the cases (Bonferroni). Progress goes to stderr.
       Exit status 0 all pass, 3 any case fails, 4 some inconclusive and none fails.
       --case GROUP runs one group: linear (deep linear branches, unstable branch), identity (ReLU
-      predictor identity), theory2b (one point, ReLU) or digits (ReLU DMFT vs finite width).
+      predictor identity), theory2b (one point, ReLU) or digits (DMFT vs finite width: ReLU at widths 256..4096,
+      tanh at 512..4096; --quick: both at 64..256).
+      --activation A: the digits group for activation A only (relu, tanh or erf; default relu and tanh).
       --perturb-exact R: multiply every exact reference value by (1 + R) before comparing (power check).
       --shard I/N: run only block I of N of the plan's steps and write a shard document (exit 0);
         'adaptive-kernels merge' joins the N documents into exactly the unsharded report and exit status.
-      Expected duration: --quick well under 2 CPU-minutes; the digits group alone (--case digits) 13 min of CPU
-      and wall clock on 2 shared cores (measured); the full suite about 20 min CPU, 25 min wall
-      (estimated from its stages).
+      Expected duration: --quick well under 2 CPU-minutes; the ReLU digits group alone (--case digits --activation relu)
+      13 min of CPU and wall clock on 2 shared cores (measured); the full suite about 20 min CPU, 25 min wall
+      (estimated from its stages) plus the tanh digits cases (--case digits --activation tanh: not yet timed to the
+      end; more than 13 CPU-minutes on 2 cores shared at load 13-16).
       --bench: times one two-layer population DMFT step (GV1)-(GV3) (default ReLU, M = 4096 neurons,
       P = 100 points, no test points, D = 64, 20 timed steps) from the deterministic state of
       bench/dmft_step.py; prints JSON with the median step time and the final predictions on all
@@ -41,7 +45,7 @@ enum VerifyANTKCommand {
     """
 
     static func settings(_ arguments: [String]) throws -> (ANTKVerifySettings, VerifyOptions) {
-        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["case"]), switches: ["quick"])
+        let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["case", "activation"]), switches: ["quick"])
         let common = try VerifyOptions(options, needsData: true)
         var settings = options.has("quick") ? ANTKVerifySettings.quick(seed: common.seed) : ANTKVerifySettings.full(seed: common.seed)
         settings.digitsDirectory = common.dataDirectory
@@ -50,6 +54,13 @@ enum VerifyANTKCommand {
                 throw UsageError("--case must be one of \(ANTKVerifySettings.caseGroups.joined(separator: ", ")) (got '\(group)')")
             }
             settings.caseGroup = group
+        }
+        if options.value("activation") != nil {
+            let activation = try options.activation()
+            guard ANTKVerifySettings.digitsActivationChoices.contains(activation) else {
+                throw UsageError("--activation must be relu, tanh or erf (the digits group's activations; got '\(activation.rawValue)')")
+            }
+            settings.digitsActivations = [activation]
         }
         return (settings, common)
     }

@@ -9,7 +9,8 @@ final class VerifyANTKCommandTests: XCTestCase {
     func testBadInputIsOneLineExitTwo() {
         for args in [["verify", "antk", "--seed", "x"], ["verify", "antk", "--format", "csv"], ["verify", "antk", "--bogus"],
                      ["verify", "nothing"], ["verify", "antk", "--data", "/nonexistent"], ["verify", "antk", "--digits", "Tests/Fixtures/digits"],
-                     ["verify", "antk", "--perturb-exact", "-2"], ["verify", "antk", "--case", "bogus"]] {
+                     ["verify", "antk", "--perturb-exact", "-2"], ["verify", "antk", "--case", "bogus"],
+                     ["verify", "antk", "--activation", "identity"], ["verify", "antk", "--activation", "sigmoid"]] {
             let r = AdaptiveKernelsCommandLine.run(args)
             XCTAssertEqual(r.exitCode, 2, "\(args)")
             XCTAssertEqual(r.standardError.split(separator: "\n").count, 1)
@@ -25,6 +26,20 @@ final class VerifyANTKCommandTests: XCTestCase {
         XCTAssertTrue(r.standardOutput.contains("\"verdict\": \"pass\""))
         XCTAssertTrue(r.standardOutput.contains("ReLU single point"))
         XCTAssertFalse(r.standardOutput.contains("digits"))
+    }
+
+    /// `--activation tanh` keeps only the tanh digits step (the cases themselves: StudiesTests.testTanhDataCasesPass);
+    /// without it the digits group runs ReLU and tanh.
+    func testActivationSelectsTheDigitsCases() throws {
+        let (tanh, _) = try VerifyANTKCommand.settings(["--quick", "--case", "digits", "--activation", "tanh"])
+        XCTAssertEqual(tanh.digitsActivations, [.tanh])
+        XCTAssertEqual(ANTKVerifier(settings: tanh).steps().map(\.name), ["tanh on digits: DMFT and finite width"])
+        let (both, _) = try VerifyANTKCommand.settings(["--quick", "--case", "digits"])
+        XCTAssertEqual(ANTKVerifier(settings: both).steps().map(\.name),
+                       ["ReLU on digits: DMFT and finite width", "tanh on digits: DMFT and finite width"])
+        let (full, _) = try VerifyANTKCommand.settings(["--case", "digits"])
+        XCTAssertEqual(full.digitsWidths(.tanh), [512, 1024, 2048, 4096])
+        XCTAssertEqual(full.digitsWidths(.relu), [256, 512, 1024, 2048, 4096])
     }
 
     /// `verify antk --bench`: one population DMFT step from the deterministic state of bench/dmft_step.py;

@@ -3,9 +3,9 @@ import Core
 import Simulation
 import Numerics
 
-/// Two-layer cross-checks with the population DMFT: the kernel-predictor
-/// identity at the fixed point, the one-point ReLU fixed point (notes/verify-antk.md section 4) and DMFT vs finite width on
-/// digits (or synthetic) data.
+/// Two-layer ReLU cross-checks with the population DMFT: the kernel-predictor identity at the fixed
+/// point and the one-point ReLU fixed point (notes/verify-antk.md section 4). DMFT vs finite width on
+/// digits data is `ANTKDigitsCases` (any activation).
 struct ANTKReLUCases {
     let settings: ANTKVerifySettings
     let progress: (String) -> Void
@@ -96,82 +96,5 @@ struct ANTKReLUCases {
                                   measured: .init(name: "dmft", estimate: negative), failure: unconverged, note: shape))
         }
         return cases
-    }
-
-    /// DMFT population vs finite-width networks (1/N extrapolation) on digits or synthetic data:
-    /// test loss and the mean diagonal of the final NTK.
-    func dataCase() throws -> [VerificationCase] {
-        let data: LabelledData
-        if let dir = settings.digitsDirectory {
-            data = try LabelledData.npyDirectory(dir, train: settings.digitsTrain, test: settings.digitsTest)
-        } else {
-            data = try LabelledData.synthetic(train: settings.digitsTrain, test: settings.digitsTest, dimension: 16, seed: settings.runSeed(91))
-        }
-        var results: [ANTKFlowResult] = []
-        let gamma = 1.0, lambda = 0.5, n = data.count, p = data.trainCount
-        func observables(_ r: ANTKFlowResult) -> (loss: Estimate, kernel: Estimate) {
-            let loss = (p..<n).map { pow(r.predictions[$0] - data.testLabels[$0 - p], 2) }.reduce(0, +) / Double(n - p)
-            let prev = (p..<n).map { pow(r.previousPredictions[$0] - data.testLabels[$0 - p], 2) }.reduce(0, +) / Double(n - p)
-            let kernel = (0..<n).map { r.ntk[$0 * n + $0] }.reduce(0, +) / Double(n)
-            // Convergence error (GV14) with the measured rate (GV18): f and K move by ~ (degree) x relative distance
-            // to the fixed point; K also by the kink flips within that distance (GV19).
-            let rel = r.relativeDistance(lambda: lambda)
-            let fError = (p..<n).map { abs(r.predictions[$0]) }.max()! * 2 * rel
-            let lossError = max(abs(loss - prev), 2 * loss.squareRoot() * fError)
-            return (.bounded(loss, systematic: lossError), .bounded(kernel, systematic: 2 * kernel * rel + r.kinkDiagonalBound))
-        }
-        progress("ReLU on \(data.name): population DMFT (M = \(settings.population))")
-        let runs = try populations(data, gamma: gamma, lambda: lambda, activation: .relu, flow: settings.reluFlow, tag: 300)
-        // Stationary (GV17): RMS velocity below the tolerance and decaying over the last quarter of the run.
-        results += runs.map(\.1)
-        var worstResidual = runs.map { $0.1.residual }.max() ?? 0
-        var slowest = runs.map { $0.1.decayRate }.min() ?? 0, longest = runs.map { $0.1.time }.max() ?? 0
-        var kinkBound = runs.map { $0.1.kinkDiagonalBound }.max() ?? 0
-        // Discretization error: one population run with dt halved (same seed as the first).
-        var halvedPop = try ANTKPopulation(size: settings.population, data: data, gamma: gamma, lambda: lambda, activation: .relu, seed: settings.runSeed(300, 0))
-        let halvedRun = halvedPop.run(data, settings.reluFlow.halved)
-        let halved = observables(halvedRun)
-        results.append(halvedRun)
-        worstResidual = max(worstResidual, halvedRun.residual)
-        slowest = min(slowest, halvedRun.decayRate); longest = max(longest, halvedRun.time)
-        let first = observables(runs[0].1)
-        let dtLoss = abs(first.loss.value - halved.loss.value), dtKernel = abs(first.kernel.value - halved.kernel.value)
-        var dmftLoss = Estimate.mean(ofIndependent: runs.map { observables($0.1).loss })
-        var dmftKernel = Estimate.mean(ofIndependent: runs.map { observables($0.1).kernel })
-        // The dt error |x(dt) - x(dt/2)| is a systematic bound.
-        dmftLoss.systematic += dtLoss
-        dmftKernel.systematic += dtKernel
-        progress("ReLU on \(data.name): finite width \(settings.widths)")
-        var losses: [Estimate] = [], kernels: [Estimate] = []
-        for (wi, width) in settings.widths.enumerated() {
-            var l: [Estimate] = [], k: [Estimate] = []
-            for s in 0..<settings.seedsPerWidth {
-                var net = ANTKNetwork(depth: 1, width: width, inputDimension: data.dimension, gamma: gamma, lambda: lambda,
-                                      activation: .relu, seed: settings.runSeed(301, wi, s))
-                let r = net.train(data, settings.reluFlow)
-                results.append(r)
-                worstResidual = max(worstResidual, r.residual)
-                slowest = min(slowest, r.decayRate); longest = max(longest, r.time)
-                kinkBound = max(kinkBound, r.kinkDiagonalBound)
-                let o = observables(r)
-                l.append(o.loss); k.append(o.kernel)
-            }
-            losses.append(Estimate.mean(ofIndependent: l)); kernels.append(Estimate.mean(ofIndependent: k))
-            progress("ReLU on \(data.name): N=\(width) done")
-        }
-        let fwLoss = InverseWidthFit(widths: settings.widths, points: losses).intercept
-        let fwKernel = InverseWidthFit(widths: settings.widths, points: kernels).intercept
-        // Stationary (GV17): RMS velocity below the tolerance and decaying over the last quarter of the run.
-        let decaying = results.filter { $0.stationary && $0.decayRate <= 0 }.count
-        let unconverged = ANTKLinearCases.unreached(results, settings.reluFlow, what: "ReLU (populations, dt/2 run, networks)")
-            ?? (decaying > 0 ? "\(decaying) runs reached the velocity threshold without a measured decay (GV17)" : nil)
-        func agreement(_ name: String, _ d: Estimate, _ fw: Estimate, _ perWidth: [Estimate]) -> VerificationCase {
-            .between(.init(name: "dmft", estimate: d), .init(name: "finite_width", estimate: fw),
-                     name: "two-layer ReLU on \(data.name): \(name), DMFT vs finite width (N -> inf)", group: "digits", failure: unconverged,
-                     note: zip(settings.widths, perWidth).map { String(format: "N=%d: %.7f", $0, $1.value) }.joined(separator: ", ")
-                        + String(format: "; largest final RMS velocity %.2e (stationarity threshold %.0e), slowest measured decay rate %.4f (GV17), longest run t = %.0f, largest kink bound on the mean NTK diagonal %.1e (GV19)",
-                                 worstResidual, settings.reluFlow.tolerance, slowest, longest, kinkBound))
-        }
-        return [agreement("test loss", dmftLoss, fwLoss, losses), agreement("mean NTK diagonal", dmftKernel, fwKernel, kernels)]
     }
 }

@@ -1,7 +1,7 @@
 import Core
 import Simulation
 /// The gradient-flow (aNTK) verification suite: deep linear branches, the kernel-predictor
-/// identity, the one-point ReLU fixed point and ReLU DMFT vs finite width. Deterministic for a fixed seed.
+/// identity, the one-point ReLU fixed point and ReLU and tanh DMFT vs finite width on digits. Deterministic for a fixed seed.
 public struct ANTKVerifier: Sendable {
     public let settings: ANTKVerifySettings
 
@@ -22,7 +22,12 @@ public struct ANTKVerifier: Sendable {
                 steps.append(VerificationStep("ReLU single point gamma = \(gamma), lambda = 1") { try relu.singlePoint(gamma: gamma, lambda: 1) })
             }
         }
-        if settings.includes("digits") { steps.append(VerificationStep("ReLU on digits: DMFT and finite width") { try relu.dataCase() }) }
+        if settings.includes("digits") {
+            for activation in settings.digitsActivations {
+                let digits = ANTKDigitsCases(settings: settings, activation: activation, progress: detail)
+                steps.append(VerificationStep("\(digits.label) on digits: DMFT and finite width") { try digits.cases() })
+            }
+        }
         return steps
     }
 
