@@ -288,7 +288,7 @@ def test_fluctuations_against_the_dense_mpmath_reference_and_the_lazy_limit():
     assert [float(v) for v in lazy.overlap_variance] == [2.0, 4.0, 6.0]
     assert lazy.prediction_variance["label_direction"] is None
     with pytest.raises(ak.InvalidInputError):
-        ak.fluctuations(gamma=1, depth=2, time=1, setting="gradient-flow")
+        ak.fluctuations(gamma=1, depth=2, time=1, setting="gradient-flow", activation="relu")
 
 
 @needs_binary
@@ -331,7 +331,12 @@ def test_fluctuations_gradient_flow_against_finite_differences_and_the_lazy_form
     assert small.prediction_variance["label_direction"][0] == pytest.approx(1 / 16, abs=1e-14)
     assert small.prediction_variance["orthogonal_direction"] is None
     assert small.ntk_variance[0] == pytest.approx(4.0, abs=1e-12) and small.overlap_variance[0] == pytest.approx(2.0, abs=1e-12)
-    for bad in (dict(depth=2, time=1), dict(depth=1, time=1, activation="relu", sites=15), dict(depth=1), dict(depth=1, time=1, beta=2)):
+    # deep linear (notes/fluctuations-gradient-flow.md (FG27)): at t = 0, N Var(tr K/P) = (2 + 2/P) L (L+1) (2L+1)/6 and
+    # N Var f = 1/gamma^2 along the label direction
+    deep = ak.fluctuations(setting="gradient-flow", gamma=1, time=1, points=1, depth=2, whitened_points=3)
+    assert deep.ntk_variance[0] == pytest.approx(40 / 3, rel=1e-12)
+    assert deep.prediction_variance["label_direction"][0] == pytest.approx(1.0, rel=1e-12)
+    for bad in (dict(depth=2, time=1, activation="tanh"), dict(depth=1, time=1, activation="relu", sites=15), dict(depth=1), dict(depth=1, time=1, beta=2)):
         with pytest.raises(ak.InvalidInputError):
             ak.fluctuations(setting="gradient-flow", gamma=1, **bad)
 
