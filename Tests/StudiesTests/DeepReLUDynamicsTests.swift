@@ -10,7 +10,7 @@ import Theory
 /// (lambda > 0 included, (DN25)); ReLU L = 2 against finite-width networks. Tolerances: k standard errors, k the two-sided
 /// Student t quantile at family-wise 1e-3, Bonferroni over the test's comparisons.
 final class DeepReLUDynamicsTests: XCTestCase {
-    static func k(_ comparisons: Int, dof: Int) -> Double { StudentT.twoSidedQuantile(p: 1e-3 / Double(comparisons), dof: dof) }
+    static func k(_ comparisons: Int, dof: Int) -> Double { DeepDynamicsFiniteWidthCheck.k(comparisons, dof: dof) }
 
     func frames(_ f: [DeepNonlinearDMFT.Frame]) -> [KernelFrame] {
         f.map { KernelFrame(predictions: $0.predictions, featureKernels: $0.featureKernels, gradientKernels: $0.gradientKernels.map { $0[0] },
@@ -84,30 +84,6 @@ final class DeepReLUDynamicsTests: XCTestCase {
     /// ReLU, L = 2, against finite-width networks (widths 128, 256, 512, 1/N fit) on the same Euler grid (DN10), every
     /// observable at t = 0.5 and 1.
     func testReLUTwoHiddenLayersAgainstFiniteWidth() throws {
-        let problem = try DynamicsProblem(depth: 2, gamma: 1, lambda: 0.2, time: 1, intervals: 2, data: DynamicsVerification.smallData(),
-                                          activation: .relu)
-        var start = Date()
-        let solver = DynamicsSolver(coarseStep: 0.1, levels: 2, pairs: 128, replicas: 8, seed: 11)
-        let dmft = try solver.solve(problem)
-        print("relu L=2 DMFT: \(Date().timeIntervalSince(start)) s")
-        start = Date()
-        let fine = dmft.gridSteps.last!
-        let networks = try DynamicsFiniteWidth(widths: [128, 256, 512], seedsPerWidth: 12, seed: 5)
-            .run(problem, timeStep: problem.time / Double(fine), stepsPerFrame: fine / problem.intervals)
-        print("relu L=2 finite width: \(Date().timeIntervalSince(start)) s")
-        let count = 2 * dmft.finestValues[0].components.count
-        var worst = 0.0
-        for i in 1...2 {
-            for c in dmft.finestValues[i].components.indices {
-                let s1 = dmft.finestStandardErrors![i].components[c], s2 = networks.standardErrors[i].components[c]
-                let se = (s1 * s1 + s2 * s2).squareRoot()
-                let k = DeepReLUDynamicsTests.k(count, dof: DynamicsVerification.welch(s1, 7, s2, 11))
-                let diff = networks.values[i].components[c] - dmft.finestValues[i].components[c]
-                worst = max(worst, abs(diff) / se)
-                print("t=\(problem.times[i]) c=\(c): dmft \(dmft.finestValues[i].components[c]) +- \(s1), width \(networks.values[i].components[c]) +- \(s2), z \(diff / se)")
-                XCTAssertLessThan(abs(diff), k * se, "t = \(problem.times[i]), component \(c)")
-            }
-        }
-        print("relu L=2 vs finite width: worst |z| \(worst)")
+        try DeepDynamicsFiniteWidthCheck.assertAgrees(activation: .relu, pairs: 128)
     }
 }
