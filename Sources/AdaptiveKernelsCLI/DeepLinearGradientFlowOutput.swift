@@ -19,6 +19,22 @@ enum DeepLinearGradientFlowOutput {
         max(1, Int((time / Double(points) / (0.25 / ((1 + gamma) * kernelScale + lambda)) - 1e-9).rounded(.up)))
     }
 
+    /// The command's RK4 grid (at most 100 steps, (FG39)) and the solve `make(stepsPerInterval)`, the library's failures as a
+    /// usage error (bad or too large input) or non-convergence.
+    static func solve(depth: Int, time: Double, points: Int, gamma: Double, lambda: Double, kernelScale: Double,
+                      _ make: (Int) throws -> DeepLinearGradientFlowFluctuations) throws -> DeepLinearGradientFlowFluctuations {
+        let perInterval = stepsPerInterval(time: time, points: points, gamma: gamma, lambda: lambda, kernelScale: kernelScale)
+        guard perInterval * points <= 100 else {
+            throw UsageError("--setting gradient-flow --depth \(depth): \(perInterval * points) RK4 steps (dt <= 0.25/((1 + gamma) max(1, |C|) + lambda)) are more than 100; use a shorter time or smaller gamma")
+        }
+        do {
+            return try make(perInterval)
+        } catch let failure as GradientFlowFluctuations.Failure {
+            if case .invalid(let text) = failure { throw UsageError(text) }
+            throw SolverError.notConverged(failure.description)
+        }
+    }
+
     static func precision(_ f: DeepLinearGradientFlowFluctuations, data: Bool) -> String {
         "exact conditioning representation of the network along the RK4 flow\(data ? " with the input kernel C" : ""), delta method by dual numbers (FG29)-(FG31)\(data ? ", (FG35)" : ""), (FG38); RK4 steps dt = \(OutputContract.decimal17(f.timeStep)) and dt/2, Richardson y_{dt/2} + (y_{dt/2} - y_dt)/15, residual |y_{dt/2} - y_dt|/15 (FG39)"
     }
@@ -33,18 +49,9 @@ enum DeepLinearGradientFlowOutput {
         let size = try options.integer("whitened-points", default: 3, in: 1...GradientFlowFluctuations.maximumPoints)
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
         let g = gamma.doubleApproximation, l = lambda.doubleApproximation, t = time.doubleApproximation
-        let perInterval = stepsPerInterval(time: t, points: points, gamma: g, lambda: l)
-        let steps = perInterval * points
-        guard steps <= 100 else {
-            throw UsageError("--setting gradient-flow --depth \(depth): \(steps) RK4 steps (dt <= 0.25/(1 + gamma + lambda)) are more than 100; use a shorter time or smaller gamma")
-        }
-        let value: DeepLinearGradientFlowFluctuations
-        do {
-            value = try DeepLinearGradientFlowFluctuations(depth: depth, gamma: g, lambda: l, points: size, time: t, intervals: points,
-                                                           stepsPerInterval: perInterval, scheme: scheme)
-        } catch let failure as GradientFlowFluctuations.Failure {
-            if case .invalid(let text) = failure { throw UsageError(text) }
-            throw SolverError.notConverged(failure.description)
+        let value = try solve(depth: depth, time: t, points: points, gamma: g, lambda: l, kernelScale: 1) { perInterval in
+            try DeepLinearGradientFlowFluctuations(depth: depth, gamma: g, lambda: l, points: size, time: t, intervals: points,
+                                                   stepsPerInterval: perInterval, scheme: scheme)
         }
         switch format {
         case .json: return json(value, gamma: gamma, lambda: lambda, time: time, points: points)
@@ -136,18 +143,9 @@ enum DeepLinearGradientFlowOutput {
         guard let eigen = LinearAlgebra.symmetricEigen(data.inputKernel, n: data.count), let largest = eigen.values.max(), largest > 0 else {
             throw UsageError("--train: the input kernel X X^T/D is zero or its eigendecomposition failed")
         }
-        let perInterval = stepsPerInterval(time: t, points: points, gamma: g, lambda: l, kernelScale: max(1, largest))
-        let steps = perInterval * points
-        guard steps <= 100 else {
-            throw UsageError("--setting gradient-flow --depth \(depth): \(steps) RK4 steps (dt <= 0.25/((1 + gamma) max(1, |C|) + lambda)) are more than 100; use a shorter time or smaller gamma")
-        }
-        let value: DeepLinearGradientFlowFluctuations
-        do {
-            value = try DeepLinearGradientFlowFluctuations(depth: depth, gamma: g, lambda: l, data: data, time: t, intervals: points,
-                                                           stepsPerInterval: perInterval, scheme: scheme)
-        } catch let failure as GradientFlowFluctuations.Failure {
-            if case .invalid(let text) = failure { throw UsageError(text) }
-            throw SolverError.notConverged(failure.description)
+        let value = try solve(depth: depth, time: t, points: points, gamma: g, lambda: l, kernelScale: max(1, largest)) { perInterval in
+            try DeepLinearGradientFlowFluctuations(depth: depth, gamma: g, lambda: l, data: data, time: t, intervals: points,
+                                                   stepsPerInterval: perInterval, scheme: scheme)
         }
         let parameters = GradientFlowDataFluctuationsOutput.Parameters(activation: .identity, gamma: gamma, lambda: lambda, time: time,
                                                                          points: points, data: data, whitened: false)

@@ -121,6 +121,27 @@ final class DeepLinearGradientFlowFluctuationsTests: XCTestCase {
         }
     }
 
+    /// (FG35) A singular input kernel (n = 4 inputs in D = 2, rank 2: two columns of A dropped): the t = 0 law N Var f_a =
+    /// C_aa/gamma^2 at depth 2, and at t = 0.4 the unrolled Euler flow (dt = 0.05) and the stage-wise RK4 flow (dt = 0.2, both
+    /// with Richardson) agree within three times the sum of their residuals, RK4's the smaller.
+    func testSingularInputKernel() throws {
+        let x = NormalSampler.vector(4 * 2, seed: 99)
+        let data = try LabelledData(train: Array(x[0..<6]), labels: [1, 0.5, -1], test: Array(x[6..<8]), testLabels: [0], dimension: 2)
+        XCTAssertEqual(try DeepLinearGradientFlowFluctuations.Inputs(data: data).rank, 2)
+        let c = data.inputKernel, n = data.count, gamma = 1.25
+        let euler = try DeepLinearGradientFlowFluctuations(depth: 2, gamma: gamma, lambda: 0.5, data: data, time: 0.4, intervals: 1, stepsPerInterval: 8)
+        let rk4 = try DeepLinearGradientFlowFluctuations(depth: 2, gamma: gamma, lambda: 0.5, data: data, time: 0.4, intervals: 1, stepsPerInterval: 2,
+                                                         scheme: .rk4)
+        XCTAssertEqual(euler.observables, ["f_test_0", "ntk_mean", "overlap_1", "overlap_2"])
+        XCTAssertEqual(euler.variances[0][0], c[3 * n + 3] / (gamma * gamma), accuracy: 1e-12)
+        XCTAssertEqual(rk4.variances[0][0], c[3 * n + 3] / (gamma * gamma), accuracy: 1e-12)
+        for o in euler.variances[1].indices {
+            XCTAssertEqual(rk4.variances[1][o], euler.variances[1][o], accuracy: 3 * (rk4.varianceResiduals[1][o] + euler.varianceResiduals[1][o]), "\(euler.observables[o])")
+            XCTAssertLessThan(rk4.varianceResiduals[1][o], 1e-2 * abs(rk4.variances[1][o]))
+            XCTAssertLessThan(rk4.varianceResiduals[1][o], euler.varianceResiduals[1][o])
+        }
+    }
+
     /// (FG38) Euler in the stage-wise representation (the state h^1, w, M^c = alpha M^c_0 + terms; reveals in another order) is
     /// the same network as the unrolled Euler flow (FG30): every column equal to 1e-12, on a general data set at depth 2.
     func testStageWiseEulerEqualsTheUnrolledFlow() throws {
