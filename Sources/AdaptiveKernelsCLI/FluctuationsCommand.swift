@@ -47,13 +47,15 @@ enum FluctuationsCommand {
       replicas (default 16, seed S default 1): values are estimated (mean and standard error over the
       replicas; Euler steps dt = 0.1/(1 + gamma + lambda) and dt/2, Richardson, the difference as
       systematic error); the overlap's mean shift is not computed there (null).
-      --depth L >= 2 (identity, whitened only; FG26-FG32): the deep linear network's Euler flow written exactly
-      as a function of Wishart Gram matrices by conditioning its random matrices, the delta method by dual
-      numbers; N x Var of the predictions, of the NTK's diagonal mean and of every layer's overlap H^l_11
-      (layer_overlap_variance), approximate (Euler steps dt <= 0.05/(1 + gamma + lambda) and dt/2, Richardson,
-      at most 400 steps); no mean shift and no kernel parts of the prediction variances (null).
+      --depth L >= 2 (identity, whitened or data files; FG26-FG39): the deep linear network's RK4 flow written
+      exactly as a function of Wishart Gram matrices by conditioning its random matrices, the delta method by
+      dual numbers; N x Var of the predictions, of the NTK's diagonal mean and of every layer's overlap
+      (whitened: H^l_11; data files: c_l = y^T H^l y/|y|^2 and every test prediction, the keys of depth 1)
+      (layer_overlap_variance), approximate (RK4 steps dt <= 0.25/((1 + gamma) max(1, |C|) + lambda) and dt/2,
+      Richardson, at most 100 steps); no mean shift and no kernel parts of the prediction variances.
       Available now: --setting bayes (identity; whitened, L <= 100000, or data files) and --setting
-      gradient-flow (depth 1: identity, relu, tanh, erf, whitened or data files; depth L <= 8: identity, whitened).
+      gradient-flow (depth 1: identity, relu, tanh, erf, whitened or data files; depth L <= 8: identity,
+      whitened or data files).
     """
     static let subcommand = Subcommand(name: "fluctuations", summary: "O(1/N) finite-width fluctuations of kernels and predictions (Bayesian deep linear, certified; two-layer gradient flow: linear approximate, nonlinear estimated; whitened or data)",
                                        usage: usage, run: run)

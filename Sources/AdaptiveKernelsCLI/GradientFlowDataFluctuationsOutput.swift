@@ -77,8 +77,8 @@ enum GradientFlowDataFluctuationsOutput {
         }
     }
 
-    static func head(_ p: Parameters) -> [(String, JSONValue)] {
-        [("setting", .string("gradient-flow")), ("activation", .string(p.activation.rawValue)), ("depth", .integer(1)),
+    static func head(_ p: Parameters, depth: Int = 1) -> [(String, JSONValue)] {
+        [("setting", .string("gradient-flow")), ("activation", .string(p.activation.rawValue)), ("depth", .integer(depth)),
          ("gamma", OutputContract.exact(p.gamma)), ("lambda", OutputContract.exact(p.lambda)), ("time", OutputContract.exact(p.time)),
          ("points", .integer(p.points)), ("whitened_points", p.whitened ? .integer(p.data.trainCount) : .null),
          ("train_points", .integer(p.data.trainCount)), ("test_points", .integer(p.data.testCount)),

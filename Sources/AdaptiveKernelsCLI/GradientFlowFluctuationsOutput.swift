@@ -32,9 +32,6 @@ enum GradientFlowFluctuationsOutput {
             throw UsageError("--setting gradient-flow needs gamma <= 64, lambda <= 64, T <= 1000 and T (1 + gamma + lambda) <= 20000 (the RK4 step is 0.01/(1 + gamma + lambda))")
         }
         if depth > 1 {
-            guard !["train", "labels", "test", "test-labels"].contains(where: { options.value($0) != nil }) else {
-                throw UsageError("--setting gradient-flow with --depth \(depth) takes whitened data only (--whitened-points P); data files need --depth 1")
-            }
             return try DeepLinearGradientFlowOutput.run(options, depth: depth, gamma: gamma, lambda: lambda, time: time, points: points)
         }
         if activation != .identity || ["train", "labels", "test", "test-labels"].contains(where: { options.value($0) != nil }) {

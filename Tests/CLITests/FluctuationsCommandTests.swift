@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import Numerics
+import Core
 import Theory
 @testable import AdaptiveKernelsCLI
 
@@ -41,8 +42,9 @@ final class FluctuationsCommandTests: XCTestCase {
             (base + ["--whitened-points", "0"], "whitened-points"),
             (["fluctuations", "--setting", "bayes", "--depth", "200000", "--gamma", "1", "--beta", "2"], "depth L <= 100000"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--activation", "relu", "--gamma", "1", "--time", "1"], "needs --depth 1"),
-            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "1", "--train", "/nonexistent/X.npy", "--labels", "/nonexistent/y.npy"], "whitened data only"),
-            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "8", "--time", "100"], "Euler steps"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "1", "--train", "/nonexistent/X.npy", "--labels", "/nonexistent/y.npy"], "cannot read"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "1", "--train", "\(digitsFixtures.path)/X_train.npy", "--labels", "\(digitsFixtures.path)/y_train.npy"], "at most 16"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "8", "--time", "100"], "RK4 steps"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "tanh", "--gamma", "1", "--time", "1", "--sites", "15"], "sites"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "relu", "--gamma", "1", "--time", "1", "--sites", "18", "--replicas", "1"], "replicas"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--activation", "relu", "--gamma", "1", "--time", "100", "--sites", "100000"], "above 2e11"),
@@ -184,30 +186,60 @@ final class GradientFlowFluctuationsCommandTests: XCTestCase {
         guard case .array(let last)? = layers[1]["floats"], case .number(let c0) = last[0] else { return XCTFail("no layer floats") }
         XCTAssertEqual(c0, 4, accuracy: 1e-9)                         // N Var H^2_11 = 2 l at t = 0
         let theory = try DeepLinearGradientFlowFluctuations(depth: 2, gamma: 1, lambda: 0.5, points: 2, time: 0.2, intervals: 1,
-                                                                 stepsPerInterval: DeepLinearGradientFlowOutput.stepsPerInterval(time: 0.2, points: 1, gamma: 1, lambda: 0.5))
+                                                                 stepsPerInterval: DeepLinearGradientFlowOutput.stepsPerInterval(time: 0.2, points: 1, gamma: 1, lambda: 0.5),
+                                                                 scheme: .rk4)
         guard case .array(let f1)? = document["prediction_variance"]?["label_direction"]?["floats"], case .number(let v) = f1[1] else { return XCTFail("no label_direction") }
         XCTAssertEqual(v, theory.variances[1][0], accuracy: 1e-12)
         let table = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "0.1", "--points", "1", "--whitened-points", "1"])
         XCTAssertEqual(table.exitCode, 0, table.standardError)
         XCTAssertTrue(table.standardOutput.contains("N Var(H^2_11)"))
     }
+
+    /// Depth 2 on data files (FG35)-(FG36): the keys of the depth-1 data output, the values of the theory type, the t = 0 law
+    /// N Var f_a = C_aa/gamma^2 (FG14) at the test inputs.
+    func testDeepLinearOnDataFollowsTheContract() throws {
+        let files = try digitsFiles()
+        let result = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--lambda", "0.5",
+                                                     "--time", "0.1", "--points", "1", "--format", "json"] + files)
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        let validator = try OutputContractValidator.load()
+        XCTAssertEqual(validator.violations(result.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+        let document = try JSONValue.parse(result.standardOutput)
+        XCTAssertEqual(document["depth"], .integer(2))
+        XCTAssertEqual(document["test_points"], .integer(2))
+        XCTAssertEqual(document["prediction_variance"]?["predictions_of"], .string("test"))
+        guard case .array(let points)? = document["prediction_variance"]?["points"], points.count == 2,
+              case .array(let layers)? = document["layer_overlap_variance"], layers.count == 2,
+              case .array(let f0)? = points[0]["floats"], case .number(let v0) = f0[0], case .number(let v1) = f0[1] else {
+            return XCTFail("no prediction or layer overlap variances")
+        }
+        let x = try NPYArray(npyData: try Data(contentsOf: URL(fileURLWithPath: files[5])))
+        let d = x.shape[1]
+        let cTest = (0..<d).reduce(0.0) { $0 + x.values[$1] * x.values[$1] } / Double(d)
+        XCTAssertEqual(v0, cTest, accuracy: 1e-9 * cTest)             // gamma = 1
+        XCTAssertEqual(document["overlap_mean_shift"], .null)
+        XCTAssertNil(document["prediction_variance"]?["points_from_kernels"])
+        let data = try LabelledData(train: try NPYArray(npyData: try Data(contentsOf: URL(fileURLWithPath: files[1]))).values,
+                                    labels: try NPYArray(npyData: try Data(contentsOf: URL(fileURLWithPath: files[3]))).values,
+                                    test: x.values, testLabels: [0, 0], dimension: d)
+        let theory = try DeepLinearGradientFlowFluctuations(depth: 2, gamma: 1, lambda: 0.5, data: data, time: 0.1, intervals: 1,
+                                                            stepsPerInterval: DeepLinearGradientFlowOutput.stepsPerInterval(
+                                                                time: 0.1, points: 1, gamma: 1, lambda: 0.5,
+                                                                kernelScale: max(1, LinearAlgebra.symmetricEigen(data.inputKernel, n: 5)!.values.max()!)),
+                                                            scheme: .rk4)
+        XCTAssertEqual(v1, theory.variances[1][0], accuracy: 1e-12 * max(1, abs(v1)))
+        for format in ["table", "csv"] {
+            let other = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--lambda", "0.5",
+                                                        "--time", "0.1", "--points", "1", "--format", format] + files)
+            XCTAssertEqual(other.exitCode, 0, other.standardError)
+            XCTAssertTrue(other.standardOutput.contains(format == "csv" ? "test_1_variance" : "N Var(c_2)"), other.standardOutput)
+        }
+    }
 }
 
 /// `fluctuations --setting gradient-flow` on data files and with a nonlinear activation (notes/fluctuations-gradient-flow.md
 /// (FG13)-(FG22)): the contract and the values of the theory types.
 final class GradientFlowDataFluctuationsCommandTests: XCTestCase {
-    /// The digits fixture's first 3 training and 2 test points, written as .npy files.
-    func digitsFiles() throws -> [String] {
-        let folder = try temporaryFolder()
-        func load(_ name: String) throws -> NPYArray { try NPYArray(npyData: try Data(contentsOf: digitsFixtures.appendingPathComponent(name))) }
-        let x = try load("X_train.npy"), y = try load("y_train.npy"), xt = try load("X_test.npy"), yt = try load("y_test.npy")
-        let d = x.shape[1]
-        return ["--train", try write(NPYArray(shape: [3, d], values: Array(x.values[0..<(3 * d)])), "X.npy", in: folder),
-                "--labels", try write(NPYArray(shape: [3], values: Array(y.values[0..<3])), "y.npy", in: folder),
-                "--test", try write(NPYArray(shape: [2, d], values: Array(xt.values[0..<(2 * d)])), "Xt.npy", in: folder),
-                "--test-labels", try write(NPYArray(shape: [2], values: Array(yt.values[0..<2])), "yt.npy", in: folder)]
-    }
-
     func testLinearOnDataFollowsTheContractAndTheTheory() throws {
         let files = try digitsFiles()
         let result = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--activation", "identity", "--depth", "1",
@@ -250,7 +282,7 @@ final class GradientFlowDataFluctuationsCommandTests: XCTestCase {
         // On data files (tanh, training predictions without test data): the same contract.
         let files = Array(try digitsFiles()[0..<4])
         let data = AdaptiveKernelsCommandLine.run(["fluctuations", "--setting", "gradient-flow", "--activation", "tanh", "--depth", "1",
-                                                   "--gamma", "1", "--time", "0.2", "--points", "1", "--sites", "32", "--replicas", "2",
+                                                   "--gamma", "1", "--time", "0.1", "--points", "1", "--sites", "32", "--replicas", "2",
                                                    "--format", "json"] + files)
         XCTAssertEqual(data.exitCode, 0, data.standardError)
         XCTAssertEqual(try OutputContractValidator.load().violations(data.standardOutput, command: "fluctuations --setting gradient-flow"), [])
@@ -314,5 +346,19 @@ final class VerifyFluctuationsCommandTests: XCTestCase {
             XCTAssertEqual(result.exitCode, 2, "\(arguments)")
             XCTAssertEqual(result.standardOutput, "")
         }
+    }
+}
+
+extension XCTestCase {
+    /// The digits fixture's first 3 training and 2 test points, written as .npy files.
+    func digitsFiles() throws -> [String] {
+        let folder = try temporaryFolder()
+        func load(_ name: String) throws -> NPYArray { try NPYArray(npyData: try Data(contentsOf: digitsFixtures.appendingPathComponent(name))) }
+        let x = try load("X_train.npy"), y = try load("y_train.npy"), xt = try load("X_test.npy"), yt = try load("y_test.npy")
+        let d = x.shape[1]
+        return ["--train", try write(NPYArray(shape: [3, d], values: Array(x.values[0..<(3 * d)])), "X.npy", in: folder),
+                "--labels", try write(NPYArray(shape: [3], values: Array(y.values[0..<3])), "y.npy", in: folder),
+                "--test", try write(NPYArray(shape: [2, d], values: Array(xt.values[0..<(2 * d)])), "Xt.npy", in: folder),
+                "--test-labels", try write(NPYArray(shape: [2], values: Array(yt.values[0..<2])), "yt.npy", in: folder)]
     }
 }

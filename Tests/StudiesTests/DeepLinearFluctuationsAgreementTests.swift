@@ -80,3 +80,39 @@ final class DeepLinearRichFluctuationsAgreementTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(rejected, 6, "the networks must tell the theory from the theory scaled by 0.5")
     }
 }
+
+/// notes/fluctuations-gradient-flow.md (FG35)-(FG37) (check c): the delta method of the conditioning representation with the input kernel C,
+/// on the networks' own Euler grid, against trained networks with two hidden layers on a small general data set (P = 3 training
+/// inputs, one test input, D = 5, labels (1, -1, 1/2)), extrapolated in 1/N from widths 32 and 128.
+final class DeepLinearDataFluctuationsAgreementTests: XCTestCase {
+    func testTheoryAgreesWithTwoHiddenLayerNetworksOnData() throws {
+        let x = NormalSampler.vector(4 * 5, seed: 2024)
+        let data = try LabelledData(train: Array(x[0..<15]), labels: [1, -1, 0.5], test: Array(x[15..<20]), testLabels: [0], dimension: 5)
+        let gamma = 1.5, lambda = 0.25, depth = 2, n = data.count
+        let ensemble = try TwoLayerFluctuationEnsemble(data: data, activation: .identity, gamma: gamma, lambda: lambda, time: 0.9, intervals: 3,
+                                                       widths: [32, 128], seedsPerWidth: 512, seed: 7, targetTimeStep: 0.1, depth: depth)
+        XCTAssertEqual(ensemble.timeStep, 0.1, accuracy: 1e-12)
+        let theory = try DeepLinearGradientFlowFluctuations.solve(depth: depth, gamma: gamma, lambda: lambda, data: data, dt: 0.1,
+                                                                  steps: 9, outputs: [0, 3, 6, 9])
+        let result = ensemble.run()
+        XCTAssertEqual(result.layerOverlapVariance.count, depth)
+        var compared = 0, rejectedLow = 0, rejectedHigh = 0
+        for t in 1...3 {
+            // Theory columns: f at the 4 inputs, tr K/P, c_1, c_2.
+            var pairs: [(String, Estimate, Double)] = (0..<n).map { ("f(x_\($0))", result.predictionVariance[$0][t], theory.variances[t][$0]) }
+            pairs += [("tr K/P", result.ntkVariance[t], theory.variances[t][n]),
+                      ("c_1", result.layerOverlapVariance[0][t], theory.variances[t][n + 1]),
+                      ("c_2", result.layerOverlapVariance[1][t], theory.variances[t][n + 2])]
+            XCTAssertEqual(result.overlapVariance[t].value, result.layerOverlapVariance[1][t].value, accuracy: 1e-12)
+            for (name, e, exact) in pairs {
+                XCTAssertLessThan(abs(e.value - exact), 4 * e.standardError, "N Var \(name) at t = \(result.times[t]): networks \(e.value) +- \(e.standardError), theory \(exact)")
+                compared += 1
+                if abs(e.value - 0.5 * exact) > 4 * e.standardError { rejectedLow += 1 }
+                if abs(e.value - 1.5 * exact) > 4 * e.standardError { rejectedHigh += 1 }
+            }
+        }
+        XCTAssertEqual(compared, 21)
+        XCTAssertGreaterThanOrEqual(rejectedLow, 7, "the networks must tell the theory from the theory scaled by 0.5")
+        XCTAssertGreaterThanOrEqual(rejectedHigh, 7, "the networks must tell the theory from the theory scaled by 1.5")
+    }
+}

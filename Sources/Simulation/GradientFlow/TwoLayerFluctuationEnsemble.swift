@@ -9,9 +9,13 @@ import Numerics
 /// independent check of the data and nonlinear fluctuation theories. The whitened linear ensemble
 /// `LinearFluctuationEnsemble` is the special case of orthonormal inputs; the statistics are the same (FG12): N s^2
 /// per width with the moment formula for the variance of s^2, pooled over the widths, and the 1/N intercept of
-/// `InverseWidthFit`.
+/// `InverseWidthFit`. With `depth` L >= 2 (linear networks only) the networks have L hidden layers: the NTK's diagonal is
+/// K_mumu = G^1 C_mumu + sum_{l=1}^{L-1} G^{l+1} Phi^l_mumu + Phi^L_mumu (notes/fluctuations-gradient-flow.md (FG36)), c is
+/// the last layer's overlap, every layer's c_l = y^T Phi^l y/|y|^2 is recorded too, and the mean shift is not (nil): the
+/// independent check of `DeepLinearGradientFlowFluctuations` on data (FG37).
 public struct TwoLayerFluctuationEnsemble: Sendable {
     public let data: LabelledData
+    public let depth: Int
     public let activation: Activation
     public let gamma: Double
     public let lambda: Double
@@ -24,12 +28,13 @@ public struct TwoLayerFluctuationEnsemble: Sendable {
     public let stepsPerFrame: Int
 
     public init(data: LabelledData, activation: Activation, gamma: Double, lambda: Double, time: Double, intervals: Int, widths: [Int],
-                seedsPerWidth: Int, seed: UInt64, targetTimeStep: Double = 0.01) throws {
+                seedsPerWidth: Int, seed: UInt64, targetTimeStep: Double = 0.01, depth: Int = 1) throws {
+        guard depth >= 1, depth == 1 || activation == .identity else { throw InputError("the ensemble needs depth 1, or depth L >= 2 with the identity") }
         guard gamma > 0, gamma.isFinite, lambda >= 0, lambda.isFinite else { throw InputError("the ensemble needs gamma > 0 and lambda >= 0") }
         guard time > 0, time.isFinite, intervals >= 1 else { throw InputError("the ensemble needs T > 0 and K >= 1") }
         guard widths.count >= 2, widths.allSatisfy({ $0 >= 2 }) else { throw InputError("at least two widths >= 2 are needed for the 1/N fit") }
         guard seedsPerWidth >= 4 else { throw InputError("at least four seeds per width are needed for a variance's standard error") }
-        self.data = data; self.activation = activation; self.gamma = gamma; self.lambda = lambda; self.time = time
+        self.data = data; self.depth = depth; self.activation = activation; self.gamma = gamma; self.lambda = lambda; self.time = time
         self.intervals = intervals; self.widths = widths; self.seedsPerWidth = seedsPerWidth; self.seed = seed
         let interval = time / Double(intervals)
         stepsPerFrame = max(1, Int((interval / targetTimeStep).rounded(.up)))
@@ -44,6 +49,8 @@ public struct TwoLayerFluctuationEnsemble: Sendable {
         public let ntkVariance: [Estimate]
         public let overlapVariance: [Estimate]
         public let overlapMeanShift: [Estimate]?
+        /// [layer - 1][time]: N Var(c_l), l = 1...L (the 1/N intercept; the last layer's is `overlapVariance`).
+        public let layerOverlapVariance: [[Estimate]]
         /// [width][time] per-width values of N Var(tr K/P) and N Var(c), for reports.
         public let ntkPerWidth: [[Estimate]]
         public let overlapPerWidth: [[Estimate]]
@@ -109,28 +116,38 @@ public struct TwoLayerFluctuationEnsemble: Sendable {
         let p = data.trainCount, n = data.count, c = data.inputKernel, y = data.labels
         let norm = y.reduce(0) { $0 + $1 * $1 }
         let times = (0...intervals).map { time * Double($0) / Double(intervals) }
-        let observables = n + 2
+        // Predictions, tr K/P, c = c_L, then c_1...c_L at depth L >= 2.
+        let observables = n + 2 + (depth > 1 ? depth : 0)
         // raw[width][time][observable] = (N s^2, relative); shifts[width][time].
         var raw = [[[(value: Double, relative: Double)]]]()
         var shifts = [[Estimate]]()
-        let limit = activation == .identity ? infiniteWidthOverlap() : nil
+        let limit = activation == .identity && depth == 1 ? infiniteWidthOverlap() : nil
         for (wi, width) in widths.enumerated() {
             var samples = [[[Double]]](repeating: [[Double]](repeating: [], count: observables), count: times.count)
             for s in 0..<seedsPerWidth {
-                var network = ANTKNetwork(depth: 1, width: width, inputDimension: data.dimension, gamma: gamma, lambda: lambda,
+                var network = ANTKNetwork(depth: depth, width: width, inputDimension: data.dimension, gamma: gamma, lambda: lambda,
                                           activation: activation, seed: NormalSampler.derive(seed, UInt64(wi), UInt64(s)))
                 let frames = network.trajectory(data, timeStep: timeStep, stepsPerFrame: stepsPerFrame, frames: intervals)
                 for (t, frame) in frames.enumerated() {
-                    let phi = frame.featureKernels[0]
+                    let phi = frame.featureKernels[depth - 1]
                     var ntk = 0.0, overlap = 0.0
                     for mu in 0..<p {
                         let g = frame.gradientMatrices.map { $0[0][mu * n + mu] } ?? frame.gradientKernels[0]
                         ntk += phi[mu * n + mu] + g * c[mu * n + mu]
+                        // (FG36) the middle layers at depth L >= 2: G^{l+1} Phi^l_mumu (linear: G pattern-independent).
+                        if depth > 1 { for l in 1..<depth { ntk += frame.gradientKernels[l] * frame.featureKernels[l - 1][mu * n + mu] } }
                         for nu in 0..<p { overlap += y[mu] * phi[mu * n + nu] * y[nu] }
                     }
                     for i in 0..<n { samples[t][i].append(frame.predictions[i]) }
                     samples[t][n].append(ntk / Double(p))
                     samples[t][n + 1].append(overlap / norm)
+                    if depth > 1 {
+                        for l in 0..<depth {
+                            var s = 0.0
+                            for mu in 0..<p { for nu in 0..<p { s += y[mu] * frame.featureKernels[l][mu * n + nu] * y[nu] } }
+                            samples[t][n + 2 + l].append(s / norm)
+                        }
+                    }
                 }
                 progress?((Double(wi) + Double(s + 1) / Double(seedsPerWidth)) / Double(widths.count))
             }
@@ -156,6 +173,8 @@ public struct TwoLayerFluctuationEnsemble: Sendable {
                       ntkVariance: times.indices.map { intercept(perWidth[n][$0]) },
                       overlapVariance: times.indices.map { intercept(perWidth[n + 1][$0]) },
                       overlapMeanShift: shift,
+                      layerOverlapVariance: depth > 1 ? (0..<depth).map { l in times.indices.map { intercept(perWidth[n + 2 + l][$0]) } }
+                                                      : [times.indices.map { intercept(perWidth[n + 1][$0]) }],
                       ntkPerWidth: widths.indices.map { w in times.indices.map { perWidth[n][$0][w] } },
                       overlapPerWidth: widths.indices.map { w in times.indices.map { perWidth[n + 1][$0][w] } },
                       widths: widths, seedsPerWidth: seedsPerWidth, timeStep: timeStep)
