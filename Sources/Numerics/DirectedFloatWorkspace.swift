@@ -113,12 +113,30 @@ public final class DirectedFloatWorkspace {
     /// destination := a · b rounded in `direction`.
     public func multiply(_ destination: Int, _ a: Int, _ b: Int, _ direction: RoundingDirection) {
         if isZero(a) || isZero(b) { setZero(destination); return }
+        let n = limbCount
         if a == b {
-            __gmpn_sqr(scratch, mantissa(a), limbCount)
+            __gmpn_sqr(scratch, mantissa(a), n)
         } else {
-            __gmpn_mul_n(scratch, mantissa(a), mantissa(b), limbCount)
+            __gmpn_mul_n(scratch, mantissa(a), mantissa(b), n)
         }
-        round(into: destination, count: 2 * limbCount, exponent: exponents[a] + exponents[b], direction)
+        // `round` specialized to a product of two normalized mantissas: its 2n limbs have bit
+        // 128n − 1 or 128n − 2 set, so n or n − 1 whole low limbs are dropped, then no shift or a
+        // shift by 63 (the same bits, exponent and sticky test as `round`).
+        let product = scratch, target = mantissa(destination)
+        let exponent = exponents[a] &+ exponents[b]
+        var inexact = false
+        var i = 0
+        if product[2 &* n &- 1] &>> 63 != 0 {
+            while !inexact && i < n { inexact = product[i] != 0; i &+= 1 }
+            target.update(from: product + n, count: n)
+            exponents[destination] = exponent &+ 64 &* n
+        } else {
+            while !inexact && i < n &- 1 { inexact = product[i] != 0; i &+= 1 }
+            if __gmpn_rshift(target, product + (n &- 1), n, 63) != 0 { inexact = true }
+            target[n &- 1] |= product[2 &* n &- 1] &<< 1
+            exponents[destination] = exponent &+ 64 &* n &- 1
+        }
+        if inexact && direction == .up { addUnit(destination) }
     }
 
     /// destination := a + b rounded in `direction`.
