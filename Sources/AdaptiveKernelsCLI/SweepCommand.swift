@@ -79,15 +79,39 @@ enum SweepCommand {
             var head = shard.map { [ShardedOutput.csvMarker(command: "sweep", shard: $0, total: total, arguments: arguments)] } ?? []
             head.append(OverlapReport.csvHeader)
             var bytes = Array((head.joined(separator: "\n") + "\n").utf8)
-            bytes.reserveCapacity(bytes.count + solutions.count * (6 * digits + 220))
-            let printer = DecimalPrinter(significantDigits: digits + 3)
-            for solution in solutions { OverlapReport.appendCSVRows(solution, printer: printer, to: &bytes) }
+            bytes += csvRows(solutions, digits: digits)
             return String(decoding: bytes, as: UTF8.self)
         case .table:
             var rows = [OverlapReport.csvHeader.split(separator: ",").map(String.init)]
             for solution in solutions { rows += OverlapReport.csvRows(solution).map { $0.split(separator: ",").map(String.init) } }
             return alignedTable(rows)
         }
+    }
+
+    /// The csv rows of every solution, in order. With more than one core the solutions are split
+    /// into one contiguous block per core, each rendered by its own printer, and the blocks joined
+    /// in order: the same bytes as rendering them one after the other. `cores` (tests): the cores
+    /// to use instead of this process's.
+    static func csvRows(_ solutions: [WhitenedSolution], digits: Int, cores: Int? = nil) -> [UInt8] {
+        let available = cores ?? (solutions.count < 64 ? 1 : availableCores())
+        let workers = max(1, min(available, solutions.count / 32))
+        func render(_ block: ArraySlice<WhitenedSolution>) -> [UInt8] {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(block.count * (6 * digits + 220))
+            let printer = DecimalPrinter(significantDigits: digits + 3)
+            for solution in block { OverlapReport.appendCSVRows(solution, printer: printer, to: &bytes) }
+            return bytes
+        }
+        if workers == 1 { return render(solutions[...]) }
+        let blocks = ResultSlots<[UInt8]>(count: workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let range = solutions.count * worker / workers ..< solutions.count * (worker + 1) / workers
+            blocks[worker] = render(solutions[range])
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(blocks.values.reduce(0) { $0 + ($1?.count ?? 0) })
+        for block in blocks.values { bytes += block! }
+        return bytes
     }
 
     /// Columns padded to their widest cell, two spaces apart.

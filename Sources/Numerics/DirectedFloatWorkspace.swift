@@ -113,12 +113,30 @@ public final class DirectedFloatWorkspace {
     /// destination := a · b rounded in `direction`.
     public func multiply(_ destination: Int, _ a: Int, _ b: Int, _ direction: RoundingDirection) {
         if isZero(a) || isZero(b) { setZero(destination); return }
+        let n = limbCount
         if a == b {
-            __gmpn_sqr(scratch, mantissa(a), limbCount)
+            __gmpn_sqr(scratch, mantissa(a), n)
         } else {
-            __gmpn_mul_n(scratch, mantissa(a), mantissa(b), limbCount)
+            __gmpn_mul_n(scratch, mantissa(a), mantissa(b), n)
         }
-        round(into: destination, count: 2 * limbCount, exponent: exponents[a] + exponents[b], direction)
+        // `round` specialized to a product of two normalized mantissas: its 2n limbs have bit
+        // 128n − 1 or 128n − 2 set, so n or n − 1 whole low limbs are dropped, then no shift or a
+        // shift by 63 (the same bits, exponent and sticky test as `round`).
+        let product = scratch, target = mantissa(destination)
+        let exponent = exponents[a] &+ exponents[b]
+        var inexact = false
+        var i = 0
+        if product[2 &* n &- 1] &>> 63 != 0 {
+            while !inexact && i < n { inexact = product[i] != 0; i &+= 1 }
+            target.update(from: product + n, count: n)
+            exponents[destination] = exponent &+ 64 &* n
+        } else {
+            while !inexact && i < n &- 1 { inexact = product[i] != 0; i &+= 1 }
+            if __gmpn_rshift(target, product + (n &- 1), n, 63) != 0 { inexact = true }
+            target[n &- 1] |= product[2 &* n &- 1] &<< 1
+            exponents[destination] = exponent &+ 64 &* n &- 1
+        }
+        if inexact && direction == .up { addUnit(destination) }
     }
 
     /// destination := a + b rounded in `direction`.
@@ -166,9 +184,13 @@ public final class DirectedFloatWorkspace {
         let n = limbCount
         let limbShift = gap / 64, bitShift = gap % 64
         let count = limbShift + n + 1
-        scratch.update(repeating: 0, count: count + 1)
+        // Limbs 0 ..< limbShift and count are zero; limbShift ..< limbShift + n + 1 are written below.
+        var i = 0
+        while i < limbShift { scratch[i] = 0; i &+= 1 }
+        scratch[count] = 0
         if bitShift == 0 {
             (scratch + limbShift).update(from: mantissa(high), count: n)
+            scratch[limbShift + n] = 0
         } else {
             scratch[limbShift + n] = __gmpn_lshift(scratch + limbShift, mantissa(high), n, UInt32(bitShift))
         }
@@ -301,48 +323,56 @@ public final class DirectedFloatWorkspace {
     /// `direction`; `sticky` says the integer is a truncation of a larger exact value (a
     /// division's quotient with a nonzero remainder). Clobbers `scratch`.
     private func round(into r: Int, count: Int, exponent: Int, _ direction: RoundingDirection, sticky: Bool = false) {
+        // Wrapping index arithmetic throughout: counts and shifts are bounded by the scratch size.
+        let source = scratch, n = limbCount
         var count = count
-        while count > 0 && scratch[count - 1] == 0 { count -= 1 }
+        while count > 0 && source[count &- 1] == 0 { count &-= 1 }
         if count == 0 { setZero(r); return }
-        let n = limbCount
-        let bitLength = 64 * (count - 1) + (64 - scratch[count - 1].leadingZeroBitCount)
-        let destination = mantissa(r)
-        if bitLength <= 64 * n {
+        let bitLength = (count &<< 6) &- source[count &- 1].leadingZeroBitCount
+        let destination = limbs + r &* n
+        let capacity = n &<< 6
+        if bitLength <= capacity {
             // Exact: shift left so the top bit lands in bit 64n − 1 (the shifted value ends in limb n − 1).
-            let shift = 64 * n - bitLength
-            let limbShift = shift >> 6, bitShift = shift & 63
-            for i in 0..<limbShift { destination[i] = 0 }
+            let shift = capacity &- bitLength
+            let limbShift = shift &>> 6, bitShift = shift & 63
+            var i = 0
+            while i < limbShift { destination[i] = 0; i &+= 1 }
             if bitShift == 0 {
-                for i in 0..<count { destination[limbShift + i] = scratch[i] }
+                i = 0
+                while i < count { destination[limbShift &+ i] = source[i]; i &+= 1 }
             } else {
                 var carry: mp_limb_t = 0
-                for i in 0..<count {
-                    let limb = scratch[i]
+                i = 0
+                while i < count {
+                    let limb = source[i]
                     destination[limbShift &+ i] = (limb &<< bitShift) | carry
                     carry = limb &>> (64 &- bitShift)
+                    i &+= 1
                 }
-                if limbShift + count < n { destination[limbShift + count] = carry }
+                if limbShift &+ count < n { destination[limbShift &+ count] = carry }
             }
-            exponents[r] = exponent - shift
+            exponents[r] = exponent &- shift
             if sticky && direction == .up { addUnit(r) }
             return
         }
         // Drop the low `shift` bits: whole limbs first, then bitShift bits while copying n limbs.
-        let shift = bitLength - 64 * n
-        let limbShift = shift >> 6, bitShift = shift & 63
+        let shift = bitLength &- capacity
+        let limbShift = shift &>> 6, bitShift = shift & 63
         var inexact = sticky
-        for i in 0..<limbShift where scratch[i] != 0 { inexact = true; break }
-        let source = scratch + limbShift
-        let available = count - limbShift                    // n or n + 1 limbs
+        var i = 0
+        while !inexact && i < limbShift { inexact = source[i] != 0; i &+= 1 }
+        let kept = source + limbShift
+        let available = count &- limbShift                   // n or n + 1 limbs
         if bitShift == 0 {
-            for i in 0..<n { destination[i] = source[i] }
+            i = 0
+            while i < n { destination[i] = kept[i]; i &+= 1 }
         } else {
-            let leftShift = 64 - bitShift
-            if source[0] &<< leftShift != 0 { inexact = true }
-            for i in 0..<(n - 1) { destination[i] = (source[i] &>> bitShift) | (source[i &+ 1] &<< leftShift) }
-            destination[n - 1] = (source[n - 1] &>> bitShift) | (available > n ? source[n] &<< leftShift : 0)
+            // The n limbs shifted right (the bits shifted out returned: the sticky part), then the
+            // low bits of limb n, when present, into the top limb.
+            if __gmpn_rshift(destination, kept, n, UInt32(bitShift)) != 0 { inexact = true }
+            if available > n { destination[n &- 1] |= kept[n] &<< (64 &- bitShift) }
         }
-        exponents[r] = exponent + shift
+        exponents[r] = exponent &+ shift
         if inexact && direction == .up { addUnit(r) }
     }
 }

@@ -68,8 +68,12 @@ public struct DecimalDigits: Sendable, Equatable {
 /// Mutable: never shared between threads.
 final class DecimalDecade {
     let significantDigits: Int
-    private let lowest = MPZBox(), highest = MPZBox(), fivePower = MPZBox(), scaled = MPZBox()
-    private var fiveShift = -1
+    private let lowest = MPZBox(), highest = MPZBox(), scaled = MPZBox()
+    /// The last few powers 5^shift used (a table's c, chi and S use different shifts), replaced
+    /// round-robin: exact integers, only computed less often.
+    private let fivePowers = [MPZBox(), MPZBox(), MPZBox(), MPZBox()]
+    private var fiveShifts = [-1, -1, -1, -1]
+    private var nextFive = 0
     /// Two result slots: the rounded digits of up to two values (the ends of an interval).
     private let slots = [MPZBox(), MPZBox()]
     /// GMP's digit output, reused.
@@ -129,11 +133,15 @@ final class DecimalDecade {
                                    into result: UnsafeMutablePointer<__mpz_struct>) -> TruncatedFraction {
         let s = scaled.pointer
         if shift >= 0 {
-            if shift != fiveShift {
-                __gmpz_ui_pow_ui(fivePower.pointer, 5, UInt(shift))
-                fiveShift = shift
+            var slot = 0
+            while slot < fiveShifts.count && fiveShifts[slot] != shift { slot += 1 }
+            if slot == fiveShifts.count {
+                slot = nextFive
+                nextFive = (nextFive + 1) % fiveShifts.count
+                __gmpz_ui_pow_ui(fivePowers[slot].pointer, 5, UInt(shift))
+                fiveShifts[slot] = shift
             }
-            __gmpz_mul(s, m, fivePower.pointer)
+            __gmpz_mul(s, m, fivePowers[slot].pointer)
             __gmpz_abs(s, s)
             let binaryExponent = e + shift
             if binaryExponent >= 0 {

@@ -1,8 +1,10 @@
 import Foundation
 import XCTest
 @testable import AdaptiveKernelsCLI
+import Numerics
 import Simulation
 import Studies
+import Theory
 @testable import Core
 
 final class CLITests: XCTestCase {
@@ -102,6 +104,20 @@ final class CLITests: XCTestCase {
         let timed = run(["sweep", "--gamma", "1,4", "--beta", "10", "--depth", "1...8", "--digits", "20", "--timings"])
         XCTAssertEqual(timed.exitCode, 0)
         XCTAssertEqual(timed.standardOutput, result.standardOutput)
+    }
+
+    /// The csv rows rendered in one block per core and joined equal the rows rendered one solution
+    /// after another (three blocks, whatever the cores of the machine running the test).
+    func testBlockwiseCSVRowsEqualSequentialRows() throws {
+        let problems = try (1...100).map { try WhitenedProblem(gamma: BigRational(1), beta: .finite(BigRational(10)), depth: $0) }
+        let solutions = try SweepCommand.solveAll(problems, digits: 20, layers: .none)
+        let printer = DecimalPrinter(significantDigits: 23)
+        var sequential: [UInt8] = []
+        for solution in solutions { OverlapReport.appendCSVRows(solution, printer: printer, to: &sequential) }
+        XCTAssertEqual(SweepCommand.csvRows(solutions, digits: 20, cores: 3), sequential)
+        XCTAssertEqual(SweepCommand.csvRows(solutions, digits: 20, cores: 1), sequential)
+        XCTAssertEqual(String(decoding: sequential, as: UTF8.self).split(separator: "\n").count, 100)
+        XCTAssertTrue(String(decoding: sequential, as: UTF8.self).contains("1,10,4,1,1,1,1,-0.31401172494535358192,"))
     }
 
     /// Every sweep row equals the row `overlaps` prints for that point alone (the sweep's workers

@@ -133,6 +133,30 @@ final class WhitenedKernelTests: XCTestCase {
         }
     }
 
+    /// The warm start (in a run of depths the previous depth's Double hint seeds the next one's,
+    /// notes/whitened-overlaps.md section 4b) changes neither the digits nor the enclosures: a run of
+    /// depths with one cache, with jumps up and down, against fresh solves, endpoint by endpoint.
+    func testWarmStartedDepthsEqualFreshSolves() throws {
+        let cache = WhitenedSolveCache()
+        let solver = WhitenedOverlapSolver()
+        for depth in Array(1...40) + [400, 7, 2000, 3, 1] {
+            let problem = try WhitenedProblem(gamma: BigRational(1), beta: .finite(BigRational(10)), depth: depth)
+            let warm = try solver.solve(problem, digits: 50, cache: cache)
+            XCTAssertNotNil(cache.warmLogRoot)
+            let fresh = try solver.solve(problem, digits: 50)
+            XCTAssertEqual(warm.roots.count, 1)
+            XCTAssertEqual(fresh.roots.count, 1)
+            let a = warm.roots[0], b = fresh.roots[0]
+            XCTAssertTrue(a.negatedChi.lower == b.negatedChi.lower && a.negatedChi.upper == b.negatedChi.upper, "L = \(depth)")
+            XCTAssertTrue(a.overlap.lower == b.overlap.lower && a.overlap.upper == b.overlap.upper, "L = \(depth)")
+            XCTAssertTrue(a.action.lower == b.action.lower && a.action.upper == b.action.upper, "L = \(depth)")
+            XCTAssertEqual(a.overlapDecimal?.text, b.overlapDecimal?.text)
+        }
+        // After the run, L = 4: the thousand-digit reference of WhitenedReferenceTests rounded to 50 digits.
+        let four = try solver.solve(WhitenedProblem(gamma: BigRational(1), beta: .finite(BigRational(10)), depth: 4), digits: 50, cache: cache)
+        XCTAssertEqual(four.roots[0].overlapDecimal?.text, "2.9812401523853223622385735734114647249747422240793")
+    }
+
     /// Eq. W11: every positive root lies below the analytic bound 2 g/(4b) (2 g for beta = inf), and
     /// E is positive there, as the single-root bracket assumes without evaluating it.
     func testRootsLieBelowTheAnalyticBound() throws {

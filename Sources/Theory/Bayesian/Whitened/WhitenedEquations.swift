@@ -67,6 +67,7 @@ struct WhitenedEquations {
         let precision = cache == nil ? cachedPrecision : (cachedPrecision + 255) / 256 * 256
         constants = Constants(problem, cachedPrecision: precision)
         cache?.constants = constants
+        cache?.warmLogRoot = nil
     }
 
     private func g(_ precision: Int) -> Interval {
@@ -148,6 +149,13 @@ struct WhitenedEquations {
     /// The sign of Q'(0) = 2L + 1 − b (L − 1), exactly: with b = p/q (q > 0), the sign of
     /// (2L + 1) q − p (L − 1).
     var criticalSlopeAtZeroSign: Int {
+        // Machine integers when nothing overflows (the common case), else big integers: the same sign.
+        if let p = ridge.numerator.intValue, let q = ridge.denominator.intValue {
+            let (positive, o1) = q.multipliedReportingOverflow(by: 2 * depth + 1)
+            let (negative, o2) = p.multipliedReportingOverflow(by: depth - 1)
+            let (difference, o3) = positive.subtractingReportingOverflow(negative)
+            if !o1 && !o2 && !o3 { return difference.signum() }
+        }
         let difference = ridge.denominator * (2 * depth + 1) - ridge.numerator * (depth - 1)
         return difference.signum
     }
@@ -216,6 +224,9 @@ struct WhitenedEquations {
 /// thread-safe: one cache per thread of work.
 public final class WhitenedSolveCache {
     var constants: WhitenedEquations.Constants?
+    /// ln u of the last single root's Double hint under `constants` (another depth): where the
+    /// next depth's hint search starts. A seed only; it never changes the result.
+    var warmLogRoot: Double?
     /// The decimal printer of the last solve (its powers of ten and work integers), reused at the same digits.
     private var printer: DecimalPrinter?
 
@@ -244,10 +255,11 @@ func bisectDouble(_ f: (Double) -> Double, _ a: Double, _ b: Double) -> Double {
 /// The zero of an increasing or decreasing f between points of opposite sign, by Newton steps
 /// with slope f' that fall back to bisection when they leave the bracket, to an absolute accuracy
 /// of about 4e-15 max(1, |t|) in t = ln u: a hint good to about 47 bits of u (hints only).
-func newtonBisectDouble(_ f: (Double) -> Double, slope: (Double) -> Double, _ a: Double, _ b: Double) -> Double {
+/// `start` (inside the bracket): the first iterate instead of the bracket's middle.
+func newtonBisectDouble(_ f: (Double) -> Double, slope: (Double) -> Double, _ a: Double, _ b: Double, start: Double? = nil) -> Double {
     var low = a, high = b
     let lowNegative = f(low) < 0
-    var t = 0.5 * (low + high)
+    var t = start ?? 0.5 * (low + high)
     for _ in 0..<200 {
         let value = f(t)
         if value == 0 { return t }
@@ -262,9 +274,9 @@ func newtonBisectDouble(_ f: (Double) -> Double, slope: (Double) -> Double, _ a:
     return t
 }
 
-/// Steps from `start` in `direction` (±1) with doubling steps until f's sign is `wanted`; nil if never.
-func expandDouble(_ f: (Double) -> Double, from start: Double, direction: Double, until wanted: Bool) -> Double? {
-    var step = 1.0
+/// Steps from `start` in `direction` (±1) with doubling steps (the first `step`) until f's sign is `wanted`; nil if never.
+func expandDouble(_ f: (Double) -> Double, from start: Double, direction: Double, until wanted: Bool, step first: Double = 1) -> Double? {
+    var step = first
     var t = start
     for _ in 0..<80 {
         if (f(t) > 0) == wanted { return t }

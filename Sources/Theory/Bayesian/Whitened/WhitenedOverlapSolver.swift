@@ -47,7 +47,7 @@ public struct WhitenedOverlapSolver: Sendable {
             return WhitenedSolution(problem: problem, digits: digits, roots: [root],
                                     isolation: "gamma = 0: c_l = 1 exactly", listedLayers: listedLayers)
         }
-        let (brackets, isolation) = try isolate(equations, depthBits: depthBits)
+        let (brackets, isolation) = try isolate(equations, depthBits: depthBits, cache: cache)
         // Target: the digits' bits plus depthBits + 2 (notes/numerics-intervals.md (N1), (N2)).
         var refined = brackets
         let printer = cache?.printer(significantDigits: digits) ?? DecimalPrinter(significantDigits: digits)
@@ -153,10 +153,12 @@ public struct WhitenedOverlapSolver: Sendable {
 
     /// Brackets each containing exactly one root of E, in increasing order, and a description of
     /// the certificate used.
-    func isolate(_ eq: WhitenedEquations, depthBits: Int) throws -> ([IsolatedRoot], String) {
+    /// `cache`: its warm start (the previous single root's hint, same gamma and beta) seeds the
+    /// Double hint of a single root, and the new hint is left there for the next depth.
+    func isolate(_ eq: WhitenedEquations, depthBits: Int, cache: WhitenedSolveCache? = nil) throws -> ([IsolatedRoot], String) {
         let precision = 96 + 2 * depthBits
         if eq.criticalSlopeAtZeroSign >= 0 {
-            return ([singleRoot(eq)],
+            return ([singleRoot(eq, cache: cache)],
                     "Q'(0) = 2L+1-b(L-1) >= 0: h increasing, exactly one root")
         }
         // Q' is increasing with Q'(0) < 0: enclose its zero u*, where Q attains its minimum.
@@ -165,7 +167,7 @@ public struct WhitenedOverlapSolver: Sendable {
         for _ in 0..<10 {
             let q = eq.criticalFunction(minimum.interval(precision: precision + bits))
             if q.lower.signum > 0 {
-                return ([singleRoot(eq)],
+                return ([singleRoot(eq, cache: cache)],
                         "min Q > 0 (certified on [\(minimum.lower.doubleApproximation), \(minimum.upper.doubleApproximation)]): h increasing, exactly one root")
             }
             let middle = minimum.interval(precision: precision).midpoint
@@ -182,14 +184,24 @@ public struct WhitenedOverlapSolver: Sendable {
     /// The single-root case: E < 0 below the root and > 0 above (h increasing). The bracket is
     /// [0, R] with R the analytic bound of eq. W11: E(0) = −g < 0 and, the only root lying below
     /// R, E(R) > 0 — both signs known without evaluating E.
-    private func singleRoot(_ eq: WhitenedEquations) -> IsolatedRoot {
+    ///
+    /// The Double hint (a seed only, section 4b of notes/whitened-overlaps.md) starts from
+    /// ln(g)/2 with unit steps, or, in a run of depths with the same g and b, from the previous
+    /// depth's hint with steps of 1/8 (the roots' ln u move little between neighbouring depths).
+    private func singleRoot(_ eq: WhitenedEquations, cache: WhitenedSolveCache? = nil) -> IsolatedRoot {
         let bracket = SignBracket(lower: .zero, upper: eq.rootUpperBound, signAtLower: -1)
-        let guess = 0.5 * eq.gammaSquared.naturalLogMagnitude
-        guard let above = expandDouble(eq.logRootFunction, from: guess, direction: 1, until: true),
-              let below = expandDouble(eq.logRootFunction, from: min(guess, above), direction: -1, until: false) else {
+        let warm = cache?.warmLogRoot
+        cache?.warmLogRoot = nil
+        let guess = warm ?? 0.5 * eq.gammaSquared.naturalLogMagnitude
+        let step = warm == nil ? 1.0 : 0.125
+        guard let above = expandDouble(eq.logRootFunction, from: guess, direction: 1, until: true, step: step),
+              let below = expandDouble(eq.logRootFunction, from: min(guess, above), direction: -1, until: false, step: step) else {
             return IsolatedRoot(bracket: bracket, hint: nil)
         }
-        let hint = Dyadic(exponentialOf: newtonBisectDouble(eq.logRootFunction, slope: eq.logRootFunctionSlope, below, above))
+        let logHint = newtonBisectDouble(eq.logRootFunction, slope: eq.logRootFunctionSlope, below, above,
+                                         start: warm.map { min(max($0, below), above) })
+        if logHint.isFinite { cache?.warmLogRoot = logHint }
+        let hint = Dyadic(exponentialOf: logHint)
         return IsolatedRoot(bracket: bracket, hint: hint.signum > 0 && hint < bracket.upper ? hint : nil)
     }
 
