@@ -46,11 +46,9 @@ extension ANTKDeepPopulation {
     /// at least halved the velocity (the Newton phase goes on); or after 32 times the fixed-step count of
     /// velocity evaluations. The result is that of `run`.
     public mutating func runImplicit(_ data: LabelledData, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
-        precondition(data.trainCount == trainCount && data.count == count)
-        let p = trainCount, n = count, y = Array(data.labels[0..<p])
-        let full = data.inputKernel
-        let c = Array(full[0..<(p * n)])
-        let coordinates = Double(2 * depth * size * n).squareRoot()
+        let problem = relaxationProblem(data)
+        let p = trainCount, n = count, y = problem.labels, full = problem.inputKernel, c = problem.inputRows
+        let coordinates = problem.coordinates
         let limit = settings.relativeStepLimit ?? 0.01
         let evaluationCap = ANTKFlowSettings.adaptiveStepFactor * settings.stepBudget
         var x = flatState

@@ -88,6 +88,24 @@ public struct ANTKDeepPopulation: Sendable {
         return out
     }
 
+    /// What both steppers read from the data (AN10): the training labels, the input kernel C on all points,
+    /// its training rows (P x n, Phi^0 in the drives) and sqrt(#coordinates) of the state (2 L M n), the
+    /// divisor of the RMS velocity.
+    struct RelaxationProblem {
+        let labels: [Double]
+        let inputKernel: [Double]
+        let inputRows: [Double]
+        let coordinates: Double
+    }
+
+    func relaxationProblem(_ data: LabelledData) -> RelaxationProblem {
+        precondition(data.trainCount == trainCount && data.count == count)
+        let full = data.inputKernel
+        return RelaxationProblem(labels: Array(data.labels[0..<trainCount]), inputKernel: full,
+                                 inputRows: Array(full[0..<(trainCount * count)]),
+                                 coordinates: Double(2 * depth * size * count).squareRoot())
+    }
+
     struct Kernels {
         var post: [[Double]]
         var grad: [[Double]]
@@ -150,11 +168,9 @@ public struct ANTKDeepPopulation: Sendable {
     /// Relaxes (AN10) by forward Euler to stationarity (RMS velocity per coordinate below the tolerance) or
     /// to the budget, with the step control of (AN10).
     public mutating func run(_ data: LabelledData, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
-        precondition(data.trainCount == trainCount && data.count == count)
-        let p = trainCount, n = count, y = Array(data.labels[0..<p])
-        let full = data.inputKernel
-        let c = Array(full[0..<(p * n)])
-        let coordinates = Double(2 * depth * size * n).squareRoot()
+        let problem = relaxationProblem(data)
+        let p = trainCount, n = count, y = problem.labels, full = problem.inputKernel, c = problem.inputRows
+        let coordinates = problem.coordinates
         var dt = settings.timeStep, steps = 0, time = 0.0
         var k = kernels(inputRows: c)
         var previous = k.f
