@@ -8,12 +8,13 @@ import Studies
 /// DMFT, two-layer (notes/antk-nonlinear-data.md (AN1)) or deep (AN9)-(AN11). Parses, calls
 /// `ANTKPopulationStudy`, renders.
 enum ANTKPopulationCommand {
-    static let options: Set<String> = Set(["activation", "solver", "population", "seeds", "seed", "time", "tolerance", "stepper"]).union(ArchitectureOptions.names)
+    static let options: Set<String> = Set(["activation", "solver", "population", "seeds", "seed", "time", "tolerance", "stepper", "drift-tolerance", "max-steps"]).union(ArchitectureOptions.names)
 
     static let usage = """
            adaptive-kernels antk --activation A [--solver dmft] --gamma G --lambda LAM --depth L --train X.npy --labels y.npy
                                  [--test Xt.npy --test-labels yt.npy] [--population M] [--seeds K] [--seed S]
-                                 [--time T] [--tolerance E] [--stepper euler|implicit] [--format table|json] [--out-dir DIR]
+                                 [--time T] [--tolerance E] [--stepper euler|implicit] [--drift-tolerance D] [--max-steps S]
+                                 [--format table|json] [--out-dir DIR]
                                  [--architecture mlp|cnn --image-shape HxWxC --patch K [--stride S]]
       Any activation (identity, relu, tanh, erf), any depth L >= 1: the aNTK fixed point by the population
       DMFT (the paper's Algorithm 2; notes/antk-nonlinear-data.md (AN1)-(AN5)): K independent populations
@@ -71,6 +72,15 @@ enum ANTKPopulationCommand {
             guard value == .euler || architecture?.geometry == nil else { throw UsageError("--stepper implicit is for the MLP populations, not --architecture cnn") }
             problem.stepper = value
         }
+        // The layered populations (AN16): settling test and step bound; at L = 1 with Euler they do not apply.
+        let layered = depth >= 2 || problem.stepper == .implicit
+        guard layered || (options.value("drift-tolerance") == nil && options.value("max-steps") == nil) else {
+            throw UsageError("--drift-tolerance and --max-steps belong to the layered populations (--depth 2 or more, or --stepper implicit)")
+        }
+        if layered {
+            problem.driftTolerance = try options.positiveNumber("drift-tolerance", default: defaultDriftTolerance)
+            problem.maximumSteps = try options.integer("max-steps", default: defaultMaximumSteps, in: 1...100_000_000)
+        }
         let progress = Progress(label: "antk dmft")
         defer { progress.finish() }
         let result: ANTKPopulationStudy.Result
@@ -88,8 +98,17 @@ enum ANTKPopulationCommand {
             try DataFiles.writeAtomically(layers + [("ntk.npy", NPYArray(shape: [n, n], values: result.ntk).serialized()),
                                                     ("summary.json", Data((json.serialized() + "\n").utf8))], to: out, option: "out-dir")
         }
-        return format == .json ? json.serialized() + "\n" : table(result, activation: activation, gamma: gamma, lambda: lambda, depth: depth, architecture: architecture ?? .mlp)
+        let report = format == .json ? json.serialized() + "\n" : table(result, activation: activation, gamma: gamma, lambda: lambda, depth: depth, architecture: architecture ?? .mlp)
+        // (AN16): a layered run that neither met the velocity tolerance nor settled has no fixed point to report.
+        if layered, let reason = result.unconverged {
+            throw CommandFailure(message: "antk: no stationary point reached: " + reason, standardOutput: report)
+        }
+        return report
     }
+
+    /// Defaults of the layered populations (notes/antk-nonlinear-data.md (AN16)).
+    static let defaultDriftTolerance = 1e-1
+    static let defaultMaximumSteps = 2000
 
     static func losses(_ losses: [String: Estimate]) -> JSONValue {
         .object(["antk", "nngp", "ntk"].compactMap { name in
@@ -107,7 +126,7 @@ enum ANTKPopulationCommand {
             ("overlap", .array(r.overlap.map(OutputContract.estimated))), ("alignment", .array(r.alignment.map(OutputContract.estimated))),
             ("predictor_identity_residual", .string(OutputContract.decimal17(r.predictorIdentityResidual.isFinite ? r.predictorIdentityResidual : -1))),
             ("stationary_runs", .integer(r.stationaryRuns)), ("unconverged", r.unconverged.map { .string($0) } ?? .null),
-        ])
+        ] + (r.windowDrift.map { [("settled_runs", .integer(r.settledRuns)), ("window_drift", .string(OutputContract.decimal17($0.isFinite ? $0 : -1)))] } ?? []))
     }
 
     static func table(_ r: ANTKPopulationStudy.Result, activation: Activation, gamma: BigRational, lambda: BigRational, depth: Int,
@@ -122,7 +141,12 @@ enum ANTKPopulationCommand {
         }
         for (l, (o, a)) in zip(r.overlap, r.alignment).enumerated() { lines.append("layer \(l + 1): overlap \(text(o))   alignment \(text(a))") }
         lines.append(String(format: "predictor identity (GV13) residual %.2e", r.predictorIdentityResidual))
-        lines.append("\(r.stationaryRuns) of \(r.seeds) populations met the tolerance" + (r.unconverged.map { ": \($0)" } ?? ""))
+        if let drift = r.windowDrift {
+            lines.append("\(r.stationaryRuns) of \(r.seeds) populations reached a stationary point (\(r.settledRuns) of them settled, AN16; largest drift per weight-decay time "
+                         + (drift.isFinite ? String(format: "%.2e", drift) : "not measured") + ")" + (r.unconverged.map { ": \($0)" } ?? ""))
+        } else {
+            lines.append("\(r.stationaryRuns) of \(r.seeds) populations met the tolerance" + (r.unconverged.map { ": \($0)" } ?? ""))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

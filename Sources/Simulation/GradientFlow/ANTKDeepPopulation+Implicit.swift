@@ -50,13 +50,15 @@ extension ANTKDeepPopulation {
         let p = trainCount, n = count, y = problem.labels, full = problem.inputKernel, c = problem.inputRows
         let coordinates = problem.coordinates
         let limit = settings.relativeStepLimit ?? 0.01
-        let evaluationCap = ANTKFlowSettings.adaptiveStepFactor * settings.stepBudget
+        let evaluationCap = settings.maximumSteps ?? ANTKFlowSettings.adaptiveStepFactor * settings.stepBudget
         var x = flatState
         var (v, k) = velocity(at: x, inputRows: c, labels: y)
         var previous = k.f
         func norm(_ a: [Double]) -> Double { a.reduce(0.0) { $0 + $1 * $1 }.squareRoot() }
         var speed = norm(v)
         var history = [(time: 0.0, velocity: speed)]
+        var window = settleWindow(settings)
+        window?.record(time: 0, observables: observables(k))
         var dt = settings.timeStep, time = 0.0, steps = 0, evaluations = 1
         // Past the time budget the run goes on only while each step at least halves the velocity (the
         // Newton phase near a regular stationary point), so a converging run is not cut off by pseudo-time.
@@ -90,16 +92,20 @@ extension ANTKDeepPopulation {
             steps += 1
             history.append((time, speed))
             progress?(min(time / settings.maximumTime, 1))
+            window?.record(time: time, observables: observables(k))
+            if window?.settled == true { break }
         }
         setFlatState(x)
         let residual = speed / coordinates
         let phi = featureKernels, g = gradientKernels
-        return ANTKFlowResult(predictions: k.f, previousPredictions: previous, time: time, steps: steps,
-                              residual: residual, velocityNorm: speed, stateNorm: norm(x), neurons: size,
-                              stationary: residual < settings.tolerance,
-                              layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * n) },
-                              featureKernels: phi, gradientKernels: g,
-                              ntk: ANTKKernelAlgebra.ntk(input: full, feature: phi, gradient: g, count: n),
-                              trainCount: p, decayRate: ANTKFlowResult.decayRate(history), kinkDiagonalBound: 0)
+        var result = ANTKFlowResult(predictions: k.f, previousPredictions: previous, time: time, steps: steps,
+                                    residual: residual, velocityNorm: speed, stateNorm: norm(x), neurons: size,
+                                    stationary: residual < settings.tolerance,
+                                    layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * n) },
+                                    featureKernels: phi, gradientKernels: g,
+                                    ntk: ANTKKernelAlgebra.ntk(input: full, feature: phi, gradient: g, count: n),
+                                    trainCount: p, decayRate: ANTKFlowResult.decayRate(history), kinkDiagonalBound: 0)
+        if let window { result.windowDrift = window.drift; result.settled = window.settled }
+        return result
     }
 }

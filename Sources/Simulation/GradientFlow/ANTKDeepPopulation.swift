@@ -194,8 +194,10 @@ public struct ANTKDeepPopulation: Sendable {
         }
         adapt()
         var history = [(time: 0.0, velocity: speed())]
-        let stepCap = ANTKFlowSettings.adaptiveStepFactor * settings.stepBudget
+        let stepCap = settings.maximumSteps ?? ANTKFlowSettings.adaptiveStepFactor * settings.stepBudget
         var residual = history[0].velocity / coordinates
+        var window = settleWindow(settings)
+        window?.record(time: 0, observables: observables(k))
         while time < settings.maximumTime && steps < stepCap && residual.isFinite {
             for l in 0..<depth {
                 for j in fields[l].indices { fields[l][j] += dt * v.h[l][j]; backward[l][j] += dt * v.z[l][j] }
@@ -204,12 +206,13 @@ public struct ANTKDeepPopulation: Sendable {
             time += dt
             k = kernels(inputRows: c)
             v = velocity(k, labels: y)
+            window?.record(time: time, observables: observables(k))
             if steps % settings.checkInterval == 0 {
                 let s = speed()
                 history.append((time, s))
                 residual = s / coordinates
                 progress?(time / settings.maximumTime)
-                if residual < settings.tolerance { break }
+                if residual < settings.tolerance || window?.settled == true { break }
                 previous = k.f
                 adapt()
             }
@@ -218,14 +221,26 @@ public struct ANTKDeepPopulation: Sendable {
         residual = velocity / coordinates
         let stateNorm = (fields + backward).reduce(0.0) { $0 + $1.reduce(0.0) { $0 + $1 * $1 } }.squareRoot()
         let phi = featureKernels, g = gradientKernels
-        return ANTKFlowResult(predictions: k.f, previousPredictions: previous, time: time, steps: steps,
-                              residual: residual, velocityNorm: velocity, stateNorm: stateNorm, neurons: size,
-                              stationary: residual < settings.tolerance,
-                              layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * n) },
-                              featureKernels: phi, gradientKernels: g,
-                              ntk: ANTKKernelAlgebra.ntk(input: full, feature: phi, gradient: g, count: n),
-                              trainCount: p, decayRate: ANTKFlowResult.decayRate(history), kinkDiagonalBound: 0)
+        var result = ANTKFlowResult(predictions: k.f, previousPredictions: previous, time: time, steps: steps,
+                                    residual: residual, velocityNorm: velocity, stateNorm: stateNorm, neurons: size,
+                                    stationary: residual < settings.tolerance,
+                                    layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * n) },
+                                    featureKernels: phi, gradientKernels: g,
+                                    ntk: ANTKKernelAlgebra.ntk(input: full, feature: phi, gradient: g, count: n),
+                                    trainCount: p, decayRate: ANTKFlowResult.decayRate(history), kinkDiagonalBound: 0)
+        if let window { result.windowDrift = window.drift; result.settled = window.settled }
+        return result
     }
+
+    /// The settling test of (AN16) when the settings ask for it: windows of one weight-decay time 1/lambda.
+    func settleWindow(_ settings: ANTKFlowSettings) -> ANTKDriftWindow? {
+        guard let tolerance = settings.driftTolerance, lambda > 0 else { return nil }
+        return ANTKDriftWindow(length: 1 / lambda, tolerance: tolerance)
+    }
+
+    /// The observables whose drift (AN16) measures: f on all points and the training rows of Phi^1..Phi^L and
+    /// G^1..G^L (every kernel the drives of (AN10) read).
+    func observables(_ k: Kernels) -> [[Double]] { [k.f] + Array(k.phi[1...]) + k.g }
 
     /// Phi^l = <phi(h^l) phi(h^l)^T> on all points (n x n), l = 1..L.
     public var featureKernels: [[Double]] {

@@ -1,0 +1,46 @@
+import XCTest
+import Core
+import Simulation
+@testable import Studies
+
+/// The settling test and the step bound of the layered populations (notes/antk-nonlinear-data.md (AN16)).
+final class ANTKSettlingTests: XCTestCase {
+    static func settings(time: Double, drift: Double?, maximumSteps: Int? = nil) -> ANTKFlowSettings {
+        var s = ANTKFlowSettings(timeStep: 0.1, maximumTime: time, tolerance: 1e-8)
+        s.relativeStepLimit = ANTKPopulationStudy.relativeStepLimit
+        s.driftTolerance = drift
+        s.maximumSteps = maximumSteps
+        return s
+    }
+
+    /// ReLU, L = 2, digits P = 8, Q = 2, gamma = 1, lambda = 1/5, M = 64 (the setting of (AN14)(iii)): the
+    /// sites keep a velocity (RMS 6e-5 at T = 80), so the run never meets the velocity tolerance 1e-8; with the
+    /// drift tolerance 1e-2 per weight-decay time (windows of 5) it stops as settled before 3/4 of the budget
+    /// (measured: t = 37.6, drift 1.6e-3), and its predictions on all points equal the full-budget run's within
+    /// the drift tolerance relative to |f| (measured: 1.0e-4). Without the settling test the run goes to T.
+    func testReLURunSettlesEarlyAtTheFullRunsAnswer() throws {
+        let data = try ANBKStudyTests.digits(train: 8, test: 2)
+        let start = try ANTKDeepPopulation(size: 64, depth: 2, data: data, gamma: 1, lambda: 0.2, activation: .relu, seed: 11)
+        var full = start, settling = start
+        let long = full.run(data, Self.settings(time: 80, drift: nil))
+        let short = settling.run(data, Self.settings(time: 80, drift: 1e-2))
+        XCTAssertFalse(long.stationary, "the chattering run should not meet 1e-8 (RMS velocity \(long.residual))")
+        XCTAssertFalse(long.settled)
+        XCTAssertTrue(short.settled, "drift \(short.windowDrift) at t = \(short.time)")
+        XCTAssertLessThanOrEqual(short.windowDrift, 1e-2)
+        XCTAssertLessThan(short.time, 0.75 * long.time)
+        let norm = long.predictions.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
+        let difference = zip(short.predictions, long.predictions).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+        XCTAssertLessThan(difference, 1e-2 * norm)
+    }
+
+    /// The step bound stops a run after exactly that many steps, whatever the time budget.
+    func testStepBoundStopsTheRun() throws {
+        let data = try ANBKStudyTests.digits(train: 8, test: 2)
+        var population = try ANTKDeepPopulation(size: 32, depth: 3, data: data, gamma: 1, lambda: 0.2, activation: .relu, seed: 5)
+        let r = population.run(data, Self.settings(time: 1000, drift: 1e-3, maximumSteps: 30))
+        XCTAssertEqual(r.steps, 30)
+        XCTAssertFalse(r.stationary)
+        XCTAssertFalse(r.settled)
+    }
+}
