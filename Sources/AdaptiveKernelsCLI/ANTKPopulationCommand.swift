@@ -28,6 +28,13 @@ enum ANTKPopulationCommand {
       --stepper implicit relaxes by pseudo-transient continuation (backward-Euler steps solved by
       Newton-Krylov, AN14) instead of forward Euler (euler, the default): the same stationary points,
       steps far beyond forward Euler's stability bound where the adapted NTK is large (deep ReLU).
+      Layered runs (L >= 2, or --stepper implicit) also stop as settled when the predictor and every kernel,
+      averaged over windows of one weight-decay time 1/LAM, drift by at most D (default 1e-1) between
+      consecutive windows, twice in a row (ReLU sites chatter at the kink and never meet E; AN16), and
+      after S steps per population (default 2000). If a population neither met E nor settled, the report
+      is printed and the command exits 3. Deep ReLU settles only in a window of LAM at given G (AN15):
+      on the digits at L = 3, P = 100, G = 1 it collapses to f = 0 at LAM = 3, settles at LAM = 2 and does
+      not settle at LAM <= 1 (the relaxation keeps wandering; exit 3).
       --out-dir DIR writes phi_1.npy ... phi_L.npy and ntk.npy (mean adapted kernels over all points,
       training first) and summary.json.
       --architecture cnn (L = 1; any activation, identity included): the two-layer CNN's population DMFT

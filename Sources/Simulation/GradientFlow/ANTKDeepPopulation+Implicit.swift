@@ -47,7 +47,7 @@ extension ANTKDeepPopulation {
     /// velocity evaluations. The result is that of `run`.
     public mutating func runImplicit(_ data: LabelledData, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
         let problem = relaxationProblem(data)
-        let p = trainCount, n = count, y = problem.labels, full = problem.inputKernel, c = problem.inputRows
+        let y = problem.labels, c = problem.inputRows
         let coordinates = problem.coordinates
         let limit = settings.relativeStepLimit ?? 0.01
         let evaluationCap = settings.maximumSteps ?? ANTKFlowSettings.adaptiveStepFactor * settings.stepBudget
@@ -96,16 +96,7 @@ extension ANTKDeepPopulation {
             if window?.settled == true { break }
         }
         setFlatState(x)
-        let residual = speed / coordinates
-        let phi = featureKernels, g = gradientKernels
-        var result = ANTKFlowResult(predictions: k.f, previousPredictions: previous, time: time, steps: steps,
-                                    residual: residual, velocityNorm: speed, stateNorm: norm(x), neurons: size,
-                                    stationary: residual < settings.tolerance,
-                                    layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * n) },
-                                    featureKernels: phi, gradientKernels: g,
-                                    ntk: ANTKKernelAlgebra.ntk(input: full, feature: phi, gradient: g, count: n),
-                                    trainCount: p, decayRate: ANTKFlowResult.decayRate(history), kinkDiagonalBound: 0)
-        if let window { result.windowDrift = window.drift; result.settled = window.settled }
-        return result
+        return endResult(k, previous: previous, time: time, steps: steps, velocityNorm: speed, stateNorm: norm(x),
+                         problem: problem, settings: settings, history: history, window: window)
     }
 }

@@ -169,7 +169,7 @@ public struct ANTKDeepPopulation: Sendable {
     /// to the budget, with the step control of (AN10).
     public mutating func run(_ data: LabelledData, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
         let problem = relaxationProblem(data)
-        let p = trainCount, n = count, y = problem.labels, full = problem.inputKernel, c = problem.inputRows
+        let p = trainCount, n = count, y = problem.labels, c = problem.inputRows
         let coordinates = problem.coordinates
         var dt = settings.timeStep, steps = 0, time = 0.0
         var k = kernels(inputRows: c)
@@ -217,17 +217,25 @@ public struct ANTKDeepPopulation: Sendable {
                 adapt()
             }
         }
-        let velocity = speed()
-        residual = velocity / coordinates
         let stateNorm = (fields + backward).reduce(0.0) { $0 + $1.reduce(0.0) { $0 + $1 * $1 } }.squareRoot()
+        return endResult(k, previous: previous, time: time, steps: steps, velocityNorm: speed(), stateNorm: stateNorm,
+                         problem: problem, settings: settings, history: history, window: window)
+    }
+
+    /// The result of either stepper at its end state (the population's current fields): RMS velocity per
+    /// coordinate, the kernels on all points, and the settling test's drift (AN16) when it ran.
+    func endResult(_ k: Kernels, previous: [Double], time: Double, steps: Int, velocityNorm: Double, stateNorm: Double,
+                   problem: RelaxationProblem, settings: ANTKFlowSettings, history: [(time: Double, velocity: Double)],
+                   window: ANTKDriftWindow?) -> ANTKFlowResult {
+        let residual = velocityNorm / problem.coordinates
         let phi = featureKernels, g = gradientKernels
         var result = ANTKFlowResult(predictions: k.f, previousPredictions: previous, time: time, steps: steps,
-                                    residual: residual, velocityNorm: velocity, stateNorm: stateNorm, neurons: size,
+                                    residual: residual, velocityNorm: velocityNorm, stateNorm: stateNorm, neurons: size,
                                     stationary: residual < settings.tolerance,
-                                    layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * n) },
+                                    layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * count) },
                                     featureKernels: phi, gradientKernels: g,
-                                    ntk: ANTKKernelAlgebra.ntk(input: full, feature: phi, gradient: g, count: n),
-                                    trainCount: p, decayRate: ANTKFlowResult.decayRate(history), kinkDiagonalBound: 0)
+                                    ntk: ANTKKernelAlgebra.ntk(input: problem.inputKernel, feature: phi, gradient: g, count: count),
+                                    trainCount: trainCount, decayRate: ANTKFlowResult.decayRate(history), kinkDiagonalBound: 0)
         if let window { result.windowDrift = window.drift; result.settled = window.settled }
         return result
     }
