@@ -34,6 +34,26 @@ final class ANTKSettlingTests: XCTestCase {
         XCTAssertLessThan(difference, 1e-2 * norm)
     }
 
+    /// The same setting with the implicit stepper (AN14): the settling test ends it as settled (measured:
+    /// t = 104, drift 3e-4; past T = 80 because the Newton phase continues while steps halve the velocity),
+    /// where the run without it goes on until it meets the velocity tolerance (t = 6561); the two agree within
+    /// the drift tolerance relative to |f| (measured: 3.3e-5). Without the test in the implicit loop the two
+    /// runs are the same run.
+    func testImplicitRunSettlesEarlyAtTheFullRunsAnswer() throws {
+        let data = try ANBKStudyTests.digits(train: 8, test: 2)
+        let start = try ANTKDeepPopulation(size: 64, depth: 2, data: data, gamma: 1, lambda: 0.2, activation: .relu, seed: 11)
+        var full = start, settling = start
+        let long = full.runImplicit(data, Self.settings(time: 80, drift: nil))
+        let short = settling.runImplicit(data, Self.settings(time: 80, drift: 1e-2))
+        XCTAssertFalse(long.settled)
+        XCTAssertTrue(short.settled, "drift \(short.windowDrift) at t = \(short.time)")
+        XCTAssertLessThanOrEqual(short.windowDrift, 1e-2)
+        XCTAssertLessThan(short.time, 0.75 * long.time, "settled at \(short.time), full run to \(long.time)")
+        let norm = long.predictions.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
+        let difference = zip(short.predictions, long.predictions).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+        XCTAssertLessThan(difference, 1e-2 * norm)
+    }
+
     /// The step bound stops a run after exactly that many steps, whatever the time budget.
     func testStepBoundStopsTheRun() throws {
         let data = try ANBKStudyTests.digits(train: 8, test: 2)
