@@ -18,7 +18,7 @@ enum ANTKPopulationCommand {
                                  [--architecture mlp|cnn --image-shape HxWxC --patch K [--stride S]]
       Any activation (identity, relu, tanh, erf), any depth L >= 1: the aNTK fixed point by the population
       DMFT (the paper's Algorithm 2; notes/antk-nonlinear-data.md (AN1)-(AN5)): K independent populations
-      (default 4) of M neurons (default 4096 for L = 1, 1024 per layer for L >= 2) run by the mean-field
+      (default 4) of M neurons (default 4096 for L = 1, 256 per layer for L >= 2) run by the mean-field
       gradient flow with weight decay (L >= 2: the layered relaxation (AN9)-(AN11), whose stationary points
       are the deep DMFT fixed points) until the RMS velocity is below E (default 1e-8) or the time budget
       T (default 400; 200 for L >= 2). Every aNTK
@@ -31,7 +31,7 @@ enum ANTKPopulationCommand {
       Layered runs (L >= 2, or --stepper implicit) also stop as settled when the predictor and every kernel,
       averaged over windows of one weight-decay time 1/LAM, drift by at most D (default 1e-1) between
       consecutive windows, twice in a row (ReLU sites chatter at the kink and never meet E; AN16), and
-      after S steps per population (default 2000). If a population neither met E nor settled, the report
+      after S steps per population (default 4000). If a population neither met E nor settled, the report
       is printed and the command exits 3. Deep ReLU settles only in a window of LAM at given G (AN15):
       on the digits at L = 3, P = 100, G = 1 it collapses to f = 0 at LAM = 3, settles at LAM = 2 and does
       not settle at LAM <= 1 (the relaxation keeps wandering; exit 3).
@@ -69,7 +69,7 @@ enum ANTKPopulationCommand {
                                                   gamma: gamma.doubleApproximation, lambda: lambda.doubleApproximation)
         problem.depth = depth
         problem.architecture = architecture ?? .mlp
-        problem.population = try options.integer("population", default: depth == 1 ? 4096 : 1024, in: 16...ANTKPopulationStudy.Problem.maximumPopulation)
+        problem.population = try options.integer("population", default: depth == 1 ? 4096 : 256, in: 16...ANTKPopulationStudy.Problem.maximumPopulation)
         problem.seeds = try options.integer("seeds", default: 4, in: 2...256)
         problem.seed = try options.seed()
         problem.time = try options.positiveNumber("time", default: depth == 1 ? problem.time : 200)
@@ -115,7 +115,7 @@ enum ANTKPopulationCommand {
 
     /// Defaults of the layered populations (notes/antk-nonlinear-data.md (AN16)).
     static let defaultDriftTolerance = 1e-1
-    static let defaultMaximumSteps = 2000
+    static let defaultMaximumSteps = 4000
 
     static func losses(_ losses: [String: Estimate]) -> JSONValue {
         .object(["antk", "nngp", "ntk"].compactMap { name in
