@@ -33,8 +33,9 @@ enum ANTKPopulationCommand {
       consecutive windows, twice in a row (ReLU sites chatter at the kink and never meet E; AN16), and
       after S steps per population (default 4000). If a population neither met E nor settled, the report
       is printed and the command exits 3. Deep ReLU settles only in a window of LAM at given G (AN15):
-      on the digits at L = 3, P = 100, G = 1 it collapses to f = 0 at LAM = 3, settles at LAM = 2 and does
-      not settle at LAM <= 1 (the relaxation keeps wandering; exit 3).
+      on the digits at L = 3, P = 100, G = 1 populations collapse to f = 0 (or settle at a poor fit) at
+      LAM = 3, settle at LAM = 2 (marginally: the kernels drift by 5-12% per weight-decay time against the
+      default D = 0.1, so some populations may stop at S) and do not settle at LAM <= 1 (exit 3).
       --out-dir DIR writes phi_1.npy ... phi_L.npy and ntk.npy (mean adapted kernels over all points,
       training first) and summary.json.
       --architecture cnn (L = 1; any activation, identity included): the two-layer CNN's population DMFT
