@@ -19,19 +19,9 @@ final class ANTKSettlingTests: XCTestCase {
     /// (measured: t = 37.6, drift 1.6e-3), and its predictions on all points equal the full-budget run's within
     /// the drift tolerance relative to |f| (measured: 1.0e-4). Without the settling test the run goes to T.
     func testReLURunSettlesEarlyAtTheFullRunsAnswer() throws {
-        let data = try ANBKStudyTests.digits(train: 8, test: 2)
-        let start = try ANTKDeepPopulation(size: 64, depth: 2, data: data, gamma: 1, lambda: 0.2, activation: .relu, seed: 11)
-        var full = start, settling = start
-        let long = full.run(data, Self.settings(time: 80, drift: nil))
-        let short = settling.run(data, Self.settings(time: 80, drift: 1e-2))
+        let (long, short) = try Self.fullAndSettling { $0.run($1, $2) }
         XCTAssertFalse(long.stationary, "the chattering run should not meet 1e-8 (RMS velocity \(long.residual))")
-        XCTAssertFalse(long.settled)
-        XCTAssertTrue(short.settled, "drift \(short.windowDrift) at t = \(short.time)")
-        XCTAssertLessThanOrEqual(short.windowDrift, 1e-2)
-        XCTAssertLessThan(short.time, 0.75 * long.time)
-        let norm = long.predictions.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
-        let difference = zip(short.predictions, long.predictions).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
-        XCTAssertLessThan(difference, 1e-2 * norm)
+        try Self.assertSettledEarly(short, at: long)
     }
 
     /// The same setting with the implicit stepper (AN14): the settling test ends it as settled (measured:
@@ -40,18 +30,29 @@ final class ANTKSettlingTests: XCTestCase {
     /// the drift tolerance relative to |f| (measured: 3.3e-5). Without the test in the implicit loop the two
     /// runs are the same run.
     func testImplicitRunSettlesEarlyAtTheFullRunsAnswer() throws {
+        let (long, short) = try Self.fullAndSettling { $0.runImplicit($1, $2) }
+        try Self.assertSettledEarly(short, at: long)
+    }
+
+    /// The setting of the two tests above, run from the same start without and with the drift tolerance 1e-2.
+    static func fullAndSettling(_ relax: (inout ANTKDeepPopulation, LabelledData, ANTKFlowSettings) -> ANTKFlowResult) throws
+        -> (long: ANTKFlowResult, short: ANTKFlowResult) {
         let data = try ANBKStudyTests.digits(train: 8, test: 2)
         let start = try ANTKDeepPopulation(size: 64, depth: 2, data: data, gamma: 1, lambda: 0.2, activation: .relu, seed: 11)
         var full = start, settling = start
-        let long = full.runImplicit(data, Self.settings(time: 80, drift: nil))
-        let short = settling.runImplicit(data, Self.settings(time: 80, drift: 1e-2))
-        XCTAssertFalse(long.settled)
-        XCTAssertTrue(short.settled, "drift \(short.windowDrift) at t = \(short.time)")
-        XCTAssertLessThanOrEqual(short.windowDrift, 1e-2)
-        XCTAssertLessThan(short.time, 0.75 * long.time, "settled at \(short.time), full run to \(long.time)")
+        return (relax(&full, data, settings(time: 80, drift: nil)), relax(&settling, data, settings(time: 80, drift: 1e-2)))
+    }
+
+    /// short settled (drift <= 1e-2) before 3/4 of long's flow time, long did not, and their predictions on all
+    /// points agree within 1e-2 relative to |f|.
+    static func assertSettledEarly(_ short: ANTKFlowResult, at long: ANTKFlowResult, line: UInt = #line) throws {
+        XCTAssertFalse(long.settled, line: line)
+        XCTAssertTrue(short.settled, "drift \(short.windowDrift) at t = \(short.time)", line: line)
+        XCTAssertLessThanOrEqual(short.windowDrift, 1e-2, line: line)
+        XCTAssertLessThan(short.time, 0.75 * long.time, "settled at \(short.time), full run to \(long.time)", line: line)
         let norm = long.predictions.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
         let difference = zip(short.predictions, long.predictions).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
-        XCTAssertLessThan(difference, 1e-2 * norm)
+        XCTAssertLessThan(difference, 1e-2 * norm, line: line)
     }
 
     /// The step bound stops a run after exactly that many steps, whatever the time budget.
