@@ -9,7 +9,8 @@ Phi^l and G^l. Run from the repository root; digits fixture, training points onl
 
 usage: antk_deep_solvers.py [--P 100] [--depth 3] [--M 256] [--gamma 1] [--lam 0.1] [--seed 1]
          euler --T 3 | ptc --T 20 [--limit 0.03] | anderson --T0 3 [--memory 10] [--iters 400] | jacobian --T0 3
-         | settle --T 12 [--step-factor 1]     (step-factor multiplies the stiffness bound of the Euler step)
+         | settle --T 12 [--step-factor 1] [--window-factor 1]   (step-factor multiplies the stiffness bound of
+           the Euler step; window-factor the window length 1/lambda)
 """
 import argparse, time
 import numpy as np
@@ -21,7 +22,7 @@ ap.add_argument('--lam', type=float, default=0.1); ap.add_argument('--seed', typ
 ap.add_argument('mode', choices=['euler', 'ptc', 'anderson', 'jacobian', 'settle'])
 ap.add_argument('--T', type=float, default=3.0); ap.add_argument('--T0', type=float, default=3.0)
 ap.add_argument('--limit', type=float, default=0.03); ap.add_argument('--memory', type=int, default=10)
-ap.add_argument('--iters', type=int, default=400); ap.add_argument('--step-factor', type=float, default=1.0)
+ap.add_argument('--iters', type=int, default=400); ap.add_argument('--step-factor', type=float, default=1.0); ap.add_argument('--window-factor', type=float, default=1.0)
 a = ap.parse_args()
 P, L, M, gam, lam = a.P, a.depth, a.M, a.gamma, a.lam
 rng = np.random.default_rng(a.seed)
@@ -110,7 +111,7 @@ def anderson(x, memory, iters):
 
 def settle(x, T):
     """Euler as in euler(), the step's stiffness bound times --step-factor; a line per window 1/lambda (AN16)."""
-    t, s = 0.0, 0; v, f, Phi, G = vel(x); window, nxt, acc, cnt, prev = 1 / lam, 0.0, None, 0, None
+    t, s = 0.0, 0; v, f, Phi, G = vel(x); window, nxt, acc, cnt, prev = a.window_factor / lam, 0.0, None, 0, None
     print(f"# P={P} L={L} M={M} gamma={gam} lambda={lam} seed={a.seed} kappa_L={gam ** (2 * L) / lam ** (L + 1):.4g}")
     while t < T:
         if s % 25 == 0:
