@@ -2,10 +2,15 @@
 """NumPy replica of the layered population relaxation (notes/antk-nonlinear-data.md (AN10)) and of the
 three ways to its stationary points compared in (AN14): forward Euler with the step control of (AN10),
 Anderson acceleration of the damped map x + tau v(x), and pseudo-transient continuation (backward-Euler
-steps, one Newton-Krylov solve each). Run from the repository root; digits fixture, training points only.
+steps, one Newton-Krylov solve each); `settle` runs Euler and reports what (AN15)(iii) and (AN16) use: per
+weight-decay window 1/lambda the train loss, lambda_max(K), the readout balance <a^2> against
+gamma^2 Delta.f / lambda, the Phi traces, the identity residual (GV13) and the drift of the window means of f,
+Phi^l and G^l. Run from the repository root; digits fixture, training points only.
 
 usage: antk_deep_solvers.py [--P 100] [--depth 3] [--M 256] [--gamma 1] [--lam 0.1] [--seed 1]
          euler --T 3 | ptc --T 20 [--limit 0.03] | anderson --T0 3 [--memory 10] [--iters 400] | jacobian --T0 3
+         | settle --T 12 [--step-factor 1] [--window-factor 1]   (step-factor multiplies the stiffness bound of
+           the Euler step; window-factor the window length 1/lambda)
 """
 import argparse, time
 import numpy as np
@@ -14,10 +19,10 @@ ap = argparse.ArgumentParser()
 ap.add_argument('--P', type=int, default=100); ap.add_argument('--depth', type=int, default=3)
 ap.add_argument('--M', type=int, default=256); ap.add_argument('--gamma', type=float, default=1.0)
 ap.add_argument('--lam', type=float, default=0.1); ap.add_argument('--seed', type=int, default=1)
-ap.add_argument('mode', choices=['euler', 'ptc', 'anderson', 'jacobian'])
+ap.add_argument('mode', choices=['euler', 'ptc', 'anderson', 'jacobian', 'settle'])
 ap.add_argument('--T', type=float, default=3.0); ap.add_argument('--T0', type=float, default=3.0)
 ap.add_argument('--limit', type=float, default=0.03); ap.add_argument('--memory', type=int, default=10)
-ap.add_argument('--iters', type=int, default=400)
+ap.add_argument('--iters', type=int, default=400); ap.add_argument('--step-factor', type=float, default=1.0); ap.add_argument('--window-factor', type=float, default=1.0)
 a = ap.parse_args()
 P, L, M, gam, lam = a.P, a.depth, a.M, a.gamma, a.lam
 rng = np.random.default_rng(a.seed)
@@ -104,8 +109,33 @@ def anderson(x, memory, iters):
         x = xn.reshape(x.shape)
     return x
 
+def settle(x, T):
+    """Euler as in euler(), the step's stiffness bound times --step-factor; a line per window 1/lambda (AN16)."""
+    t, s = 0.0, 0; v, f, Phi, G = vel(x); window, nxt, acc, cnt, prev = a.window_factor / lam, 0.0, None, 0, None
+    print(f"# P={P} L={L} M={M} gamma={gam} lambda={lam} seed={a.seed} kappa_L={gam ** (2 * L) / lam ** (L + 1):.4g}")
+    while t < T:
+        if s % 25 == 0:
+            Kn = Phi[L] + sum(G[l] * Phi[l] for l in range(L)); lm = np.linalg.eigvalsh(Kn).max()
+            dt = min([0.1] + [0.01 * np.linalg.norm(x[l]) / np.linalg.norm(v[l]) for l in range(2 * L) if np.linalg.norm(v[l]) > 0])
+            dt = min(dt, a.step_factor * 0.5 / (lm + lam * (L + 1)))
+        cur = np.concatenate([f] + [p.ravel() for p in Phi[1:]] + [q.ravel() for q in G])
+        acc = cur if acc is None else acc + cur; cnt += 1
+        if t >= nxt:
+            mean = acc / cnt; cuts = np.cumsum([P] + [P * P] * (2 * L - 1))
+            if prev is not None:
+                ds = [np.linalg.norm(u - w) / np.linalg.norm(u) for u, w in zip(np.split(mean, cuts), np.split(prev, cuts))]
+                d = y - f; ident = np.abs(f - Kn @ np.linalg.solve(Kn + lam * (L + 1) * np.eye(P), y)).max()
+                print(f"t={t:7.3f} steps={s:6d} rms_v={rms(v):.2e} loss={(d ** 2).mean():.4e} lmax={lm:7.1f} "
+                      f"a2={(x[2 * L - 1][:, 0] ** 2).mean():.3f} balance={gam ** 2 * (d @ f) / lam:.3f} "
+                      f"traces={[round(float(np.trace(p)) / P, 3) for p in Phi[1:]]} identity={ident:.1e} "
+                      f"drift f={ds[0]:.1e} Phi={max(ds[1:L + 1]):.1e} G={max(ds[L + 1:]):.1e}", flush=True)
+            prev, acc, cnt, nxt = mean, None, 0, t + window
+        x = x + dt * v; t += dt; s += 1; v, f, Phi, G = vel(x)
+
 t0 = time.time()
-if a.mode == 'euler':
+if a.mode == 'settle':
+    settle(x0.copy(), a.T)
+elif a.mode == 'euler':
     x, s = euler(x0.copy(), a.T); summary(x, f"euler t = {a.T}: {s} steps ({time.time() - t0:.1f} s)")
 elif a.mode == 'ptc':
     x, nev = ptc(x0.copy(), a.T, a.limit); summary(x, f"ptc t = {a.T}: {nev} velocity evaluations ({time.time() - t0:.1f} s)")

@@ -8,16 +8,17 @@ import Studies
 /// DMFT, two-layer (notes/antk-nonlinear-data.md (AN1)) or deep (AN9)-(AN11). Parses, calls
 /// `ANTKPopulationStudy`, renders.
 enum ANTKPopulationCommand {
-    static let options: Set<String> = Set(["activation", "solver", "population", "seeds", "seed", "time", "tolerance", "stepper"]).union(ArchitectureOptions.names)
+    static let options: Set<String> = Set(["activation", "solver", "population", "seeds", "seed", "time", "tolerance", "stepper", "drift-tolerance", "max-steps"]).union(ArchitectureOptions.names)
 
     static let usage = """
            adaptive-kernels antk --activation A [--solver dmft] --gamma G --lambda LAM --depth L --train X.npy --labels y.npy
                                  [--test Xt.npy --test-labels yt.npy] [--population M] [--seeds K] [--seed S]
-                                 [--time T] [--tolerance E] [--stepper euler|implicit] [--format table|json] [--out-dir DIR]
+                                 [--time T] [--tolerance E] [--stepper euler|implicit] [--drift-tolerance D] [--max-steps S]
+                                 [--format table|json] [--out-dir DIR]
                                  [--architecture mlp|cnn --image-shape HxWxC --patch K [--stride S]]
       Any activation (identity, relu, tanh, erf), any depth L >= 1: the aNTK fixed point by the population
       DMFT (the paper's Algorithm 2; notes/antk-nonlinear-data.md (AN1)-(AN5)): K independent populations
-      (default 4) of M neurons (default 4096 for L = 1, 1024 per layer for L >= 2) run by the mean-field
+      (default 4) of M neurons (default 4096 for L = 1, 256 per layer for L >= 2) run by the mean-field
       gradient flow with weight decay (L >= 2: the layered relaxation (AN9)-(AN11), whose stationary points
       are the deep DMFT fixed points) until the RMS velocity is below E (default 1e-8) or the time budget
       T (default 400; 200 for L >= 2). Every aNTK
@@ -27,6 +28,14 @@ enum ANTKPopulationCommand {
       --stepper implicit relaxes by pseudo-transient continuation (backward-Euler steps solved by
       Newton-Krylov, AN14) instead of forward Euler (euler, the default): the same stationary points,
       steps far beyond forward Euler's stability bound where the adapted NTK is large (deep ReLU).
+      Layered runs (L >= 2, or --stepper implicit) also stop as settled when the predictor and every kernel,
+      averaged over windows of one weight-decay time 1/LAM, drift by at most D (default 1e-1) between
+      consecutive windows, twice in a row (ReLU sites chatter at the kink and never meet E; AN16), and
+      after S steps per population (default 4000). If a population neither met E nor settled, the report
+      is printed and the command exits 3. Deep ReLU settles only in a window of LAM at given G (AN15):
+      on the digits at L = 3, P = 100, G = 1 populations collapse to f = 0 (or settle at a poor fit) at
+      LAM = 3, settle at LAM = 2 (marginally: the kernels drift by 5-12% per weight-decay time against the
+      default D = 0.1, so some populations may stop at S) and do not settle at LAM <= 1 (exit 3).
       --out-dir DIR writes phi_1.npy ... phi_L.npy and ntk.npy (mean adapted kernels over all points,
       training first) and summary.json.
       --architecture cnn (L = 1; any activation, identity included): the two-layer CNN's population DMFT
@@ -61,7 +70,7 @@ enum ANTKPopulationCommand {
                                                   gamma: gamma.doubleApproximation, lambda: lambda.doubleApproximation)
         problem.depth = depth
         problem.architecture = architecture ?? .mlp
-        problem.population = try options.integer("population", default: depth == 1 ? 4096 : 1024, in: 16...ANTKPopulationStudy.Problem.maximumPopulation)
+        problem.population = try options.integer("population", default: depth == 1 ? 4096 : 256, in: 16...ANTKPopulationStudy.Problem.maximumPopulation)
         problem.seeds = try options.integer("seeds", default: 4, in: 2...256)
         problem.seed = try options.seed()
         problem.time = try options.positiveNumber("time", default: depth == 1 ? problem.time : 200)
@@ -70,6 +79,15 @@ enum ANTKPopulationCommand {
             guard let value = ANTKDeepStepper(rawValue: stepper) else { throw UsageError("--stepper must be euler or implicit (got '\(stepper)')") }
             guard value == .euler || architecture?.geometry == nil else { throw UsageError("--stepper implicit is for the MLP populations, not --architecture cnn") }
             problem.stepper = value
+        }
+        // The layered populations (AN16): settling test and step bound; at L = 1 with Euler they do not apply.
+        let layered = depth >= 2 || problem.stepper == .implicit
+        guard layered || (options.value("drift-tolerance") == nil && options.value("max-steps") == nil) else {
+            throw UsageError("--drift-tolerance and --max-steps belong to the layered populations (--depth 2 or more, or --stepper implicit)")
+        }
+        if layered {
+            problem.driftTolerance = try options.positiveNumber("drift-tolerance", default: defaultDriftTolerance)
+            problem.maximumSteps = try options.integer("max-steps", default: defaultMaximumSteps, in: 1...100_000_000)
         }
         let progress = Progress(label: "antk dmft")
         defer { progress.finish() }
@@ -88,8 +106,17 @@ enum ANTKPopulationCommand {
             try DataFiles.writeAtomically(layers + [("ntk.npy", NPYArray(shape: [n, n], values: result.ntk).serialized()),
                                                     ("summary.json", Data((json.serialized() + "\n").utf8))], to: out, option: "out-dir")
         }
-        return format == .json ? json.serialized() + "\n" : table(result, activation: activation, gamma: gamma, lambda: lambda, depth: depth, architecture: architecture ?? .mlp)
+        let report = format == .json ? json.serialized() + "\n" : table(result, activation: activation, gamma: gamma, lambda: lambda, depth: depth, architecture: architecture ?? .mlp)
+        // (AN16): a layered run that neither met the velocity tolerance nor settled has no fixed point to report.
+        if layered, let reason = result.unconverged {
+            throw CommandFailure(message: "antk: no stationary point reached: " + reason, standardOutput: report)
+        }
+        return report
     }
+
+    /// Defaults of the layered populations (notes/antk-nonlinear-data.md (AN16)).
+    static let defaultDriftTolerance = 1e-1
+    static let defaultMaximumSteps = 4000
 
     static func losses(_ losses: [String: Estimate]) -> JSONValue {
         .object(["antk", "nngp", "ntk"].compactMap { name in
@@ -107,7 +134,7 @@ enum ANTKPopulationCommand {
             ("overlap", .array(r.overlap.map(OutputContract.estimated))), ("alignment", .array(r.alignment.map(OutputContract.estimated))),
             ("predictor_identity_residual", .string(OutputContract.decimal17(r.predictorIdentityResidual.isFinite ? r.predictorIdentityResidual : -1))),
             ("stationary_runs", .integer(r.stationaryRuns)), ("unconverged", r.unconverged.map { .string($0) } ?? .null),
-        ])
+        ] + (r.windowDrift.map { [("settled_runs", .integer(r.settledRuns)), ("window_drift", .string(OutputContract.decimal17($0.isFinite ? $0 : -1)))] } ?? []))
     }
 
     static func table(_ r: ANTKPopulationStudy.Result, activation: Activation, gamma: BigRational, lambda: BigRational, depth: Int,
@@ -122,7 +149,12 @@ enum ANTKPopulationCommand {
         }
         for (l, (o, a)) in zip(r.overlap, r.alignment).enumerated() { lines.append("layer \(l + 1): overlap \(text(o))   alignment \(text(a))") }
         lines.append(String(format: "predictor identity (GV13) residual %.2e", r.predictorIdentityResidual))
-        lines.append("\(r.stationaryRuns) of \(r.seeds) populations met the tolerance" + (r.unconverged.map { ": \($0)" } ?? ""))
+        if let drift = r.windowDrift {
+            lines.append("\(r.stationaryRuns) of \(r.seeds) populations reached a stationary point (\(r.settledRuns) of them settled, AN16; largest drift per weight-decay time "
+                         + (drift.isFinite ? String(format: "%.2e", drift) : "not measured") + ")" + (r.unconverged.map { ": \($0)" } ?? ""))
+        } else {
+            lines.append("\(r.stationaryRuns) of \(r.seeds) populations met the tolerance" + (r.unconverged.map { ": \($0)" } ?? ""))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -201,4 +201,24 @@ final class ANTKDataCommandTests: XCTestCase {
         XCTAssertEqual(refused.exitCode, 2)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), ["keep.txt"])
     }
+
+    /// notes/antk-nonlinear-data.md (AN16): a layered run (L = 2, ReLU) stopped by the step bound before it
+    /// settled exits 3 with its report on stdout (marked unconverged, with the window drift) and the reason
+    /// on stderr; the layered options are refused at L = 1 with Euler (exit 2, nothing on stdout).
+    func testUnsettledLayeredRunExitsThree() {
+        let base = ["antk", "--activation", "relu", "--gamma", "1", "--lambda", "1/5", "--population", "16", "--seeds", "2",
+                    "--train", path("X_train.npy"), "--labels", path("y_train.npy")]
+        let result = AdaptiveKernelsCommandLine.run(base + ["--depth", "2", "--max-steps", "5", "--format", "json"])
+        XCTAssertEqual(result.exitCode, 3, result.standardError)
+        XCTAssertTrue(result.standardError.contains("no stationary point reached"), result.standardError)
+        XCTAssertTrue(result.standardError.contains("a run also stops after 5 steps"), result.standardError)
+        let object = try? JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        XCTAssertEqual(object?["stationary_runs"] as? Int, 0)
+        XCTAssertEqual(object?["settled_runs"] as? Int, 0)
+        XCTAssertEqual(object?["window_drift"] as? String, "-1")
+        let refused = AdaptiveKernelsCommandLine.run(base + ["--depth", "1", "--drift-tolerance", "0.1"])
+        XCTAssertEqual(refused.exitCode, 2)
+        XCTAssertEqual(refused.standardOutput, "")
+        XCTAssertTrue(refused.standardError.contains("--drift-tolerance"), refused.standardError)
+    }
 }

@@ -46,19 +46,19 @@ extension ANTKDeepPopulation {
     /// at least halved the velocity (the Newton phase goes on); or after 32 times the fixed-step count of
     /// velocity evaluations. The result is that of `run`.
     public mutating func runImplicit(_ data: LabelledData, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
-        precondition(data.trainCount == trainCount && data.count == count)
-        let p = trainCount, n = count, y = Array(data.labels[0..<p])
-        let full = data.inputKernel
-        let c = Array(full[0..<(p * n)])
-        let coordinates = Double(2 * depth * size * n).squareRoot()
+        let problem = relaxationProblem(data)
+        let y = problem.labels, c = problem.inputRows
+        let coordinates = problem.coordinates
         let limit = settings.relativeStepLimit ?? 0.01
-        let evaluationCap = ANTKFlowSettings.adaptiveStepFactor * settings.stepBudget
+        let evaluationCap = settings.maximumSteps ?? ANTKFlowSettings.adaptiveStepFactor * settings.stepBudget
         var x = flatState
         var (v, k) = velocity(at: x, inputRows: c, labels: y)
         var previous = k.f
         func norm(_ a: [Double]) -> Double { a.reduce(0.0) { $0 + $1 * $1 }.squareRoot() }
         var speed = norm(v)
         var history = [(time: 0.0, velocity: speed)]
+        var window = settleWindow(settings)
+        window?.record(time: 0, observables: observables(k))
         var dt = settings.timeStep, time = 0.0, steps = 0, evaluations = 1
         // Past the time budget the run goes on only while each step at least halves the velocity (the
         // Newton phase near a regular stationary point), so a converging run is not cut off by pseudo-time.
@@ -92,16 +92,11 @@ extension ANTKDeepPopulation {
             steps += 1
             history.append((time, speed))
             progress?(min(time / settings.maximumTime, 1))
+            window?.record(time: time, observables: observables(k))
+            if window?.settled == true { break }
         }
         setFlatState(x)
-        let residual = speed / coordinates
-        let phi = featureKernels, g = gradientKernels
-        return ANTKFlowResult(predictions: k.f, previousPredictions: previous, time: time, steps: steps,
-                              residual: residual, velocityNorm: speed, stateNorm: norm(x), neurons: size,
-                              stationary: residual < settings.tolerance,
-                              layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * n) },
-                              featureKernels: phi, gradientKernels: g,
-                              ntk: ANTKKernelAlgebra.ntk(input: full, feature: phi, gradient: g, count: n),
-                              trainCount: p, decayRate: ANTKFlowResult.decayRate(history), kinkDiagonalBound: 0)
+        return endResult(k, previous: previous, time: time, steps: steps, velocityNorm: speed, stateNorm: norm(x),
+                         problem: problem, settings: settings, history: history, window: window)
     }
 }

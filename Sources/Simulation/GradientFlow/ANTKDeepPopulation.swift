@@ -88,6 +88,24 @@ public struct ANTKDeepPopulation: Sendable {
         return out
     }
 
+    /// What both steppers read from the data (AN10): the training labels, the input kernel C on all points,
+    /// its training rows (P x n, Phi^0 in the drives) and sqrt(#coordinates) of the state (2 L M n), the
+    /// divisor of the RMS velocity.
+    struct RelaxationProblem {
+        let labels: [Double]
+        let inputKernel: [Double]
+        let inputRows: [Double]
+        let coordinates: Double
+    }
+
+    func relaxationProblem(_ data: LabelledData) -> RelaxationProblem {
+        precondition(data.trainCount == trainCount && data.count == count)
+        let full = data.inputKernel
+        return RelaxationProblem(labels: Array(data.labels[0..<trainCount]), inputKernel: full,
+                                 inputRows: Array(full[0..<(trainCount * count)]),
+                                 coordinates: Double(2 * depth * size * count).squareRoot())
+    }
+
     struct Kernels {
         var post: [[Double]]
         var grad: [[Double]]
@@ -150,11 +168,9 @@ public struct ANTKDeepPopulation: Sendable {
     /// Relaxes (AN10) by forward Euler to stationarity (RMS velocity per coordinate below the tolerance) or
     /// to the budget, with the step control of (AN10).
     public mutating func run(_ data: LabelledData, _ settings: ANTKFlowSettings, progress: ((Double) -> Void)? = nil) -> ANTKFlowResult {
-        precondition(data.trainCount == trainCount && data.count == count)
-        let p = trainCount, n = count, y = Array(data.labels[0..<p])
-        let full = data.inputKernel
-        let c = Array(full[0..<(p * n)])
-        let coordinates = Double(2 * depth * size * n).squareRoot()
+        let problem = relaxationProblem(data)
+        let p = trainCount, n = count, y = problem.labels, c = problem.inputRows
+        let coordinates = problem.coordinates
         var dt = settings.timeStep, steps = 0, time = 0.0
         var k = kernels(inputRows: c)
         var previous = k.f
@@ -178,8 +194,10 @@ public struct ANTKDeepPopulation: Sendable {
         }
         adapt()
         var history = [(time: 0.0, velocity: speed())]
-        let stepCap = ANTKFlowSettings.adaptiveStepFactor * settings.stepBudget
+        let stepCap = settings.maximumSteps ?? ANTKFlowSettings.adaptiveStepFactor * settings.stepBudget
         var residual = history[0].velocity / coordinates
+        var window = settleWindow(settings)
+        window?.record(time: 0, observables: observables(k))
         while time < settings.maximumTime && steps < stepCap && residual.isFinite {
             for l in 0..<depth {
                 for j in fields[l].indices { fields[l][j] += dt * v.h[l][j]; backward[l][j] += dt * v.z[l][j] }
@@ -188,28 +206,49 @@ public struct ANTKDeepPopulation: Sendable {
             time += dt
             k = kernels(inputRows: c)
             v = velocity(k, labels: y)
+            window?.record(time: time, observables: observables(k))
             if steps % settings.checkInterval == 0 {
                 let s = speed()
                 history.append((time, s))
                 residual = s / coordinates
                 progress?(time / settings.maximumTime)
-                if residual < settings.tolerance { break }
+                if residual < settings.tolerance || window?.settled == true { break }
                 previous = k.f
                 adapt()
             }
         }
-        let velocity = speed()
-        residual = velocity / coordinates
         let stateNorm = (fields + backward).reduce(0.0) { $0 + $1.reduce(0.0) { $0 + $1 * $1 } }.squareRoot()
-        let phi = featureKernels, g = gradientKernels
-        return ANTKFlowResult(predictions: k.f, previousPredictions: previous, time: time, steps: steps,
-                              residual: residual, velocityNorm: velocity, stateNorm: stateNorm, neurons: size,
-                              stationary: residual < settings.tolerance,
-                              layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * n) },
-                              featureKernels: phi, gradientKernels: g,
-                              ntk: ANTKKernelAlgebra.ntk(input: full, feature: phi, gradient: g, count: n),
-                              trainCount: p, decayRate: ANTKFlowResult.decayRate(history), kinkDiagonalBound: 0)
+        return endResult(k, previous: previous, time: time, steps: steps, velocityNorm: speed(), stateNorm: stateNorm,
+                         problem: problem, settings: settings, history: history, window: window)
     }
+
+    /// The result of either stepper at its end state (the population's current fields): RMS velocity per
+    /// coordinate, the kernels on all points, and the settling test's drift (AN16) when it ran.
+    func endResult(_ k: Kernels, previous: [Double], time: Double, steps: Int, velocityNorm: Double, stateNorm: Double,
+                   problem: RelaxationProblem, settings: ANTKFlowSettings, history: [(time: Double, velocity: Double)],
+                   window: ANTKDriftWindow?) -> ANTKFlowResult {
+        let residual = velocityNorm / problem.coordinates
+        let phi = featureKernels, g = gradientKernels
+        var result = ANTKFlowResult(predictions: k.f, previousPredictions: previous, time: time, steps: steps,
+                                    residual: residual, velocityNorm: velocityNorm, stateNorm: stateNorm, neurons: size,
+                                    stationary: residual < settings.tolerance,
+                                    layerNorms: backward.map { $0.reduce(0.0) { $0 + $1 * $1 } / Double(size * count) },
+                                    featureKernels: phi, gradientKernels: g,
+                                    ntk: ANTKKernelAlgebra.ntk(input: problem.inputKernel, feature: phi, gradient: g, count: count),
+                                    trainCount: trainCount, decayRate: ANTKFlowResult.decayRate(history), kinkDiagonalBound: 0)
+        if let window { result.windowDrift = window.drift; result.settled = window.settled }
+        return result
+    }
+
+    /// The settling test of (AN16) when the settings ask for it: windows of one weight-decay time 1/lambda.
+    func settleWindow(_ settings: ANTKFlowSettings) -> ANTKDriftWindow? {
+        guard let tolerance = settings.driftTolerance, lambda > 0 else { return nil }
+        return ANTKDriftWindow(length: 1 / lambda, tolerance: tolerance)
+    }
+
+    /// The observables whose drift (AN16) measures: f on all points and the training rows of Phi^1..Phi^L and
+    /// G^1..G^L (every kernel the drives of (AN10) read).
+    func observables(_ k: Kernels) -> [[Double]] { [k.f] + Array(k.phi[1...]) + k.g }
 
     /// Phi^l = <phi(h^l) phi(h^l)^T> on all points (n x n), l = 1..L.
     public var featureKernels: [[Double]] {

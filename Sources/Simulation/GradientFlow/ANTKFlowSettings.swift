@@ -29,6 +29,14 @@ public struct ANTKFlowSettings: Sendable, Equatable {
     /// (maximumTime / timeStep): where the step keeps shrinking (a ReLU sliding mode chattering at a kink)
     /// the run ends, short of its time budget and not stationary, instead of taking unbounded steps.
     public static let adaptiveStepFactor = 32
+    /// When set (the deep relaxation, notes/antk-nonlinear-data.md (AN16)), a run also stops as settled once its
+    /// observables (the predictor and the kernels) drifted by at most this fraction over each of two consecutive
+    /// windows of one weight-decay time 1/lambda (`ANTKDriftWindow`): the test a ReLU population can meet while
+    /// its sites chatter at the kink and the velocity tolerance cannot be met.
+    public var driftTolerance: Double? = nil
+    /// When set, the run stops after this many steps (velocity evaluations for the implicit stepper) instead of
+    /// `adaptiveStepFactor` times the fixed-step count: a cost bound that does not depend on the step size.
+    public var maximumSteps: Int? = nil
 
     public init(timeStep: Double, maximumTime: Double, tolerance: Double = 1e-9, checkInterval: Int = 25, stallTime: Double? = nil) {
         self.timeStep = timeStep
@@ -83,6 +91,10 @@ public struct ANTKFlowResult: Sendable {
     public let kinkDiagonalBound: Double
     /// True when the run stopped on `stallTime` (velocity stalled or too slow, above its tolerance).
     public var stalled = false
+    /// With `ANTKFlowSettings.driftTolerance`: the drift of the observables over the last completed window
+    /// (`ANTKDriftWindow`, infinity before one completed) and whether the run stopped as settled (AN16).
+    public var windowDrift = Double.infinity
+    public var settled = false
 
     public var count: Int { predictions.count }
 

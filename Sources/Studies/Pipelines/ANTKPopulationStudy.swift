@@ -29,6 +29,13 @@ public enum ANTKPopulationStudy {
         /// How the layered populations relax (notes/antk-nonlinear-data.md (AN14)): forward Euler or
         /// pseudo-transient continuation. `.implicit` also runs depth 1 through the layered population.
         public var stepper: ANTKDeepStepper = .euler
+        /// The layered populations (L >= 2 or the implicit stepper) also stop as settled when the predictor and
+        /// the kernels drift by at most this fraction per weight-decay time 1/lambda over two consecutive
+        /// windows (notes/antk-nonlinear-data.md (AN16)); nil: only the velocity tolerance.
+        public var driftTolerance: Double? = nil
+        /// A step (velocity-evaluation) bound per population for the layered populations; nil: 32 times the
+        /// fixed-step count (AN2).
+        public var maximumSteps: Int? = nil
 
         public init(data: LabelledData, activation: Activation, gamma: Double, lambda: Double) {
             self.data = data; self.activation = activation; self.gamma = gamma; self.lambda = lambda
@@ -43,6 +50,8 @@ public enum ANTKPopulationStudy {
             guard population >= 16, population <= Problem.maximumPopulation else { throw InputError("the population must have 16...\(Problem.maximumPopulation) neurons") }
             guard seeds >= 2, seeds <= 256 else { throw InputError("the number of populations must be in 2...256 (an error bar needs two)") }
             guard time > 0, time.isFinite, tolerance > 0 else { throw InputError("the time budget and the tolerance must be positive") }
+            if let e = driftTolerance { guard e > 0, e.isFinite else { throw InputError("the drift tolerance must be positive and finite (got \(e))") } }
+            if let m = maximumSteps { guard m >= 1 else { throw InputError("the step bound must be at least 1 (got \(m))") } }
             guard population.multipliedReportingOverflow(by: data.count).partialValue <= 1 << 28 else {
                 throw InputError("population x points must be at most 2^28 (\(population) x \(data.count))")
             }
@@ -84,6 +93,10 @@ public enum ANTKPopulationStudy {
         /// Normalised first-layer preactivations h_i(x_mu)/sqrt(C_mumu) of the first population at its
         /// end state, over its neurons and the training points (notes/antk-nonlinear-data.md (AN8)).
         public let preactivations: [Double]
+        /// With `Problem.driftTolerance`: the largest drift per weight-decay time over the populations' last
+        /// windows (AN16; infinity where a population completed none), and how many populations settled.
+        public var windowDrift: Double? = nil
+        public var settledRuns = 0
     }
 
     /// The lazy NNGP Phi^L and NTK Theta^L of (T3) over all points (n x n).
@@ -150,6 +163,8 @@ public enum ANTKPopulationStudy {
                     r = population.run(data, settings)
                     firstLayer = population.fields
                 } else {
+                    settings.driftTolerance = problem.driftTolerance
+                    settings.maximumSteps = problem.maximumSteps
                     var population = try ANTKDeepPopulation(size: problem.population, depth: depth, data: data, gamma: problem.gamma,
                                                             lambda: problem.lambda, activation: problem.activation, seed: seed)
                     var shown = -1
@@ -206,13 +221,21 @@ public enum ANTKPopulationStudy {
             let meanF = (0..<p).map { mu in runs.reduce(0.0) { $0 + $1.predictions[mu] } / Double(runs.count) }
             identity = (0..<p).map { mu in abs(meanF[mu] - (0..<p).reduce(0.0) { $0 + ntk[mu * n + $1] * alpha[$1] }) }.max() ?? .nan
         }
-        let stuck = runs.filter { !$0.stationary }
-        return Result(seeds: runs.count, population: problem.population, timeStep: dt, trainLoss: trainLoss, testLoss: testLoss,
+        let stuck = runs.filter { !$0.stationary && !$0.settled }
+        let drifts = stuck.map(\.windowDrift)
+        var result = Result(seeds: runs.count, population: problem.population, timeStep: dt, trainLoss: trainLoss, testLoss: testLoss,
                       predictions: predictions, predictionsAreTest: data.hasTest,
                       overlap: pairs.map { mean($0.map(\.0)) }, alignment: pairs.map { mean($0.map(\.1)) }, feature: feature, ntk: ntk,
                       pointCount: n, trainCount: p, stationaryRuns: runs.count - stuck.count,
-                      unconverged: stuck.isEmpty ? nil : String(format: "%d of %d populations ended above the velocity tolerance %.0e (largest RMS velocity %.2e), at flow times %.4g to %.4g of the budget %.4g (an adaptive run also stops after %d times the fixed-step count of steps)",
-                                                                stuck.count, runs.count, problem.tolerance, stuck.map(\.residual).max() ?? .nan, stuck.map(\.time).min() ?? .nan, stuck.map(\.time).max() ?? .nan, problem.time, ANTKFlowSettings.adaptiveStepFactor),
+                      unconverged: stuck.isEmpty ? nil : String(format: "%d of %d populations ended above the velocity tolerance %.0e (largest RMS velocity %.2e), at flow times %.4g to %.4g of the budget %.4g (",
+                                                                stuck.count, runs.count, problem.tolerance, stuck.map(\.residual).max() ?? .nan, stuck.map(\.time).min() ?? .nan, stuck.map(\.time).max() ?? .nan, problem.time)
+                        + (problem.maximumSteps.map { "a run also stops after \($0) steps" } ?? "an adaptive run also stops after \(ANTKFlowSettings.adaptiveStepFactor) times the fixed-step count of steps")
+                        + (problem.driftTolerance.map { String(format: "; not settled: largest drift per weight-decay time %.2e against the tolerance %.0e, AN16", drifts.max() ?? .nan, $0) } ?? "") + ")",
                       predictorIdentityResidual: identity, preactivations: preactivations)
+        if problem.driftTolerance != nil && !runs.isEmpty {
+            result.windowDrift = runs.map(\.windowDrift).max()
+            result.settledRuns = runs.filter { $0.settled && !$0.stationary }.count
+        }
+        return result
     }
 }
