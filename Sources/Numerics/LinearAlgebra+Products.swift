@@ -44,10 +44,10 @@ public extension LinearAlgebra {
     /// dot product rounded once more by the division, as `multiplyTransposed(x, x).map { $0 / divisor }`.
     static func rowGram(_ x: [Double], rows n: Int, columns k: Int, divisor: Double = 1) -> [Double] {
         precondition(x.count == n * k, "shape mismatch in rowGram")
-        var c = [Double](repeating: 0, count: n * n)
-        if n == 0 || k == 0 { return c }
-        x.withUnsafeBufferPointer { px in
-            c.withUnsafeMutableBufferPointer { pc in
+        if n == 0 || k == 0 { return [Double](repeating: 0, count: n * n) }
+        // No zero fill: dsyrk with beta = 0 sets the upper triangle, the loop below the lower one.
+        return [Double](unsafeUninitializedCapacity: n * n) { pc, initialized in
+            x.withUnsafeBufferPointer { px in
                 // Row-major upper triangle: c[i][j], j >= i.
                 LinearAlgebraLibrary.shared.cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), 1.0, px.baseAddress, Int32(k), 0.0, pc.baseAddress, Int32(n))
                 let block = 64
@@ -63,7 +63,7 @@ public extension LinearAlgebra {
                     }
                 }
             }
+            initialized = n * n
         }
-        return c
     }
 }

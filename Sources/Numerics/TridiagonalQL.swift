@@ -68,133 +68,14 @@ public enum TridiagonalQL {
         for i in 0..<n { d[i] *= scale }
         for i in 0..<(n - 1) { e[i] *= scale }
 
-        let eps = Double.ulpOfOne / 2, eps2 = eps * eps, tiny = Double.leastNormalMagnitude
         let limit = maximumSweeps ?? sweepLimit(n)
-        var sweeps = 0
-        /// sqrt(a^2 + b^2), directly where the squares cannot overflow or lose the larger one.
-        @inline(__always) func length(_ a: Double, _ b: Double) -> Double {
-            let m = max(abs(a), abs(b))
-            if m < 0x1p500 && m > 0x1p-500 { return (a * a + b * b).squareRoot() }
-            return hypot(a, b)
-        }
         // Off-diagonal with a zero on each side: e_j = f[j + 1], f[0] = f[n] = 0.
         var f = [Double](repeating: 0, count: n + 1)
         for j in 0..<(n - 1) { f[j + 1] = e[j] }
-        /// Whether T splits between j and j + 1 (dsteqr's relative test); zeroes e_j if so.
-        @inline(__always) func splits(_ j: Int) -> Bool {
-            let ej = abs(f[j + 1])
-            if ej * ej <= eps2 * abs(d[j]) * abs(d[j + 1]) + tiny { f[j + 1] = 0; return true }
-            return false
-        }
-        try z.withUnsafeMutableBufferPointer { zp in
-            @inline(__always) func rotate(_ i: Int, _ j: Int, _ s: Double, _ c: Double) {
-                // Columns (i, j) of the rows of Z: z_j <- s z_i + c z_j, z_i <- c z_i - s z_j.
-                var row = 0
-                while row < rows {
-                    let base = row * n
-                    let zi = zp[base + i], zj = zp[base + j]
-                    zp[base + j] = s * zi + c * zj
-                    zp[base + i] = c * zi - s * zj
-                    row += 1
-                }
-            }
-            var first = 0
-            while first < n {
-                // The next unreduced block [first, last].
-                var last = first
-                while last < n - 1 && !splits(last) { last += 1 }
-                var l = first, end = last
-                first = last + 1
-                if end == l { continue }
-                if abs(d[end]) >= abs(d[l]) {
-                    // QL: chase bulges upwards, converge the top of the block first (the end
-                    // with the smaller diagonal, like dsteqr, so that graded blocks keep their
-                    // small eigenvalues accurate).
-                    while l < end {
-                        var m = l
-                        while m < end && !splits(m) { m += 1 }
-                        if m == l { l += 1; continue }
-                        sweeps += 1
-                        if sweeps > limit { throw Failure.notConverged(sweeps: limit) }
-                        // Wilkinson shift from the 2 x 2 block [l, l+1].
-                        var g = (d[l + 1] - d[l]) / (2 * f[l + 1])
-                        var r = length(g, 1)
-                        g = d[m] - d[l] + f[l + 1] / (g + (g >= 0 ? r : -r))
-                        var s = 1.0, c = 1.0, p = 0.0
-                        var i = m - 1
-                        var restarted = false
-                        while i >= l {
-                            let a = s * f[i + 1], b = c * f[i + 1]
-                            r = length(a, g)
-                            f[i + 2] = r
-                            if r == 0 {
-                                // The rotation is undefined: T has split at i + 1; undo the
-                                // pending update and restart on the smaller block.
-                                d[i + 1] -= p
-                                f[m + 1] = 0
-                                restarted = true
-                                break
-                            }
-                            let inverse = 1 / r
-                            s = a * inverse
-                            c = g * inverse
-                            g = d[i + 1] - p
-                            r = (d[i] - g) * s + 2 * c * b
-                            p = s * r
-                            d[i + 1] = g + p
-                            g = c * r - b
-                            rotate(i, i + 1, s, c)
-                            i -= 1
-                        }
-                        if restarted { continue }
-                        d[l] -= p
-                        f[l + 1] = g
-                        f[m + 1] = 0
-                    }
-                } else {
-                    // QR: the mirror image of QL (index j <-> top + end - j), converging the
-                    // bottom of the block first.
-                    let top = l
-                    l = end
-                    while l > top {
-                        var m = l
-                        while m > top && !splits(m - 1) { m -= 1 }
-                        if m == l { l -= 1; continue }
-                        sweeps += 1
-                        if sweeps > limit { throw Failure.notConverged(sweeps: limit) }
-                        // Wilkinson shift from the 2 x 2 block [l-1, l].
-                        var g = (d[l - 1] - d[l]) / (2 * f[l])
-                        var r = length(g, 1)
-                        g = d[m] - d[l] + f[l] / (g + (g >= 0 ? r : -r))
-                        var s = 1.0, c = 1.0, p = 0.0
-                        var i = m
-                        var restarted = false
-                        while i < l {
-                            let a = s * f[i + 1], b = c * f[i + 1]
-                            r = length(a, g)
-                            f[i] = r
-                            if r == 0 {
-                                d[i] -= p
-                                f[m] = 0
-                                restarted = true
-                                break
-                            }
-                            let inverse = 1 / r
-                            s = a * inverse
-                            c = g * inverse
-                            g = d[i] - p
-                            r = (d[i + 1] - g) * s + 2 * c * b
-                            p = s * r
-                            d[i] = g + p
-                            g = c * r - b
-                            rotate(i + 1, i, s, c)
-                            i += 1
-                        }
-                        if restarted { continue }
-                        d[l] -= p
-                        f[l] = g
-                        f[m] = 0
-                    }
+        let sweeps = try d.withUnsafeMutableBufferPointer { dp in
+            try f.withUnsafeMutableBufferPointer { fp in
+                try z.withUnsafeMutableBufferPointer { zp in
+                    try iterate(d: dp.baseAddress!, f: fp.baseAddress!, z: zp.baseAddress!, n: n, rows: rows, limit: limit)
                 }
             }
         }
@@ -205,5 +86,137 @@ public enum TridiagonalQL {
         var sorted = [Double](repeating: 0, count: rows * n)
         for r in 0..<rows { for (k, j) in order.enumerated() { sorted[r * n + k] = z[r * n + j] } }
         return (values, sorted, sweeps)
+    }
+
+    /// The QL/QR sweeps of `eigen` on raw storage (d: n diagonal entries, f: n + 1 off-diagonal
+    /// entries with f[0] = f[n] = 0, z: rows x n row-major), so that the inner loop runs without
+    /// the exclusivity checks that captured arrays would cost; returns the number of sweeps.
+    static func iterate(d: UnsafeMutablePointer<Double>, f: UnsafeMutablePointer<Double>, z zp: UnsafeMutablePointer<Double>,
+                        n: Int, rows: Int, limit: Int) throws -> Int {
+        let eps = Double.ulpOfOne / 2, eps2 = eps * eps, tiny = Double.leastNormalMagnitude
+        var sweeps = 0
+        /// sqrt(a^2 + b^2), directly where the squares cannot overflow or lose the larger one.
+        @inline(__always) func length(_ a: Double, _ b: Double) -> Double {
+            let m = max(abs(a), abs(b))
+            if m < 0x1p500 && m > 0x1p-500 { return (a * a + b * b).squareRoot() }
+            return hypot(a, b)
+        }
+        /// Whether T splits between j and j + 1 (dsteqr's relative test); zeroes e_j if so.
+        @inline(__always) func splits(_ j: Int) -> Bool {
+            let ej = abs(f[j + 1])
+            if ej * ej <= eps2 * abs(d[j]) * abs(d[j + 1]) + tiny { f[j + 1] = 0; return true }
+            return false
+        }
+        @inline(__always) func rotate(_ i: Int, _ j: Int, _ s: Double, _ c: Double) {
+            // Columns (i, j) of the rows of Z: z_j <- s z_i + c z_j, z_i <- c z_i - s z_j.
+            var row = 0
+            while row < rows {
+                let base = row * n
+                let zi = zp[base + i], zj = zp[base + j]
+                zp[base + j] = s * zi + c * zj
+                zp[base + i] = c * zi - s * zj
+                row += 1
+            }
+        }
+        var first = 0
+        while first < n {
+            // The next unreduced block [first, last].
+            var last = first
+            while last < n - 1 && !splits(last) { last += 1 }
+            var l = first, end = last
+            first = last + 1
+            if end == l { continue }
+            if abs(d[end]) >= abs(d[l]) {
+                // QL: chase bulges upwards, converge the top of the block first (the end
+                // with the smaller diagonal, like dsteqr, so that graded blocks keep their
+                // small eigenvalues accurate).
+                while l < end {
+                    var m = l
+                    while m < end && !splits(m) { m += 1 }
+                    if m == l { l += 1; continue }
+                    sweeps += 1
+                    if sweeps > limit { throw Failure.notConverged(sweeps: limit) }
+                    // Wilkinson shift from the 2 x 2 block [l, l+1].
+                    var g = (d[l + 1] - d[l]) / (2 * f[l + 1])
+                    var r = length(g, 1)
+                    g = d[m] - d[l] + f[l + 1] / (g + (g >= 0 ? r : -r))
+                    var s = 1.0, c = 1.0, p = 0.0
+                    var i = m - 1
+                    var restarted = false
+                    while i >= l {
+                        let a = s * f[i + 1], b = c * f[i + 1]
+                        r = length(a, g)
+                        f[i + 2] = r
+                        if r == 0 {
+                            // The rotation is undefined: T has split at i + 1; undo the
+                            // pending update and restart on the smaller block.
+                            d[i + 1] -= p
+                            f[m + 1] = 0
+                            restarted = true
+                            break
+                        }
+                        let inverse = 1 / r
+                        s = a * inverse
+                        c = g * inverse
+                        g = d[i + 1] - p
+                        r = (d[i] - g) * s + 2 * c * b
+                        p = s * r
+                        d[i + 1] = g + p
+                        g = c * r - b
+                        rotate(i, i + 1, s, c)
+                        i -= 1
+                    }
+                    if restarted { continue }
+                    d[l] -= p
+                    f[l + 1] = g
+                    f[m + 1] = 0
+                }
+            } else {
+                // QR: the mirror image of QL (index j <-> top + end - j), converging the
+                // bottom of the block first.
+                let top = l
+                l = end
+                while l > top {
+                    var m = l
+                    while m > top && !splits(m - 1) { m -= 1 }
+                    if m == l { l -= 1; continue }
+                    sweeps += 1
+                    if sweeps > limit { throw Failure.notConverged(sweeps: limit) }
+                    // Wilkinson shift from the 2 x 2 block [l-1, l].
+                    var g = (d[l - 1] - d[l]) / (2 * f[l])
+                    var r = length(g, 1)
+                    g = d[m] - d[l] + f[l] / (g + (g >= 0 ? r : -r))
+                    var s = 1.0, c = 1.0, p = 0.0
+                    var i = m
+                    var restarted = false
+                    while i < l {
+                        let a = s * f[i + 1], b = c * f[i + 1]
+                        r = length(a, g)
+                        f[i] = r
+                        if r == 0 {
+                            d[i] -= p
+                            f[m] = 0
+                            restarted = true
+                            break
+                        }
+                        let inverse = 1 / r
+                        s = a * inverse
+                        c = g * inverse
+                        g = d[i] - p
+                        r = (d[i + 1] - g) * s + 2 * c * b
+                        p = s * r
+                        d[i] = g + p
+                        g = c * r - b
+                        rotate(i + 1, i, s, c)
+                        i += 1
+                    }
+                    if restarted { continue }
+                    d[l] -= p
+                    f[l] = g
+                    f[m] = 0
+                }
+            }
+        }
+        return sweeps
     }
 }

@@ -17,4 +17,41 @@ final class KernelMatrixCheckTests: XCTestCase {
         XCTAssertEqual(KernelMatrixCheck.defect(kernel: [2, 1, 1 + 1e-10, 2], labels: [1, 1], relativeSymmetry: 1e-12),
                        .notSymmetric(row: 0, column: 1, upper: 1, lower: 1 + 1e-10))
     }
+
+    /// The fused finiteness/maximum pass and the tiled symmetry pass report the same first defect
+    /// (row-major order) as a plain scan, wherever it lies relative to the tiles and the four lanes.
+    func testTiledPassesReportTheFirstDefectInRowMajorOrder() {
+        let p = 151   // tiles of 64, 64 and 23; p * p = 4 * 5700 + 1 (four lanes and a tail of one)
+        var c = [Double](repeating: 0, count: p * p)
+        for i in 0..<p { for j in 0..<p { c[i * p + j] = 1 / Double(1 + i + j) } }
+        let y = [Double](repeating: 1, count: p)
+        XCTAssertNil(KernelMatrixCheck.defect(kernel: c, labels: y, relativeSymmetry: 1e-12))
+        // Two asymmetric pairs: (70, 140) in a later tile row than (3, 149); the row-major first is (3, 149).
+        var bad = c
+        bad[70 * p + 140] += 1e-6
+        bad[149 * p + 3] -= 1e-6
+        XCTAssertEqual(KernelMatrixCheck.defect(kernel: bad, labels: y, relativeSymmetry: 1e-12),
+                       .notSymmetric(row: 3, column: 149, upper: c[3 * p + 149], lower: c[149 * p + 3] - 1e-6))
+        // Only the pair in the diagonal tile's last row.
+        bad = c
+        bad[127 * p + 128] *= 1 + 1e-9
+        XCTAssertEqual(KernelMatrixCheck.defect(kernel: bad, labels: y, relativeSymmetry: 1e-12),
+                       .notSymmetric(row: 127, column: 128, upper: bad[127 * p + 128], lower: c[128 * p + 127]))
+        // Non-finite entries: an infinity in the tail alone, then a NaN just before it (first in row-major order).
+        bad = c
+        bad[p * p - 1] = .infinity
+        XCTAssertEqual(KernelMatrixCheck.defect(kernel: bad, labels: y, relativeSymmetry: 1e-12),
+                       .nonFiniteKernel(row: 150, column: 150, value: .infinity))
+        bad[p * p - 2] = .nan
+        XCTAssertEqual(KernelMatrixCheck.defect(kernel: bad, labels: y, relativeSymmetry: 1e-12)?.description,
+                       "input kernel entry (150, 149) is not finite (nan)")
+        // The tolerance is relative to max |C| over every entry, including the last lane and the tail.
+        bad = c
+        bad[p * p - 1] = 1e4   // max |C| = 1e4: a 1e-9 asymmetry is now within 1e-12 max |C|
+        bad[0 * p + 1] += 1e-9
+        XCTAssertNil(KernelMatrixCheck.defect(kernel: bad, labels: y, relativeSymmetry: 1e-12))
+        bad[p * p - 1] = c[p * p - 1]
+        XCTAssertEqual(KernelMatrixCheck.defect(kernel: bad, labels: y, relativeSymmetry: 1e-12),
+                       .notSymmetric(row: 0, column: 1, upper: c[1] + 1e-9, lower: c[p]))
+    }
 }

@@ -180,4 +180,45 @@ final class GeneralKernelTests: XCTestCase {
             for (a, c) in zip(viaColumns, resolvent) { XCTAssertEqual(a, c, accuracy: 1e-12 * size) }
         }
     }
+
+    /// The dense stationarity residual sweeps C once in row blocks with every layer per block
+    /// (P = 203: rows 0-160 and 161-202, a tail of three columns after the four lanes). Against a
+    /// plain per-layer evaluation of the same formula with a wrong C v (perturbed in rows 170...202
+    /// only, orthogonally to v so that the hatPhi equations stay exact): the dense residual is then
+    /// O(1e-4), not rounding, and comes from the second block's rows; to 1e-12 relative. A
+    /// skipped block, row or layer would change it.
+    func testBlockedStationarityResidualMatchesThePlainPerLayerSum() throws {
+        let p = 203, depth = 5
+        let problem = try randomProblem(p: p, d: 40, gamma: "1.5", beta: "4", depth: depth, seed: 21)
+        let root = try XCTUnwrap(GeneralKernelSolver().solve(problem).dominant)
+        let c = problem.inputKernel, a = root.cv, v = root.v
+        func dot(_ x: [Double], _ y: [Double]) -> Double { zip(x, y).reduce(0.0) { $0 + $1.0 * $1.1 } }
+        var delta = (0..<p).map { $0 >= 170 ? 1e-3 * Double($0 % 7 + 1) : 0 }
+        let along = (170..<p).reduce(0.0) { $0 + v[$1] * v[$1] }
+        let shift = (170..<p).reduce(0.0) { $0 + v[$1] * delta[$1] } / along
+        for i in 170..<p { delta[i] -= shift * v[i] }
+        let cDotV = zip(LinearAlgebra.multiply(c, vector: v, m: p, n: p), delta).map { $0 + $1 }
+        let spikeDotV = dot(a, v)
+        func layerV(_ l: Int) -> [Double] { (0..<p).map { cDotV[$0] + root.kappa(l) * a[$0] * spikeDotV } }
+        var dense = 0.0, dual = 0.0
+        for l in 1...depth {
+            let k = root.kappa(l), pk = root.kappa(l - 1), eta = root.dualScale(l)
+            let previous = layerV(l - 1), current = layerV(l)
+            var residual2 = 0.0, norm2 = 0.0
+            for i in 0..<p { for j in 0..<p {
+                let phi = c[i * p + j] + k * a[i] * a[j], before = c[i * p + j] + pk * a[i] * a[j]
+                let r = phi - before - eta * previous[i] * current[j]
+                residual2 += r * r; norm2 += phi * phi
+            } }
+            dense = max(dense, (residual2 / norm2).squareRoot())
+            if l < depth { dual = max(dual, abs(-eta + eta * root.dualScale(l + 1) * dot(v, current) + root.dualScale(l + 1)) / eta) }
+        }
+        XCTAssertGreaterThan(dense, 1e-6)
+        XCTAssertLessThan(dual, 1e-6 * dense)
+        XCTAssertEqual(root.stationarityResidual(inputKernel: c, kernelTimesV: cDotV), dense, accuracy: 1e-12 * dense)
+        // Without the perturbation: rounding only, and C v formed inside gives the same value.
+        let exact = LinearAlgebra.multiply(c, vector: v, m: p, n: p)
+        XCTAssertLessThan(root.stationarityResidual(inputKernel: c), 1e-11)
+        XCTAssertEqual(root.stationarityResidual(inputKernel: c, kernelTimesV: exact), root.stationarityResidual(inputKernel: c))
+    }
 }

@@ -185,7 +185,10 @@ public enum KernelsStudy {
         // Predictions and losses.
         let b = general.ridge
         let diagonal = (0..<p).map { c[$0 * p + $0] }
-        var trainPredictions: [String: [Double]] = ["anbk": dominant.predict(crossKernel: c, rows: p)]
+        // C v once per root: the dominant root's train predictions and every root's dense
+        // residuals below use the same product.
+        let kernelTimesV = solution.roots.map { LinearAlgebra.multiply(c, vector: $0.v, m: p, n: p) }
+        var trainPredictions: [String: [Double]] = ["anbk": dominant.predict(crossKernelTimesV: kernelTimesV[dominantIndex])]
         var testPredictions: [String: [Double]] = [:]
         let testKernels = data.testKernels()
         if let testKernels {
@@ -255,11 +258,13 @@ public enum KernelsStudy {
             lazyAlignment[name] = m.alignment
         }
         // Dense residuals once per root (each is O(L P^2)).
-        let roots = zip(solution.roots, checks).map { root, rootCheck in
-            Root(u: root.u, chi: root.chi, spikeT: root.spike, action: root.action, stationarity: root.stationarity.rawValue,
-                 dominant: root.isDominant, rootBracketWidth: root.rootWidth, secularResidual: root.secularResidual,
-                 stationarityResidual: root.stationarityResidual(inputKernel: c), labelResidual: root.labelResidual(inputKernel: c, labels: labels),
-                 check: rootCheck)
+        let roots = solution.roots.indices.map { index in
+            let root = solution.roots[index], product = kernelTimesV[index]
+            return Root(u: root.u, chi: root.chi, spikeT: root.spike, action: root.action, stationarity: root.stationarity.rawValue,
+                        dominant: root.isDominant, rootBracketWidth: root.rootWidth, secularResidual: root.secularResidual,
+                        stationarityResidual: root.stationarityResidual(inputKernel: c, kernelTimesV: product),
+                        labelResidual: root.labelResidual(inputKernel: c, labels: labels, kernelTimesV: product),
+                        check: checks[index])
         }
         lap("dense_residuals")
         var result = Result(

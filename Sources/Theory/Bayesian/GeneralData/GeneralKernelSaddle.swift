@@ -65,8 +65,11 @@ public struct GeneralKernelSaddle: Sendable {
 
     /// Predictions t c_*^T v for rows c_* = C(x_*, X) of a Q x P cross kernel (eq. G12).
     public func predict(crossKernel: [Double], rows: Int) -> [Double] {
-        LinearAlgebra.multiply(crossKernel, vector: v, m: rows, n: v.count).map { $0 * spike }
+        predict(crossKernelTimesV: LinearAlgebra.multiply(crossKernel, vector: v, m: rows, n: v.count))
     }
+
+    /// The same predictions from the product (C(x_*, X) v) already formed.
+    public func predict(crossKernelTimesV product: [Double]) -> [Double] { product.map { $0 * spike } }
 
     /// The adapted train-test kernel Phi^l(x_*, X) = c_* + kappa_l (v^T c_*) (C v)^T, Q x P (eq. G12).
     public func crossKernel(_ layer: Int, inputCross: [Double], rows: Int) -> [Double] {
@@ -77,62 +80,76 @@ public struct GeneralKernelSaddle: Sendable {
     }
 
     /// Relative residuals of the raw stationarity equations of notes/theory-overview.md (T7), evaluated with dense
-    /// kernels (eq. G1, inverse-free forms); the largest over all layers.
-    public func stationarityResidual(inputKernel c: [Double]) -> Double {
+    /// kernels (eq. G1, inverse-free forms); the largest over all layers. `kernelTimesV` is C v if
+    /// the caller has it (the same product `LinearAlgebra.multiply(c, vector: v)` gives), else it
+    /// is formed here.
+    public func stationarityResidual(inputKernel c: [Double], kernelTimesV: [Double]? = nil) -> Double {
         let p = v.count
-        var worst = 0.0
-        // Phi^l = C + kappa_l (Cv)(Cv)^T (eq. G6) entrywise, one fused pass per layer with no P x P
-        // temporaries; Phi^l v = C v + kappa_l (Cv)(Cv . v), with C v from the dense C.
-        let cDotV = LinearAlgebra.multiply(c, vector: v, m: p, n: p)
+        // Phi^l = C + kappa_l (Cv)(Cv)^T (eq. G6) entrywise, with no P x P temporaries;
+        // Phi^l v = C v + kappa_l (Cv)(Cv . v), with C v from the dense C.
+        let cDotV = kernelTimesV ?? LinearAlgebra.multiply(c, vector: v, m: p, n: p)
         let spikeDotV = LinearAlgebra.dot(cv, v)
-        var previousKappa = 0.0
-        var previousV = cDotV
-        for l in 1...depth {
-            let k = kappa(l), eta = dualScale(l)
-            let currentV = (0..<p).map { cDotV[$0] + k * cv[$0] * spikeDotV }
-            // (I + Phi^{l-1} hatPhi^l) Phi^l − Phi^{l-1} = Phi^l − Phi^{l-1} − eta_l (Phi^{l-1} v)(Phi^l v)^T
-            var residual2 = 0.0, norm2 = 0.0
-            // Four independent lanes (SIMD4) so the pass runs at memory speed; each entry is
-            // formed exactly as before, only the order of the two sums differs.
-            c.withUnsafeBufferPointer { cp in
-                cv.withUnsafeBufferPointer { a in
-                    currentV.withUnsafeBufferPointer { w in
-                        var r2 = SIMD4<Double>(), n2 = SIMD4<Double>()
-                        let k4 = SIMD4<Double>(repeating: k), pk4 = SIMD4<Double>(repeating: previousKappa)
-                        for i in 0..<p {
-                            let ai = a[i], pi = previousV[i], row = cp.baseAddress! + i * p
-                            let ai4 = SIMD4<Double>(repeating: ai), ep4 = SIMD4<Double>(repeating: eta * pi)
-                            var j = 0
-                            while j + 4 <= p {
-                                let entry = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Double>.self)
-                                let aj = UnsafeRawPointer(a.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
-                                let wj = UnsafeRawPointer(w.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
-                                let aij = ai4 * aj
-                                let current = entry + k4 * aij, previous = entry + pk4 * aij
-                                let r = current - previous - ep4 * wj
-                                r2 += r * r; n2 += current * current
-                                j += 4
+        // Per layer l = 1...L: kappa_l, eta_l, kappa_(l-1), Phi^l v and Phi^(l-1) v.
+        let kappas = (0...depth).map { $0 == 0 ? 0.0 : kappa($0) }
+        let etas = (0...depth).map { $0 == 0 ? 0.0 : dualScale($0) }
+        let layerV = (0...depth).map { l in l == 0 ? cDotV : (0..<p).map { cDotV[$0] + kappas[l] * cv[$0] * spikeDotV } }
+        // (I + Phi^{l-1} hatPhi^l) Phi^l − Phi^{l-1} = Phi^l − Phi^{l-1} − eta_l (Phi^{l-1} v)(Phi^l v)^T,
+        // its squared Frobenius norm and Phi^l's, for every layer in one sweep over C: the rows
+        // are taken in blocks that stay in cache while every layer runs over them, so C is read
+        // from memory once instead of L times. Each layer's sums receive exactly the terms, in
+        // exactly the order, of a pass per layer over all rows (four SIMD lanes, then the tail).
+        var lanes = [SIMD4<Double>](repeating: SIMD4<Double>(), count: 2 * (depth + 1))
+        var tails = [Double](repeating: 0, count: 2 * (depth + 1))
+        let blockRows = max(1, 32_768 / max(p, 1))
+        c.withUnsafeBufferPointer { cp in
+            cv.withUnsafeBufferPointer { a in
+                for blockStart in stride(from: 0, to: p, by: blockRows) {
+                    let blockEnd = min(blockStart + blockRows, p)
+                    for l in 1...depth {
+                        let k = kappas[l], previousKappa = kappas[l - 1], eta = etas[l]
+                        let previousV = layerV[l - 1]
+                        layerV[l].withUnsafeBufferPointer { w in
+                            var r2 = lanes[2 * l], n2 = lanes[2 * l + 1]
+                            var residual2 = tails[2 * l], norm2 = tails[2 * l + 1]
+                            let k4 = SIMD4<Double>(repeating: k), pk4 = SIMD4<Double>(repeating: previousKappa)
+                            for i in blockStart..<blockEnd {
+                                let ai = a[i], pi = previousV[i], row = cp.baseAddress! + i * p
+                                let ai4 = SIMD4<Double>(repeating: ai), ep4 = SIMD4<Double>(repeating: eta * pi)
+                                var j = 0
+                                while j + 4 <= p {
+                                    let entry = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Double>.self)
+                                    let aj = UnsafeRawPointer(a.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
+                                    let wj = UnsafeRawPointer(w.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
+                                    let aij = ai4 * aj
+                                    let current = entry + k4 * aij, previous = entry + pk4 * aij
+                                    let r = current - previous - ep4 * wj
+                                    r2 += r * r; n2 += current * current
+                                    j += 4
+                                }
+                                while j < p {
+                                    let entry = row[j], aij = ai * a[j]
+                                    let current = entry + k * aij, previous = entry + previousKappa * aij
+                                    let r = current - previous - eta * pi * w[j]
+                                    residual2 += r * r; norm2 += current * current
+                                    j += 1
+                                }
                             }
-                            while j < p {
-                                let entry = row[j], aij = ai * a[j]
-                                let current = entry + k * aij, previous = entry + previousKappa * aij
-                                let r = current - previous - eta * pi * w[j]
-                                residual2 += r * r; norm2 += current * current
-                                j += 1
-                            }
+                            lanes[2 * l] = r2; lanes[2 * l + 1] = n2
+                            tails[2 * l] = residual2; tails[2 * l + 1] = norm2
                         }
-                        residual2 += r2.sum(); norm2 += n2.sum()
                     }
                 }
             }
+        }
+        var worst = 0.0
+        for l in 1...depth {
+            let residual2 = tails[2 * l] + lanes[2 * l].sum(), norm2 = tails[2 * l + 1] + lanes[2 * l + 1].sum()
             worst = max(worst, residual2.squareRoot() / max(norm2.squareRoot(), .leastNormalMagnitude))
             if l < depth {
                 // hatPhi^l (I + Phi^l hatPhi^{l+1}) − hatPhi^{l+1} = (−eta_l + eta_l eta_{l+1} p_l + eta_{l+1}) v v^T
-                let en = dualScale(l + 1), pl = LinearAlgebra.dot(v, currentV)
+                let eta = etas[l], en = dualScale(l + 1), pl = LinearAlgebra.dot(v, layerV[l])
                 worst = max(worst, abs(-eta + eta * en * pl + en) / max(eta, .leastNormalMagnitude))
             }
-            previousKappa = k
-            previousV = currentV
         }
         return worst
     }
@@ -140,10 +157,11 @@ public struct GeneralKernelSaddle: Sendable {
     func frobenius(_ a: [Double]) -> Double { var s = 0.0; for x in a { s += x * x }; return s.squareRoot() }
 
     /// |(Phi^L + b I) v − y| / |y|, the label equation's residual (eq. G4 read back densely).
-    public func labelResidual(inputKernel c: [Double], labels y: [Double]) -> Double {
+    /// `kernelTimesV`: C v if the caller has it, as in `stationarityResidual`.
+    public func labelResidual(inputKernel c: [Double], labels y: [Double], kernelTimesV: [Double]? = nil) -> Double {
         let p = v.count
         // Phi^L v = C v + kappa_L (Cv)((Cv) . v) (eq. G6), C v from the dense C: no P x P temporary.
-        var back = LinearAlgebra.multiply(c, vector: v, m: p, n: p)
+        var back = kernelTimesV ?? LinearAlgebra.multiply(c, vector: v, m: p, n: p)
         let spike = kappa(depth) * LinearAlgebra.dot(cv, v)
         var sum = 0.0
         for i in 0..<p { back[i] += spike * cv[i] + ridge * v[i] - y[i]; sum += back[i] * back[i] }
