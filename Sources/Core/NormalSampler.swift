@@ -65,24 +65,10 @@ public enum NormalSampler {
     /// inside the layer's rectangle (probability ~0.99) u x_i is returned; otherwise the wedge test or,
     /// for layer 0, Marsaglia's tail method beyond r.
     @inline(__always) static func ziggurat(_ g: inout SeededGenerator, _ x: UnsafePointer<Double>, _ ratio: UnsafePointer<Double>) -> Double {
-        while true {
-            let bits = g.next()
-            let layer = Int(truncatingIfNeeded: bits & 0x7F)
-            let u = Double(bits >> 11) * 0x1p-52 - 1.0
-            if Swift.abs(u) < ratio[layer] { return u * x[layer] }
-            if layer == 0 {
-                var a = 0.0, b = 0.0
-                repeat {
-                    a = -log(open01(&g)) / zigguratR
-                    b = -log(open01(&g))
-                } while b + b < a * a
-                return u < 0 ? -(zigguratR + a) : zigguratR + a
-            }
-            let value = u * x[layer]
-            let f0 = exp(-0.5 * (x[layer] * x[layer] - value * value))
-            let f1 = exp(-0.5 * (x[layer + 1] * x[layer + 1] - value * value))
-            if f1 + open01(&g) * (f0 - f1) < 1 { return value }
-        }
+        let bits = g.next()
+        let layer = Int(truncatingIfNeeded: bits & 0x7F)
+        let u = Double(bits >> 11) * 0x1p-52 - 1.0
+        return Swift.abs(u) < ratio[layer] ? u * x[layer] : zigguratRejected(u: u, layer: layer, &g, x, ratio)
     }
 
     /// Uniform in (0, 1].
