@@ -65,11 +65,40 @@ public enum NormalSampler {
     /// inside the layer's rectangle (probability ~0.99) u x_i is returned; otherwise the wedge test or,
     /// for layer 0, Marsaglia's tail method beyond r.
     @inline(__always) static func ziggurat(_ g: inout SeededGenerator, _ x: UnsafePointer<Double>, _ ratio: UnsafePointer<Double>) -> Double {
+        let bits = g.next()
+        let layer = Int(truncatingIfNeeded: bits & 0x7F)
+        let u = Double(bits >> 11) * 0x1p-52 - 1.0
+        return Swift.abs(u) < ratio[layer] ? u * x[layer] : zigguratRejected(u: u, layer: layer, &g, x, ratio)
+    }
+
+    /// Uniform in (0, 1].
+    @inline(__always) static func open01(_ g: inout SeededGenerator) -> Double { Double((g.next() >> 11) + 1) * 0x1p-53 }
+
+    /// `count` draws of `ziggurat` in order. The rectangle test of each first 64-bit draw is inline, with the
+    /// generator in a local (in registers, no store per draw); the rare rest (about 1 %) is `zigguratRejected`,
+    /// out of line. Same draws, same outputs, bit for bit, as calling `ziggurat` `count` times.
+    static func fillSerial(_ out: UnsafeMutablePointer<Double>, count: Int, generator: inout SeededGenerator) {
+        var g = generator
+        defer { generator = g }
+        zigguratX.withUnsafeBufferPointer { xs in
+            zigguratRatio.withUnsafeBufferPointer { ratios in
+                let x = xs.baseAddress!, ratio = ratios.baseAddress!
+                for i in 0..<count {
+                    let bits = g.next()
+                    let layer = Int(truncatingIfNeeded: bits & 0x7F)
+                    let u = Double(bits >> 11) * 0x1p-52 - 1.0
+                    out[i] = Swift.abs(u) < ratio[layer] ? u * x[layer] : zigguratRejected(u: u, layer: layer, &g, x, ratio)
+                }
+            }
+        }
+    }
+
+    /// `ziggurat` after its first draw (u, layer) failed the rectangle test: the tail or the wedge test, and
+    /// further draws as `ziggurat` makes them.
+    @inline(never) static func zigguratRejected(u first: Double, layer firstLayer: Int, _ g: inout SeededGenerator,
+                                                _ x: UnsafePointer<Double>, _ ratio: UnsafePointer<Double>) -> Double {
+        var u = first, layer = firstLayer
         while true {
-            let bits = g.next()
-            let layer = Int(truncatingIfNeeded: bits & 0x7F)
-            let u = Double(bits >> 11) * 0x1p-52 - 1.0
-            if Swift.abs(u) < ratio[layer] { return u * x[layer] }
             if layer == 0 {
                 var a = 0.0, b = 0.0
                 repeat {
@@ -82,17 +111,10 @@ public enum NormalSampler {
             let f0 = exp(-0.5 * (x[layer] * x[layer] - value * value))
             let f1 = exp(-0.5 * (x[layer + 1] * x[layer + 1] - value * value))
             if f1 + open01(&g) * (f0 - f1) < 1 { return value }
-        }
-    }
-
-    /// Uniform in (0, 1].
-    @inline(__always) static func open01(_ g: inout SeededGenerator) -> Double { Double((g.next() >> 11) + 1) * 0x1p-53 }
-
-    static func fillSerial(_ out: UnsafeMutablePointer<Double>, count: Int, generator: inout SeededGenerator) {
-        zigguratX.withUnsafeBufferPointer { x in
-            zigguratRatio.withUnsafeBufferPointer { ratio in
-                for i in 0..<count { out[i] = ziggurat(&generator, x.baseAddress!, ratio.baseAddress!) }
-            }
+            let bits = g.next()
+            layer = Int(truncatingIfNeeded: bits & 0x7F)
+            u = Double(bits >> 11) * 0x1p-52 - 1.0
+            if Swift.abs(u) < ratio[layer] { return u * x[layer] }
         }
     }
 }

@@ -145,6 +145,10 @@ public struct MinMaxSolver: Sendable {
         let base, weights: UnsafeMutableBufferPointer<Double>
         /// The CNN's filter coordinates z (samples x r; notes/cnn-bayes.md (CB7)), empty for the MLP.
         let filters: UnsafeMutableBufferPointer<Double>
+        /// One block of rows per sample chunk (`blockCapacity` doubles each), reused by every block of the
+        /// chunk's fused passes, so the copies and scaled rows stay in the core's cache (notes/verify-bayes.md (V50)).
+        let blockScratch: UnsafeMutableBufferPointer<Double>
+        let blockCapacity: Int
         public init(samples: Int, width: Int, filterDimension: Int = 0) {
             h = .allocate(capacity: samples * width)
             f = .allocate(capacity: samples * width)
@@ -152,8 +156,11 @@ public struct MinMaxSolver: Sendable {
             base = .allocate(capacity: samples)
             weights = .allocate(capacity: samples)
             filters = .allocate(capacity: samples * filterDimension)
+            // A block (MinMaxSolver.blocks) of a pass of width m has at most max(16 m, 2^15) entries.
+            blockCapacity = max(16 * max(width, filterDimension, 1), 1 << 15)
+            blockScratch = .allocate(capacity: NormalSampler.chunks * blockCapacity)
         }
-        deinit { [h, f, scratch, base, weights, filters].forEach { $0.deallocate() } }
+        deinit { [h, f, scratch, base, weights, filters, blockScratch].forEach { $0.deallocate() } }
         /// The `.smc` sampler's populations per layer and layer 1's map when the input kernel is fixed (NB12).
         var populations: [Int: TiltedPopulation] = [:]
         var inputMap: LayerMap?
@@ -200,10 +207,15 @@ public struct MinMaxSolver: Sendable {
         NormalSampler.fill(h, seed: seed)
         let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
         let activation = problem.activation
+        // The density ratio's triangle (rowForms), empty for the plain scheme Sigma = Phi^{l-1} (base = 0).
+        let plain = sampling == input
+        let ratio = plain ? [] : Self.formTriangle(SmallMatrix.add(iInv, pInv, scale: -1), pa)
         // Per chunk of samples (rows are independent), in blocks of rows that stay in cache (notes/verify-bayes.md
-        // (V50)): h = z L^T, then phi(h).
+        // (V50)): h = z L^T, then phi(h), then the density ratio's row forms of the same block (the blocks of
+        // `rowForms` over h, so the result is that of rowForms).
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let rows = Self.blocks(c * size, min(n, (c + 1) * size), width: pa)
+            let work = ws.blockScratch.baseAddress! + c * ws.blockCapacity
             for (first, end) in rows {
                 let lo = first * pa, hi = end * pa
                 lower.withUnsafeBufferPointer {
@@ -212,14 +224,14 @@ public struct MinMaxSolver: Sendable {
                 let part = UnsafeMutableBufferPointer(rebasing: f[lo..<hi])
                 _ = part.initialize(from: h[lo..<hi])
                 activation.apply(part)
+                if plain {
+                    for s in first..<end { base[s] = 0 }
+                } else {
+                    Self.blockForms(h.baseAddress!, triangle: ratio, into: base.baseAddress!, rows: first, end, stride: pa, columns: pa,
+                                    scale: -0.5, work: work)
+                }
             }
         }
-        if sampling == input {
-            for s in 0..<n { base[s] = 0 }
-            return
-        }
-        let ratio = SmallMatrix.add(iInv, pInv, scale: -1)
-        Self.rowForms(h, symmetric: ratio, into: base, rows: n, stride: pa, columns: pa, scale: -0.5, workspace: ws)
     }
 
     /// Layer 1's samples when C is singular (fewer features than points; notes/anbk-data.md (NB9)):
@@ -308,27 +320,41 @@ public struct MinMaxSolver: Sendable {
 
     /// out[s] = scale * x_s^T S x_s over the first `columns` entries of each row, S symmetric, at half
     /// the flops of the product x S: with the triangle T = 2 strictLower(S) + diag(S), x^T T x = x^T S x,
-    /// so one dtrmm (x T^T) and row dots replace the gemm. The rows are first copied, compacted to
-    /// `columns`, into the workspace's scratch buffer. Copy, product and dots run per chunk of rows.
+    /// so one dtrmm (x T^T) and row dots replace the gemm. Per chunk of rows, block by block (V50): the
+    /// block's rows are copied, compacted to `columns`, into the chunk's block scratch, multiplied and dotted.
     static func rowForms(_ x: UnsafeMutableBufferPointer<Double>, symmetric: [Double], into out: UnsafeMutableBufferPointer<Double>,
                          rows n: Int, stride: Int, columns m: Int, scale: Double, workspace ws: Workspace) {
-        let triangle = (0..<(m * m)).map { e -> Double in
+        let triangle = formTriangle(symmetric, m)
+        let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
+        let source = x.baseAddress!, target = out.baseAddress!
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let work = ws.blockScratch.baseAddress! + c * ws.blockCapacity
+            for (lo, hi) in blocks(c * size, min(n, (c + 1) * size), width: max(m, stride)) {
+                blockForms(source, triangle: triangle, into: target, rows: lo, hi, stride: stride, columns: m, scale: scale, work: work)
+            }
+        }
+    }
+
+    /// The triangle T = 2 strictLower(S) + diag(S) of a symmetric m x m S (x^T T x = x^T S x).
+    static func formTriangle(_ symmetric: [Double], _ m: Int) -> [Double] {
+        (0..<(m * m)).map { e -> Double in
             let (i, j) = (e / m, e % m)
             return j < i ? symmetric[e] + symmetric[j * m + i] : j == i ? symmetric[e] : 0
         }
-        let chunks = NormalSampler.chunks, size = (n + chunks - 1) / chunks
-        let work = ws.scratch.baseAddress!, source = x.baseAddress!
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            // Copy, product and dots per block of rows, so the block stays in cache between them (V50).
-            for (lo, hi) in blocks(c * size, min(n, (c + 1) * size), width: max(m, stride)) {
-                for s in lo..<hi { (work + s * m).update(from: source + s * stride, count: m) }
-                triangle.withUnsafeBufferPointer { LinearAlgebra.multiplyByLowerTransposed(work + lo * m, lower: $0.baseAddress!, rows: hi - lo, columns: m) }
-                for s in lo..<hi {
-                    var q = 0.0
-                    for j in 0..<m { q += work[s * m + j] * source[s * stride + j] }
-                    out[s] = scale * q
-                }
-            }
+    }
+
+    /// rowForms on the rows lo..<hi of one block: copy (compacted to m columns) into `work` (at least
+    /// (hi - lo) m doubles), dtrmm by the triangle, row dots with the source.
+    @inline(__always)
+    static func blockForms(_ source: UnsafeMutablePointer<Double>, triangle: [Double], into out: UnsafeMutablePointer<Double>,
+                           rows lo: Int, _ hi: Int, stride: Int, columns m: Int, scale: Double, work: UnsafeMutablePointer<Double>) {
+        for s in lo..<hi { (work + (s - lo) * m).update(from: source + s * stride, count: m) }
+        triangle.withUnsafeBufferPointer { LinearAlgebra.multiplyByLowerTransposed(work, lower: $0.baseAddress!, rows: hi - lo, columns: m) }
+        for s in lo..<hi {
+            var q = 0.0
+            let row = work + (s - lo) * m, x = source + s * stride
+            for j in 0..<m { q += row[j] * x[j] }
+            out[s] = scale * q
         }
     }
 
@@ -486,7 +512,7 @@ public struct MinMaxSolver: Sendable {
     /// conditional test proposal (NB8) needs, at (P/(P+Q))^2 of the cost.
     func tiltedMoments(dual: [Double], workspace ws: Workspace, needSecondMoment: Bool, trainOnlySecondMoment: Bool = false) -> (a: [Double], hh: [Double], ess: Double) {
         let n = settings.samples, pa = problem.pointCount, p = problem.trainCount
-        let (h, f, scratch, base, w) = (ws.h, ws.f, ws.scratch, ws.base, ws.weights)
+        let (h, f, base, w) = (ws.h, ws.f, ws.base, ws.weights)
         // q_s = phi_t(s)^T hatPhi phi_t(s) on the training columns (triangular product).
         Self.rowForms(f, symmetric: dual, into: w, rows: n, stride: pa, columns: p, scale: -0.5, workspace: ws)
         var maxLog = -Double.infinity
@@ -515,15 +541,15 @@ public struct MinMaxSolver: Sendable {
         defer { partials.deallocate() }
         partials.initialize(repeating: 0)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let scratch = ws.blockScratch.baseAddress! + c * ws.blockCapacity
             for (k, source) in sources.enumerated() {
                 let (x, m, stride) = source
                 for (lo, hi) in Self.blocks(c * size, min(n, (c + 1) * size), width: m) {
                     for s in lo..<hi {
-                        let r = w[s].squareRoot()
-                        for j in 0..<m { scratch[s * m + j] = r * x[s * stride + j] }
+                        let r = w[s].squareRoot(), row = scratch + (s - lo) * m, from = x.baseAddress! + s * stride
+                        for j in 0..<m { row[j] = r * from[j] }
                     }
-                    LinearAlgebra.accumulateGram(scratch.baseAddress! + lo * m, partials.baseAddress! + offsets[k] + c * m * m,
-                                                 rows: hi - lo, columns: m)
+                    LinearAlgebra.accumulateGram(scratch, partials.baseAddress! + offsets[k] + c * m * m, rows: hi - lo, columns: m)
                 }
             }
         }
