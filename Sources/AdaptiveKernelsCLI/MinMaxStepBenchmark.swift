@@ -8,11 +8,12 @@ import Core
 /// (P points, deterministic inputs shared with bench/minmax_step.py).
 enum MinMaxStepBenchmark {
     static func run(_ arguments: [String]) throws -> String {
-        let options = try ParsedArguments(arguments, valued: ["points", "depth", "samples", "activation", "repeat", "solver"], switches: [])
+        let options = try ParsedArguments(arguments, valued: ["points", "depth", "samples", "activation", "repeat", "solver", "seed"], switches: [])
         let p = try options.integer("points", default: 100, in: 1...2000)
         let depth = try options.integer("depth", default: 2, in: 1...64)
         let samples = try options.integer("samples", default: 100_000, in: 2...10_000_000)
         let repeats = try options.integer("repeat", default: 5, in: 1...1000)
+        let seed = UInt64(try options.integer("seed", default: 1, in: 0...Int.max))
         let activation = try options.activation(default: .tanh)
         let problem = try BenchmarkData.problem(points: p, depth: depth, activation: activation)
         let data: Bool
@@ -24,8 +25,8 @@ enum MinMaxStepBenchmark {
         // As in `verify bayes`: single-threaded BLAS calls, run in parallel over the solver's fixed
         // sample chunks (no nested BLAS threads inside the chunk threads).
         return try LinearAlgebra.withThreadCount(1) {
-            data ? try measureData(problem: problem, p: p, depth: depth, samples: samples, repeats: repeats, activation: activation)
-                 : try measure(problem: problem, p: p, depth: depth, samples: samples, repeats: repeats, activation: activation)
+            data ? try measureData(problem: problem, p: p, depth: depth, samples: samples, repeats: repeats, activation: activation, seed: seed)
+                 : try measure(problem: problem, p: p, depth: depth, samples: samples, repeats: repeats, activation: activation, seed: seed)
         }
     }
 
@@ -33,9 +34,10 @@ enum MinMaxStepBenchmark {
     /// (notes/anbk-data.md (NB12)-(NB13)), the CG Fisher-Newton inner step (NB2)-(NB5b) and the outer step
     /// with (NB17b)-(NB17c), from the lazy start (V42) with the full gamma (no continuation). Two untimed
     /// iterations (the first draws the walkers from the prior).
-    static func measureData(problem: BayesProblem, p: Int, depth: Int, samples: Int, repeats: Int, activation: Activation) throws -> String {
+    static func measureData(problem: BayesProblem, p: Int, depth: Int, samples: Int, repeats: Int, activation: Activation, seed: UInt64) throws -> String {
         var settings = MinMaxSettings()
         settings.samples = samples
+        settings.seed = seed
         settings.gammaRamp = 0
         settings.sampler = .smc
         let solver = MinMaxSolver(problem: problem, settings: settings)
@@ -53,9 +55,10 @@ enum MinMaxStepBenchmark {
                       p, depth, samples, activation.rawValue, times.min()!, times.sorted()[times.count / 2], overlap)
     }
 
-    static func measure(problem: BayesProblem, p: Int, depth: Int, samples: Int, repeats: Int, activation: Activation) throws -> String {
+    static func measure(problem: BayesProblem, p: Int, depth: Int, samples: Int, repeats: Int, activation: Activation, seed: UInt64) throws -> String {
         var settings = MinMaxSettings()
         settings.samples = samples
+        settings.seed = seed
         // As the NumPy peer: start at Phi^l = C, no gamma^2 continuation (the cost of a step depends on neither).
         settings.gammaRamp = 0
         // As the peers: the Gaussian-preconditioned inner step (notes/verify-bayes.md (V10)), not the

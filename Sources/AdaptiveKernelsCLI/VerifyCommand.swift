@@ -13,7 +13,7 @@ enum VerifyCommand {
     static let usage = """
     usage: adaptive-kernels verify bayes [--quick | --smoke] [--seed S] [--format table|json] [--data DIR] [--case TEXT]
                                          [--perturb-exact R] [--shard I/N]
-           adaptive-kernels verify minmax-step [--points P] [--depth L] [--samples N] [--activation A] [--repeat R] [--solver verifier|data]
+           adaptive-kernels verify minmax-step [--points P] [--depth L] [--samples N] [--activation A] [--repeat R] [--solver verifier|data] [--seed S]
            adaptive-kernels verify minmax-trace [--gamma G] [--beta B] [--depth L] [--samples N] [--iterations T] [--every K] [--seed S]
            adaptive-kernels verify bayes-kernels [--method langevin|minmax] [--activation A] [--gamma G] [--beta B] [--depth L]
                                                  [--width N] [--time T] [--samples N] [--iterations T] [--seed S] [--data DIR]
@@ -38,7 +38,7 @@ enum VerifyCommand {
         shard document for 'adaptive-kernels merge', which gives the unsharded report and exit status.
         Exit status 0 all pass, 3 any case fails, 4 some inconclusive and none fails.
       minmax-step: time one min-max iteration (benchmark; bench/minmax_step.py; --solver data: the iteration of
-        `anbk`, population sampler and CG inner step, bench/anbk_step.py).
+        `anbk`, population sampler and CG inner step, bench/anbk_step.py; --seed S: the random numbers, default 1).
       minmax-trace: c_L at every K-th iteration of one min-max run, whitened linear problem (P = 3), from
         the lazy start (relaxation time for the burn-in).
       bayes-kernels: mean kernels Phi^1..Phi^L (JSON) of one Langevin run (width N, measured time T) or

@@ -255,7 +255,7 @@ final class VerifyCommandTests: XCTestCase {
         for arguments in [["verify"], ["verify", "all", "--format", "csv"], ["verify", "all", "--smoke"], ["verify", "bogus"],
                           ["verify", "bayes", "--format", "csv"], ["verify", "bayes", "--seed", "x"],
                           ["verify", "bayes", "--quick", "--smoke"], ["verify", "bayes", "--bogus"],
-                          ["verify", "minmax-step", "--activation", "softplus"],
+                          ["verify", "minmax-step", "--activation", "softplus"], ["verify", "minmax-step", "--seed", "-1"],
                           ["verify", "bayes", "--smoke", "--case", "no such case"], ["verify", "bayes", "--smoke", "--case", ""],
                           ["verify", "minmax-trace", "--gamma", "-1"], ["verify", "bayes", "--smoke", "--perturb-exact", "x"],
                           ["verify", "bayes", "--smoke", "--perturb-exact", "1"], ["verify", "bayes", "--smoke", "--data", "/nonexistent"],
@@ -265,6 +265,21 @@ final class VerifyCommandTests: XCTestCase {
             XCTAssertEqual(result.standardOutput, "", "\(arguments)")
             XCTAssertEqual(result.standardError.split(separator: "\n").count, 1, "\(arguments)")
         }
+    }
+
+    /// `verify minmax-step --seed S` (bench/anbk_step.py runs every side at several seeds, notes/anbk-data.md (NB20)):
+    /// the same seed gives the same y^T Phi^L y, another seed other random numbers and another value.
+    func testMinMaxStepSeedSetsTheRandomNumbers() throws {
+        func overlap(_ seed: String) throws -> Double {
+            let r = AdaptiveKernelsCommandLine.run(["verify", "minmax-step", "--solver", "data", "--points", "16", "--depth", "1",
+                                                    "--samples", "400", "--activation", "relu", "--repeat", "1", "--seed", seed])
+            XCTAssertEqual(r.exitCode, 0, r.standardError)
+            return try XCTUnwrap(Double(r.standardOutput.components(separatedBy: "y^T Phi^L y = ").last?.split(separator: ")").first ?? ""))
+        }
+        let first = try overlap("1")
+        XCTAssertEqual(try overlap("1"), first)
+        XCTAssertNotEqual(try overlap("2"), first)
+        XCTAssertGreaterThan(first, 0)
     }
 
     func testSmokePlanJSONShapeAndDeterminism() throws {

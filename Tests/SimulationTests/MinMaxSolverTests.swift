@@ -287,4 +287,28 @@ final class MinMaxSolverTests: XCTestCase {
             }
         }
     }
+
+    /// notes/anbk-data.md (NB19): the two runs (n/2, n) and their sample chunks are the solver's own threads, so BLAS runs
+    /// single-threaded under them (nested OpenBLAS threads only contend for the cores) and the caller's count is restored.
+    func testMinMaxRunsBLASSingleThreadedUnderItsOwnThreads() throws {
+        let problem = try SyntheticData.problem(train: 3, test: 1, dimension: 6, gamma: 1, ridge: 0.1, depth: 1, activation: .tanh, seed: 2)
+        var s = Self.settings()
+        s.samples = 400; s.burnIn = 10; s.measured = 20
+        let seen = ThreadCountLog()
+        let observables: @Sendable ([[Double]]) -> [Double] = { _ in seen.record(LinearAlgebra.threadCount); return [0] }
+        try LinearAlgebra.withThreadCount(2) {
+            guard LinearAlgebra.threadCount == 2 else { throw XCTSkip("this OpenBLAS cannot run two threads") }
+            _ = MinMaxEstimate.compute(problem: problem, settings: s, attempts: 1, observables: observables)
+            XCTAssertEqual(LinearAlgebra.threadCount, 2, "the caller's thread count is restored after the runs")
+        }
+        XCTAssertEqual(seen.counts, [1], "BLAS thread counts seen inside the runs")
+    }
+}
+
+/// The distinct BLAS thread counts seen from the solver's threads.
+private final class ThreadCountLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen = Set<Int>()
+    func record(_ count: Int) { lock.lock(); seen.insert(count); lock.unlock() }
+    var counts: Set<Int> { lock.lock(); defer { lock.unlock() }; return seen }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Core
+import Numerics
 
 /// Min-max outputs with error bars: kernel overlaps c_l = y^T Phi^l y / y^T y, kernel entries and test
 /// predictions, each as an `Estimate`. The leading O(1/n) bias of the stochastic fixed point is
@@ -76,12 +77,16 @@ public struct MinMaxEstimate: Sendable {
         var half = settings
         half.samples = max(2, settings.samples / 2)
         half.seed = NormalSampler.derive(settings.seed, 0xA1F)
-        // The two runs are independent (own seeds, deterministic): they run concurrently.
+        // The two runs are independent (own seeds, deterministic): they run concurrently, and inside each the
+        // sample chunks run in parallel; BLAS runs single-threaded under them (notes/anbk-data.md (NB19)): OpenBLAS
+        // threads nested in these threads only contend for the cores.
         let runs = ConcurrentResults<MinMaxRun>(count: 2)
-        DispatchQueue.concurrentPerform(iterations: 2) { j in
-            let (s, label) = j == 0 ? (half, "n/2") : (settings, "n")
-            runs.set(j, MinMaxSolver(problem: problem, settings: s).run(progress: { t, n in if t % 50 == 0 { progress?("min-max \(label) \(t)/\(n)") } },
-                                                                        observables: observables))
+        LinearAlgebra.withThreadCount(1) {
+            DispatchQueue.concurrentPerform(iterations: 2) { j in
+                let (s, label) = j == 0 ? (half, "n/2") : (settings, "n")
+                runs.set(j, MinMaxSolver(problem: problem, settings: s).run(progress: { t, n in if t % 50 == 0 { progress?("min-max \(label) \(t)/\(n)") } },
+                                                                            observables: observables))
+            }
         }
         return combine(problem: problem, coarse: runs.get(0), fine: runs.get(1), batches: settings.batches, functionals: functionals)
     }
