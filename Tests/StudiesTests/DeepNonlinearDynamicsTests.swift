@@ -9,7 +9,6 @@ import Theory
 /// march, identity = the deep linear DMFT, gamma -> 0 = the static NTK, tanh and erf L = 2 against finite width.
 /// Tolerances: k standard errors, k the two-sided Student t quantile at family-wise 1e-3, Bonferroni over the test's comparisons.
 final class DeepNonlinearDynamicsTests: XCTestCase {
-    static func k(_ comparisons: Int, dof: Int) -> Double { DeepDynamicsFiniteWidthCheck.k(comparisons, dof: dof) }
 
     /// Identity activation, L = 2, through the sampled deep DMFT: the deep linear DMFT (DY10) on the same Euler grid
     /// within k standard errors, every observable at both output times.
@@ -21,7 +20,7 @@ final class DeepNonlinearDynamicsTests: XCTestCase {
         print("sampled deep identity: \(Date().timeIntervalSince(start)) s")
         let se = try XCTUnwrap(sampled.finestStandardErrors)
         let count = 2 * exact.finestValues[0].components.count
-        let k = DeepNonlinearDynamicsTests.k(count, dof: 7)
+        let k = DeepDynamicsChecks.k(count, dof: 7)
         var worst = 0.0
         for i in 1...2 {
             for (c, (x, y)) in zip(exact.finestValues[i].components, sampled.finestValues[i].components).enumerated() {
@@ -66,7 +65,7 @@ extension DeepNonlinearDynamicsTests {
     /// tanh, L = 2, against finite-width networks (widths 128, 256, 512, 1/N fit) on the same Euler grid (DN10), every
     /// observable at t = 0.5 and 1; and the self-consistent f.y differs from the gradient-independent one by many standard errors.
     func testTanhTwoHiddenLayersAgainstFiniteWidth() throws {
-        let (solver, problem, dmft) = try DeepDynamicsFiniteWidthCheck.assertAgrees(activation: .tanh, pairs: 256)
+        let (solver, problem, dmft) = try DeepDynamicsChecks.assertAgrees(activation: .tanh, pairs: 256)
         let gi = try solver.solve(problem, approximation: .gradientIndependence)
         let s = (pow(gi.finestStandardErrors![2].fDotY, 2) + pow(dmft.finestStandardErrors![2].fDotY, 2)).squareRoot()
         print("GI f.y \(gi.finestValues[2].fDotY) vs SC \(dmft.finestValues[2].fDotY) +- \(s)")
@@ -81,24 +80,12 @@ extension DeepNonlinearDynamicsTests {
     /// independence does not (its lazy NTK lacks the response terms, notes/dynamics-deep-linear.md (DY18)).
     func testLazyLimitIsTheStaticNTK() throws {
         for activation in [Activation.tanh, .erf] {
-            let problem = try DynamicsProblem(depth: 2, gamma: 0.01, lambda: 0, time: 0.5, intervals: 1, data: DynamicsVerification.smallData(),
-                                              activation: activation)
-            let solver = DynamicsSolver(coarseStep: 0.1, levels: 2, pairs: 256, replicas: 8, seed: 3)
-            let dmft = try solver.solve(problem)
-            let lazy = try solver.solve(problem, approximation: .staticNTK)
+            let (solver, problem, dmft, lazy) = try DeepDynamicsChecks.assertLazyLimit(activation: activation, lambda: 0, pairs: 256)
             let gi = try solver.solve(problem, approximation: .gradientIndependence)
-            let se = try XCTUnwrap(dmft.standardErrors)
-            let count = dmft.values[1].components.count
-            let k = DeepNonlinearDynamicsTests.k(count, dof: 7)
-            for c in 0..<count {
-                let x = lazy.values[1].components[c], y = dmft.values[1].components[c]
-                let tolerance = k * se[1].components[c] + dmft.residuals[1].components[c] + lazy.residuals[1].components[c] + 1e-9
-                XCTAssertLessThan(abs(x - y), tolerance, "\(activation) component \(c)")
-            }
             // Gradient independence misses the response terms of the lazy NTK: its f.y is many standard errors off the static one.
             let giFy = gi.values[1].fDotY, giSe = gi.standardErrors![1].fDotY + gi.residuals[1].fDotY
             XCTAssertGreaterThan(abs(lazy.values[1].fDotY - giFy), 4 * giSe, "\(activation): responses matter in the lazy limit")
-            print("\(activation) lazy f.y: static \(lazy.values[1].fDotY), dmft \(dmft.values[1].fDotY) +- \(se[1].fDotY), GI \(giFy) +- \(giSe)")
+            print("\(activation) lazy f.y: static \(lazy.values[1].fDotY), dmft \(dmft.values[1].fDotY) +- \(dmft.standardErrors![1].fDotY), GI \(giFy) +- \(giSe)")
         }
     }
 }

@@ -10,8 +10,6 @@ import Theory
 /// (lambda > 0 included, (DN25)); ReLU L = 2 against finite-width networks. Tolerances: k standard errors, k the two-sided
 /// Student t quantile at family-wise 1e-3, Bonferroni over the test's comparisons.
 final class DeepReLUDynamicsTests: XCTestCase {
-    static func k(_ comparisons: Int, dof: Int) -> Double { DeepDynamicsFiniteWidthCheck.k(comparisons, dof: dof) }
-
     func frames(_ f: [DeepNonlinearDMFT.Frame]) -> [KernelFrame] {
         f.map { KernelFrame(predictions: $0.predictions, featureKernels: $0.featureKernels, gradientKernels: $0.gradientKernels.map { $0[0] },
                             gradientMatrices: $0.gradientKernels) }
@@ -63,27 +61,12 @@ final class DeepReLUDynamicsTests: XCTestCase {
     /// Lazy limit (DN20), (DN25): relu, L = 2, gamma = 0.01, lambda = 0.3: the sampled smoothed DMFT equals the static-NTK
     /// trajectory with the arc-cosine kernels and the homogeneous decay within k standard errors plus both residuals.
     func testLazyLimitIsTheStaticNTK() throws {
-        let problem = try DynamicsProblem(depth: 2, gamma: 0.01, lambda: 0.3, time: 0.5, intervals: 1, data: DynamicsVerification.smallData(),
-                                          activation: .relu)
-        let solver = DynamicsSolver(coarseStep: 0.1, levels: 2, pairs: 128, replicas: 8, seed: 3)
-        let start = Date()
-        let dmft = try solver.solve(problem)
-        print("relu L=2 lazy DMFT: \(Date().timeIntervalSince(start)) s")
-        let lazy = try solver.solve(problem, approximation: .staticNTK)
-        let se = try XCTUnwrap(dmft.standardErrors)
-        let count = dmft.values[1].components.count
-        let k = DeepReLUDynamicsTests.k(count, dof: 7)
-        for c in 0..<count {
-            let x = lazy.values[1].components[c], y = dmft.values[1].components[c]
-            let tolerance = k * se[1].components[c] + dmft.residuals[1].components[c] + lazy.residuals[1].components[c] + 1e-9
-            print("lazy c=\(c): static \(x), dmft \(y) +- \(se[1].components[c]) (residual \(dmft.residuals[1].components[c]))")
-            XCTAssertLessThan(abs(x - y), tolerance, "component \(c)")
-        }
+        try DeepDynamicsChecks.assertLazyLimit(activation: .relu, lambda: 0.3, pairs: 128)
     }
 
     /// ReLU, L = 2, against finite-width networks (widths 128, 256, 512, 1/N fit) on the same Euler grid (DN10), every
     /// observable at t = 0.5 and 1.
     func testReLUTwoHiddenLayersAgainstFiniteWidth() throws {
-        try DeepDynamicsFiniteWidthCheck.assertAgrees(activation: .relu, pairs: 128)
+        try DeepDynamicsChecks.assertAgrees(activation: .relu, pairs: 128)
     }
 }

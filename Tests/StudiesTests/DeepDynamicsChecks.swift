@@ -3,14 +3,15 @@ import Core
 import Simulation
 @testable import Studies
 
-/// The deep DMFT at L = 2 against finite-width networks on the same Euler grid (notes/dynamics-nonlinear.md (DN10)): widths
-/// 128, 256, 512 with 12 seeds each and a 1/N fit, every observable at t = 0.5 and 1 (lambda = 0.2, gamma = 1, the small data
-/// set). Tolerance per comparison: k combined standard errors, k the two-sided Student t quantile at family-wise 1e-3 with
-/// Welch's degrees of freedom, Bonferroni over the comparisons. Shared by the tanh and ReLU tests.
-enum DeepDynamicsFiniteWidthCheck {
+/// Checks of the deep DMFT at L = 2 shared by the tanh/erf and ReLU tests (notes/dynamics-nonlinear.md): against finite-width
+/// networks and in the lazy limit. Tolerance per comparison: k standard errors, k the two-sided Student t quantile at
+/// family-wise 1e-3, Bonferroni over the comparisons.
+enum DeepDynamicsChecks {
     /// The Student t multiplier at family-wise 1e-3 over `comparisons`.
     static func k(_ comparisons: Int, dof: Int) -> Double { StudentT.twoSidedQuantile(p: 1e-3 / Double(comparisons), dof: dof) }
 
+    /// Against finite-width networks on the same Euler grid (DN10): widths 128, 256, 512 with 12 seeds each and a 1/N fit, every
+    /// observable at t = 0.5 and 1 (lambda = 0.2, gamma = 1, the small data set), Welch's degrees of freedom.
     /// Solves the problem for `activation` with `pairs` sites in 8 replicas (seed 11), runs the networks (seed 5), asserts every
     /// comparison and returns the solver, the problem and the trajectory for further checks.
     @discardableResult
@@ -43,5 +44,28 @@ enum DeepDynamicsFiniteWidthCheck {
         }
         print("\(name) vs finite width: worst |z| \(worst)")
         return (solver, problem, dmft)
+    }
+
+    /// Lazy limit (DN20), (DN25): L = 2, gamma = 0.01, T = 0.5 on the small data set, 8 replicas of `pairs` sites (seed 3): the
+    /// sampled DMFT equals the static-NTK trajectory within k standard errors (7 degrees of freedom) plus both residuals, every
+    /// observable at T. Returns the solver, the problem and both trajectories for further checks.
+    @discardableResult
+    static func assertLazyLimit(activation: Activation, lambda: Double, pairs: Int, file: StaticString = #filePath, line: UInt = #line) throws
+        -> (solver: DynamicsSolver, problem: DynamicsProblem, dmft: DynamicsTrajectory, lazy: DynamicsTrajectory) {
+        let problem = try DynamicsProblem(depth: 2, gamma: 0.01, lambda: lambda, time: 0.5, intervals: 1, data: DynamicsVerification.smallData(),
+                                          activation: activation)
+        let solver = DynamicsSolver(coarseStep: 0.1, levels: 2, pairs: pairs, replicas: 8, seed: 3)
+        let dmft = try solver.solve(problem)
+        let lazy = try solver.solve(problem, approximation: .staticNTK)
+        let se = try XCTUnwrap(dmft.standardErrors, file: file, line: line)
+        let count = dmft.values[1].components.count
+        let k = k(count, dof: 7)
+        for c in 0..<count {
+            let x = lazy.values[1].components[c], y = dmft.values[1].components[c]
+            let tolerance = k * se[1].components[c] + dmft.residuals[1].components[c] + lazy.residuals[1].components[c] + 1e-9
+            print("\(activation) lazy c=\(c): static \(x), dmft \(y) +- \(se[1].components[c]) (residual \(dmft.residuals[1].components[c]))")
+            XCTAssertLessThan(abs(x - y), tolerance, "\(activation) component \(c)", file: file, line: line)
+        }
+        return (solver, problem, dmft, lazy)
     }
 }
