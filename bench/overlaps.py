@@ -7,7 +7,8 @@ Rows (gamma = 1, beta = 10; c_L, chi and the action S as correctly rounded decim
   d  L = 16 at 5000 digits           e  L = 10^9 at 50 digits
 Ours: the release binary (.build/release/adaptive-kernels or $AK_BIN), `sweep ... --timings`,
 pinned to core 0. In process, cold = what --timings calls "solve" (isolation, certified
-refinement, c, chi, S and their decimals) in a fresh process: it includes first-use costs (code
+refinement, c, chi, S and their decimals, and the csv row with the decimal bounds, which each
+worker renders right after solving) in a fresh process: it includes first-use costs (code
 pages, lazy symbol binding, type metadata). In process, warm (single-root rows) = the solve time of
 `--depth L,L` minus that of `--depth L`: the second, identical root solved in the same process.
 Whole process = the wall time of the command (start-up, parsing, printing). Row a also runs on
@@ -111,18 +112,23 @@ def callgrind(cmd, toggle=None):
 
 
 def instructions():
-    """Instruction counts per solve (callgrind), immune to the machine's load: ours inside
-    solveAll (cold: one point in a fresh process; warm: (3 identical points - 1) / 2, one core so
-    they run in order); the peer as differences of whole Python runs with 0, 1 and 3 repeats."""
+    """Instruction counts (callgrind), immune to the machine's load: ours per solve inside the
+    solver's `solve` (c, chi, S and their decimals; not the csv bounds; cold: one point in a fresh
+    process; warm: (3 identical points - 1) / 2, one core so they run in order); the peer as
+    differences of whole Python runs with 0, 1 and 3 repeats. Whole process: every instruction of
+    the command on one core (start-up, parsing, solving, printing, exit), ours and the peer's."""
     print("instructions per solve (valgrind --tool=callgrind), ours | python-flint; ratio = peer / ours")
-    print(f"{'row':<4}{'case':<24}{'ours cold':>12}{'arb cold':>12}{'ratio':>7}{'ours warm':>12}{'arb warm':>12}{'ratio':>7}")
+    print(f"{'row':<4}{'case':<24}{'ours cold':>12}{'arb cold':>12}{'ratio':>7}{'ours warm':>12}{'arb warm':>12}{'ratio':>7}"
+          f"{'ours proc':>14}{'arb proc':>14}{'ratio':>7}")
+    solve = "*WhitenedOverlapSolverV5solve*"
     for name, depths, lmin, lmax, digits in ROWS:
         base = [BINARY, "sweep", "--gamma", "1", "--beta", "10", "--digits", str(digits), "--depth"]
-        cold = callgrind(base + [depths], "*solveAll*")
+        cold = callgrind(base + [depths], solve)
+        whole = callgrind(base + [depths])
         peer_cmd = [sys.executable, PEER, "1", "10", str(lmin), str(lmax), str(digits)]
         p0, p1 = callgrind(peer_cmd + ["0"]), callgrind(peer_cmd + ["1"])
         if lmin == lmax:
-            warm = (callgrind(base + [",".join([depths] * 3)], "*solveAll*") - cold) / 2
+            warm = (callgrind(base + [",".join([depths] * 3)], solve) - cold) / 2
             p3 = callgrind(peer_cmd + ["3"])
             peer_warm = (p3 - p1) / 2
         else:
@@ -130,7 +136,8 @@ def instructions():
         per = 1 if lmin == lmax else (lmax - lmin + 1)
         case = f"L={depths} D={digits}" + ("" if per == 1 else " (per root)")
         print(f"{name:<4}{case:<24}{cold / per:>12,.0f}{(p1 - p0) / per:>12,.0f}{(p1 - p0) / cold:>6.2f}x"
-              f"{warm / per:>12,.0f}{peer_warm / per:>12,.0f}{peer_warm / warm:>6.2f}x")
+              f"{warm / per:>12,.0f}{peer_warm / per:>12,.0f}{peer_warm / warm:>6.2f}x"
+              f"{whole:>14,.0f}{p1:>14,.0f}{p1 / whole:>6.2f}x")
 
 
 def main():

@@ -157,26 +157,42 @@ enum OverlapReport {
         precondition(printer.significantDigits == solution.digits + 3)
         let p = solution.problem
         let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
-        let parameters = Array("\(OutputContract.exactText(p.gamma)),\(OutputContract.exactText(p.beta)),\(p.depth)".utf8)
-        let depth = Array(String(p.depth).utf8)
+        // Every cell up to the layer column, then the layer cells: written straight into `bytes`
+        // when each root has one row (no listed layers), else kept and repeated per layer.
+        func appendRoot(_ index: Int, _ root: WhitenedSaddle, to out: inout [UInt8]) {
+            out += OutputContract.exactText(p.gamma).utf8
+            out.append(comma)
+            out += OutputContract.exactText(p.beta).utf8
+            out.append(comma)
+            appendInteger(p.depth, to: &out)
+            out.append(comma)
+            appendInteger(index + 1, to: &out)
+            out.append(comma)
+            appendInteger(solution.roots.count, to: &out)
+            out.append(comma)
+            out.append(root.isDominant ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+            out.append(comma)
+            out.append(root.stationarity == .minimum ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+            out.append(comma)
+            root.chiDecimal!.append(to: &out)
+            out.append(comma)
+            printer.appendBounds(root.chi, to: &out)
+            out.append(comma)
+            root.actionDecimal!.append(to: &out)
+            out.append(comma)
+            printer.appendBounds(root.action, to: &out)
+            out.append(comma)
+        }
         var prefix: [UInt8] = []
-        for (index, root) in solution.roots.enumerated() {
-            prefix.removeAll(keepingCapacity: true)
-            prefix += parameters
-            prefix += Array(",\(index + 1),\(solution.roots.count),\(root.isDominant ? 1 : 0),\(root.stationarity == .minimum ? 1 : 0),".utf8)
-            root.chiDecimal!.append(to: &prefix)
-            prefix.append(comma)
-            printer.appendBounds(root.chi, to: &prefix)
-            prefix.append(comma)
-            root.actionDecimal!.append(to: &prefix)
-            prefix.append(comma)
-            printer.appendBounds(root.action, to: &prefix)
+        for index in solution.roots.indices {
+            let root = solution.roots[index]
             if !solution.listedLayers.isEmpty {
+                prefix.removeAll(keepingCapacity: true)
+                appendRoot(index, root, to: &prefix)
                 let enclosures = layerEnclosures(root, layers: solution.listedLayers)
                 for ((layer, text), enclosure) in zip(zip(solution.listedLayers, root.layerOverlapDecimals), enclosures) {
                     bytes += prefix
-                    bytes.append(comma)
-                    bytes += String(layer).utf8
+                    appendInteger(layer, to: &bytes)
                     bytes.append(comma)
                     text.append(to: &bytes)
                     bytes.append(comma)
@@ -184,15 +200,26 @@ enum OverlapReport {
                     bytes.append(newline)
                 }
             } else {
-                bytes += prefix
-                bytes.append(comma)
-                bytes += depth
+                appendRoot(index, root, to: &bytes)
+                appendInteger(p.depth, to: &bytes)
                 bytes.append(comma)
                 root.overlapDecimal!.append(to: &bytes)
                 bytes.append(comma)
                 printer.appendBounds(root.overlap, to: &bytes)
                 bytes.append(newline)
             }
+        }
+    }
+
+    /// Appends the decimal digits of `value` (with '-' when negative), as `String(value)` writes them.
+    static func appendInteger(_ value: Int, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude, power: UInt = 1
+        while magnitude / power >= 10 { power *= 10 }
+        while power > 0 {
+            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude / power))
+            magnitude %= power
+            power /= 10
         }
     }
 

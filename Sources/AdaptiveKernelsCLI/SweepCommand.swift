@@ -15,7 +15,8 @@ enum SweepCommand {
       inclusive ranges, e.g. --depth 1...64 or 1...64:4 (1..64 is the same range), --gamma 0.5,1,2,
       --beta inf,10. One row per root (c_L), or per root and listed layer with --layers all|LIST
       (listed layers beyond a point's depth are left out for that point). Columns (csv, default): \(OverlapReport.csvHeader).
-      --timings prints the wall time of reading the lists, solving and formatting on stderr.
+      --timings prints the wall time of reading the lists, solving and formatting on stderr (csv:
+        solving includes rendering the rows, which each worker does as it goes).
       --shard I/N: solve only block I of N of the parameter points (gamma outermost, then beta, then
         depth; contiguous blocks of equal size to within one), csv or json; 'adaptive-kernels merge'
         joins the N shard files into exactly the unsharded output. One run takes at most
@@ -57,30 +58,38 @@ enum SweepCommand {
             try makeProblem(gamma: gammaValues[i / (nb * nd)], beta: betaValues[(i / nd) % nb], depth: depthValues[i % nd])
         }
         let parsed = DispatchTime.now()
-        let solutions = try solveAll(problems, digits: digits, layers: layers)
+        // csv: each solution is rendered by the worker that solved it, right away (`solvedCSV`).
+        var text = "", solutions: [WhitenedSolution] = []
+        if format == .csv {
+            var head = shard.map { shard in
+                [ShardedOutput.csvMarker(command: "sweep", shard: shard, total: total,
+                                         arguments: ShardedOutput.canonicalArguments(options, excluding: ["shard", "timings"]))]
+            } ?? []
+            head.append(OverlapReport.csvHeader)
+            text = try solvedCSV(problems, digits: digits, layers: layers, header: head.joined(separator: "\n") + "\n")
+        } else {
+            solutions = try solveAll(problems, digits: digits, layers: layers)
+        }
         let solved = DispatchTime.now()
         defer {
             if options.has("timings") {
                 func seconds(_ a: DispatchTime, _ b: DispatchTime) -> String {
                     String(format: "%.6f", Double(b.uptimeNanoseconds - a.uptimeNanoseconds) * 1e-9)
                 }
+                // csv: "solve" includes rendering the rows (done by the workers as they go).
                 let line = "sweep timings (s): parse \(seconds(started, parsed)), solve \(seconds(parsed, solved)), format \(seconds(solved, DispatchTime.now())) (\(problems.count) problems)\n"
                 FileHandle.standardError.write(Data(line.utf8))
             }
         }
-        let arguments = ShardedOutput.canonicalArguments(options, excluding: ["shard", "timings"])
         switch format {
         case .json:
+            let arguments = ShardedOutput.canonicalArguments(options, excluding: ["shard", "timings"])
             return OutputContract.render(command: "sweep", (shard.map { [ShardedOutput.member($0, of: total, unit: "points", arguments: arguments)] } ?? []) + [
                 ("digits", .integer(digits)),
                 ("results", .array(solutions.map { .object(OverlapReport.members($0)) })),
             ])
         case .csv:
-            var head = shard.map { [ShardedOutput.csvMarker(command: "sweep", shard: $0, total: total, arguments: arguments)] } ?? []
-            head.append(OverlapReport.csvHeader)
-            var bytes = Array((head.joined(separator: "\n") + "\n").utf8)
-            bytes += csvRows(solutions, digits: digits)
-            return String(decoding: bytes, as: UTF8.self)
+            return text
         case .table:
             var rows = [OverlapReport.csvHeader.split(separator: ",").map(String.init)]
             for solution in solutions { rows += OverlapReport.csvRows(solution).map { $0.split(separator: ",").map(String.init) } }
@@ -88,30 +97,70 @@ enum SweepCommand {
         }
     }
 
-    /// The csv rows of every solution, in order. With more than one core the solutions are split
-    /// into one contiguous block per core, each rendered by its own printer, and the blocks joined
-    /// in order: the same bytes as rendering them one after the other. `cores` (tests): the cores
-    /// to use instead of this process's.
-    static func csvRows(_ solutions: [WhitenedSolution], digits: Int, cores: Int? = nil) -> [UInt8] {
-        let available = cores ?? (solutions.count < 64 ? 1 : availableCores())
-        let workers = max(1, min(available, solutions.count / 32))
-        func render(_ block: ArraySlice<WhitenedSolution>) -> [UInt8] {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(block.count * (6 * digits + 220))
+    /// `header` followed by the csv rows of every problem's solution, in order, solved and rendered
+    /// on all cores: one worker per core takes every k-th problem (as `solveAll`, with its own
+    /// `WhitenedSolveCache`) and renders each solution with its own printer right after solving it,
+    /// so that rendering and freeing the solutions run in parallel with the other workers' solves;
+    /// the rows are then copied in input order into the text: the same bytes as rendering
+    /// `solveAll`'s solutions one after the other. The first failure (in input order) is rethrown.
+    /// `cores` (tests): the cores to use instead of this process's.
+    static func solvedCSV(_ problems: [WhitenedProblem], digits: Int, layers: LayerSelection, header: String,
+                          cores: Int? = nil) throws -> String {
+        let solver = WhitenedOverlapSolver()
+        let workers = problems.count <= 1 ? 1 : max(1, min(cores ?? availableCores(), problems.count))
+        // One worker's rows, the end of each of its problems' rows, and its first failure.
+        struct Block { var bytes: [UInt8] = [], ends: [Int] = [], failure: (index: Int, error: Error)? = nil }
+        func work(_ worker: Int) -> Block {
+            let cache = WhitenedSolveCache()
             let printer = DecimalPrinter(significantDigits: digits + 3)
-            for solution in block { OverlapReport.appendCSVRows(solution, printer: printer, to: &bytes) }
-            return bytes
+            var block = Block()
+            let count = (problems.count - worker + workers - 1) / workers
+            block.ends.reserveCapacity(count)
+            // A row holds 9 decimals of at most D + 3 digits and about 40 other bytes: room for one
+            // row per problem (pages reserved but not written cost nothing), so the buffer is not
+            // copied as it grows.
+            block.bytes.reserveCapacity(count * (10 * digits + 128))
+            for index in stride(from: worker, to: problems.count, by: workers) {
+                do {
+                    let solution = try solver.solve(problems[index], digits: digits, layers: layers, cache: cache)
+                    OverlapReport.appendCSVRows(solution, printer: printer, to: &block.bytes)
+                } catch {
+                    // This worker's later problems come after it in input order: no need to solve them.
+                    block.failure = (index, error)
+                    break
+                }
+                block.ends.append(block.bytes.count)
+            }
+            return block
         }
-        if workers == 1 { return render(solutions[...]) }
-        let blocks = ResultSlots<[UInt8]>(count: workers)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let range = solutions.count * worker / workers ..< solutions.count * (worker + 1) / workers
-            blocks[worker] = render(solutions[range])
+        let blocks: [Block]
+        if workers == 1 {
+            blocks = [work(0)]
+        } else {
+            let slots = ResultSlots<Block>(count: workers)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in slots[worker] = work(worker) }
+            blocks = slots.values.map { $0! }
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(blocks.values.reduce(0) { $0 + ($1?.count ?? 0) })
-        for block in blocks.values { bytes += block! }
-        return bytes
+        // Each worker stops at its first failure, so the least of them is the first in input order.
+        if let failure = blocks.compactMap(\.failure).min(by: { $0.index < $1.index }) { throw failure.error }
+        // The text is written in place: the header, then each problem's rows from its worker's block.
+        var header = header
+        return header.withUTF8 { head in
+            let total = blocks.reduce(head.count) { $0 + $1.bytes.count }
+            return String(unsafeUninitializedCapacity: total) { text in
+                var offset = head.count
+                if offset > 0 { text.baseAddress!.update(from: head.baseAddress!, count: offset) }
+                for index in problems.indices {
+                    let k = index / workers
+                    blocks[index % workers].bytes.withUnsafeBufferPointer { bytes in
+                        let start = k == 0 ? 0 : blocks[index % workers].ends[k - 1], end = blocks[index % workers].ends[k]
+                        if end > start { (text.baseAddress! + offset).update(from: bytes.baseAddress! + start, count: end - start) }
+                        offset += end - start
+                    }
+                }
+                return offset
+            }
+        }
     }
 
     /// Columns padded to their widest cell, two spaces apart.

@@ -2,19 +2,25 @@ import CGMP
 import Foundation
 
 /// Owner of one GMP `mpz_t`. Held only by `BigInt`, never mutated after the operation that
-/// produced it returns, so `BigInt` has value semantics.
+/// produced it returns, so `BigInt` has value semantics. The `mpz_t` lives in the object itself
+/// (the header of a `ManagedBuffer` with no elements): one allocation per box, not two, and it
+/// stays at the same address for the object's lifetime, which `pointer` relies on.
 @usableFromInline
-final class MPZBox {
-    @usableFromInline let pointer: UnsafeMutablePointer<__mpz_struct>
+final class MPZBox: ManagedBuffer<__mpz_struct, UInt8> {
+    /// A new box holding an initialized `mpz_t` of value 0.
+    @usableFromInline static func fresh() -> MPZBox {
+        let box = unsafeDowncast(MPZBox.create(minimumCapacity: 0) { _ in __mpz_struct() }, to: MPZBox.self)
+        __gmpz_init(box.pointer)
+        return box
+    }
 
-    @usableFromInline init() {
-        pointer = .allocate(capacity: 1)
-        __gmpz_init(pointer)
+    /// The `mpz_t`, valid while the box is alive.
+    @usableFromInline var pointer: UnsafeMutablePointer<__mpz_struct> {
+        withUnsafeMutablePointerToHeader { $0 }
     }
 
     deinit {
         __gmpz_clear(pointer)
-        pointer.deallocate()
     }
 }
 
@@ -26,13 +32,13 @@ public struct BigInt: @unchecked Sendable {
 
     /// Runs `body` on a fresh mpz and wraps it.
     @inlinable static func make(_ body: (UnsafeMutablePointer<__mpz_struct>) -> Void) -> BigInt {
-        let box = MPZBox()
+        let box = MPZBox.fresh()
         body(box.pointer)
         return BigInt(box: box)
     }
 
     public init(_ value: Int) {
-        box = MPZBox()
+        box = MPZBox.fresh()
         __gmpz_set_si(box.pointer, value)
     }
 
@@ -42,7 +48,7 @@ public struct BigInt: @unchecked Sendable {
         var negative = false
         if body.first == "-" { negative = true; body = body.dropFirst() } else if body.first == "+" { body = body.dropFirst() }
         guard !body.isEmpty, body.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        box = MPZBox()
+        box = MPZBox.fresh()
         let status = __gmpz_set_str(box.pointer, String(body), 10)
         guard status == 0 else { return nil }
         if negative { __gmpz_neg(box.pointer, box.pointer) }
@@ -125,7 +131,7 @@ public struct BigInt: @unchecked Sendable {
                 __gmpz_add(r, r, a.box.pointer)
             } else {
                 __gmpz_mul_2exp(r, a.box.pointer, mp_bitcnt_t(aShift))
-                let t = MPZBox()
+                let t = MPZBox.fresh()
                 __gmpz_mul_2exp(t.pointer, b.box.pointer, mp_bitcnt_t(bShift))
                 __gmpz_add(r, r, t.pointer)
             }
@@ -137,7 +143,7 @@ public struct BigInt: @unchecked Sendable {
         let common = min(aShift, bShift)
         let (ra, rb) = (aShift - common, bShift - common)
         if ra == 0 && rb == 0 { return Int(__gmpz_cmp(a.box.pointer, b.box.pointer).signum()) }
-        let t = MPZBox()
+        let t = MPZBox.fresh()
         if ra > 0 {
             __gmpz_mul_2exp(t.pointer, a.box.pointer, mp_bitcnt_t(ra))
             return Int(__gmpz_cmp(t.pointer, b.box.pointer).signum())
@@ -166,7 +172,7 @@ public struct BigInt: @unchecked Sendable {
     /// the total number of bits dropped (the result is mantissa · 2^dropped times the exact scale).
     public static func roundedPower(_ base: BigInt, _ n: Int, bits: Int, roundUp: Bool) -> (BigInt, Int) {
         precondition(n >= 0 && base.signum >= 0)
-        let result = MPZBox(), square = MPZBox(), scratch = MPZBox()
+        let result = MPZBox.fresh(), square = MPZBox.fresh(), scratch = MPZBox.fresh()
         __gmpz_set_ui(result.pointer, 1)
         __gmpz_set(square.pointer, base.box.pointer)
         var resultShift = 0, squareShift = 0
@@ -202,7 +208,7 @@ public struct BigInt: @unchecked Sendable {
     /// (notes/numerics-intervals.md, "Logarithm").
     public static func fixedPointAtanh(_ x: BigInt, scaleBits w: Int, roundUp: Bool) -> BigInt {
         precondition(x.signum >= 0 && w > 0)
-        let square = MPZBox(), term = MPZBox(), sum = MPZBox(), piece = MPZBox()
+        let square = MPZBox.fresh(), term = MPZBox.fresh(), sum = MPZBox.fresh(), piece = MPZBox.fresh()
         func cut(_ z: UnsafeMutablePointer<__mpz_struct>, _ shift: Int) {
             if roundUp { __gmpz_cdiv_q_2exp(z, z, mp_bitcnt_t(shift)) } else { __gmpz_fdiv_q_2exp(z, z, mp_bitcnt_t(shift)) }
         }

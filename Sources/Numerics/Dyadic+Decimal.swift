@@ -33,32 +33,58 @@ public struct DecimalDigits: Sendable, Equatable {
         }
     }
 
-    /// The rendering of `text` for the ASCII digits `digits` (one byte per digit).
+    /// The rendering of `text` for the ASCII digits `digits` (one byte per digit), assembled in a
+    /// scratch buffer and appended in one copy.
     static func appendText(negative: Bool, digits: UnsafeBufferPointer<UInt8>, exponent10: Int, to bytes: inout [UInt8]) {
-        let zero = UInt8(ascii: "0"), point = UInt8(ascii: ".")
-        if negative { bytes.append(UInt8(ascii: "-")) }
         let count = digits.count
-        if exponent10 >= -6 && exponent10 < max(count, 21) {
-            if exponent10 >= count - 1 {
-                // integer with no fractional part needed
-                bytes.append(contentsOf: digits)
-                bytes.append(contentsOf: repeatElement(zero, count: exponent10 - count + 1))
-            } else if exponent10 >= 0 {
-                bytes.append(contentsOf: digits[0..<(exponent10 + 1)])
-                bytes.append(point)
-                bytes.append(contentsOf: digits[(exponent10 + 1)...])
-            } else {
-                bytes.append(zero); bytes.append(point)
-                bytes.append(contentsOf: repeatElement(zero, count: -exponent10 - 1))
-                bytes.append(contentsOf: digits)
+        // The longest rendering: a sign, the digits, and at most 21 more bytes ("0." and five
+        // zeros; up to 20 trailing zeros; a point, "e", a sign and at most 19 exponent digits).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count + 24) { buffer in
+            let start = buffer.baseAddress!
+            var out = start
+            func put(_ byte: UInt8) { out.pointee = byte; out += 1 }
+            func put(_ run: UnsafeBufferPointer<UInt8>.SubSequence) {
+                guard !run.isEmpty else { return }
+                out.update(from: digits.baseAddress! + run.startIndex, count: run.count)
+                out += run.count
             }
-            return
+            func zeros(_ n: Int) {
+                guard n > 0 else { return }
+                out.update(repeating: UInt8(ascii: "0"), count: n)
+                out += n
+            }
+            if negative { put(UInt8(ascii: "-")) }
+            if exponent10 >= -6 && exponent10 < max(count, 21) {
+                if exponent10 >= count - 1 {
+                    // integer with no fractional part needed
+                    put(digits[...])
+                    zeros(exponent10 - count + 1)
+                } else if exponent10 >= 0 {
+                    put(digits[0..<(exponent10 + 1)])
+                    put(UInt8(ascii: "."))
+                    put(digits[(exponent10 + 1)...])
+                } else {
+                    put(UInt8(ascii: "0")); put(UInt8(ascii: "."))
+                    zeros(-exponent10 - 1)
+                    put(digits[...])
+                }
+            } else {
+                if count > 0 { put(digits[0..<1]) }
+                if count > 1 { put(UInt8(ascii: ".")); put(digits[1...]) }
+                put(UInt8(ascii: "e"))
+                put(exponent10 >= 0 ? UInt8(ascii: "+") : UInt8(ascii: "-"))
+                // |exponent10| < 10^19: its digits, from the last one up.
+                var magnitude = exponent10.magnitude, width = 1
+                while magnitude >= 10 { magnitude /= 10; width += 1 }
+                magnitude = exponent10.magnitude
+                for position in stride(from: width - 1, through: 0, by: -1) {
+                    out[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                    magnitude /= 10
+                }
+                out += width
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: out - start))
         }
-        if count > 0 { bytes.append(digits[0]) }
-        if count > 1 { bytes.append(point); bytes.append(contentsOf: digits[1...]) }
-        bytes.append(UInt8(ascii: "e"))
-        bytes.append(exponent10 >= 0 ? UInt8(ascii: "+") : UInt8(ascii: "-"))
-        bytes.append(contentsOf: String(Swift.abs(exponent10)).utf8)
     }
 }
 
@@ -68,14 +94,20 @@ public struct DecimalDigits: Sendable, Equatable {
 /// Mutable: never shared between threads.
 final class DecimalDecade {
     let significantDigits: Int
-    private let lowest = MPZBox(), highest = MPZBox(), scaled = MPZBox()
+    private let lowest = MPZBox.fresh(), highest = MPZBox.fresh(), scaled = MPZBox.fresh()
     /// The last few powers 5^shift used (a table's c, chi and S use different shifts), replaced
     /// round-robin: exact integers, only computed less often.
-    private let fivePowers = [MPZBox(), MPZBox(), MPZBox(), MPZBox()]
-    private var fiveShifts = [-1, -1, -1, -1]
+    private let fivePowers = [MPZBox.fresh(), MPZBox.fresh(), MPZBox.fresh(), MPZBox.fresh()]
+    /// The shift of each power in `fivePowers` (−1: none yet). Raw memory rather than a stored
+    /// array: reading it is a plain load, without the run-time exclusivity check of a class's `var`.
+    private let fiveShifts: UnsafeMutablePointer<Int> = {
+        let shifts = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+        shifts.initialize(repeating: -1, count: 4)
+        return shifts
+    }()
     private var nextFive = 0
     /// Two result slots: the rounded digits of up to two values (the ends of an interval).
-    private let slots = [MPZBox(), MPZBox()]
+    private let slots = [MPZBox.fresh(), MPZBox.fresh()]
     /// GMP's digit output, reused.
     private var digitBuffer: [CChar] = []
 
@@ -84,6 +116,10 @@ final class DecimalDecade {
         self.significantDigits = significantDigits
         __gmpz_ui_pow_ui(lowest.pointer, 10, UInt(significantDigits - 1))
         __gmpz_mul_ui(highest.pointer, lowest.pointer, 10)
+    }
+
+    deinit {
+        fiveShifts.deallocate()
     }
 
     /// Rounds `value` to D significant digits in `mode`: the digits, an integer in
@@ -134,16 +170,25 @@ final class DecimalDecade {
         let s = scaled.pointer
         if shift >= 0 {
             var slot = 0
-            while slot < fiveShifts.count && fiveShifts[slot] != shift { slot += 1 }
-            if slot == fiveShifts.count {
+            while slot < fivePowers.count && fiveShifts[slot] != shift { slot += 1 }
+            if slot == fivePowers.count {
                 slot = nextFive
-                nextFive = (nextFive + 1) % fiveShifts.count
+                nextFive = (nextFive + 1) % fivePowers.count
                 __gmpz_ui_pow_ui(fivePowers[slot].pointer, 5, UInt(shift))
                 fiveShifts[slot] = shift
             }
-            __gmpz_mul(s, m, fivePowers[slot].pointer)
-            __gmpz_abs(s, s)
+            let five = fivePowers[slot].pointer
             let binaryExponent = e + shift
+            let mSize = Int(Swift.abs(m.pointee._mp_size)), fiveSize = Int(five.pointee._mp_size)
+            if binaryExponent < 0 && mSize + fiveSize <= DecimalDecade.productLimbs {
+                // The usual case (a value below 10^D with a fractional part): on limbs, in a buffer on the stack.
+                return withUnsafeTemporaryAllocation(of: mp_limb_t.self, capacity: DecimalDecade.productLimbs) { product in
+                    DecimalDecade.truncatedProduct(m.pointee._mp_d, mSize, five.pointee._mp_d, fiveSize, dropped: -binaryExponent,
+                                                   product: product.baseAddress!, into: result)
+                }
+            }
+            __gmpz_mul(s, m, five)
+            __gmpz_abs(s, s)
             if binaryExponent >= 0 {
                 __gmpz_mul_2exp(result, s, mp_bitcnt_t(binaryExponent))
                 return .zero
@@ -156,7 +201,7 @@ final class DecimalDecade {
             return lowestSetBit == dropped - 1 ? .half : .aboveHalf
         }
         // |m| 2^e / 10^(−shift): an integer division (values above 10^D only).
-        let numerator = MPZBox(), denominator = MPZBox(), remainder = MPZBox()
+        let numerator = MPZBox.fresh(), denominator = MPZBox.fresh(), remainder = MPZBox.fresh()
         __gmpz_abs(numerator.pointer, m)
         if e >= 0 { __gmpz_mul_2exp(numerator.pointer, numerator.pointer, mp_bitcnt_t(e)) }
         __gmpz_ui_pow_ui(denominator.pointer, 10, UInt(-shift))
@@ -166,6 +211,44 @@ final class DecimalDecade {
         __gmpz_mul_2exp(remainder.pointer, remainder.pointer, 1)
         let order = __gmpz_cmp(remainder.pointer, denominator.pointer)
         return order < 0 ? .belowHalf : (order == 0 ? .half : .aboveHalf)
+    }
+
+    /// Products of at most this many limbs (mantissas up to about 900 bits at 50 digits) take the
+    /// limb path of `scaleByPowerOfTen`.
+    private static let productLimbs = 16
+
+    /// result := floor(a b / 2^dropped) for the nonzero limb vectors a (an limbs) and b (bn limbs),
+    /// an + bn <= `productLimbs`, with `product` as scratch; returns the class of the dropped
+    /// fraction. Exact integer arithmetic: the same as `mpz_mul`, `mpz_fdiv_q_2exp`, `mpz_scan1`
+    /// and `mpz_tstbit` on |a| |b|, without their calls and checks.
+    private static func truncatedProduct(_ a: UnsafePointer<mp_limb_t>, _ an: Int, _ b: UnsafePointer<mp_limb_t>, _ bn: Int,
+                                         dropped: Int, product p: UnsafeMutablePointer<mp_limb_t>,
+                                         into result: UnsafeMutablePointer<__mpz_struct>) -> TruncatedFraction {
+        // mpn_mul wants the longer operand first; its n limbs are the whole product (the top one may be 0).
+        if an >= bn { _ = __gmpn_mul(p, a, an, b, bn) } else { _ = __gmpn_mul(p, b, bn, a, an) }
+        var n = an + bn
+        while n > 0 && p[n - 1] == 0 { n -= 1 }
+        // The lowest set bit (the product is nonzero).
+        var low = 0
+        while p[low] == 0 { low += 1 }
+        let lowestSetBit = low << 6 + p[low].trailingZeroBitCount
+        let limbShift = dropped >> 6, bitShift = dropped & 63
+        if limbShift >= n {
+            __gmpz_set_ui(result, 0)
+        } else {
+            let count = n - limbShift
+            let r = __gmpz_limbs_write(result, count)!
+            if bitShift == 0 {
+                r.update(from: p + limbShift, count: count)
+            } else {
+                _ = __gmpn_rshift(r, p + limbShift, count, UInt32(bitShift))
+            }
+            __gmpz_limbs_finish(result, count)
+        }
+        if lowestSetBit >= dropped { return .zero }
+        let half = dropped - 1
+        if half >> 6 >= n || (p[half >> 6] >> UInt64(half & 63)) & 1 == 0 { return .belowHalf }
+        return lowestSetBit == half ? .half : .aboveHalf
     }
 
     func slotsAreEqual() -> Bool { __gmpz_cmp(slots[0].pointer, slots[1].pointer) == 0 }
@@ -183,15 +266,17 @@ final class DecimalDecade {
             return Array(repeating: UInt8(ascii: "0"), count: significantDigits).withUnsafeBufferPointer(body)
         }
         let size = Int(Swift.abs(z.pointee._mp_size))
-        if size <= DecimalDecade.shortLimbs {
+        if size <= DecimalDecade.shortLimbs && significantDigits <= DecimalDecade.shortDigits {
             // Up to four limbs (the 50-digit tables): chunks of 19 digits by single-limb divisions
-            // by 10^19 (exact integer arithmetic), each chunk's digits from the last one up.
+            // by 10^19 (exact integer arithmetic) from the last chunk up, each chunk's digits four
+            // and two at a time. The value lies in [10^(D−1), 10^D) (`round`): exactly D digits, the first
+            // nonzero (notes/numerics-intervals.md (K4)).
             return withUnsafeTemporaryAllocation(of: mp_limb_t.self, capacity: DecimalDecade.shortLimbs) { limbs in
                 withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DecimalDecade.shortDigits) { text in
                     let quotient = limbs.baseAddress!, output = text.baseAddress!
                     quotient.update(from: z.pointee._mp_d, count: size)
-                    var n = size, end = DecimalDecade.shortDigits
-                    while n > 0 {
+                    var n = size, end = significantDigits
+                    while end > 0 {
                         // quotient := quotient / 10^19 limb by limb from the top, the remainder is the chunk.
                         var chunk: UInt64 = 0
                         var i = n - 1
@@ -202,16 +287,12 @@ final class DecimalDecade {
                             i -= 1
                         }
                         while n > 0 && quotient[n - 1] == 0 { n -= 1 }
-                        // 19 digits, zero-padded, except for the leading chunk.
-                        var written = 0
-                        while chunk != 0 || (n > 0 && written < 19) {
-                            end -= 1
-                            output[end] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: chunk % 10)
-                            chunk /= 10
-                            written += 1
-                        }
+                        // 19 digits, zero-padded, except for the leading chunk (the rest of the D).
+                        let count = Swift.min(19, end)
+                        DecimalDecade.writeDigits(chunk, count: count, endingAt: output + end)
+                        end -= count
                     }
-                    return body(UnsafeBufferPointer(start: output + end, count: DecimalDecade.shortDigits - end))
+                    return body(UnsafeBufferPointer(start: output, count: significantDigits))
                 }
             }
         }
@@ -230,6 +311,46 @@ final class DecimalDecade {
     /// The short path of `withDigits`: integers of at most four limbs (< 2^256 < 10^78, 5 chunks of 19 digits).
     private static let shortLimbs = 4, shortDigits = 95
     private static let chunkBase: UInt64 = 10_000_000_000_000_000_000
+
+    /// Writes the last `count` decimal digits of `value` (zero-padded) to the `count` bytes before
+    /// `end`, four digits per division by 10^4 and two per division by 100.
+    @inline(__always)
+    private static func writeDigits(_ value: UInt64, count: Int, endingAt end: UnsafeMutablePointer<UInt8>) {
+        let pairs = digitPairs.utf8Start
+        var value = value, position = end, left = count
+        while left >= 4 {
+            // Four digits per division by 10^4, then two pairs in 32-bit arithmetic.
+            let quotient = value / 10_000
+            let four = UInt32(truncatingIfNeeded: value &- quotient &* 10_000)
+            let high = Int(truncatingIfNeeded: four / 100) &* 2
+            let low = Int(truncatingIfNeeded: four % 100) &* 2
+            position -= 4
+            position[0] = pairs[high]
+            position[1] = pairs[high &+ 1]
+            position[2] = pairs[low]
+            position[3] = pairs[low &+ 1]
+            value = quotient
+            left -= 4
+        }
+        while left >= 2 {
+            let quotient = value / 100
+            let pair = Int(truncatingIfNeeded: value &- quotient &* 100) &* 2
+            position -= 2
+            position[0] = pairs[pair]
+            position[1] = pairs[pair &+ 1]
+            value = quotient
+            left -= 2
+        }
+        if left == 1 {
+            position -= 1
+            position[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+        }
+    }
+
+    /// "00", "01", ..., "99": the two digits of every number below 100.
+    private static var digitPairs: StaticString {
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    }
 
     /// Appends the text of the value in `slot` (sign and power of ten from `round`), as `DecimalDigits.text` renders it.
     func appendText(slot: Int, _ rounded: (negative: Bool, exponent10: Int), to bytes: inout [UInt8]) {

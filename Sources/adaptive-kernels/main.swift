@@ -11,6 +11,29 @@ if AdaptiveKernelsCommandLine.usesDenseLinearAlgebra(arguments), let core = Adap
     execv("/proc/self/exe", CommandLine.unsafeArgv)
 }
 let result = AdaptiveKernelsCommandLine.run(arguments)
-FileHandle.standardOutput.write(result.standardOutput.data(using: .utf8)!)
-FileHandle.standardError.write(result.standardError.data(using: .utf8)!)
+
+/// Writes all of `text`'s UTF-8 bytes to `descriptor` straight from the string's storage (no copy),
+/// resuming after partial writes and interruptions; false when the system refuses them.
+func writeAll(_ text: String, to descriptor: Int32) -> Bool {
+    var text = text
+    return text.withUTF8 { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += written
+        }
+        return true
+    }
+}
+
+if !writeAll(result.standardOutput, to: STDOUT_FILENO) {
+    let reason = String(cString: strerror(errno))
+    _ = writeAll(result.standardError + "adaptive-kernels: error: writing the standard output failed: \(reason)\n", to: STDERR_FILENO)
+    exit(result.exitCode == 0 ? 1 : result.exitCode)
+}
+_ = writeAll(result.standardError, to: STDERR_FILENO)
 exit(result.exitCode)

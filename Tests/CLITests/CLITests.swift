@@ -106,16 +106,19 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(timed.standardOutput, result.standardOutput)
     }
 
-    /// The csv rows rendered in one block per core and joined equal the rows rendered one solution
-    /// after another (three blocks, whatever the cores of the machine running the test).
-    func testBlockwiseCSVRowsEqualSequentialRows() throws {
+    /// The csv rows solved and rendered by one worker per core and joined equal the rows of the
+    /// solutions rendered one after another (three workers and one, whatever the cores of the
+    /// machine running the test).
+    func testWorkerCSVRowsEqualSequentialRows() throws {
         let problems = try (1...100).map { try WhitenedProblem(gamma: BigRational(1), beta: .finite(BigRational(10)), depth: $0) }
         let solutions = try SweepCommand.solveAll(problems, digits: 20, layers: .none)
         let printer = DecimalPrinter(significantDigits: 23)
         var sequential: [UInt8] = []
         for solution in solutions { OverlapReport.appendCSVRows(solution, printer: printer, to: &sequential) }
-        XCTAssertEqual(SweepCommand.csvRows(solutions, digits: 20, cores: 3), sequential)
-        XCTAssertEqual(SweepCommand.csvRows(solutions, digits: 20, cores: 1), sequential)
+        let expected = "header\n" + String(decoding: sequential, as: UTF8.self)
+        XCTAssertEqual(try SweepCommand.solvedCSV(problems, digits: 20, layers: .none, header: "header\n", cores: 3), expected)
+        XCTAssertEqual(try SweepCommand.solvedCSV(problems, digits: 20, layers: .none, header: "header\n", cores: 1), expected)
+        XCTAssertEqual(try SweepCommand.solvedCSV(problems, digits: 20, layers: .none, header: "", cores: 7), String(decoding: sequential, as: UTF8.self))
         XCTAssertEqual(String(decoding: sequential, as: UTF8.self).split(separator: "\n").count, 100)
         XCTAssertTrue(String(decoding: sequential, as: UTF8.self).contains("1,10,4,1,1,1,1,-0.31401172494535358192,"))
     }

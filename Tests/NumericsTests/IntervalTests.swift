@@ -92,6 +92,52 @@ final class IntervalTests: XCTestCase {
         }
     }
 
+    /// Every rounding mode against exact rational arithmetic: for x = m 2^e with m up to about 300
+    /// bits and e < 0 (the printer's limb path, and its integer-call path for long mantissas), the
+    /// digits n and leading power k must satisfy n 10^(k-D+1) <= |x| < (n + 1) 10^(k-D+1) for the
+    /// magnitude rounded down, the next one up for up (unless exact), and the nearer one (ties to even)
+    /// for nearest; n has exactly D digits.
+    func testDecimalRoundingAgreesWithExactRationals() {
+        var generator = SeededGenerator(seed: 23)
+        func power10(_ k: Int) -> BigRational {
+            k >= 0 ? BigRational(BigInt.power(base: 10, exponent: k)) : BigRational(.one, BigInt.power(base: 10, exponent: -k))
+        }
+        for trial in 0..<400 {
+            var m = BigInt(Int(generator.next() >> 1) | 1)
+            for _ in 0..<Int(generator.next() % 5) { m = m * BigInt(Int(generator.next() >> 1)) + BigInt(Int(generator.next() >> 33)) }
+            if trial % 3 == 0 { m = m * BigInt(-1) }
+            // Exact ties and exact values too: multiples of 10^j shifted by a small power of two.
+            if trial % 7 == 0 { m = BigInt.power(base: 10, exponent: Int(generator.next() % 40)) * BigInt(Int(generator.next() % 999) + 1) }
+            let e = -Int(generator.next() % 400)
+            let x = Dyadic(m, exponent: e)
+            let magnitude = BigRational(m.signum < 0 ? m * BigInt(-1) : m, BigInt.power(base: 2, exponent: -e))
+            for digits in [1, 2, 5, 19, 20, 53, 78, 90] {
+                for mode in [DecimalRounding.down, .up, .nearest] {
+                    let rounded = x.decimalDigits(significantDigits: digits, mode)
+                    XCTAssertEqual(rounded.digits.count, digits)
+                    XCTAssertNotEqual(rounded.digits.first, "0")
+                    XCTAssertEqual(rounded.negative, m.signum < 0)
+                    let n = BigRational(BigInt(decimalDigits: rounded.digits)!)
+                    let unit = power10(rounded.exponent10 - digits + 1)
+                    let value = n * unit
+                    // The magnitude's mode: directed modes flip for negative values.
+                    let magnitudeMode = mode == .nearest ? mode : ((mode == .down) == (m.signum >= 0) ? DecimalRounding.down : .up)
+                    switch magnitudeMode {
+                    case .down:
+                        XCTAssertTrue(value <= magnitude && magnitude < value + unit, "trial \(trial), D = \(digits), down")
+                    case .up:
+                        XCTAssertTrue(value - unit < magnitude && magnitude <= value, "trial \(trial), D = \(digits), up")
+                    case .nearest:
+                        let distance = value < magnitude ? magnitude - value : value - magnitude
+                        let half = unit * BigRational(1, 2)
+                        XCTAssertTrue(distance < half || (distance == half && rounded.digits.last!.wholeNumberValue! % 2 == 0),
+                                      "trial \(trial), D = \(digits), nearest")
+                    }
+                }
+            }
+        }
+    }
+
     func testSeededGeneratorIsReproducible() {
         var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42)
         let first = (0..<5).map { _ in a.next() }
