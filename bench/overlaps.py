@@ -7,8 +7,8 @@ Rows (gamma = 1, beta = 10; c_L, chi and the action S as correctly rounded decim
   d  L = 16 at 5000 digits           e  L = 10^9 at 50 digits
 Ours: the release binary (.build/release/adaptive-kernels or $AK_BIN), `sweep ... --timings`,
 pinned to core 0. In process, cold = what --timings calls "solve" (isolation, certified
-refinement, c, chi, S and their decimals, and the csv row with the decimal bounds, which each
-worker renders right after solving) in a fresh process: it includes first-use costs (code
+refinement, c, chi, S and their decimals; row a also the csv rows with the decimal bounds, which
+each worker renders right after solving) in a fresh process: it includes first-use costs (code
 pages, lazy symbol binding, type metadata). In process, warm (single-root rows) = the solve time of
 `--depth L,L` minus that of `--depth L`: the second, identical root solved in the same process.
 Whole process = the wall time of the command (start-up, parsing, printing). Row a also runs on

@@ -15,8 +15,8 @@ enum SweepCommand {
       inclusive ranges, e.g. --depth 1...64 or 1...64:4 (1..64 is the same range), --gamma 0.5,1,2,
       --beta inf,10. One row per root (c_L), or per root and listed layer with --layers all|LIST
       (listed layers beyond a point's depth are left out for that point). Columns (csv, default): \(OverlapReport.csvHeader).
-      --timings prints the wall time of reading the lists, solving and formatting on stderr (csv:
-        solving includes rendering the rows, which each worker does as it goes).
+      --timings prints the wall time of reading the lists, solving and formatting on stderr (csv with
+        more than one point: solving includes rendering the rows, which each worker does as it goes).
       --shard I/N: solve only block I of N of the parameter points (gamma outermost, then beta, then
         depth; contiguous blocks of equal size to within one), csv or json; 'adaptive-kernels merge'
         joins the N shard files into exactly the unsharded output. One run takes at most
@@ -58,15 +58,20 @@ enum SweepCommand {
             try makeProblem(gamma: gammaValues[i / (nb * nd)], beta: betaValues[(i / nd) % nb], depth: depthValues[i % nd])
         }
         let parsed = DispatchTime.now()
-        // csv: each solution is rendered by the worker that solved it, right away (`solvedCSV`).
-        var text = "", solutions: [WhitenedSolution] = []
-        if format == .csv {
+        func csvHead() -> String {
             var head = shard.map { shard in
                 [ShardedOutput.csvMarker(command: "sweep", shard: shard, total: total,
                                          arguments: ShardedOutput.canonicalArguments(options, excluding: ["shard", "timings"]))]
             } ?? []
             head.append(OverlapReport.csvHeader)
-            text = try solvedCSV(problems, digits: digits, layers: layers, header: head.joined(separator: "\n") + "\n")
+            return head.joined(separator: "\n") + "\n"
+        }
+        // csv with several points: each solution is rendered by the worker that solved it, right
+        // away (`solvedCSV`); one point is solved, then rendered (nothing to run beside it).
+        let fused = format == .csv && problems.count > 1
+        var text = "", solutions: [WhitenedSolution] = []
+        if fused {
+            text = try solvedCSV(problems, digits: digits, layers: layers, header: csvHead())
         } else {
             solutions = try solveAll(problems, digits: digits, layers: layers)
         }
@@ -76,7 +81,7 @@ enum SweepCommand {
                 func seconds(_ a: DispatchTime, _ b: DispatchTime) -> String {
                     String(format: "%.6f", Double(b.uptimeNanoseconds - a.uptimeNanoseconds) * 1e-9)
                 }
-                // csv: "solve" includes rendering the rows (done by the workers as they go).
+                // csv with several points: "solve" includes rendering the rows (done by the workers as they go).
                 let line = "sweep timings (s): parse \(seconds(started, parsed)), solve \(seconds(parsed, solved)), format \(seconds(solved, DispatchTime.now())) (\(problems.count) problems)\n"
                 FileHandle.standardError.write(Data(line.utf8))
             }
@@ -89,7 +94,11 @@ enum SweepCommand {
                 ("results", .array(solutions.map { .object(OverlapReport.members($0)) })),
             ])
         case .csv:
-            return text
+            if fused { return text }
+            var bytes = Array(csvHead().utf8)
+            let printer = DecimalPrinter(significantDigits: digits + 3)
+            for solution in solutions { OverlapReport.appendCSVRows(solution, printer: printer, to: &bytes) }
+            return String(decoding: bytes, as: UTF8.self)
         case .table:
             var rows = [OverlapReport.csvHeader.split(separator: ",").map(String.init)]
             for solution in solutions { rows += OverlapReport.csvRows(solution).map { $0.split(separator: ",").map(String.init) } }
