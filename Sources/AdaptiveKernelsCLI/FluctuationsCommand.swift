@@ -31,7 +31,8 @@ enum FluctuationsCommand {
 
     usage: adaptive-kernels fluctuations --setting gradient-flow --activation identity|relu|tanh|erf --depth L --gamma G
              [--lambda W] --time T [--points K] [--whitened-points P | --train X.npy --labels y.npy
-             [--test Xt.npy --test-labels yt.npy]] [--sites M] [--replicas R] [--seed S] [--format table|csv|json]
+             [--test Xt.npy --test-labels yt.npy]] [--sites M] [--replicas R] [--seed S] [--digits D]
+             [--format table|csv|json]
       The O(1/N) initialization variance along gradient flow with weight decay W (default 0) of the two-layer
       linear network, at K + 1 times 0...T (K default 10): N x Var of the prediction on the labelled point (y = e_1),
       on an orthogonal training point and on a test input orthogonal to the training inputs, of the NTK's
@@ -40,6 +41,9 @@ enum FluctuationsCommand {
       Prediction variances grow as 1/gamma^2 (the initial output w.h/(gamma N)); the part from the initial
       kernels is also printed. Whitened data: P points (default 3, at most 12). Values are approximate: RK4
       with step halving and Richardson, with the size of the last correction as residual. Needs gamma > 0.
+      --digits D (depth 1, identity, whitened, P <= 6, D <= 200): the same values to D significant digits by
+      a Taylor-series integrator in multiprecision arithmetic (FG40-FG43), approximate, each with its residual
+      (the difference from a second run of lower order and precision, at most 10^-D |value|, else an error).
       Data files (identity): the same closed flow with the input kernel C = X X^T/D (FG13-FG16); N x Var of
       every test prediction (training predictions without test data), at most 16 points in all.
       --activation relu|tanh|erf (whitened or data files): the influence function of one neuron (FG18-FG22),
