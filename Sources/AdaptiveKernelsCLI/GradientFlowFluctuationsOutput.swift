@@ -33,6 +33,7 @@ enum GradientFlowFluctuationsOutput {
         if options.value("digits") != nil && (depth > 1 || activation != .identity || dataFiles) {
             throw UsageError("--digits (setting gradient-flow) needs --depth 1, --activation identity and whitened data")
         }
+        if options.value("levels") != nil && depth == 1 { throw UsageError("--levels belongs to --depth L >= 2 (the deep linear Richardson table)") }
         if depth > 1 {
             return try DeepLinearGradientFlowOutput.run(options, depth: depth, gamma: gamma, lambda: lambda, time: time, points: points)
         }

@@ -60,6 +60,10 @@ final class FluctuationsCommandTests: XCTestCase {
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--whitened-points", "13"], "whitened-points"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "8", "--time", "100", "--whitened-points", "12"], "above 1e7"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "1", "--digits", "20"], "--digits"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "1", "--levels", "4"], "levels"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--levels", "3"], "belongs to --depth"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "8", "--time", "2", "--levels", "3"], "more than 50"),
+            (base + ["--levels", "3"], "belongs to --setting gradient-flow"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--digits", "0"], "digits"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--digits", "20", "--whitened-points", "7"], "at most 6"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "8", "--time", "100", "--digits", "100"], "above 1.5e9"),
@@ -184,6 +188,25 @@ final class GradientFlowFluctuationsCommandTests: XCTestCase {
         let lines = csv.standardOutput.split(separator: "\n")
         XCTAssertTrue(lines[0].hasPrefix("time,label_variance,test_variance,ntk_variance"))
         XCTAssertTrue(lines[2].hasPrefix("1,\(REFERENCE_CLI_F1),"))
+    }
+
+    /// `--levels 3` at depth 2 (FG44): the contract, the table's grids in `precision`, and values within the pair's residual of it.
+    func testLevelsFollowTheContractAndRefineThePair() throws {
+        let arguments = ["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "3/2", "--lambda", "1/4", "--time", "0.3",
+                         "--points", "1", "--whitened-points", "1", "--format", "json"]
+        let pair = AdaptiveKernelsCommandLine.run(arguments), table = AdaptiveKernelsCommandLine.run(arguments + ["--levels", "3"])
+        XCTAssertEqual(table.exitCode, 0, table.standardError)
+        XCTAssertEqual(try OutputContractValidator.load().violations(table.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+        let a = try JSONValue.parse(pair.standardOutput), b = try JSONValue.parse(table.standardOutput)
+        guard case .string(let precision)? = b["precision"] else { return XCTFail("no precision") }
+        XCTAssertTrue(precision.contains("dt/4") && precision.contains("(FG44)"), precision)
+        guard case .array(let x)? = a["ntk_variance"]?["floats"], case .number(let x1) = x[1], case .string(let r)? = a["ntk_variance"]?["residual"],
+              case .array(let y)? = b["ntk_variance"]?["floats"], case .number(let y1) = y[1], case .string(let s)? = b["ntk_variance"]?["residual"] else {
+            return XCTFail("no ntk_variance")
+        }
+        XCTAssertEqual(x1, y1, accuracy: Double(r)!)
+        XCTAssertNotEqual(x1, y1)
+        XCTAssertLessThan(Double(s)!, Double(r)! / 10)
     }
 
     func testCSVAndOnePoint() throws {
