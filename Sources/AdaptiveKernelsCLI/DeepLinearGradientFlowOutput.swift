@@ -21,11 +21,13 @@ enum DeepLinearGradientFlowOutput {
 
     /// The command's RK4 grid (at most 100 steps, (FG39)) and the solve `make(stepsPerInterval)`, the library's failures as a
     /// usage error (bad or too large input) or non-convergence.
-    static func solve(depth: Int, time: Double, points: Int, gamma: Double, lambda: Double, kernelScale: Double,
+    static func solve(depth: Int, time: Double, points: Int, gamma: Double, lambda: Double, kernelScale: Double, levels: Int = 2,
                       _ make: (Int) throws -> DeepLinearGradientFlowFluctuations) throws -> DeepLinearGradientFlowFluctuations {
         let perInterval = stepsPerInterval(time: time, points: points, gamma: gamma, lambda: lambda, kernelScale: kernelScale)
-        guard perInterval * points <= 100 else {
-            throw UsageError("--setting gradient-flow --depth \(depth): \(perInterval * points) RK4 steps (dt <= 0.25/((1 + gamma) max(1, |C|) + lambda)) are more than 100; use a shorter time or smaller gamma")
+        // (FG44) With R grids the finest has 2^(R-1) times the coarse steps: the coarse grid takes at most 100 / 2^(R-2).
+        let limit = 100 >> (levels - 2)
+        guard perInterval * points <= limit else {
+            throw UsageError("--setting gradient-flow --depth \(depth): \(perInterval * points) RK4 steps (dt <= 0.25/((1 + gamma) max(1, |C|) + lambda)) are more than \(limit)\(levels > 2 ? " (with --levels \(levels))" : ""); use a shorter time or smaller gamma")
         }
         do {
             return try make(perInterval)
@@ -36,7 +38,10 @@ enum DeepLinearGradientFlowOutput {
     }
 
     static func precision(_ f: DeepLinearGradientFlowFluctuations, data: Bool) -> String {
-        "exact conditioning representation of the network along the RK4 flow\(data ? " with the input kernel C" : ""), delta method by dual numbers (FG29)-(FG31)\(data ? ", (FG35)" : ""), (FG38); RK4 steps dt = \(OutputContract.decimal17(f.timeStep)) and dt/2, Richardson y_{dt/2} + (y_{dt/2} - y_dt)/15, residual |y_{dt/2} - y_dt|/15 (FG39)"
+        if f.levels > 2 {
+            return "exact conditioning representation of the network along the RK4 flow\(data ? " with the input kernel C" : ""), delta method by dual numbers (FG29)-(FG31)\(data ? ", (FG35)" : ""), (FG38); RK4 steps dt = \(OutputContract.decimal17(f.timeStep)) ... dt/\(1 << (f.levels - 1)), Richardson table eliminating the orders 4...\(f.levels + 2), residual its last correction (FG44)"
+        }
+        return "exact conditioning representation of the network along the RK4 flow\(data ? " with the input kernel C" : ""), delta method by dual numbers (FG29)-(FG31)\(data ? ", (FG35)" : ""), (FG38); RK4 steps dt = \(OutputContract.decimal17(f.timeStep)) and dt/2, Richardson y_{dt/2} + (y_{dt/2} - y_dt)/15, residual |y_{dt/2} - y_dt|/15 (FG39)"
     }
 
     static func run(_ options: ParsedArguments, depth: Int, gamma: BigRational, lambda: BigRational, time: BigRational, points: Int) throws -> String {
@@ -49,9 +54,10 @@ enum DeepLinearGradientFlowOutput {
         let size = try options.integer("whitened-points", default: 3, in: 1...GradientFlowFluctuations.maximumPoints)
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
         let g = gamma.doubleApproximation, l = lambda.doubleApproximation, t = time.doubleApproximation
-        let value = try solve(depth: depth, time: t, points: points, gamma: g, lambda: l, kernelScale: 1) { perInterval in
+        let levels = try options.integer("levels", default: 2, in: 2...3)
+        let value = try solve(depth: depth, time: t, points: points, gamma: g, lambda: l, kernelScale: 1, levels: levels) { perInterval in
             try DeepLinearGradientFlowFluctuations(depth: depth, gamma: g, lambda: l, points: size, time: t, intervals: points,
-                                                   stepsPerInterval: perInterval, scheme: scheme)
+                                                   stepsPerInterval: perInterval, scheme: scheme, levels: levels)
         }
         switch format {
         case .json: return json(value, gamma: gamma, lambda: lambda, time: time, points: points)
@@ -143,9 +149,10 @@ enum DeepLinearGradientFlowOutput {
         guard let eigen = LinearAlgebra.symmetricEigen(data.inputKernel, n: data.count), let largest = eigen.values.max(), largest > 0 else {
             throw UsageError("--train: the input kernel X X^T/D is zero or its eigendecomposition failed")
         }
-        let value = try solve(depth: depth, time: t, points: points, gamma: g, lambda: l, kernelScale: max(1, largest)) { perInterval in
+        let levels = try options.integer("levels", default: 2, in: 2...3)
+        let value = try solve(depth: depth, time: t, points: points, gamma: g, lambda: l, kernelScale: max(1, largest), levels: levels) { perInterval in
             try DeepLinearGradientFlowFluctuations(depth: depth, gamma: g, lambda: l, data: data, time: t, intervals: points,
-                                                   stepsPerInterval: perInterval, scheme: scheme)
+                                                   stepsPerInterval: perInterval, scheme: scheme, levels: levels)
         }
         let parameters = GradientFlowDataFluctuationsOutput.Parameters(activation: .identity, gamma: gamma, lambda: lambda, time: time,
                                                                          points: points, data: data, whitened: false)

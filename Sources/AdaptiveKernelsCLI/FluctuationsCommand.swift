@@ -31,7 +31,8 @@ enum FluctuationsCommand {
 
     usage: adaptive-kernels fluctuations --setting gradient-flow --activation identity|relu|tanh|erf --depth L --gamma G
              [--lambda W] --time T [--points K] [--whitened-points P | --train X.npy --labels y.npy
-             [--test Xt.npy --test-labels yt.npy]] [--sites M] [--replicas R] [--seed S] [--format table|csv|json]
+             [--test Xt.npy --test-labels yt.npy]] [--sites M] [--replicas R] [--seed S] [--digits D]
+             [--levels R] [--format table|csv|json]
       The O(1/N) initialization variance along gradient flow with weight decay W (default 0) of the two-layer
       linear network, at K + 1 times 0...T (K default 10): N x Var of the prediction on the labelled point (y = e_1),
       on an orthogonal training point and on a test input orthogonal to the training inputs, of the NTK's
@@ -40,6 +41,9 @@ enum FluctuationsCommand {
       Prediction variances grow as 1/gamma^2 (the initial output w.h/(gamma N)); the part from the initial
       kernels is also printed. Whitened data: P points (default 3, at most 12). Values are approximate: RK4
       with step halving and Richardson, with the size of the last correction as residual. Needs gamma > 0.
+      --digits D (depth 1, identity, whitened, P <= 6, D <= 200): the same values to D significant digits by
+      a Taylor-series integrator in multiprecision arithmetic (FG40-FG43), approximate, each with its residual
+      (the difference from a second run of lower order and precision, at most 10^-D |value|, else an error).
       Data files (identity): the same closed flow with the input kernel C = X X^T/D (FG13-FG16); N x Var of
       every test prediction (training predictions without test data), at most 16 points in all.
       --activation relu|tanh|erf (whitened or data files): the influence function of one neuron (FG18-FG22),
@@ -53,6 +57,8 @@ enum FluctuationsCommand {
       (whitened: H^l_11; data files: c_l = y^T H^l y/|y|^2 and every test prediction, the keys of depth 1)
       (layer_overlap_variance), approximate (RK4 steps dt <= 0.25/((1 + gamma) max(1, |C|) + lambda) and dt/2,
       Richardson, at most 100 steps); no mean shift and no kernel parts of the prediction variances.
+      --levels 3 (depth L >= 2; default 2): a Richardson table over the grids dt, dt/2, dt/4 eliminating the orders 4
+      and 5 (FG44; dt itself at most 50 steps), residual its last correction: about 8-9 digits instead of 5-6.
       Available now: --setting bayes (identity; whitened, L <= 100000, or data files) and --setting
       gradient-flow (depth 1: identity, relu, tanh, erf, whitened or data files; depth L <= 8: identity,
       whitened or data files).
@@ -63,7 +69,7 @@ enum FluctuationsCommand {
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: ["setting", "activation", "depth", "gamma", "beta", "lambda", "whitened-points",
                                                               "digits", "format", "train", "labels", "test", "test-labels", "time", "points",
-                                                              "sites", "replicas", "seed"], switches: [])
+                                                              "sites", "replicas", "seed", "levels"], switches: [])
         let setting = try options.required("setting")
         guard ["bayes", "gradient-flow"].contains(setting) else { throw UsageError("--setting must be bayes or gradient-flow (got '\(setting)')") }
         let activation = options.value("activation") ?? "identity"
@@ -77,7 +83,7 @@ enum FluctuationsCommand {
         for name in ["sites", "replicas", "seed"] where options.value(name) != nil {
             throw UsageError("--\(name) belongs to --setting gradient-flow with a nonlinear activation")
         }
-        for name in ["lambda", "time", "points"] where options.value(name) != nil {
+        for name in ["lambda", "time", "points", "levels"] where options.value(name) != nil {
             throw UsageError("--\(name) belongs to --setting gradient-flow")
         }
         if ["train", "labels", "test", "test-labels"].contains(where: { options.value($0) != nil }) {

@@ -7,9 +7,7 @@ import Numerics
 /// (notes/fluctuations-gradient-flow.md): per output time, approximate values with RK4 + Richardson residuals.
 enum GradientFlowFluctuationsOutput {
     static func run(_ options: ParsedArguments, activation: Activation) throws -> String {
-        for name in ["beta", "digits"] where options.value(name) != nil {
-            throw UsageError("--\(name) belongs to --setting bayes")
-        }
+        if options.value("beta") != nil { throw UsageError("--beta belongs to --setting bayes") }
         let depthText = try options.required("depth")
         guard let depth = Int(depthText), depth >= 1 else { throw UsageError("--depth must be a positive integer (got '\(depthText)')") }
         guard depth == 1 || activation == .identity else {
@@ -31,10 +29,15 @@ enum GradientFlowFluctuationsOutput {
         guard g <= 64, l <= 64, t <= 1000, t * (1 + g + l) <= 20_000 else {
             throw UsageError("--setting gradient-flow needs gamma <= 64, lambda <= 64, T <= 1000 and T (1 + gamma + lambda) <= 20000 (the RK4 step is 0.01/(1 + gamma + lambda))")
         }
+        let dataFiles = ["train", "labels", "test", "test-labels"].contains(where: { options.value($0) != nil })
+        if options.value("digits") != nil && (depth > 1 || activation != .identity || dataFiles) {
+            throw UsageError("--digits (setting gradient-flow) needs --depth 1, --activation identity and whitened data")
+        }
+        if options.value("levels") != nil && depth == 1 { throw UsageError("--levels belongs to --depth L >= 2 (the deep linear Richardson table)") }
         if depth > 1 {
             return try DeepLinearGradientFlowOutput.run(options, depth: depth, gamma: gamma, lambda: lambda, time: time, points: points)
         }
-        if activation != .identity || ["train", "labels", "test", "test-labels"].contains(where: { options.value($0) != nil }) {
+        if activation != .identity || dataFiles {
             let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
             return try GradientFlowDataFluctuationsOutput.run(options, activation: activation, gamma: gamma, lambda: lambda, time: time,
                                                               points: points, format: format)
@@ -49,6 +52,20 @@ enum GradientFlowFluctuationsOutput {
             throw UsageError("--setting gradient-flow: T (1 + gamma + lambda) (P + 1)^4 = \(String(format: "%.3g", work)) is above 1e7 (about a minute of work); use fewer points P or a shorter time")
         }
         let format = try OutputFormat.parse(options.value("format"), allowed: [.table, .csv, .json], default: .table)
+        if options.value("digits") != nil {
+            let digits = try options.integer("digits", default: 20, in: 1...HighPrecisionGradientFlowFluctuations.maximumDigits)
+            guard size <= HighPrecisionGradientFlowFluctuations.maximumPoints else {
+                throw UsageError("--digits needs --whitened-points at most \(HighPrecisionGradientFlowFluctuations.maximumPoints) (got \(size))")
+            }
+            // Cost: about T (1 + gamma + lambda) D^2 (P + 1)^4 multiprecision products of ~D digits (FG41), (FG42); measured
+            // (release) about 4e-8 s per unit of this work estimate.
+            let taylorWork = t * (1 + g + l) * Double(digits * digits * (digits + 20)) * pow(Double(size + 1), 4)
+            guard taylorWork <= 1.5e9 else {
+                throw UsageError("--digits: T (1 + gamma + lambda) D^2 (D + 20) (P + 1)^4 = \(String(format: "%.3g", taylorWork)) is above 1.5e9 (about a minute of work); use fewer digits, fewer points P or a shorter time")
+            }
+            return try HighPrecisionGradientFlowOutput.run(gamma: gamma, lambda: lambda, time: time, points: points, size: size,
+                                                           digits: digits, format: format)
+        }
         let value: GradientFlowFluctuations
         do {
             value = try GradientFlowFluctuations(gamma: g, lambda: l, time: t, intervals: points, points: size)

@@ -59,6 +59,14 @@ final class FluctuationsCommandTests: XCTestCase {
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--beta", "2"], "belongs to --setting bayes"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--whitened-points", "13"], "whitened-points"),
             (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "8", "--time", "100", "--whitened-points", "12"], "above 1e7"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "1", "--digits", "20"], "--digits"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "1", "--time", "1", "--levels", "4"], "levels"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--levels", "3"], "belongs to --depth"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "8", "--time", "2", "--levels", "3"], "more than 50"),
+            (base + ["--levels", "3"], "belongs to --setting gradient-flow"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--digits", "0"], "digits"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--time", "1", "--digits", "20", "--whitened-points", "7"], "at most 6"),
+            (["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "8", "--time", "100", "--digits", "100"], "above 1.5e9"),
             (base + ["--activation", "relu"], "not available"),
             (base + ["--train", "X.npy", "--labels", "y.npy"], "cannot read"),
             (base + ["--setting2", "x"], "unknown option"),
@@ -154,6 +162,51 @@ final class GradientFlowFluctuationsCommandTests: XCTestCase {
         // At t = 0: N Var f = 1/gamma^2 (the initial output), N Var(tr K/P) = 2 + 2/P, N Var(c_1) = 2 (Wishart).
         guard case .array(let ntk)? = document["ntk_variance"]?["floats"], case .number(let ntk0) = ntk[0] else { return XCTFail("no ntk_variance") }
         XCTAssertEqual(ntk0, 2 + 2.0 / 3, accuracy: 1e-12)
+    }
+
+    /// `--digits D` (notes/fluctuations-gradient-flow.md (FG40)-(FG43)): the contract, D significant digits, a residual per
+    /// time, the value of mpmath's odefun (notes/checks/fluctuations_gradient_flow_digits.py), and the table and CSV forms.
+    func testDigitsFollowTheContractAndTheReference() throws {
+        let arguments = ["fluctuations", "--setting", "gradient-flow", "--depth", "1", "--gamma", "1", "--lambda", "1/2", "--time", "1",
+                         "--points", "1", "--whitened-points", "1", "--digits", "25"]
+        let result = AdaptiveKernelsCommandLine.run(arguments + ["--format", "json"])
+        XCTAssertEqual(result.exitCode, 0, result.standardError)
+        XCTAssertEqual(try OutputContractValidator.load().violations(result.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+        let document = try JSONValue.parse(result.standardOutput)
+        XCTAssertEqual(document["digits"], .integer(25))
+        XCTAssertEqual(document["prediction_variance"]?["orthogonal_direction"], .null)
+        guard case .array(let values)? = document["prediction_variance"]?["label_direction"]?["values"],
+              case .array(let residuals)? = document["prediction_variance"]?["label_direction"]?["residuals"],
+              case .string(let last) = values[1], case .string(let first) = values[0] else { return XCTFail("no label_direction values") }
+        XCTAssertEqual(first, "1." + String(repeating: "0", count: 24))   // N Var f_1(0) = 1/gamma^2
+        XCTAssertEqual(last, REFERENCE_CLI_F1)                       // 25 digits, mpmath
+        XCTAssertEqual(residuals.count, 2)
+        let table = AdaptiveKernelsCommandLine.run(arguments)
+        XCTAssertEqual(table.exitCode, 0, table.standardError)
+        XCTAssertTrue(table.standardOutput.contains(REFERENCE_CLI_F1))
+        let csv = AdaptiveKernelsCommandLine.run(arguments + ["--format", "csv"])
+        let lines = csv.standardOutput.split(separator: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("time,label_variance,test_variance,ntk_variance"))
+        XCTAssertTrue(lines[2].hasPrefix("1,\(REFERENCE_CLI_F1),"))
+    }
+
+    /// `--levels 3` at depth 2 (FG44): the contract, the table's grids in `precision`, and values within the pair's residual of it.
+    func testLevelsFollowTheContractAndRefineThePair() throws {
+        let arguments = ["fluctuations", "--setting", "gradient-flow", "--depth", "2", "--gamma", "3/2", "--lambda", "1/4", "--time", "0.3",
+                         "--points", "1", "--whitened-points", "1", "--format", "json"]
+        let pair = AdaptiveKernelsCommandLine.run(arguments), table = AdaptiveKernelsCommandLine.run(arguments + ["--levels", "3"])
+        XCTAssertEqual(table.exitCode, 0, table.standardError)
+        XCTAssertEqual(try OutputContractValidator.load().violations(table.standardOutput, command: "fluctuations --setting gradient-flow"), [])
+        let a = try JSONValue.parse(pair.standardOutput), b = try JSONValue.parse(table.standardOutput)
+        guard case .string(let precision)? = b["precision"] else { return XCTFail("no precision") }
+        XCTAssertTrue(precision.contains("dt/4") && precision.contains("(FG44)"), precision)
+        guard case .array(let x)? = a["ntk_variance"]?["floats"], case .number(let x1) = x[1], case .string(let r)? = a["ntk_variance"]?["residual"],
+              case .array(let y)? = b["ntk_variance"]?["floats"], case .number(let y1) = y[1], case .string(let s)? = b["ntk_variance"]?["residual"] else {
+            return XCTFail("no ntk_variance")
+        }
+        XCTAssertEqual(x1, y1, accuracy: Double(r)!)
+        XCTAssertNotEqual(x1, y1)
+        XCTAssertLessThan(Double(s)!, Double(r)! / 10)
     }
 
     func testCSVAndOnePoint() throws {
@@ -362,3 +415,7 @@ extension XCTestCase {
                 "--test-labels", try write(NPYArray(shape: [2], values: Array(yt.values[0..<2])), "yt.npy", in: folder)]
     }
 }
+
+/// `python3 notes/checks/fluctuations_gradient_flow_digits.py 1 1/2 1 1 1 30`: N Var f_1 at t = 1 (P = 1, gamma = 1,
+/// lambda = 1/2) is 0.0700107873609196529400580350211, here rounded to 25 significant digits.
+private let REFERENCE_CLI_F1 = "0.07001078736091965294005804"

@@ -197,4 +197,38 @@ final class DeepLinearGradientFlowFluctuationsTests: XCTestCase {
             XCTAssertEqual(deep.means[t][0], two.meanPrediction.values[t], accuracy: 3 * deep.meanResiduals[t][0] + 1e-9)
         }
     }
+
+    /// (FG44) The table eliminates dt^p, dt^{p+1}, ...: exact on a polynomial error of degree p + R - 2; with one power left the
+    /// last correction bounds the error in the asymptotic regime (here dt <= 0.05; at dt = 0.3 it does not: 6.5e-6 vs 5.0e-6).
+    func testRichardsonTableIsExactOnPolynomialErrors() {
+        let steps = [0.05, 0.025, 0.0125, 0.00625]
+        let grids = steps.map { h in [[2 + 3 * pow(h, 4) - 7 * pow(h, 5) + 11 * pow(h, 6)]] }
+        let three = DeepLinearGradientFlowFluctuations.richardsonTable(Array(grids.prefix(3)), order: 4)
+        let four = DeepLinearGradientFlowFluctuations.richardsonTable(grids, order: 4)
+        XCTAssertEqual(four.values[0][0], 2, accuracy: 1e-14)
+        XCTAssertLessThan(four.residuals[0][0], 1e-11)
+        XCTAssertGreaterThan(abs(three.values[0][0] - 2), 1e-11)                // the dt^6 term is not eliminated by three grids
+        XCTAssertLessThan(abs(three.values[0][0] - 2), three.residuals[0][0])  // and the last correction bounds it
+    }
+
+    /// (FG44) RK4 at depth 2 (the check-script case at T = 0.3, dt = 0.15): three grids (2, 4, 8 steps) against four (to 16
+    /// steps): every residual bounds the actual error, and the table gains over the pair of (FG39).
+    func testRichardsonTableOfRungeKuttaGrids() throws {
+        func run(_ levels: Int) throws -> DeepLinearGradientFlowFluctuations {
+            try DeepLinearGradientFlowFluctuations(depth: 2, gamma: 1.5, lambda: 0.25, points: 1, time: 0.3, intervals: 1, stepsPerInterval: 2,
+                                                   scheme: .rk4, levels: levels)
+        }
+        let pair = try run(2), three = try run(3), reference = try run(4)
+        var pairError = 0.0, threeError = 0.0
+        for (a, b, c) in [(pair.variances[1], three.variances[1], reference.variances[1]), (pair.means[1], three.means[1], reference.means[1])] {
+            for i in c.indices where c[i] != 0 {
+                let e2 = abs(a[i] - c[i]) / abs(c[i]), e3 = abs(b[i] - c[i]) / abs(c[i])
+                pairError = max(pairError, e2); threeError = max(threeError, e3)
+            }
+        }
+        for i in reference.variances[1].indices {
+            XCTAssertLessThanOrEqual(abs(three.variances[1][i] - reference.variances[1][i]), three.varianceResiduals[1][i] + reference.varianceResiduals[1][i], "column \(i)")
+        }
+        XCTAssertLessThan(threeError, pairError / 10, "pair \(pairError), three grids \(threeError)")
+    }
 }

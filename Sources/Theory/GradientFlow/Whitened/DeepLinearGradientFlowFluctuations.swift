@@ -22,9 +22,11 @@ public struct DeepLinearGradientFlowFluctuations: Sendable {
     public let points: Int
     public let testCount: Int
     public let times: [Double]
-    /// The coarse step (the fine grid has half of it) and the time scheme (FG32), (FG38).
+    /// The coarse step (the finer grids have half of it, a quarter, ...) and the time scheme (FG32), (FG38).
     public let timeStep: Double
     public let scheme: TimeScheme
+    /// The number of grids dt, dt/2, ..., dt/2^(levels - 1) of the Richardson table (2: the pair of (FG32), (FG39); FG44).
+    public let levels: Int
     /// Observable names, in the order of `means` and `variances` columns. Whitened: f_1, f_2 (P >= 2), f_test, ntk_mean,
     /// overlap_1...overlap_L (H^l_11). Data (FG36): f_train_i (or f_test_j with test inputs: the reported predictions),
     /// ntk_mean, overlap_1...overlap_L (c_l = y^T H^l y/|y|^2).
@@ -40,23 +42,24 @@ public struct DeepLinearGradientFlowFluctuations: Sendable {
 
     /// Whitened data: P points, y = e_1, one orthogonal test input (FG26)-(FG32).
     public init(depth: Int, gamma: Double, lambda: Double, points: Int, time: Double, intervals: Int, stepsPerInterval: Int,
-                scheme: TimeScheme = .euler) throws {
+                scheme: TimeScheme = .euler, levels: Int = 2) throws {
         guard (1...GradientFlowFluctuations.maximumPoints).contains(points) else {
             throw GradientFlowFluctuations.Failure.invalid("P must be between 1 and \(GradientFlowFluctuations.maximumPoints)")
         }
         try self.init(depth: depth, gamma: gamma, lambda: lambda, inputs: .whitened(points: points), time: time, intervals: intervals,
-                      stepsPerInterval: stepsPerInterval, scheme: scheme)
+                      stepsPerInterval: stepsPerInterval, scheme: scheme, levels: levels)
     }
 
     /// A data set (FG35), (FG36): the input kernel C = X X^T/D over the training and test inputs and the training labels.
     public init(depth: Int, gamma: Double, lambda: Double, data: LabelledData, time: Double, intervals: Int, stepsPerInterval: Int,
-                scheme: TimeScheme = .euler) throws {
+                scheme: TimeScheme = .euler, levels: Int = 2) throws {
         try self.init(depth: depth, gamma: gamma, lambda: lambda, inputs: try Inputs(data: data), time: time, intervals: intervals,
-                      stepsPerInterval: stepsPerInterval, scheme: scheme)
+                      stepsPerInterval: stepsPerInterval, scheme: scheme, levels: levels)
     }
 
     init(depth: Int, gamma: Double, lambda: Double, inputs: Inputs, time: Double, intervals: Int, stepsPerInterval: Int,
-         scheme: TimeScheme) throws {
+         scheme: TimeScheme, levels: Int = 2) throws {
+        guard (2...6).contains(levels) else { throw GradientFlowFluctuations.Failure.invalid("the Richardson table needs 2 to 6 grids (got \(levels))") }
         guard depth >= 1 else { throw GradientFlowFluctuations.Failure.invalid("the depth must be at least 1") }
         guard gamma > 0, gamma.isFinite else { throw GradientFlowFluctuations.Failure.invalid("gamma must be finite and > 0") }
         guard lambda >= 0, lambda.isFinite else { throw GradientFlowFluctuations.Failure.invalid("lambda must be finite and >= 0") }
@@ -65,25 +68,36 @@ public struct DeepLinearGradientFlowFluctuations: Sendable {
         }
         self.depth = depth; self.gamma = gamma; self.lambda = lambda; points = inputs.trainCount; testCount = inputs.count - inputs.trainCount
         self.scheme = scheme
+        self.levels = levels
         let steps = intervals * stepsPerInterval
         timeStep = time / Double(steps)
         times = (0...intervals).map { time * Double($0) / Double(intervals) }
         observables = inputs.observableNames(depth: depth)
-        let coarse = try Self.solve(depth: depth, gamma: gamma, lambda: lambda, inputs: inputs, dt: timeStep, steps: steps,
-                                    outputs: (0...intervals).map { $0 * stepsPerInterval }, scheme: scheme)
-        let fine = try Self.solve(depth: depth, gamma: gamma, lambda: lambda, inputs: inputs, dt: timeStep / 2, steps: 2 * steps,
-                                  outputs: (0...intervals).map { 2 * $0 * stepsPerInterval }, scheme: scheme)
-        // (FG32), (FG39) Richardson for order p: y_{dt/2} + (y_{dt/2} - y_dt)/(2^p - 1), residual |y_{dt/2} - y_dt|/(2^p - 1).
-        let factor = Double((1 << scheme.order) - 1)
-        func richardson(_ a: [[Double]], _ b: [[Double]]) -> ([[Double]], [[Double]]) {
-            if scheme.order == 1 {
-                return (zip(a, b).map { zip($0, $1).map { 2 * $1 - $0 } }, zip(a, b).map { zip($0, $1).map { abs($1 - $0) } })
-            }
-            return (zip(a, b).map { zip($0, $1).map { $1 + ($1 - $0) / factor } }, zip(a, b).map { zip($0, $1).map { abs($1 - $0) / factor } })
+        let coarseStep = timeStep
+        let grids = try (0..<levels).map { k in
+            try Self.solve(depth: depth, gamma: gamma, lambda: lambda, inputs: inputs, dt: coarseStep / Double(1 << k), steps: steps << k,
+                           outputs: (0...intervals).map { ($0 * stepsPerInterval) << k }, scheme: scheme)
         }
-        (means, meanResiduals) = richardson(coarse.means, fine.means)
-        (variances, varianceResiduals) = richardson(coarse.variances, fine.variances)
+        (means, meanResiduals) = Self.richardsonTable(grids.map(\.means), order: scheme.order)
+        (variances, varianceResiduals) = Self.richardsonTable(grids.map(\.variances), order: scheme.order)
         for row in means + variances { for v in row where !v.isFinite { throw GradientFlowFluctuations.Failure.notFinite } }
+    }
+
+    /// (FG32), (FG39), (FG44) The Richardson table over grids dt/2^k, k = 0...R-1, of a scheme of order p whose error expands in
+    /// dt^p, dt^{p+1}, ...: T[k][0] = y_k, T[k][j] = T[k][j-1] + (T[k][j-1] - T[k-1][j-1])/(2^{p+j-1} - 1). Returned: T[R-1][R-1]
+    /// and the residual |T[R-1][R-1] - T[R-1][R-2]| (the last correction; for R = 2 that is |y_{dt/2} - y_dt|/(2^p - 1)).
+    static func richardsonTable(_ grids: [[[Double]]], order p: Int) -> (values: [[Double]], residuals: [[Double]]) {
+        var previous = [grids[0]]
+        for k in 1..<grids.count {
+            var row = [grids[k]]
+            for j in 1...k {
+                let factor = Double((1 << (p + j - 1)) - 1)
+                row.append(zip(row[j - 1], previous[j - 1]).map { zip($0, $1).map { $0 + ($0 - $1) / factor } })
+            }
+            previous = row
+        }
+        let last = previous.count - 1
+        return (previous[last], zip(previous[last], previous[last - 1]).map { zip($0, $1).map { abs($0 - $1) } })
     }
 
     /// One Euler grid on whitened data: the means (Q = I) and N Var (delta method) of the observables at the output steps.
