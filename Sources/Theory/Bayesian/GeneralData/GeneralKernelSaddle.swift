@@ -94,48 +94,67 @@ public struct GeneralKernelSaddle: Sendable {
         let etas = (0...depth).map { $0 == 0 ? 0.0 : dualScale($0) }
         let layerV = (0...depth).map { l in l == 0 ? cDotV : (0..<p).map { cDotV[$0] + kappas[l] * cv[$0] * spikeDotV } }
         // (I + Phi^{l-1} hatPhi^l) Phi^l − Phi^{l-1} = Phi^l − Phi^{l-1} − eta_l (Phi^{l-1} v)(Phi^l v)^T,
-        // its squared Frobenius norm and Phi^l's, for every layer in one sweep over C: the rows
-        // are taken in blocks that stay in cache while every layer runs over them, so C is read
-        // from memory once instead of L times. Each layer's sums receive exactly the terms, in
-        // exactly the order, of a pass per layer over all rows (four SIMD lanes, then the tail).
-        var lanes = [SIMD4<Double>](repeating: SIMD4<Double>(), count: 2 * (depth + 1))
-        var tails = [Double](repeating: 0, count: 2 * (depth + 1))
-        let blockRows = max(1, 32_768 / max(p, 1))
+        // its squared Frobenius norm and Phi^l's, for every layer in one sweep over C: each row of C
+        // is read once and every layer runs over each group of four entries while they are in
+        // registers, and the entry of Phi^l (C_ij + kappa_l a_i a_j) computed for layer l is the
+        // entry of Phi^(l-1) for layer l + 1 (the same expression, so the same double), so each
+        // is formed once instead of twice. Each layer's sums receive exactly the terms, in exactly
+        // the order, of a pass per layer over all rows (four SIMD lanes, then the tail).
+        let layers = depth + 1
+        var lanes = [SIMD4<Double>](repeating: SIMD4<Double>(), count: 2 * layers)
+        var tails = [Double](repeating: 0, count: 2 * layers)
+        var stacked = [Double](repeating: 0, count: layers * p)     // layerV, row l at l * p
+        for l in 0...depth { for j in 0..<p { stacked[l * p + j] = layerV[l][j] } }
+        let kappas4 = kappas.map { SIMD4<Double>(repeating: $0) }
+        var rowScales = [Double](repeating: 0, count: layers)       // eta_l (Phi^(l-1) v)_i
         c.withUnsafeBufferPointer { cp in
             cv.withUnsafeBufferPointer { a in
-                for blockStart in stride(from: 0, to: p, by: blockRows) {
-                    let blockEnd = min(blockStart + blockRows, p)
-                    for l in 1...depth {
-                        let k = kappas[l], previousKappa = kappas[l - 1], eta = etas[l]
-                        let previousV = layerV[l - 1]
-                        layerV[l].withUnsafeBufferPointer { w in
-                            var r2 = lanes[2 * l], n2 = lanes[2 * l + 1]
-                            var residual2 = tails[2 * l], norm2 = tails[2 * l + 1]
-                            let k4 = SIMD4<Double>(repeating: k), pk4 = SIMD4<Double>(repeating: previousKappa)
-                            for i in blockStart..<blockEnd {
-                                let ai = a[i], pi = previousV[i], row = cp.baseAddress! + i * p
-                                let ai4 = SIMD4<Double>(repeating: ai), ep4 = SIMD4<Double>(repeating: eta * pi)
-                                var j = 0
-                                while j + 4 <= p {
-                                    let entry = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Double>.self)
-                                    let aj = UnsafeRawPointer(a.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
-                                    let wj = UnsafeRawPointer(w.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
-                                    let aij = ai4 * aj
-                                    let current = entry + k4 * aij, previous = entry + pk4 * aij
-                                    let r = current - previous - ep4 * wj
-                                    r2 += r * r; n2 += current * current
-                                    j += 4
-                                }
-                                while j < p {
-                                    let entry = row[j], aij = ai * a[j]
-                                    let current = entry + k * aij, previous = entry + previousKappa * aij
-                                    let r = current - previous - eta * pi * w[j]
-                                    residual2 += r * r; norm2 += current * current
-                                    j += 1
+                stacked.withUnsafeBufferPointer { w in
+                    kappas4.withUnsafeBufferPointer { k4 in
+                        kappas.withUnsafeBufferPointer { k in
+                            lanes.withUnsafeMutableBufferPointer { lane in
+                                tails.withUnsafeMutableBufferPointer { tail in
+                                    rowScales.withUnsafeMutableBufferPointer { scale in
+                                        for i in 0..<p {
+                                            let ai = a[i], row = cp.baseAddress! + i * p
+                                            let ai4 = SIMD4<Double>(repeating: ai)
+                                            for l in 1...depth { scale[l] = etas[l] * w[(l - 1) * p + i] }
+                                            var j = 0
+                                            while j + 4 <= p {
+                                                let entry = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Double>.self)
+                                                let aj = UnsafeRawPointer(a.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
+                                                let aij = ai4 * aj
+                                                var previous = entry + k4[0] * aij
+                                                var l = 1
+                                                while l <= depth {
+                                                    let wj = UnsafeRawPointer(w.baseAddress! + l * p + j).loadUnaligned(as: SIMD4<Double>.self)
+                                                    let current = entry + k4[l] * aij
+                                                    let r = current - previous - SIMD4<Double>(repeating: scale[l]) * wj
+                                                    lane[2 * l] += r * r
+                                                    lane[2 * l + 1] += current * current
+                                                    previous = current
+                                                    l += 1
+                                                }
+                                                j += 4
+                                            }
+                                            while j < p {
+                                                let entry = row[j], aij = ai * a[j]
+                                                var previous = entry + k[0] * aij
+                                                var l = 1
+                                                while l <= depth {
+                                                    let current = entry + k[l] * aij
+                                                    let r = current - previous - scale[l] * w[l * p + j]
+                                                    tail[2 * l] += r * r
+                                                    tail[2 * l + 1] += current * current
+                                                    previous = current
+                                                    l += 1
+                                                }
+                                                j += 1
+                                            }
+                                        }
+                                    }
                                 }
                             }
-                            lanes[2 * l] = r2; lanes[2 * l + 1] = n2
-                            tails[2 * l] = residual2; tails[2 * l + 1] = norm2
                         }
                     }
                 }
