@@ -79,94 +79,38 @@ public struct GeneralKernelSaddle: Sendable {
         return k
     }
 
-    /// Relative residuals of the raw stationarity equations of notes/theory-overview.md (T7), evaluated with dense
-    /// kernels (eq. G1, inverse-free forms); the largest over all layers. `kernelTimesV` is C v if
-    /// the caller has it (the same product `LinearAlgebra.multiply(c, vector: v)` gives), else it
-    /// is formed here.
+    /// Relative residuals of the raw stationarity equations of notes/theory-overview.md (T7) (eq. G1,
+    /// inverse-free forms), the largest over all layers, with C v from the dense C: |R_l|_F / |Phi^l|_F
+    /// for (G1a) in O(P) per layer (eq. G1'), and the scalar residual of (G1b) (eq. G7). `kernelTimesV`
+    /// is C v if the caller has it (the same product `LinearAlgebra.multiply(c, vector: v)` gives),
+    /// else it is formed here.
     public func stationarityResidual(inputKernel c: [Double], kernelTimesV: [Double]? = nil) -> Double {
         let p = v.count
-        // Phi^l = C + kappa_l (Cv)(Cv)^T (eq. G6) entrywise, with no P x P temporaries;
-        // Phi^l v = C v + kappa_l (Cv)(Cv . v), with C v from the dense C.
         let cDotV = kernelTimesV ?? LinearAlgebra.multiply(c, vector: v, m: p, n: p)
         let spikeDotV = LinearAlgebra.dot(cv, v)
-        // Per layer l = 1...L: kappa_l, eta_l, kappa_(l-1), Phi^l v and Phi^(l-1) v.
+        // Per layer l = 0...L: kappa_l, eta_l and Phi^l v = C v + kappa_l (Cv)(Cv . v) (eq. G6).
         let kappas = (0...depth).map { $0 == 0 ? 0.0 : kappa($0) }
         let etas = (0...depth).map { $0 == 0 ? 0.0 : dualScale($0) }
         let layerV = (0...depth).map { l in l == 0 ? cDotV : (0..<p).map { cDotV[$0] + kappas[l] * cv[$0] * spikeDotV } }
-        // (I + Phi^{l-1} hatPhi^l) Phi^l − Phi^{l-1} = Phi^l − Phi^{l-1} − eta_l (Phi^{l-1} v)(Phi^l v)^T,
-        // its squared Frobenius norm and Phi^l's, for every layer in one sweep over C: each row of C
-        // is read once and every layer runs over each group of four entries while they are in
-        // registers, and the entry of Phi^l (C_ij + kappa_l a_i a_j) computed for layer l is the
-        // entry of Phi^(l-1) for layer l + 1 (the same expression, so the same double), so each
-        // is formed once instead of twice. Each layer's sums receive exactly the terms, in exactly
-        // the order, of a pass per layer over all rows (four SIMD lanes, then the tail).
-        let layers = depth + 1
-        var lanes = [SIMD4<Double>](repeating: SIMD4<Double>(), count: 2 * layers)
-        var tails = [Double](repeating: 0, count: 2 * layers)
-        var stacked = [Double](repeating: 0, count: layers * p)     // layerV, row l at l * p
-        for l in 0...depth { for j in 0..<p { stacked[l * p + j] = layerV[l][j] } }
-        let kappas4 = kappas.map { SIMD4<Double>(repeating: $0) }
-        var rowScales = [Double](repeating: 0, count: layers)       // eta_l (Phi^(l-1) v)_i
-        c.withUnsafeBufferPointer { cp in
-            cv.withUnsafeBufferPointer { a in
-                stacked.withUnsafeBufferPointer { w in
-                    kappas4.withUnsafeBufferPointer { k4 in
-                        kappas.withUnsafeBufferPointer { k in
-                            lanes.withUnsafeMutableBufferPointer { lane in
-                                tails.withUnsafeMutableBufferPointer { tail in
-                                    rowScales.withUnsafeMutableBufferPointer { scale in
-                                        for i in 0..<p {
-                                            let ai = a[i], row = cp.baseAddress! + i * p
-                                            let ai4 = SIMD4<Double>(repeating: ai)
-                                            for l in 1...depth { scale[l] = etas[l] * w[(l - 1) * p + i] }
-                                            var j = 0
-                                            while j + 4 <= p {
-                                                let entry = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Double>.self)
-                                                let aj = UnsafeRawPointer(a.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
-                                                let aij = ai4 * aj
-                                                var previous = entry + k4[0] * aij
-                                                var l = 1
-                                                while l <= depth {
-                                                    let wj = UnsafeRawPointer(w.baseAddress! + l * p + j).loadUnaligned(as: SIMD4<Double>.self)
-                                                    let current = entry + k4[l] * aij
-                                                    let r = current - previous - SIMD4<Double>(repeating: scale[l]) * wj
-                                                    lane[2 * l] += r * r
-                                                    lane[2 * l + 1] += current * current
-                                                    previous = current
-                                                    l += 1
-                                                }
-                                                j += 4
-                                            }
-                                            while j < p {
-                                                let entry = row[j], aij = ai * a[j]
-                                                var previous = entry + k[0] * aij
-                                                var l = 1
-                                                while l <= depth {
-                                                    let current = entry + k[l] * aij
-                                                    let r = current - previous - scale[l] * w[l * p + j]
-                                                    tail[2 * l] += r * r
-                                                    tail[2 * l + 1] += current * current
-                                                    previous = current
-                                                    l += 1
-                                                }
-                                                j += 1
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        // (G1'): C v (dense) - a (a = C v from the spectrum) = beta a + d with d orthogonal to a.
+        let a2 = LinearAlgebra.dot(cv, cv)
+        var difference = (0..<p).map { cDotV[$0] - cv[$0] }
+        let beta = a2 > 0 ? LinearAlgebra.dot(cv, difference) / a2 : 0
+        for i in 0..<p { difference[i] -= beta * cv[i] }
+        let d2 = LinearAlgebra.dot(difference, difference)
         var worst = 0.0
         for l in 1...depth {
-            let residual2 = tails[2 * l] + lanes[2 * l].sum(), norm2 = tails[2 * l + 1] + lanes[2 * l + 1].sum()
+            // |R_l|_F^2 = e_l^2 |a|^4 + eta_l^2 (g_(l-1)^2 + g_l^2) |a|^2 |d|^2 + eta_l^2 |d|^4 (eq. G1'),
+            // over |Phi^l|_F^2 = |C|_F^2 + 2 kappa_l a^T C a + kappa_l^2 |a|^4 (eq. G11).
+            let eta = etas[l], k = kappas[l]
+            let previousScale = 1 + kappas[l - 1] * spikeDotV + beta, scale = 1 + k * spikeDotV + beta
+            let e = (k - kappas[l - 1]) - eta * previousScale * scale
+            let residual2 = e * e * a2 * a2 + eta * eta * (previousScale * previousScale + scale * scale) * a2 * d2 + eta * eta * d2 * d2
+            let norm2 = cFrobeniusSquared + 2 * k * cvCcv + k * k * cvNormSquared * cvNormSquared
             worst = max(worst, residual2.squareRoot() / max(norm2.squareRoot(), .leastNormalMagnitude))
             if l < depth {
                 // hatPhi^l (I + Phi^l hatPhi^{l+1}) − hatPhi^{l+1} = (−eta_l + eta_l eta_{l+1} p_l + eta_{l+1}) v v^T
-                let eta = etas[l], en = dualScale(l + 1), pl = LinearAlgebra.dot(v, layerV[l])
+                let en = dualScale(l + 1), pl = LinearAlgebra.dot(v, layerV[l])
                 worst = max(worst, abs(-eta + eta * en * pl + en) / max(eta, .leastNormalMagnitude))
             }
         }
