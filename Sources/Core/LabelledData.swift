@@ -51,9 +51,10 @@ public struct LabelledData: Sendable {
     }
 
     /// C = X X^T / D over the training points (P x P).
-    /// One triangle by dsyrk, mirrored (`LinearAlgebra.rowGram`).
+    /// One triangle by dsyrk, mirrored (`LinearAlgebra.rowGram`), read from the first P rows of
+    /// `inputs` in place (no copy of the training inputs).
     public func trainKernel() -> [Double] {
-        LinearAlgebra.rowGram(trainInputs, rows: trainCount, columns: dimension, divisor: Double(dimension))
+        LinearAlgebra.rowGram(inputs, rows: trainCount, columns: dimension, divisor: Double(dimension))
     }
 
     /// C(x*, X) = Xt X^T / D (Q x P) and the test diagonal x*.x*/D (Q); nil without test points.

@@ -23,7 +23,9 @@ public enum KernelMatrixCheck {
 
     /// nil when C is a finite symmetric P x P matrix and y has P finite entries. Symmetry: |C_ij - C_ji|
     /// <= `relativeSymmetry` max |C| (a kernel computed in floating point is symmetric only to rounding).
-    public static func defect(kernel: [Double], labels: [Double], relativeSymmetry: Double) -> Defect? {
+    /// `relativeSymmetry` nil: the caller formed C exactly symmetric (C_ij and C_ji the same double,
+    /// as `LinearAlgebra.rowGram` mirrors one triangle), and the symmetry pass is skipped.
+    public static func defect(kernel: [Double], labels: [Double], relativeSymmetry: Double?) -> Defect? {
         let p = labels.count
         guard p > 0 else { return .empty }
         guard kernel.count == p * p else { return .shape(entries: kernel.count, points: p) }
@@ -35,6 +37,7 @@ public enum KernelMatrixCheck {
         if !finite, let bad = kernel.firstIndex(where: { !$0.isFinite }) {
             return .nonFiniteKernel(row: bad / p, column: bad % p, value: kernel[bad])
         }
+        guard let relativeSymmetry else { return nil }
         let tolerance = relativeSymmetry * max(scale, .leastNormalMagnitude)
         if !symmetric(kernel, p, tolerance) {
             for i in 0..<p { for j in (i + 1)..<p where abs(kernel[i * p + j] - kernel[j * p + i]) > tolerance {

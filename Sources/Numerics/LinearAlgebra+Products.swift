@@ -42,15 +42,18 @@ public extension LinearAlgebra {
     /// X X^T / divisor (n x n, full symmetric) for X (n x k, row-major): cblas_dsyrk on one triangle
     /// (half the flops of dgemm), then one blocked pass that divides and mirrors. Each entry is the
     /// dot product rounded once more by the division, as `multiplyTransposed(x, x).map { $0 / divisor }`.
+    /// x may hold more rows than n (training rows followed by test rows): only the first n are read.
     static func rowGram(_ x: [Double], rows n: Int, columns k: Int, divisor: Double = 1) -> [Double] {
-        precondition(x.count == n * k, "shape mismatch in rowGram")
+        precondition(x.count >= n * k, "shape mismatch in rowGram")
         if n == 0 || k == 0 { return [Double](repeating: 0, count: n * n) }
         // No zero fill: dsyrk with beta = 0 sets the upper triangle, the loop below the lower one.
         return [Double](unsafeUninitializedCapacity: n * n) { pc, initialized in
             x.withUnsafeBufferPointer { px in
                 // Row-major upper triangle: c[i][j], j >= i.
                 LinearAlgebraLibrary.shared.cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), 1.0, px.baseAddress, Int32(k), 0.0, pc.baseAddress, Int32(n))
-                let block = 64
+                // 32 x 32 tiles: a tile and its mirror image (8 KB each) stay in L1 while the
+                // mirror image is written column by column.
+                let block = 32
                 for ib in stride(from: 0, to: n, by: block) {
                     for jb in stride(from: ib, to: n, by: block) {
                         for i in ib..<min(ib + block, n) {

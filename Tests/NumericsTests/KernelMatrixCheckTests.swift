@@ -54,4 +54,29 @@ final class KernelMatrixCheckTests: XCTestCase {
         XCTAssertEqual(KernelMatrixCheck.defect(kernel: bad, labels: y, relativeSymmetry: 1e-12),
                        .notSymmetric(row: 0, column: 1, upper: c[1] + 1e-9, lower: c[p]))
     }
+
+    /// relativeSymmetry nil (C symmetric by construction): no symmetry pass, but shape, labels
+    /// and finiteness are checked as always; the Gram matrix of `rowGram` (one triangle mirrored,
+    /// here with training rows followed by more rows that it must not read) is exactly symmetric.
+    func testSymmetricByConstructionSkipsOnlyTheSymmetryPass() {
+        XCTAssertNil(KernelMatrixCheck.defect(kernel: [2, 1, 1 + 1e-10, 2], labels: [1, 1], relativeSymmetry: nil))
+        XCTAssertEqual(KernelMatrixCheck.defect(kernel: [2, 1, .nan, 2], labels: [1, 1], relativeSymmetry: nil)?.description,
+                       "input kernel entry (1, 0) is not finite (nan)")
+        XCTAssertEqual(KernelMatrixCheck.defect(kernel: [2, 1, 1, 2], labels: [1], relativeSymmetry: nil), .shape(entries: 4, points: 1))
+        XCTAssertEqual(KernelMatrixCheck.defect(kernel: [2, 1, 1, 2], labels: [1, .infinity], relativeSymmetry: nil),
+                       .nonFiniteLabel(index: 1, value: .infinity))
+        let n = 70, k = 9, extra = 5   // 70 = two 32-tiles and a tail of 6
+        let x = (0..<((n + extra) * k)).map { sin(Double($0) * 0.7) + Double($0 % 5) }
+        let c = LinearAlgebra.rowGram(x, rows: n, columns: k, divisor: 3)
+        var symmetric = true, largest = 0.0
+        for i in 0..<n { for j in 0..<n {
+            symmetric = symmetric && c[i * n + j] == c[j * n + i]
+            var dot = 0.0
+            for m in 0..<k { dot += x[i * k + m] * x[j * k + m] }
+            largest = max(largest, abs(c[i * n + j] - dot / 3) / max(abs(dot / 3), 1))
+        } }
+        XCTAssertTrue(symmetric)
+        XCTAssertLessThan(largest, 1e-14)
+        XCTAssertNil(KernelMatrixCheck.defect(kernel: c, labels: [Double](repeating: 1, count: n), relativeSymmetry: 0))
+    }
 }

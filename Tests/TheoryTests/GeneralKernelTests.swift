@@ -181,13 +181,12 @@ final class GeneralKernelTests: XCTestCase {
         }
     }
 
-    /// The dense stationarity residual sweeps C once in row blocks with every layer per block
-    /// (P = 203: rows 0-160 and 161-202, a tail of three columns after the four lanes). Against a
-    /// plain per-layer evaluation of the same formula with a wrong C v (perturbed in rows 170...202
-    /// only, orthogonally to v so that the hatPhi equations stay exact): the dense residual is then
-    /// O(1e-4), not rounding, and comes from the second block's rows; to 1e-12 relative. A
-    /// skipped block, row or layer would change it.
-    func testBlockedStationarityResidualMatchesThePlainPerLayerSum() throws {
+    /// The stationarity residual of (G1a) in O(P) per layer (eq. G1') against a plain entrywise
+    /// evaluation of the dense P x P residual matrices, layer by layer, with a wrong C v (perturbed
+    /// in rows 170...202 only, orthogonally to v so that the hatPhi equations stay exact): the
+    /// residual is then O(1e-4), not rounding; to 1e-12 relative. A wrong term of G1' (a layer's
+    /// scale, the split of C v - a into beta a + d) would change it.
+    func testStationarityResidualMatchesThePlainDenseEvaluation() throws {
         let p = 203, depth = 5
         let problem = try randomProblem(p: p, d: 40, gamma: "1.5", beta: "4", depth: depth, seed: 21)
         let root = try XCTUnwrap(GeneralKernelSolver().solve(problem).dominant)

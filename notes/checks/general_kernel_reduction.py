@@ -68,3 +68,15 @@ K = Cs.copy()
 for l in range(1, L + 1):
     K = K @ (np.eye(P) - Phi[l] @ hat[l]).T                           # cross^l = (I - M) cross^{l-1}
 print("predictor:", K @ np.linalg.solve(Phi[L] + b * np.eye(P), y), t * Cs @ v)
+# G1': |R_l|_F of (G1a) from a = C v (spectral), c = C v (dense, here perturbed) in O(P), against the dense matrix
+a_ = rng.standard_normal(P); c_ = a_ * (1 + 1e-3) + 1e-3 * rng.standard_normal(P); v_ = rng.standard_normal(P)
+sig, Cd = a_ @ v_, rng.standard_normal((P, P)); Cd = Cd + Cd.T
+kap, eta = [0.0, 0.7, 1.9], [0.0, 1.3, 0.4]
+for l in (1, 2):
+    w0, w1 = c_ + kap[l - 1] * sig * a_, c_ + kap[l] * sig * a_
+    dense = np.linalg.norm((Cd + kap[l] * np.outer(a_, a_)) - (Cd + kap[l - 1] * np.outer(a_, a_)) - eta[l] * np.outer(w0, w1))
+    beta = a_ @ (c_ - a_) / (a_ @ a_); d_ = c_ - a_ - beta * a_
+    g0, g1 = 1 + kap[l - 1] * sig + beta, 1 + kap[l] * sig + beta
+    e_ = kap[l] - kap[l - 1] - eta[l] * g0 * g1
+    A2, D2 = a_ @ a_, d_ @ d_
+    print("G1' residual, dense vs O(P):", dense, np.sqrt(e_ ** 2 * A2 ** 2 + eta[l] ** 2 * (g0 ** 2 + g1 ** 2) * A2 * D2 + eta[l] ** 2 * D2 ** 2))

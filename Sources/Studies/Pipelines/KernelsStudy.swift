@@ -139,7 +139,9 @@ public enum KernelsStudy {
         let p = data.trainCount, d = data.dimension, depth = problem.depth, labels = data.labels
         let c = data.trainKernel()
         lap("input_kernel")
-        let general = try GeneralKernelProblem(inputKernel: c, labels: labels, gamma: problem.gamma, beta: problem.beta, depth: depth)
+        // C from `trainKernel` (dsyrk, one triangle mirrored) is exactly symmetric: no symmetry pass.
+        let general = try GeneralKernelProblem(inputKernel: c, labels: labels, gamma: problem.gamma, beta: problem.beta, depth: depth,
+                                               symmetricByConstruction: true)
         // D < P: the reduced spectrum from the thin SVD of X (eq. G4'), O(P D^2) instead of dsyevd's O(P^3).
         let spectrum = d < p ? try KernelSpectrum(general, features: data.trainInputs, rows: p, columns: d) : try KernelSpectrum(general)
         lap(d < p ? "spectrum_svd" : "spectrum_tridiagonal")
@@ -150,7 +152,8 @@ public enum KernelsStudy {
 
         // Certified overlaps when C = lambda I exactly (eq. G13).
         var certified: [CertifiedDecimal]? = nil
-        if let scalar = ScalarKernelReduction(features: data.trainInputs, rows: p, columns: d, labels: labels),
+        if ScalarKernelReduction.affordable(rows: p, columns: d),
+           let scalar = ScalarKernelReduction(features: data.trainInputs, rows: p, columns: d, labels: labels),
            let whitened = try scalar.whitenedProblem(gamma: problem.gamma, beta: problem.beta, depth: depth) {
             let exact = try WhitenedOverlapSolver().solve(whitened, digits: options.digits)
             guard let root = exact.dominant else { throw SolverError.degenerate("certified solver: dominance undecided") }

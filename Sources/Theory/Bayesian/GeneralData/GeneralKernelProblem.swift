@@ -41,9 +41,13 @@ public struct GeneralKernelProblem: Sendable {
     public let beta: InverseTemperature
     public let depth: Int
 
-    public init(inputKernel: [Double], labels: [Double], gamma: BigRational, beta: InverseTemperature, depth: Int) throws {
+    /// `symmetricByConstruction`: the caller formed C with C_ij and C_ji the same double (the Gram
+    /// matrix of `LinearAlgebra.rowGram`, one triangle mirrored), so the symmetry pass of the input
+    /// check is skipped; shape and finiteness are checked as always.
+    public init(inputKernel: [Double], labels: [Double], gamma: BigRational, beta: InverseTemperature, depth: Int,
+                symmetricByConstruction: Bool = false) throws {
         let p = labels.count
-        if let defect = KernelMatrixCheck.defect(kernel: inputKernel, labels: labels, relativeSymmetry: 1e-12) {
+        if let defect = KernelMatrixCheck.defect(kernel: inputKernel, labels: labels, relativeSymmetry: symmetricByConstruction ? nil : 1e-12) {
             throw GeneralKernelInputError(defect)
         }
         try TheoryInputError.validate(gamma: gamma, beta: beta, depth: depth, maximumDepth: 100_000)

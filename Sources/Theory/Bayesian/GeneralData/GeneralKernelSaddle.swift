@@ -79,75 +79,38 @@ public struct GeneralKernelSaddle: Sendable {
         return k
     }
 
-    /// Relative residuals of the raw stationarity equations of notes/theory-overview.md (T7), evaluated with dense
-    /// kernels (eq. G1, inverse-free forms); the largest over all layers. `kernelTimesV` is C v if
-    /// the caller has it (the same product `LinearAlgebra.multiply(c, vector: v)` gives), else it
-    /// is formed here.
+    /// Relative residuals of the raw stationarity equations of notes/theory-overview.md (T7) (eq. G1,
+    /// inverse-free forms), the largest over all layers, with C v from the dense C: |R_l|_F / |Phi^l|_F
+    /// for (G1a) in O(P) per layer (eq. G1'), and the scalar residual of (G1b) (eq. G7). `kernelTimesV`
+    /// is C v if the caller has it (the same product `LinearAlgebra.multiply(c, vector: v)` gives),
+    /// else it is formed here.
     public func stationarityResidual(inputKernel c: [Double], kernelTimesV: [Double]? = nil) -> Double {
         let p = v.count
-        // Phi^l = C + kappa_l (Cv)(Cv)^T (eq. G6) entrywise, with no P x P temporaries;
-        // Phi^l v = C v + kappa_l (Cv)(Cv . v), with C v from the dense C.
         let cDotV = kernelTimesV ?? LinearAlgebra.multiply(c, vector: v, m: p, n: p)
         let spikeDotV = LinearAlgebra.dot(cv, v)
-        // Per layer l = 1...L: kappa_l, eta_l, kappa_(l-1), Phi^l v and Phi^(l-1) v.
+        // Per layer l = 0...L: kappa_l, eta_l and Phi^l v = C v + kappa_l (Cv)(Cv . v) (eq. G6).
         let kappas = (0...depth).map { $0 == 0 ? 0.0 : kappa($0) }
         let etas = (0...depth).map { $0 == 0 ? 0.0 : dualScale($0) }
         let layerV = (0...depth).map { l in l == 0 ? cDotV : (0..<p).map { cDotV[$0] + kappas[l] * cv[$0] * spikeDotV } }
-        // (I + Phi^{l-1} hatPhi^l) Phi^l − Phi^{l-1} = Phi^l − Phi^{l-1} − eta_l (Phi^{l-1} v)(Phi^l v)^T,
-        // its squared Frobenius norm and Phi^l's, for every layer in one sweep over C: the rows
-        // are taken in blocks that stay in cache while every layer runs over them, so C is read
-        // from memory once instead of L times. Each layer's sums receive exactly the terms, in
-        // exactly the order, of a pass per layer over all rows (four SIMD lanes, then the tail).
-        var lanes = [SIMD4<Double>](repeating: SIMD4<Double>(), count: 2 * (depth + 1))
-        var tails = [Double](repeating: 0, count: 2 * (depth + 1))
-        let blockRows = max(1, 32_768 / max(p, 1))
-        c.withUnsafeBufferPointer { cp in
-            cv.withUnsafeBufferPointer { a in
-                for blockStart in stride(from: 0, to: p, by: blockRows) {
-                    let blockEnd = min(blockStart + blockRows, p)
-                    for l in 1...depth {
-                        let k = kappas[l], previousKappa = kappas[l - 1], eta = etas[l]
-                        let previousV = layerV[l - 1]
-                        layerV[l].withUnsafeBufferPointer { w in
-                            var r2 = lanes[2 * l], n2 = lanes[2 * l + 1]
-                            var residual2 = tails[2 * l], norm2 = tails[2 * l + 1]
-                            let k4 = SIMD4<Double>(repeating: k), pk4 = SIMD4<Double>(repeating: previousKappa)
-                            for i in blockStart..<blockEnd {
-                                let ai = a[i], pi = previousV[i], row = cp.baseAddress! + i * p
-                                let ai4 = SIMD4<Double>(repeating: ai), ep4 = SIMD4<Double>(repeating: eta * pi)
-                                var j = 0
-                                while j + 4 <= p {
-                                    let entry = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Double>.self)
-                                    let aj = UnsafeRawPointer(a.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
-                                    let wj = UnsafeRawPointer(w.baseAddress! + j).loadUnaligned(as: SIMD4<Double>.self)
-                                    let aij = ai4 * aj
-                                    let current = entry + k4 * aij, previous = entry + pk4 * aij
-                                    let r = current - previous - ep4 * wj
-                                    r2 += r * r; n2 += current * current
-                                    j += 4
-                                }
-                                while j < p {
-                                    let entry = row[j], aij = ai * a[j]
-                                    let current = entry + k * aij, previous = entry + previousKappa * aij
-                                    let r = current - previous - eta * pi * w[j]
-                                    residual2 += r * r; norm2 += current * current
-                                    j += 1
-                                }
-                            }
-                            lanes[2 * l] = r2; lanes[2 * l + 1] = n2
-                            tails[2 * l] = residual2; tails[2 * l + 1] = norm2
-                        }
-                    }
-                }
-            }
-        }
+        // (G1'): C v (dense) - a (a = C v from the spectrum) = beta a + d with d orthogonal to a.
+        let a2 = LinearAlgebra.dot(cv, cv)
+        var difference = (0..<p).map { cDotV[$0] - cv[$0] }
+        let beta = a2 > 0 ? LinearAlgebra.dot(cv, difference) / a2 : 0
+        for i in 0..<p { difference[i] -= beta * cv[i] }
+        let d2 = LinearAlgebra.dot(difference, difference)
         var worst = 0.0
         for l in 1...depth {
-            let residual2 = tails[2 * l] + lanes[2 * l].sum(), norm2 = tails[2 * l + 1] + lanes[2 * l + 1].sum()
+            // |R_l|_F^2 = e_l^2 |a|^4 + eta_l^2 (g_(l-1)^2 + g_l^2) |a|^2 |d|^2 + eta_l^2 |d|^4 (eq. G1'),
+            // over |Phi^l|_F^2 = |C|_F^2 + 2 kappa_l a^T C a + kappa_l^2 |a|^4 (eq. G11).
+            let eta = etas[l], k = kappas[l]
+            let previousScale = 1 + kappas[l - 1] * spikeDotV + beta, scale = 1 + k * spikeDotV + beta
+            let e = (k - kappas[l - 1]) - eta * previousScale * scale
+            let residual2 = e * e * a2 * a2 + eta * eta * (previousScale * previousScale + scale * scale) * a2 * d2 + eta * eta * d2 * d2
+            let norm2 = cFrobeniusSquared + 2 * k * cvCcv + k * k * cvNormSquared * cvNormSquared
             worst = max(worst, residual2.squareRoot() / max(norm2.squareRoot(), .leastNormalMagnitude))
             if l < depth {
                 // hatPhi^l (I + Phi^l hatPhi^{l+1}) − hatPhi^{l+1} = (−eta_l + eta_l eta_{l+1} p_l + eta_{l+1}) v v^T
-                let eta = etas[l], en = dualScale(l + 1), pl = LinearAlgebra.dot(v, layerV[l])
+                let en = dualScale(l + 1), pl = LinearAlgebra.dot(v, layerV[l])
                 worst = max(worst, abs(-eta + eta * en * pl + en) / max(eta, .leastNormalMagnitude))
             }
         }

@@ -13,9 +13,13 @@ public struct ScalarKernelReduction: Sendable {
     /// Most multiply-adds spent on the exact check (P^2 D).
     public static let maximumWork = 4_000_000
 
+    /// Whether the exact check for P x D features is affordable (P^2 D <= `maximumWork`); callers
+    /// ask before copying the features out for it.
+    public static func affordable(rows p: Int, columns d: Int) -> Bool { p > 0 && d > 0 && p * p * d <= maximumWork }
+
     /// nil unless X X^T / D equals lambda I exactly (lambda > 0) and the check is affordable.
     public init?(features x: [Double], rows p: Int, columns d: Int, labels y: [Double]) {
-        guard p > 0, d > 0, p * p * d <= ScalarKernelReduction.maximumWork, x.count == p * d, y.count == p else { return nil }
+        guard ScalarKernelReduction.affordable(rows: p, columns: d), x.count == p * d, y.count == p else { return nil }
         // Cheap screen in Double first.
         let c = LinearAlgebra.multiplyTransposed(x, x, m: p, k: d, n: p)
         for i in 0..<p { for j in 0..<p where i != j && c[i * p + j] != 0 { if abs(c[i * p + j]) > 1e-12 * abs(c[0]) { return nil } } }
