@@ -13,8 +13,8 @@ enum VerifyFluctuationsCommand {
                                        [--widths LIST] [--chains K]
                                        [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]
       fluctuations: N Var(c_l) and N (E c_l - c_l) of the certified theory (whitened data, deep linear,
-        FB8) against K independent exact posterior chains of width-N networks per width (preconditioned
-        Crank-Nicolson Metropolis on the network's preactivations, weights integrated out; no time-step
+        FB8) against K independent exact posterior chains of width-N networks per width (Metropolis-Hastings
+        on the Bartlett factors of the layers' Gram matrices, weights integrated out, FB22; no time-step
         bias), extrapolated in 1/N. A case passes when the difference is within k standard errors (Student
         t with K - 1 degrees of freedom, Bonferroni over the cases); inconclusive when a chain's halves
         disagree (not stationary). --quick: gamma = 2, beta = 10, L = 2, P = 6 at N = 64, 128, 256 with 32

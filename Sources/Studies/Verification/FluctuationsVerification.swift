@@ -1,4 +1,5 @@
 import Foundation
+import Dispatch
 import Core
 import Numerics
 import Theory
@@ -125,10 +126,13 @@ public struct FluctuationsVerification: Sendable {
         public var gradientFlow: [GradientFlowGroup] = []
         public var nonlinear: [NonlinearGroup] = []
         public var deepLinear: [DeepLinearGroup] = []
-        /// Burn-in and measured pCN steps per chain, as multiples of the width (the proposal's
-        /// decorrelation time grows like N: rho^2 ~ 1/N, (FB13)).
-        public var burnInPerWidth: Int = 12
-        public var measuredPerWidth: Int = 40
+        /// Burn-in sweeps, measured sweeps per unit of width and the recording interval of the Bartlett-variable
+        /// chains (FB22)-(FB24): the chains decorrelate in about 5 sweeps at every N (FB23), so 40 N measured
+        /// sweeps give each chain the effective sample size of the former 40 N measured steps (the errors of
+        /// N (E c - c*) stay flat in N); a sweep costs O(1) in N, so a chain costs O(N), not O(N^2).
+        public var burnInSweeps: Int = 400
+        public var measuredSweepsPerWidth: Int = 40
+        public var recordEvery: Int = 4
 
         /// gamma = 2, beta = 10, L = 2, P = 6 (whitened) and gamma = 6/5, beta = 2, L = 2 on `GeneralData.plan`
         /// at N = 64, 128, 256 with 32 chains.
@@ -313,14 +317,21 @@ public struct FluctuationsVerification: Sendable {
         var labels = [Double](repeating: 0, count: p)
         labels[0] = 1
         if let data = group.data { kernel = data.kernel; labels = data.labels }
-        let runs: [DeepLinearPosteriorSampler.Run] = try (0..<group.chains).map { chain in
+        let samplers: [DeepLinearPosteriorSampler] = try (0..<group.chains).map { chain in
             let seed = NormalSampler.derive(settings.seed, UInt64(groupIndex), UInt64(width), UInt64(chain))
-            let sampler = try DeepLinearPosteriorSampler(inputKernel: kernel, labels: labels, gamma: group.gamma.doubleApproximation,
-                                                         ridge: 1 / group.beta.doubleApproximation, depth: group.depth,
-                                                         settings: .init(width: width, burnInSteps: settings.burnInPerWidth * width,
-                                                                         measuredSteps: settings.measuredPerWidth * width, recordEvery: 4, seed: seed))
-            return sampler.run()
+            return try DeepLinearPosteriorSampler(inputKernel: kernel, labels: labels, gamma: group.gamma.doubleApproximation,
+                                                  ridge: 1 / group.beta.doubleApproximation, depth: group.depth,
+                                                  settings: .init(width: width, burnInSweeps: settings.burnInSweeps,
+                                                                  measuredSweeps: settings.measuredSweepsPerWidth * width,
+                                                                  recordEvery: settings.recordEvery, seed: seed))
         }
+        // Independent chains, each with its own seed: the same runs on any number of threads.
+        var slots = [DeepLinearPosteriorSampler.Run?](repeating: nil, count: group.chains)
+        slots.withUnsafeMutableBufferPointer { buffer in
+            let out = buffer
+            DispatchQueue.concurrentPerform(iterations: group.chains) { chain in out[chain] = samplers[chain].run() }
+        }
+        let runs = slots.map { $0! }
         if let failure = runs.compactMap(\.failure).first { return WidthMoments(variance: [], bias: [], notStationary: failure) }
         let n = Double(width), k = Double(group.chains)
         var variance: [Estimate] = [], bias: [Estimate] = []
