@@ -58,7 +58,8 @@ public struct MinMaxSettings: Sendable {
     public var fixedPointMixing: Double = 0.3
     /// Called once per iteration with a line of diagnostics (NB22): the iteration, then per layer the overlap and
     /// largest eigenvalue of Phi^l_tt, the relative residual |A_tt - Phi_tt|_F / |Phi_tt|_F, the smallest ESS, the
-    /// fraction of the inner step taken, the outer step size and the dual along the labels y^T hatPhi y / |y|^2.
+    /// fraction of the inner step taken (the fixed-point scheme: of the dual's move toward T, (NB24)), the outer step
+    /// size (the fixed-point scheme: the mixing a) and the dual along the labels y^T hatPhi y / |y|^2.
     public var trace: (@Sendable (String) -> Void)? = nil
     public init() {}
 }
