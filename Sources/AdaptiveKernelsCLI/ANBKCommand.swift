@@ -14,7 +14,7 @@ enum ANBKCommand {
     usage: adaptive-kernels anbk --activation A --depth L --gamma G --beta B --train X.npy --labels y.npy
                                  [--test Xt.npy --test-labels yt.npy] [--points P] [--test-points Q]
                                  [--solver exact|minmax] [--sampler smc|importance] [--scheme minmax|fixed-point]
-                                 [--samples N] [--burn-in T0] [--measured T] [--seed S] [--trace FILE]
+                                 [--samples N] [--burn-in T0] [--measured T] [--seed S] [--moves K] [--trace FILE]
                                  [--format table|json] [--out-dir DIR]
       The adaptive neural Bayesian kernels (aNBK) of a network with L hidden layers and activation A
       (identity, relu, tanh, erf), feature strength G and inverse temperature B (ridge b = 1/B), at the
@@ -41,6 +41,7 @@ enum ANBKCommand {
         no inner ascent. --scheme minmax (default): Algorithm 1's inner ascent and outer descent.
         A run that is not stationary is continued (both runs) with twice the measured iterations (NB25).
       --trace FILE writes one line of diagnostics per iteration of each run (NB22).
+      --moves K: elliptical slice sweeps per walker and iteration of --sampler smc (default 2, 1...64).
       --solver exact (default for A = identity): the exact deep linear saddle (what 'kernels' computes),
         working precision.
       Reported: train and test loss of the aNBK and of the lazy NNGP and NTK (kernel regression with the
@@ -56,7 +57,7 @@ enum ANBKCommand {
     """ + ArchitectureOptions.usage
 
     static let valued: Set<String> = (["activation", "depth", "gamma", "beta", "train", "labels", "test", "test-labels", "solver",
-                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points", "sampler", "scheme", "trace"] as Set<String>).union(ArchitectureOptions.names)
+                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points", "sampler", "scheme", "trace", "moves"] as Set<String>).union(ArchitectureOptions.names)
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: valued, switches: [])
@@ -79,8 +80,8 @@ enum ANBKCommand {
         }
         if solver == .minmax, case .infinite = beta { throw UsageError("--beta inf: the min-max solver needs a finite beta (the ridge b = 1/beta)") }
         if solver == .exact, gamma.signum == 0 { throw UsageError("--gamma 0 is the lazy NNGP; the exact deep linear solver needs gamma > 0") }
-        if solver == .exact, ["samples", "burn-in", "measured", "sampler", "scheme", "trace"].contains(where: { options.value($0) != nil }) {
-            throw UsageError("--samples, --burn-in, --measured, --sampler, --scheme and --trace belong to the min-max solver (--solver minmax)")
+        if solver == .exact, ["samples", "burn-in", "measured", "sampler", "scheme", "trace", "moves"].contains(where: { options.value($0) != nil }) {
+            throw UsageError("--samples, --burn-in, --measured, --sampler, --scheme, --moves and --trace belong to the min-max solver (--solver minmax)")
         }
         var sampler = ANBKStudy.Sampler.smc
         if let name = options.value("sampler") {
@@ -101,6 +102,7 @@ enum ANBKCommand {
         problem.burnIn = try options.integer("burn-in", default: problem.burnIn, in: 10...1_000_000)
         problem.measured = try options.integer("measured", default: problem.measured, in: 20...1_000_000)
         problem.seed = try options.seed()
+        problem.populationMoves = try options.integer("moves", default: problem.populationMoves, in: 1...64)
         if architecture?.geometry != nil {
             // The pooled CNN site samples filter coordinates by importance sampling (notes/cnn-bayes.md (CB7)).
             if options.value("sampler") == "smc" { throw UsageError("--sampler smc: the Bayesian CNN's min-max samples filters by importance sampling only (--sampler importance)") }

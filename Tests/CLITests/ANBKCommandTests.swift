@@ -66,7 +66,7 @@ final class ANBKCommandTests: XCTestCase {
                     ["anbk", "--activation", "relu", "--depth", "1", "--gamma", "1"] + data,
                     ["anbk", "--activation", "relu", "--depth", "2", "--gamma", "1", "--beta", "10", "--scheme", "fixed-point"] + data,
                     base + ["--activation", "relu", "--scheme", "newton"], base + ["--activation", "identity", "--scheme", "fixed-point"],
-                    base + ["--activation", "relu", "--trace", "/nonexistent-folder/trace.txt"]] {
+                    base + ["--activation", "relu", "--trace", "/nonexistent-folder/trace.txt"], base + ["--activation", "relu", "--moves", "0"]] {
             let r = AdaptiveKernelsCommandLine.run(bad)
             XCTAssertEqual(r.exitCode, 2, "\(bad): \(r.standardError)")
             XCTAssertEqual(r.standardOutput, "")

@@ -36,6 +36,8 @@ public enum ANBKStudy {
         public var sampler: InnerSampler = .smc
         /// How the top layer moves (notes/anbk-data.md (NB22)-(NB24)); `.fixedPoint` acts at depth 1 (MLP) only.
         public var scheme: Scheme = .minmax
+        /// Elliptical slice sweeps per walker and iteration of the population sampler (notes/anbk-data.md (NB13), (NB26)).
+        public var populationMoves = 2
         /// Per-iteration diagnostics of both runs (NB22), each line prefixed by the run ("n/2" or "n").
         public var trace: (@Sendable (String) -> Void)? = nil
 
@@ -217,6 +219,7 @@ public enum ANBKStudy {
         settings.conditionalTestProposal = true
         settings.sampler = problem.sampler
         settings.scheme = problem.scheme
+        settings.populationMoves = problem.populationMoves
         settings.trace = problem.trace
         let labels = data.labels, testLabels = data.testLabels, hasTest = data.hasTest
         // (NB6): observables of one iteration's kernels.
