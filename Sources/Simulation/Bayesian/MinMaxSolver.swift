@@ -668,7 +668,7 @@ public struct MinMaxSolver: Sendable {
             if resampled { state.retreats += 1 }
             if pulls > 0 { state.retreats += 1 }
             if fixedPoint && l == L {
-                // (NB23): the dual stays where the outer stationarity put it; its moments are the step's input.
+                // (NB23): no inner step; the moments at the dual the last iteration moved toward T(Phi) (NB24) are the step's input.
                 let m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true, trainOnlySecondMoment: trainOnly)
                 moments.append(m.a); secondMoments.append(problem.site == nil ? SmallMatrix.leadingBlock(m.hh, pa, p) : [])
                 state.proposals[l] = m.hh.map { MinMaxSolver.proposalInflation * $0 }
