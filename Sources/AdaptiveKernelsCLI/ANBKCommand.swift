@@ -13,8 +13,9 @@ enum ANBKCommand {
     static let usage = """
     usage: adaptive-kernels anbk --activation A --depth L --gamma G --beta B --train X.npy --labels y.npy
                                  [--test Xt.npy --test-labels yt.npy] [--points P] [--test-points Q]
-                                 [--solver exact|minmax] [--sampler smc|importance] [--samples N] [--burn-in T0] [--measured T]
-                                 [--seed S] [--format table|json] [--out-dir DIR]
+                                 [--solver exact|minmax] [--sampler smc|importance] [--scheme minmax|fixed-point]
+                                 [--samples N] [--burn-in T0] [--measured T] [--seed S] [--moves K] [--trace FILE]
+                                 [--format table|json] [--out-dir DIR]
       The adaptive neural Bayesian kernels (aNBK) of a network with L hidden layers and activation A
       (identity, relu, tanh, erf), feature strength G and inverse temperature B (ridge b = 1/B), at the
       saddle of the min-max action (notes/theory-overview.md (T5)), on the data as given (C = X X^T/D,
@@ -24,7 +25,8 @@ enum ANBKCommand {
         N samples per layer and iteration (default 8000), T0 burn-in (default 200) and T measured
         (default 200) iterations, the inner step a damped Fisher-Newton step solved matrix-free by
         conjugate gradients (notes/anbk-data.md (NB1)-(NB6)); runs with N/2 and N samples are
-        extrapolated to N = inf; a run that is not stationary is repeated once with the budget doubled.
+        extrapolated to N = inf; a run that is not stationary is continued once with twice the measured
+        iterations (its iterations so far become burn-in).
         Every aNBK number is estimated (value, standard error, systematic). Needs a finite B.
       --sampler smc (default): the inner expectation over the tilted single-site law by N walkers carried
         across iterations: reweighted by the change of the law, tempered and resampled when the effective
@@ -33,6 +35,13 @@ enum ANBKCommand {
         --sampler importance: fresh samples from a Gaussian proposal each iteration (the verifier's
         sampler; cheaper at small P); its weights degenerate from about P = 100 on the raw digits.
         With --architecture cnn the sampler is importance (the only one for filters).
+      --scheme fixed-point (depth 1, not with --architecture cnn): the dual moves toward its stationarity
+        -gamma^2 v v^T, v = (Phi + b I)^-1 y, within a trust region, and Phi toward the tilted moment by a
+        damped Newton step with the Gaussian Jacobian (notes/anbk-data.md (NB23)-(NB25)); the same saddle,
+        no inner ascent. --scheme minmax (default): Algorithm 1's inner ascent and outer descent.
+        A run that is not stationary is continued (both runs) with twice the measured iterations (NB25).
+      --trace FILE writes one line of diagnostics per iteration of each run (NB22).
+      --moves K: elliptical slice sweeps per walker and iteration of --sampler smc (default 2, 1...64).
       --solver exact (default for A = identity): the exact deep linear saddle (what 'kernels' computes),
         working precision.
       Reported: train and test loss of the aNBK and of the lazy NNGP and NTK (kernel regression with the
@@ -48,7 +57,7 @@ enum ANBKCommand {
     """ + ArchitectureOptions.usage
 
     static let valued: Set<String> = (["activation", "depth", "gamma", "beta", "train", "labels", "test", "test-labels", "solver",
-                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points", "sampler"] as Set<String>).union(ArchitectureOptions.names)
+                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points", "sampler", "scheme", "trace", "moves"] as Set<String>).union(ArchitectureOptions.names)
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: valued, switches: [])
@@ -71,8 +80,8 @@ enum ANBKCommand {
         }
         if solver == .minmax, case .infinite = beta { throw UsageError("--beta inf: the min-max solver needs a finite beta (the ridge b = 1/beta)") }
         if solver == .exact, gamma.signum == 0 { throw UsageError("--gamma 0 is the lazy NNGP; the exact deep linear solver needs gamma > 0") }
-        if solver == .exact, ["samples", "burn-in", "measured", "sampler"].contains(where: { options.value($0) != nil }) {
-            throw UsageError("--samples, --burn-in, --measured and --sampler belong to the min-max solver (--solver minmax)")
+        if solver == .exact, ["samples", "burn-in", "measured", "sampler", "scheme", "trace", "moves"].contains(where: { options.value($0) != nil }) {
+            throw UsageError("--samples, --burn-in, --measured, --sampler, --scheme, --moves and --trace belong to the min-max solver (--solver minmax)")
         }
         var sampler = ANBKStudy.Sampler.smc
         if let name = options.value("sampler") {
@@ -93,13 +102,25 @@ enum ANBKCommand {
         problem.burnIn = try options.integer("burn-in", default: problem.burnIn, in: 10...1_000_000)
         problem.measured = try options.integer("measured", default: problem.measured, in: 20...1_000_000)
         problem.seed = try options.seed()
+        problem.populationMoves = try options.integer("moves", default: problem.populationMoves, in: 1...64)
         if architecture?.geometry != nil {
             // The pooled CNN site samples filter coordinates by importance sampling (notes/cnn-bayes.md (CB7)).
             if options.value("sampler") == "smc" { throw UsageError("--sampler smc: the Bayesian CNN's min-max samples filters by importance sampling only (--sampler importance)") }
             sampler = .importance
         }
         problem.sampler = sampler
+        if let name = options.value("scheme") {
+            guard let scheme: ANBKStudy.Scheme = name == "minmax" ? .minmax : name == "fixed-point" ? .fixedPoint : nil else { throw UsageError("--scheme must be minmax or fixed-point (got '\(name)')") }
+            if scheme == .fixedPoint, depth != 1 || architecture?.geometry != nil {
+                throw UsageError("--scheme fixed-point is for depth 1 networks (MLP); use --scheme minmax")
+            }
+            problem.scheme = scheme
+        }
         if let out = options.value("out-dir") { try checkOutFolder(out) }
+        if let path = options.value("trace") {
+            let file = try TraceFile(path: path)
+            problem.trace = { file.write($0) }
+        }
         let progress = Progress(label: "anbk")
         let result: ANBKStudy.Result
         do {

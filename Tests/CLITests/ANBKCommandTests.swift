@@ -63,7 +63,10 @@ final class ANBKCommandTests: XCTestCase {
                     base + ["--activation", "relu", "--out-dir", out], base + ["--activation", "relu", "--depth", "0"],
                     base + ["--activation", "identity", "--points", "1"], base + ["--activation", "identity", "--points", "7"],
                     base + ["--activation", "relu", "--sampler", "gibbs"], base + ["--activation", "identity", "--sampler", "smc"],
-                    ["anbk", "--activation", "relu", "--depth", "1", "--gamma", "1"] + data] {
+                    ["anbk", "--activation", "relu", "--depth", "1", "--gamma", "1"] + data,
+                    ["anbk", "--activation", "relu", "--depth", "2", "--gamma", "1", "--beta", "10", "--scheme", "fixed-point"] + data,
+                    base + ["--activation", "relu", "--scheme", "newton"], base + ["--activation", "identity", "--scheme", "fixed-point"],
+                    base + ["--activation", "relu", "--trace", "/nonexistent-folder/trace.txt"], base + ["--activation", "relu", "--moves", "0"]] {
             let r = AdaptiveKernelsCommandLine.run(bad)
             XCTAssertEqual(r.exitCode, 2, "\(bad): \(r.standardError)")
             XCTAssertEqual(r.standardOutput, "")

@@ -53,6 +53,30 @@ final class MinMaxSolverTests: XCTestCase {
         XCTAssertNotEqual(MinMaxSolver(problem: problem, settings: s).run().kernelSeries, a.kernelSeries)
     }
 
+    /// (NB25): a run continued from where another ended is the same iteration as one longer run: the seeds follow the
+    /// iteration count and the state and populations are carried, so 12 iterations then 8 more give the series of a
+    /// run of 12 burn-in and 8 measured iterations, bit for bit (the population sampler, ReLU, and the importance sampler).
+    func testContinuedRunIsTheLongerRun() throws {
+        let problem = try SyntheticData.problem(train: 4, test: 1, dimension: 6, gamma: 1, ridge: 0.1, depth: 1, activation: .relu, seed: 3)
+        for sampler in InnerSampler.allCases {
+            var s = Self.settings(seed: 4)
+            s.samples = 800; s.burnIn = 8; s.measured = 4; s.sampler = sampler
+            s.gammaRamp = 2    // the same ramp in all three runs (its default follows the burn-in)
+            let first = MinMaxSolver(problem: problem, settings: s).run()
+            XCTAssertNil(first.failure)
+            var more = s
+            more.burnIn = 0; more.measured = 8
+            let continued = MinMaxSolver(problem: problem, settings: more).run(continuing: first.continuation)
+            var long = s
+            long.burnIn = 12; long.measured = 8
+            let single = MinMaxSolver(problem: problem, settings: long).run()
+            XCTAssertEqual(continued.kernelSeries, single.kernelSeries, "\(sampler)")
+            XCTAssertEqual(continued.overlapSeries, single.overlapSeries, "\(sampler)")
+            XCTAssertEqual(continued.overlapSeries[0].count, 8)
+            XCTAssertNotEqual(continued.overlapSeries, MinMaxSolver(problem: problem, settings: more).run().overlapSeries, "a fresh start differs")
+        }
+    }
+
     func testNonConvergenceIsReported() throws {
         // Too few iterations to reach the saddle: the halves of the measured series disagree.
         let problem = try BayesProblem.whitened(points: 3, gamma: 2, ridge: 0.1, depth: 8)

@@ -113,6 +113,58 @@ final class ANBKStudyTests: XCTestCase {
         XCTAssertGreaterThan(smc.diagnostics!.minimumESS, Double(problem.samples) / 10)
     }
 
+    /// (NB23), (NB26): the depth-1 fixed-point scheme has the saddle of the min-max: phi(h) = h, L = 1, gamma = 1, against
+    /// the exact deep-linear saddle (overlap and test loss within 4 standard errors plus the systematic), and its
+    /// trace reports one line per iteration of each run with the mixing a = 0.3 as the outer step.
+    func testFixedPointSchemeReproducesTheExactDepthOneLinearSaddle() throws {
+        let data = try Self.digits(train: 20, test: 5)
+        let exact = try ANBKStudy.run(ANBKStudy.Problem(data: data, activation: .identity, depth: 1, gamma: BigRational(1),
+                                                        beta: .finite(BigRational(10)), solver: .exact))
+        var problem = ANBKStudy.Problem(data: data, activation: .identity, depth: 1, gamma: BigRational(1), beta: .finite(BigRational(10)), solver: .minmax)
+        problem.samples = 2000
+        problem.burnIn = 40
+        problem.measured = 60
+        problem.scheme = .fixedPoint
+        // Fresh importance samples every iteration: the carried population relaxes over about 100 iterations at this
+        // gamma and would need a longer run (NB26).
+        problem.sampler = .importance
+        let lines = TraceLines()
+        problem.trace = { lines.append($0) }
+        let r = try ANBKStudy.run(problem)
+        XCTAssertNil(r.failure)
+        let e = r.overlaps[0]
+        XCTAssertEqual(e.value, exact.overlaps[0].value, accuracy: e.tolerance(k: 4) + 1e-3 * exact.overlaps[0].value)
+        XCTAssertGreaterThan(abs(exact.overlaps[0].value - exact.lazyOverlaps[0]), 5 * e.tolerance(k: 1), "the test must see the adaptation")
+        let t = r.testLoss!["anbk"]!
+        XCTAssertEqual(t.value, exact.testLoss!["anbk"]!.value, accuracy: t.tolerance(k: 4) + 1e-3)
+        let all = lines.values
+        XCTAssertEqual(all.count, 2 * (problem.burnIn + problem.measured))
+        XCTAssertEqual(all.filter { $0.hasPrefix("n/2 ") }.count, problem.burnIn + problem.measured)
+        XCTAssertTrue(all.allSatisfy { $0.contains(" outer 0.3 ") }, all.first ?? "")
+    }
+
+    /// (NB23): ReLU, L = 1, where the min-max converges (P = 8, gamma = 1/2): the fixed-point scheme's overlap and
+    /// test loss agree with the min-max's within 4 combined errors (standard errors in quadrature plus both systematics).
+    func testFixedPointSchemeAgreesWithTheMinMaxForReLU() throws {
+        let data = try Self.digits(train: 8, test: 3)
+        var problem = ANBKStudy.Problem(data: data, activation: .relu, depth: 1, gamma: BigRational(1, 2), beta: .finite(BigRational(10)))
+        problem.samples = 2000
+        problem.burnIn = 60
+        problem.measured = 100
+        let minmax = try ANBKStudy.run(problem)
+        problem.scheme = .fixedPoint
+        let fixed = try ANBKStudy.run(problem)
+        XCTAssertNil(minmax.failure)
+        XCTAssertNil(fixed.failure)
+        func agree(_ a: Estimate, _ b: Estimate, _ what: String) {
+            let combined = (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot() + a.systematic + b.systematic
+            XCTAssertEqual(a.value, b.value, accuracy: 4 * combined, "\(what): fixed point \(a), min-max \(b)")
+        }
+        agree(fixed.overlaps[0], minmax.overlaps[0], "overlap")
+        agree(fixed.testLoss!["anbk"]!, minmax.testLoss!["anbk"]!, "test loss")
+        XCTAssertGreaterThan(abs(fixed.overlaps[0].value - fixed.lazyOverlaps[0]), 4 * fixed.overlaps[0].tolerance(k: 1), "the check must see the adaptation")
+    }
+
     func testBadInputIsRefused() throws {
         let data = try Self.digits(train: 4, test: 0)
         let cases: [ANBKStudy.Problem] = [
@@ -125,4 +177,12 @@ final class ANBKStudyTests: XCTestCase {
             XCTAssertThrowsError(try ANBKStudy.run(problem)) { XCTAssertTrue($0 is InputError, "\($0)") }
         }
     }
+}
+
+/// Trace lines collected from the solver's threads (notes/anbk-data.md (NB22)).
+final class TraceLines: @unchecked Sendable {
+    private var lines: [String] = []
+    private let lock = NSLock()
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    var values: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }

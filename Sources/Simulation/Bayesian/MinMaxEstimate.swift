@@ -35,10 +35,12 @@ public struct MinMaxEstimate: Sendable {
     public var measuredRetreats = 0
     /// The population sampler's counters over the two runs of the last attempt (notes/anbk-data.md (NB15)).
     public var population = PopulationCounters()
+    /// The ends of the n/2 and n runs while `compute` may continue them (NB25); emptied before it returns.
+    var continuations: [MinMaxSolver.Continuation?] = []
 
     /// "; ..." for a case note when the budget had to be raised or a dual was pulled back (empty otherwise).
     public var budgetNote: String {
-        (attempts > 1 ? "; stationary only after \(attempts) runs (budget doubled each time, last burn-in \(finalBudget.burnIn), measured \(finalBudget.measured) iterations)" : "")
+        (attempts > 1 ? "; stationary only after \(attempts) runs (measured budget doubled each time, last burn-in \(finalBudget.burnIn), measured \(finalBudget.measured) iterations)" : "")
             + (retreats > 0 ? "; \(retreats) iterations with an infeasible dual pulled back toward 0 (eq. V46), \(measuredRetreats) of them measured" : "")
     }
 
@@ -49,22 +51,36 @@ public struct MinMaxEstimate: Sendable {
     /// most `attempts` runs in all. A failure that a longer run cannot cure (degenerate importance
     /// weights) is not retried.
     /// `functionals[k][l - 1]`: weights over Phi^l's entries (row-major over all points) of functional k.
+    /// `continuing`: a run that fails the drift test goes on from where both its runs ended (notes/anbk-data.md (NB25)):
+    /// the iterations made so far become burn-in and twice the measured iterations follow, instead of a fresh start
+    /// with both doubled (a third fewer iterations for the same final budget).
     public static func compute(problem: BayesProblem, settings: MinMaxSettings, attempts: Int = 3, functionals: [[[Double]]] = [],
-                               observables: (@Sendable ([[Double]]) -> [Double])? = nil,
+                               observables: (@Sendable ([[Double]]) -> [Double])? = nil, continuing: Bool = false,
                                progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
         var s = settings
         var result = computeOnce(problem: problem, settings: s, functionals: functionals, observables: observables, progress: progress)
-        var made = 1
+        var made = 1, done = s.burnIn + s.measured
         while made < attempts, result.notStationary {
-            s.burnIn *= 2
-            s.measured *= 2
-            s.seed = NormalSampler.derive(settings.seed, 0x5EED, UInt64(made))
-            progress?("min-max not stationary: rerun \(made + 1) with burn-in \(s.burnIn), measured \(s.measured)")
-            result = computeOnce(problem: problem, settings: s, functionals: functionals, observables: observables, progress: progress)
+            if continuing, result.continuations.count == 2, result.continuations.allSatisfy({ $0 != nil }) {
+                s.burnIn = 0
+                s.measured *= 2
+                progress?("min-max not stationary: continuing both runs for \(s.measured) measured iterations after \(done)")
+                result = computeOnce(problem: problem, settings: s, functionals: functionals, observables: observables,
+                                     continuing: result.continuations, progress: progress)
+                done += s.measured
+            } else {
+                s.burnIn = (s.burnIn == 0 ? settings.burnIn : s.burnIn) * 2
+                s.measured *= 2
+                s.seed = NormalSampler.derive(settings.seed, 0x5EED, UInt64(made))
+                progress?("min-max not stationary: rerun \(made + 1) with burn-in \(s.burnIn), measured \(s.measured)")
+                result = computeOnce(problem: problem, settings: s, functionals: functionals, observables: observables, progress: progress)
+                done = s.burnIn + s.measured
+            }
             made += 1
         }
+        result.continuations = []
         result.attempts = made
-        result.finalBudget = (s.burnIn, s.measured)
+        result.finalBudget = (done - s.measured, s.measured)
         if let f = result.failure, result.notStationary {
             result.failure = f + " after \(made) runs (last budget: burn-in \(s.burnIn), measured \(s.measured) iterations)"
         }
@@ -72,7 +88,7 @@ public struct MinMaxEstimate: Sendable {
     }
 
     static func computeOnce(problem: BayesProblem, settings: MinMaxSettings, functionals: [[[Double]]] = [],
-                            observables: (@Sendable ([[Double]]) -> [Double])? = nil,
+                            observables: (@Sendable ([[Double]]) -> [Double])? = nil, continuing: [MinMaxSolver.Continuation?] = [nil, nil],
                             progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
         var half = settings
         half.samples = max(2, settings.samples / 2)
@@ -83,12 +99,16 @@ public struct MinMaxEstimate: Sendable {
         let runs = ConcurrentResults<MinMaxRun>(count: 2)
         LinearAlgebra.withThreadCount(1) {
             DispatchQueue.concurrentPerform(iterations: 2) { j in
-                let (s, label) = j == 0 ? (half, "n/2") : (settings, "n")
+                var s = j == 0 ? half : settings
+                let label = j == 0 ? "n/2" : "n"
+                if let trace = s.trace { s.trace = { trace("\(label) \($0)") } }
                 runs.set(j, MinMaxSolver(problem: problem, settings: s).run(progress: { t, n in if t % 50 == 0 { progress?("min-max \(label) \(t)/\(n)") } },
-                                                                            observables: observables))
+                                                                            observables: observables, continuing: continuing[j]))
             }
         }
-        return combine(problem: problem, coarse: runs.get(0), fine: runs.get(1), batches: settings.batches, functionals: functionals)
+        var result = combine(problem: problem, coarse: runs.get(0), fine: runs.get(1), batches: settings.batches, functionals: functionals)
+        result.continuations = [runs.get(0).continuation, runs.get(1).continuation]
+        return result
     }
 
     static func combine(problem: BayesProblem, coarse: MinMaxRun, fine: MinMaxRun, batches: Int, functionals: [[[Double]]] = []) -> MinMaxEstimate {

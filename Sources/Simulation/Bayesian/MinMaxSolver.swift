@@ -52,7 +52,25 @@ public struct MinMaxSettings: Sendable {
     public var sampler: InnerSampler = .importance
     /// Elliptical slice sampling sweeps per walker at every tempering temperature and at each iteration's target (NB13).
     public var populationMoves: Int = 2
+    /// How the top layer's pair (Phi^L, hatPhi^L) moves (notes/anbk-data.md (NB22)-(NB24)).
+    public var scheme: SaddleScheme = .minmax
+    /// Mixing a of the fixed-point scheme (NB23): Phi <- Phi + a delta with delta the preconditioned Newton step.
+    public var fixedPointMixing: Double = 0.3
+    /// Called once per iteration with a line of diagnostics (NB22): the iteration, then per layer the overlap and
+    /// largest eigenvalue of Phi^l_tt, the relative residual |A_tt - Phi_tt|_F / |Phi_tt|_F, the smallest ESS, the
+    /// fraction of the inner step taken (the fixed-point scheme: of the dual's move toward T, (NB24)), the outer step
+    /// size (the fixed-point scheme: the mixing a) and the dual along the labels y^T hatPhi y / |y|^2.
+    public var trace: (@Sendable (String) -> Void)? = nil
     public init() {}
+}
+
+/// How the min-max moves the top layer (notes/anbk-data.md (NB22)-(NB24)).
+public enum SaddleScheme: String, Sendable, CaseIterable {
+    /// Algorithm 1: inner ascent on hatPhi^l (V10, NB2-NB4), outer descent on Phi^l (V11) with the lag bound (NB17c).
+    case minmax
+    /// Depth 1 (MLP) only: hatPhi^1 moved toward its outer stationarity -gamma^2 v v^T, v = (Phi^1_tt + b I)^-1 y (NB24),
+    /// and Phi^1 toward the tilted moment A(hatPhi^1) by a damped Newton step with the Gaussian Jacobian (NB23); same saddle.
+    case fixedPoint
 }
 
 /// The inner sampler of the min-max (notes/anbk-data.md (NB12)-(NB16)).
@@ -81,6 +99,8 @@ public struct MinMaxRun: Sendable {
     public var failure: String?
     /// Population counters of the `.smc` sampler over the run (NB15), zero for `.importance`.
     public var population = PopulationCounters()
+    /// Where the run ended, to continue it (notes/anbk-data.md (NB25)); nil after a failure.
+    public var continuation: MinMaxSolver.Continuation?
 }
 
 /// What the population sampler did over a run (notes/anbk-data.md (NB15)).
@@ -120,6 +140,8 @@ public struct MinMaxSolver: Sendable {
         public var retreats = 0
         /// Outer steps dropped by the lag bound (notes/anbk-data.md (NB17c)) so far.
         public var laggedSteps = 0
+        /// The fixed-point scheme's last dual fraction s (notes/anbk-data.md (NB24)): how far the dual followed T(Phi).
+        public var dualFraction = 1.0
     }
 
     /// The lazy start (eq. V42): Phi^l the lazy kernels of the activation, hatPhi^l = 0, proposals Phi^{l-1}.
@@ -181,6 +203,16 @@ public struct MinMaxSolver: Sendable {
     }
 
     public struct StepFailure: Error { public let reason: String }
+
+    /// The end of a run (notes/anbk-data.md (NB25)): its iteration state, its workspace (the populations of the
+    /// `.smc` sampler live there) and the iterations made, so that a later run goes on from it. Owned by one run
+    /// at a time.
+    public final class Continuation: @unchecked Sendable {
+        let state: State
+        let workspace: Workspace
+        let iterations: Int
+        init(state: State, workspace: Workspace, iterations: Int) { self.state = state; self.workspace = workspace; self.iterations = iterations }
+    }
 
     /// Inflation of the proposal covariance over the last tilted second moment (eq. V6b).
     public static let proposalInflation = 1.1
@@ -588,6 +620,9 @@ public struct MinMaxSolver: Sendable {
         let L = problem.depth, p = problem.trainCount, pa = problem.pointCount
         var moments: [[Double]] = [[]], secondMoments: [[Double]] = [[]]
         state.minimumESS = .infinity
+        // (NB23): the top layer of a depth-1 problem by the fixed-point scheme (no inner step, no outer gradient step).
+        let fixedPoint = settings.scheme == .fixedPoint && L == 1 && problem.site == nil
+        var innerFractions = [Double](repeating: 1, count: L + 1), outerSizes = [Double](repeating: 0, count: L + 1)
         let inputSingular = settings.conditionalTestProposal && LinearAlgebra.cholesky(problem.inputKernel, n: pa) == nil
         for l in 1...L {
             // (NB8): only the training block of the proposal is used, except on the factored layer 1 (NB9).
@@ -632,6 +667,16 @@ public struct MinMaxSolver: Sendable {
             }
             if resampled { state.retreats += 1 }
             if pulls > 0 { state.retreats += 1 }
+            if fixedPoint && l == L {
+                // (NB23): no inner step; the moments at the dual the last iteration moved toward T(Phi) (NB24) are the step's input.
+                let m = tiltedMoments(dual: state.duals[l], workspace: workspace, needSecondMoment: true, trainOnlySecondMoment: trainOnly)
+                moments.append(m.a); secondMoments.append(problem.site == nil ? SmallMatrix.leadingBlock(m.hh, pa, p) : [])
+                state.proposals[l] = m.hh.map { MinMaxSolver.proposalInflation * $0 }
+                state.minimumESS = min(state.minimumESS, before.ess, m.ess)
+                innerFractions[l] = 0
+                if population { commitPopulation(layer: l, dual: state.duals[l], workspace: workspace) }
+                continue
+            }
             // Inner ascent: a damped Newton step on hatPhi^l toward <phi phi^T> = Phi^l (eq. V10).
             let phiT = SmallMatrix.leadingBlock(state.kernels[l], pa, p)
             guard let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
@@ -684,6 +729,7 @@ public struct MinMaxSolver: Sendable {
             moments.append(m.a); secondMoments.append(problem.site == nil ? SmallMatrix.leadingBlock(m.hh, pa, p) : [])
             state.proposals[l] = m.hh.map { MinMaxSolver.proposalInflation * $0 }
             state.minimumESS = min(state.minimumESS, before.ess, m.ess)
+            innerFractions[l] = innerSize / settings.innerStep
             if population { commitPopulation(layer: l, dual: state.duals[l], workspace: workspace) }
         }
         // Targets for hatPhi^l from the Phi^l-gradient of the action (eq. V8).
@@ -694,17 +740,38 @@ public struct MinMaxSolver: Sendable {
                 guard let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else { throw StepFailure(reason: "Phi^\(l) singular") }
                 targets.append(SmallMatrix.sandwich(inverse, SmallMatrix.add(secondMoments[l + 1], phiT, scale: -1), p).map { -$0 })
             } else {
-                var k = phiT
-                for i in 0..<p { k[i * p + i] += problem.ridge }
-                guard let v = LinearAlgebra.solveSPD(k, problem.labels, n: p) else { throw StepFailure(reason: "Phi^L + b I singular") }
-                let g2 = problem.gamma * problem.gamma * gammaSquaredFraction(iteration)
-                targets.append((0..<(p * p)).map { -g2 * v[$0 / p] * v[$0 % p] })
+                targets.append(try topTarget(kernel: phiT, gammaSquared: problem.gamma * problem.gamma * gammaSquaredFraction(iteration)))
             }
         }
         // Outer descent on Phi^l in the inverse-kernel chart with a trust radius (eq. V11).
         state.gradientNorm = 0
+        let traced = settings.trace.map { _ in (0...L).map { SmallMatrix.leadingBlock(state.kernels[$0], pa, p) } }
         for l in 1...L {
             let phiT = SmallMatrix.leadingBlock(state.kernels[l], pa, p)
+            if fixedPoint && l == L {
+                // The Jacobian of (NB23b) assumes the dual follows T(Phi); it follows by the fraction s of the last
+                // iteration (NB24), so the preconditioner's coupling is s g2.
+                let (newTrain, size, residualNorm) = try fixedPointStep(kernel: phiT, moment: SmallMatrix.leadingBlock(moments[l], pa, p),
+                                                                        gammaSquared: state.dualFraction * problem.gamma * problem.gamma * gammaSquaredFraction(iteration))
+                state.gradientNorm = max(state.gradientNorm, residualNorm)
+                outerSizes[l] = size
+                state.kernels[l] = try extendToTestPoints(train: newTrain, moments: moments[l])
+                // Toward the outer stationarity (V8) at the new kernel, hatPhi^L = T^L(Phi^L) = -g2 v v^T, with the change
+                // whitened by the tilted moment A = F F^T at most the trust radius in spectral norm (NB24): the tilted
+                // moment can then grow by at most 1/(1 - radius) in any direction per iteration (Gaussian surrogate), so the
+                // dual stays integrable while Phi catches up. The fraction of T - hatPhi taken is traced as the inner one.
+                let target = try topTarget(kernel: newTrain, gammaSquared: problem.gamma * problem.gamma * gammaSquaredFraction(iteration + 1))
+                let change = SmallMatrix.add(target, state.duals[l], scale: -1)
+                guard let lower = LinearAlgebra.cholesky(SmallMatrix.leadingBlock(moments[l], pa, p), n: p) ?? LinearAlgebra.cholesky(newTrain, n: p) else {
+                    throw StepFailure(reason: "Phi^\(l) singular")
+                }
+                let whitened = LinearAlgebra.multiply(LinearAlgebra.multiply(transpose(lower, p), change, m: p, k: p, n: p), lower, m: p, k: p, n: p)
+                let fraction = min(1, settings.trustRadius / max(Self.spectralNorm(whitened, p), 1e-300))
+                state.duals[l] = SmallMatrix.symmetrized(SmallMatrix.add(state.duals[l], change, scale: fraction), p)
+                innerFractions[l] = fraction
+                state.dualFraction = fraction
+                continue
+            }
             let gradient = SmallMatrix.symmetrized(SmallMatrix.add(targets[l], state.duals[l], scale: -1).map { 0.5 * $0 }, p)
             guard let lower = LinearAlgebra.cholesky(phiT, n: p), let inverse = LinearAlgebra.inverseSPD(phiT, n: p) else {
                 throw StepFailure(reason: "Phi^\(l) lost positive definiteness")
@@ -731,8 +798,68 @@ public struct MinMaxSolver: Sendable {
             guard let newTrain = updated.map({ SmallMatrix.symmetrized($0, p) }) else {
                 throw StepFailure(reason: "outer step left the PD cone at layer \(l)")
             }
+            outerSizes[l] = size
             state.kernels[l] = try extendToTestPoints(train: newTrain, moments: moments[l])
         }
+        if let trace = settings.trace, let before = traced {
+            // (NB22): one line per iteration, the layers' quantities at the start of the iteration's outer step.
+            let norm = problem.labels.reduce(0) { $0 + $1 * $1 }
+            var line = "\(iteration)"
+            for l in 1...L {
+                let k = before[l], a = SmallMatrix.leadingBlock(moments[l], pa, p)
+                let top = LinearAlgebra.symmetricEigen(k, n: p)?.values.max() ?? .nan
+                let residual = SmallMatrix.frobeniusNorm(SmallMatrix.add(a, k, scale: -1)) / SmallMatrix.frobeniusNorm(k)
+                let dualAlongLabels = SmallMatrix.quadraticForm(state.duals[l], problem.labels, p) / norm
+                line += String(format: " | L%d overlap %.5g top %.5g residual %.4g ess %.0f inner %.3g outer %.3g dual %.4g",
+                               l, problem.overlap(state.kernels[l]), top, residual, state.minimumESS, innerFractions[l], outerSizes[l], dualAlongLabels)
+            }
+            trace(line)
+        }
+    }
+
+    /// The top layer's outer stationarity (eq. V8) at depth L: T^L = -g2 v v^T with v = (Phi^L_tt + b I)^-1 y.
+    func topTarget(kernel phiT: [Double], gammaSquared g2: Double) throws -> [Double] {
+        let p = problem.trainCount
+        var k = phiT
+        for i in 0..<p { k[i * p + i] += problem.ridge }
+        guard let v = LinearAlgebra.solveSPD(k, problem.labels, n: p) else { throw StepFailure(reason: "Phi^L + b I singular") }
+        return (0..<(p * p)).map { -g2 * v[$0 / p] * v[$0 % p] }
+    }
+
+    /// The fixed-point step of (NB23) on the training block: with R = A - Phi (A the tilted moment at the dual),
+    /// v = (Phi + b I)^-1 y, w = Phi v, N = Phi (Phi + b I)^-1, c = v^T Phi v, solve
+    /// (I + g2 c N + g2 (N w) v^T) z = N R v, then D = R - g2 (z w^T + w z^T) (the Newton step with the Gaussian
+    /// Jacobian, (I - J_G) D = R), and Phi <- Phi + a D, a halved while the result is not positive definite.
+    /// Returns the new block, the mixing used and the whitened residual |L^-1 R L^-T|_F (Phi = L L^T).
+    func fixedPointStep(kernel phiT: [Double], moment a: [Double], gammaSquared g2: Double) throws -> ([Double], Double, Double) {
+        let p = problem.trainCount
+        let residual = SmallMatrix.symmetrized(SmallMatrix.add(a, phiT, scale: -1), p)
+        var shifted = phiT
+        for i in 0..<p { shifted[i * p + i] += problem.ridge }
+        guard let v = LinearAlgebra.solveSPD(shifted, problem.labels, n: p),
+              let inverse = LinearAlgebra.inverseSPD(shifted, n: p),
+              let lower = LinearAlgebra.cholesky(phiT, n: p),
+              let lowerInverse = LinearAlgebra.solve(lower, SmallMatrix.identity(p), n: p, nrhs: p) else {
+            throw StepFailure(reason: "Phi^1 singular")
+        }
+        let nm = SmallMatrix.symmetrized(SmallMatrix.multiply(phiT, inverse, p), p)
+        let w = SmallMatrix.matrixVector(phiT, v, rows: p, columns: p)
+        let c = zip(v, w).reduce(0.0) { $0 + $1.0 * $1.1 }
+        let nw = SmallMatrix.matrixVector(nm, w, rows: p, columns: p)
+        var system = nm.map { g2 * c * $0 }
+        for i in 0..<p { system[i * p + i] += 1; for j in 0..<p { system[i * p + j] += g2 * nw[i] * v[j] } }
+        let rhs = SmallMatrix.matrixVector(nm, SmallMatrix.matrixVector(residual, v, rows: p, columns: p), rows: p, columns: p)
+        guard let z = LinearAlgebra.solveGeneral(system, rhs, n: p, rightHandSides: 1) else { throw StepFailure(reason: "fixed-point system singular") }
+        var delta = residual
+        for i in 0..<p { for j in 0..<p { delta[i * p + j] -= g2 * (z[i] * w[j] + w[i] * z[j]) } }
+        let whitened = LinearAlgebra.multiply(LinearAlgebra.multiply(lowerInverse, residual, m: p, k: p, n: p), transpose(lowerInverse, p), m: p, k: p, n: p)
+        var size = settings.fixedPointMixing
+        for _ in 0..<30 {
+            let candidate = SmallMatrix.symmetrized(SmallMatrix.add(phiT, delta, scale: size), p)
+            if LinearAlgebra.cholesky(candidate, n: p) != nil { return (candidate, size, SmallMatrix.frobeniusNorm(whitened)) }
+            size *= 0.5
+        }
+        throw StepFailure(reason: "fixed-point step left the PD cone")
     }
 
     /// lambda_max(A^-1 Phi) with A = F F^T (F lower triangular): the largest eigenvalue of F^-1 Phi F^-T (NB17c).
@@ -769,10 +896,14 @@ public struct MinMaxSolver: Sendable {
 
     /// Runs burn-in then the measured iterations and records the series. `observables` maps the
     /// kernels Phi^0...Phi^L (all points) of a measured iteration to numbers whose series are kept.
-    public func run(progress: ((Int, Int) -> Void)? = nil, observables: (([[Double]]) -> [Double])? = nil) -> MinMaxRun {
+    /// `continuing`: the end of an earlier run of the same problem and sample count, from which this one goes on
+    /// (its state, populations and iteration count; notes/anbk-data.md (NB25)) instead of the lazy start.
+    public func run(progress: ((Int, Int) -> Void)? = nil, observables: (([[Double]]) -> [Double])? = nil,
+                    continuing: Continuation? = nil) -> MinMaxRun {
         let pa = problem.pointCount, L = problem.depth
-        let workspace = Workspace(samples: settings.samples, width: pa, filterDimension: problem.site?.rank ?? 0)
-        var state = initialState()
+        let workspace = continuing?.workspace ?? Workspace(samples: settings.samples, width: pa, filterDimension: problem.site?.rank ?? 0)
+        var state = continuing?.state ?? initialState()
+        let offset = continuing?.iterations ?? 0
         var series = Array(repeating: Array(repeating: [Double](), count: settings.recordKernelSeries ? pa * pa : 0), count: L)
         var predictions = Array(repeating: [Double](), count: problem.testCount)
         var overlapSeries = Array(repeating: [Double](), count: L)
@@ -788,12 +919,13 @@ public struct MinMaxSolver: Sendable {
             r.kernelSums = sums
             r.observableSeries = observed
             r.population = workspace.populationCounters
+            if failure == nil { r.continuation = Continuation(state: state, workspace: workspace, iterations: offset + total) }
             return r
         }
         for t in 0..<total {
             let retreatsBefore = state.retreats
-            do { try step(&state, iteration: t, workspace: workspace) } catch let failure as StepFailure {
-                return finished("\(failure.reason) at iteration \(t)")
+            do { try step(&state, iteration: offset + t, workspace: workspace) } catch let failure as StepFailure {
+                return finished("\(failure.reason) at iteration \(offset + t)")
             } catch { fatalError("unexpected \(error)") }
             progress?(t + 1, total)
             guard t >= settings.burnIn else { continue }

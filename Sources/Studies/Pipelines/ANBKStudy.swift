@@ -13,6 +13,8 @@ public enum ANBKStudy {
     public enum Solver: String, Sendable { case exact, minmax }
     /// The min-max's inner sampler (notes/anbk-data.md (NB16)).
     public typealias Sampler = InnerSampler
+    /// How the min-max moves the top layer (notes/anbk-data.md (NB22)-(NB24)).
+    public typealias Scheme = SaddleScheme
 
     public struct Problem: Sendable {
         public var data: LabelledData
@@ -32,6 +34,12 @@ public enum ANBKStudy {
         public var architecture: Architecture = .mlp
         /// The inner sampler (notes/anbk-data.md (NB16)): the population sampler by default.
         public var sampler: InnerSampler = .smc
+        /// How the top layer moves (notes/anbk-data.md (NB22)-(NB24)); `.fixedPoint` acts at depth 1 (MLP) only.
+        public var scheme: Scheme = .minmax
+        /// Elliptical slice sweeps per walker and iteration of the population sampler (notes/anbk-data.md (NB13), (NB26)).
+        public var populationMoves = 2
+        /// Per-iteration diagnostics of both runs (NB22), each line prefixed by the run ("n/2" or "n").
+        public var trace: (@Sendable (String) -> Void)? = nil
 
         public init(data: LabelledData, activation: Activation, depth: Int, gamma: BigRational, beta: InverseTemperature, solver: Solver? = nil) {
             self.data = data; self.activation = activation; self.depth = depth; self.gamma = gamma; self.beta = beta
@@ -210,6 +218,9 @@ public enum ANBKStudy {
         settings.recordKernelSeries = false
         settings.conditionalTestProposal = true
         settings.sampler = problem.sampler
+        settings.scheme = problem.scheme
+        settings.populationMoves = problem.populationMoves
+        settings.trace = problem.trace
         let labels = data.labels, testLabels = data.testLabels, hasTest = data.hasTest
         // (NB6): observables of one iteration's kernels.
         let observables: @Sendable ([[Double]]) -> [Double] = { kernels in
@@ -224,7 +235,7 @@ public enum ANBKStudy {
         let clock = Date()
         progress.started(1, 1, "min-max, P = \(p), n = \(problem.samples), \(problem.burnIn) + \(problem.measured) iterations")
         let estimate = MinMaxEstimate.compute(problem: bayes, settings: settings, attempts: problem.attempts, observables: observables,
-                                              progress: { progress.detail($0) })
+                                              continuing: true, progress: { progress.detail($0) })
         let seconds = Date().timeIntervalSince(clock)
         if let failure = estimate.failure, estimate.overlaps.isEmpty {
             throw TrainStudy.SolverFailure(description: "min-max failed: \(failure)")
