@@ -32,7 +32,7 @@ enum ANTKPopulationCommand {
       averaged over windows of three weight-decay times 3/LAM, drift by at most D (default 5e-2) between
       consecutive windows, twice in a row (ReLU sites chatter at the kink and never meet E; AN16, AN17), and
       after S steps per population (default 4000). If a population neither met E nor settled, the report
-      is printed and the command exits 3. The populations' end states are also compared (AN18): when
+      is printed and the command exits 3. The populations at a fixed point are also compared (AN18): when
       their training predictions split into groups more than 0.1 |y| apart (e.g. some collapsed to f = 0,
       others not) the report names the branches (JSON `branches`) and the command exits 3, since their
       mean is not one answer. Deep ReLU settles only in a window of LAM at given G (AN15): on the digits
@@ -115,7 +115,7 @@ enum ANTKPopulationCommand {
             var reasons: [String] = []
             if let reason = result.unconverged { reasons.append("no stationary point reached: " + reason) }
             if let split = result.branches, split.mixed {
-                reasons.append("the populations' end states are on different branches, their mean is not one answer (AN18): " + split.summary
+                reasons.append("the populations at a fixed point are on different branches, their mean is not one answer (AN18): " + split.summary
                                + String(format: "; closest populations of different branches %.3g apart, threshold %.3g relative to |y|", split.smallestBetween ?? .nan, split.threshold))
             }
             if !reasons.isEmpty { throw CommandFailure(message: "antk: " + reasons.joined(separator: "; "), standardOutput: report) }
@@ -179,7 +179,8 @@ enum ANTKPopulationCommand {
                          + (drift.isFinite ? String(format: "%.2e", drift) : "not measured") + ")" + (r.unconverged.map { ": \($0)" } ?? ""))
             if let split = r.branches {
                 lines.append(split.mixed ? "branches (AN18): " + split.summary + " -- the mean above is not one answer"
-                             : String(format: "one branch (AN18): populations at most %.3g apart relative to |y| (threshold %.3g)", split.largestWithin, split.threshold))
+                             : split.branches.isEmpty ? "branches (AN18): no population reached a fixed point"
+                             : String(format: "one branch (AN18): populations at a fixed point at most %.3g apart relative to |y| (threshold %.3g)", split.largestWithin, split.threshold))
             }
         } else {
             lines.append("\(r.stationaryRuns) of \(r.seeds) populations met the tolerance" + (r.unconverged.map { ": \($0)" } ?? ""))

@@ -203,8 +203,8 @@ final class ANTKDataCommandTests: XCTestCase {
     }
 
     /// notes/antk-nonlinear-data.md (AN16): a layered run (L = 2, ReLU) stopped by the step bound before it
-    /// settled exits 3 with its report on stdout (marked unconverged, with the window drift) and the reason
-    /// on stderr; the layered options are refused at L = 1 with Euler (exit 2, nothing on stdout).
+    /// settled exits 3 with its report on stdout (marked unconverged, with the window drift, and no branch (AN18)) and
+    /// the reason on stderr; the layered options are refused at L = 1 with Euler (exit 2, nothing on stdout).
     func testUnsettledLayeredRunExitsThree() {
         let base = ["antk", "--activation", "relu", "--gamma", "1", "--lambda", "1/5", "--population", "16", "--seeds", "2",
                     "--train", path("X_train.npy"), "--labels", path("y_train.npy")]
@@ -216,6 +216,11 @@ final class ANTKDataCommandTests: XCTestCase {
         XCTAssertEqual(object?["stationary_runs"] as? Int, 0)
         XCTAssertEqual(object?["settled_runs"] as? Int, 0)
         XCTAssertEqual(object?["window_drift"] as? String, "-1")
+        // (AN18): end states still moving are on no branch, so there is nothing to split.
+        let branches = object?["branches"] as? [String: Any]
+        XCTAssertEqual(branches?["mixed"] as? Bool, false)
+        XCTAssertEqual((branches?["list"] as? [Any])?.count, 0)
+        XCTAssertFalse(result.standardError.contains("different branches"), result.standardError)
         let refused = AdaptiveKernelsCommandLine.run(base + ["--depth", "1", "--drift-tolerance", "0.1"])
         XCTAssertEqual(refused.exitCode, 2)
         XCTAssertEqual(refused.standardOutput, "")

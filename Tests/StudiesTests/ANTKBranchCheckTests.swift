@@ -48,4 +48,18 @@ final class ANTKBranchCheckTests: XCTestCase {
         XCTAssertEqual(split.smallestBetween ?? 0, 0.22, accuracy: 1e-12)
         XCTAssertEqual(split.branches.map(\.kind), ["nontrivial", "nontrivial"])
     }
+
+    /// Only the populations at a fixed point are checked, under their own numbers: populations 2 and 4 of a run
+    /// whose 1 and 3 are still moving form the branches; with none at a fixed point there is no branch and no split.
+    func testPopulationsKeepTheirNumbersAndNoneMeansNoBranch() {
+        let fit: [Double] = [0.9, -0.9, 0.9, -0.9]
+        let check = ANTKBranchCheck(predictions: [fit, [0, 0, 0, 0]], populations: [2, 4], labels: Self.labels)
+        XCTAssertEqual(check.branches.map(\.populations), [[2], [4]])
+        XCTAssertTrue(check.mixed)
+        let none = ANTKBranchCheck(predictions: [], populations: [], labels: Self.labels)
+        XCTAssertTrue(none.branches.isEmpty)
+        XCTAssertFalse(none.mixed)
+        XCTAssertEqual(none.largestWithin, 0)
+        XCTAssertNil(none.smallestBetween)
+    }
 }

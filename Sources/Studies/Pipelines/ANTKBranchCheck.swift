@@ -35,10 +35,13 @@ public struct ANTKBranchCheck: Sendable, Codable, Equatable {
 
     public var mixed: Bool { branches.count > 1 }
 
-    /// `predictions[k]`: population k's predictions on the P training points; `labels`: y on them.
-    public init(predictions: [[Double]], labels: [Double], threshold: Double = ANTKBranchCheck.defaultThreshold) {
-        precondition(!predictions.isEmpty && predictions.allSatisfy { $0.count == labels.count } && threshold > 0)
-        let k = predictions.count
+    /// `predictions[k]`: the predictions on the P training points of the population numbered `populations[k]`
+    /// (default k + 1); `labels`: y on them. Only populations at a fixed point (stationary or settled) belong here:
+    /// an end state that is still moving is on no branch (AN18)(ii). With none, there is no branch.
+    public init(predictions: [[Double]], populations: [Int]? = nil, labels: [Double], threshold: Double = ANTKBranchCheck.defaultThreshold) {
+        precondition(predictions.allSatisfy { $0.count == labels.count } && threshold > 0)
+        precondition(populations == nil || populations?.count == predictions.count)
+        let k = predictions.count, number = populations ?? Array(1...max(k, 1))
         let scale = labels.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
         func norm(_ a: [Double]) -> Double { a.reduce(0.0) { $0 + $1 * $1 }.squareRoot() / scale }
         var distance = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
@@ -60,7 +63,7 @@ public struct ANTKBranchCheck: Sendable, Codable, Equatable {
             let members = (0..<k).filter { label[$0] == root }
             let collapse = members.allSatisfy { norm(predictions[$0]) <= ANTKBranchCheck.collapseLevel }
             let loss = members.reduce(0.0) { $0 + TrainStudy.loss(predictions[$1][...], labels) } / Double(members.count)
-            return Branch(kind: collapse ? "collapse" : "nontrivial", populations: members.map { $0 + 1 }, trainLoss: loss)
+            return Branch(kind: collapse ? "collapse" : "nontrivial", populations: members.map { number[$0] }, trainLoss: loss)
         }
         var within = 0.0, between = Double.infinity
         for a in 0..<k { for b in 0..<k where a < b {

@@ -97,8 +97,8 @@ public enum ANTKPopulationStudy {
         /// last windows (AN16, AN17; infinity where a population completed none), and how many populations settled.
         public var windowDrift: Double? = nil
         public var settledRuns = 0
-        /// With `Problem.driftTolerance` (the layered populations): which fixed points the populations' end states are
-        /// on (AN18); more than one branch means their mean is not an estimate of one fixed point.
+        /// With `Problem.driftTolerance` (the layered populations): which fixed points the populations that reached one
+        /// (stationary or settled) are on (AN18); more than one branch means their mean is not an estimate of one fixed point.
         public var branches: ANTKBranchCheck? = nil
     }
 
@@ -238,7 +238,10 @@ public enum ANTKPopulationStudy {
         if problem.driftTolerance != nil && !runs.isEmpty {
             result.windowDrift = runs.map(\.windowDrift).max()
             result.settledRuns = runs.filter { $0.settled && !$0.stationary }.count
-            result.branches = ANTKBranchCheck(predictions: runs.map { Array($0.predictions[0..<p]) }, labels: data.labels)
+            // (AN18): the end states at a fixed point (stationary or settled), numbered as the populations.
+            let atFixedPoint = runs.indices.filter { runs[$0].stationary || runs[$0].settled }
+            result.branches = ANTKBranchCheck(predictions: atFixedPoint.map { Array(runs[$0].predictions[0..<p]) },
+                                              populations: atFixedPoint.map { $0 + 1 }, labels: data.labels)
         }
         return result
     }
