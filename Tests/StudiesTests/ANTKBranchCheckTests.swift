@@ -61,5 +61,9 @@ final class ANTKBranchCheckTests: XCTestCase {
         XCTAssertFalse(none.mixed)
         XCTAssertEqual(none.largestWithin, 0)
         XCTAssertNil(none.smallestBetween)
+        // Labels all zero leave no scale: the distances are absolute, |(0.3, 0.4)| = 0.5.
+        let unscaled = ANTKBranchCheck(predictions: [[0, 0], [0.3, 0.4]], labels: [0, 0])
+        XCTAssertEqual(unscaled.smallestBetween ?? 0, 0.5, accuracy: 1e-15)
+        XCTAssertEqual(unscaled.branches.map(\.kind), ["collapse", "nontrivial"])
     }
 }

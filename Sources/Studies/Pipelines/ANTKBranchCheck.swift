@@ -7,8 +7,8 @@ import Foundation
 ///
 /// whose one-branch size is the Monte Carlo scatter of a population of M sites, O(M^{-1/2}) (AN4), while two
 /// distinct fixed points of the deep ReLU relaxation differ by O(1) (the collapse f = 0 against a fit). Populations
-/// are joined into one branch when a chain of pairs with d_kl <= `threshold` links them (single linkage), so one
-/// branch is one answer only when no population is farther than the threshold from all of the others; a branch is a
+/// are joined into one branch when a chain of pairs with d_kl <= `threshold` links them (single linkage): a run is
+/// split when some population is farther than the threshold from every population of another group; a branch is a
 /// collapse when its populations have |f|_2 <= `collapseLevel` |y|_2.
 public struct ANTKBranchCheck: Sendable, Codable, Equatable {
     /// The separation threshold and the collapse level of (AN18).
@@ -42,7 +42,8 @@ public struct ANTKBranchCheck: Sendable, Codable, Equatable {
         precondition(predictions.allSatisfy { $0.count == labels.count } && threshold > 0)
         precondition(populations == nil || populations?.count == predictions.count)
         let k = predictions.count, number = populations ?? Array(1...max(k, 1))
-        let scale = labels.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
+        // |y| = 0 (all labels zero) leaves no scale: distances are then absolute.
+        let size = labels.reduce(0.0) { $0 + $1 * $1 }.squareRoot(), scale = size > 0 ? size : 1
         func norm(_ a: [Double]) -> Double { a.reduce(0.0) { $0 + $1 * $1 }.squareRoot() / scale }
         var distance = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
         for a in 0..<k { for b in 0..<k where b > a {
