@@ -29,13 +29,15 @@ enum ANTKPopulationCommand {
       Newton-Krylov, AN14) instead of forward Euler (euler, the default): the same stationary points,
       steps far beyond forward Euler's stability bound where the adapted NTK is large (deep ReLU).
       Layered runs (L >= 2, or --stepper implicit) also stop as settled when the predictor and every kernel,
-      averaged over windows of one weight-decay time 1/LAM, drift by at most D (default 1e-1) between
-      consecutive windows, twice in a row (ReLU sites chatter at the kink and never meet E; AN16), and
+      averaged over windows of three weight-decay times 3/LAM, drift by at most D (default 5e-2) between
+      consecutive windows, twice in a row (ReLU sites chatter at the kink and never meet E; AN16, AN17), and
       after S steps per population (default 4000). If a population neither met E nor settled, the report
-      is printed and the command exits 3. Deep ReLU settles only in a window of LAM at given G (AN15):
-      on the digits at L = 3, P = 100, G = 1 populations collapse to f = 0 (or settle at a poor fit) at
-      LAM = 3, settle at LAM = 2 (marginally: the kernels drift by 5-12% per weight-decay time against the
-      default D = 0.1, so some populations may stop at S) and do not settle at LAM <= 1 (exit 3).
+      is printed and the command exits 3. The populations at a fixed point are also compared (AN18): when
+      their training predictions split into groups more than 0.1 |y| apart (e.g. some collapsed to f = 0,
+      others not) the report names the branches (JSON `branches`) and the command exits 3, since their
+      mean is not one answer. Deep ReLU settles only in a window of LAM at given G (AN15): on the digits
+      at L = 3, P = 100, G = 1 populations collapse to f = 0 (or settle at a poor fit) at LAM = 3, settle
+      at LAM = 2 and do not settle at LAM <= 1 (exit 3).
       --out-dir DIR writes phi_1.npy ... phi_L.npy and ntk.npy (mean adapted kernels over all points,
       training first) and summary.json.
       --architecture cnn (L = 1; any activation, identity included): the two-layer CNN's population DMFT
@@ -107,15 +109,22 @@ enum ANTKPopulationCommand {
                                                     ("summary.json", Data((json.serialized() + "\n").utf8))], to: out, option: "out-dir")
         }
         let report = format == .json ? json.serialized() + "\n" : table(result, activation: activation, gamma: gamma, lambda: lambda, depth: depth, architecture: architecture ?? .mlp)
-        // (AN16): a layered run that neither met the velocity tolerance nor settled has no fixed point to report.
-        if layered, let reason = result.unconverged {
-            throw CommandFailure(message: "antk: no stationary point reached: " + reason, standardOutput: report)
+        // (AN16): a layered run that neither met the velocity tolerance nor settled has no fixed point to report;
+        // (AN18): populations on different fixed points have no one answer to report.
+        if layered {
+            var reasons: [String] = []
+            if let reason = result.unconverged { reasons.append("no stationary point reached: " + reason) }
+            if let split = result.branches, split.mixed {
+                reasons.append("the populations at a fixed point are on different branches, their mean is not one answer (AN18): " + split.summary
+                               + String(format: "; closest populations of different branches %.3g apart, threshold %.3g relative to |y|", split.smallestBetween ?? .nan, split.threshold))
+            }
+            if !reasons.isEmpty { throw CommandFailure(message: "antk: " + reasons.joined(separator: "; "), standardOutput: report) }
         }
         return report
     }
 
-    /// Defaults of the layered populations (notes/antk-nonlinear-data.md (AN16)).
-    static let defaultDriftTolerance = 1e-1
+    /// Defaults of the layered populations (notes/antk-nonlinear-data.md (AN16), (AN17)).
+    static let defaultDriftTolerance = ANTKDriftWindow.defaultTolerance
     static let defaultMaximumSteps = 4000
 
     static func losses(_ losses: [String: Estimate]) -> JSONValue {
@@ -134,7 +143,23 @@ enum ANTKPopulationCommand {
             ("overlap", .array(r.overlap.map(OutputContract.estimated))), ("alignment", .array(r.alignment.map(OutputContract.estimated))),
             ("predictor_identity_residual", .string(OutputContract.decimal17(r.predictorIdentityResidual.isFinite ? r.predictorIdentityResidual : -1))),
             ("stationary_runs", .integer(r.stationaryRuns)), ("unconverged", r.unconverged.map { .string($0) } ?? .null),
-        ] + (r.windowDrift.map { [("settled_runs", .integer(r.settledRuns)), ("window_drift", .string(OutputContract.decimal17($0.isFinite ? $0 : -1)))] } ?? []))
+        ] + (r.windowDrift.map { [("settled_runs", .integer(r.settledRuns)), ("window_drift", .string(OutputContract.decimal17($0.isFinite ? $0 : -1)))] } ?? [])
+          + (r.branches.map { [("branches", branches($0))] } ?? []))
+    }
+
+    /// The branch check (AN18): the branches with their populations and mean train loss, the largest distance within
+    /// a branch and the smallest between branches (relative to |y| on the training points) and the threshold.
+    static func branches(_ b: ANTKBranchCheck) -> JSONValue {
+        .object([
+            ("mixed", .bool(b.mixed)),
+            ("list", .array(b.branches.map { branch in
+                .object([("kind", .string(branch.kind)), ("populations", .array(branch.populations.map { .integer($0) })),
+                         ("train_loss", OutputContract.approximate(branch.trainLoss))])
+            })),
+            ("largest_within_distance", .string(OutputContract.decimal17(b.largestWithin))),
+            ("smallest_between_distance", b.smallestBetween.map { .string(OutputContract.decimal17($0)) } ?? .null),
+            ("threshold", .string(OutputContract.decimal17(b.threshold))),
+        ])
     }
 
     static func table(_ r: ANTKPopulationStudy.Result, activation: Activation, gamma: BigRational, lambda: BigRational, depth: Int,
@@ -150,8 +175,13 @@ enum ANTKPopulationCommand {
         for (l, (o, a)) in zip(r.overlap, r.alignment).enumerated() { lines.append("layer \(l + 1): overlap \(text(o))   alignment \(text(a))") }
         lines.append(String(format: "predictor identity (GV13) residual %.2e", r.predictorIdentityResidual))
         if let drift = r.windowDrift {
-            lines.append("\(r.stationaryRuns) of \(r.seeds) populations reached a stationary point (\(r.settledRuns) of them settled, AN16; largest drift per weight-decay time "
+            lines.append("\(r.stationaryRuns) of \(r.seeds) populations reached a stationary point (\(r.settledRuns) of them settled, AN16; largest drift between windows "
                          + (drift.isFinite ? String(format: "%.2e", drift) : "not measured") + ")" + (r.unconverged.map { ": \($0)" } ?? ""))
+            if let split = r.branches {
+                lines.append(split.mixed ? "branches (AN18): " + split.summary + " -- the mean above is not one answer"
+                             : split.branches.isEmpty ? "branches (AN18): no population reached a fixed point"
+                             : String(format: "one branch (AN18): populations at a fixed point at most %.3g apart relative to |y| (threshold %.3g)", split.largestWithin, split.threshold))
+            }
         } else {
             lines.append("\(r.stationaryRuns) of \(r.seeds) populations met the tolerance" + (r.unconverged.map { ": \($0)" } ?? ""))
         }

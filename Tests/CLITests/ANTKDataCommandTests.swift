@@ -203,8 +203,8 @@ final class ANTKDataCommandTests: XCTestCase {
     }
 
     /// notes/antk-nonlinear-data.md (AN16): a layered run (L = 2, ReLU) stopped by the step bound before it
-    /// settled exits 3 with its report on stdout (marked unconverged, with the window drift) and the reason
-    /// on stderr; the layered options are refused at L = 1 with Euler (exit 2, nothing on stdout).
+    /// settled exits 3 with its report on stdout (marked unconverged, with the window drift, and no branch (AN18)) and
+    /// the reason on stderr; the layered options are refused at L = 1 with Euler (exit 2, nothing on stdout).
     func testUnsettledLayeredRunExitsThree() {
         let base = ["antk", "--activation", "relu", "--gamma", "1", "--lambda", "1/5", "--population", "16", "--seeds", "2",
                     "--train", path("X_train.npy"), "--labels", path("y_train.npy")]
@@ -216,9 +216,57 @@ final class ANTKDataCommandTests: XCTestCase {
         XCTAssertEqual(object?["stationary_runs"] as? Int, 0)
         XCTAssertEqual(object?["settled_runs"] as? Int, 0)
         XCTAssertEqual(object?["window_drift"] as? String, "-1")
+        // (AN18): end states still moving are on no branch, so there is nothing to split.
+        let branches = object?["branches"] as? [String: Any]
+        XCTAssertEqual(branches?["mixed"] as? Bool, false)
+        XCTAssertEqual((branches?["list"] as? [Any])?.count, 0)
+        XCTAssertFalse(result.standardError.contains("different branches"), result.standardError)
         let refused = AdaptiveKernelsCommandLine.run(base + ["--depth", "1", "--drift-tolerance", "0.1"])
         XCTAssertEqual(refused.exitCode, 2)
         XCTAssertEqual(refused.standardOutput, "")
         XCTAssertTrue(refused.standardError.contains("--drift-tolerance"), refused.standardError)
+    }
+
+    /// notes/antk-nonlinear-data.md (AN18): ReLU, L = 3, the first 8 training and 2 test digits, gamma = 1,
+    /// lambda = 3/10, 4 populations of 64. At seed 1 populations 1 and 3 collapse to f = 0 and 2 and 4 settle at a
+    /// fit (train loss 0.389; measured 0.68 |y| apart): the report names the two branches and the command exits 3
+    /// with one line on stderr. At seed 2 all four settle at that fit (measured within 0.002 |y|): one branch, exit 0.
+    func testPopulationsOnDifferentBranchesExitThree() throws {
+        let folder = try temporaryFolder()
+        let x = try load(digits.appendingPathComponent("X_train.npy")), y = try load(digits.appendingPathComponent("y_train.npy"))
+        let xt = try load(digits.appendingPathComponent("X_test.npy")), yt = try load(digits.appendingPathComponent("y_test.npy"))
+        let d = x.shape[1]
+        let files = [try write(NPYArray(shape: [8, d], values: Array(x.values[0..<(8 * d)])), "x.npy", in: folder),
+                     try write(NPYArray(shape: [8], values: Array(y.values[0..<8])), "y.npy", in: folder),
+                     try write(NPYArray(shape: [2, d], values: Array(xt.values[0..<(2 * d)])), "xt.npy", in: folder),
+                     try write(NPYArray(shape: [2], values: Array(yt.values[0..<2])), "yt.npy", in: folder)]
+        let base = ["antk", "--activation", "relu", "--gamma", "1", "--lambda", "3/10", "--depth", "3", "--population", "64", "--seeds", "4",
+                    "--train", files[0], "--labels", files[1], "--test", files[2], "--test-labels", files[3], "--format", "json"]
+        let validator = try OutputContractValidator.load()
+
+        let mixed = AdaptiveKernelsCommandLine.run(base + ["--seed", "1"])
+        XCTAssertEqual(mixed.exitCode, 3, mixed.standardError)
+        XCTAssertEqual(mixed.standardError.split(separator: "\n").count, 1, mixed.standardError)
+        XCTAssertTrue(mixed.standardError.contains("different branches"), mixed.standardError)
+        XCTAssertTrue(mixed.standardError.contains("collapse (f = 0) populations 1, 3"), mixed.standardError)
+        XCTAssertFalse(mixed.standardError.contains("no stationary point"), mixed.standardError)
+        XCTAssertEqual(validator.violations(mixed.standardOutput, command: "antk --activation"), [])
+        let object = try json(mixed.standardOutput)
+        let branches = try XCTUnwrap(object["branches"] as? [String: Any])
+        XCTAssertEqual(branches["mixed"] as? Bool, true)
+        let list = try XCTUnwrap(branches["list"] as? [[String: Any]])
+        XCTAssertEqual(list.map { $0["kind"] as? String }, ["collapse", "nontrivial"])
+        XCTAssertEqual(list.map { $0["populations"] as? [Int] }, [[1, 3], [2, 4]])
+        XCTAssertEqual(try number((list[0]["train_loss"] as? [String: Any])?["value"]), 1, accuracy: 1e-6)
+        XCTAssertEqual(try number((list[1]["train_loss"] as? [String: Any])?["value"]), 0.389, accuracy: 2e-3)
+        XCTAssertGreaterThan(try number(branches["smallest_between_distance"]), 0.5)
+
+        let single = AdaptiveKernelsCommandLine.run(base + ["--seed", "2"])
+        XCTAssertEqual(single.exitCode, 0, single.standardError)
+        XCTAssertEqual(validator.violations(single.standardOutput, command: "antk --activation"), [])
+        let one = try XCTUnwrap(try json(single.standardOutput)["branches"] as? [String: Any])
+        XCTAssertEqual(one["mixed"] as? Bool, false)
+        XCTAssertEqual((one["list"] as? [[String: Any]])?.first?["populations"] as? [Int], [1, 2, 3, 4])
+        XCTAssertLessThan(try number(one["largest_within_distance"]), 1e-2)
     }
 }

@@ -37,4 +37,31 @@ final class ANTKDriftWindowTests: XCTestCase {
         XCTAssertEqual(window.quietWindows, 0)
         XCTAssertFalse(window.settled)
     }
+
+    /// The default windows (AN17), lambda = 1: an observable that oscillates by 20% with period 0.7 (the chatter)
+    /// settles with windows of three weight-decay times at the tolerance 5e-2 (window-mean drift at most 1.8%),
+    /// while one that also grows by 3% per weight-decay time (a systematic drift: a factor e^0.9 over t = 30) never
+    /// does (window drift at least 7%). Windows of one weight-decay time at 1e-1 (the former default) settle the
+    /// growing one at t = 3: its drift per window (3%) hides under the oscillation's (up to 8.7%).
+    func testDefaultWindowsSettleAnOscillationButNotADrift() {
+        func settledTime(_ signal: (Double) -> Double, weightDecayTimes: Double, tolerance: Double) -> Double? {
+            var window = ANTKDriftWindow(length: weightDecayTimes, tolerance: tolerance)
+            for j in 0...600 {
+                let t = 0.05 * Double(j)
+                window.record(time: t, observables: [[signal(t)]])
+                if window.settled { return t }
+            }
+            return nil
+        }
+        let oscillation = { (t: Double) in 1 + 0.2 * sin(2 * Double.pi * t / 0.7) }
+        let drifting = { (t: Double) in exp(0.03 * t) * oscillation(t) }
+        let (times, tolerance) = (ANTKDriftWindow.defaultWeightDecayTimes, ANTKDriftWindow.defaultTolerance)
+        XCTAssertEqual(times, 3)
+        XCTAssertEqual(tolerance, 5e-2)
+        let settled = settledTime(oscillation, weightDecayTimes: times, tolerance: tolerance)
+        XCTAssertNotNil(settled)
+        XCTAssertEqual(settled ?? 0, 9, accuracy: 0.06)
+        XCTAssertNil(settledTime(drifting, weightDecayTimes: times, tolerance: tolerance))
+        XCTAssertEqual(settledTime(drifting, weightDecayTimes: 1, tolerance: 0.1) ?? 0, 3, accuracy: 0.06)
+    }
 }

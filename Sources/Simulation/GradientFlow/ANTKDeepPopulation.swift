@@ -240,10 +240,11 @@ public struct ANTKDeepPopulation: Sendable {
         return result
     }
 
-    /// The settling test of (AN16) when the settings ask for it: windows of one weight-decay time 1/lambda.
+    /// The settling test of (AN16), (AN17) when the settings ask for it: windows of `driftWindow` weight-decay
+    /// times 1/lambda (default 3).
     func settleWindow(_ settings: ANTKFlowSettings) -> ANTKDriftWindow? {
         guard let tolerance = settings.driftTolerance, lambda > 0 else { return nil }
-        return ANTKDriftWindow(length: 1 / lambda, tolerance: tolerance)
+        return ANTKDriftWindow(length: settings.driftWindow / lambda, tolerance: tolerance)
     }
 
     /// The observables whose drift (AN16) measures: f on all points and the training rows of Phi^1..Phi^L and

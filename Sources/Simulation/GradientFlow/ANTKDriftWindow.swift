@@ -1,7 +1,8 @@
 import Foundation
 
 /// The settling test of a relaxation whose site velocity cannot vanish (notes/antk-nonlinear-data.md
-/// (AN16)): the flow time is cut into consecutive windows of `length` (one weight-decay time 1/lambda), the
+/// (AN16), (AN17)): the flow time is cut into consecutive windows of `length` (by default three weight-decay
+/// times 3/lambda, (AN17)), the
 /// observables a (the predictor on all points and the training rows of every kernel) are averaged over the
 /// samples recorded in each window, and at the end of each window after the first the drift
 ///
@@ -12,6 +13,11 @@ import Foundation
 /// that moved has delta = infinity, so a collapsing state never settles by this test (it meets the
 /// velocity tolerance instead).
 public struct ANTKDriftWindow: Sendable {
+    /// The default window in weight-decay times 1/lambda and the default drift tolerance (AN17): windows of three
+    /// correlation times of the fluctuation average it down by about sqrt(3) or more while a systematic drift grows
+    /// threefold per window; 5e-2 lies between the settled (1-3%) and the wandering (9% and more) drifts measured.
+    public static let defaultWeightDecayTimes = 3.0
+    public static let defaultTolerance = 5e-2
     public let length: Double
     public let tolerance: Double
     public let required: Int

@@ -31,9 +31,11 @@ public struct ANTKFlowSettings: Sendable, Equatable {
     public static let adaptiveStepFactor = 32
     /// When set (the deep relaxation, notes/antk-nonlinear-data.md (AN16)), a run also stops as settled once its
     /// observables (the predictor and the kernels) drifted by at most this fraction over each of two consecutive
-    /// windows of one weight-decay time 1/lambda (`ANTKDriftWindow`): the test a ReLU population can meet while
-    /// its sites chatter at the kink and the velocity tolerance cannot be met.
+    /// windows of `driftWindow` weight-decay times 1/lambda (`ANTKDriftWindow`): the test a ReLU population can meet
+    /// while its sites chatter at the kink and the velocity tolerance cannot be met.
     public var driftTolerance: Double? = nil
+    /// The settling windows in weight-decay times 1/lambda (notes/antk-nonlinear-data.md (AN17); default 3).
+    public var driftWindow = ANTKDriftWindow.defaultWeightDecayTimes
     /// When set, the run stops after this many steps (velocity evaluations for the implicit stepper) instead of
     /// `adaptiveStepFactor` times the fixed-step count: a cost bound that does not depend on the step size.
     public var maximumSteps: Int? = nil

@@ -93,10 +93,13 @@ public enum ANTKPopulationStudy {
         /// Normalised first-layer preactivations h_i(x_mu)/sqrt(C_mumu) of the first population at its
         /// end state, over its neurons and the training points (notes/antk-nonlinear-data.md (AN8)).
         public let preactivations: [Double]
-        /// With `Problem.driftTolerance`: the largest drift per weight-decay time over the populations' last
-        /// windows (AN16; infinity where a population completed none), and how many populations settled.
+        /// With `Problem.driftTolerance`: the largest drift between consecutive settling windows over the populations'
+        /// last windows (AN16, AN17; infinity where a population completed none), and how many populations settled.
         public var windowDrift: Double? = nil
         public var settledRuns = 0
+        /// With `Problem.driftTolerance` (the layered populations): which fixed points the populations that reached one
+        /// (stationary or settled) are on (AN18); more than one branch means their mean is not an estimate of one fixed point.
+        public var branches: ANTKBranchCheck? = nil
     }
 
     /// The lazy NNGP Phi^L and NTK Theta^L of (T3) over all points (n x n).
@@ -230,11 +233,15 @@ public enum ANTKPopulationStudy {
                       unconverged: stuck.isEmpty ? nil : String(format: "%d of %d populations ended above the velocity tolerance %.0e (largest RMS velocity %.2e), at flow times %.4g to %.4g of the budget %.4g (",
                                                                 stuck.count, runs.count, problem.tolerance, stuck.map(\.residual).max() ?? .nan, stuck.map(\.time).min() ?? .nan, stuck.map(\.time).max() ?? .nan, problem.time)
                         + (problem.maximumSteps.map { "a run also stops after \($0) steps" } ?? "an adaptive run also stops after \(ANTKFlowSettings.adaptiveStepFactor) times the fixed-step count of steps")
-                        + (problem.driftTolerance.map { String(format: "; not settled: largest drift per weight-decay time %.2e against the tolerance %.0e, AN16", drifts.max() ?? .nan, $0) } ?? "") + ")",
+                        + (problem.driftTolerance.map { String(format: "; not settled: largest drift between windows of %g/lambda %.2e against the tolerance %.0e, AN16, AN17", ANTKDriftWindow.defaultWeightDecayTimes, drifts.max() ?? .nan, $0) } ?? "") + ")",
                       predictorIdentityResidual: identity, preactivations: preactivations)
         if problem.driftTolerance != nil && !runs.isEmpty {
             result.windowDrift = runs.map(\.windowDrift).max()
             result.settledRuns = runs.filter { $0.settled && !$0.stationary }.count
+            // (AN18): the end states at a fixed point (stationary or settled), numbered as the populations.
+            let atFixedPoint = runs.indices.filter { runs[$0].stationary || runs[$0].settled }
+            result.branches = ANTKBranchCheck(predictions: atFixedPoint.map { Array(runs[$0].predictions[0..<p]) },
+                                              populations: atFixedPoint.map { $0 + 1 }, labels: data.labels)
         }
         return result
     }
