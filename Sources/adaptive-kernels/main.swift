@@ -10,6 +10,18 @@ if AdaptiveKernelsCommandLine.usesDenseLinearAlgebra(arguments), let core = Adap
     setenv("OPENBLAS_CORETYPE", core, 1)
     execv("/proc/self/exe", CommandLine.unsafeArgv)
 }
+// `kernels` allocates and frees a few P x P matrices (32 MB each at P = 2000): keep them in the heap
+// and keep freed heap memory, so the next matrix reuses pages already faulted in instead of fresh
+// zeroed ones (about 4 % of the command at P = 2000; BENCHMARKS.md, `kernels` against the LAPACK floor).
+// Memory is returned at exit; the setting is this process's only.
+// glibc's mallopt is not in Swift's Glibc module (malloc.h): look it up; its parameters are
+// malloc.h's M_TRIM_THRESHOLD = -1 and M_MMAP_THRESHOLD = -3. Without it nothing changes.
+if arguments.first == "kernels", let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+    typealias MallocOption = @convention(c) (Int32, Int32) -> Int32
+    let mallopt = unsafeBitCast(symbol, to: MallocOption.self)
+    _ = mallopt(-3, 32 << 20)
+    _ = mallopt(-1, Int32.max)
+}
 let result = AdaptiveKernelsCommandLine.run(arguments)
 
 /// Writes all of `text`'s UTF-8 bytes to `descriptor` straight from the string's storage (no copy),
