@@ -79,8 +79,8 @@ public struct GeneralKernelSaddle: Sendable {
         return k
     }
 
-    /// Relative residuals of the raw stationarity equations of notes/theory-overview.md (T7) (eq. G1,
-    /// inverse-free forms), the largest over all layers, with C v from the dense C: |R_l|_F / |Phi^l|_F
+    /// Relative residuals of the raw stationarity equations in their inverse-free forms
+    /// (notes/general-kernel-reduction.md (G1); the equations of notes/theory-overview.md (T7)), the largest over all layers, with C v from the dense C: |R_l|_F / |Phi^l|_F
     /// for (G1a) in O(P) per layer (eq. G1'), and the scalar residual of (G1b) (eq. G7). `kernelTimesV`
     /// is C v if the caller has it (the same product `LinearAlgebra.multiply(c, vector: v)` gives),
     /// else it is formed here.
