@@ -89,7 +89,7 @@ final class DeepLinearDataFluctuationsAgreementTests: XCTestCase {
         let x = NormalSampler.vector(4 * 5, seed: 2024)
         let data = try LabelledData(train: Array(x[0..<15]), labels: [1, -1, 0.5], test: Array(x[15..<20]), testLabels: [0], dimension: 5)
         let gamma = 1.5, lambda = 0.25, depth = 2, n = data.count
-        let ensemble = try TwoLayerFluctuationEnsemble(data: data, activation: .identity, gamma: gamma, lambda: lambda, time: 0.9, intervals: 3,
+        let ensemble = try DataFluctuationEnsemble(data: data, activation: .identity, gamma: gamma, lambda: lambda, time: 0.9, intervals: 3,
                                                        widths: [32, 128], seedsPerWidth: 512, seed: 7, targetTimeStep: 0.1, depth: depth)
         XCTAssertEqual(ensemble.timeStep, 0.1, accuracy: 1e-12)
         let theory = try DeepLinearGradientFlowFluctuations.solve(depth: depth, gamma: gamma, lambda: lambda, data: data, dt: 0.1,

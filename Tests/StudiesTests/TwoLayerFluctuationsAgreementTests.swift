@@ -34,7 +34,7 @@ final class TwoLayerFluctuationsAgreementTests: XCTestCase {
         let data = try Self.digits(train: 3, test: 1)
         let gamma = 1.0, lambda = 0.5
         let theory = try GradientFlowDataFluctuations(data: data, gamma: gamma, lambda: lambda, time: 1, intervals: 2)
-        let result = try TwoLayerFluctuationEnsemble(data: data, activation: .identity, gamma: gamma, lambda: lambda, time: 1, intervals: 2,
+        let result = try DataFluctuationEnsemble(data: data, activation: .identity, gamma: gamma, lambda: lambda, time: 1, intervals: 2,
                                                      widths: [32, 256], seedsPerWidth: 320, seed: 5, targetTimeStep: 0.02).run()
         var pairs: [(String, Double, Estimate)] = []
         for t in 1...2 {
@@ -55,7 +55,7 @@ final class TwoLayerFluctuationsAgreementTests: XCTestCase {
         let gamma = 1.0, lambda = 0.5
         let theory = try TwoLayerInfluenceFluctuations(data: data, activation: .relu, gamma: gamma, lambda: lambda, time: 1, intervals: 1,
                                                        settings: .init(sites: 512, replicas: 8, timeStep: 0.05, seed: 9))
-        let result = try TwoLayerFluctuationEnsemble(data: data, activation: .relu, gamma: gamma, lambda: lambda, time: 1, intervals: 1,
+        let result = try DataFluctuationEnsemble(data: data, activation: .relu, gamma: gamma, lambda: lambda, time: 1, intervals: 1,
                                                      widths: [64, 256], seedsPerWidth: 384, seed: 7, targetTimeStep: 0.02).run()
         func joined(_ e: Estimate, _ th: Estimate) -> Estimate {
             Estimate(value: e.value, standardError: (e.standardError * e.standardError + th.standardError * th.standardError).squareRoot(),

@@ -76,7 +76,7 @@ public struct FluctuationsVerification: Sendable {
 
     /// A nonlinear gradient-flow group (notes/fluctuations-gradient-flow.md (FG19)-(FG22)): the two-layer network with
     /// `activation` on P whitened points and one orthogonal test input, the sampled influence-function theory
-    /// `TwoLayerInfluenceFluctuations` (estimated) at the K times t > 0 against `TwoLayerFluctuationEnsemble`.
+    /// `TwoLayerInfluenceFluctuations` (estimated) at the K times t > 0 against `DataFluctuationEnsemble`.
     public struct NonlinearGroup: Sendable {
         public var activation: Activation
         public var gamma: Double
@@ -204,7 +204,7 @@ public struct FluctuationsVerification: Sendable {
                                                        settings: .init(sites: group.sites, replicas: group.replicas, timeStep: step,
                                                                        seed: NormalSampler.derive(settings.seed, 3000, UInt64(index))))
         progress("\(group.seeds) networks per width, \(group.name)")
-        let ensemble = try TwoLayerFluctuationEnsemble(data: data, activation: group.activation, gamma: group.gamma, lambda: group.lambda,
+        let ensemble = try DataFluctuationEnsemble(data: data, activation: group.activation, gamma: group.gamma, lambda: group.lambda,
                                                        time: group.time, intervals: group.intervals, widths: group.widths, seedsPerWidth: group.seeds,
                                                        seed: NormalSampler.derive(settings.seed, 2000, UInt64(index)))
         let result = ensemble.run()

@@ -2,8 +2,8 @@ import Foundation
 import Core
 import Numerics
 
-/// Ensembles of finite-width two-layer networks (`ANTKNetwork`, depth 1, any activation, all weights N(0, 1))
-/// trained by the forward-Euler flow (A2) on a data set (training and test inputs), recording N x Var over seeds of
+/// Ensembles of finite-width networks (`ANTKNetwork`: depth 1 with any activation, or depth L >= 2 linear; all weights
+/// N(0, 1)) trained by the forward-Euler flow (A2) on a data set (training and test inputs), recording N x Var over seeds of
 /// every prediction, of the NTK's diagonal mean on the training points and of the overlap c = y^T Phi y/|y|^2, and
 /// for the linear network N x the mean shift of c (notes/fluctuations-gradient-flow.md (FG12), (FG17)); the
 /// independent check of the data and nonlinear fluctuation theories. The whitened linear ensemble
@@ -13,7 +13,7 @@ import Numerics
 /// K_mumu = G^1 C_mumu + sum_{l=1}^{L-1} G^{l+1} Phi^l_mumu + Phi^L_mumu (notes/fluctuations-gradient-flow.md (FG36)), c is
 /// the last layer's overlap, every layer's c_l = y^T Phi^l y/|y|^2 is recorded too, and the mean shift is not (nil): the
 /// independent check of `DeepLinearGradientFlowFluctuations` on data (FG37).
-public struct TwoLayerFluctuationEnsemble: Sendable {
+public struct DataFluctuationEnsemble: Sendable {
     public let data: LabelledData
     public let depth: Int
     public let activation: Activation
