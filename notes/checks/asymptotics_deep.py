@@ -16,22 +16,14 @@ Equation numbers (D1)...(D31) refer to the note.
 """
 import mpmath as mp
 
+from asymptotics_common import newton_polish
+
 mp.mp.dps = 60
 
 
 # ----------------------------------------------------------------------------
 # exact roots
 # ----------------------------------------------------------------------------
-def newton_polish(F, dF, x, maxit=200):
-    tol = mp.mpf(10) ** (-mp.mp.dps + 3)
-    for _ in range(maxit):
-        dx = F(x) / dF(x)
-        x -= dx
-        if abs(dx) <= tol * max(1, abs(x)):
-            break
-    return x
-
-
 def fL(L, g, b):
     def f(y):
         E = mp.exp(y)
