@@ -12,6 +12,19 @@ def mpq(x):
     return mp.mpf(x.numerator) / x.denominator
 
 
+def fL(L, g, b):
+    """the root equation of c = (1 + g c/(b + c)^2)^L in log space, y = ln c: f(y) = y - L log1p(g e^y/(b + e^y)^2), and f'"""
+    def f(y):
+        E = mp.exp(y)
+        return y - L * mp.log1p(g * E / (b + E) ** 2)
+
+    def df(y):
+        E = mp.exp(y)
+        x = g * E / (b + E) ** 2
+        return 1 - L * g * E * (b - E) / (b + E) ** 3 / (1 + x)
+    return f, df
+
+
 def newton_polish(F, dF, x, maxit=200):
     """Newton steps from x until the step is below 10^(3 - dps) relative (at most maxit steps)."""
     tol = mp.mpf(10) ** (-mp.mp.dps + 3)

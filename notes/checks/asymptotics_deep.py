@@ -16,7 +16,7 @@ Equation numbers (D1)...(D31) refer to the note.
 """
 import mpmath as mp
 
-from asymptotics_common import newton_polish
+from asymptotics_common import fL, newton_polish
 
 mp.mp.dps = 60
 
@@ -24,18 +24,6 @@ mp.mp.dps = 60
 # ----------------------------------------------------------------------------
 # exact roots
 # ----------------------------------------------------------------------------
-def fL(L, g, b):
-    def f(y):
-        E = mp.exp(y)
-        return y - L * mp.log1p(g * E / (b + E) ** 2)
-
-    def df(y):
-        E = mp.exp(y)
-        x = g * E / (b + E) ** 2
-        return 1 - L * g * E * (b - E) / (b + E) ** 3 / (1 + x)
-    return f, df
-
-
 def bisect_newton(F, dF, lo, hi, bits=40):
     """bisection on a sign-changing bracket to ~2^-bits relative, then Newton polish."""
     flo = F(lo)

@@ -16,7 +16,7 @@ from fractions import Fraction as Fr
 from math import log, exp
 import mpmath as mp
 
-from asymptotics_common import critical_roots, fit_slope, mpq, newton_polish, polymul
+from asymptotics_common import critical_roots, fL, fit_slope, mpq, newton_polish, polymul
 
 mp.mp.dps = 60
 
@@ -88,16 +88,7 @@ def rich_root(L, b, g):
     """largest positive root c of c = (1 + g c/(b+c)^2)^L, in log space
     y = ln c:  f(y) = y - L log1p(g e^y/(b+e^y)^2).  Bracket around the
     leading form y0 = L/(L+1) ln g, anderson then Newton polish."""
-    def f(y):
-        E = mp.exp(y)
-        return y - L * mp.log1p(g * E / (b + E) ** 2)
-
-    def df(y):
-        E = mp.exp(y)
-        x = g * E / (b + E) ** 2
-        xp = g * E * (b - E) / (b + E) ** 3
-        return 1 - L * xp / (1 + x)
-
+    f, df = fL(L, g, b)
     y0 = mp.mpf(L) / (L + 1) * mp.log(g)
     w = mp.mpf(1)
     while not (f(y0 - w) < 0 < f(y0 + w)):
