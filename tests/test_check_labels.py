@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 SCRIPT = os.path.join(ROOT, "scripts", "check-labels")
 
@@ -41,33 +43,21 @@ def test_clean_fixture_passes(tmp_path):
     assert "4 labels in 2 notes" in result.stdout
 
 
-def test_label_defined_twice_in_one_note(tmp_path):
-    root = make_repo(tmp_path, {"alpha.md": ALPHA + "\n**(A2)** again\n"})
-    result = run(root)
+@pytest.mark.parametrize("notes, sources, message", [
+    # a label defined twice in one note
+    ({"alpha.md": ALPHA + "\n**(A2)** again\n"}, None, "(A2) is defined twice"),
+    # a prefix shared by two notes
+    ({"alpha.md": ALPHA, "gamma.md": "**(A9)** a stray A label\n"}, None, "prefix A is also defined in notes/alpha.md"),
+    # a note with two prefixes
+    ({"alpha.md": ALPHA + "\n**(B7)** wrong prefix\n"}, None, "several prefixes"),
+    # a citation of an undefined label
+    ({"alpha.md": ALPHA, "beta.md": BETA}, {"Tests/T/X.swift": "// checks eq. A4 of the alpha note\n"},
+     "Tests/T/X.swift:1: (A4) is cited but defined in no note"),
+], ids=["defined-twice", "prefix-shared", "two-prefixes", "undefined-citation"])
+def test_defect_is_reported(tmp_path, notes, sources, message):
+    result = run(make_repo(tmp_path, notes, sources))
     assert result.returncode == 1
-    assert "(A2) is defined twice" in result.stderr
-
-
-def test_prefix_shared_by_two_notes(tmp_path):
-    root = make_repo(tmp_path, {"alpha.md": ALPHA, "gamma.md": "**(A9)** a stray A label\n"})
-    result = run(root)
-    assert result.returncode == 1
-    assert "prefix A is also defined in notes/alpha.md" in result.stderr
-
-
-def test_note_with_two_prefixes(tmp_path):
-    root = make_repo(tmp_path, {"alpha.md": ALPHA + "\n**(B7)** wrong prefix\n"})
-    result = run(root)
-    assert result.returncode == 1
-    assert "several prefixes" in result.stderr
-
-
-def test_citation_of_undefined_label(tmp_path):
-    root = make_repo(tmp_path, {"alpha.md": ALPHA, "beta.md": BETA},
-                     {"Tests/T/X.swift": "// checks eq. A4 of the alpha note\n"})
-    result = run(root)
-    assert result.returncode == 1
-    assert "Tests/T/X.swift:1: (A4) is cited but defined in no note" in result.stderr
+    assert message in result.stderr
 
 
 def test_citation_naming_the_wrong_note(tmp_path):

@@ -29,12 +29,7 @@ enum DeepLinearGradientFlowOutput {
         guard perInterval * points <= limit else {
             throw UsageError("--setting gradient-flow --depth \(depth): \(perInterval * points) RK4 steps (dt <= 0.25/((1 + gamma) max(1, |C|) + lambda)) are more than \(limit)\(levels > 2 ? " (with --levels \(levels))" : ""); use a shorter time or smaller gamma")
         }
-        do {
-            return try make(perInterval)
-        } catch let failure as GradientFlowFluctuations.Failure {
-            if case .invalid(let text) = failure { throw UsageError(text) }
-            throw SolverError.notConverged(failure.description)
-        }
+        return try GradientFlowFluctuationsOutput.solve { try make(perInterval) }
     }
 
     static func precision(_ f: DeepLinearGradientFlowFluctuations, data: Bool) -> String {

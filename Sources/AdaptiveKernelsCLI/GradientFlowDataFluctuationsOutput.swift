@@ -39,12 +39,8 @@ enum GradientFlowDataFluctuationsOutput {
             guard work <= 1e7 else {
                 throw UsageError("--setting gradient-flow: T (1 + gamma + lambda) (P + Q + 1)^4 = \(String(format: "%.3g", work)) is above 1e7 (about a minute of work); use fewer points or a shorter time")
             }
-            let value: GradientFlowDataFluctuations
-            do {
-                value = try GradientFlowDataFluctuations(data: data, gamma: g, lambda: l, time: t, intervals: points)
-            } catch let failure as GradientFlowFluctuations.Failure {
-                if case .invalid(let text) = failure { throw UsageError(text) }
-                throw SolverError.notConverged(failure.description)
+            let value = try GradientFlowFluctuationsOutput.solve {
+                try GradientFlowDataFluctuations(data: data, gamma: g, lambda: l, time: t, intervals: points)
             }
             switch format {
             case .json: return linearJSON(value, parameters)
@@ -62,13 +58,9 @@ enum GradientFlowDataFluctuationsOutput {
         guard work <= 2e11 else {
             throw UsageError("--setting gradient-flow --activation \(activation.rawValue): sites x replicas x (T/dt)^2 x (P + Q + 1)^2 x P = \(String(format: "%.3g", work)) is above 2e11 (minutes of work; dt = 0.1/(1 + gamma + lambda)); use fewer sites, a shorter time or fewer points")
         }
-        let value: TwoLayerInfluenceFluctuations
-        do {
-            value = try TwoLayerInfluenceFluctuations(data: data, activation: activation, gamma: g, lambda: l, time: t, intervals: points,
-                                                      settings: .init(sites: sites, replicas: replicas, timeStep: step, seed: seed))
-        } catch let failure as GradientFlowFluctuations.Failure {
-            if case .invalid(let text) = failure { throw UsageError(text) }
-            throw SolverError.notConverged(failure.description)
+        let value = try GradientFlowFluctuationsOutput.solve {
+            try TwoLayerInfluenceFluctuations(data: data, activation: activation, gamma: g, lambda: l, time: t, intervals: points,
+                                              settings: .init(sites: sites, replicas: replicas, timeStep: step, seed: seed))
         }
         switch format {
         case .json: return sampledJSON(value, parameters)

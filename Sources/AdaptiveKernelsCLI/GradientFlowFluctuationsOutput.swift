@@ -66,13 +66,7 @@ enum GradientFlowFluctuationsOutput {
             return try HighPrecisionGradientFlowOutput.run(gamma: gamma, lambda: lambda, time: time, points: points, size: size,
                                                            digits: digits, format: format)
         }
-        let value: GradientFlowFluctuations
-        do {
-            value = try GradientFlowFluctuations(gamma: g, lambda: l, time: t, intervals: points, points: size)
-        } catch let failure as GradientFlowFluctuations.Failure {
-            if case .invalid(let text) = failure { throw UsageError(text) }
-            throw SolverError.notConverged(failure.description)
-        }
+        let value = try solve { try GradientFlowFluctuations(gamma: g, lambda: l, time: t, intervals: points, points: size) }
         let parameters = Parameters(gamma: gamma, lambda: lambda, time: time, points: points)
         switch format {
         case .json: return json(value, parameters)
@@ -82,6 +76,16 @@ enum GradientFlowFluctuationsOutput {
     }
 
     struct Parameters { let gamma: BigRational, lambda: BigRational, time: BigRational, points: Int }
+
+    /// The solve `make()`, the library's failures as a usage error (bad input) or non-convergence.
+    static func solve<Value>(_ make: () throws -> Value) throws -> Value {
+        do {
+            return try make()
+        } catch let failure as GradientFlowFluctuations.Failure {
+            if case .invalid(let text) = failure { throw UsageError(text) }
+            throw SolverError.notConverged(failure.description)
+        }
+    }
 
     /// `{"kind": "approximate", "values", "floats", "residual"}` (the largest residual over the times).
     static func sequence(_ s: GradientFlowFluctuations.Series?) -> JSONValue {
@@ -93,13 +97,22 @@ enum GradientFlowFluctuationsOutput {
     }
 
     static func json(_ f: GradientFlowFluctuations, _ p: Parameters) -> String {
+        json(f.observables, p, whitenedPoints: f.points, digits: nil,
+             precision: "RK4 with steps h and h/2 (h <= 0.01/(1 + gamma + lambda)), Richardson (16 y_{h/2} - y_h)/15; residual |y_{h/2} - y_h|/15 (FG10)",
+             times: f.times, sequence: sequence)
+    }
+
+    /// The JSON of the whitened observables in either kind of number, each series rendered by `sequence`; `digits` for the
+    /// D-digit values only.
+    static func json<Scalar>(_ f: WhitenedGradientFlowObservables<Scalar>, _ p: Parameters, whitenedPoints: Int, digits: Int?,
+                             precision: String, times: [Double], sequence: (GradientFlowSeries<Scalar>?) -> JSONValue) -> String {
         OutputContract.render(command: "fluctuations --setting gradient-flow", [
             ("setting", .string("gradient-flow")), ("activation", .string("identity")), ("depth", .integer(1)),
             ("gamma", OutputContract.exact(p.gamma)), ("lambda", OutputContract.exact(p.lambda)), ("time", OutputContract.exact(p.time)),
-            ("points", .integer(p.points)), ("whitened_points", .integer(f.points)),
-            ("data", .string("whitened: P = \(f.points) points, X X^T/D = I, y = e_1; test input orthogonal to the training inputs, |x*|^2/D = 1")),
-            ("precision", .string("RK4 with steps h and h/2 (h <= 0.01/(1 + gamma + lambda)), Richardson (16 y_{h/2} - y_h)/15; residual |y_{h/2} - y_h|/15 (FG10)")),
-            ("times", .array(f.times.map { .string(OutputContract.decimal17($0)) })),
+            ("points", .integer(p.points)), ("whitened_points", .integer(whitenedPoints))] + (digits.map { [("digits", .integer($0))] } ?? []) + [
+            ("data", .string("whitened: P = \(whitenedPoints) points, X X^T/D = I, y = e_1; test input orthogonal to the training inputs, |x*|^2/D = 1")),
+            ("precision", .string(precision)),
+            ("times", .array(times.map { .string(OutputContract.decimal17($0)) })),
             ("prediction_variance", .object([
                 ("label_direction", sequence(f.labelPrediction.total)),
                 ("orthogonal_direction", sequence(f.orthogonalPrediction?.total)),
@@ -117,13 +130,15 @@ enum GradientFlowFluctuationsOutput {
         ])
     }
 
-    static func csv(_ f: GradientFlowFluctuations) -> String {
-        var columns: [(String, GradientFlowFluctuations.Series)] = [("label_variance", f.labelPrediction.total!)]
+    /// The CSV columns of the whitened observables: the total prediction variances, the NTK's and the overlap's, f.y.
+    static func columns<Scalar>(_ f: WhitenedGradientFlowObservables<Scalar>) -> [(String, GradientFlowSeries<Scalar>)] {
+        var columns: [(String, GradientFlowSeries<Scalar>)] = [("label_variance", f.labelPrediction.total!)]
         if let o = f.orthogonalPrediction { columns.append(("orthogonal_variance", o.total!)) }
-        columns += [("test_variance", f.testPrediction.total!), ("ntk_variance", f.ntkVariance), ("overlap_variance", f.overlapVariance),
-                    ("overlap_mean_shift", f.overlapMeanShift), ("f_dot_y", f.meanPrediction)]
-        return csv(times: f.times, columns: columns)
+        return columns + [("test_variance", f.testPrediction.total!), ("ntk_variance", f.ntkVariance), ("overlap_variance", f.overlapVariance),
+                          ("overlap_mean_shift", f.overlapMeanShift), ("f_dot_y", f.meanPrediction)]
     }
+
+    static func csv(_ f: GradientFlowFluctuations) -> String { csv(times: f.times, columns: columns(f.observables)) }
 
     /// The CSV of approximate series: a `time` column, each series' values, then each series' residuals.
     static func csv(times: [Double], columns: [(String, GradientFlowFluctuations.Series)]) -> String {

@@ -12,13 +12,8 @@ enum HighPrecisionGradientFlowOutput {
 
     static func run(gamma: BigRational, lambda: BigRational, time: BigRational, points: Int, size: Int, digits: Int,
                     format: OutputFormat) throws -> String {
-        let value: HighPrecisionGradientFlowFluctuations
-        do {
-            value = try HighPrecisionGradientFlowFluctuations(gamma: gamma, lambda: lambda, time: time, intervals: points,
-                                                              points: size, digits: digits)
-        } catch let failure as HighPrecisionGradientFlowFluctuations.Failure {
-            if case .invalid(let text) = failure { throw UsageError(text) }
-            throw SolverError.notConverged(failure.description)
+        let value = try GradientFlowFluctuationsOutput.solve {
+            try HighPrecisionGradientFlowFluctuations(gamma: gamma, lambda: lambda, time: time, intervals: points, points: size, digits: digits)
         }
         let parameters = Parameters(gamma: gamma, lambda: lambda, time: time, points: points)
         switch format {
@@ -47,37 +42,11 @@ enum HighPrecisionGradientFlowOutput {
     }
 
     static func json(_ f: HighPrecisionGradientFlowFluctuations, _ p: Parameters) -> String {
-        let d = f.digits
-        return OutputContract.render(command: "fluctuations --setting gradient-flow", [
-            ("setting", .string("gradient-flow")), ("activation", .string("identity")), ("depth", .integer(1)),
-            ("gamma", OutputContract.exact(p.gamma)), ("lambda", OutputContract.exact(p.lambda)), ("time", OutputContract.exact(p.time)),
-            ("points", .integer(p.points)), ("whitened_points", .integer(f.points)), ("digits", .integer(d)),
-            ("data", .string("whitened: P = \(f.points) points, X X^T/D = I, y = e_1; test input orthogonal to the training inputs, |x*|^2/D = 1")),
-            ("precision", .string(precision(f))),
-            ("times", .array(f.times.map { .string(OutputContract.decimal17($0.doubleApproximation)) })),
-            ("prediction_variance", .object([
-                ("label_direction", sequence(f.labelPrediction.total, d)),
-                ("orthogonal_direction", sequence(f.orthogonalPrediction?.total, d)),
-                ("orthogonal_test_point", sequence(f.testPrediction.total, d)),
-                ("label_direction_from_kernels", sequence(f.labelPrediction.kernel, d)),
-                ("orthogonal_direction_from_kernels", sequence(f.orthogonalPrediction?.kernel, d)),
-            ])),
-            ("ntk_variance", sequence(f.ntkVariance, d)),
-            ("overlap_variance", sequence(f.overlapVariance, d)),
-            ("overlap_mean_shift", sequence(f.overlapMeanShift, d)),
-            ("infinite_width", .object([
-                ("f_dot_y", sequence(f.meanPrediction, d)), ("overlap", sequence(f.meanOverlap, d)),
-                ("ntk_diagonal", sequence(f.meanNTKDiagonal, d)),
-            ])),
-        ])
+        GradientFlowFluctuationsOutput.json(f.observables, p, whitenedPoints: f.points, digits: f.digits, precision: precision(f),
+                                            times: f.times.map(\.doubleApproximation)) { sequence($0, f.digits) }
     }
 
-    static func columns(_ f: HighPrecisionGradientFlowFluctuations) -> [(String, Series)] {
-        var columns: [(String, Series)] = [("label_variance", f.labelPrediction.total!)]
-        if let o = f.orthogonalPrediction { columns.append(("orthogonal_variance", o.total!)) }
-        return columns + [("test_variance", f.testPrediction.total!), ("ntk_variance", f.ntkVariance), ("overlap_variance", f.overlapVariance),
-                          ("overlap_mean_shift", f.overlapMeanShift), ("f_dot_y", f.meanPrediction)]
-    }
+    static func columns(_ f: HighPrecisionGradientFlowFluctuations) -> [(String, Series)] { GradientFlowFluctuationsOutput.columns(f.observables) }
 
     /// The CSV of the double-precision output (the same columns), values to D digits.
     static func csv(_ f: HighPrecisionGradientFlowFluctuations) -> String {

@@ -5,7 +5,10 @@ import Simulation
 
 /// `adaptive-kernels verify cnn [--quick] [--seed S] [--perturb-exact X] [--format table|json] [--data DIR] [--shard I/N]`:
 /// the two-layer CNN's population DMFT against finite-width CNNs (notes/cnn-two-layer.md (CN11)-(CN12)).
-enum VerifyCNNCommand {
+enum VerifyCNNCommand: VerifyPlanCommand {
+    static let command = "verify cnn"
+    static let title = "Two-layer CNN: population DMFT vs finite-width CNNs extrapolated in 1/N (notes/cnn-two-layer.md)"
+
     static let usage = """
            adaptive-kernels verify cnn [--quick] [--activation A] [--widths LIST] [--seeds K] [--populations K] [--sites M]
                                        [--seed S] [--perturb-exact X] [--format table|json] [--data DIR] [--shard I/N]
@@ -69,21 +72,8 @@ enum VerifyCNNCommand {
         return (CNNVerification(settings: settings, digitsDirectory: common.dataDirectory!), common, options.has("quick") ? "cnn --quick" : "cnn --full")
     }
 
-    static func report(_ plan: CNNVerification, _ common: VerifyOptions, name: String) throws -> VerificationReport {
-        try VerifyPlanRunner.report(plan, common, name: name, label: "verify cnn")
-    }
-
-    /// The report of the plan selected by `arguments` (no rendering); `verify all` concatenates it.
-    static func report(_ arguments: [String]) throws -> VerificationReport {
-        let (plan, common, name) = try plan(arguments)
-        return try report(plan, common, name: name)
-    }
-
     static func run(_ arguments: [String]) throws -> String {
         if arguments.contains("--bench") { return try bench(arguments) }
-        let (plan, common, name) = try plan(arguments)
-        let report = try report(plan, common, name: name)
-        let title = "Two-layer CNN: population DMFT vs finite-width CNNs extrapolated in 1/N (notes/cnn-two-layer.md)"
-        return try VerifyPlanRunner.render(report, of: plan, common, command: "verify cnn", title: title)
+        return try render(arguments)
     }
 }

@@ -109,7 +109,10 @@ struct VerifyOptions {
     }
 }
 
-enum VerifyBayes {
+enum VerifyBayes: VerifyPlanCommand {
+    static let command = "verify bayes"
+    static let title = "Bayesian verifier (notes/verify-bayes.md): exact theory vs min-max (Algorithm 1) vs Langevin networks (N -> inf)"
+
     /// The plan selected by `arguments`, parsed once.
     static func plan(_ arguments: [String]) throws -> (plan: BayesVerification, common: VerifyOptions, name: String) {
         let options = try ParsedArguments(arguments, valued: VerifyOptions.valued.union(["case"]), switches: ["quick", "smoke"])
@@ -130,24 +133,11 @@ enum VerifyBayes {
         guard try !verification.steps().isEmpty else {
             throw UsageError("--case '\(verification.plan.caseFilter ?? "")' matches no case of the \(name) plan")
         }
-        let progress = Progress(label: "verify bayes")
+        let progress = Progress(label: command)
         defer { progress.finish() }
         let cases = try LinearAlgebra.withThreadCount(1) { try verification.run(shard: common.shard, progress: progress.reporter) }
         return VerificationReport(plan: "bayes --\(name)", seed: common.seed, cases: cases,
                                   perturbExact: common.perturbation, perturbExactText: common.perturbationText)
-    }
-
-    /// The report of the plan selected by `arguments` (no rendering); `verify all` concatenates it.
-    static func report(_ arguments: [String]) throws -> VerificationReport {
-        let (verification, common, name) = try plan(arguments)
-        return try report(verification, common, name: name)
-    }
-
-    static func run(_ arguments: [String]) throws -> String {
-        let (verification, common, name) = try plan(arguments)
-        let report = try report(verification, common, name: name)
-        let title = "Bayesian verifier (notes/verify-bayes.md): exact theory vs min-max (Algorithm 1) vs Langevin networks (N -> inf)"
-        return try VerifyPlanRunner.render(report, of: verification, common, command: "verify bayes", title: title)
     }
 }
 

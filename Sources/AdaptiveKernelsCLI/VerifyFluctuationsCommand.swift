@@ -7,7 +7,10 @@ import Numerics
 /// the certified O(1/N) fluctuations of the Bayesian deep linear network against exact posterior
 /// samples of finite-width networks (notes/fluctuations-bayes.md (FB13)), and the gradient-flow fluctuations of the
 /// two-layer linear network against trained finite-width networks (notes/fluctuations-gradient-flow.md (FG12)).
-enum VerifyFluctuationsCommand {
+enum VerifyFluctuationsCommand: VerifyPlanCommand {
+    static let command = "verify fluctuations"
+    static let title = "Finite-width fluctuations: O(1/N) theory vs exact posterior samples and trained finite-width networks (notes/fluctuations-bayes.md, notes/fluctuations-gradient-flow.md)"
+
     static let usage = """
            adaptive-kernels verify fluctuations [--quick] [--setting bayes|bayes-data|gradient-flow|deep-linear|all] [--activation identity|relu|all]
                                        [--widths LIST] [--chains K]
@@ -78,19 +81,4 @@ enum VerifyFluctuationsCommand {
         return (FluctuationsVerification(settings: settings), common, options.has("quick") ? "fluctuations --quick" : "fluctuations --full")
     }
 
-    static func report(_ plan: FluctuationsVerification, _ common: VerifyOptions, name: String) throws -> VerificationReport {
-        try VerifyPlanRunner.report(plan, common, name: name, label: "verify fluctuations")
-    }
-
-    static func report(_ arguments: [String]) throws -> VerificationReport {
-        let (plan, common, name) = try plan(arguments)
-        return try report(plan, common, name: name)
-    }
-
-    static func run(_ arguments: [String]) throws -> String {
-        let (plan, common, name) = try plan(arguments)
-        let report = try report(plan, common, name: name)
-        let title = "Finite-width fluctuations: O(1/N) theory vs exact posterior samples and trained finite-width networks (notes/fluctuations-bayes.md, notes/fluctuations-gradient-flow.md)"
-        return try VerifyPlanRunner.render(report, of: plan, common, command: "verify fluctuations", title: title)
-    }
 }

@@ -5,7 +5,10 @@ import Numerics
 
 /// `adaptive-kernels verify ndk [--quick] [--seed S] [--perturb-exact X] [--format table|json]`:
 /// the NDK mean predictor against finite-width Langevin networks (notes/neural-dynamical-kernel.md).
-enum VerifyNDKCommand {
+enum VerifyNDKCommand: VerifyPlanCommand {
+    static let command = "verify ndk"
+    static let title = "Neural dynamical kernel: mean test predictor, theory (Volterra) vs finite-width Langevin networks (notes/neural-dynamical-kernel.md)"
+
     static let usage = """
            adaptive-kernels verify ndk [--quick] [--depth L] [--activation A] [--widths LIST] [--pairs P]
                                        [--seed S] [--perturb-exact X] [--format table|json] [--shard I/N]
@@ -49,20 +52,4 @@ enum VerifyNDKCommand {
         return (NDKVerification(settings: settings), common, options.has("quick") ? "ndk --quick" : "ndk --full")
     }
 
-    static func report(_ plan: NDKVerification, _ common: VerifyOptions, name: String) throws -> VerificationReport {
-        try VerifyPlanRunner.report(plan, common, name: name, label: "verify ndk")
-    }
-
-    /// The report of the plan selected by `arguments` (no rendering); `verify all` concatenates it.
-    static func report(_ arguments: [String]) throws -> VerificationReport {
-        let (plan, common, name) = try plan(arguments)
-        return try report(plan, common, name: name)
-    }
-
-    static func run(_ arguments: [String]) throws -> String {
-        let (plan, common, name) = try plan(arguments)
-        let report = try report(plan, common, name: name)
-        let title = "Neural dynamical kernel: mean test predictor, theory (Volterra) vs finite-width Langevin networks (notes/neural-dynamical-kernel.md)"
-        return try VerifyPlanRunner.render(report, of: plan, common, command: "verify ndk", title: title)
-    }
 }

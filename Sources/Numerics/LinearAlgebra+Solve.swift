@@ -79,18 +79,7 @@ extension LinearAlgebra {
 
     /// A B^T for A (m x k), B (n x k), via cblas_dgemm (Gram matrices X X^T).
     public static func multiplyTransposed(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int) -> [Double] {
-        precondition(a.count == m * k && b.count == n * k, "shape mismatch in multiplyTransposed")
-        var c = [Double](repeating: 0, count: m * n)
-        if m == 0 || n == 0 || k == 0 { return c }
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    LinearAlgebraLibrary.shared.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
-                                1.0, pa.baseAddress, Int32(k), pb.baseAddress, Int32(k), 0.0, pc.baseAddress, Int32(n))
-                }
-            }
-        }
-        return c
+        product(a, b, m: m, k: k, n: n, transposed: true, name: "multiplyTransposed")
     }
 
     /// x . y (plain loop; vectors here are short or the call is not hot).

@@ -5,14 +5,18 @@ import CLAPACKE
 public enum LinearAlgebra {
     /// C = A B for A (m x k), B (k x n), via cblas_dgemm.
     public static func multiply(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int) -> [Double] {
-        precondition(a.count == m * k && b.count == k * n, "shape mismatch in multiply")
+        product(a, b, m: m, k: k, n: n, transposed: false, name: "multiply")
+    }
+
+    /// C = A B (B k x n) or A B^T (B n x k, `transposed`) for A (m x k), via cblas_dgemm; `name` for the shape check's message.
+    static func product(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int, transposed: Bool, name: String) -> [Double] {
+        precondition(a.count == m * k && b.count == k * n, "shape mismatch in \(name)")
         var c = [Double](repeating: 0, count: m * n)
         if m == 0 || n == 0 || k == 0 { return c }
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    LinearAlgebraLibrary.shared.cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                                1.0, pa.baseAddress, Int32(k), pb.baseAddress, Int32(n), 0.0, pc.baseAddress, Int32(n))
+                    gemm(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, m: m, k: k, n: n, transposeB: transposed)
                 }
             }
         }

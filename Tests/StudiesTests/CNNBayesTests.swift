@@ -8,16 +8,7 @@ import Theory
 /// The Bayesian two-layer CNN by the min-max (notes/cnn-bayes.md (CB5)-(CB8)) and the linear CNN's
 /// closed form (CB1): patch = image is the MLP, gamma -> 0 is the lazy CNN NNGP, the identity is the
 /// exact saddle on the pooled-patch kernel.
-final class CNNBayesTests: XCTestCase {
-    static let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/digits").path
-
-    func digits(train p: Int, test q: Int) throws -> LabelledData {
-        try LabelledData.npyDirectory(Self.digits, train: p, test: q)
-    }
-
-    func largest(_ a: [Double]) -> Double { a.map(abs).max() ?? 0 }
-
+final class CNNBayesTests: XCTestCase, CNNTestSupport {
     func problem(_ data: LabelledData, _ architecture: Architecture, _ activation: Activation, gamma: BigRational,
                  samples: Int, burnIn: Int, measured: Int, seed: UInt64 = 1) -> ANBKStudy.Problem {
         var problem = ANBKStudy.Problem(data: data, activation: activation, depth: 1, gamma: gamma, beta: .finite(BigRational(10)), solver: .minmax)

@@ -7,16 +7,7 @@ import Theory
 
 /// The two-layer CNN (notes/cnn-two-layer.md): the patch = image reduction to the MLP (CN8), the lazy
 /// limit of the population (CN7), and the population DMFT against finite-width CNNs (CN9).
-final class CNNTests: XCTestCase {
-    static let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/digits").path
-
-    func digits(train p: Int, test q: Int) throws -> LabelledData {
-        try LabelledData.npyDirectory(CNNTests.digits, train: p, test: q)
-    }
-
-    func largest(_ a: [Double]) -> Double { a.map(abs).max() ?? 0 }
-
+final class CNNTests: XCTestCase, CNNTestSupport {
     /// (CN8): patch = image (K = H = W, one position) gives the MLP's lazy NNGP and NTK to rounding.
     func testPatchEqualImageReproducesTheMLPLazyKernels() throws {
         let data = try digits(train: 6, test: 3)

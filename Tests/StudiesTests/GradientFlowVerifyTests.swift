@@ -126,15 +126,8 @@ final class GradientFlowVerifyTests: XCTestCase {
     /// reported not stationary and fails (the converged direction: the digits case of the quick suite passes,
     /// CLITests.testQuickSuitePasses).
     func testEarlyStoppedReLUDataCaseIsNotStationary() throws {
-        var settings = ANTKVerifySettings.quick(seed: 4)
+        var settings = smallDigitsSettings(seed: 4, smoothWidths: [32, 64], population: 64)
         settings.widths = [32, 64]
-        settings.smoothWidths = [32, 64]
-        settings.seedsPerWidth = 2
-        settings.population = 64
-        settings.populationSeeds = 2
-        settings.digitsTrain = 4
-        settings.digitsTest = 3
-        settings.caseGroup = "digits"
         settings.reluFlow = ANTKFlowSettings(timeStep: 0.05, maximumTime: 3, tolerance: 1e-8)
         settings.smoothFlow = settings.reluFlow
         let early = try ANTKVerifier(settings: settings).run()
@@ -205,14 +198,7 @@ final class GradientFlowVerifyTests: XCTestCase {
     /// The tanh digits cases (synthetic data, small sizes): DMFT and the 1/N-extrapolated networks agree and
     /// pass; the tolerance is far below 5% of the DMFT value, so the perturbation of the seed study fails them.
     func testTanhDataCasesPass() throws {
-        var settings = ANTKVerifySettings.quick(seed: 2)
-        settings.smoothWidths = [16, 32]
-        settings.seedsPerWidth = 2
-        settings.population = 32
-        settings.populationSeeds = 2
-        settings.digitsTrain = 4
-        settings.digitsTest = 3
-        settings.caseGroup = "digits"
+        var settings = smallDigitsSettings(seed: 2, smoothWidths: [16, 32], population: 32)
         settings.digitsActivations = [.tanh]
         let cases = try ANTKVerifier(settings: settings).run()
         XCTAssertEqual(cases.count, 2)
@@ -255,5 +241,19 @@ final class GradientFlowVerifyTests: XCTestCase {
         XCTAssertLessThan(abs(e.value - table.value), 3 * (e.error + table.error), "\(e.value) +- \(e.error)")
         XCTAssertLessThan(e.error, 0.01)
         XCTAssertEqual(e.exponent, -3, accuracy: 0.1)                            // (A31): -(L+1)/(L-1)
+    }
+
+    /// The quick plan's digits cases at toy sizes: synthetic data of 4 training and 3 test points, two seeds per width
+    /// (smooth activations at `smoothWidths`), two populations of `population` sites.
+    private func smallDigitsSettings(seed: UInt64, smoothWidths: [Int], population: Int) -> ANTKVerifySettings {
+        var settings = ANTKVerifySettings.quick(seed: seed)
+        settings.smoothWidths = smoothWidths
+        settings.seedsPerWidth = 2
+        settings.population = population
+        settings.populationSeeds = 2
+        settings.digitsTrain = 4
+        settings.digitsTest = 3
+        settings.caseGroup = "digits"
+        return settings
     }
 }

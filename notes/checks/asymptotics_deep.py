@@ -16,34 +16,14 @@ Equation numbers (D1)...(D31) refer to the note.
 """
 import mpmath as mp
 
+from asymptotics_common import fL, newton_polish
+
 mp.mp.dps = 60
 
 
 # ----------------------------------------------------------------------------
 # exact roots
 # ----------------------------------------------------------------------------
-def newton_polish(F, dF, x, maxit=200):
-    tol = mp.mpf(10) ** (-mp.mp.dps + 3)
-    for _ in range(maxit):
-        dx = F(x) / dF(x)
-        x -= dx
-        if abs(dx) <= tol * max(1, abs(x)):
-            break
-    return x
-
-
-def fL(L, g, b):
-    def f(y):
-        E = mp.exp(y)
-        return y - L * mp.log1p(g * E / (b + E) ** 2)
-
-    def df(y):
-        E = mp.exp(y)
-        x = g * E / (b + E) ** 2
-        return 1 - L * g * E * (b - E) / (b + E) ** 3 / (1 + x)
-    return f, df
-
-
 def bisect_newton(F, dF, lo, hi, bits=40):
     """bisection on a sign-changing bracket to ~2^-bits relative, then Newton polish."""
     flo = F(lo)

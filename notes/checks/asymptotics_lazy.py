@@ -16,13 +16,9 @@ from fractions import Fraction as Fr
 from math import comb, log, exp
 import mpmath as mp
 
+from asymptotics_common import critical_roots, fit_slope, mpq, polymul
+
 mp.mp.dps = 60
-
-
-def mpq(x):
-    """exact Fraction/int/str -> mpf at the working precision"""
-    x = Fr(x)
-    return mp.mpf(x.numerator) / x.denominator
 
 
 # ----------------------------------------------------------------------------
@@ -72,15 +68,6 @@ def closed_form_u(k, L, b):
                     for i in range(m + 1))
         s += (-1) ** m * comb(2 * k + m - 1, m) * (1 + b) ** (-2 * k - m) * inner
     return s / k
-
-
-def polymul(p, q, N):
-    r = [Fr(0)] * N
-    for i, x in enumerate(p[:N]):
-        if x:
-            for j, y in enumerate(q[:N - i]):
-                r[i + j] += x * y
-    return r
 
 
 def identity_residual(L, b, a, K):
@@ -134,25 +121,12 @@ def series_value(coef, g, K):
     return sum(mp.mpf(coef[k].numerator) / coef[k].denominator * g ** k for k in range(1, K + 1))
 
 
-def fit_slope(xs, ys):
-    n = len(xs); mx = sum(xs) / n; my = sum(ys) / n
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-
-
 # ----------------------------------------------------------------------------
 # radius of convergence
 # ----------------------------------------------------------------------------
 def critical_points(L, b):
-    """roots s of (Z12): (L+1)s^{L+1} - L s^L - (L-1) b s + L b = 0, with g* = g(u*)."""
-    coeffs = [0] * (L + 2)
-    coeffs[0] = L + 1; coeffs[1] = -L
-    coeffs[L] += -(L - 1) * b; coeffs[L + 1] += L * b
-    out = []
-    for s in mp.polyroots(coeffs, maxsteps=400, extraprec=400):
-        if abs(s) < mp.mpf(10) ** -20:
-            continue                     # s = 0 (b = 0 only): g* = 0, other sheets
-        u = s - 1
-        out.append((u * (b + s ** L) ** 2 / s ** L, u))
+    """the critical points (g*, u*) of (Z12), u* = s* - 1, by |g*|."""
+    out = [(g, s - 1) for g, s in critical_roots(L, b)]
     out.sort(key=lambda t: abs(t[0]))
     return out
 

@@ -16,12 +16,9 @@ from fractions import Fraction as Fr
 from math import log, exp
 import mpmath as mp
 
+from asymptotics_common import critical_roots, fL, fit_slope, mpq, newton_polish, polymul
+
 mp.mp.dps = 60
-
-
-def mpq(x):
-    x = Fr(x)
-    return mp.mpf(x.numerator) / x.denominator
 
 
 # ----------------------------------------------------------------------------
@@ -57,19 +54,10 @@ def d_num(n, l, L, b):
     return val
 
 
-def mul(p, q, N):
-    r = [Fr(0)] * N
-    for i, x in enumerate(p[:N]):
-        if x:
-            for j, y in enumerate(q[:N - i]):
-                r[i + j] += x * y
-    return r
-
-
 def power(p, k, N):
     r = [Fr(1)] + [Fr(0)] * (N - 1)
     for _ in range(k):
-        r = mul(r, p, N)
+        r = polymul(r, p, N)
     return r
 
 
@@ -84,10 +72,10 @@ def sigma_order_by_order(L, b, N):
         A = sL[:]
         if L <= j:
             A[L] += b                      # + b eps^L
-        A2 = mul(A, A, j + 1)
+        A2 = polymul(A, A, j + 1)
         sme = sig[:j + 1]
         sme[1] -= 1                        # sigma - eps
-        Fser = mul(sme, A2, j + 1)
+        Fser = polymul(sme, A2, j + 1)
         res = Fser[j] - sL[j]
         e[j] = -res / (L + 1)
     return e
@@ -96,30 +84,11 @@ def sigma_order_by_order(L, b, N):
 # ----------------------------------------------------------------------------
 # exact large root
 # ----------------------------------------------------------------------------
-def newton_polish(F, dF, x, maxit=200):
-    tol = mp.mpf(10) ** (-mp.mp.dps + 3)
-    for _ in range(maxit):
-        dx = F(x) / dF(x)
-        x -= dx
-        if abs(dx) <= tol * max(1, abs(x)):
-            break
-    return x
-
-
 def rich_root(L, b, g):
     """largest positive root c of c = (1 + g c/(b+c)^2)^L, in log space
     y = ln c:  f(y) = y - L log1p(g e^y/(b+e^y)^2).  Bracket around the
     leading form y0 = L/(L+1) ln g, anderson then Newton polish."""
-    def f(y):
-        E = mp.exp(y)
-        return y - L * mp.log1p(g * E / (b + E) ** 2)
-
-    def df(y):
-        E = mp.exp(y)
-        x = g * E / (b + E) ** 2
-        xp = g * E * (b - E) / (b + E) ** 3
-        return 1 - L * xp / (1 + x)
-
+    f, df = fL(L, g, b)
     y0 = mp.mpf(L) / (L + 1) * mp.log(g)
     w = mp.mpf(1)
     while not (f(y0 - w) < 0 < f(y0 + w)):
@@ -142,26 +111,9 @@ def rich_series(dcoef, L, g, K):
                                             for n in range(K + 1))
 
 
-def fit_slope(xs, ys):
-    n = len(xs); mx = sum(xs) / n; my = sum(ys) / n
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-
-
 # ----------------------------------------------------------------------------
-# radius of convergence in eps
+# radius of convergence in eps (critical points (g*, s*): asymptotics_common.critical_roots)
 # ----------------------------------------------------------------------------
-def critical_points(L, b):
-    coeffs = [0] * (L + 2)
-    coeffs[0] = L + 1; coeffs[1] = -L
-    coeffs[L] += -(L - 1) * b; coeffs[L + 1] += L * b
-    out = []
-    for s in mp.polyroots(coeffs, maxsteps=400, extraprec=400):
-        if abs(s) < mp.mpf(10) ** -20:
-            continue
-        out.append(((s - 1) * (b + s ** L) ** 2 / s ** L, s))
-    return out
-
-
 def track_eps(L, b, et, steps=4000):
     """continue sigma(eps) from sigma(0) = 1 along eps = t*et, t: 0 -> 1 (double
     precision complex Newton; only used to decide which critical point is hit)."""
@@ -184,7 +136,7 @@ def rich_radius(L, b):
     with mp.workdps(30):
         b = mp.mpf(b)
         cands = []
-        for gs, s in critical_points(L, b):
+        for gs, s in critical_roots(L, b):
             for k in range(L + 1):
                 e = gs ** (-mp.mpf(1) / (L + 1)) * mp.expjpi(2 * mp.mpf(k) / (L + 1))
                 cands.append((abs(e), e, e * s, gs))

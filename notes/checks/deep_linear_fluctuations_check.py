@@ -45,26 +45,21 @@ def run(Qs, L, gamma, lam, P, dt, K, plan=None, tol=1e-7, xp=np):
     w0 = unit(L - 1, cnt[L - 1]); cnt[L - 1] += 1
     # coupling c: layer c (right side, e/ehat) and layer c+1 (left side, f/fhat)
     cp = [dict(e=[], eh=[], f=[], fh=[]) for _ in range(L - 1)]
-    def right(c, a):            # W a / sqrt(N): a in layer c, result in layer c+1
-        d = cp[c]; l, m = c, c + 1
-        x = sum((ip(l, e, a) * eh for e, eh in zip(d['e'], d['eh'])), 0 * unit(m, 0))
-        r = perp(l, d['e'], a); s2 = ip(l, r, r)
+    def carry(c, a, forward):
+        # forward: W a / sqrt(N), a in layer c, result in layer c+1 (bases e/ehat); backward: W^T a / sqrt(N), a in layer
+        # c+1, result in layer c (bases f/fhat)
+        d = cp[c]; l, m = (c, c + 1) if forward else (c + 1, c)
+        e, eh, f, fh = ('e', 'eh', 'f', 'fh') if forward else ('f', 'fh', 'e', 'eh')
+        x = sum((ip(l, v, a) * vh for v, vh in zip(d[e], d[eh])), 0 * unit(m, 0))
+        r = perp(l, d[e], a); s2 = ip(l, r, r)
         z = newdir(m, s2, ip(l, a, a))
         if z is not None:
-            s = xp.sqrt(s2); e = r / s
-            eh = sum((ip(l, fh, e) * f for f, fh in zip(d['f'], d['fh'])), 0 * unit(m, 0)) + perp(m, d['f'], z)
-            d['e'].append(e); d['eh'].append(eh); x = x + s * eh
+            s = xp.sqrt(s2); v = r / s
+            vh = sum((ip(l, wh, v) * w for w, wh in zip(d[f], d[fh])), 0 * unit(m, 0)) + perp(m, d[f], z)
+            d[e].append(v); d[eh].append(vh); x = x + s * vh
         return x
-    def left(c, b):             # W^T b / sqrt(N): b in layer c+1, result in layer c
-        d = cp[c]; l, m = c, c + 1
-        x = sum((ip(m, f, b) * fh for f, fh in zip(d['f'], d['fh'])), 0 * unit(l, 0))
-        r = perp(m, d['f'], b); s2 = ip(m, r, r)
-        z = newdir(l, s2, ip(m, b, b))
-        if z is not None:
-            s = xp.sqrt(s2); f = r / s
-            fh = sum((ip(m, eh, f) * e for e, eh in zip(d['e'], d['eh'])), 0 * unit(l, 0)) + perp(l, d['e'], z)
-            d['f'].append(f); d['fh'].append(fh); x = x + s * fh
-        return x
+    def right(c, a): return carry(c, a, True)     # W a / sqrt(N)
+    def left(c, b): return carry(c, b, False)     # W^T b / sqrt(N)
     h = [[[] for _ in range(npts)] for _ in range(L)]; g = [[] for _ in range(L)]
     D = []; frames = []
     for k in range(K + 1):
@@ -166,26 +161,22 @@ def delta_method(L, gamma, lam, P, dt, K, outs, tol=1e-7):
     u1 = [unit(0, nu) for nu in range(npts)]; cntr[0] = npts
     w0 = unit(L - 1, cntr[L - 1]); cntr[L - 1] += 1
     cp = [dict(e=[], eh=[], f=[], fh=[]) for _ in range(L - 1)]
-    def right(c, a):
-        d = cp[c]; l, m = c, c + 1
-        x = lin(m, [(ip(l, e, a), eh) for e, eh in zip(d['e'], d['eh'])])
-        r = perp(l, d['e'], a); s2 = ip(l, r, r)
+    def carry(c, a, forward):
+        # The product of layer c's conditioned matrix with a (forward: a in layer c, the result in c + 1, bases e/eh;
+        # backward: the transpose, a in c + 1, the result in c, bases f/fh): the known part on the revealed basis, the
+        # rest along a fresh direction, which joins the basis.
+        d = cp[c]; l, m = (c, c + 1) if forward else (c + 1, c)
+        e, eh, f, fh = ('e', 'eh', 'f', 'fh') if forward else ('f', 'fh', 'e', 'eh')
+        x = lin(m, [(ip(l, v, a), vh) for v, vh in zip(d[e], d[eh])])
+        r = perp(l, d[e], a); s2 = ip(l, r, r)
         z = newdir(m)
         if z is not None:
-            s = s2.sqrt(); e = r / s
-            eh = lin(m, [(ip(l, fh, e), f) for f, fh in zip(d['f'], d['fh'])]) + perp(m, d['f'], z)
-            d['e'].append(e); d['eh'].append(eh); x = x + s * eh
+            s = s2.sqrt(); v = r / s
+            vh = lin(m, [(ip(l, wh, v), w) for w, wh in zip(d[f], d[fh])]) + perp(m, d[f], z)
+            d[e].append(v); d[eh].append(vh); x = x + s * vh
         return x
-    def left(c, b):
-        d = cp[c]; l, m = c, c + 1
-        x = lin(l, [(ip(m, f, b), fh) for f, fh in zip(d['f'], d['fh'])])
-        r = perp(m, d['f'], b); s2 = ip(m, r, r)
-        z = newdir(l)
-        if z is not None:
-            s = s2.sqrt(); f = r / s
-            fh = lin(l, [(ip(m, eh, f), e) for e, eh in zip(d['e'], d['eh'])]) + perp(l, d['e'], z)
-            d['f'].append(f); d['fh'].append(fh); x = x + s * fh
-        return x
+    def right(c, a): return carry(c, a, True)
+    def left(c, b): return carry(c, b, False)
     h = [[[] for _ in range(npts)] for _ in range(L)]; g = [[] for _ in range(L)]
     D = []; res = {}
     for k in range(K + 1):

@@ -29,6 +29,12 @@ except ak.BinaryNotFoundError as error:  # pragma: no cover
 needs_binary = pytest.mark.skipif(BINARY is None, reason="adaptive-kernels executable not built")
 
 
+def digits_fixture(train, test):
+    """The digits fixture's first `train` training and `test` test points: X, y, Xt, yt."""
+    return (numpy.load(FIXTURES / "X_train.npy")[:train], numpy.load(FIXTURES / "y_train.npy")[:train],
+            numpy.load(FIXTURES / "X_test.npy")[:test], numpy.load(FIXTURES / "y_test.npy")[:test])
+
+
 def whitened_reference(gamma, beta, depth, digits):
     """Every positive root of c (b+c)^(2L) = ((b+c)^2 + gamma^2 c)^L by mpmath (independent of the Swift
     solver): the polynomial's real roots at 3x the digits, positive ones kept."""
@@ -154,10 +160,7 @@ def test_exit_three_is_not_certified(monkeypatch, tmp_path):
 
 @needs_binary
 def test_kernels_round_trip_numpy_against_numpy_ridge():
-    X = numpy.load(FIXTURES / "X_train.npy")[:40]
-    y = numpy.load(FIXTURES / "y_train.npy")[:40]
-    Xt = numpy.load(FIXTURES / "X_test.npy")[:20]
-    yt = numpy.load(FIXTURES / "y_test.npy")[:20]
+    X, y, Xt, yt = digits_fixture(40, 20)
     result = ak.kernels(X, y, Xt, yt, gamma=1, beta=10, depth=2)
     phi1, phi2 = result.kernels["phi_1"], result.kernels["phi_2"]
     assert phi1.shape == (40, 40) and numpy.allclose(phi2, phi2.T, atol=1e-10)
@@ -174,9 +177,7 @@ def test_kernels_round_trip_numpy_against_numpy_ridge():
 
 @needs_binary
 def test_regressor_fit_predict_matches_kernels():
-    X = numpy.load(FIXTURES / "X_train.npy")[:30]
-    y = numpy.load(FIXTURES / "y_train.npy")[:30]
-    Xt = numpy.load(FIXTURES / "X_test.npy")[:10]
+    X, y, Xt, _ = digits_fixture(30, 10)
     model = ak.AdaptiveKernelRegressor(kind="anbk", depth=2, gamma=1, beta=10).fit(X, y)
     direct = ak.kernels(X, y, Xt, numpy.zeros(10), gamma=1, beta=10, depth=2)
     assert numpy.allclose(model.predict(Xt), direct.predictions["test"]["anbk"], atol=1e-12)
@@ -187,10 +188,7 @@ def test_regressor_fit_predict_matches_kernels():
 
 @needs_binary
 def test_antk_regressor_predicts_with_the_adapted_ntk():
-    X = numpy.load(FIXTURES / "X_train.npy")[:30]
-    y = numpy.load(FIXTURES / "y_train.npy")[:30]
-    Xt = numpy.load(FIXTURES / "X_test.npy")[:10]
-    yt = numpy.load(FIXTURES / "y_test.npy")[:10]
+    X, y, Xt, yt = digits_fixture(30, 10)
     result = ak.antk(X, y, Xt, yt, gamma=1, lambda_=1, depth=3)
     model = ak.AdaptiveKernelRegressor(kind="antk", depth=3, gamma=1, lambda_=1).fit(X, y)
     assert numpy.allclose(model.predict(Xt), result.predictions["test"]["antk"], atol=1e-12)
@@ -251,10 +249,7 @@ def test_ndk_mean_predictor_reaches_the_nngp_plateau():
 
 @needs_binary
 def test_population_antk_and_trained_networks_as_numpy():
-    X = numpy.load(FIXTURES / "X_train.npy")[:12]
-    y = numpy.load(FIXTURES / "y_train.npy")[:12]
-    Xt = numpy.load(FIXTURES / "X_test.npy")[:5]
-    yt = numpy.load(FIXTURES / "y_test.npy")[:5]
+    X, y, Xt, yt = digits_fixture(12, 5)
     theory = ak.antk(X, y, Xt, yt, gamma=1, lambda_="1/2", depth=1, activation="relu", population=128, seeds=2, time=5)
     assert set(theory.test_loss) == {"antk", "nngp", "ntk"}
     assert theory.predictions["test"]["antk"].shape == (5,)
@@ -343,9 +338,7 @@ def test_fluctuations_gradient_flow_against_finite_differences_and_the_lazy_form
 
 @needs_binary
 def test_fluctuations_gradient_flow_on_data_and_relu():
-    X = numpy.load(FIXTURES / "X_train.npy")[:3]
-    y = numpy.load(FIXTURES / "y_train.npy")[:3]
-    Xt = numpy.load(FIXTURES / "X_test.npy")[:1]
+    X, y, Xt, _ = digits_fixture(3, 1)
     # Whitened data as files (C = I, y = e_1, one orthogonal test input) reproduce the whitened path (FG16).
     W = numpy.sqrt(4.0) * numpy.eye(4)
     whitened = ak.fluctuations(setting="gradient-flow", gamma=1, lambda_="1/2", time=1, points=2, depth=1, whitened_points=3)
@@ -366,10 +359,7 @@ def test_fluctuations_gradient_flow_on_data_and_relu():
 
 @needs_binary
 def test_anbk_nonlinear_and_exact_linear_as_numpy():
-    X = numpy.load(FIXTURES / "X_train.npy")[:8]
-    y = numpy.load(FIXTURES / "y_train.npy")[:8]
-    Xt = numpy.load(FIXTURES / "X_test.npy")[:3]
-    yt = numpy.load(FIXTURES / "y_test.npy")[:3]
+    X, y, Xt, yt = digits_fixture(8, 3)
     # Deep linear: the exact saddle, the same numbers as `kernels`.
     exact = ak.anbk(X, y, Xt, yt, activation="identity", depth=2, gamma="1/2", beta=10)
     reference = ak.kernels(X, y, Xt, yt, gamma="1/2", beta=10, depth=2)

@@ -16,8 +16,8 @@ import Numerics
 /// Precision as in (FG10): RK4 on the augmented system with steps h and h/2, Richardson (16 y_{h/2} - y_h)/15,
 /// residual |y_{h/2} - y_h|/15; h <= 0.01/((1 + gamma) max(1, |C|) + lambda), |C| the largest eigenvalue of C.
 public struct GradientFlowDataFluctuations: Sendable {
-    public typealias Series = GradientFlowFluctuations.Series
-    public typealias PredictionVariance = GradientFlowFluctuations.PredictionVariance
+    public typealias Series = GradientFlowSeries<Double>
+    public typealias PredictionVariance = GradientFlowPredictionVariance<Double>
     public typealias Failure = GradientFlowFluctuations.Failure
 
     /// P + Q at most (the augmented system has about (P + Q)^4 entries).
@@ -64,30 +64,17 @@ public struct GradientFlowDataFluctuations: Sendable {
         let steps = max(2, Int((interval * rate / 0.01).rounded(.up)))
         let coarse = try system.integrate(interval: interval, intervals: intervals, steps: steps)
         let fine = try system.integrate(interval: interval, intervals: intervals, steps: 2 * steps)
-        let a = coarse.map(system.observables), b = fine.map(system.observables)
-        let count = a[0].count
-        var values = [[Double]](repeating: [], count: count), residuals = values
-        for t in times.indices {
-            for c in 0..<count {
-                values[c].append((16 * b[t][c] - a[t][c]) / 15)
-                residuals[c].append(abs(b[t][c] - a[t][c]) / 15)
-            }
-        }
-        guard values.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw Failure.notFinite }
-        func series(_ i: Int) -> Series { Series(values: values[i], residuals: residuals[i]) }
-        let n = system.inputs, g2 = gamma * gamma
-        meanPredictions = (0..<n).map { series(System.Layout.mean(n, $0)) }
-        meanOverlap = series(System.Layout.overlap(n))
-        meanNTKDiagonal = series(System.Layout.ntk(n))
+        let series = try Series.richardson(coarse: coarse.map(system.observables), fine: fine.map(system.observables))
+        let n = system.inputs
+        meanPredictions = (0..<n).map { series[System.Layout.mean(n, $0)] }
+        meanOverlap = series[System.Layout.overlap(n)]
+        meanNTKDiagonal = series[System.Layout.ntk(n)]
         predictions = (0..<n).map { i in
-            let initial = series(System.Layout.initial(n, i)), kernel = series(System.Layout.kernel(n, i))
-            let total = Series(values: zip(initial.values, kernel.values).map { $0 / g2 + $1 },
-                               residuals: zip(initial.residuals, kernel.residuals).map { $0 / g2 + $1 })
-            return PredictionVariance(initial: initial, kernel: kernel, total: total)
+            PredictionVariance(initial: series[System.Layout.initial(n, i)], kernel: series[System.Layout.kernel(n, i)], gamma: gamma)
         }
-        ntkVariance = series(System.Layout.ntkVariance(n))
-        overlapVariance = series(System.Layout.overlapVariance(n))
-        overlapMeanShift = series(System.Layout.overlapShift(n))
+        ntkVariance = series[System.Layout.ntkVariance(n)]
+        overlapVariance = series[System.Layout.overlapVariance(n)]
+        overlapMeanShift = series[System.Layout.overlapShift(n)]
     }
 
     /// The predictions reported as `prediction_variance`: the test inputs', or the training inputs' without test data.

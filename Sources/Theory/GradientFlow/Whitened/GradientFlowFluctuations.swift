@@ -20,15 +20,20 @@ import Core
 /// Prediction variances diverge as 1/gamma^2 (the initial output f(0) = w.h/(gamma N) has N Var 1/gamma^2):
 /// they are reported as `initial/gamma^2 + kernel`, the part propagated from the initial predictions and
 /// the part from the initial kernels (FG8); at gamma = 0 only the two parts are finite (the lazy limit (FG11)).
+/// The observables (`WhitenedGradientFlowObservables`) are read as members of the result.
+@dynamicMemberLookup
 public struct GradientFlowFluctuations: Sendable {
+    /// The failures of the gradient-flow fluctuation solvers: bad input, an overflow, or no convergence (with its reason).
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case invalid(String)
         case notFinite
+        case notConverged(String)
 
         public var description: String {
             switch self {
             case .invalid(let text): return text
             case .notFinite: return "the variational equations overflowed (the trajectory is not finite at this gamma, lambda and time)"
+            case .notConverged(let text): return text
             }
         }
     }
@@ -42,39 +47,13 @@ public struct GradientFlowFluctuations: Sendable {
     /// K + 1 output times 0, T/K, ..., T.
     public let times: [Double]
 
-    /// A per-time quantity: Richardson values and the largest residual over the times.
-    public struct Series: Sendable {
-        public let values: [Double]
-        public let residuals: [Double]
-        public var residual: Double { residuals.max() ?? 0 }
-    }
+    public typealias Series = GradientFlowSeries<Double>
+    public typealias PredictionVariance = GradientFlowPredictionVariance<Double>
 
-    /// N Var of a prediction = initial / gamma^2 + kernel (FG8).
-    public struct PredictionVariance: Sendable {
-        /// The coefficient of 1/gamma^2: the initial predictions' variance propagated along the flow.
-        public let initial: Series
-        /// The part from the fluctuations of the initial kernels (H^T H/N and |w|^2/N).
-        public let kernel: Series
-        /// initial/gamma^2 + kernel; nil at gamma = 0 (unbounded).
-        public let total: Series?
-    }
+    /// The infinite-width trajectory and the N Var and mean shifts (FG2), (FG6), (FG8), (FG9).
+    public let observables: WhitenedGradientFlowObservables<Double>
 
-    /// Infinite-width trajectory: f.y = f_1, the overlap c_1 = y^T H^T H y/N, the NTK's diagonal mean (FG2), |w|^2/N.
-    public let meanPrediction: Series
-    public let meanOverlap: Series
-    public let meanNTKDiagonal: Series
-    public let meanReadoutNorm: Series
-    /// N Var of y.f = f_1 (the training point carrying the label).
-    public let labelPrediction: PredictionVariance
-    /// N Var of e.f for a unit e orthogonal to y (training point 2); nil for P = 1.
-    public let orthogonalPrediction: PredictionVariance?
-    /// N Var of f(x*) for a test input orthogonal to every training input, |x*|^2/D = 1 (FG9).
-    public let testPrediction: PredictionVariance
-    /// N Var of the NTK's diagonal mean on the training points, tr K/P = |w|^2/N + tr(H^T H/N)/P (FG2).
-    public let ntkVariance: Series
-    /// N Var(c_1) and N (E c_1 - c_1) (FG6).
-    public let overlapVariance: Series
-    public let overlapMeanShift: Series
+    public subscript<Value>(dynamicMember path: KeyPath<WhitenedGradientFlowObservables<Double>, Value>) -> Value { observables[keyPath: path] }
 
     public init(gamma: Double, lambda: Double, time: Double, intervals: Int, points: Int = 3) throws {
         guard gamma.isFinite, gamma >= 0 else { throw Failure.invalid("gamma must be a finite number >= 0 (got \(gamma))") }
@@ -98,39 +77,14 @@ public struct GradientFlowFluctuations: Sendable {
         let coarse = try system.integrate(interval: interval, intervals: intervals, steps: steps)
         let fine = try system.integrate(interval: interval, intervals: intervals, steps: 2 * steps)
         // Observables per time from the two grids, then Richardson.
-        let a = coarse.map(system.observables), b = fine.map(system.observables)
-        let count = a[0].count
-        var values = [[Double]](repeating: [], count: count), residuals = values
-        for t in times.indices {
-            for c in 0..<count {
-                // (FG9): the test point's h* decays as e^{-lambda t}, so N Var f* = e^{-2 lambda t} r(t) / gamma^2.
-                let scale = c == System.Observable.testInitial.rawValue ? exp(-2 * lambda * times[t]) : 1
-                let r = scale * (16 * b[t][c] - a[t][c]) / 15
-                values[c].append(r)
-                residuals[c].append(scale * abs(b[t][c] - a[t][c]) / 15)
-            }
+        // (FG9): the test point's h* decays as e^{-lambda t}, so N Var f* = e^{-2 lambda t} r(t) / gamma^2.
+        let grid = times
+        let series = try Series.richardson(coarse: coarse.map(system.observables), fine: fine.map(system.observables)) { t, c in
+            c == System.Observable.testInitial.rawValue ? exp(-2 * lambda * grid[t]) : 1
         }
-        guard values.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw Failure.notFinite }
-        func series(_ i: Int) -> Series { Series(values: values[i], residuals: residuals[i]) }
-        func prediction(_ i: Int, _ k: Int) -> PredictionVariance {
-            let initial = series(i), kernel = series(k)
-            guard gamma > 0 else { return PredictionVariance(initial: initial, kernel: kernel, total: nil) }
-            let g2 = gamma * gamma
-            let total = Series(values: zip(initial.values, kernel.values).map { $0 / g2 + $1 },
-                               residuals: zip(initial.residuals, kernel.residuals).map { $0 / g2 + $1 })
-            return PredictionVariance(initial: initial, kernel: kernel, total: total)
+        observables = WhitenedGradientFlowObservables(points: points, series: { series[$0.rawValue] }) { i, k in
+            PredictionVariance(initial: series[i.rawValue], kernel: series[k.rawValue], gamma: gamma)
         }
-        typealias O = System.Observable
-        meanPrediction = series(O.meanPrediction.rawValue)
-        meanOverlap = series(O.meanOverlap.rawValue)
-        meanNTKDiagonal = series(O.meanNTK.rawValue)
-        meanReadoutNorm = series(O.meanReadout.rawValue)
-        labelPrediction = prediction(O.labelInitial.rawValue, O.labelKernel.rawValue)
-        orthogonalPrediction = points >= 2 ? prediction(O.orthogonalInitial.rawValue, O.orthogonalKernel.rawValue) : nil
-        testPrediction = prediction(O.testInitial.rawValue, O.testKernel.rawValue)
-        ntkVariance = series(O.ntkVariance.rawValue)
-        overlapVariance = series(O.overlapVariance.rawValue)
-        overlapMeanShift = series(O.overlapShift.rawValue)
     }
 
     // MARK: closed forms of the lazy limit (FG11)
@@ -272,11 +226,7 @@ extension GradientFlowFluctuations {
             return out
         }
 
-        enum Observable: Int, CaseIterable {
-            case meanPrediction, meanOverlap, meanNTK, meanReadout
-            case labelInitial, labelKernel, orthogonalInitial, orthogonalKernel, testInitial, testKernel
-            case ntkVariance, overlapVariance, overlapShift
-        }
+        typealias Observable = WhitenedGradientFlowObservables<Double>.Observable
 
         /// The observables (FG2), (FG6), (FG8), (FG9) at one time from the augmented state.
         func observables(_ z: [Double]) -> [Double] {

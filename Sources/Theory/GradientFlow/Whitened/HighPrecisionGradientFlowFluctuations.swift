@@ -11,18 +11,10 @@ import Numerics
 /// (FG42). The whole integration runs twice, (K, b bits) and (K + dK, b + 32 bits); reported are the second run's values
 /// with residual |second - first| per value, accepted when every residual is at most 10^{-D} |value|, else retried with a
 /// larger D' (FG43). The values are approximate in the output contract's sense (no rigorous tail bound).
+/// The observables (`WhitenedGradientFlowObservables`, the same as the double-precision result's) are read as members.
+@dynamicMemberLookup
 public struct HighPrecisionGradientFlowFluctuations: Sendable {
-    public enum Failure: Error, Equatable, CustomStringConvertible {
-        case invalid(String)
-        case notConverged(String)
-
-        public var description: String {
-            switch self {
-            case .invalid(let text): return text
-            case .notConverged(let text): return text
-            }
-        }
-    }
+    public typealias Failure = GradientFlowFluctuations.Failure
 
     public static let maximumPoints = 6
     public static let maximumDigits = 200
@@ -37,30 +29,13 @@ public struct HighPrecisionGradientFlowFluctuations: Sendable {
     /// The accepted pair of runs: Taylor order, working bits and the number of steps of the second (reported) run.
     public let order: Int, bits: Int, steps: Int
 
-    /// A per-time quantity: the reported values and |second run - first run| per time (FG43).
-    public struct Series: Sendable {
-        public let values: [Dyadic]
-        public let residuals: [Dyadic]
-        public var residual: Dyadic { residuals.max() ?? .zero }
-    }
+    public typealias Series = GradientFlowSeries<Dyadic>
+    public typealias PredictionVariance = GradientFlowPredictionVariance<Dyadic>
 
-    /// N Var of a prediction = initial / gamma^2 + kernel (FG8); `total` nil at gamma = 0.
-    public struct PredictionVariance: Sendable {
-        public let initial: Series
-        public let kernel: Series
-        public let total: Series?
-    }
+    /// The values and |second run - first run| per time (FG43) of the observables (FG2), (FG6), (FG8), (FG9).
+    public let observables: WhitenedGradientFlowObservables<Dyadic>
 
-    public let meanPrediction: Series
-    public let meanOverlap: Series
-    public let meanNTKDiagonal: Series
-    public let meanReadoutNorm: Series
-    public let labelPrediction: PredictionVariance
-    public let orthogonalPrediction: PredictionVariance?
-    public let testPrediction: PredictionVariance
-    public let ntkVariance: Series
-    public let overlapVariance: Series
-    public let overlapMeanShift: Series
+    public subscript<Value>(dynamicMember path: KeyPath<WhitenedGradientFlowObservables<Dyadic>, Value>) -> Value { observables[keyPath: path] }
 
     public init(gamma: BigRational, lambda: BigRational, time: BigRational, intervals: Int, points: Int = 3, digits: Int) throws {
         guard gamma.signum >= 0 else { throw Failure.invalid("gamma must be >= 0") }
@@ -108,20 +83,10 @@ public struct HighPrecisionGradientFlowFluctuations: Sendable {
                 bits = bitsB
                 steps = second.steps
                 func series(_ c: Int) -> Series { Series(values: b[c], residuals: residuals[c]) }
-                typealias O = Observable
-                func prediction(_ i: O, _ k: O, _ total: O) -> PredictionVariance {
-                    PredictionVariance(initial: series(i.rawValue), kernel: series(k.rawValue), total: gamma.signum > 0 ? series(total.rawValue) : nil)
+                observables = WhitenedGradientFlowObservables(points: points, series: { series($0.rawValue) }) { i, k in
+                    PredictionVariance(initial: series(i.rawValue), kernel: series(k.rawValue),
+                                       total: gamma.signum > 0 ? series(Self.total(of: i)) : nil)
                 }
-                meanPrediction = series(O.meanPrediction.rawValue)
-                meanOverlap = series(O.meanOverlap.rawValue)
-                meanNTKDiagonal = series(O.meanNTK.rawValue)
-                meanReadoutNorm = series(O.meanReadout.rawValue)
-                labelPrediction = prediction(.labelInitial, .labelKernel, .labelTotal)
-                orthogonalPrediction = points >= 2 ? prediction(.orthogonalInitial, .orthogonalKernel, .orthogonalTotal) : nil
-                testPrediction = prediction(.testInitial, .testKernel, .testTotal)
-                ntkVariance = series(O.ntkVariance.rawValue)
-                overlapVariance = series(O.overlapVariance.rawValue)
-                overlapMeanShift = series(O.overlapShift.rawValue)
                 return
             }
             target += max(10, target / 2)
@@ -134,11 +99,17 @@ public struct HighPrecisionGradientFlowFluctuations: Sendable {
     /// (FG42) Working bits: D' decimal digits and 32 guard bits.
     static func bits(digits: Int) -> Int { Int((Double(digits) * log2(10.0)).rounded(.up)) + 32 }
 
-    enum Observable: Int, CaseIterable {
-        case meanPrediction, meanOverlap, meanNTK, meanReadout
-        case labelInitial, labelKernel, labelTotal, orthogonalInitial, orthogonalKernel, orthogonalTotal
-        case testInitial, testKernel, testTotal
-        case ntkVariance, overlapVariance, overlapShift
+    typealias Observable = WhitenedGradientFlowObservables<Dyadic>.Observable
+    /// The observables' vector: the quantities of `Observable`, then the totals initial/gamma^2 + kernel of the label,
+    /// orthogonal and test predictions (FG8), computed per run so that their residuals are differences of runs (FG43).
+    static let observableCount = Observable.allCases.count + 3
+    /// The index of the total of the prediction whose initial part is `initial`.
+    static func total(of initial: Observable) -> Int {
+        switch initial {
+        case .labelInitial: return Observable.allCases.count
+        case .orthogonalInitial: return Observable.allCases.count + 1
+        default: return Observable.allCases.count + 2
+        }
     }
 
     /// The observables (FG2), (FG6), (FG8), (FG9) per output time from the states of (FG40), as [observable][time].
@@ -149,14 +120,14 @@ public struct HighPrecisionGradientFlowFluctuations: Sendable {
         func div(_ a: Dyadic, _ b: Dyadic) -> Dyadic { Dyadic.quotient(a, b, bits: bits, .down) }
         let g = Dyadic(gamma, bits: bits, .down), g2 = mul(g, g)
         let pd = Dyadic(p)
-        var out = [[Dyadic]](repeating: [], count: Observable.allCases.count)
+        var out = [[Dyadic]](repeating: [], count: observableCount)
         for z in states {
             func ntk(_ o: Int) -> Dyadic {
                 var trace = Dyadic.zero
                 for mu in 0..<p { trace = add(trace, z[o + mu * p + mu]) }
                 return add(z[o + layout.rIndex], div(trace, pd))
             }
-            var v = [Dyadic](repeating: .zero, count: Observable.allCases.count)
+            var v = [Dyadic](repeating: .zero, count: observableCount)
             v[Observable.meanPrediction.rawValue] = z[layout.fOffset]
             v[Observable.meanOverlap.rawValue] = z[0]
             v[Observable.meanNTK.rawValue] = ntk(0)
@@ -198,10 +169,9 @@ public struct HighPrecisionGradientFlowFluctuations: Sendable {
             v[Observable.testInitial.rawValue] = mul(z[layout.eIndex], z[layout.rIndex])
             v[Observable.testKernel.rawValue] = .zero
             if gamma.signum > 0 {
-                for (total, initial, kernel) in [(Observable.labelTotal, Observable.labelInitial, Observable.labelKernel),
-                                                 (.orthogonalTotal, .orthogonalInitial, .orthogonalKernel),
-                                                 (.testTotal, .testInitial, .testKernel)] {
-                    v[total.rawValue] = add(div(v[initial.rawValue], g2), v[kernel.rawValue])
+                for (initial, kernel) in [(Observable.labelInitial, Observable.labelKernel), (.orthogonalInitial, .orthogonalKernel),
+                                          (.testInitial, .testKernel)] {
+                    v[total(of: initial)] = add(div(v[initial.rawValue], g2), v[kernel.rawValue])
                 }
             }
             for c in v.indices { out[c].append(v[c]) }
@@ -397,7 +367,7 @@ extension HighPrecisionGradientFlowFluctuations {
                         throw Failure.notConverged("the Taylor integrator needed more than \(HighPrecisionGradientFlowFluctuations.maximumSteps) steps (the flow is too fast at this gamma, lambda and time)")
                     }
                     guard z.allSatisfy({ $0.isZero || $0.log2Magnitude < 1e4 }) else {
-                        throw Failure.notConverged("the variational equations overflowed (the trajectory is not finite at this gamma, lambda and time)")
+                        throw Failure.notFinite
                     }
                 }
                 states.append(z)
