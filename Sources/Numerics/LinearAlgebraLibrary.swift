@@ -17,11 +17,13 @@ import Glibc
 /// resolve to the same OpenBLAS instance as the CBLAS calls and `openblas_set_num_threads`, as they
 /// did when the executable linked both (its symbol search order put OpenBLAS first).
 public struct LinearAlgebraLibrary: @unchecked Sendable {
+    public let LAPACKE_dgbsv: ak_LAPACKE_dgbsv_t
     public let LAPACKE_dgels: ak_LAPACKE_dgels_t
     public let LAPACKE_dgesdd: ak_LAPACKE_dgesdd_t
     public let LAPACKE_dgesv: ak_LAPACKE_dgesv_t
     public let LAPACKE_dgtsv: ak_LAPACKE_dgtsv_t
     public let LAPACKE_dormtr: ak_LAPACKE_dormtr_t
+    public let LAPACKE_dormqr_work: ak_LAPACKE_dormqr_work_t
     public let LAPACKE_dormtr_work: ak_LAPACKE_dormtr_work_t
     public let LAPACKE_dposv: ak_LAPACKE_dposv_t
     public let LAPACKE_dpotrf: ak_LAPACKE_dpotrf_t
@@ -38,10 +40,14 @@ public struct LinearAlgebraLibrary: @unchecked Sendable {
     public let cblas_dgemv: ak_cblas_dgemv_t
     public let cblas_dger: ak_cblas_dger_t
     public let cblas_dnrm2: ak_cblas_dnrm2_t
+    public let cblas_dsbmv: ak_cblas_dsbmv_t
     public let cblas_dsymv: ak_cblas_dsymv_t
     public let cblas_dsyr2: ak_cblas_dsyr2_t
     public let cblas_dsyrk: ak_cblas_dsyrk_t
     public let cblas_dtrmm: ak_cblas_dtrmm_t
+    /// The two stages of the two-stage tridiagonal reduction (Fortran symbols of OpenBLAS's LAPACK).
+    public let dsytrd_sy2sb: ak_dsytrd_sy2sb__t
+    public let dsytrd_sb2st: ak_dsytrd_sb2st__t
     public let openblas_get_corename: ak_openblas_get_corename_t
     public let openblas_get_num_threads: ak_openblas_get_num_threads_t
     public let openblas_set_num_threads: ak_openblas_set_num_threads_t
@@ -73,11 +79,13 @@ public struct LinearAlgebraLibrary: @unchecked Sendable {
                 lapackeNames: [String] = LinearAlgebraLibrary.lapackeNames) throws {
         let openBLAS = try Self.open(openBLASNames, what: "OpenBLAS")
         let lapacke = try Self.open(lapackeNames, what: "LAPACKE")
+        LAPACKE_dgbsv = try Self.function(lapacke, "LAPACKE_dgbsv")
         LAPACKE_dgels = try Self.function(lapacke, "LAPACKE_dgels")
         LAPACKE_dgesdd = try Self.function(lapacke, "LAPACKE_dgesdd")
         LAPACKE_dgesv = try Self.function(lapacke, "LAPACKE_dgesv")
         LAPACKE_dgtsv = try Self.function(lapacke, "LAPACKE_dgtsv")
         LAPACKE_dormtr = try Self.function(lapacke, "LAPACKE_dormtr")
+        LAPACKE_dormqr_work = try Self.function(lapacke, "LAPACKE_dormqr_work")
         LAPACKE_dormtr_work = try Self.function(lapacke, "LAPACKE_dormtr_work")
         LAPACKE_dposv = try Self.function(lapacke, "LAPACKE_dposv")
         LAPACKE_dpotrf = try Self.function(lapacke, "LAPACKE_dpotrf")
@@ -94,10 +102,13 @@ public struct LinearAlgebraLibrary: @unchecked Sendable {
         cblas_dgemv = try Self.function(openBLAS, "cblas_dgemv")
         cblas_dger = try Self.function(openBLAS, "cblas_dger")
         cblas_dnrm2 = try Self.function(openBLAS, "cblas_dnrm2")
+        cblas_dsbmv = try Self.function(openBLAS, "cblas_dsbmv")
         cblas_dsymv = try Self.function(openBLAS, "cblas_dsymv")
         cblas_dsyr2 = try Self.function(openBLAS, "cblas_dsyr2")
         cblas_dsyrk = try Self.function(openBLAS, "cblas_dsyrk")
         cblas_dtrmm = try Self.function(openBLAS, "cblas_dtrmm")
+        dsytrd_sy2sb = try Self.function(openBLAS, "dsytrd_sy2sb_")
+        dsytrd_sb2st = try Self.function(openBLAS, "dsytrd_sb2st_")
         openblas_get_corename = try Self.function(openBLAS, "openblas_get_corename")
         openblas_get_num_threads = try Self.function(openBLAS, "openblas_get_num_threads")
         openblas_set_num_threads = try Self.function(openBLAS, "openblas_set_num_threads")

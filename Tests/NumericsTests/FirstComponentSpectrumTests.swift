@@ -45,8 +45,10 @@ final class FirstComponentSpectrumTests: XCTestCase {
         }
     }
 
-    func compare(_ c: [Double], _ y: [Double], n: Int, file: StaticString = #filePath, line: UInt = #line) throws {
-        let spectrum = try FirstComponentSpectrum(symmetric: c, n: n, vector: y)
+    func compare(_ c: [Double], _ y: [Double], n: Int, reduction: FirstComponentSpectrum.Reduction = .oneStage,
+                 file: StaticString = #filePath, line: UInt = #line) throws {
+        let spectrum = try FirstComponentSpectrum(symmetric: c, n: n, vector: y, reduction: reduction)
+        XCTAssertEqual(spectrum.reduction, reduction, file: file, line: line)
         XCTAssertLessThanOrEqual(spectrum.sweeps, TridiagonalQL.sweepLimit(n), file: file, line: line)
         // Eigenvalues against dsterf on the same T: 1e-12 of the spectral norm, for the QL/QR
         // iteration alone and for the spectrum (whose smallest ones come from dstemr).
@@ -64,12 +66,14 @@ final class FirstComponentSpectrumTests: XCTestCase {
         XCTAssertEqual(spectrum.coordinates.reduce(0) { $0 + $1 * $1 }, yNorm2, accuracy: 1e-13 * yNorm2, file: file, line: line)
         // Weights against dstemr's eigenvectors of the same T (y_k = u_k . y with U = R Q Z) and
         // against the dstemr route on C itself (eq. G4''), summed over clusters.
-        let sameT = try XCTUnwrap(spectrum.eigenbasis())
+        // (The two-stage reduction keeps no Q2, hence no eigenbasis of its T: eq. G23.)
+        let sameT = spectrum.eigenbasis()
+        XCTAssertEqual(sameT == nil, reduction != .oneStage, file: file, line: line)
         let independent = try XCTUnwrap(TridiagonalEigenbasis(symmetric: c, n: n))
         let gap = 1e-6 * norm
         let ours = clusterWeights(spectrum.eigenvalues, spectrum.coordinates, gap: gap)
-        for other in [clusterWeights(sameT.eigenvalues, sameT.coordinates(of: y), gap: gap),
-                      clusterWeights(independent.eigenvalues, independent.coordinates(of: y), gap: gap)] {
+        for other in (sameT.map { [clusterWeights($0.eigenvalues, $0.coordinates(of: y), gap: gap)] } ?? [])
+                + [clusterWeights(independent.eigenvalues, independent.coordinates(of: y), gap: gap)] {
             XCTAssertEqual(ours.count, other.count, "clusters", file: file, line: line)
             for (a, b) in zip(ours, other) { XCTAssertEqual(a, b, accuracy: 1e-10 * yNorm2, "weight", file: file, line: line) }
         }
@@ -113,6 +117,62 @@ final class FirstComponentSpectrumTests: XCTestCase {
         // P = D = 300: eigenvalues down to ~1e-6 |C|, T graded down its diagonal (the QR direction).
         let square = problem(300, rank: 300, seed: 14)
         try compare(square.c, square.y, n: 300)
+    }
+
+    /// Eq. G23: the two-stage reduction (dsytrd_sy2sb + dsytrd_sb2st, resolvents solved with the
+    /// band B and mapped back by Q1) against the dstemr route, with the band narrow (kd = 4, 8) and
+    /// at LAPACK's own width (kd = 32), including the square X whose T is graded.
+    func testTwoStageReductionAgreesWithTheDstemrRoute() throws {
+        for (n, kd, seed) in [(50, 4, 41), (300, 32, 42)] as [(Int, Int, UInt64)] {
+            let (c, y) = problem(n, rank: n + n / 2, seed: seed)
+            try compare(c, y, n: n, reduction: .twoStage(bandwidth: kd))
+        }
+        var (c, y) = problem(60, rank: 60, seed: 13)
+        y[0] = 0
+        try compare(c, y, n: 60, reduction: .twoStage(bandwidth: 8))
+        let square = problem(300, rank: 300, seed: 14)
+        try compare(square.c, square.y, n: 300, reduction: .twoStage(bandwidth: 32))
+        // n <= 2 kd falls back to the one-stage reduction.
+        let small = problem(20, rank: 25, seed: 43)
+        XCTAssertEqual(try FirstComponentSpectrum(symmetric: small.c, n: 20, vector: small.y, reduction: .twoStage(bandwidth: 10)).reduction, .oneStage)
+        XCTAssertEqual(FirstComponentSpectrum.Reduction.automatic(FirstComponentSpectrum.Reduction.twoStageMinimumOrder - 1), .oneStage)
+        XCTAssertEqual(FirstComponentSpectrum.Reduction.automatic(FirstComponentSpectrum.Reduction.twoStageMinimumOrder),
+                       .twoStage(bandwidth: FirstComponentSpectrum.Reduction.bandwidth))
+    }
+
+    /// Eq. G23 against the one-stage reduction of the same matrix: eigenvalues, coordinates (up
+    /// to sign inside clusters: summed weights) and resolvents agree to rounding; and the band B
+    /// with Q1 reproduces C y exactly up to rounding ((s, b) = (0, 1) times B: R Q1 B e_1 |y| sigma
+    /// = R A' R y = C y), a check of the band storage and of Q1's reflectors on their own.
+    func testTwoStageMatchesTheOneStageReduction() throws {
+        let n = 160
+        let (c, y) = problem(n, rank: 200, seed: 44)
+        let one = try FirstComponentSpectrum(symmetric: c, n: n, vector: y, reduction: .oneStage)
+        let eps = Double.ulpOfOne, yNorm2 = y.reduce(0) { $0 + $1 * $1 }
+        for kd in [1, 3, 16, 32, 64] {
+            let two = try FirstComponentSpectrum(symmetric: c, n: n, vector: y, reduction: .twoStage(bandwidth: kd))
+            let norm = one.eigenvalues.last!
+            for (a, b) in zip(one.eigenvalues, two.eigenvalues) { XCTAssertEqual(a, b, accuracy: 64 * Double(n) * eps * norm, "kd = \(kd)") }
+            let gap = 1e-6 * norm
+            for (a, b) in zip(clusterWeights(one.eigenvalues, one.coordinates, gap: gap), clusterWeights(two.eigenvalues, two.coordinates, gap: gap)) {
+                XCTAssertEqual(a, b, accuracy: 1e-11 * yNorm2, "weight, kd = \(kd)")
+            }
+            let cy = LinearAlgebra.multiply(c, vector: y, m: n, n: n)
+            let viaBand = try XCTUnwrap(two.resolvent(scale: 0, shift: 1, timesMatrix: true))
+            let size = cy.map(abs).max()!
+            for (a, b) in zip(cy, viaBand) { XCTAssertEqual(a, b, accuracy: 8 * Double(n) * eps * size, "C y through B and Q1, kd = \(kd)") }
+            for (t, b) in [(1.0, 0.1), (300.0, 0.01)] {
+                for timesMatrix in [false, true] {
+                    let a = try XCTUnwrap(one.resolvent(scale: t, shift: b, timesMatrix: timesMatrix))
+                    let r = try XCTUnwrap(two.resolvent(scale: t, shift: b, timesMatrix: timesMatrix))
+                    let scale = a.map(abs).max()!
+                    // Condition of the solve (t |C| / b) times the two reductions' backward errors.
+                    let condition = t * norm / b + 1
+                    for (u, v) in zip(a, r) { XCTAssertEqual(u, v, accuracy: 16 * Double(n) * eps * condition * scale, "t = \(t), kd = \(kd)") }
+                }
+            }
+            XCTAssertThrowsError(try two.denseEigenvectors()) { XCTAssertTrue($0 is FirstComponentSpectrum.SecondStageNotStored) }
+        }
     }
 
     func testDenseEigenvectorsAreOrthogonalAndConsistentWithTheCoordinates() throws {

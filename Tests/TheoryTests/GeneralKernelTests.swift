@@ -137,10 +137,15 @@ final class GeneralKernelTests: XCTestCase {
 
     func testTridiagonalSpectrumMatchesTheDenseEigendecomposition() throws {
         // KernelSpectrum(problem) never forms U (eq. G4''): its weights, sums over k and f(C) y
-        // against dsyevd's U (eq. G4), on a full-rank, a rank-deficient (D < P) and a one-point kernel.
+        // against dsyevd's U (eq. G4), on a full-rank, a rank-deficient (D < P) and a one-point kernel;
+        // each with the one-stage and the two-stage reduction (eq. G23, band kd = 8; rank
+        // deficient: it falls back to the one-stage reduction for the eigenvectors of T).
+        let reductions: [FirstComponentSpectrum.Reduction] = [.oneStage, .twoStage(bandwidth: 8)]
         for (p, d, gamma, beta, depth) in [(40, 60, "1.5", "2", 6), (50, 10, "20", "1/30", 3), (1, 3, "2", "10", 4)] {
+          for reduction in reductions {
             let problem = try randomProblem(p: p, d: d, gamma: gamma, beta: beta, depth: depth, seed: 13)
-            let spectrum = try KernelSpectrum(problem)
+            let spectrum = try KernelSpectrum(problem, reduction: reduction)
+            let twoStage = p > 16 && d >= p && reduction != .oneStage
             let dense = try XCTUnwrap(LinearAlgebra.symmetricEigen(problem.inputKernel, n: p))
             let y = problem.labels
             let scale = dense.values.map(abs).max()!
@@ -170,14 +175,20 @@ final class GeneralKernelTests: XCTestCase {
                 XCTAssertLessThan(root.stationarityResidual(inputKernel: problem.inputKernel), 1e-11)
                 XCTAssertLessThan(root.labelResidual(inputKernel: problem.inputKernel, labels: y), 1e-11)
             }
-            XCTAssertTrue(spectrum.method.hasPrefix("dsytrd + "))
+            XCTAssertTrue(spectrum.method.hasPrefix(twoStage ? "dsytrd_sy2sb (band 8) + dsytrd_sb2st + " : "dsytrd + "), spectrum.method)
             // Full rank: first components only (eq. G4'''); rank deficient (eigenvalues zeroed by
             // the tolerance): the tridiagonal eigenvectors of the same T (eq. G4'').
             XCTAssertEqual(spectrum.method.contains("implicit QL"), d >= p, spectrum.method)
-            // U on demand: the same f(C) y through the dense columns.
+            // U on demand: the same f(C) y through the dense columns (not after the two-stage
+            // reduction, which keeps no Q2).
+            guard !twoStage else {
+                XCTAssertThrowsError(try spectrum.eigenvectors) { XCTAssertTrue($0 is FirstComponentSpectrum.SecondStageNotStored) }
+                continue
+            }
             let columns = try spectrum.eigenvectors
             let viaColumns = LinearAlgebra.multiply(columns, vector: (0..<p).map { spectrum.projections[$0] / (t * spectrum.eigenvalues[$0] + b) }, m: p, n: p)
             for (a, c) in zip(viaColumns, resolvent) { XCTAssertEqual(a, c, accuracy: 1e-12 * size) }
+          }
         }
     }
 

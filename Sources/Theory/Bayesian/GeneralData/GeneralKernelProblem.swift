@@ -106,7 +106,8 @@ public struct KernelSpectrum: Sendable {
 
     /// Row-major P x n (n = eigenvalues.count), eigenvectors (directions) as columns, consistent
     /// with `projections`. Formed on demand: O(P^3) for the full spectrum (the pipeline never
-    /// needs it; `resolvent` does not use it).
+    /// needs it; `resolvent` does not use it). Throws `FirstComponentSpectrum.SecondStageNotStored`
+    /// after the two-stage reduction (build the spectrum with `reduction: .oneStage` for U).
     public var eigenvectors: [Double] {
         get throws {
             switch basis {
@@ -122,20 +123,28 @@ public struct KernelSpectrum: Sendable {
         switch basis {
         case .columns: return "dgesdd (thin SVD of X)"
         case .tridiagonal(let factors): return "dsytrd + \(factors.tridiagonalSolver) (no back-transformed eigenvectors)"
-        case .firstComponents: return "dsytrd + implicit QL on the first components (no eigenvectors)"
+        case .firstComponents(let factors):
+            switch factors.reduction {
+            case .oneStage: return "dsytrd + implicit QL on the first components (no eigenvectors)"
+            case .twoStage(let kd): return "dsytrd_sy2sb (band \(kd)) + dsytrd_sb2st + implicit QL on the first components (no eigenvectors)"
+            }
         }
     }
 
-    public init(_ problem: GeneralKernelProblem) throws {
+    /// `reduction`: how C is brought to tridiagonal form (default: the two-stage reduction from
+    /// P = `FirstComponentSpectrum.Reduction.twoStageMinimumOrder` on, eq. G23).
+    public init(_ problem: GeneralKernelProblem, reduction: FirstComponentSpectrum.Reduction? = nil) throws {
         let p = problem.count
-        let factors: FirstComponentSpectrum
-        do {
-            factors = try FirstComponentSpectrum(symmetric: problem.inputKernel, n: p, vector: problem.labels)
-        } catch let failure as TridiagonalQL.Failure {
-            throw SolverError.notConverged("the spectrum of the input kernel: \(failure.description)")
-        } catch {
-            throw SolverError.notConverged("LAPACK failed on the input kernel: \(error)")
+        func reduce(_ reduction: FirstComponentSpectrum.Reduction?) throws -> FirstComponentSpectrum {
+            do {
+                return try FirstComponentSpectrum(symmetric: problem.inputKernel, n: p, vector: problem.labels, reduction: reduction)
+            } catch let failure as TridiagonalQL.Failure {
+                throw SolverError.notConverged("the spectrum of the input kernel: \(failure.description)")
+            } catch {
+                throw SolverError.notConverged("LAPACK failed on the input kernel: \(error)")
+            }
         }
+        let factors = try reduce(reduction)
         let values = factors.eigenvalues
         let largest = max(abs(values.first ?? 0), abs(values.last ?? 0))
         // Backward error of a symmetric eigensolver: O(P eps |C|); 64 P eps |C| is a generous margin.
@@ -147,8 +156,10 @@ public struct KernelSpectrum: Sendable {
         zeroTolerance = tolerance
         points = p
         if values.contains(where: { $0 != 0 && $0 <= tolerance }) {
-            // Eigenvalues set to 0 (eq. G4''): the resolvents need the eigenvectors of T.
-            guard let vectors = factors.eigenbasis() else {
+            // Eigenvalues set to 0 (eq. G4''): the resolvents need the eigenvectors of T, and so
+            // the one-stage reduction (the two-stage one keeps no Q2, eq. G23).
+            let oneStage = factors.reduction == .oneStage ? factors : try reduce(.oneStage)
+            guard let vectors = oneStage.eigenbasis() else {
                 throw SolverError.notConverged("LAPACK (dstemr, dstedc) failed on the input kernel's tridiagonal form")
             }
             eigenvalues = vectors.eigenvalues.map { $0 <= tolerance ? 0 : $0 }
