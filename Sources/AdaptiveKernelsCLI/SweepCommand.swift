@@ -97,7 +97,8 @@ enum SweepCommand {
             if fused { return text }
             var bytes = Array(csvHead().utf8)
             let printer = DecimalPrinter(significantDigits: digits + 3)
-            for solution in solutions { OverlapReport.appendCSVRows(solution, printer: printer, to: &bytes) }
+            var parameters = OverlapReport.ParameterCells()
+            for solution in solutions { OverlapReport.appendCSVRows(solution, printer: printer, parameters: &parameters, to: &bytes) }
             return String(decoding: bytes, as: UTF8.self)
         case .table:
             var rows = [OverlapReport.csvHeader.split(separator: ",").map(String.init)]
@@ -116,7 +117,12 @@ enum SweepCommand {
                           cores: Int? = nil) throws -> String {
         let workers = problems.count <= 1 ? 1 : max(1, min(cores ?? availableCores(), problems.count))
         // One worker's rows; where each problem's rows lie (its worker, their start and end there).
-        struct Block { let worker: Int; let printer: DecimalPrinter; var bytes: [UInt8] = [] }
+        struct Block {
+            let worker: Int
+            let printer: DecimalPrinter
+            var parameters = OverlapReport.ParameterCells()
+            var bytes: [UInt8] = []
+        }
         struct Place { let worker: Int, start: Int, end: Int }
         let places = UnsafeMutableBufferPointer<Place>.allocate(capacity: problems.count)
         defer { places.deallocate() }
@@ -130,7 +136,7 @@ enum SweepCommand {
             return block
         }, handle: { block, index, solution in
             let start = block.bytes.count
-            OverlapReport.appendCSVRows(solution, printer: block.printer, to: &block.bytes)
+            OverlapReport.appendCSVRows(solution, printer: block.printer, parameters: &block.parameters, to: &block.bytes)
             places[index] = Place(worker: block.worker, start: start, end: block.bytes.count)
         })
         // The text is written in place: the header, then each problem's rows from its worker's block.

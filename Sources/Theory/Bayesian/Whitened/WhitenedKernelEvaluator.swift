@@ -100,6 +100,15 @@ final class WhitenedKernelEvaluator {
         w.add(sHigh, uHigh, one, .up)
     }
 
+    /// Loads the point u = x (both ends) and s = 1 + u rounded outward, as `loadArgument` does for
+    /// [x, x]: x is rounded once and copied when it fits in the registers (then both roundings are x).
+    private func loadPoint(_ x: Dyadic, _ w: DirectedFloatWorkspace) {
+        w.set(uLow, x, .down)
+        if x.mantissa.bitWidth <= w.precision { w.copy(uHigh, uLow) } else { w.set(uHigh, x, .up) }
+        w.add(sLow, uLow, one, .down)
+        w.add(sHigh, uHigh, one, .up)
+    }
+
     /// [lower − upper', upper − lower'] for the difference of two enclosed positive quantities.
     private func difference(_ w: DirectedFloatWorkspace, positive: (Int, Int), negative: (Int, Int), precision: Int) -> Interval {
         let lower = Dyadic.sum(w.dyadic(positive.0), w.dyadic(negative.1).negated, bits: precision, .down)
@@ -159,7 +168,7 @@ final class WhitenedKernelEvaluator {
     /// (`powerLow`, `powerHigh`) are left in the workspace either way.
     func certifiedSign(at x: Dyadic, bits: Int, expected: Int? = nil) -> Int? {
         let w = workspace(bits: bits)
-        loadArgument(Interval(x, precision: bits), w)
+        loadPoint(x, w)
         evaluatePowers(w)
         // +1 rests on A rounded down and B rounded up, −1 on A rounded up and B rounded down.
         func positive() -> Bool {
