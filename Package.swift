@@ -68,11 +68,12 @@ let package = Package(
         // statically (scripts/setup), a position-independent one makes the dynamic loader apply about
         // 76,000 relative relocations (1.8 MB) at every start, about 3 ms of a 6 ms process; without
         // PIE there are about 1,000 (BENCHMARKS.md, whitened overlaps). The cost: no address-space
-        // randomization of the executable's own code.
+        // randomization of the executable's own code. libgcc is linked statically as well: no
+        // libgcc_s.so.1 to load, relocate and initialize at start.
         .executableTarget(
             name: "adaptive-kernels",
             dependencies: ["AdaptiveKernelsCLI"],
-            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-L", staticCXXRuntime],
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xclang-linker", "-static-libgcc", "-L", staticCXXRuntime],
                                           .when(platforms: [.linux], configuration: .release))]
         ),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),

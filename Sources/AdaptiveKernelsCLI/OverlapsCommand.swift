@@ -151,19 +151,41 @@ enum OverlapReport {
         return bytes.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The cells "gamma,beta," of a point as csv bytes, kept while consecutive rows (a sweep's
+    /// worker going through depths) have the same gamma and beta: their exact text is written once.
+    struct ParameterCells {
+        private var gamma: BigRational? = nil
+        private var beta: InverseTemperature? = nil
+        private var text: [UInt8] = []
+
+        mutating func cells(of problem: WhitenedProblem) -> [UInt8] {
+            if gamma != problem.gamma || beta != problem.beta {
+                gamma = problem.gamma
+                beta = problem.beta
+                text = Array((OutputContract.exactText(problem.gamma) + "," + OutputContract.exactText(problem.beta) + ",").utf8)
+            }
+            return text
+        }
+    }
+
     /// The rows of `csvRows`, each ended by a newline, appended as UTF-8 bytes; `printer` prints at
     /// solution.digits + 3 significant digits (one printer serves every solution of a sweep).
     static func appendCSVRows(_ solution: WhitenedSolution, printer: DecimalPrinter, to bytes: inout [UInt8]) {
+        var parameters = ParameterCells()
+        appendCSVRows(solution, printer: printer, parameters: &parameters, to: &bytes)
+    }
+
+    /// `appendCSVRows` with the gamma and beta cells from `parameters` (kept between solutions).
+    static func appendCSVRows(_ solution: WhitenedSolution, printer: DecimalPrinter, parameters: inout ParameterCells,
+                              to bytes: inout [UInt8]) {
         precondition(printer.significantDigits == solution.digits + 3)
         let p = solution.problem
+        let parameterCells = parameters.cells(of: p)
         let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
         // Every cell up to the layer column, then the layer cells: written straight into `bytes`
         // when each root has one row (no listed layers), else kept and repeated per layer.
         func appendRoot(_ index: Int, _ root: WhitenedSaddle, to out: inout [UInt8]) {
-            out += OutputContract.exactText(p.gamma).utf8
-            out.append(comma)
-            out += OutputContract.exactText(p.beta).utf8
-            out.append(comma)
+            out += parameterCells
             appendInteger(p.depth, to: &out)
             out.append(comma)
             appendInteger(index + 1, to: &out)

@@ -97,7 +97,8 @@ enum SweepCommand {
             if fused { return text }
             var bytes = Array(csvHead().utf8)
             let printer = DecimalPrinter(significantDigits: digits + 3)
-            for solution in solutions { OverlapReport.appendCSVRows(solution, printer: printer, to: &bytes) }
+            var parameters = OverlapReport.ParameterCells()
+            for solution in solutions { OverlapReport.appendCSVRows(solution, printer: printer, parameters: &parameters, to: &bytes) }
             return String(decoding: bytes, as: UTF8.self)
         case .table:
             var rows = [OverlapReport.csvHeader.split(separator: ",").map(String.init)]
@@ -107,51 +108,37 @@ enum SweepCommand {
     }
 
     /// `header` followed by the csv rows of every problem's solution, in order, solved and rendered
-    /// on all cores: one worker per core takes every k-th problem (as `solveAll`, with its own
-    /// `WhitenedSolveCache`) and renders each solution with its own printer right after solving it,
-    /// so that rendering and freeing the solutions run in parallel with the other workers' solves;
-    /// the rows are then copied in input order into the text: the same bytes as rendering
-    /// `solveAll`'s solutions one after the other. The first failure (in input order) is rethrown.
-    /// `cores` (tests): the cores to use instead of this process's.
+    /// on all cores (`solveEach`): each worker renders a solution with its own printer right after
+    /// solving it, so that rendering and freeing the solutions run in parallel with the other
+    /// workers' solves; the rows are then copied in input order into the text: the same bytes as
+    /// rendering `solveAll`'s solutions one after the other. The first failure (in input order) is
+    /// rethrown. `cores` (tests): the cores to use instead of this process's.
     static func solvedCSV(_ problems: [WhitenedProblem], digits: Int, layers: LayerSelection, header: String,
                           cores: Int? = nil) throws -> String {
-        let solver = WhitenedOverlapSolver()
         let workers = problems.count <= 1 ? 1 : max(1, min(cores ?? availableCores(), problems.count))
-        // One worker's rows, the end of each of its problems' rows, and its first failure.
-        struct Block { var bytes: [UInt8] = [], ends: [Int] = [], failure: (index: Int, error: Error)? = nil }
-        func work(_ worker: Int) -> Block {
-            let cache = WhitenedSolveCache()
-            let printer = DecimalPrinter(significantDigits: digits + 3)
-            var block = Block()
-            let count = (problems.count - worker + workers - 1) / workers
-            block.ends.reserveCapacity(count)
-            // A row holds 9 decimals of at most D + 3 digits and about 40 other bytes: room for one
-            // row per problem (pages reserved but not written cost nothing), so the buffer is not
-            // copied as it grows.
-            block.bytes.reserveCapacity(count * (10 * digits + 128))
-            for index in stride(from: worker, to: problems.count, by: workers) {
-                do {
-                    let solution = try solver.solve(problems[index], digits: digits, layers: layers, cache: cache)
-                    OverlapReport.appendCSVRows(solution, printer: printer, to: &block.bytes)
-                } catch {
-                    // This worker's later problems come after it in input order: no need to solve them.
-                    block.failure = (index, error)
-                    break
-                }
-                block.ends.append(block.bytes.count)
-            }
+        // One worker's rows; where each problem's rows lie (its worker, their start and end there).
+        struct Block {
+            let worker: Int
+            let printer: DecimalPrinter
+            var parameters = OverlapReport.ParameterCells()
+            var bytes: [UInt8] = []
+        }
+        struct Place { let worker: Int, start: Int, end: Int }
+        let places = UnsafeMutableBufferPointer<Place>.allocate(capacity: problems.count)
+        defer { places.deallocate() }
+        // A row holds 9 decimals of at most D + 3 digits and about 40 other bytes: room for twice a
+        // worker's share of rows (pages reserved but not written cost nothing), so the buffer is
+        // rarely copied as it grows.
+        let share = min(problems.count, 2 * ((problems.count + workers - 1) / workers))
+        let blocks = try solveEach(problems, digits: digits, layers: layers, workers: workers, makeContext: { worker in
+            var block = Block(worker: worker, printer: DecimalPrinter(significantDigits: digits + 3))
+            block.bytes.reserveCapacity(share * (10 * digits + 128))
             return block
-        }
-        let blocks: [Block]
-        if workers == 1 {
-            blocks = [work(0)]
-        } else {
-            let slots = ResultSlots<Block>(count: workers)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in slots[worker] = work(worker) }
-            blocks = slots.values.map { $0! }
-        }
-        // Each worker stops at its first failure, so the least of them is the first in input order.
-        if let failure = blocks.compactMap(\.failure).min(by: { $0.index < $1.index }) { throw failure.error }
+        }, handle: { block, index, solution in
+            let start = block.bytes.count
+            OverlapReport.appendCSVRows(solution, printer: block.printer, parameters: &block.parameters, to: &block.bytes)
+            places[index] = Place(worker: block.worker, start: start, end: block.bytes.count)
+        })
         // The text is written in place: the header, then each problem's rows from its worker's block.
         var header = header
         return header.withUTF8 { head in
@@ -159,12 +146,11 @@ enum SweepCommand {
             return String(unsafeUninitializedCapacity: total) { text in
                 var offset = head.count
                 if offset > 0 { text.baseAddress!.update(from: head.baseAddress!, count: offset) }
-                for index in problems.indices {
-                    let k = index / workers
-                    blocks[index % workers].bytes.withUnsafeBufferPointer { bytes in
-                        let start = k == 0 ? 0 : blocks[index % workers].ends[k - 1], end = blocks[index % workers].ends[k]
-                        if end > start { (text.baseAddress! + offset).update(from: bytes.baseAddress! + start, count: end - start) }
-                        offset += end - start
+                for place in places {
+                    blocks[place.worker].bytes.withUnsafeBufferPointer { bytes in
+                        let count = place.end - place.start
+                        if count > 0 { (text.baseAddress! + offset).update(from: bytes.baseAddress! + place.start, count: count) }
+                        offset += count
                     }
                 }
                 return offset
@@ -181,25 +167,73 @@ enum SweepCommand {
         }.joined(separator: "\n") + "\n"
     }
 
-    /// Solves every problem on all cores, one worker per core taking every k-th problem with its
-    /// own `WhitenedSolveCache` (state shared by consecutive solves with the same gamma and beta);
-    /// the first failure (in input order) is rethrown.
+    /// Solves every problem on all cores (`solveEach`); the first failure (in input order) is rethrown.
     static func solveAll(_ problems: [WhitenedProblem], digits: Int, layers: LayerSelection) throws -> [WhitenedSolution] {
-        let solver = WhitenedOverlapSolver()
-        // One point, or one core: solved on this thread, in order; no pool, no shared slots.
+        // One point, or one core: solved on this thread, in order.
         let workers = problems.count <= 1 ? 1 : max(1, min(availableCores(), problems.count))
         if workers == 1 {
-            let cache = WhitenedSolveCache()
+            let solver = WhitenedOverlapSolver(), cache = WhitenedSolveCache()
             return try problems.map { try solver.solve($0, digits: digits, layers: layers, cache: cache) }
         }
-        let results = ResultSlots<Result<WhitenedSolution, Error>>(count: problems.count)
+        // Each worker's solutions and their indices.
+        struct Solved { var indices: [Int] = [], solutions: [WhitenedSolution] = [] }
+        let solved = try solveEach(problems, digits: digits, layers: layers, workers: workers, makeContext: { _ in Solved() },
+                                   handle: { list, index, solution in list.indices.append(index); list.solutions.append(solution) })
+        var solutions = [WhitenedSolution?](repeating: nil, count: problems.count)
+        for list in solved { for (index, solution) in zip(list.indices, list.solutions) { solutions[index] = solution } }
+        return solutions.map { $0! }
+    }
+
+    /// Solves every problem on `workers` threads (this one among them), each with its own
+    /// `WhitenedSolveCache` and `context` (made by `makeContext` on that worker's thread), and
+    /// passes each solution to `handle` on the thread that solved it, right away. Workers claim
+    /// runs of consecutive problems from a shared counter, in increasing order, until none are
+    /// left: a worker slowed down (a core shared with another process) holds up at most one run
+    /// while the others take the rest; consecutive depths in a run keep the warm start of the
+    /// cache. A worker stops at its first failure and no worker claims a run after it, so every
+    /// problem before the first failure (in input order) is solved: that failure is rethrown. One
+    /// worker solves everything in order on this thread, without threads or locks.
+    static func solveEach<Context>(_ problems: [WhitenedProblem], digits: Int, layers: LayerSelection, workers: Int,
+                                   makeContext: (Int) -> Context,
+                                   handle: (inout Context, Int, WhitenedSolution) -> Void) throws -> [Context] {
+        let solver = WhitenedOverlapSolver()
+        if workers <= 1 {
+            let cache = WhitenedSolveCache()
+            var context = makeContext(0)
+            for index in problems.indices {
+                handle(&context, index, try solver.solve(problems[index], digits: digits, layers: layers, cache: cache))
+            }
+            return [context]
+        }
+        // Runs of `run` problems: short enough that a straggler costs little, long enough for warm starts.
+        let run = max(1, min(8, problems.count / (4 * workers)))
+        let queue = ProblemQueue(count: problems.count, run: run)
+        let contexts = ResultSlots<Context>(count: workers)
+        let failures = ResultSlots<SolveFailure>(count: workers)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let cache = WhitenedSolveCache()
-            for index in stride(from: worker, to: problems.count, by: workers) {
-                results[index] = Result { try solver.solve(problems[index], digits: digits, layers: layers, cache: cache) }
+            var context = makeContext(worker)
+            claiming: while let claimed = queue.next() {
+                for index in claimed {
+                    do {
+                        handle(&context, index, try solver.solve(problems[index], digits: digits, layers: layers, cache: cache))
+                    } catch {
+                        failures[worker] = SolveFailure(index: index, error: error)
+                        queue.stop()
+                        break claiming
+                    }
+                }
             }
+            contexts[worker] = context
         }
-        return try results.values.map { try $0!.get() }
+        if let first = failures.values.compactMap({ $0 }).min(by: { $0.index < $1.index }) { throw first.error }
+        return contexts.values.map { $0! }
+    }
+
+    /// A worker's first failure (`solveEach`).
+    private struct SolveFailure {
+        let index: Int
+        let error: Error
     }
 
     /// The cores this process may run on (its affinity mask, as `taskset` sets it), read with one

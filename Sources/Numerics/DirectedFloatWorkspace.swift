@@ -93,8 +93,12 @@ public final class DirectedFloatWorkspace {
     /// The exact value of register r.
     public func dyadic(_ r: Int) -> Dyadic {
         if isZero(r) { return .zero }
-        let source = mantissa(r)
-        let integer = BigInt.make { z in __gmpz_import(z, limbCount, -1, MemoryLayout<mp_limb_t>.size, 0, 0, source) }
+        let source = mantissa(r), n = limbCount
+        // The n limbs copied straight into the integer (its top limb is nonzero: a normalized mantissa).
+        let integer = BigInt.make { z in
+            __gmpz_limbs_write(z, n)!.update(from: source, count: n)
+            __gmpz_limbs_finish(z, n)
+        }
         return Dyadic(integer, exponent: exponents[r])
     }
 

@@ -123,6 +123,28 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(String(decoding: sequential, as: UTF8.self).contains("1,10,4,1,1,1,1,-0.31401172494535358192,"))
     }
 
+    /// With several workers claiming runs of points, the error reported is the first failure in
+    /// input order (here the layer list refused at depth 2,000,000 at index 9, not the one at
+    /// depth 3,000,000 at index 31), with one worker and with more workers than runs.
+    func testWorkersReportTheFirstFailureInInputOrder() throws {
+        var depths = Array(1...40)
+        depths[9] = 2_000_000
+        depths[31] = 3_000_000
+        let problems = try depths.map { try WhitenedProblem(gamma: BigRational(1), beta: .finite(BigRational(10)), depth: $0) }
+        for cores in [1, 2, 3, 16] {
+            XCTAssertThrowsError(try SweepCommand.solvedCSV(problems, digits: 10, layers: .all, header: "", cores: cores)) { error in
+                XCTAssertTrue("\(error)".contains("asked for 2000000"), "cores \(cores): \(error)")
+            }
+        }
+        depths[31] = 32
+        let solved = try (depths.indices.filter { $0 != 9 }).map {
+            try WhitenedProblem(gamma: BigRational(1), beta: .finite(BigRational(10)), depth: depths[$0])
+        }
+        // Without the failure every point is solved, each row after the one before it.
+        let rows = try SweepCommand.solvedCSV(solved, digits: 10, layers: .none, header: "", cores: 3).split(separator: "\n")
+        XCTAssertEqual(rows.map { Int($0.split(separator: ",")[2])! }, depths.indices.filter { $0 != 9 }.map { depths[$0] })
+    }
+
     /// Every sweep row equals the row `overlaps` prints for that point alone (the sweep's workers
     /// reuse state between points with the same gamma and beta; the multi-root point included).
     func testSweepRowsEqualSingleSolves() throws {

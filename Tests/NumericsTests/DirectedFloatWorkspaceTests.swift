@@ -72,6 +72,49 @@ final class DirectedFloatWorkspaceTests: XCTestCase {
         }
     }
 
+    /// Sums, differences and products of loaded operands whose leading bits are at most 64 n + 2
+    /// apart are the exact result rounded to 64 n bits in the direction asked, bit for bit (the
+    /// limb-by-limb alignment and the shifts of the kernel must reproduce exactly that), at 1...5
+    /// limbs, with gaps across limb boundaries and all-ones mantissas (carries through every limb).
+    func testRegularOperationsAreTheExactResultRounded() {
+        var generator = SeededGenerator(seed: 20261208)
+        for limbs in 1...5 {
+            let w = DirectedFloatWorkspace(limbs: limbs, registers: 4)
+            let bits = 64 * limbs
+            for trial in 0..<300 {
+                func operand() -> Dyadic {
+                    if trial % 5 == 0 {
+                        // 2^k − 1 with k up to the full width: every limb all ones.
+                        let k = Int.random(in: 1...bits, using: &generator)
+                        return Dyadic(BigInt(1).shiftedLeft(k) - BigInt(1), exponent: 0)
+                    }
+                    return randomDyadic(&generator, maximumBits: bits)
+                }
+                let first = operand(), second = operand()
+                let gap = Int.random(in: -(bits + 2)...(bits + 2), using: &generator)
+                let a = first, b = Dyadic(second.mantissa, exponent: second.exponent + (first.topBit - second.topBit) - gap)
+                w.set(0, a, .down); w.set(1, b, .down)
+                XCTAssertEqual(w.dyadic(0), a); XCTAssertEqual(w.dyadic(1), b)
+                for direction in [RoundingDirection.down, .up] {
+                    w.add(2, 0, 1, direction)
+                    XCTAssertEqual(w.dyadic(2), Dyadic.exactSum(a, b).rounded(toBits: bits, direction), "sum, limbs \(limbs), gap \(gap)")
+                    let sign = w.subtract(3, 0, 1, direction)
+                    let difference = Dyadic.exactSum(a, b.negated)
+                    XCTAssertEqual(sign, difference.signum)
+                    if !difference.isZero {
+                        XCTAssertEqual(w.dyadic(3), difference.magnitude.rounded(toBits: bits, direction), "difference, limbs \(limbs), gap \(gap)")
+                    }
+                    w.multiply(2, 0, 1, direction)
+                    XCTAssertEqual(w.dyadic(2), Dyadic(a.mantissa * b.mantissa, exponent: a.exponent + b.exponent).rounded(toBits: bits, direction),
+                                   "product, limbs \(limbs)")
+                    w.multiply(2, 0, 0, direction)
+                    XCTAssertEqual(w.dyadic(2), Dyadic(a.mantissa * a.mantissa, exponent: 2 * a.exponent).rounded(toBits: bits, direction),
+                                   "square, limbs \(limbs)")
+                }
+            }
+        }
+    }
+
     /// Rounding up an all-ones mantissa carries into a new leading bit; far-apart sums and
     /// differences keep the larger operand and move one unit outward.
     func testCarryAndFarApartOperands() {

@@ -39,8 +39,14 @@ final class WhitenedKernelTests: XCTestCase {
             let context = "gamma=\(gamma) beta=\(beta) L=\(depth) u=\(point) p=\(precision)"
             XCTAssertTrue(contains(kernel, exact), "kernel E misses the exact value: " + context)
             XCTAssertTrue(contains(generic, exact), context)
-            if let sign = equations.kernel.certifiedSign(at: point, bits: precision) {
+            let certified = equations.kernel.certifiedSign(at: point, bits: precision)
+            if let sign = certified {
                 XCTAssertEqual(sign, exact.signum, "certified sign wrong: " + context)
+            }
+            // Trying the bounds for an expected sign first gives the same answer whatever is expected.
+            for expected in [-1, 1] {
+                XCTAssertEqual(equations.kernel.certifiedSign(at: point, bits: precision, expected: expected), certified,
+                               "sign with \(expected) expected: " + context)
             }
             let slope = equations.kernel.rootFunctionDerivative(u)
             XCTAssertTrue(contains(slope, exactDerivative(point.rational, g: problem.gammaSquared, b: problem.ridge, depth: depth)), context)

@@ -100,6 +100,15 @@ final class WhitenedKernelEvaluator {
         w.add(sHigh, uHigh, one, .up)
     }
 
+    /// Loads the point u = x (both ends) and s = 1 + u rounded outward, as `loadArgument` does for
+    /// [x, x]: x is rounded once and copied when it fits in the registers (then both roundings are x).
+    private func loadPoint(_ x: Dyadic, _ w: DirectedFloatWorkspace) {
+        w.set(uLow, x, .down)
+        if x.mantissa.bitWidth <= w.precision { w.copy(uHigh, uLow) } else { w.set(uHigh, x, .up) }
+        w.add(sLow, uLow, one, .down)
+        w.add(sHigh, uHigh, one, .up)
+    }
+
     /// [lower − upper', upper − lower'] for the difference of two enclosed positive quantities.
     private func difference(_ w: DirectedFloatWorkspace, positive: (Int, Int), negative: (Int, Int), precision: Int) -> Interval {
         let lower = Dyadic.sum(w.dyadic(positive.0), w.dyadic(negative.1).negated, bits: precision, .down)
@@ -110,6 +119,15 @@ final class WhitenedKernelEvaluator {
     /// Both sides of E = A − B: A and B rounded down into the low side's registers, up into the
     /// high side's, for the argument loaded by `loadArgument`.
     private func evaluateRootFunctionSides(_ w: DirectedFloatWorkspace) {
+        evaluatePowers(w)
+        for side in [lowSide, highSide] {
+            evaluatePositivePart(side, w)
+            evaluateNegativePart(side, w)
+        }
+    }
+
+    /// s^L rounded down into `powerLow` and up into `powerHigh`, for the argument loaded by `loadArgument`.
+    private func evaluatePowers(_ w: DirectedFloatWorkspace) {
         if w.compare(sLow, sHigh) == 0 {
             // s = 1 + u is exact (a point u with few bits): one power rounded down, its upper
             // bound from eq. K2.
@@ -119,13 +137,18 @@ final class WhitenedKernelEvaluator {
             w.power(powerLow, sLow, depth, .down)
             w.power(powerHigh, sHigh, depth, .up)
         }
-        for side in [lowSide, highSide] {
-            let direction = side.direction
-            w.add(t, side.b, side.power, direction)
-            w.multiply(t, t, t, direction)
-            w.multiply(side.positive, side.argument, t, direction)
-            w.multiply(side.negative, side.g, side.power, direction)
-        }
+    }
+
+    /// A = u (b + s^L)^2 rounded in the side's direction into its `positive` register.
+    private func evaluatePositivePart(_ side: Side, _ w: DirectedFloatWorkspace) {
+        w.add(t, side.b, side.power, side.direction)
+        w.multiply(t, t, t, side.direction)
+        w.multiply(side.positive, side.argument, t, side.direction)
+    }
+
+    /// B = g s^L rounded in the side's direction into its `negative` register.
+    private func evaluateNegativePart(_ side: Side, _ w: DirectedFloatWorkspace) {
+        w.multiply(side.negative, side.g, side.power, side.direction)
     }
 
     /// E(u) = u (b + s^L)^2 − g s^L (eq. W4), u.lower >= 0.
@@ -138,14 +161,32 @@ final class WhitenedKernelEvaluator {
     }
 
     /// The certified sign of E at a point x >= 0 with `bits`-bit kernels: +1 when A's lower bound
-    /// exceeds B's upper bound, −1 in the opposite case, nil when the enclosures overlap.
-    func certifiedSign(at x: Dyadic, bits: Int) -> Int? {
+    /// exceeds B's upper bound, −1 when A's upper bound lies below B's lower bound, nil when the
+    /// enclosures overlap. The two cases exclude each other, so the bounds that can certify
+    /// `expected` (when given) are computed first and the other two only when they do not: the
+    /// same answer, about half the products when the sign is the expected one. Both ends of s^L
+    /// (`powerLow`, `powerHigh`) are left in the workspace either way.
+    func certifiedSign(at x: Dyadic, bits: Int, expected: Int? = nil) -> Int? {
         let w = workspace(bits: bits)
-        loadArgument(Interval(x, precision: bits), w)
-        evaluateRootFunctionSides(w)
-        if w.compare(positiveLow, negativeHigh) > 0 { return 1 }
-        if w.compare(positiveHigh, negativeLow) < 0 { return -1 }
-        return nil
+        loadPoint(x, w)
+        evaluatePowers(w)
+        // +1 rests on A rounded down and B rounded up, −1 on A rounded up and B rounded down.
+        func positive() -> Bool {
+            evaluatePositivePart(lowSide, w)
+            evaluateNegativePart(highSide, w)
+            return w.compare(positiveLow, negativeHigh) > 0
+        }
+        func negative() -> Bool {
+            evaluatePositivePart(highSide, w)
+            evaluateNegativePart(lowSide, w)
+            return w.compare(positiveHigh, negativeLow) < 0
+        }
+        if expected == -1 {
+            if negative() { return -1 }
+            return positive() ? 1 : nil
+        }
+        if positive() { return 1 }
+        return negative() ? -1 : nil
     }
 
     /// E'(u) = (b + s^L)^2 + 2 L u s^(L−1) (b + s^L) − g L s^(L−1) (eq. W9), u.lower >= 0.
@@ -267,10 +308,10 @@ final class WhitenedKernelEvaluator {
         let probeLow = Dyadic.exactSum(center, radius.negated), probeHigh = Dyadic.exactSum(center, radius)
         guard bracket.lower <= probeLow, probeHigh <= bracket.upper, probeLow.signum > 0 else { return nil }
         for bits in [precision, precision + 64, precision + 192] {
-            guard let lowSign = certifiedSign(at: probeLow, bits: bits) else { continue }
+            guard let lowSign = certifiedSign(at: probeLow, bits: bits, expected: bracket.signAtLower) else { continue }
             guard lowSign == bracket.signAtLower else { return nil }
             let overlapLower = workspace(bits: bits).dyadic(powerLow)
-            guard let highSign = certifiedSign(at: probeHigh, bits: bits) else { continue }
+            guard let highSign = certifiedSign(at: probeHigh, bits: bits, expected: -bracket.signAtLower) else { continue }
             guard highSign == -bracket.signAtLower else { return nil }
             // Width 2r = 2^(top(center) − targetBits − 3): relative bits as `relativeWidthBits` counts them.
             guard probeLow.topBit - (center.topBit - targetBits - 2) - 1 >= targetBits else { return nil }
