@@ -137,6 +137,15 @@ final class ANTKPopulationStepperTests: XCTestCase {
                 XCTAssertEqual(trialRow.map(\.bitPattern), row.map(\.bitPattern))
             }
         }
+        // Every pattern of eight signs (one group of k = 8): the multiplication that gathers the bytes is exact.
+        let eight = ReLUSignProduct(train: 8, points: 8)
+        XCTAssertEqual(eight.width, 8)
+        for pattern in 0..<256 {
+            let h = (0..<8).map { (pattern >> $0) & 1 == 1 ? 0x1p-1074 : -0.0 }
+            var bits: [UInt8] = [0]
+            eight.pack(h, into: &bits)
+            XCTAssertEqual(Int(bits[0]), pattern)
+        }
         // k for the benchmark's size: 6 (17 tables of 64 rows of 100 doubles, 870 KB).
         XCTAssertEqual(ReLUSignProduct(train: 100, points: 100).width, 6)
     }

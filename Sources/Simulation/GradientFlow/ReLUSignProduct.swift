@@ -51,12 +51,16 @@ struct ReLUSignProduct: Sendable {
     @inline(__always)
     func pack(_ h: UnsafePointer<Double>, into bits: UnsafeMutablePointer<UInt8>) {
         let (k, p) = (width, train), mask: UInt64 = (1 << UInt64(k)) - 1
-        let weights = SIMD8<Int64>(1, 2, 4, 8, 16, 32, 64, 128), zero = SIMD8<Double>(repeating: 0)
-        // The signs as a bit string, eight at a time (at most 7 + 8 bits pending), cut into groups of k.
+        // sum_j 2^(56 - 7 j), j = 0 ... 7: times a word of eight bytes 0 or 1, bit 56 + j of the product is byte j.
+        let gather: UInt64 = 0x0102_0408_1020_4080
+        let zero = SIMD8<Double>(repeating: 0), one = SIMD8<Int64>(repeating: 1), none = SIMD8<Int64>(repeating: 0)
+        // The signs as a bit string, eight at a time (at most 7 + 8 bits pending), cut into groups of k. Eight signs
+        // become eight bytes 0 or 1, and one multiplication by sum_j 2^(56 - 7 j) gathers byte j into bit 56 + j
+        // (the other partial products fall below bit 56 or beyond bit 63; checked for all 256 patterns in the tests).
         var pending: UInt64 = 0, filled = 0, s = 0, mu = 0
         while mu &+ 8 <= p {
-            let positive = Self.load(h + mu) .> zero
-            pending |= UInt64(truncatingIfNeeded: SIMD8<Int64>(repeating: 0).replacing(with: weights, where: positive).wrappedSum()) << UInt64(filled)
+            let bytes = SIMD8<UInt8>(truncatingIfNeeded: none.replacing(with: one, where: Self.load(h + mu) .> zero))
+            pending |= ((unsafeBitCast(bytes, to: UInt64.self) &* gather) >> 56) << UInt64(filled)
             filled &+= 8; mu &+= 8
             while filled >= k { bits[s] = UInt8(truncatingIfNeeded: pending & mask); pending >>= UInt64(k); filled &-= k; s &+= 1 }
         }
