@@ -85,7 +85,7 @@ final class ANTKPopulationStepperTests: XCTestCase {
     func testSignProductEqualsItsDefinition() {
         var generator = SystemRandomNumberGenerator()
         for (p, n) in [(1, 3), (5, 21), (8, 8), (13, 40), (64, 17), (100, 100), (130, 61)] {
-            let signs = ReLUSignProduct(train: p, points: max(n, p))
+            let signs = ReLUSignProduct(train: p, points: max(n, p))!
             let n = max(n, p)
             XCTAssertEqual(signs.groups, (p + signs.width - 1) / signs.width)
             XCTAssertLessThanOrEqual(signs.tableCount * 8, 1 << 20)
@@ -138,7 +138,7 @@ final class ANTKPopulationStepperTests: XCTestCase {
             }
         }
         // Every pattern of eight signs (one group of k = 8): the multiplication that gathers the bytes is exact.
-        let eight = ReLUSignProduct(train: 8, points: 8)
+        let eight = ReLUSignProduct(train: 8, points: 8)!
         XCTAssertEqual(eight.width, 8)
         for pattern in 0..<256 {
             let h = (0..<8).map { (pattern >> $0) & 1 == 1 ? 0x1p-1074 : -0.0 }
@@ -147,7 +147,10 @@ final class ANTKPopulationStepperTests: XCTestCase {
             XCTAssertEqual(Int(bits[0]), pattern)
         }
         // k for the benchmark's size: 6 (17 tables of 64 rows of 100 doubles, 870 KB).
-        XCTAssertEqual(ReLUSignProduct(train: 100, points: 100).width, 6)
+        XCTAssertEqual(ReLUSignProduct(train: 100, points: 100)?.width, 6)
+        // Beyond 1 MiB of tables at k = 4 (32 P n bytes > 2^20): no product by sign bits; the stepper keeps dgemm.
+        XCTAssertNotNil(ReLUSignProduct(train: 180, points: 180))
+        XCTAssertNil(ReLUSignProduct(train: 181, points: 181))
     }
 
     /// A trial step (`advance`, by sign bits) leaves the stepper's caches alone: a real step after it is
@@ -177,5 +180,11 @@ final class ANTKPopulationStepperTests: XCTestCase {
         let small = try ANTKStepBenchmark.data(points: 10, testPoints: 0, dimension: 64)
         XCTAssertTrue(ANTKPopulationStepper(population: try ANTKStepBenchmark.population(neurons: 16, data: digitsLike), data: digitsLike).reduced)
         XCTAssertFalse(ANTKPopulationStepper(population: try ANTKStepBenchmark.population(neurons: 16, data: small), data: small).reduced)
+        // ReLU by sign bits (GV23e) only where its tables fit in 1 MiB: P = n = 10 yes, P = n = 200 (D = 512: dense) no.
+        XCTAssertNotNil(ANTKPopulationStepper(population: try ANTKStepBenchmark.population(neurons: 16, data: small), data: small).signs)
+        let large = try ANTKStepBenchmark.data(points: 200, testPoints: 0, dimension: 512)
+        let largeStepper = ANTKPopulationStepper(population: try ANTKStepBenchmark.population(neurons: 16, data: large), data: large)
+        XCTAssertFalse(largeStepper.reduced)
+        XCTAssertNil(largeStepper.signs)
     }
 }

@@ -38,7 +38,7 @@ final class ANTKPopulationStepper: @unchecked Sendable {
     private var values: [Double]
     private var gains: [Double]
     private var projected: [Double]
-    /// ReLU, dense form (GV23e): the product by sign bits, the rows' sign bits (M x G bytes) as the cache
+    /// ReLU, dense form, tables within the cache (GV23e): the product by sign bits, the rows' sign bits (M x G bytes) as the cache
     /// of the last refresh, and the step's tables (scratch).
     let signs: ReLUSignProduct?
     private var bits: [UInt8]
@@ -62,6 +62,7 @@ final class ANTKPopulationStepper: @unchecked Sendable {
             kernelRows = Array(data.inputKernel[0..<(p * n)])
             trainInputs = []; inputsTransposed = []
         }
+        // (GV23e) where its tables fit in the cache; otherwise the dgemm form.
         let signs = activation == .relu && !self.reduced ? ReLUSignProduct(train: p, points: n) : nil
         self.signs = signs
         values = [Double](repeating: 0, count: signs == nil ? size * p : 0)

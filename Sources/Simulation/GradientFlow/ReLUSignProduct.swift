@@ -10,18 +10,18 @@
 /// `groups` bytes, byte s holding 1[h[s width + j] > 0] in bit j.
 struct ReLUSignProduct: Sendable {
     let train: Int, points: Int
-    /// k: rows of R per group (3 ... 8), and G = ceil(P / k).
+    /// k: rows of R per group (4 ... 8), and G = ceil(P / k).
     let width: Int, groups: Int
     /// Doubles of the tables: G 2^k n.
     var tableCount: Int { groups << width * points }
 
-    /// k: the largest of 3 ... 8 whose tables fit in about 1 MiB (the core's L2 holds them beside the
-    /// block of h being updated (GV23e)); 3 when none does.
-    init(train p: Int, points n: Int) {
+    /// k: the largest of 4 ... 8 whose tables fit in about 1 MiB (the core's L2 holds them beside the
+    /// block of h being updated (GV23e)); nil when none does (P n > 32768 or so): then the tables would be
+    /// read from farther than L2 for every row, and dgemm is the faster form.
+    init?(train p: Int, points n: Int) {
         precondition(p > 0 && n > 0)
         train = p; points = n
-        var k = 8
-        while k > 3 && ((p + k - 1) / k) << k * n * 8 > 1 << 20 { k -= 1 }
+        guard let k = (4...8).reversed().first(where: { ((p + $0 - 1) / $0) << $0 * n * 8 <= 1 << 20 }) else { return nil }
         width = k
         groups = (p + k - 1) / k
     }
