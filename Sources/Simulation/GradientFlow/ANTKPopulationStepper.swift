@@ -18,6 +18,9 @@ import Numerics
 /// - a real step (`step`) fuses the Euler update and the refresh per block of neurons (GV23d), so the
 ///   fields pass through the cache once per step; `advance` alone serves trial steps (step-size and
 ///   velocity checks), which must not touch the caches.
+/// - for ReLU in the dense form the product is taken by sign bits (`ReLUSignProduct`, (GV23e)): the
+///   refresh packs the signs of h instead of caching phi(h) and g, and each row's step (readout force,
+///   table sums, update, refresh) runs in one pass over the row.
 ///
 /// The passes run over fixed neuron chunks in parallel; partial sums are added in chunk order, so
 /// the result does not depend on the number of threads.
@@ -35,6 +38,11 @@ final class ANTKPopulationStepper: @unchecked Sendable {
     private var values: [Double]
     private var gains: [Double]
     private var projected: [Double]
+    /// ReLU, dense form, tables within the cache (GV23e): the product by sign bits, the rows' sign bits (M x G bytes) as the cache
+    /// of the last refresh, and the step's tables (scratch).
+    let signs: ReLUSignProduct?
+    private var bits: [UInt8]
+    private var tables: [Double]
     static let chunks = 16
 
     /// `reduced` nil: the rank-D form when it needs fewer flops (GV23c).
@@ -54,9 +62,14 @@ final class ANTKPopulationStepper: @unchecked Sendable {
             kernelRows = Array(data.inputKernel[0..<(p * n)])
             trainInputs = []; inputsTransposed = []
         }
-        values = [Double](repeating: 0, count: size * p)
+        // (GV23e) where its tables fit in the cache; otherwise the dgemm form.
+        let signs = activation == .relu && !self.reduced ? ReLUSignProduct(train: p, points: n) : nil
+        self.signs = signs
+        values = [Double](repeating: 0, count: signs == nil ? size * p : 0)
         gains = values
         projected = self.reduced ? [Double](repeating: 0, count: size * d) : []
+        bits = [UInt8](repeating: 0, count: (signs?.groups ?? 0) * pop.size)
+        tables = [Double](repeating: 0, count: signs?.tableCount ?? 0)
     }
 
     /// f on every point (GV3) for the population's current state, and the caches for `advance` (GV23a).
@@ -65,6 +78,25 @@ final class ANTKPopulationStepper: @unchecked Sendable {
         let rowsPerChunk = (m + chunks - 1) / chunks
         let activation = self.activation
         var sums = [Double](repeating: 0, count: chunks * n)
+        if let signs {
+            // (GV23e): the sums of (GV23a) and the rows' sign bits.
+            pop.fields.withUnsafeBufferPointer { h in
+                pop.readouts.withUnsafeBufferPointer { z in
+                    bits.withUnsafeMutableBufferPointer { b in
+                        sums.withUnsafeMutableBufferPointer { s in
+                            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                                let lo = c * rowsPerChunk, hi = min(m, lo + rowsPerChunk)
+                                for i in lo..<max(lo, hi) {
+                                    signs.refresh(h.baseAddress! + i * n, readout: z[i], bits: b.baseAddress! + i * signs.groups,
+                                                  sum: s.baseAddress! + c * n)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return combine(sums)
+        }
         pop.fields.withUnsafeBufferPointer { h in
             pop.readouts.withUnsafeBufferPointer { z in
                 values.withUnsafeMutableBufferPointer { v in
@@ -195,6 +227,9 @@ final class ANTKPopulationStepper: @unchecked Sendable {
         let width = reduced ? d : n
         for mu in 0..<p { for j in 0..<width { right[mu * width + j] *= delta[mu] } }
         let rowsPerChunk = (m + chunks - 1) / chunks
+        if let signs {
+            return combine(rowSteps(signs, &pop, right: right, delta: delta, decay: decay, rate: rate, refresh: true))
+        }
         let blockRows = max(8, (1 << 15) / max(n, p))
         let (reduced, activation) = (self.reduced, self.activation)
         var sums = [Double](repeating: 0, count: chunks * n)
@@ -247,12 +282,57 @@ final class ANTKPopulationStepper: @unchecked Sendable {
         return combine(sums)
     }
 
+    /// (GV23e): the tables of R = diag(Delta) C_rows (`right`), then every row's step by them, in parallel over
+    /// the fixed chunks. `refresh`: each row is refreshed too (a real step: new sign bits; returns the chunks'
+    /// partial sums of the predictions, chunks x n); otherwise the sign bits are left alone (a trial step).
+    @discardableResult
+    private func rowSteps(_ signs: ReLUSignProduct, _ pop: inout ANTKPopulation, right: [Double], delta: [Double],
+                          decay: Double, rate: Double, refresh: Bool) -> [Double] {
+        let (m, n, chunks, groups) = (size, count, Self.chunks, signs.groups)
+        let rowsPerChunk = (m + chunks - 1) / chunks
+        var partial = [Double](repeating: 0, count: refresh ? chunks * n : 0)
+        right.withUnsafeBufferPointer { r in
+            tables.withUnsafeMutableBufferPointer { t in signs.tabulate(r.baseAddress!, into: t.baseAddress!) }
+        }
+        pop.fields.withUnsafeMutableBufferPointer { h in
+            pop.readouts.withUnsafeMutableBufferPointer { z in
+                bits.withUnsafeMutableBufferPointer { b in
+                    partial.withUnsafeMutableBufferPointer { s in
+                        tables.withUnsafeBufferPointer { t in
+                            delta.withUnsafeBufferPointer { deltas in
+                                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                                    let lo = c * rowsPerChunk, hi = min(m, lo + rowsPerChunk)
+                                    if lo >= hi { return }
+                                    let rows = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: groups)
+                                    defer { rows.deallocate() }
+                                    for i in lo..<hi {
+                                        z[i] = signs.step(h.baseAddress! + i * n, readout: z[i], bits: b.baseAddress! + i * groups,
+                                                          tables: t.baseAddress!, delta: deltas.baseAddress!, decay: decay, rate: rate,
+                                                          sum: refresh ? s.baseAddress! + c * n : nil, rows: rows)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return partial
+    }
+
     /// One Euler step of (GV1), (GV2) from the state of the last `refresh` (whose predictions are `f`),
     /// applied to `pop` (that state, or a copy of it).
     func advance(_ pop: inout ANTKPopulation, predictions f: [Double], dt: Double) {
         let (m, n, p, d) = (size, count, trainCount, dimension)
         let delta = (0..<p).map { labels[$0] - f[$0] }
         let decay = 1 - lambda * dt, rate = dt * gamma
+        if let signs {
+            // (GV23e) without the refresh: the sign bits stay those of the refreshed state.
+            var scaledRows = kernelRows
+            for mu in 0..<p { for nu in 0..<n { scaledRows[mu * n + nu] *= delta[mu] } }
+            rowSteps(signs, &pop, right: scaledRows, delta: delta, decay: decay, rate: rate, refresh: false)
+            return
+        }
         // dz = phi(h) Delta (GV2), an M x P matrix-vector product.
         var dz = [Double](repeating: 0, count: m)
         LinearAlgebra.flowProduct(values, transposeA: false, delta, transposeB: false, m: m, k: p, n: 1, into: &dz)
