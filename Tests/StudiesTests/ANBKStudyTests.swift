@@ -100,14 +100,16 @@ final class ANBKStudyTests: XCTestCase {
         XCTAssertEqual(first.overlaps[0].degreesOfFreedom, 19)
     }
 
-    /// (NB10)(ii) at L = 2 with the default 8 replicas (NB28)-(NB30): ReLU, gamma = 1/100, P = 10, Q = 4, n = 3000,
+    /// (NB10)(ii) at L = 2 with the default 8 replicas (NB28)-(NB30): ReLU, gamma = 1/1000, P = 10, Q = 4, n = 3000,
     /// 40 + 80 iterations (10 measured per replica), seed 1: both layers' overlaps and the test loss agree with the
     /// NNGP's within the Student t quantile of 7 degrees of freedom at the family rate 0.01 over the 3 comparisons,
-    /// times the standard error, plus the systematic and the O(gamma^2) allowance 1e-3 relative. The seed study of
-    /// (NB30) (notes/seed-study/anbk-lazy-replicas.txt) gives this check's false-alarm rate and power.
+    /// times the standard error, plus the systematic and an allowance 1e-3 relative for the O(gamma^2) adaptation
+    /// (about 1e-4 at this gamma). The seed study of (NB30) (notes/seed-study/anbk-lazy-replicas.txt, 20 seeds at this
+    /// gamma, 40 at gamma = 1/100) gives this check's false-alarm rate and power, and the unexplained deviation of
+    /// about +1 % in layer 2 that the replica errors resolve at L = 2 (inside this tolerance in every seed).
     func testLazyLimitAtDepthTwoWithReplicas() throws {
         let data = try Self.digits(train: 10, test: 4)
-        var problem = ANBKStudy.Problem(data: data, activation: .relu, depth: 2, gamma: BigRational(1, 100), beta: .finite(BigRational(10)))
+        var problem = ANBKStudy.Problem(data: data, activation: .relu, depth: 2, gamma: BigRational(1, 1000), beta: .finite(BigRational(10)))
         problem.samples = 3000
         problem.burnIn = 40
         problem.measured = 80
