@@ -14,7 +14,8 @@ enum ANBKCommand {
     usage: adaptive-kernels anbk --activation A --depth L --gamma G --beta B --train X.npy --labels y.npy
                                  [--test Xt.npy --test-labels yt.npy] [--points P] [--test-points Q]
                                  [--solver exact|minmax] [--sampler smc|importance] [--scheme minmax|fixed-point]
-                                 [--samples N] [--burn-in T0] [--measured T] [--seed S] [--moves K] [--trace FILE]
+                                 [--samples N] [--burn-in T0] [--measured T] [--replicas R] [--seed S] [--moves K]
+                                 [--trace FILE]
                                  [--format table|json] [--out-dir DIR]
       The adaptive neural Bayesian kernels (aNBK) of a network with L hidden layers and activation A
       (identity, relu, tanh, erf), feature strength G and inverse temperature B (ridge b = 1/B), at the
@@ -27,7 +28,14 @@ enum ANBKCommand {
         conjugate gradients (notes/anbk-data.md (NB1)-(NB6)); runs with N/2 and N samples are
         extrapolated to N = inf; a run that is not stationary is continued once with twice the measured
         iterations (its iterations so far become burn-in).
-        Every aNBK number is estimated (value, standard error, systematic). Needs a finite B.
+        Every aNBK number is estimated (value, standard error, systematic, degrees of freedom). Needs a
+        finite B.
+      --replicas R (default 8, 1...64): R independent replicas of the N/2 - N pair, each with the T0 burn-in
+        iterations and T/R (rounded up) measured ones; every standard error is the scatter of the replicas'
+        extrapolated values, with R - 1 degrees of freedom (use Student t), and the drift test compares the
+        halves of the replicas' measured iterations (notes/anbk-data.md (NB28)-(NB30)). It costs
+        (R T0 + T)/(T0 + T) times one pair. --replicas 1: one pair with batch means within each run, which
+        underestimate the error when the iterates are correlated over more than a batch (NB28).
       --sampler smc (default): the inner expectation over the tilted single-site law by N walkers carried
         across iterations: reweighted by the change of the law, tempered and resampled when the effective
         sample size would fall below N/2, moved by elliptical slice sampling (notes/anbk-data.md
@@ -57,7 +65,8 @@ enum ANBKCommand {
     """ + ArchitectureOptions.usage
 
     static let valued: Set<String> = (["activation", "depth", "gamma", "beta", "train", "labels", "test", "test-labels", "solver",
-                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points", "sampler", "scheme", "trace", "moves"] as Set<String>).union(ArchitectureOptions.names)
+                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points", "sampler", "scheme", "trace", "moves",
+                                      "replicas"] as Set<String>).union(ArchitectureOptions.names)
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: valued, switches: [])
@@ -80,8 +89,8 @@ enum ANBKCommand {
         }
         if solver == .minmax, case .infinite = beta { throw UsageError("--beta inf: the min-max solver needs a finite beta (the ridge b = 1/beta)") }
         if solver == .exact, gamma.signum == 0 { throw UsageError("--gamma 0 is the lazy NNGP; the exact deep linear solver needs gamma > 0") }
-        if solver == .exact, ["samples", "burn-in", "measured", "sampler", "scheme", "trace", "moves"].contains(where: { options.value($0) != nil }) {
-            throw UsageError("--samples, --burn-in, --measured, --sampler, --scheme, --moves and --trace belong to the min-max solver (--solver minmax)")
+        if solver == .exact, ["samples", "burn-in", "measured", "sampler", "scheme", "trace", "moves", "replicas"].contains(where: { options.value($0) != nil }) {
+            throw UsageError("--samples, --burn-in, --measured, --replicas, --sampler, --scheme, --moves and --trace belong to the min-max solver (--solver minmax)")
         }
         var sampler = ANBKStudy.Sampler.smc
         if let name = options.value("sampler") {
@@ -103,6 +112,10 @@ enum ANBKCommand {
         problem.measured = try options.integer("measured", default: problem.measured, in: 20...1_000_000)
         problem.seed = try options.seed()
         problem.populationMoves = try options.integer("moves", default: problem.populationMoves, in: 1...64)
+        problem.replicas = try options.integer("replicas", default: problem.replicas, in: 1...ANBKStudy.Problem.maximumReplicas)
+        if problem.replicas > 1, problem.measuredPerReplica < 2 {
+            throw UsageError("--replicas \(problem.replicas) needs --measured of at least \(problem.replicas + 1) (2 measured iterations per replica)")
+        }
         if architecture?.geometry != nil {
             // The pooled CNN site samples filter coordinates by importance sampling (notes/cnn-bayes.md (CB7)).
             if options.value("sampler") == "smc" { throw UsageError("--sampler smc: the Bayesian CNN's min-max samples filters by importance sampling only (--sampler importance)") }
@@ -133,7 +146,7 @@ enum ANBKCommand {
                                                  ("gamma", OutputContract.exact(gamma)), ("beta", OutputContract.exact(beta))]
         if solver == .minmax {
             parameters += [("sampler", .string(sampler.rawValue)), ("samples", .integer(problem.samples)), ("burn_in", .integer(problem.burnIn)),
-                           ("measured", .integer(problem.measured)), ("seed", .integer(Int(clamping: problem.seed)))]
+                           ("measured", .integer(problem.measured)), ("replicas", .integer(problem.replicas)), ("seed", .integer(Int(clamping: problem.seed)))]
         }
         if let architecture { parameters.append(("architecture", ArchitectureOptions.json(architecture))) }
         let document = json(result, parameters: parameters)
@@ -169,8 +182,11 @@ enum ANBKCommand {
         }
     }
 
+    /// An estimated number carries the degrees of freedom of its standard error (notes/anbk-data.md (NB28b)).
     static func quantity(_ e: Estimate, estimated: Bool) -> JSONValue {
-        estimated ? OutputContract.estimated(e) : OutputContract.approximate(e.value)
+        guard estimated else { return OutputContract.approximate(e.value) }
+        guard case .object(let members) = OutputContract.estimated(e) else { return .null }
+        return .object(members + [("degrees_of_freedom", .integer(e.degreesOfFreedom))])
     }
 
     static func json(_ r: ANBKStudy.Result, parameters: [(String, JSONValue)]) -> JSONValue {
@@ -193,6 +209,7 @@ enum ANBKCommand {
         if let d = r.diagnostics {
             members.append(("diagnostics", .object([
                 ("samples", .integer(d.samples)), ("burn_in", .integer(d.burnIn)), ("measured", .integer(d.measured)), ("runs", .integer(d.attempts)),
+                ("replicas", .integer(d.replicas)), ("drift_limit", .string(OutputContract.decimal17(d.driftLimit))),
                 ("minimum_effective_samples", .string(OutputContract.decimal17(d.minimumESS.isFinite ? d.minimumESS : 0))),
                 ("drift", .string(OutputContract.decimal17(d.drift.isFinite ? d.drift : -1))),
                 ("final_gradient_norm", .string(OutputContract.decimal17(d.gradientNorm.isFinite ? d.gradientNorm : -1))),
@@ -221,8 +238,11 @@ enum ANBKCommand {
             lines.append("layer \(l + 1): overlap \(text(r.overlaps[l])) (lazy \(String(format: "%.6g", r.lazyOverlaps[l])))   alignment \(text(r.alignments[l])) (lazy \(String(format: "%.6g", r.lazyAlignments[l])))")
         }
         if let d = r.diagnostics {
-            lines.append(String(format: "min-max: n = %d, burn-in %d, measured %d, %d run(s), min ESS %.0f, drift z %.2f, %d retreats (%d measured), %.1f s",
-                                d.samples, d.burnIn, d.measured, d.attempts, d.minimumESS, d.drift, d.retreats, d.measuredRetreats, d.seconds))
+            lines.append(String(format: "min-max: n = %d, burn-in %d, measured %d, %d run(s), min ESS %.0f, drift z %.2f (limit %.2f), %d retreats (%d measured), %.1f s",
+                                d.samples, d.burnIn, d.measured, d.attempts, d.minimumESS, d.drift, d.driftLimit, d.retreats, d.measuredRetreats, d.seconds))
+            lines.append(d.replicas > 1
+                ? "errors (± standard error + systematic): between \(d.replicas) independent replicas, \(d.replicas - 1) degrees of freedom (Student t)"
+                : "errors (± standard error + systematic): batch means within each run, \(BatchMeans.defaultBatches - 1) degrees of freedom; may be too small when the iterates are correlated over more than a batch")
             if d.sampler == .smc {
                 lines.append(String(format: "population sampler: %d resamplings, %d tempering steps, %.2f slice evaluations per move",
                                     d.population.resamplings, d.population.temperingSteps, d.population.evaluationsPerMove))

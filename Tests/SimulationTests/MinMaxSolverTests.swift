@@ -282,6 +282,35 @@ final class MinMaxSolverTests: XCTestCase {
         XCTAssertEqual(estimate.functionals[1].value, estimate.overlaps[0].value, accuracy: 1e-12)
     }
 
+    /// Replicas with recorded kernel series (notes/anbk-data.md (NB28)), as `verify bayes` would use them: the
+    /// overlap-weighted functional is the overlap (the same series per replica, so the same estimate), every kernel
+    /// entry's replica estimate is the replica-averaged mean kernel (two computations of (NB28a)), 3 replicas give
+    /// 2 degrees of freedom, and the drift limit is the t quantile with 2 degrees of freedom (NB29).
+    func testReplicasWithRecordedKernelsAgreeWithTheirMeanKernels() throws {
+        let problem = try SyntheticData.problem(train: 4, test: 1, dimension: 10, gamma: 1.5, ridge: 0.1, depth: 2, activation: .identity, seed: 11)
+        var s = Self.settings()
+        s.samples = 1000; s.burnIn = 40; s.measured = 20
+        let pa = problem.pointCount, norm = problem.labels.reduce(0) { $0 + $1 * $1 }
+        var top = [Double](repeating: 0, count: pa * pa)
+        for i in 0..<4 { for j in 0..<4 { top[i * pa + j] = problem.labels[i] * problem.labels[j] / norm } }
+        let zero = [Double](repeating: 0, count: pa * pa)
+        let estimate = MinMaxEstimate.compute(problem: problem, settings: s, attempts: 1, functionals: [[zero, top]], replicas: 3)
+        XCTAssertEqual(estimate.replicas, 3)
+        XCTAssertEqual(estimate.functionals[0].value, estimate.overlaps[1].value, accuracy: 1e-12)
+        XCTAssertEqual(estimate.functionals[0].standardError, estimate.overlaps[1].standardError, accuracy: 1e-12)
+        XCTAssertEqual(estimate.overlaps[1].degreesOfFreedom, 2)
+        XCTAssertGreaterThan(estimate.overlaps[1].standardError, 0)
+        for l in 0..<2 {
+            for e in 0..<(pa * pa) {
+                XCTAssertEqual(estimate.kernels[l][e].value, estimate.meanKernels[l][e], accuracy: 1e-12 * max(1, abs(estimate.meanKernels[l][e])))
+                XCTAssertEqual(estimate.kernels[l][e].degreesOfFreedom, 2)
+            }
+        }
+        XCTAssertEqual(estimate.predictions.count, 1)
+        let series = 2 * pa * pa + 2 + 1 + 1   // kernel entries, overlaps, the prediction, the functional
+        XCTAssertEqual(estimate.driftLimit, ReplicaMeans.driftLimit(series: series, replicas: 3), accuracy: 1e-12)
+    }
+
     func testRidgeDirectionTestPointsGiveOrderOnePredictions() throws {
         // The general-C case's data (notes/verify-bayes.md, section 5): with the test point along the ridge direction the
         // exact linear prediction is of order one for every seed (so a 5% error of it is resolvable), and C

@@ -14,6 +14,7 @@ final class CNNBayesTests: XCTestCase, CNNTestSupport {
         var problem = ANBKStudy.Problem(data: data, activation: activation, depth: 1, gamma: gamma, beta: .finite(BigRational(10)), solver: .minmax)
         problem.architecture = architecture
         problem.samples = samples; problem.burnIn = burnIn; problem.measured = measured; problem.seed = seed
+        problem.replicas = 1
         return problem
     }
 

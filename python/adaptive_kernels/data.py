@@ -198,12 +198,15 @@ def antk(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, gamma: Any, 
 
 def anbk(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, activation: str, depth: int, gamma: Any, beta: Any,
          solver: Optional[str] = None, samples: Optional[int] = None, burn_in: Optional[int] = None,
-         measured: Optional[int] = None, seed: Optional[int] = None, sampler: Optional[str] = None) -> DataResult:
+         measured: Optional[int] = None, seed: Optional[int] = None, sampler: Optional[str] = None,
+         replicas: Optional[int] = None) -> DataResult:
     """The aNBK (Bayesian adaptive kernels) of depth `depth` with `activation` on C = X X^T / D.
 
     Another activation than identity, or solver="minmax": the min-max saddle (the paper's Algorithm 1)
     with `samples` walkers (sampler "smc", the default) or importance samples (sampler "importance") per
-    layer and iteration; its values are estimated (standard errors in result.document). activation "identity": the exact deep linear saddle by default.
+    layer and iteration; its values are estimated (standard errors in result.document, each with its
+    "degrees_of_freedom": `replicas` - 1, the independent replicas of the run pair whose scatter gives the
+    error, 8 by default; notes/anbk-data.md (NB28)). activation "identity": the exact deep linear saddle by default.
     Kernels: phi_<l>_train (P x P) and phi_<l>_test (Q x P) per layer. A min-max that does not
     converge raises NotCertifiedError (the report and the reason are in the exception)."""
     command = ["anbk", "--activation", str(activation), "--depth", str(int(depth)), "--gamma", exact_argument(gamma, "gamma"),
@@ -212,7 +215,7 @@ def anbk(X: Any, y: Any, X_test: Any = None, y_test: Any = None, *, activation: 
         command += ["--solver", str(solver)]
     if sampler is not None:
         command += ["--sampler", str(sampler)]
-    for key, value in (("samples", samples), ("burn-in", burn_in), ("measured", measured), ("seed", seed)):
+    for key, value in (("samples", samples), ("burn-in", burn_in), ("measured", measured), ("seed", seed), ("replicas", replicas)):
         if value is not None:
             command += [f"--{key}", str(int(value))]
     with _data_files(X, y, X_test, y_test, test_labels_required=True) as (data, out):

@@ -368,7 +368,8 @@ def test_anbk_nonlinear_and_exact_linear_as_numpy():
     assert exact.kernels["phi_2_train"].shape == (8, 8) and exact.kernels["phi_2_test"].shape == (3, 8)
     # ReLU by the min-max: estimated values, the test loss is that of the reported predictions up to
     # their fluctuation, kernels per layer.
-    relu = ak.anbk(X, y, Xt, yt, activation="relu", depth=1, gamma="1/2", beta=10, samples=2000, burn_in=60, measured=60)
+    relu = ak.anbk(X, y, Xt, yt, activation="relu", depth=1, gamma="1/2", beta=10, samples=2000, burn_in=60, measured=60, replicas=4)
+    assert relu.document["replicas"] == 4 and relu.document["overlap"][0]["degrees_of_freedom"] == 3
     assert set(relu.test_loss) == {"anbk", "nngp", "ntk"}
     assert relu.predictions["test"]["anbk"].shape == (3,)
     assert relu.document["converged"] is True and relu.document["overlap"][0]["kind"] == "estimated"

@@ -20,8 +20,14 @@ public struct MinMaxEstimate: Sendable {
     public var meanKernels: [[Double]] = []
     public var minimumESS: Double
     public var gradientNorm: Double
-    /// Largest drift z-score between the halves of the measured series (stationarity check, eq. V18).
+    /// Largest drift z-score between the halves of the measured series (stationarity check, eq. V18;
+    /// between replicas (NB29) when `replicas` > 1).
     public var drift: Double
+    /// The threshold the drift was held against (V18, or (NB29) for replicas).
+    public var driftLimit = 0.0
+    /// Independent replicas of the (n/2, n) pair (notes/anbk-data.md (NB28)): 1 is the within-run
+    /// batch-means error (V15)-(V16); R > 1 the error between the replicas, R - 1 degrees of freedom.
+    public var replicas = 1
     public var failure: String?
     /// True when the failure is the drift (stationarity) test, which a longer run can pass.
     public var notStationary = false
@@ -54,26 +60,31 @@ public struct MinMaxEstimate: Sendable {
     /// `continuing`: a run that fails the drift test goes on from where both its runs ended (notes/anbk-data.md (NB25)):
     /// the iterations made so far become burn-in and twice the measured iterations follow, instead of a fresh start
     /// with both doubled (a third fewer iterations for the same final budget).
+    /// `replicas` R > 1 (notes/anbk-data.md (NB28)-(NB30)): R independent (n/2, n) pairs, each with the full burn-in and
+    /// `settings.measured` measured iterations (the caller splits its measured budget), the estimates and the drift test
+    /// taken between the replicas (`ReplicaMeans`).
     public static func compute(problem: BayesProblem, settings: MinMaxSettings, attempts: Int = 3, functionals: [[[Double]]] = [],
                                observables: (@Sendable ([[Double]]) -> [Double])? = nil, continuing: Bool = false,
-                               progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
+                               replicas: Int = 1, progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
+        precondition(replicas >= 1)
         var s = settings
-        var result = computeOnce(problem: problem, settings: s, functionals: functionals, observables: observables, progress: progress)
+        var result = computeOnce(problem: problem, settings: s, functionals: functionals, observables: observables, replicas: replicas, progress: progress)
         var made = 1, done = s.burnIn + s.measured
         while made < attempts, result.notStationary {
-            if continuing, result.continuations.count == 2, result.continuations.allSatisfy({ $0 != nil }) {
+            if continuing, result.continuations.count == 2 * replicas, result.continuations.allSatisfy({ $0 != nil }) {
                 s.burnIn = 0
                 s.measured *= 2
                 progress?("min-max not stationary: continuing both runs for \(s.measured) measured iterations after \(done)")
                 result = computeOnce(problem: problem, settings: s, functionals: functionals, observables: observables,
-                                     continuing: result.continuations, progress: progress)
+                                     continuing: result.continuations, replicas: replicas, progress: progress)
                 done += s.measured
             } else {
                 s.burnIn = (s.burnIn == 0 ? settings.burnIn : s.burnIn) * 2
                 s.measured *= 2
                 s.seed = NormalSampler.derive(settings.seed, 0x5EED, UInt64(made))
                 progress?("min-max not stationary: rerun \(made + 1) with burn-in \(s.burnIn), measured \(s.measured)")
-                result = computeOnce(problem: problem, settings: s, functionals: functionals, observables: observables, progress: progress)
+                result = computeOnce(problem: problem, settings: s, functionals: functionals, observables: observables, replicas: replicas,
+                                     progress: progress)
                 done = s.burnIn + s.measured
             }
             made += 1
@@ -87,32 +98,46 @@ public struct MinMaxEstimate: Sendable {
         return result
     }
 
+    /// The settings of replica r's run with n/2 (`coarse`) or n samples: replica 0 is the single pair of (V16) (seed
+    /// `settings.seed`), replica r > 0 the same pair from the seed derived from (seed, r) (notes/anbk-data.md (NB28)).
+    static func replicaSettings(_ settings: MinMaxSettings, replica r: Int, coarse: Bool) -> MinMaxSettings {
+        var s = settings
+        if r > 0 { s.seed = NormalSampler.derive(settings.seed, 0x4E9, UInt64(r)) }
+        if coarse {
+            s.samples = max(2, settings.samples / 2)
+            s.seed = NormalSampler.derive(s.seed, 0xA1F)
+        }
+        return s
+    }
+
     static func computeOnce(problem: BayesProblem, settings: MinMaxSettings, functionals: [[[Double]]] = [],
-                            observables: (@Sendable ([[Double]]) -> [Double])? = nil, continuing: [MinMaxSolver.Continuation?] = [nil, nil],
-                            progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
-        var half = settings
-        half.samples = max(2, settings.samples / 2)
-        half.seed = NormalSampler.derive(settings.seed, 0xA1F)
-        // The two runs are independent (own seeds, deterministic): they run concurrently, and inside each the
+                            observables: (@Sendable ([[Double]]) -> [Double])? = nil, continuing: [MinMaxSolver.Continuation?]? = nil,
+                            replicas: Int = 1, progress: ((String) -> Void)? = nil) -> MinMaxEstimate {
+        let count = 2 * replicas
+        let starts = continuing ?? [MinMaxSolver.Continuation?](repeating: nil, count: count)
+        // The runs are independent (own seeds, deterministic): they run concurrently, and inside each the
         // sample chunks run in parallel; BLAS runs single-threaded under them (notes/anbk-data.md (NB19)): OpenBLAS
-        // threads nested in these threads only contend for the cores.
-        let runs = ConcurrentResults<MinMaxRun>(count: 2)
+        // threads nested in these threads only contend for the cores. Run j is replica j / 2, n/2 samples for even j.
+        let runs = ConcurrentResults<MinMaxRun>(count: count)
         LinearAlgebra.withThreadCount(1) {
-            DispatchQueue.concurrentPerform(iterations: 2) { j in
-                var s = j == 0 ? half : settings
-                let label = j == 0 ? "n/2" : "n"
+            DispatchQueue.concurrentPerform(iterations: count) { j in
+                var s = replicaSettings(settings, replica: j / 2, coarse: j % 2 == 0)
+                let label = (replicas > 1 ? "r\(j / 2 + 1) " : "") + (j % 2 == 0 ? "n/2" : "n")
                 if let trace = s.trace { s.trace = { trace("\(label) \($0)") } }
                 runs.set(j, MinMaxSolver(problem: problem, settings: s).run(progress: { t, n in if t % 50 == 0 { progress?("min-max \(label) \(t)/\(n)") } },
-                                                                            observables: observables, continuing: continuing[j]))
+                                                                            observables: observables, continuing: starts[j]))
             }
         }
-        var result = combine(problem: problem, coarse: runs.get(0), fine: runs.get(1), batches: settings.batches, functionals: functionals)
-        result.continuations = [runs.get(0).continuation, runs.get(1).continuation]
+        var result = replicas == 1
+            ? combine(problem: problem, coarse: runs.get(0), fine: runs.get(1), batches: settings.batches, functionals: functionals)
+            : combineReplicas(problem: problem, coarse: (0..<replicas).map { runs.get(2 * $0) }, fine: (0..<replicas).map { runs.get(2 * $0 + 1) },
+                              functionals: functionals)
+        result.continuations = (0..<count).map { runs.get($0).continuation }
         return result
     }
 
     static func combine(problem: BayesProblem, coarse: MinMaxRun, fine: MinMaxRun, batches: Int, functionals: [[[Double]]] = []) -> MinMaxEstimate {
-        let pa = problem.pointCount, p = problem.trainCount
+        let pa = problem.pointCount
         var drift = 0.0, checked = 0
         func extrapolate(_ a: [Double], _ b: [Double]) -> Estimate {
             let x = BatchMeans.estimate(a, batches: batches), y = BatchMeans.estimate(b, batches: batches)
@@ -129,34 +154,13 @@ public struct MinMaxEstimate: Sendable {
         }
         let recorded = !(fine.kernelSeries.first?.isEmpty ?? true)
         let kernels = recorded ? (0..<problem.depth).map { l in (0..<(pa * pa)).map { extrapolate(coarse.kernelSeries[l][$0], fine.kernelSeries[l][$0]) } } : []
-        let norm = problem.labels.reduce(0) { $0 + $1 * $1 }
-        let overlaps = (0..<problem.depth).map { l -> Estimate in
-            func series(_ run: MinMaxRun) -> [Double] {
-                guard recorded else { return run.overlapSeries[l] }
-                return (0..<run.kernelSeries[l][0].count).map { t in
-                    var s = 0.0
-                    for i in 0..<p { for j in 0..<p { s += problem.labels[i] * run.kernelSeries[l][i * pa + j][t] * problem.labels[j] } }
-                    return s / norm
-                }
-            }
-            return extrapolate(series(coarse), series(fine))
+        let overlaps = (0..<problem.depth).map { l in
+            extrapolate(overlapSeries(coarse, layer: l, problem: problem), overlapSeries(fine, layer: l, problem: problem))
         }
         let observed = fine.observableSeries.indices.map { extrapolate(coarse.observableSeries[$0], fine.observableSeries[$0]) }
-        let meanKernels = (0..<problem.depth).map { l -> [Double] in
-            let (tc, tf) = (Double(max(1, coarse.overlapSeries[l].count)), Double(max(1, fine.overlapSeries[l].count)))
-            return (0..<(pa * pa)).map { 2 * fine.kernelSums[l][$0] / tf - coarse.kernelSums[l][$0] / tc }
-        }
+        let meanKernels = (0..<problem.depth).map { extrapolatedMeanKernel(coarse, fine, layer: $0, entries: pa * pa) }
         let predictions = (0..<problem.testCount).map { extrapolate(coarse.predictionSeries[$0], fine.predictionSeries[$0]) }
-        let projected = functionals.map { weights -> Estimate in
-            func series(_ run: MinMaxRun) -> [Double] {
-                (0..<(run.kernelSeries.first?.first?.count ?? 0)).map { t in
-                    var s = 0.0
-                    for (l, w) in weights.enumerated() { for e in w.indices where w[e] != 0 { s += w[e] * run.kernelSeries[l][e][t] } }
-                    return s
-                }
-            }
-            return extrapolate(series(coarse), series(fine))
-        }
+        let projected = functionals.map { extrapolate(functionalSeries(coarse, weights: $0), functionalSeries(fine, weights: $0)) }
         let ess = min(coarse.minimumESS, fine.minimumESS)
         let limit = BatchMeans.driftLimit(series: checked)
         var notStationary = false
@@ -168,12 +172,94 @@ public struct MinMaxEstimate: Sendable {
         }
         var result = MinMaxEstimate(overlaps: overlaps, kernels: kernels, predictions: predictions, minimumESS: ess,
                                     gradientNorm: fine.finalGradientNorm, drift: drift, failure: failure, notStationary: notStationary)
+        result.driftLimit = limit
         result.functionals = projected
         result.observables = observed
         result.meanKernels = meanKernels
         result.retreats = coarse.retreats + fine.retreats
         result.measuredRetreats = coarse.measuredRetreats + fine.measuredRetreats
         result.population = coarse.population + fine.population
+        return result
+    }
+
+    /// Run j's series of the layer-(l+1) overlap y^T Phi_tt y / y^T y (from the recorded entries when present).
+    static func overlapSeries(_ run: MinMaxRun, layer l: Int, problem: BayesProblem) -> [Double] {
+        guard !(run.kernelSeries.first?.isEmpty ?? true) else { return run.overlapSeries[l] }
+        let pa = problem.pointCount, p = problem.trainCount, norm = problem.labels.reduce(0) { $0 + $1 * $1 }
+        return (0..<run.kernelSeries[l][0].count).map { t in
+            var s = 0.0
+            for i in 0..<p { for j in 0..<p { s += problem.labels[i] * run.kernelSeries[l][i * pa + j][t] * problem.labels[j] } }
+            return s / norm
+        }
+    }
+
+    /// The series of the functional sum_l sum_e W_l[e] Phi^l[e] from the recorded entries.
+    static func functionalSeries(_ run: MinMaxRun, weights: [[Double]]) -> [Double] {
+        (0..<(run.kernelSeries.first?.first?.count ?? 0)).map { t in
+            var s = 0.0
+            for (l, w) in weights.enumerated() { for e in w.indices where w[e] != 0 { s += w[e] * run.kernelSeries[l][e][t] } }
+            return s
+        }
+    }
+
+    /// 2 m(n) - m(n/2) of the mean kernel of layer l + 1, entrywise.
+    static func extrapolatedMeanKernel(_ coarse: MinMaxRun, _ fine: MinMaxRun, layer l: Int, entries: Int) -> [Double] {
+        let (tc, tf) = (Double(max(1, coarse.overlapSeries[l].count)), Double(max(1, fine.overlapSeries[l].count)))
+        return (0..<entries).map { 2 * fine.kernelSums[l][$0] / tf - coarse.kernelSums[l][$0] / tc }
+    }
+
+    /// R > 1 replicas (notes/anbk-data.md (NB28)-(NB29)): every quantity by `ReplicaMeans` over the replicas'
+    /// (n/2, n) series, the drift test between the replicas, the mean kernels averaged over the replicas.
+    static func combineReplicas(problem: BayesProblem, coarse: [MinMaxRun], fine: [MinMaxRun], functionals: [[[Double]]] = []) -> MinMaxEstimate {
+        let pa = problem.pointCount, replicas = coarse.count
+        for r in 0..<replicas {
+            if let f = coarse[r].failure {
+                return MinMaxEstimate(overlaps: [], kernels: [], predictions: [], minimumESS: 0, gradientNorm: .nan, drift: .nan,
+                                      failure: "replica \(r + 1), n/2 run: " + f)
+            }
+            if let f = fine[r].failure {
+                return MinMaxEstimate(overlaps: [], kernels: [], predictions: [], minimumESS: 0, gradientNorm: .nan, drift: .nan,
+                                      failure: "replica \(r + 1), n run: " + f)
+            }
+        }
+        var drift = 0.0, checked = 0
+        func extrapolate(_ series: (MinMaxRun) -> [Double]) -> Estimate {
+            let e = ReplicaMeans.estimate(coarse: coarse.map(series), fine: fine.map(series))
+            drift = max(drift, e.drift)
+            checked += 1
+            return e.estimate
+        }
+        let recorded = !(fine[0].kernelSeries.first?.isEmpty ?? true)
+        let kernels = recorded ? (0..<problem.depth).map { l in (0..<(pa * pa)).map { e in extrapolate { $0.kernelSeries[l][e] } } } : []
+        let overlaps = (0..<problem.depth).map { l in extrapolate { overlapSeries($0, layer: l, problem: problem) } }
+        let observed = fine[0].observableSeries.indices.map { k in extrapolate { $0.observableSeries[k] } }
+        let meanKernels = (0..<problem.depth).map { l -> [Double] in
+            let each = (0..<replicas).map { extrapolatedMeanKernel(coarse[$0], fine[$0], layer: l, entries: pa * pa) }
+            return (0..<(pa * pa)).map { e in each.reduce(0) { $0 + $1[e] } / Double(replicas) }
+        }
+        let predictions = (0..<problem.testCount).map { k in extrapolate { $0.predictionSeries[k] } }
+        let projected = functionals.map { w in extrapolate { functionalSeries($0, weights: w) } }
+        let ess = (coarse + fine).map(\.minimumESS).min() ?? 0
+        let limit = ReplicaMeans.driftLimit(series: checked, replicas: replicas)
+        var failure: String?
+        var notStationary = false
+        if drift > limit {
+            failure = String(format: "not stationary: drift z = %.1f between halves of the measured iterations over %d replicas (limit %.1f over %d series)",
+                             drift, replicas, limit, checked)
+            notStationary = true
+        } else if ess < minimumEffectiveSamples {
+            failure = String(format: "importance weights degenerate: effective sample size %.0f", ess)
+        }
+        var result = MinMaxEstimate(overlaps: overlaps, kernels: kernels, predictions: predictions, minimumESS: ess,
+                                    gradientNorm: fine[0].finalGradientNorm, drift: drift, failure: failure, notStationary: notStationary)
+        result.driftLimit = limit
+        result.replicas = replicas
+        result.functionals = projected
+        result.observables = observed
+        result.meanKernels = meanKernels
+        result.retreats = (coarse + fine).reduce(0) { $0 + $1.retreats }
+        result.measuredRetreats = (coarse + fine).reduce(0) { $0 + $1.measuredRetreats }
+        result.population = (coarse + fine).reduce(PopulationCounters()) { $0 + $1.population }
         return result
     }
 }

@@ -30,6 +30,14 @@ public enum ANBKStudy {
         public var burnIn = 200
         public var measured = 200
         public var attempts = 2
+        /// Independent replicas of the (n/2, n) pair (notes/anbk-data.md (NB28)-(NB30)): each has the full burn-in and
+        /// ceil(measured / replicas) measured iterations, and every error bar is the scatter between the replicas
+        /// (replicas - 1 degrees of freedom). 1: the within-run batch means of notes/verify-bayes.md (V15)-(V16), which
+        /// underestimate the error when the iterates are correlated over more than a batch (NB28).
+        public var replicas = 8
+        public static let maximumReplicas = 64
+        /// Measured iterations of each replica.
+        public var measuredPerReplica: Int { (measured + replicas - 1) / replicas }
         /// `.cnn`: the Bayesian two-layer CNN (notes/cnn-bayes.md (CB5)-(CB8)); depth 1 only.
         public var architecture: Architecture = .mlp
         /// The inner sampler (notes/anbk-data.md (NB16)): the population sampler by default.
@@ -63,6 +71,10 @@ public enum ANBKStudy {
                 guard case .finite(let b) = beta, b.signum > 0 else { throw InputError("the min-max solver needs a finite positive beta (the ridge b = 1/beta enters every step)") }
                 guard samples >= 200, samples <= 1 << 20 else { throw InputError("the samples per iteration must be in 200...\(1 << 20)") }
                 guard burnIn >= 10, measured >= 20 else { throw InputError("the min-max needs a burn-in of at least 10 and at least 20 measured iterations") }
+                guard replicas >= 1, replicas <= Problem.maximumReplicas else { throw InputError("the replicas must be in 1...\(Problem.maximumReplicas) (got \(replicas))") }
+                guard replicas == 1 || measuredPerReplica >= 2 else {
+                    throw InputError("\(replicas) replicas need at least \(replicas + 1) measured iterations (2 per replica; got \(measured))")
+                }
                 guard samples.multipliedReportingOverflow(by: data.count).partialValue <= 1 << 26 else {
                     throw InputError("samples x points must be at most 2^26 (\(samples) x \(data.count))")
                 }
@@ -96,7 +108,8 @@ public enum ANBKStudy {
     }
 
     public struct Diagnostics: Sendable {
-        public let samples, burnIn, measured, attempts: Int
+        /// `measured`: over all replicas (each replica measured measured / replicas iterations).
+        public let samples, burnIn, measured, attempts, replicas: Int
         public let minimumESS, drift, driftLimit, gradientNorm: Double
         public let retreats, measuredRetreats: Int
         public let seconds: Double
@@ -213,7 +226,7 @@ public enum ANBKStudy {
         var settings = MinMaxSettings()
         settings.samples = problem.samples
         settings.burnIn = problem.burnIn
-        settings.measured = problem.measured
+        settings.measured = problem.replicas == 1 ? problem.measured : problem.measuredPerReplica
         settings.seed = problem.seed
         settings.recordKernelSeries = false
         settings.conditionalTestProposal = true
@@ -233,9 +246,10 @@ public enum ANBKStudy {
             return values
         }
         let clock = Date()
-        progress.started(1, 1, "min-max, P = \(p), n = \(problem.samples), \(problem.burnIn) + \(problem.measured) iterations")
+        progress.started(1, 1, "min-max, P = \(p), n = \(problem.samples), \(problem.burnIn) + \(problem.measured) iterations"
+                         + (problem.replicas > 1 ? " over \(problem.replicas) replicas" : ""))
         let estimate = MinMaxEstimate.compute(problem: bayes, settings: settings, attempts: problem.attempts, observables: observables,
-                                              continuing: true, progress: { progress.detail($0) })
+                                              continuing: true, replicas: problem.replicas, progress: { progress.detail($0) })
         let seconds = Date().timeIntervalSince(clock)
         if let failure = estimate.failure, estimate.overlaps.isEmpty {
             throw TrainStudy.SolverFailure(description: "min-max failed: \(failure)")
@@ -248,9 +262,9 @@ public enum ANBKStudy {
         let alignments = Array(o[offset..<(offset + L)])
         let predictions = hasTest ? estimate.predictions : Array(o[(offset + L)...])
         let budget = estimate.finalBudget
-        let diagnostics = Diagnostics(samples: problem.samples, burnIn: budget.burnIn, measured: budget.measured, attempts: estimate.attempts,
-                                      minimumESS: estimate.minimumESS, drift: estimate.drift,
-                                      driftLimit: BatchMeans.driftLimit(series: 2 * (L + problem.data.testCount + o.count)),
+        let diagnostics = Diagnostics(samples: problem.samples, burnIn: budget.burnIn, measured: budget.measured * problem.replicas,
+                                      attempts: estimate.attempts, replicas: problem.replicas, minimumESS: estimate.minimumESS, drift: estimate.drift,
+                                      driftLimit: estimate.driftLimit,
                                       gradientNorm: estimate.gradientNorm, retreats: estimate.retreats, measuredRetreats: estimate.measuredRetreats,
                                       seconds: seconds, sampler: problem.sampler, population: estimate.population)
         return Result(solver: .minmax, trainLoss: trainLoss, testLoss: hasTest ? testLoss : nil, predictions: predictions,

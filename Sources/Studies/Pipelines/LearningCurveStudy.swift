@@ -112,6 +112,8 @@ public enum LearningCurveStudy {
                 var bayes = ANBKStudy.Problem(data: subset, activation: problem.activation, depth: 1, gamma: settings.gamma,
                                               beta: .finite(settings.beta), solver: .minmax)
                 bayes.samples = settings.samples
+                // One (n/2, n) pair with batch means (notes/anbk-data.md (NB30)): the curve's cost stays that of one run.
+                bayes.replicas = 1
                 bayes.seed = NormalSampler.derive(problem.seed, UInt64(2 * index), 0xB)
                 let r = try ANBKStudy.run(bayes, progress: ProgressReporter(started: { _, _, _ in }, detail: progress.detail))
                 losses["anbk"] = r.testLoss!["anbk"]!
