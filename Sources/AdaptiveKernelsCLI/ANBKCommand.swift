@@ -14,7 +14,8 @@ enum ANBKCommand {
     usage: adaptive-kernels anbk --activation A --depth L --gamma G --beta B --train X.npy --labels y.npy
                                  [--test Xt.npy --test-labels yt.npy] [--points P] [--test-points Q]
                                  [--solver exact|minmax] [--sampler smc|importance] [--scheme minmax|fixed-point]
-                                 [--samples N] [--burn-in T0] [--measured T] [--seed S] [--moves K] [--trace FILE]
+                                 [--samples N] [--burn-in T0] [--measured T] [--seed S] [--moves K]
+                                 [--slice-reference fitted|prior] [--trace FILE]
                                  [--format table|json] [--out-dir DIR]
       The adaptive neural Bayesian kernels (aNBK) of a network with L hidden layers and activation A
       (identity, relu, tanh, erf), feature strength G and inverse temperature B (ridge b = 1/B), at the
@@ -32,13 +33,17 @@ enum ANBKCommand {
         across iterations: reweighted by the change of the law, tempered and resampled when the effective
         sample size would fall below N/2, moved by elliptical slice sampling (notes/anbk-data.md
         (NB12)-(NB16)): the effective sample size entering every inner step is >= N/2 at any P.
+        --slice-reference fitted (default): each half of the walkers moves around the Gaussian fitted to the
+        other half, the slice likelihood being target / that Gaussian (NB28); prior: around the walkers'
+        prior N(0, I) (NB13), which mixes slowly where the tilted law is much wider than the prior.
         --sampler importance: fresh samples from a Gaussian proposal each iteration (the verifier's
         sampler; cheaper at small P); its weights degenerate from about P = 100 on the raw digits.
         With --architecture cnn the sampler is importance (the only one for filters).
-      --scheme fixed-point (depth 1, not with --architecture cnn): the dual moves toward its stationarity
+      --scheme fixed-point (the default at --depth 1, MLP): the dual moves toward its stationarity
         -gamma^2 v v^T, v = (Phi + b I)^-1 y, within a trust region, and Phi toward the tilted moment by a
-        damped Newton step with the Gaussian Jacobian (notes/anbk-data.md (NB23)-(NB25)); the same saddle,
-        no inner ascent. --scheme minmax (default): Algorithm 1's inner ascent and outer descent.
+        damped Newton step with the Gaussian Jacobian (notes/anbk-data.md (NB23)-(NB25), (NB29)); the same
+        saddle, no inner ascent. --scheme minmax (the default at depth >= 2 and with --architecture cnn,
+        the only scheme there): Algorithm 1's inner ascent and outer descent.
         A run that is not stationary is continued (both runs) with twice the measured iterations (NB25).
       --trace FILE writes one line of diagnostics per iteration of each run (NB22).
       --moves K: elliptical slice sweeps per walker and iteration of --sampler smc (default 2, 1...64).
@@ -57,7 +62,7 @@ enum ANBKCommand {
     """ + ArchitectureOptions.usage
 
     static let valued: Set<String> = (["activation", "depth", "gamma", "beta", "train", "labels", "test", "test-labels", "solver",
-                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points", "sampler", "scheme", "trace", "moves"] as Set<String>).union(ArchitectureOptions.names)
+                                      "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points", "sampler", "scheme", "trace", "moves", "slice-reference"] as Set<String>).union(ArchitectureOptions.names)
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: valued, switches: [])
@@ -80,8 +85,8 @@ enum ANBKCommand {
         }
         if solver == .minmax, case .infinite = beta { throw UsageError("--beta inf: the min-max solver needs a finite beta (the ridge b = 1/beta)") }
         if solver == .exact, gamma.signum == 0 { throw UsageError("--gamma 0 is the lazy NNGP; the exact deep linear solver needs gamma > 0") }
-        if solver == .exact, ["samples", "burn-in", "measured", "sampler", "scheme", "trace", "moves"].contains(where: { options.value($0) != nil }) {
-            throw UsageError("--samples, --burn-in, --measured, --sampler, --scheme, --moves and --trace belong to the min-max solver (--solver minmax)")
+        if solver == .exact, ["samples", "burn-in", "measured", "sampler", "scheme", "trace", "moves", "slice-reference"].contains(where: { options.value($0) != nil }) {
+            throw UsageError("--samples, --burn-in, --measured, --sampler, --scheme, --moves, --slice-reference and --trace belong to the min-max solver (--solver minmax)")
         }
         var sampler = ANBKStudy.Sampler.smc
         if let name = options.value("sampler") {
@@ -103,6 +108,10 @@ enum ANBKCommand {
         problem.measured = try options.integer("measured", default: problem.measured, in: 20...1_000_000)
         problem.seed = try options.seed()
         problem.populationMoves = try options.integer("moves", default: problem.populationMoves, in: 1...64)
+        if let name = options.value("slice-reference") {
+            guard let reference = ANBKStudy.SliceReference(rawValue: name) else { throw UsageError("--slice-reference must be fitted or prior (got '\(name)')") }
+            problem.sliceReference = reference
+        }
         if architecture?.geometry != nil {
             // The pooled CNN site samples filter coordinates by importance sampling (notes/cnn-bayes.md (CB7)).
             if options.value("sampler") == "smc" { throw UsageError("--sampler smc: the Bayesian CNN's min-max samples filters by importance sampling only (--sampler importance)") }
@@ -132,7 +141,8 @@ enum ANBKCommand {
         var parameters: [(String, JSONValue)] = [("activation", .string(activation.rawValue)), ("depth", .integer(depth)),
                                                  ("gamma", OutputContract.exact(gamma)), ("beta", OutputContract.exact(beta))]
         if solver == .minmax {
-            parameters += [("sampler", .string(sampler.rawValue)), ("samples", .integer(problem.samples)), ("burn_in", .integer(problem.burnIn)),
+            parameters += [("sampler", .string(sampler.rawValue)), ("scheme", .string(problem.resolvedScheme == .fixedPoint ? "fixed-point" : "minmax")),
+                           ("samples", .integer(problem.samples)), ("burn_in", .integer(problem.burnIn)),
                            ("measured", .integer(problem.measured)), ("seed", .integer(Int(clamping: problem.seed)))]
         }
         if let architecture { parameters.append(("architecture", ArchitectureOptions.json(architecture))) }
