@@ -56,9 +56,11 @@ final class TiltedPopulationTests: XCTestCase {
     /// re-implementation: correlation 0.98 before/after at d = 3 and d = 20, the slow mode of (NB26)); with the reference
     /// fitted to the other half (NB28) nearly every first proposal is accepted, e' - m = (e - m) cos + nu sin with theta
     /// uniform, so the coordinate's correlation is E cos = 0 and its square's E cos^2 = 1/2 (NB28). Checked (weighted
-    /// correlations before/after one sweep): prior, square above 0.85; fitted, coordinate within 0.1 of 0 and square
-    /// within 0.15 of 1/2; and after three more fitted sweeps the weighted second moment along u still matches 5 within
-    /// 5 standard errors (invariance).
+    /// correlations before/after one sweep): prior, square above 0.85; fitted, coordinate below 0.2 in absolute value
+    /// (slightly positive: a rejected first angle shrinks the bracket toward the current point) and square within 0.15
+    /// of 1/2; and after three more fitted sweeps the weighted second moment along u still matches 5 within 5 standard
+    /// errors (invariance; a gross check: it detects a law 25 % off, not 10 %). Seed study of these bounds:
+    /// notes/seed-study/anbk-fitted-slice.txt, section H.
     func testFittedReferenceRefreshesTheWideDirectionInOneSweep() throws {
         let p = 3, n = 4000
         let u = [Double](repeating: 1 / 3.0.squareRoot(), count: p)
@@ -87,7 +89,7 @@ final class TiltedPopulationTests: XCTestCase {
             let after = along(population)
             correlations[fitted] = weightedCorrelation(before.map { $0 * $0 }, after.map { $0 * $0 }, w)
             if fitted {
-                XCTAssertEqual(weightedCorrelation(before, after, w), 0, accuracy: 0.1)
+                XCTAssertLessThan(abs(weightedCorrelation(before, after, w)), 0.2)
                 population.move([(1, tilt)], caches: &caches, sweeps: 3, seed: 8)
                 let x2 = along(population).map { $0 * $0 }
                 let second = zip(x2, w).reduce(0.0) { $0 + $1.0 * $1.1 } / w.reduce(0, +)
