@@ -34,14 +34,14 @@ enum ANBKCommand {
         sample size would fall below N/2, moved by elliptical slice sampling (notes/anbk-data.md
         (NB12)-(NB16)): the effective sample size entering every inner step is >= N/2 at any P.
         --slice-reference fitted (default): each half of the walkers moves around the Gaussian fitted to the
-        other half, the slice likelihood being target / that Gaussian (NB28); prior: around the walkers'
+        other half, the slice likelihood being target / that Gaussian (NB31); prior: around the walkers'
         prior N(0, I) (NB13), which mixes slowly where the tilted law is much wider than the prior.
         --sampler importance: fresh samples from a Gaussian proposal each iteration (the verifier's
         sampler; cheaper at small P); its weights degenerate from about P = 100 on the raw digits.
         With --architecture cnn the sampler is importance (the only one for filters).
       --scheme fixed-point (the default at --depth 1, MLP): the dual moves toward its stationarity
         -gamma^2 v v^T, v = (Phi + b I)^-1 y, within a trust region, and Phi toward the tilted moment by a
-        damped Newton step with the Gaussian Jacobian (notes/anbk-data.md (NB23)-(NB25), (NB29)); the same
+        damped Newton step with the Gaussian Jacobian (notes/anbk-data.md (NB23)-(NB25), (NB32)); the same
         saddle, no inner ascent. --scheme minmax (the default at depth >= 2 and with --architecture cnn,
         the only scheme there): Algorithm 1's inner ascent and outer descent.
         A run that is not stationary is continued (both runs) with twice the measured iterations (NB25).

@@ -54,7 +54,7 @@ final class ANBKCommandTests: XCTestCase {
         XCTAssertTrue(relu.standardOutput.contains("\"estimated\""), relu.standardOutput)
         let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(relu.standardOutput.utf8)) as? [String: Any])
         XCTAssertEqual(document["sampler"] as? String, "smc")
-        // Depth 1 (MLP): the fixed-point scheme is the default (notes/anbk-data.md (NB29)).
+        // Depth 1 (MLP): the fixed-point scheme is the default (notes/anbk-data.md (NB32)).
         XCTAssertEqual(document["scheme"] as? String, "fixed-point")
         XCTAssertNotNil((document["diagnostics"] as? [String: Any])?["slice_evaluations_per_move"] as? String)
         // Bad input: one line on stderr, exit 2, nothing on stdout.

@@ -50,12 +50,12 @@ final class TiltedPopulationTests: XCTestCase {
         XCTAssertLessThan(Double(population.evaluations) / Double(population.moves), 10)
     }
 
-    /// (NB28): phi(h) = h, G = I, d = 3, the tilt exp(+0.4 (u.e)^2) (dual -0.8 u u^T): the tilted law is N(0, I + 4 u u^T),
+    /// (NB31): phi(h) = h, G = I, d = 3, the tilt exp(+0.4 (u.e)^2) (dual -0.8 u u^T): the tilted law is N(0, I + 4 u u^T),
     /// five times wider than the prior along u. From the population at the law (tempered from the prior), one slice sweep
     /// with the prior as reference (NB13) barely changes the walkers' squared coordinate along u (measured in a NumPy
     /// re-implementation: correlation 0.98 before/after at d = 3 and d = 20, the slow mode of (NB26)); with the reference
-    /// fitted to the other half (NB28) nearly every first proposal is accepted, e' - m = (e - m) cos + nu sin with theta
-    /// uniform, so the coordinate's correlation is E cos = 0 and its square's E cos^2 = 1/2 (NB28). Checked (weighted
+    /// fitted to the other half (NB31) nearly every first proposal is accepted, e' - m = (e - m) cos + nu sin with theta
+    /// uniform, so the coordinate's correlation is E cos = 0 and its square's E cos^2 = 1/2 (NB31). Checked (weighted
     /// correlations before/after one sweep): prior, square above 0.85; fitted, coordinate below 0.2 in absolute value
     /// (slightly positive: a rejected first angle shrinks the bracket toward the current point) and square within 0.15
     /// of 1/2; and after three more fitted sweeps the weighted second moment along u still matches 5 within 5 standard

@@ -143,7 +143,7 @@ final class ANBKStudyTests: XCTestCase {
         XCTAssertTrue(all.allSatisfy { $0.contains(" outer 0.3 ") }, all.first ?? "")
     }
 
-    /// (NB28): the same case as above with the default population sampler, whose slice moves use the Gaussian fitted
+    /// (NB31): the same case as above with the default population sampler, whose slice moves use the Gaussian fitted
     /// to the other half of the walkers: the slow relaxation of (NB26) is gone, and the carried population reproduces
     /// the exact saddle within 4 standard errors plus the systematic (seed study: notes/seed-study/anbk-fitted-slice.txt).
     func testFittedSliceMovesReachTheExactDepthOneLinearSaddle() throws {
@@ -175,7 +175,7 @@ final class ANBKStudyTests: XCTestCase {
         problem.samples = 2000
         problem.burnIn = 60
         problem.measured = 100
-        // (NB29): the fixed point is the default at depth 1 (MLP), the min-max at depth >= 2 and for the CNN.
+        // (NB32): the fixed point is the default at depth 1 (MLP), the min-max at depth >= 2 and for the CNN.
         XCTAssertEqual(problem.resolvedScheme, .fixedPoint)
         var deeper = problem
         deeper.depth = 2

@@ -66,7 +66,7 @@ extension MinMaxSolver {
     /// map of Phi^{l-1} = `input`, then write h (all points), phi(h) and base = log W - T into the
     /// workspace, so that `tiltedMoments(dual:)` weights them by W (and any other dual by importance
     /// reweighting from W, as the inner step does). `reset`: start again from the prior (tempered to `dual`).
-    /// `settled`: whether the path has left its transient, so that the slice moves may use the fitted reference (NB28d).
+    /// `settled`: whether the path has left its transient, so that the slice moves may use the fitted reference (NB31d).
     func sampleFromPopulation(layer l: Int, input: [Double], dual: [Double], seed: UInt64, reset: Bool, settled: Bool, workspace ws: Workspace) throws {
         let n = settings.samples, p = problem.trainCount, pa = problem.pointCount, q = pa - p
         let map = try layerMap(input: input, workspace: ws)

@@ -52,7 +52,7 @@ public struct MinMaxSettings: Sendable {
     public var sampler: InnerSampler = .importance
     /// Elliptical slice sampling sweeps per walker at every tempering temperature and at each iteration's target (NB13).
     public var populationMoves: Int = 2
-    /// The Gaussian reference of the elliptical slice moves (notes/anbk-data.md (NB28)).
+    /// The Gaussian reference of the elliptical slice moves (notes/anbk-data.md (NB31)).
     public var sliceReference: SliceReference = .fitted
     /// How the top layer's pair (Phi^L, hatPhi^L) moves (notes/anbk-data.md (NB22)-(NB24)).
     public var scheme: SaddleScheme = .minmax
@@ -83,11 +83,11 @@ public enum InnerSampler: String, Sendable, CaseIterable {
     case smc
 }
 
-/// The Gaussian of the population's elliptical slice moves (notes/anbk-data.md (NB13), (NB28)).
+/// The Gaussian of the population's elliptical slice moves (notes/anbk-data.md (NB13), (NB31)).
 public enum SliceReference: String, Sendable, CaseIterable {
     /// The prior N(0, I) of the walkers, the likelihood the tilt (NB13).
     case prior
-    /// N(m, S) fitted to the other half of the walkers, the likelihood target / reference (NB28).
+    /// N(m, S) fitted to the other half of the walkers, the likelihood target / reference (NB31).
     case fitted
 }
 
@@ -639,7 +639,7 @@ public struct MinMaxSolver: Sendable {
             let trainOnly = settings.conditionalTestProposal && pa > p && !(l == 1 && inputSingular) && problem.site == nil
             // The pooled CNN site (notes/cnn-bayes.md (CB7)) samples filter coordinates: importance sampling only.
             let population = settings.sampler == .smc && problem.site == nil
-            // (NB28d): the fitted slice reference once the gamma^2 ramp is over and the dual follows its target (the
+            // (NB31d): the fitted slice reference once the gamma^2 ramp is over and the dual follows its target (the
             // fixed-point scheme's fraction s = 1, (NB24)); before, the prior's, which does not rush into a tilt the
             // dual's path has carried near its integrability edge.
             let settled = gammaSquaredFraction(iteration) >= 1 && state.dualFraction >= 1

@@ -44,9 +44,9 @@ final class TiltedPopulation: @unchecked Sendable {
     static let resampleFraction = 0.5
     static let maximumTemperingSteps = 200
     static let maximumShrinks = 60
-    /// Smallest effective size of the fitting half, in units of the dimension d, for the fitted reference (NB28).
+    /// Smallest effective size of the fitting half, in units of the dimension d, for the fitted reference (NB31).
     static let referenceMinimum = 4.0
-    /// Whether the slice moves use the Gaussian reference fitted to the other half of the walkers (NB28) instead of the prior.
+    /// Whether the slice moves use the Gaussian reference fitted to the other half of the walkers (NB31) instead of the prior.
     var fittedReference: Bool
 
     init(count: Int, trainCount: Int, activation: Activation, fittedReference: Bool = true) {
@@ -138,7 +138,7 @@ final class TiltedPopulation: @unchecked Sendable {
         resamplings += 1
     }
 
-    /// The Gaussian reference N(m, S) of a generalized elliptical slice move (notes/anbk-data.md (NB28)): the mean m,
+    /// The Gaussian reference N(m, S) of a generalized elliptical slice move (notes/anbk-data.md (NB31)): the mean m,
     /// S = L L^T (L lower, d x d) and L^-1, fitted to walkers other than those it moves.
     struct Reference {
         let mean: [Double]
@@ -150,7 +150,7 @@ final class TiltedPopulation: @unchecked Sendable {
     /// (notes/anbk-data.md (NB13)). `caches[k]`: T_k at the current walkers, updated. `fittedReference` false: the
     /// prior N(0, I) is the slice's Gaussian (NB13), per fixed chunk with its own seeded stream over all sweeps;
     /// true: every sweep moves the two halves of the walkers in turn, each with the Gaussian reference fitted to the
-    /// other half (NB28).
+    /// other half (NB31).
     func move(_ list: [(coefficient: Double, tilt: Tilt)], caches: inout [[Double]], sweeps: Int, seed: UInt64) {
         let n = count, d = dimension, size = chunkSize, terms = list.count, chunks = NormalSampler.chunks
         let current = caches
@@ -177,7 +177,7 @@ final class TiltedPopulation: @unchecked Sendable {
             moves += sweeps * n
             return
         }
-        // (NB28): halves = the first and the last chunks/2 fixed chunks.
+        // (NB31): halves = the first and the last chunks/2 fixed chunks.
         let half = chunks / 2
         for sweep in 0..<sweeps {
             for part in 0..<2 {
@@ -213,7 +213,7 @@ final class TiltedPopulation: @unchecked Sendable {
         moves += sweeps * n
     }
 
-    /// The weighted mean and covariance of the walkers `range` (their current weights), the reference of (NB28);
+    /// The weighted mean and covariance of the walkers `range` (their current weights), the reference of (NB31);
     /// nil (the prior reference) when their effective size is below `referenceMinimum` d or the covariance is
     /// not positive definite.
     func fitReference(walkers range: Range<Int>) -> Reference? {
@@ -239,7 +239,7 @@ final class TiltedPopulation: @unchecked Sendable {
 
     /// One elliptical slice sweep of the m walkers e (m x d, one chunk) for the log target sum_k c_k T_k(e) + log N(e; 0, I)
     /// with the Gaussian reference N(m, S) (nil: the prior, m = 0, S = I; (NB13)) and the slice likelihood target / reference
-    /// (NB28): e(theta) = m + (e - m) cos(theta) + nu sin(theta), nu = L z (z: `noise`, m x d standard normals), shrinking
+    /// (NB31): e(theta) = m + (e - m) cos(theta) + nu sin(theta), nu = L z (z: `noise`, m x d standard normals), shrinking
     /// angle bracket. Returns the slice evaluations and the walkers that hit `maximumShrinks` (left where they were).
     func slice(_ list: [(coefficient: Double, tilt: Tilt)], walkers e: inout [Double], values: inout [[Double]], noise z: [Double],
                reference: Reference?, generator: inout SeededGenerator) -> (Int, Int) {

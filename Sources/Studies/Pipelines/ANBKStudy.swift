@@ -15,7 +15,7 @@ public enum ANBKStudy {
     public typealias Sampler = InnerSampler
     /// How the min-max moves the top layer (notes/anbk-data.md (NB22)-(NB24)).
     public typealias Scheme = SaddleScheme
-    /// The Gaussian of the population's slice moves (notes/anbk-data.md (NB28)).
+    /// The Gaussian of the population's slice moves (notes/anbk-data.md (NB31)).
     public typealias SliceReference = Simulation.SliceReference
 
     public struct Problem: Sendable {
@@ -36,12 +36,12 @@ public enum ANBKStudy {
         public var architecture: Architecture = .mlp
         /// The inner sampler (notes/anbk-data.md (NB16)): the population sampler by default.
         public var sampler: InnerSampler = .smc
-        /// How the top layer moves (notes/anbk-data.md (NB22)-(NB24), (NB29)); nil: `resolvedScheme`, the fixed point at
+        /// How the top layer moves (notes/anbk-data.md (NB22)-(NB24), (NB32)); nil: `resolvedScheme`, the fixed point at
         /// depth 1 (MLP) and the min-max otherwise. `.fixedPoint` exists at depth 1 (MLP) only.
         public var scheme: Scheme? = nil
         /// Elliptical slice sweeps per walker and iteration of the population sampler (notes/anbk-data.md (NB13), (NB26)).
         public var populationMoves = 2
-        /// The Gaussian reference of the slice moves (notes/anbk-data.md (NB28)): fitted to the population by default.
+        /// The Gaussian reference of the slice moves (notes/anbk-data.md (NB31)): fitted to the population by default.
         public var sliceReference: SliceReference = .fitted
         /// Per-iteration diagnostics of both runs (NB22), each line prefixed by the run ("n/2" or "n").
         public var trace: (@Sendable (String) -> Void)? = nil
@@ -53,7 +53,7 @@ public enum ANBKStudy {
 
         public static let maximumPoints = 2000
 
-        /// The scheme that runs (notes/anbk-data.md (NB29)): the one asked for, else the fixed point (NB23)-(NB24) for a
+        /// The scheme that runs (notes/anbk-data.md (NB32)): the one asked for, else the fixed point (NB23)-(NB24) for a
         /// depth-1 MLP, whose saddle it reaches without inverting the sampled law, and the min-max otherwise (the fixed
         /// point is derived at depth 1 only).
         public var resolvedScheme: Scheme { scheme ?? (depth == 1 && architecture.geometry == nil ? .fixedPoint : .minmax) }
