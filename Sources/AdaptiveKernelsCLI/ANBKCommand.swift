@@ -15,7 +15,7 @@ enum ANBKCommand {
                                  [--test Xt.npy --test-labels yt.npy] [--points P] [--test-points Q]
                                  [--solver exact|minmax] [--sampler smc|importance] [--scheme minmax|fixed-point]
                                  [--samples N] [--burn-in T0] [--measured T] [--replicas R] [--seed S] [--moves K]
-                                 [--trace FILE]
+                                 [--slice-reference fitted|prior] [--trace FILE]
                                  [--format table|json] [--out-dir DIR]
       The adaptive neural Bayesian kernels (aNBK) of a network with L hidden layers and activation A
       (identity, relu, tanh, erf), feature strength G and inverse temperature B (ridge b = 1/B), at the
@@ -40,13 +40,17 @@ enum ANBKCommand {
         across iterations: reweighted by the change of the law, tempered and resampled when the effective
         sample size would fall below N/2, moved by elliptical slice sampling (notes/anbk-data.md
         (NB12)-(NB16)): the effective sample size entering every inner step is >= N/2 at any P.
+        --slice-reference fitted (default): each half of the walkers moves around the Gaussian fitted to the
+        other half, the slice likelihood being target / that Gaussian (NB31); prior: around the walkers'
+        prior N(0, I) (NB13), which mixes slowly where the tilted law is much wider than the prior.
         --sampler importance: fresh samples from a Gaussian proposal each iteration (the verifier's
         sampler; cheaper at small P); its weights degenerate from about P = 100 on the raw digits.
         With --architecture cnn the sampler is importance (the only one for filters).
-      --scheme fixed-point (depth 1, not with --architecture cnn): the dual moves toward its stationarity
+      --scheme fixed-point (the default at --depth 1, MLP): the dual moves toward its stationarity
         -gamma^2 v v^T, v = (Phi + b I)^-1 y, within a trust region, and Phi toward the tilted moment by a
-        damped Newton step with the Gaussian Jacobian (notes/anbk-data.md (NB23)-(NB25)); the same saddle,
-        no inner ascent. --scheme minmax (default): Algorithm 1's inner ascent and outer descent.
+        damped Newton step with the Gaussian Jacobian (notes/anbk-data.md (NB23)-(NB25), (NB32)); the same
+        saddle, no inner ascent. --scheme minmax (the default at depth >= 2 and with --architecture cnn,
+        the only scheme there): Algorithm 1's inner ascent and outer descent.
         A run that is not stationary is continued (both runs) with twice the measured iterations (NB25).
       --trace FILE writes one line of diagnostics per iteration of each run (NB22).
       --moves K: elliptical slice sweeps per walker and iteration of --sampler smc (default 2, 1...64).
@@ -66,7 +70,7 @@ enum ANBKCommand {
 
     static let valued: Set<String> = (["activation", "depth", "gamma", "beta", "train", "labels", "test", "test-labels", "solver",
                                       "samples", "burn-in", "measured", "seed", "format", "out-dir", "points", "test-points", "sampler", "scheme", "trace", "moves",
-                                      "replicas"] as Set<String>).union(ArchitectureOptions.names)
+                                      "replicas", "slice-reference"] as Set<String>).union(ArchitectureOptions.names)
 
     static func run(_ arguments: [String]) throws -> String {
         let options = try ParsedArguments(arguments, valued: valued, switches: [])
@@ -89,8 +93,8 @@ enum ANBKCommand {
         }
         if solver == .minmax, case .infinite = beta { throw UsageError("--beta inf: the min-max solver needs a finite beta (the ridge b = 1/beta)") }
         if solver == .exact, gamma.signum == 0 { throw UsageError("--gamma 0 is the lazy NNGP; the exact deep linear solver needs gamma > 0") }
-        if solver == .exact, ["samples", "burn-in", "measured", "sampler", "scheme", "trace", "moves", "replicas"].contains(where: { options.value($0) != nil }) {
-            throw UsageError("--samples, --burn-in, --measured, --replicas, --sampler, --scheme, --moves and --trace belong to the min-max solver (--solver minmax)")
+        if solver == .exact, ["samples", "burn-in", "measured", "sampler", "scheme", "trace", "moves", "replicas", "slice-reference"].contains(where: { options.value($0) != nil }) {
+            throw UsageError("--samples, --burn-in, --measured, --replicas, --sampler, --scheme, --moves, --slice-reference and --trace belong to the min-max solver (--solver minmax)")
         }
         var sampler = ANBKStudy.Sampler.smc
         if let name = options.value("sampler") {
@@ -115,6 +119,10 @@ enum ANBKCommand {
         problem.replicas = try options.integer("replicas", default: problem.replicas, in: 1...ANBKStudy.Problem.maximumReplicas)
         if problem.replicas > 1, problem.measuredPerReplica < 2 {
             throw UsageError("--replicas \(problem.replicas) needs --measured of at least \(problem.replicas + 1) (2 measured iterations per replica)")
+        }
+        if let name = options.value("slice-reference") {
+            guard let reference = ANBKStudy.SliceReference(rawValue: name) else { throw UsageError("--slice-reference must be fitted or prior (got '\(name)')") }
+            problem.sliceReference = reference
         }
         if architecture?.geometry != nil {
             // The pooled CNN site samples filter coordinates by importance sampling (notes/cnn-bayes.md (CB7)).
@@ -145,7 +153,8 @@ enum ANBKCommand {
         var parameters: [(String, JSONValue)] = [("activation", .string(activation.rawValue)), ("depth", .integer(depth)),
                                                  ("gamma", OutputContract.exact(gamma)), ("beta", OutputContract.exact(beta))]
         if solver == .minmax {
-            parameters += [("sampler", .string(sampler.rawValue)), ("samples", .integer(problem.samples)), ("burn_in", .integer(problem.burnIn)),
+            parameters += [("sampler", .string(sampler.rawValue)), ("scheme", .string(problem.resolvedScheme == .fixedPoint ? "fixed-point" : "minmax")),
+                           ("samples", .integer(problem.samples)), ("burn_in", .integer(problem.burnIn)),
                            ("measured", .integer(problem.measured)), ("replicas", .integer(problem.replicas)), ("seed", .integer(Int(clamping: problem.seed)))]
         }
         if let architecture { parameters.append(("architecture", ArchitectureOptions.json(architecture))) }

@@ -40,6 +40,8 @@ enum MinMaxStepBenchmark {
         settings.seed = seed
         settings.gammaRamp = 0
         settings.sampler = .smc
+        // The NumPy and JAX ports implement the slice move around the prior (NB13), not the fitted one (NB31).
+        settings.sliceReference = .prior
         let solver = MinMaxSolver(problem: problem, settings: settings)
         var state = solver.initialState(lazy: true)
         let workspace = MinMaxSolver.Workspace(samples: samples, width: p)

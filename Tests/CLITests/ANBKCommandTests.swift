@@ -54,6 +54,8 @@ final class ANBKCommandTests: XCTestCase {
         XCTAssertTrue(relu.standardOutput.contains("\"estimated\""), relu.standardOutput)
         let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(relu.standardOutput.utf8)) as? [String: Any])
         XCTAssertEqual(document["sampler"] as? String, "smc")
+        // Depth 1 (MLP): the fixed-point scheme is the default (notes/anbk-data.md (NB32)).
+        XCTAssertEqual(document["scheme"] as? String, "fixed-point")
         XCTAssertNotNil((document["diagnostics"] as? [String: Any])?["slice_evaluations_per_move"] as? String)
         // Bad input: one line on stderr, exit 2, nothing on stdout.
         let base = ["anbk", "--depth", "1", "--gamma", "1", "--beta", "10"] + data
@@ -66,7 +68,8 @@ final class ANBKCommandTests: XCTestCase {
                     ["anbk", "--activation", "relu", "--depth", "1", "--gamma", "1"] + data,
                     ["anbk", "--activation", "relu", "--depth", "2", "--gamma", "1", "--beta", "10", "--scheme", "fixed-point"] + data,
                     base + ["--activation", "relu", "--scheme", "newton"], base + ["--activation", "identity", "--scheme", "fixed-point"],
-                    base + ["--activation", "relu", "--trace", "/nonexistent-folder/trace.txt"], base + ["--activation", "relu", "--moves", "0"]] {
+                    base + ["--activation", "relu", "--trace", "/nonexistent-folder/trace.txt"], base + ["--activation", "relu", "--moves", "0"],
+                    base + ["--activation", "relu", "--slice-reference", "posterior"], base + ["--activation", "identity", "--slice-reference", "prior"]] {
             let r = AdaptiveKernelsCommandLine.run(bad)
             XCTAssertEqual(r.exitCode, 2, "\(bad): \(r.standardError)")
             XCTAssertEqual(r.standardOutput, "")

@@ -66,10 +66,12 @@ extension MinMaxSolver {
     /// map of Phi^{l-1} = `input`, then write h (all points), phi(h) and base = log W - T into the
     /// workspace, so that `tiltedMoments(dual:)` weights them by W (and any other dual by importance
     /// reweighting from W, as the inner step does). `reset`: start again from the prior (tempered to `dual`).
-    func sampleFromPopulation(layer l: Int, input: [Double], dual: [Double], seed: UInt64, reset: Bool, workspace ws: Workspace) throws {
+    /// `settled`: whether the path has left its transient, so that the slice moves may use the fitted reference (NB31d).
+    func sampleFromPopulation(layer l: Int, input: [Double], dual: [Double], seed: UInt64, reset: Bool, settled: Bool, workspace ws: Workspace) throws {
         let n = settings.samples, p = problem.trainCount, pa = problem.pointCount, q = pa - p
         let map = try layerMap(input: input, workspace: ws)
         let population = ws.population(layer: l, count: n, trainCount: p, activation: problem.activation)
+        population.fittedReference = settings.sliceReference == .fitted && settled
         if reset || population.dimension != map.dimension {
             population.reset(dimension: map.dimension, seed: NormalSampler.derive(seed, 0x1417))
         }

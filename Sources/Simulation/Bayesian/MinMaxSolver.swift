@@ -52,6 +52,8 @@ public struct MinMaxSettings: Sendable {
     public var sampler: InnerSampler = .importance
     /// Elliptical slice sampling sweeps per walker at every tempering temperature and at each iteration's target (NB13).
     public var populationMoves: Int = 2
+    /// The Gaussian reference of the elliptical slice moves (notes/anbk-data.md (NB31)).
+    public var sliceReference: SliceReference = .fitted
     /// How the top layer's pair (Phi^L, hatPhi^L) moves (notes/anbk-data.md (NB22)-(NB24)).
     public var scheme: SaddleScheme = .minmax
     /// Mixing a of the fixed-point scheme (NB23): Phi <- Phi + a delta with delta the preconditioned Newton step.
@@ -79,6 +81,14 @@ public enum InnerSampler: String, Sendable, CaseIterable {
     case importance
     /// Sequential Monte Carlo: reweight, resample, elliptical slice moves (NB12)-(NB14).
     case smc
+}
+
+/// The Gaussian of the population's elliptical slice moves (notes/anbk-data.md (NB13), (NB31)).
+public enum SliceReference: String, Sendable, CaseIterable {
+    /// The prior N(0, I) of the walkers, the likelihood the tilt (NB13).
+    case prior
+    /// N(m, S) fitted to the other half of the walkers, the likelihood target / reference (NB31).
+    case fitted
 }
 
 /// One min-max run: time series of every kernel entry and prediction over the measured iterations.
@@ -629,9 +639,14 @@ public struct MinMaxSolver: Sendable {
             let trainOnly = settings.conditionalTestProposal && pa > p && !(l == 1 && inputSingular) && problem.site == nil
             // The pooled CNN site (notes/cnn-bayes.md (CB7)) samples filter coordinates: importance sampling only.
             let population = settings.sampler == .smc && problem.site == nil
+            // (NB31d): the fitted slice reference once the gamma^2 ramp is over and the dual follows its target (the
+            // fixed-point scheme's fraction s = 1, (NB24)); before, the prior's, which does not rush into a tilt the
+            // dual's path has carried near its integrability edge.
+            let settled = gammaSquaredFraction(iteration) >= 1 && state.dualFraction >= 1
             if population {
                 try sampleFromPopulation(layer: l, input: state.kernels[l - 1], dual: state.duals[l],
-                                         seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0x5AC), reset: false, workspace: workspace)
+                                         seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0x5AC), reset: false, settled: settled,
+                                         workspace: workspace)
             } else {
                 try sample(input: state.kernels[l - 1], proposal: state.proposals[l],
                            seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l)), workspace: workspace)
@@ -652,7 +667,8 @@ public struct MinMaxSolver: Sendable {
                     if population {
                         // (NB14): a fresh population from the prior, tempered to the dual.
                         try sampleFromPopulation(layer: l, input: state.kernels[l - 1], dual: original,
-                                                 seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0xFEA5), reset: true, workspace: workspace)
+                                                 seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0xFEA5), reset: true, settled: settled,
+                                                 workspace: workspace)
                     } else {
                         try sample(input: state.kernels[l - 1], proposal: problem.site.map { SmallMatrix.identity($0.rank) } ?? state.kernels[l - 1],
                                    seed: NormalSampler.derive(settings.seed, UInt64(iteration), UInt64(l), 0xFEA5), workspace: workspace)

@@ -44,11 +44,16 @@ final class TiltedPopulation: @unchecked Sendable {
     static let resampleFraction = 0.5
     static let maximumTemperingSteps = 200
     static let maximumShrinks = 60
+    /// Smallest effective size of the fitting half, in units of the dimension d, for the fitted reference (NB31).
+    static let referenceMinimum = 4.0
+    /// Whether the slice moves use the Gaussian reference fitted to the other half of the walkers (NB31) instead of the prior.
+    var fittedReference: Bool
 
-    init(count: Int, trainCount: Int, activation: Activation) {
+    init(count: Int, trainCount: Int, activation: Activation, fittedReference: Bool = true) {
         self.count = count
         self.trainCount = trainCount
         self.activation = activation
+        self.fittedReference = fittedReference
     }
 
     /// Fresh walkers from the prior N(0, I_d), equal weights, reference tilt 0 (the prior itself).
@@ -133,77 +138,202 @@ final class TiltedPopulation: @unchecked Sendable {
         resamplings += 1
     }
 
+    /// The Gaussian reference N(m, S) of a generalized elliptical slice move (notes/anbk-data.md (NB31)): the mean m,
+    /// S = L L^T (L lower, d x d) and L^-1, fitted to walkers other than those it moves.
+    struct Reference {
+        let mean: [Double]
+        let lower: [Double]
+        let lowerInverse: [Double]
+    }
+
     /// `sweeps` elliptical slice sampling moves of every walker for the target N(e; 0, I) exp(sum_k c_k T_k(e))
-    /// (notes/anbk-data.md (NB13)). `caches[k]`: T_k at the current walkers, updated. Per fixed chunk with its
-    /// own seeded stream; within a chunk, the walkers still shrinking their bracket are evaluated together.
+    /// (notes/anbk-data.md (NB13)). `caches[k]`: T_k at the current walkers, updated. `fittedReference` false: the
+    /// prior N(0, I) is the slice's Gaussian (NB13), per fixed chunk with its own seeded stream over all sweeps;
+    /// true: every sweep moves the two halves of the walkers in turn, each with the Gaussian reference fitted to the
+    /// other half (NB31).
     func move(_ list: [(coefficient: Double, tilt: Tilt)], caches: inout [[Double]], sweeps: Int, seed: UInt64) {
-        let n = count, d = dimension, p = trainCount, size = chunkSize, terms = list.count
-        let updates = ConcurrentResults<(walkers: [Double], caches: [[Double]], evaluations: Int, stalls: Int)>(count: NormalSampler.chunks)
+        let n = count, d = dimension, size = chunkSize, terms = list.count, chunks = NormalSampler.chunks
         let current = caches
-        walkers.withUnsafeBufferPointer { allWalkers in
-            DispatchQueue.concurrentPerform(iterations: NormalSampler.chunks) { c in
-                let lo = min(n, c * size), hi = min(n, (c + 1) * size), m = hi - lo
-                var e = Array(allWalkers[(lo * d)..<(hi * d)])
-                var values = (0..<terms).map { Array(current[$0][lo..<hi]) }
-                var generator = SeededGenerator(seed: NormalSampler.derive(seed, UInt64(c)))
-                var evaluations = 0, stalls = 0
-                func uniform() -> Double { Double((generator.next() >> 11) + 1) * 0x1p-53 }
-                guard m > 0 else { updates.set(c, (e, values, 0, 0)); return }
-                let ge = UnsafeMutablePointer<Double>.allocate(capacity: terms * m * p), gn = UnsafeMutablePointer<Double>.allocate(capacity: terms * m * p)
-                let x = UnsafeMutablePointer<Double>.allocate(capacity: m * p), scratch = UnsafeMutablePointer<Double>.allocate(capacity: m * p)
-                defer { ge.deallocate(); gn.deallocate(); x.deallocate(); scratch.deallocate() }
-                for sweep in 0..<sweeps {
-                    let nu = NormalSampler.vector(m * d, seed: NormalSampler.derive(seed, UInt64(c), UInt64(sweep), 0xE55))
-                    for (k, term) in list.enumerated() where !term.tilt.zero {
-                        term.tilt.map.withUnsafeBufferPointer { g in
-                            e.withUnsafeBufferPointer { LinearAlgebra.gemm($0.baseAddress!, g.baseAddress!, ge + k * m * p, m: m, k: d, n: p, transposeB: true) }
-                            nu.withUnsafeBufferPointer { LinearAlgebra.gemm($0.baseAddress!, g.baseAddress!, gn + k * m * p, m: m, k: d, n: p, transposeB: true) }
-                        }
+        if !fittedReference {
+            let updates = ConcurrentResults<(walkers: [Double], caches: [[Double]], evaluations: Int, stalls: Int)>(count: chunks)
+            walkers.withUnsafeBufferPointer { allWalkers in
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    let lo = min(n, c * size), hi = min(n, (c + 1) * size)
+                    var e = Array(allWalkers[(lo * d)..<(hi * d)])
+                    var values = (0..<terms).map { Array(current[$0][lo..<hi]) }
+                    var generator = SeededGenerator(seed: NormalSampler.derive(seed, UInt64(c)))
+                    var evaluations = 0, stalls = 0
+                    for sweep in 0..<sweeps where hi > lo {
+                        let nu = NormalSampler.vector((hi - lo) * d, seed: NormalSampler.derive(seed, UInt64(c), UInt64(sweep), 0xE55))
+                        let (used, stalled) = slice(list, walkers: &e, values: &values, noise: nu, reference: nil, generator: &generator)
+                        evaluations += used; stalls += stalled
                     }
-                    // Slice level log y = l(e) + log u, angle bracket [theta - 2 pi, theta].
-                    var level = (0..<m).map { s in (0..<terms).reduce(0.0) { $0 + list[$1].coefficient * values[$1][s] } + log(uniform()) }
-                    var theta = (0..<m).map { _ in 2 * Double.pi * uniform() }
-                    var low = theta.map { $0 - 2 * Double.pi }, high = theta
-                    var active = Array(0..<m)
-                    var shrinks = 0
-                    while !active.isEmpty {
-                        if shrinks == Self.maximumShrinks { stalls += active.count; break }
-                        shrinks += 1
-                        var proposed = [[Double]](repeating: [], count: terms)
-                        for (k, term) in list.enumerated() {
-                            if term.tilt.zero { proposed[k] = [Double](repeating: 0, count: active.count); continue }
-                            for (r, s) in active.enumerated() {
-                                let (cs, sn) = (cos(theta[s]), sin(theta[s]))
-                                let from = k * m * p + s * p
-                                for j in 0..<p { x[r * p + j] = cs * ge[from + j] + sn * gn[from + j] }
-                            }
-                            proposed[k] = forms(x, scratch: scratch, rows: active.count, tilt: term.tilt)
-                        }
-                        evaluations += active.count
-                        var rejected: [Int] = []
-                        for (r, s) in active.enumerated() {
-                            let value = (0..<terms).reduce(0.0) { $0 + list[$1].coefficient * proposed[$1][r] }
-                            if value > level[s] {
-                                let (cs, sn) = (cos(theta[s]), sin(theta[s]))
-                                for j in 0..<d { e[s * d + j] = cs * e[s * d + j] + sn * nu[s * d + j] }
-                                for k in 0..<terms { values[k][s] = proposed[k][r] }
-                            } else {
-                                if theta[s] < 0 { low[s] = theta[s] } else { high[s] = theta[s] }
-                                theta[s] = low[s] + (high[s] - low[s]) * uniform()
-                                rejected.append(s)
-                            }
-                        }
-                        active = rejected
-                    }
-                    level.removeAll()
+                    updates.set(c, (e, values, evaluations, stalls))
                 }
-                updates.set(c, (e, values, evaluations, stalls))
+            }
+            walkers = (0..<chunks).flatMap { updates.get($0).walkers }
+            caches = (0..<terms).map { k in (0..<chunks).flatMap { updates.get($0).caches[k] } }
+            for c in 0..<chunks { evaluations += updates.get(c).evaluations; stalls += updates.get(c).stalls }
+            moves += sweeps * n
+            return
+        }
+        // (NB31): halves = the first and the last chunks/2 fixed chunks.
+        let half = chunks / 2
+        for sweep in 0..<sweeps {
+            for part in 0..<2 {
+                let moved = (part * half)..<((part + 1) * half)
+                let other = (min(n, (1 - part) * half * size), min(n, (2 - part) * half * size))
+                let reference = fitReference(walkers: other.0..<other.1)
+                let updates = ConcurrentResults<(walkers: [Double], caches: [[Double]], evaluations: Int, stalls: Int)>(count: half)
+                let values = caches
+                walkers.withUnsafeBufferPointer { allWalkers in
+                    DispatchQueue.concurrentPerform(iterations: half) { i in
+                        let c = moved.lowerBound + i
+                        let lo = min(n, c * size), hi = min(n, (c + 1) * size)
+                        var e = Array(allWalkers[(lo * d)..<(hi * d)])
+                        var chunkValues = (0..<terms).map { Array(values[$0][lo..<hi]) }
+                        guard hi > lo else { updates.set(i, (e, chunkValues, 0, 0)); return }
+                        var generator = SeededGenerator(seed: NormalSampler.derive(seed, UInt64(c), UInt64(sweep), 0x5F17))
+                        let z = NormalSampler.vector((hi - lo) * d, seed: NormalSampler.derive(seed, UInt64(c), UInt64(sweep), 0xE55))
+                        let (used, stalled) = slice(list, walkers: &e, values: &chunkValues, noise: z, reference: reference, generator: &generator)
+                        updates.set(i, (e, chunkValues, used, stalled))
+                    }
+                }
+                for i in 0..<half {
+                    let c = moved.lowerBound + i
+                    let lo = min(n, c * size), hi = min(n, (c + 1) * size)
+                    guard hi > lo else { continue }
+                    let update = updates.get(i)
+                    walkers.replaceSubrange((lo * d)..<(hi * d), with: update.walkers)
+                    for k in 0..<terms { caches[k].replaceSubrange(lo..<hi, with: update.caches[k]) }
+                    evaluations += update.evaluations; stalls += update.stalls
+                }
             }
         }
-        walkers = (0..<NormalSampler.chunks).flatMap { updates.get($0).walkers }
-        caches = (0..<terms).map { k in (0..<NormalSampler.chunks).flatMap { updates.get($0).caches[k] } }
-        for c in 0..<NormalSampler.chunks { evaluations += updates.get(c).evaluations; stalls += updates.get(c).stalls }
         moves += sweeps * n
+    }
+
+    /// The weighted mean and covariance of the walkers `range` (their current weights), the reference of (NB31);
+    /// nil (the prior reference) when their effective size is below `referenceMinimum` d or the covariance is
+    /// not positive definite.
+    func fitReference(walkers range: Range<Int>) -> Reference? {
+        let d = dimension, m = range.count
+        guard m > 0 else { return nil }
+        let logs = Array(logWeights[range])
+        guard Self.effectiveSize(logs) >= Self.referenceMinimum * Double(d) else { return nil }
+        let top = logs.max()!
+        let w = logs.map { exp($0 - top) }, total = w.reduce(0, +)
+        var mean = [Double](repeating: 0, count: d)
+        for (s, walker) in range.enumerated() { for j in 0..<d { mean[j] += w[s] / total * walkers[walker * d + j] } }
+        var centred = [Double](repeating: 0, count: m * d)
+        for (s, walker) in range.enumerated() {
+            let r = (w[s] / total).squareRoot()
+            for j in 0..<d { centred[s * d + j] = r * (walkers[walker * d + j] - mean[j]) }
+        }
+        var covariance = [Double](repeating: 0, count: d * d)
+        centred.withUnsafeBufferPointer { x in covariance.withUnsafeMutableBufferPointer { LinearAlgebra.gram(x.baseAddress!, $0.baseAddress!, rows: m, columns: d) } }
+        guard let lower = LinearAlgebra.cholesky(covariance, n: d),
+              let inverse = LinearAlgebra.solve(lower, SmallMatrix.identity(d), n: d, nrhs: d) else { return nil }
+        return Reference(mean: mean, lower: lower, lowerInverse: inverse)
+    }
+
+    /// One elliptical slice sweep of the m walkers e (m x d, one chunk) for the log target sum_k c_k T_k(e) + log N(e; 0, I)
+    /// with the Gaussian reference N(m, S) (nil: the prior, m = 0, S = I; (NB13)) and the slice likelihood target / reference
+    /// (NB31): e(theta) = m + (e - m) cos(theta) + nu sin(theta), nu = L z (z: `noise`, m x d standard normals), shrinking
+    /// angle bracket. Returns the slice evaluations and the walkers that hit `maximumShrinks` (left where they were).
+    func slice(_ list: [(coefficient: Double, tilt: Tilt)], walkers e: inout [Double], values: inout [[Double]], noise z: [Double],
+               reference: Reference?, generator: inout SeededGenerator) -> (Int, Int) {
+        let d = dimension, p = trainCount, terms = list.count, m = e.count / max(d, 1)
+        func uniform() -> Double { Double((generator.next() >> 11) + 1) * 0x1p-53 }
+        let ge = UnsafeMutablePointer<Double>.allocate(capacity: terms * m * p), gn = UnsafeMutablePointer<Double>.allocate(capacity: terms * m * p)
+        let x = UnsafeMutablePointer<Double>.allocate(capacity: m * p), scratch = UnsafeMutablePointer<Double>.allocate(capacity: m * p)
+        defer { ge.deallocate(); gn.deallocate(); x.deallocate(); scratch.deallocate() }
+        var evaluations = 0, stalls = 0
+        // Centred walkers and the reference's noise; for the prior, e and nu = z themselves.
+        var centred = e, nu = z
+        // Per walker the terms of rho(theta) = -|e(theta)|^2 / 2 + (e(theta) - m)^T S^-1 (e(theta) - m) / 2, the log of
+        // N(0, I) / N(m, S) along the ellipse: rho = r0 + rc cos^2 + rs sin^2 + rcs cos sin + r1 cos + r2 sin.
+        var rc: [Double] = [], rs: [Double] = [], rcs: [Double] = [], r1: [Double] = [], r2: [Double] = [], r0 = 0.0
+        var shifts = [[Double]](repeating: [], count: terms)
+        if let reference {
+            let mean = reference.mean
+            for s in 0..<m { for j in 0..<d { centred[s * d + j] -= mean[j] } }
+            var whitened = [Double](repeating: 0, count: m * d)
+            centred.withUnsafeBufferPointer { c in reference.lowerInverse.withUnsafeBufferPointer { li in whitened.withUnsafeMutableBufferPointer {
+                LinearAlgebra.gemm(c.baseAddress!, li.baseAddress!, $0.baseAddress!, m: m, k: d, n: d, transposeB: true)
+            } } }
+            z.withUnsafeBufferPointer { zz in reference.lower.withUnsafeBufferPointer { l in nu.withUnsafeMutableBufferPointer {
+                LinearAlgebra.gemm(zz.baseAddress!, l.baseAddress!, $0.baseAddress!, m: m, k: d, n: d, transposeB: true)
+            } } }
+            r0 = -0.5 * mean.reduce(0) { $0 + $1 * $1 }
+            rc = [Double](repeating: 0, count: m); rs = rc; rcs = rc; r1 = rc; r2 = rc
+            for s in 0..<m {
+                var xx = 0.0, vv = 0.0, xv = 0.0, mx = 0.0, mv = 0.0, a = 0.0, b = 0.0, k = 0.0
+                for j in 0..<d {
+                    let (xj, vj, yj, zj) = (centred[s * d + j], nu[s * d + j], whitened[s * d + j], z[s * d + j])
+                    xx += xj * xj; vv += vj * vj; xv += xj * vj; mx += mean[j] * xj; mv += mean[j] * vj
+                    a += yj * yj; b += zj * zj; k += yj * zj
+                }
+                rc[s] = 0.5 * (a - xx); rs[s] = 0.5 * (b - vv); rcs[s] = k - xv; r1[s] = -mx; r2[s] = -mv
+            }
+            for (k, term) in list.enumerated() where !term.tilt.zero {
+                shifts[k] = (0..<p).map { i in (0..<d).reduce(0.0) { $0 + term.tilt.map[i * d + $1] * mean[$1] } }
+            }
+        }
+        func rho(_ s: Int, _ cs: Double, _ sn: Double) -> Double {
+            reference == nil ? 0 : r0 + rc[s] * cs * cs + rs[s] * sn * sn + rcs[s] * cs * sn + r1[s] * cs + r2[s] * sn
+        }
+        for (k, term) in list.enumerated() where !term.tilt.zero {
+            term.tilt.map.withUnsafeBufferPointer { g in
+                centred.withUnsafeBufferPointer { LinearAlgebra.gemm($0.baseAddress!, g.baseAddress!, ge + k * m * p, m: m, k: d, n: p, transposeB: true) }
+                nu.withUnsafeBufferPointer { LinearAlgebra.gemm($0.baseAddress!, g.baseAddress!, gn + k * m * p, m: m, k: d, n: p, transposeB: true) }
+            }
+        }
+        // Slice level log y = l(e) + log u, angle bracket [theta - 2 pi, theta].
+        let level = (0..<m).map { s in (0..<terms).reduce(0.0) { $0 + list[$1].coefficient * values[$1][s] } + rho(s, 1, 0) + log(uniform()) }
+        var theta = (0..<m).map { _ in 2 * Double.pi * uniform() }
+        var low = theta.map { $0 - 2 * Double.pi }, high = theta
+        var active = Array(0..<m)
+        var shrinks = 0
+        while !active.isEmpty {
+            if shrinks == Self.maximumShrinks { stalls += active.count; break }
+            shrinks += 1
+            var proposed = [[Double]](repeating: [], count: terms)
+            for (k, term) in list.enumerated() {
+                if term.tilt.zero { proposed[k] = [Double](repeating: 0, count: active.count); continue }
+                for (r, s) in active.enumerated() {
+                    let (cs, sn) = (cos(theta[s]), sin(theta[s]))
+                    let from = k * m * p + s * p
+                    if reference == nil {
+                        for j in 0..<p { x[r * p + j] = cs * ge[from + j] + sn * gn[from + j] }
+                    } else {
+                        let shift = shifts[k]
+                        for j in 0..<p { x[r * p + j] = shift[j] + cs * ge[from + j] + sn * gn[from + j] }
+                    }
+                }
+                proposed[k] = forms(x, scratch: scratch, rows: active.count, tilt: term.tilt)
+            }
+            evaluations += active.count
+            var rejected: [Int] = []
+            for (r, s) in active.enumerated() {
+                let (cs, sn) = (cos(theta[s]), sin(theta[s]))
+                let value = (0..<terms).reduce(0.0) { $0 + list[$1].coefficient * proposed[$1][r] } + rho(s, cs, sn)
+                if value > level[s] {
+                    if let mean = reference?.mean {
+                        for j in 0..<d { e[s * d + j] = mean[j] + cs * centred[s * d + j] + sn * nu[s * d + j] }
+                    } else {
+                        for j in 0..<d { e[s * d + j] = cs * e[s * d + j] + sn * nu[s * d + j] }
+                    }
+                    for k in 0..<terms { values[k][s] = proposed[k][r] }
+                } else {
+                    if theta[s] < 0 { low[s] = theta[s] } else { high[s] = theta[s] }
+                    theta[s] = low[s] + (high[s] - low[s]) * uniform()
+                    rejected.append(s)
+                }
+            }
+            active = rejected
+        }
+        return (evaluations, stalls)
     }
 
     /// Carries the population from its reference law to N(e; 0, I) exp(T(e)) for `target` (notes/anbk-data.md

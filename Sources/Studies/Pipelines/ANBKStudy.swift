@@ -15,6 +15,8 @@ public enum ANBKStudy {
     public typealias Sampler = InnerSampler
     /// How the min-max moves the top layer (notes/anbk-data.md (NB22)-(NB24)).
     public typealias Scheme = SaddleScheme
+    /// The Gaussian of the population's slice moves (notes/anbk-data.md (NB31)).
+    public typealias SliceReference = Simulation.SliceReference
 
     public struct Problem: Sendable {
         public var data: LabelledData
@@ -42,10 +44,13 @@ public enum ANBKStudy {
         public var architecture: Architecture = .mlp
         /// The inner sampler (notes/anbk-data.md (NB16)): the population sampler by default.
         public var sampler: InnerSampler = .smc
-        /// How the top layer moves (notes/anbk-data.md (NB22)-(NB24)); `.fixedPoint` acts at depth 1 (MLP) only.
-        public var scheme: Scheme = .minmax
+        /// How the top layer moves (notes/anbk-data.md (NB22)-(NB24), (NB32)); nil: `resolvedScheme`, the fixed point at
+        /// depth 1 (MLP) and the min-max otherwise. `.fixedPoint` exists at depth 1 (MLP) only.
+        public var scheme: Scheme? = nil
         /// Elliptical slice sweeps per walker and iteration of the population sampler (notes/anbk-data.md (NB13), (NB26)).
         public var populationMoves = 2
+        /// The Gaussian reference of the slice moves (notes/anbk-data.md (NB31)): fitted to the population by default.
+        public var sliceReference: SliceReference = .fitted
         /// Per-iteration diagnostics of both runs (NB22), each line prefixed by the run ("n/2" or "n").
         public var trace: (@Sendable (String) -> Void)? = nil
 
@@ -55,6 +60,11 @@ public enum ANBKStudy {
         }
 
         public static let maximumPoints = 2000
+
+        /// The scheme that runs (notes/anbk-data.md (NB32)): the one asked for, else the fixed point (NB23)-(NB24) for a
+        /// depth-1 MLP, whose saddle it reaches without inverting the sampled law, and the min-max otherwise (the fixed
+        /// point is derived at depth 1 only).
+        public var resolvedScheme: Scheme { scheme ?? (depth == 1 && architecture.geometry == nil ? .fixedPoint : .minmax) }
 
         func validate() throws {
             guard depth >= 1, depth <= 16 else { throw InputError("the depth must be in 1...16 (got \(depth))") }
@@ -70,6 +80,9 @@ public enum ANBKStudy {
             } else {
                 guard case .finite(let b) = beta, b.signum > 0 else { throw InputError("the min-max solver needs a finite positive beta (the ridge b = 1/beta enters every step)") }
                 guard samples >= 200, samples <= 1 << 20 else { throw InputError("the samples per iteration must be in 200...\(1 << 20)") }
+                if scheme == .fixedPoint, depth != 1 || architecture.geometry != nil {
+                    throw InputError("the fixed-point scheme is for depth-1 networks (MLP); use the min-max scheme")
+                }
                 guard burnIn >= 10, measured >= 20 else { throw InputError("the min-max needs a burn-in of at least 10 and at least 20 measured iterations") }
                 guard replicas >= 1, replicas <= Problem.maximumReplicas else { throw InputError("the replicas must be in 1...\(Problem.maximumReplicas) (got \(replicas))") }
                 guard replicas == 1 || measuredPerReplica >= 2 else {
@@ -231,8 +244,9 @@ public enum ANBKStudy {
         settings.recordKernelSeries = false
         settings.conditionalTestProposal = true
         settings.sampler = problem.sampler
-        settings.scheme = problem.scheme
+        settings.scheme = problem.resolvedScheme
         settings.populationMoves = problem.populationMoves
+        settings.sliceReference = problem.sliceReference
         settings.trace = problem.trace
         let labels = data.labels, testLabels = data.testLabels, hasTest = data.hasTest
         // (NB6): observables of one iteration's kernels.
