@@ -34,6 +34,46 @@ public enum ReplicaMeans {
         return (estimate, drift)
     }
 
+    /// One replica apart from the others (notes/anbk-data.md (NB29b)): the largest leave-one-out
+    /// |t_r| = |x_r - mean_{s != r} x| / (sd_{s != r}(x) sqrt(1 + 1/(R - 1))) over the replicas r, for x the
+    /// half differences h_r of `estimate` and for x the replicas' extrapolated values m_r. Each t_r is
+    /// Student t with R - 2 degrees of freedom when the replicas are independent, identically normal.
+    /// 0 for fewer than three replicas (no deviation of the others). The others' deviation is floored at
+    /// 1e-12 of the largest |x| (and the smallest normal number), so differences at rounding level between
+    /// replicas that agree to rounding are not read as a replica apart. Infinity when an x is NaN.
+    public static func outlier(coarse: [[Double]], fine: [[Double]]) -> Double {
+        precondition(coarse.count == fine.count, "a coarse and a fine run per replica")
+        guard coarse.count >= 3 else { return 0 }
+        func mean(_ x: ArraySlice<Double>) -> Double { x.reduce(0, +) / Double(max(1, x.count)) }
+        var values: [Double] = [], halfDifferences: [Double] = []
+        for (c, f) in zip(coarse, fine) {
+            values.append(2 * mean(f[...]) - mean(c[...]))
+            let hc = c.count / 2, hf = f.count / 2
+            halfDifferences.append((2 * mean(f[hf...]) - mean(c[hc...])) - (2 * mean(f[..<hf]) - mean(c[..<hc])))
+        }
+        var largest = 0.0
+        for x in [halfDifferences, values] {
+            let scale = (1 + 1 / Double(x.count - 1)).squareRoot()
+            let floor = max(1e-12 * (x.map { abs($0) }.max() ?? 0), Double.leastNormalMagnitude)
+            for r in x.indices {
+                var others = x
+                let own = others.remove(at: r)
+                let (m, sd) = meanAndDeviation(others)
+                let d = abs(own - m)
+                let t = d / (max(sd, floor) * scale)
+                if t.isNaN { return .infinity } // a NaN counts as apart
+                largest = max(largest, t)
+            }
+        }
+        return largest
+    }
+
+    /// Threshold on the largest of `series` outlier statistics (NB29b): two-sided Student t with R - 2
+    /// degrees of freedom at p = 0.002 / (2 R series).
+    public static func outlierLimit(series: Int, replicas: Int) -> Double {
+        StudentT.twoSidedQuantile(p: BatchMeans.driftFalseAlarmRate / Double(max(1, 2 * replicas * series)), dof: max(1, replicas - 2))
+    }
+
     /// Mean and sample standard deviation (n - 1 in the denominator).
     static func meanAndDeviation(_ x: [Double]) -> (Double, Double) {
         let n = Double(x.count)

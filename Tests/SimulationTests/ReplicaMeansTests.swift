@@ -67,4 +67,50 @@ final class ReplicaMeansTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(detected, 300, "trend detected \(detected) of 400")
         XCTAssertLessThan(batchCovered, 340, "batch-means coverage \(batchCovered) of 400")
     }
+
+    /// (NB29b) by hand: four replicas whose coarse runs are 0 and whose fine runs are flat at 1, 2, 3 and 10:
+    /// values m_r = 2, 4, 6, 20 and half differences all 0. Leaving out the fourth: the others' mean 4 and
+    /// deviation 2, so t = 16 / (2 sqrt(4/3)) = 4 sqrt 3; every other t_r is smaller (the first: 8 / (sqrt 76
+    /// sqrt(4/3))). Replicas that agree to rounding are not apart; two replicas give 0; a NaN is apart.
+    func testOneReplicaApartByHand() {
+        let coarse: [[Double]] = Array(repeating: [0, 0], count: 4)
+        XCTAssertEqual(ReplicaMeans.outlier(coarse: coarse, fine: [[1, 1], [2, 2], [3, 3], [10, 10]]), 4 * 3.0.squareRoot(), accuracy: 1e-14)
+        XCTAssertEqual(ReplicaMeans.outlier(coarse: coarse, fine: [[1, 1], [1, 1], [1, 1], [1, 1 + 2e-16]]), 0, accuracy: 1)
+        XCTAssertEqual(ReplicaMeans.outlier(coarse: [[0, 0], [0, 0]], fine: [[1, 1], [5, 5]]), 0)
+        XCTAssertEqual(ReplicaMeans.outlier(coarse: coarse, fine: [[1, 1], [2, 2], [3, 3], [.nan, 1]]), .infinity)
+        XCTAssertEqual(ReplicaMeans.outlierLimit(series: 3, replicas: 8), StudentT.twoSidedQuantile(p: 0.002 / 48, dof: 6))
+    }
+
+    /// (NB29b) calibrated and able to fail, on the AR(1) replicas of the test above (8 replicas of 10
+    /// iterations): against the two-sided t quantile with 6 degrees of freedom at 0.05 / 16 the largest
+    /// leave-one-out |t| over the 8 replicas and the two statistics (h and m) false-alarms in 7-33 of 400
+    /// stationary replications (a NumPy simulation of the same model gives 4.9 % over 2000, so 20 +- 3
+    /// binomial sd); one replica whose fine run sits 10 higher (its value 20 higher, about 10 of the
+    /// replicas' deviations) is found in at least 390 (NumPy: 99.65 %). The drift test of (NB29) finds
+    /// that replica far less often: it averages over the replicas.
+    func testOneReplicaApartIsFoundAndStationaryReplicasAreNot() {
+        let phi = 0.9, replicas = 8, length = 10
+        func series(_ seed: UInt64, scale: Double, mean: Double) -> [Double] {
+            let e = NormalSampler.vector(length, seed: seed)
+            var x = e[0], out: [Double] = []
+            for t in 0..<length {
+                if t > 0 { x = phi * x + (1 - phi * phi).squareRoot() * e[t] }
+                out.append(mean + scale * x)
+            }
+            return out
+        }
+        let k = StudentT.twoSidedQuantile(p: 0.05 / Double(2 * replicas), dof: replicas - 2)
+        var alarms = 0, found = 0
+        for replication in 0..<400 {
+            let seed = NormalSampler.derive(31, UInt64(replication))
+            let coarse = (0..<replicas).map { series(NormalSampler.derive(seed, UInt64($0), 0), scale: 2.0.squareRoot(), mean: 1.4) }
+            var fine = (0..<replicas).map { series(NormalSampler.derive(seed, UInt64($0), 1), scale: 1, mean: 1.2) }
+            if ReplicaMeans.outlier(coarse: coarse, fine: fine) > k { alarms += 1 }
+            fine[0] = fine[0].map { $0 + 10 }
+            if ReplicaMeans.outlier(coarse: coarse, fine: fine) > k { found += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(alarms, 7, "false alarms \(alarms) of 400")
+        XCTAssertLessThanOrEqual(alarms, 33, "false alarms \(alarms) of 400")
+        XCTAssertGreaterThanOrEqual(found, 390, "one replica apart found in \(found) of 400")
+    }
 }

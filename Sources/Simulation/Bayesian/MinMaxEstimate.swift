@@ -222,10 +222,12 @@ public struct MinMaxEstimate: Sendable {
                                       failure: "replica \(r + 1), n run: " + f)
             }
         }
-        var drift = 0.0, checked = 0
+        var drift = 0.0, apart = 0.0, checked = 0
         func extrapolate(_ series: (MinMaxRun) -> [Double]) -> Estimate {
-            let e = ReplicaMeans.estimate(coarse: coarse.map(series), fine: fine.map(series))
+            let c = coarse.map(series), f = fine.map(series)
+            let e = ReplicaMeans.estimate(coarse: c, fine: f)
             drift = max(drift, e.drift)
+            apart = max(apart, ReplicaMeans.outlier(coarse: c, fine: f))
             checked += 1
             return e.estimate
         }
@@ -243,9 +245,15 @@ public struct MinMaxEstimate: Sendable {
         let limit = ReplicaMeans.driftLimit(series: checked, replicas: replicas)
         var failure: String?
         var notStationary = false
+        let apartLimit = ReplicaMeans.outlierLimit(series: checked, replicas: replicas)
         if drift > limit {
             failure = String(format: "not stationary: drift z = %.1f between halves of the measured iterations over %d replicas (limit %.1f over %d series)",
                              drift, replicas, limit, checked)
+            notStationary = true
+        } else if apart > apartLimit {
+            // (NB29b): one replica's measured iterations lie apart from the others'.
+            failure = String(format: "not stationary: one of %d replicas lies apart from the others (leave-one-out t = %.1f, limit %.1f over %d series)",
+                             replicas, apart, apartLimit, checked)
             notStationary = true
         } else if ess < minimumEffectiveSamples {
             failure = String(format: "importance weights degenerate: effective sample size %.0f", ess)
