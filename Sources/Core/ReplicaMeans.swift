@@ -39,8 +39,8 @@ public enum ReplicaMeans {
     /// half differences h_r of `estimate` and for x the replicas' extrapolated values m_r. Each t_r is
     /// Student t with R - 2 degrees of freedom when the replicas are independent, identically normal.
     /// 0 for fewer than three replicas (no deviation of the others). The others' deviation is floored at
-    /// 1e-12 of the largest |x| (and the smallest normal number), so differences at rounding level between
-    /// replicas that agree to rounding are not read as a replica apart. Infinity when an x is NaN.
+    /// 1e-12 of the largest |entry| of the runs (and the smallest normal number), so differences at rounding
+    /// level between replicas that agree to rounding are not read as a replica apart. Infinity when an x is NaN.
     public static func outlier(coarse: [[Double]], fine: [[Double]]) -> Double {
         precondition(coarse.count == fine.count, "a coarse and a fine run per replica")
         guard coarse.count >= 3 else { return 0 }
@@ -51,10 +51,13 @@ public enum ReplicaMeans {
             let hc = c.count / 2, hf = f.count / 2
             halfDifferences.append((2 * mean(f[hf...]) - mean(c[hc...])) - (2 * mean(f[..<hf]) - mean(c[..<hc])))
         }
+        // Rounding level: 1e-12 of the largest |entry| of any run (the series' own scale, not that of h or m,
+        // which are differences and can be pure rounding).
+        let magnitude = (coarse + fine).reduce(0.0) { max($0, $1.reduce(0.0) { max($0, abs($1)) }) }
+        let floor = max(1e-12 * magnitude, Double.leastNormalMagnitude)
         var largest = 0.0
         for x in [halfDifferences, values] {
             let scale = (1 + 1 / Double(x.count - 1)).squareRoot()
-            let floor = max(1e-12 * (x.map { abs($0) }.max() ?? 0), Double.leastNormalMagnitude)
             for r in x.indices {
                 var others = x
                 let own = others.remove(at: r)
