@@ -14,16 +14,7 @@ public enum ReplicaMeans {
     public static func estimate(coarse: [[Double]], fine: [[Double]]) -> (estimate: Estimate, drift: Double) {
         precondition(coarse.count == fine.count && coarse.count >= 2, "at least two replicas, each a coarse and a fine run")
         let r = Double(coarse.count)
-        func mean(_ x: ArraySlice<Double>) -> Double { x.reduce(0, +) / Double(max(1, x.count)) }
-        func halves(_ x: [Double]) -> (Double, Double) { (mean(x[0..<(x.count / 2)]), mean(x[(x.count / 2)...])) }
-        var values: [Double] = [], shifts: [Double] = [], halfDifferences: [Double] = []
-        for (c, f) in zip(coarse, fine) {
-            let mc = mean(c[...]), mf = mean(f[...])
-            values.append(2 * mf - mc)
-            shifts.append(mf - mc)
-            let (c1, c2) = halves(c), (f1, f2) = halves(f)
-            halfDifferences.append((2 * f2 - c2) - (2 * f1 - c1))
-        }
+        let (values, shifts, halfDifferences) = replicaSummaries(coarse: coarse, fine: fine)
         // The package's mean over independent runs: sd / sqrt(R), R - 1 degrees of freedom.
         var estimate = Estimate.mean(ofIndependent: values.map { Estimate(value: $0, standardError: 0) })
         let shift = shifts.reduce(0, +) / r
@@ -44,13 +35,7 @@ public enum ReplicaMeans {
     public static func outlier(coarse: [[Double]], fine: [[Double]]) -> Double {
         precondition(coarse.count == fine.count, "a coarse and a fine run per replica")
         guard coarse.count >= 3 else { return 0 }
-        func mean(_ x: ArraySlice<Double>) -> Double { x.reduce(0, +) / Double(max(1, x.count)) }
-        var values: [Double] = [], halfDifferences: [Double] = []
-        for (c, f) in zip(coarse, fine) {
-            values.append(2 * mean(f[...]) - mean(c[...]))
-            let hc = c.count / 2, hf = f.count / 2
-            halfDifferences.append((2 * mean(f[hf...]) - mean(c[hc...])) - (2 * mean(f[..<hf]) - mean(c[..<hc])))
-        }
+        let (values, _, halfDifferences) = replicaSummaries(coarse: coarse, fine: fine)
         // Rounding level: 1e-12 of the largest |entry| of any run (the series' own scale, not that of h or m,
         // which are differences and can be pure rounding).
         let magnitude = (coarse + fine).reduce(0.0) { max($0, $1.reduce(0.0) { max($0, abs($1)) }) }
@@ -75,6 +60,23 @@ public enum ReplicaMeans {
     /// degrees of freedom at p = 0.002 / (2 R series).
     public static func outlierLimit(series: Int, replicas: Int) -> Double {
         StudentT.twoSidedQuantile(p: BatchMeans.driftFalseAlarmRate / Double(max(1, 2 * replicas * series)), dof: max(1, replicas - 2))
+    }
+
+    /// Per replica r: the extrapolated value m_r = 2 mean(fine[r]) - mean(coarse[r]) (NB28a), the shift
+    /// mean(fine[r]) - mean(coarse[r]) (NB28c) and the half difference h_r of (NB29) (second half minus first
+    /// half of the extrapolated mean; the first half is the first count / 2 iterations).
+    static func replicaSummaries(coarse: [[Double]], fine: [[Double]]) -> (values: [Double], shifts: [Double], halfDifferences: [Double]) {
+        func mean(_ x: ArraySlice<Double>) -> Double { x.reduce(0, +) / Double(max(1, x.count)) }
+        func halves(_ x: [Double]) -> (Double, Double) { (mean(x[0..<(x.count / 2)]), mean(x[(x.count / 2)...])) }
+        var values: [Double] = [], shifts: [Double] = [], halfDifferences: [Double] = []
+        for (c, f) in zip(coarse, fine) {
+            let mc = mean(c[...]), mf = mean(f[...])
+            values.append(2 * mf - mc)
+            shifts.append(mf - mc)
+            let (c1, c2) = halves(c), (f1, f2) = halves(f)
+            halfDifferences.append((2 * f2 - c2) - (2 * f1 - c1))
+        }
+        return (values, shifts, halfDifferences)
     }
 
     /// Mean and sample standard deviation (n - 1 in the denominator).
