@@ -169,12 +169,7 @@ final class ANBKStudyTests: XCTestCase {
         let importance = try ANBKStudy.run(problem)
         XCTAssertNil(smc.failure)
         XCTAssertNil(importance.failure)
-        func agree(_ a: Estimate, _ b: Estimate, _ what: String) {
-            let combined = (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot() + a.systematic + b.systematic
-            XCTAssertEqual(a.value, b.value, accuracy: 4 * combined, "\(what): smc \(a), importance \(b)")
-        }
-        agree(smc.overlaps[0], importance.overlaps[0], "overlap")
-        agree(smc.testLoss!["anbk"]!, importance.testLoss!["anbk"]!, "test loss")
+        Self.assertAgree(smc, importance, names: ("smc", "importance"))
         XCTAssertGreaterThan(abs(smc.overlaps[0].value - smc.lazyOverlaps[0]), 4 * smc.overlaps[0].tolerance(k: 1), "the check must see the adaptation")
         // ESS >= n/2 after each advance (NB12), at most halved by the inner step (V41b): >= n/8 for the n/2 run.
         XCTAssertGreaterThan(smc.diagnostics!.minimumESS, Double(problem.samples) / 10)
@@ -255,12 +250,7 @@ final class ANBKStudyTests: XCTestCase {
         let fixed = try ANBKStudy.run(problem)
         XCTAssertNil(minmax.failure)
         XCTAssertNil(fixed.failure)
-        func agree(_ a: Estimate, _ b: Estimate, _ what: String) {
-            let combined = (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot() + a.systematic + b.systematic
-            XCTAssertEqual(a.value, b.value, accuracy: 4 * combined, "\(what): fixed point \(a), min-max \(b)")
-        }
-        agree(fixed.overlaps[0], minmax.overlaps[0], "overlap")
-        agree(fixed.testLoss!["anbk"]!, minmax.testLoss!["anbk"]!, "test loss")
+        Self.assertAgree(fixed, minmax, names: ("fixed point", "min-max"))
         XCTAssertGreaterThan(abs(fixed.overlaps[0].value - fixed.lazyOverlaps[0]), 4 * fixed.overlaps[0].tolerance(k: 1), "the check must see the adaptation")
     }
 
@@ -275,6 +265,17 @@ final class ANBKStudyTests: XCTestCase {
         for problem in cases {
             XCTAssertThrowsError(try ANBKStudy.run(problem)) { XCTAssertTrue($0 is InputError, "\($0)") }
         }
+    }
+
+    /// Two estimates of the same saddle agree: overlap and aNBK test loss within 4 combined errors
+    /// (standard errors in quadrature plus both systematics).
+    static func assertAgree(_ x: ANBKStudy.Result, _ y: ANBKStudy.Result, names: (String, String), line: UInt = #line) {
+        func agree(_ a: Estimate, _ b: Estimate, _ what: String) {
+            let combined = (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot() + a.systematic + b.systematic
+            XCTAssertEqual(a.value, b.value, accuracy: 4 * combined, "\(what): \(names.0) \(a), \(names.1) \(b)", line: line)
+        }
+        agree(x.overlaps[0], y.overlaps[0], "overlap")
+        agree(x.testLoss!["anbk"]!, y.testLoss!["anbk"]!, "test loss")
     }
 }
 
